@@ -1,0 +1,94 @@
+#pragma once
+// The AT engine: writes commands, reads the module's stream and sorts each line into
+// echo, response (to the pending command) or URC, so that a URC arriving inside a response
+// is never taken as the answer, and a reply that comes too late is never handed to the
+// next command. Matching is by predicates; the engine knows nothing of scenarios.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "at/framer.hpp"
+#include "at/timeline.hpp"
+#include "base/duration.hpp"
+#include "transport/transport.hpp"
+
+namespace athil {
+
+struct ReceivedLine {
+  std::string text;
+  std::int64_t t_us = 0;
+};
+
+// Lines a module sends unasked. An entry ending in ':' or ' ' matches as a prefix, any
+// other entry the whole line.
+class UrcTable {
+ public:
+  static UrcTable sim70x0();
+  void add(std::string entry) { entries_.push_back(std::move(entry)); }
+  bool matches(std::string_view line) const;
+
+ private:
+  std::vector<std::string> entries_;
+};
+
+class AtEngine {
+ public:
+  using LineTest = std::function<bool(const std::string&)>;
+
+  struct ExpectResult {
+    enum class Kind { matched, other_final, timeout } kind;
+    ReceivedLine line;                       // the match, or the final result code that ended the wait
+    std::vector<ReceivedLine> passed_over;   // response lines seen before it
+  };
+
+  AtEngine(Transport& transport, Timeline& timeline, UrcTable urcs);
+
+  // Writes the command and CR; the response window opens when its last byte is written.
+  // Response lines still unclaimed from an earlier command are dropped as late replies.
+  void send_command(std::string_view command, Deadline deadline);
+  void send_raw(std::string_view bytes, Deadline deadline);
+
+  // Takes response lines until one passes the test. A final result code that does not pass
+  // ends the wait at once.
+  ExpectResult expect_response(const LineTest& test, Deadline deadline);
+  // Takes the first URC in the queue that passes the test, waiting for more until the deadline.
+  std::optional<ReceivedLine> wait_urc(const LineTest& test, Deadline deadline);
+  // Reads and sorts whatever arrives until the deadline.
+  void drain_until(Deadline deadline);
+  // Forgets queued URCs (a new step starts); they stay on the timeline.
+  void clear_urcs() { urcs_.clear(); }
+
+  const std::deque<ReceivedLine>& urcs() const { return urcs_; }
+  const std::vector<ReceivedLine>& late_replies() const { return late_; }
+  // The last lines received, newest last, each marked with how it was sorted.
+  std::vector<std::string> recent_lines(std::size_t n) const;
+  const Transport& transport() const { return transport_; }
+
+  static bool is_final_result(std::string_view line);
+  // "+CNACT" for AT+CNACT=0,1; empty for commands without a +NAME response prefix.
+  static std::string response_prefix(std::string_view command);
+
+ private:
+  bool pump(Deadline deadline);  // reads once; true when something arrived
+  void sort(const Frame& frame);
+
+  Transport& transport_;
+  Timeline& timeline_;
+  UrcTable urc_table_;
+  LineFramer framer_;
+
+  bool pending_ = false;
+  bool seen_response_ = false;
+  std::string pending_command_;
+  std::string pending_prefix_;
+  std::deque<ReceivedLine> responses_;
+  std::deque<ReceivedLine> urcs_;
+  std::deque<std::string> recent_;
+  std::vector<ReceivedLine> late_;
+};
+
+}  // namespace athil

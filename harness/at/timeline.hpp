@@ -1,0 +1,37 @@
+#pragma once
+// One device's timeline: every byte written and read, every pin change and every harness
+// action, stamped on the monotonic clock in microseconds, whatever the matching does.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace athil {
+
+enum class Direction : char { to_module = '>', from_module = '<', pin = '=', note = '#' };
+
+struct TimelineEvent {
+  std::int64_t t_us;  // CLOCK_MONOTONIC
+  Direction dir;
+  std::string data;  // raw bytes for > and <; text for = and #
+};
+
+class Timeline {
+ public:
+  void record(Direction dir, std::string_view data);
+  void record_at(std::int64_t t_us, Direction dir, std::string_view data);
+  std::size_t size() const { return events_.size(); }
+  const std::vector<TimelineEvent>& events() const { return events_; }
+
+  // The transcript format (version 1), for events [from, to): a header line, then one event
+  // per line: seconds since the first event, direction character, bytes escaped.
+  //   # athil-transcript 1
+  //   0.000000 > AT+GMR\r
+  //   0.003120 < AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n
+  std::string render(std::size_t from, std::size_t to) const;
+
+ private:
+  std::vector<TimelineEvent> events_;
+};
+
+}  // namespace athil

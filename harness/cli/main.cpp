@@ -1,0 +1,138 @@
+// athil: the command line. Each subcommand hands over to the component that does the work.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "runner/run.hpp"
+#include "sim/delta.hpp"
+#include "sim/host.hpp"
+#include "sim/models.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path own_executable(const char* argv0) {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::absolute(argv0) : p;
+}
+
+std::pair<std::string, std::string> parse_define(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("-D", fmt::format("'{}' is not name=value", text));
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"athil: hardware-in-the-loop tests for SIMCom SIM70x0 modules"};
+  app.require_subcommand(1);
+
+  athil::runner::RunOptions run_options;
+  std::vector<std::string> paths, defines;
+  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", fixtures = "fixtures";
+  auto add_run_options = [&](CLI::App* cmd, bool running) {
+    cmd->add_option("paths", paths, "scenario files or folders (default: scenarios/)");
+    cmd->add_option("--rig", rig, "rig file")->capture_default_str();
+    cmd->add_option("--fixtures", fixtures, "fixtures folder")->capture_default_str();
+    cmd->add_option("-D,--define", defines, "variable for scenarios, name=value (repeatable)");
+    if (running) cmd->add_option("--junit", junit, "JUnit report to write; transcripts go beside it")->capture_default_str();
+  };
+  auto* run_cmd = app.add_subcommand("run", "run scenarios on a rig and write a JUnit report");
+  add_run_options(run_cmd, true);
+  auto* validate_cmd = app.add_subcommand("validate", "check scenarios, fixtures and the rig without running anything");
+  add_run_options(validate_cmd, false);
+
+  athil::sim::HostOptions sim;
+  sim.model = "SIM7080G";
+  auto* sim_cmd = app.add_subcommand("sim", "run a virtual module on a pseudo-terminal");
+  sim_cmd->add_option("--model", sim.model, "SIM7000G, SIM7070G, SIM7080G or SIM7090G")->capture_default_str();
+  sim_cmd->add_option("--firmware", sim.firmware, "revision to start at (default: the model's usual one)");
+  sim_cmd->add_option("--link", sim.link, "symlink to create to the pty");
+  sim_cmd->add_option("--control", sim.control, "control channel socket (default: LINK.ctl)");
+  sim_cmd->add_option("--time-scale", sim.time_scale, "factor on every internal delay (1 = real time)")->capture_default_str();
+  sim_cmd->add_flag("--power-on", sim.power_on, "start already powered");
+
+  auto* delta_cmd = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");
+  delta_cmd->require_subcommand(1);
+  std::string d_model = "SIM7080G", d_from, d_to, d_out, d_file;
+  std::size_t d_size = 64 * 1024;
+  auto* make_cmd = delta_cmd->add_subcommand("make", "write a delta package");
+  make_cmd->add_option("--model", d_model)->capture_default_str();
+  make_cmd->add_option("--from", d_from, "base revision")->required();
+  make_cmd->add_option("--to", d_to, "target revision")->required();
+  make_cmd->add_option("--size", d_size, "payload bytes")->capture_default_str();
+  make_cmd->add_option("-o,--output", d_out, "file to write")->required();
+  auto* show_cmd = delta_cmd->add_subcommand("show", "print and verify a delta package");
+  show_cmd->add_option("file", d_file)->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return athil::runner::bad_input;
+  }
+
+  try {
+    if (run_cmd->parsed() || validate_cmd->parsed()) {
+      for (const auto& p : paths) run_options.paths.emplace_back(p);
+      if (run_options.paths.empty()) run_options.paths.emplace_back("scenarios");
+      for (const auto& d : defines) run_options.defines.push_back(parse_define(d));
+      run_options.rig = rig;
+      run_options.junit = fs::absolute(junit);
+      run_options.fixtures = fixtures;
+      run_options.executable = own_executable(argv[0]);
+      return run_cmd->parsed() ? athil::runner::run(run_options) : athil::runner::validate(run_options);
+    }
+    if (sim_cmd->parsed()) {
+      const auto* model = athil::sim::find_model(sim.model);
+      if (!model) {
+        fmt::print(stderr, "error: unknown model '{}' (known: {})\n", sim.model, fmt::join(athil::sim::model_names(), ", "));
+        return athil::runner::bad_input;
+      }
+      if (sim.firmware.empty()) sim.firmware = std::string(model->default_firmware);
+      return athil::sim::run_host(sim);
+    }
+    if (make_cmd->parsed()) {
+      std::ofstream out(d_out, std::ios::binary);
+      out << athil::sim::make_delta(d_model, d_from, d_to, d_size);
+      if (!out.flush()) {
+        fmt::print(stderr, "error: cannot write {}\n", d_out);
+        return athil::runner::infrastructure;
+      }
+      return 0;
+    }
+    if (show_cmd->parsed()) {
+      std::ifstream in(d_file, std::ios::binary);
+      if (!in) {
+        fmt::print(stderr, "error: cannot read {}\n", d_file);
+        return athil::runner::bad_input;
+      }
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      auto d = athil::sim::parse_delta(text);
+      fmt::print("model {}\nfrom {}\nto {}\nlength {}\ncrc32 {:08x} (verified)\n", d.model, d.from, d.to, d.payload.size(), athil::sim::crc32(d.payload));
+      return 0;
+    }
+  } catch (const CLI::ValidationError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return athil::runner::bad_input;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return athil::runner::bad_input;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return athil::runner::infrastructure;
+  }
+  return 0;
+}

@@ -1,0 +1,167 @@
+#include "report/junit.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+#include "base/fd.hpp"
+
+namespace athil::report {
+
+namespace {
+
+constexpr std::size_t max_case_output = 256 * 1024;  // far below libxml2's 10 MB text limit
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
+  if (overlong || surrogate || cp > 0x10FFFF || cp == 0xFFFE || cp == 0xFFFF) return 0;
+  if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') return 0;
+  if (cp == 0x7F) return 0;  // allowed by XML, but it is serial noise and confuses viewers
+  return len;
+}
+
+std::string escape(std::string_view text, bool attribute) {
+  std::string safe = xml_safe_text(text);
+  std::string out;
+  out.reserve(safe.size());
+  for (char c : safe) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += attribute ? "&quot;" : "\""; break;
+      case '\n': out += attribute ? "&#10;" : "\n"; break;
+      case '\r': out += attribute ? "&#13;" : "\r"; break;
+      case '\t': out += attribute ? "&#9;" : "\t"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string attr(std::string_view name, std::string_view value) { return fmt::format(" {}=\"{}\"", name, escape(value, true)); }
+
+}  // namespace
+
+std::string xml_safe_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t len = utf8_sequence(text, i);
+    if (len == 0) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::string cap_text(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t half = max_bytes / 2;
+  return fmt::format("{}\n[... {} bytes cut; the whole transcript is in its own file ...]\n{}", text.substr(0, half),
+                     text.size() - 2 * half, text.substr(text.size() - half));
+}
+
+std::string format_seconds(double seconds) {
+  if (!(seconds >= 0)) seconds = 0;
+  // fmt's formatting is locale-independent unless asked for: never a decimal comma.
+  return fmt::format("{:.3f}", seconds);
+}
+
+std::string utc_timestamp_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buf;
+}
+
+std::string render_junit(const std::vector<TestSuite>& suites) {
+  int tests = 0, failures = 0, errors = 0;
+  double seconds = 0;
+  for (const auto& s : suites) {
+    for (const auto& c : s.cases) {
+      ++tests;
+      failures += c.verdict == Verdict::failed;
+      errors += c.verdict == Verdict::error;
+    }
+    seconds += s.seconds;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites{}{}{}{}{}>\n", attr("name", "athil"), attr("time", format_seconds(seconds)), attr("tests", std::to_string(tests)),
+                     attr("failures", std::to_string(failures)), attr("errors", std::to_string(errors)));
+  for (const auto& s : suites) {
+    int f = 0, e = 0, sk = 0;
+    for (const auto& c : s.cases) {
+      f += c.verdict == Verdict::failed;
+      e += c.verdict == Verdict::error;
+      sk += c.verdict == Verdict::skipped;
+    }
+    out += fmt::format("  <testsuite{}{}{}{}{}{}{}{}>\n", attr("name", s.name), attr("tests", std::to_string(s.cases.size())),
+                       attr("failures", std::to_string(f)), attr("errors", std::to_string(e)), attr("skipped", std::to_string(sk)),
+                       attr("time", format_seconds(s.seconds)), attr("timestamp", s.timestamp), attr("hostname", s.hostname));
+    if (!s.properties.empty()) {
+      out += "    <properties>\n";
+      for (const auto& [k, v] : s.properties) out += fmt::format("      <property{}{}/>\n", attr("name", k), attr("value", v));
+      out += "    </properties>\n";
+    }
+    for (const auto& c : s.cases) {
+      out += fmt::format("    <testcase{}{}{}>\n", attr("name", c.name), attr("classname", c.classname), attr("time", format_seconds(c.seconds)));
+      // GitLab shows the element text, Jenkins the message: both carry the failure.
+      const char* element = c.verdict == Verdict::failed ? "failure" : c.verdict == Verdict::error ? "error" : c.verdict == Verdict::skipped ? "skipped" : nullptr;
+      if (element) {
+        out += fmt::format("      <{}{}{}>{}</{}>\n", element, attr("message", c.message),
+                           attr("type", c.verdict == Verdict::failed ? "ScenarioFailure" : c.verdict == Verdict::error ? "HarnessError" : "Skipped"),
+                           escape(cap_text(c.detail.empty() ? c.message : c.detail, max_case_output), false), element);
+      }
+      if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(c.system_out, max_case_output), false));
+      out += "    </testcase>\n";
+    }
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
+}
+
+void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites) {
+  std::string text = render_junit(suites);
+  auto tmp = path;
+  tmp += fmt::format(".{}.tmp", ::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd) throw InfraError(fmt::format("cannot write the report {}: {}", tmp.string(), errno_text(errno)));
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    ssize_t n = ::write(fd.get(), rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw InfraError(fmt::format("cannot write the report {}: {}", tmp.string(), errno_text(errno)));
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0)
+    throw InfraError(fmt::format("cannot write the report {}: {}", tmp.string(), errno_text(errno)));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    throw InfraError(fmt::format("cannot move the report into place at {}: {}", path.string(), errno_text(errno)));
+}
+
+}  // namespace athil::report

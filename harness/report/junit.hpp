@@ -1,0 +1,47 @@
+#pragma once
+// JUnit XML as Jenkins (xunit junit-10.xsd), GitLab and junitparser read it; the pitfalls in
+// ../shared/reference/junit/README.md are handled here and nowhere else.
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace athil::report {
+
+enum class Verdict { passed, failed, error, skipped };
+
+struct TestCase {
+  std::string name;
+  std::string classname;
+  double seconds = 0;
+  Verdict verdict = Verdict::passed;
+  std::string message;  // one line: what went wrong
+  std::string detail;   // the evidence: step, expected, received
+  std::string system_out;
+};
+
+struct TestSuite {
+  std::string name;
+  std::string timestamp;  // YYYY-MM-DDTHH:MM:SS, UTC
+  std::string hostname;
+  double seconds = 0;
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<TestCase> cases;
+};
+
+// Replaces what XML 1.0 forbids (control characters, invalid UTF-8, U+FFFE/U+FFFF) with
+// \xHH text, so that a line of serial noise never makes a consumer reject the file.
+std::string xml_safe_text(std::string_view text);
+// Keeps head and tail of an over-long text, saying how much was cut.
+std::string cap_text(std::string_view text, std::size_t max_bytes);
+
+std::string render_junit(const std::vector<TestSuite>& suites);
+// Writes to a temporary file beside `path` and renames it over `path`: a reader (or a run
+// killed mid-write) only ever sees a complete report.
+void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites);
+
+// Seconds as the schema's SUREFIRE_TIME wants them: %.3f in the C locale.
+std::string format_seconds(double seconds);
+std::string utc_timestamp_now();
+
+}  // namespace athil::report

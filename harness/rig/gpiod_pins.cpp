@@ -1,0 +1,98 @@
+// libgpiod 1.6 backend: the lines of one slot, requested once for the whole run.
+#include <gpiod.hpp>
+
+#include <map>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "base/duration.hpp"
+#include "rig/pins.hpp"
+
+namespace athil::rig {
+
+namespace {
+
+bool is_input(PinRole role) { return role == PinRole::status || role == PinRole::netlight; }
+
+class GpiodPins final : public Pins {
+ public:
+  GpiodPins(std::string slot, const RealSlot& wiring) : slot_(std::move(slot)), chip_name_(wiring.gpio_chip) {
+    try {
+      chip_.open(chip_name_, gpiod::chip::OPEN_LOOKUP);
+    } catch (const std::exception& e) {
+      throw InfraError(fmt::format("slot {}: GPIO chip '{}' cannot be opened: {} (is the chip present, and may this user open /dev/gpiochip*?)",
+                                   slot_, chip_name_, e.what()));
+    }
+    for (const auto& l : wiring.lines) {
+      gpiod::line line;
+      try {
+        line = chip_.get_line(l.offset);
+      } catch (const std::exception& e) {
+        throw InfraError(fmt::format("slot {}: GPIO chip '{}' has no line {} for {} ({})", slot_, chip_name_, l.offset, to_string(l.role), e.what()));
+      }
+      if (line.is_used())
+        throw InfraError(fmt::format("slot {}: GPIO {} line {} ({}) is busy, held by consumer '{}'", slot_, chip_name_, l.offset,
+                                     to_string(l.role), line.consumer()));
+      gpiod::line_request req;
+      req.consumer = "athil:" + slot_;
+      req.request_type = is_input(l.role) ? gpiod::line_request::DIRECTION_INPUT : gpiod::line_request::DIRECTION_OUTPUT;
+      req.flags = l.active_low ? gpiod::line_request::FLAG_ACTIVE_LOW : std::bitset<32>();
+      // Outputs start released: PWRKEY and RESET high (not pressed), supply on.
+      try {
+        line.request(req, is_input(l.role) ? 0 : 1);
+      } catch (const std::system_error& e) {
+        throw InfraError(fmt::format("slot {}: cannot request GPIO {} line {} ({}): {}", slot_, chip_name_, l.offset, to_string(l.role), e.what()));
+      }
+      lines_.emplace(l.role, line);
+    }
+  }
+
+  ~GpiodPins() override {
+    for (auto& [role, line] : lines_) {
+      try {
+        line.release();
+      } catch (...) {
+      }
+    }
+  }
+
+  bool has(PinRole role) const override { return lines_.count(role) != 0; }
+
+  void set(PinRole role, Level level) override {
+    try {
+      line(role).set_value(level == Level::high ? 1 : 0);
+    } catch (const std::exception& e) {
+      throw InfraError(fmt::format("slot {}: setting {} {}: {}", slot_, to_string(role), to_string(level), e.what()));
+    }
+  }
+
+  Level get(PinRole role) override {
+    try {
+      return line(role).get_value() ? Level::high : Level::low;
+    } catch (const std::exception& e) {
+      throw InfraError(fmt::format("slot {}: reading {}: {}", slot_, to_string(role), e.what()));
+    }
+  }
+
+  std::vector<PinEvent> take_events() override { return {}; }
+  std::string describe() const override { return fmt::format("GPIO chip {}", chip_name_); }
+
+ private:
+  gpiod::line& line(PinRole role) {
+    auto it = lines_.find(role);
+    if (it == lines_.end()) throw InfraError(fmt::format("slot {}: the rig wires no '{}' line", slot_, to_string(role)));
+    return it->second;
+  }
+
+  std::string slot_;
+  std::string chip_name_;
+  gpiod::chip chip_;
+  std::map<PinRole, gpiod::line> lines_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring) { return std::make_unique<GpiodPins>(slot, wiring); }
+
+}  // namespace athil::rig

@@ -1,0 +1,136 @@
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/xml_source.hpp"
+#include "rig/model.hpp"
+
+namespace athil::rig {
+
+const char* to_string(PinRole role) {
+  switch (role) {
+    case PinRole::pwrkey: return "pwrkey";
+    case PinRole::reset: return "reset";
+    case PinRole::supply: return "supply";
+    case PinRole::status: return "status";
+    case PinRole::netlight: return "netlight";
+    case PinRole::dtr: return "dtr";
+  }
+  return "?";
+}
+
+const char* to_string(Level level) { return level == Level::high ? "high" : "low"; }
+
+std::optional<PinRole> pin_role_from(std::string_view name) {
+  for (auto role : {PinRole::pwrkey, PinRole::reset, PinRole::supply, PinRole::status, PinRole::netlight, PinRole::dtr})
+    if (name == to_string(role)) return role;
+  return std::nullopt;
+}
+
+namespace {
+
+unsigned parse_unsigned(const XmlSource& src, pugi::xml_node node, const char* attribute) {
+  std::string v = src.required(node, attribute);
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size()) src.fail(node, attribute, fmt::format("'{}' is not a whole number", v));
+  return n;
+}
+
+bool parse_bool(const XmlSource& src, pugi::xml_node node, const char* attribute) {
+  std::string v = node.attribute(attribute).value();
+  if (v.empty() || v == "false") return false;
+  if (v == "true") return true;
+  src.fail(node, attribute, fmt::format("{} is \"true\" or \"false\", not '{}'", attribute, v));
+}
+
+RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
+  RealSlot r;
+  auto serial = slot.child("serial");
+  if (!serial) src.fail(slot, "a real slot needs <serial port=\"...\"/> (or <virtual/> for a simulated module)");
+  src.only_attributes(serial, {"port", "baud", "flow"});
+  r.port = src.required(serial, "port");
+  if (serial.attribute("baud")) r.baud = parse_unsigned(src, serial, "baud");
+  std::string flow = serial.attribute("flow").value();
+  if (flow == "rtscts") r.rtscts = true;
+  else if (!flow.empty() && flow != "none") src.fail(serial, "flow", fmt::format("flow is \"none\" or \"rtscts\", not '{}'", flow));
+  if (auto gpio = slot.child("gpio")) {
+    src.only_attributes(gpio, {"chip"});
+    r.gpio_chip = src.required(gpio, "chip");
+    std::set<PinRole> seen;
+    for (auto line : gpio.children()) {
+      if (line.type() != pugi::node_element) continue;
+      if (std::string_view(line.name()) != "line") src.fail(line, fmt::format("unknown element <{}> in <gpio> (allowed: line)", line.name()));
+      src.only_attributes(line, {"role", "offset", "active-low"});
+      std::string role_name = src.required(line, "role");
+      auto role = pin_role_from(role_name);
+      if (!role) src.fail(line, "role", fmt::format("unknown pin role '{}' (pwrkey, reset, supply, status, netlight, dtr)", role_name));
+      if (!seen.insert(*role).second) src.fail(line, "role", fmt::format("a second line for '{}'", role_name));
+      r.lines.push_back(GpioLine{*role, parse_unsigned(src, line, "offset"), parse_bool(src, line, "active-low"), src.pos(line)});
+    }
+  }
+  for (auto child : slot.children())
+    if (child.type() == pugi::node_element && std::string_view(child.name()) != "serial" && std::string_view(child.name()) != "gpio")
+      src.fail(child, fmt::format("unknown element <{}> in a real <slot> (allowed: serial, gpio)", child.name()));
+  return r;
+}
+
+}  // namespace
+
+Rig load_rig(const std::string& path) {
+  auto src = XmlSource::load(path);
+  auto root = src->doc().document_element();
+  if (!root || std::string_view(root.name()) != "rig") src->fail(root, "the root element of a rig file is <rig>");
+  src->only_attributes(root, {"name", "time-scale"});
+  Rig rig;
+  rig.path = path;
+  rig.name = src->required(root, "name");
+  if (root.attribute("time-scale")) {
+    std::string v = root.attribute("time-scale").value();
+    double f = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), f);
+    if (ec != std::errc() || end != v.data() + v.size() || !(f > 0) || f > 1000)
+      src->fail(root, "time-scale", fmt::format("time-scale is a number above 0 (1 is real time), not '{}'", v));
+    rig.time_scale = f;
+  }
+  std::set<std::string> names;
+  for (auto node : root.children()) {
+    if (node.type() != pugi::node_element) continue;
+    std::string_view el = node.name();
+    if (el == "var") {
+      src->only_attributes(node, {"name", "value"});
+      rig.vars.emplace_back(src->required(node, "name"), src->required(node, "value"));
+    } else if (el == "slot") {
+      src->only_attributes(node, {"name", "model", "firmware"});
+      Slot slot;
+      slot.name = src->required(node, "name");
+      slot.model = src->required(node, "model");
+      slot.firmware = node.attribute("firmware").value();
+      slot.pos = src->pos(node);
+      if (!names.insert(slot.name).second) src->fail(node, "name", fmt::format("a second slot named '{}'", slot.name));
+      for (char c : slot.name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+          src->fail(node, "name", "a slot name may hold only letters, digits, '-' and '_'");
+      if (auto v = node.child("virtual")) {
+        src->only_attributes(v, {"faults"});
+        for (auto child : node.children())
+          if (child.type() == pugi::node_element && child != v)
+            src->fail(child, fmt::format("a virtual slot holds only <virtual/>, not <{}>", child.name()));
+        if (v.attribute("faults") && std::string_view(v.attribute("faults").value()) != "")
+          src->fail(v, "faults", "virtual faults are not supported yet");
+        if (slot.firmware.empty()) src->fail(node, "a virtual slot needs firmware=\"REVISION\" to start at");
+        slot.kind = VirtualSlot{v.attribute("faults").value()};
+      } else {
+        slot.kind = real_slot(*src, node);
+      }
+      rig.slots.push_back(std::move(slot));
+    } else {
+      src->fail(node, fmt::format("unknown element <{}> in <rig> (allowed: var, slot)", el));
+    }
+  }
+  if (rig.slots.empty()) src->fail(root, "a rig needs at least one <slot>");
+  return rig;
+}
+
+}  // namespace athil::rig

@@ -1,0 +1,59 @@
+#pragma once
+// What a rig file says is wired: slots, their ports and their pins. Plain data.
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace athil::rig {
+
+enum class PinRole { pwrkey, reset, supply, status, netlight, dtr };
+enum class Level { low, high };
+
+const char* to_string(PinRole role);
+const char* to_string(Level level);
+std::optional<PinRole> pin_role_from(std::string_view name);
+
+struct GpioLine {
+  PinRole role;
+  unsigned offset = 0;
+  bool active_low = false;  // the GPIO drives the module pin through an inverter
+  SourcePos pos;
+};
+
+struct RealSlot {
+  std::string port;
+  unsigned baud = 115200;
+  bool rtscts = false;
+  std::string gpio_chip;  // empty: no GPIO lines
+  std::vector<GpioLine> lines;
+};
+
+struct VirtualSlot {
+  std::string faults;
+};
+
+struct Slot {
+  std::string name;
+  std::string model;
+  std::string firmware;  // the revision the slot is expected to run at the start
+  SourcePos pos;
+  std::variant<VirtualSlot, RealSlot> kind;
+  bool is_virtual() const { return std::holds_alternative<VirtualSlot>(kind); }
+};
+
+struct Rig {
+  std::string name;
+  std::string path;
+  double time_scale = 1.0;
+  std::vector<std::pair<std::string, std::string>> vars;
+  std::vector<Slot> slots;
+};
+
+// Throws InputError with file:line:col.
+Rig load_rig(const std::string& path);
+
+}  // namespace athil::rig

@@ -1,0 +1,35 @@
+#pragma once
+// A slot's control pins, by module-side level: PWRKEY low is a pressed key, whatever
+// transistor sits between a GPIO and the module (the rig file's active-low says so).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rig/model.hpp"
+
+namespace athil::rig {
+
+struct PinEvent {
+  PinRole role;
+  Level level;
+  std::int64_t t_us;
+};
+
+class Pins {
+ public:
+  virtual ~Pins() = default;
+  virtual bool has(PinRole role) const = 0;
+  // Throws InfraError naming the slot, the pin and the cause.
+  virtual void set(PinRole role, Level level) = 0;
+  virtual Level get(PinRole role) = 0;
+  // Changes of the module's output pins seen since the last call, stamped when they happened.
+  virtual std::vector<PinEvent> take_events() = 0;
+  virtual std::string describe() const = 0;
+};
+
+// The virtual module's control channel (harness/sim/README.md), a Unix socket.
+std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path);
+// libgpiod lines, requested once for the run with consumer "athil:<slot>".
+std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring);
+
+}  // namespace athil::rig

@@ -1,0 +1,83 @@
+#include "rig/virtual_module.hpp"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/pipe.hpp>
+#include <fmt/format.h>
+
+#include "base/duration.hpp"
+
+namespace athil::rig {
+
+namespace bp = boost::process;
+
+namespace {
+constexpr auto start_timeout = std::chrono::seconds(15);
+
+std::string log_tail(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::ostringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
+  return text.empty() ? "(nothing)" : text;
+}
+}  // namespace
+
+struct VirtualModuleProcess::Child {
+  bp::pipe out;
+  bp::child process;
+};
+
+VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths) {
+  port_link_ = (paths.run_dir / (slot.name + ".tty")).string();
+  control_socket_ = (paths.run_dir / (slot.name + ".ctl")).string();
+  std::vector<std::string> args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
+                                   "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale)};
+  child_ = std::make_unique<Child>();
+  try {
+    child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,
+                                bp::std_err > paths.log_file.string(), bp::std_in < bp::null);
+  } catch (const std::exception& e) {
+    throw InfraError(fmt::format("slot {}: cannot start the virtual module ({} sim): {}", slot.name, paths.executable.string(), e.what()));
+  }
+
+  // The module prints its port and control socket, then "ready"; wait for that line.
+  std::string seen;
+  auto deadline = Clock::now() + start_timeout;
+  int fd = child_->out.native_source();
+  while (seen.find("ready\n") == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    pollfd p{fd, POLLIN, 0};
+    int n = left > 0 ? ::poll(&p, 1, static_cast<int>(left)) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    char buf[256];
+    ssize_t got = n > 0 ? ::read(fd, buf, sizeof buf) : 0;
+    if (got <= 0) {
+      throw InfraError(fmt::format("slot {}: the virtual module {} (log {}): {}", slot.name,
+                                   n == 0 ? "did not report ready in time" : "exited before it was ready", paths.log_file.string(),
+                                   log_tail(paths.log_file)));
+    }
+    seen.append(buf, static_cast<std::size_t>(got));
+  }
+}
+
+VirtualModuleProcess::~VirtualModuleProcess() {
+  if (!child_ || !child_->process.valid()) return;
+  std::error_code ec;
+  if (child_->process.running(ec)) {
+    ::kill(child_->process.id(), SIGTERM);
+    if (!child_->process.wait_for(std::chrono::seconds(3), ec)) child_->process.terminate(ec);
+  }
+  if (child_->process.running(ec)) child_->process.wait(ec);
+}
+
+}  // namespace athil::rig

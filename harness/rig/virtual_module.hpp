@@ -1,0 +1,35 @@
+#pragma once
+// A virtual module running as a child process (`athil sim`), for one virtual slot.
+// Boost.Process stays inside virtual_module.cpp.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "rig/model.hpp"
+
+namespace athil::rig {
+
+class VirtualModuleProcess {
+ public:
+  struct Paths {
+    std::filesystem::path executable;  // the athil binary, run as `athil sim ...`
+    std::filesystem::path run_dir;     // where the port link and control socket go
+    std::filesystem::path log_file;    // the module's own diagnostics (stderr)
+  };
+  // Starts the module and waits until it has published its port. Throws InfraError.
+  VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths);
+  ~VirtualModuleProcess();  // stops it: SIGTERM, a bounded wait, then SIGKILL
+  VirtualModuleProcess(const VirtualModuleProcess&) = delete;
+  VirtualModuleProcess& operator=(const VirtualModuleProcess&) = delete;
+
+  const std::string& port_link() const { return port_link_; }
+  const std::string& control_socket() const { return control_socket_; }
+
+ private:
+  struct Child;
+  std::unique_ptr<Child> child_;
+  std::string port_link_;
+  std::string control_socket_;
+};
+
+}  // namespace athil::rig

@@ -1,0 +1,114 @@
+// Client side of the virtual module's control channel (protocol: harness/sim/README.md).
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "base/duration.hpp"
+#include "base/fd.hpp"
+#include "rig/pins.hpp"
+
+namespace athil::rig {
+
+namespace {
+
+constexpr auto reply_timeout = std::chrono::seconds(10);
+
+class VirtualPins final : public Pins {
+ public:
+  VirtualPins(std::string slot, std::string socket_path) : slot_(std::move(slot)), path_(std::move(socket_path)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path_.size() >= sizeof addr.sun_path) throw InfraError(fmt::format("slot {}: control socket path too long: {}", slot_, path_));
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd_) throw InfraError(fmt::format("slot {}: socket: {}", slot_, errno_text(errno)));
+    if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw InfraError(fmt::format("slot {}: cannot reach the virtual module's control channel {}: {}", slot_, path_, errno_text(errno)));
+  }
+
+  bool has(PinRole role) const override { return role == PinRole::pwrkey || role == PinRole::status; }
+
+  void set(PinRole role, Level level) override {
+    auto reply = request(fmt::format("set {} {} {}", to_string(role), to_string(level), to_us(Clock::now())));
+    if (reply != "ok") throw InfraError(fmt::format("slot {}: setting {} {}: the virtual module answered '{}'", slot_, to_string(role), to_string(level), reply));
+  }
+
+  Level get(PinRole role) override {
+    auto reply = request(fmt::format("get {}", to_string(role)));
+    std::string expect = fmt::format("level {} ", to_string(role));
+    if (reply.rfind(expect, 0) != 0) throw InfraError(fmt::format("slot {}: reading {}: the virtual module answered '{}'", slot_, to_string(role), reply));
+    return reply.substr(expect.size()) == "high" ? Level::high : Level::low;
+  }
+
+  std::vector<PinEvent> take_events() override {
+    // Events may sit unread in the socket while no request is made.
+    while (auto line = read_line(Clock::now())) handle_event(*line);
+    return std::exchange(events_, {});
+  }
+
+  std::string describe() const override { return fmt::format("virtual control channel {}", path_); }
+
+ private:
+  std::string request(const std::string& line) {
+    std::string out = line + "\n";
+    if (::send(fd_.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
+      throw InfraError(fmt::format("slot {}: the virtual module's control channel is gone ({})", slot_, errno_text(errno)));
+    auto deadline = Clock::now() + reply_timeout;
+    while (true) {
+      auto reply = read_line(deadline);
+      if (!reply) throw InfraError(fmt::format("slot {}: no answer from the virtual module to '{}' within {}s", slot_, line, reply_timeout.count()));
+      if (reply->rfind("event ", 0) == 0) {
+        handle_event(*reply);
+        continue;
+      }
+      return *reply;
+    }
+  }
+
+  void handle_event(const std::string& line) {
+    // event <pin> <level> <t_us>
+    char pin[32] = {}, level[16] = {};
+    long long t = 0;
+    if (std::sscanf(line.c_str(), "event %31s %15s %lld", pin, level, &t) != 3) return;
+    if (auto role = pin_role_from(pin)) events_.push_back(PinEvent{*role, std::string_view(level) == "high" ? Level::high : Level::low, t});
+  }
+
+  std::optional<std::string> read_line(Deadline deadline) {
+    while (true) {
+      auto nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
+      }
+      pollfd p{fd_.get(), POLLIN, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      int n = ::poll(&p, 1, left > 0 ? static_cast<int>(left) : 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return std::nullopt;
+      char buf[512];
+      ssize_t got = ::recv(fd_.get(), buf, sizeof buf, 0);
+      if (got <= 0) throw InfraError(fmt::format("slot {}: the virtual module closed its control channel (did it exit?)", slot_));
+      buffer_.append(buf, static_cast<std::size_t>(got));
+    }
+  }
+
+  std::string slot_;
+  std::string path_;
+  UniqueFd fd_;
+  std::string buffer_;
+  std::vector<PinEvent> events_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path) {
+  return std::make_unique<VirtualPins>(slot, socket_path);
+}
+
+}  // namespace athil::rig

@@ -1,0 +1,300 @@
+#include "runner/executor.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/escape.hpp"
+
+namespace athil::runner {
+
+namespace {
+
+using namespace std::chrono_literals;
+using scenario::Action;
+using scenario::LinePattern;
+
+constexpr Duration default_expect_timeout = 10s;
+constexpr Duration default_urc_timeout = 60s;
+constexpr Duration write_timeout = 10s;
+constexpr std::size_t recent_lines_in_report = 12;
+
+// The module did not behave as the scenario says.
+struct StepFailure {
+  std::string message;
+  std::string detail;
+};
+
+std::string show_line(const std::string& line) { return fmt::format("'{}'", escape_bytes(line)); }
+
+}  // namespace
+
+struct Executor::Context {
+  Vars vars;
+  Deadline scenario_deadline;
+  Duration scenario_timeout;
+  std::string block;
+  SourcePos block_pos;
+
+  std::string lookup(std::string_view name) const {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) throw std::out_of_range(fmt::format("undefined variable ${{{}}}", name));
+    return it->second;
+  }
+  Deadline deadline(Duration timeout) const { return std::min(Clock::now() + timeout, scenario_deadline); }
+};
+
+Executor::Executor(Device& device, TimeScale scale, Vars base_vars) : device_(device), scale_(scale), base_vars_(std::move(base_vars)) {}
+
+void Executor::record_pin_events() {
+  if (!device_.pins) return;
+  for (const auto& e : device_.pins->take_events())
+    device_.timeline.record_at(e.t_us, Direction::pin, fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
+}
+
+Outcome Executor::run(const scenario::Scenario& s) {
+  Outcome out;
+  out.timeline_from = device_.timeline.size();
+  auto started = Clock::now();
+  Context ctx;
+  ctx.vars = base_vars_;
+  ctx.scenario_timeout = scale_.timeout(s.timeout);
+  ctx.scenario_deadline = started + ctx.scenario_timeout;
+  device_.timeline.record(Direction::note, fmt::format("scenario {} on slot {} ({})", s.name, device_.slot, s.path));
+
+  auto fail = [&](report::Verdict v, std::string message, std::string detail) {
+    if (out.verdict != report::Verdict::passed) return;
+    out.verdict = v;
+    out.message = std::move(message);
+    out.detail = std::move(detail);
+  };
+  auto guarded = [&](auto&& body) {
+    try {
+      body();
+    } catch (const StepFailure& f) {
+      fail(report::Verdict::failed, f.message, f.detail);
+    } catch (const InfraError& e) {
+      fail(report::Verdict::error, e.what(), fmt::format("in {} '{}' ({}): {}", ctx.block == "setup" || ctx.block == "teardown" ? "block" : "step",
+                                                        ctx.block, ctx.block_pos.str(), e.what()));
+    } catch (const std::exception& e) {
+      fail(report::Verdict::error, fmt::format("harness fault: {}", e.what()), e.what());
+    }
+  };
+
+  guarded([&] {
+    for (const auto& v : s.vars) {
+      if (base_vars_.count(v.name)) continue;  // -D, rig and slot variables override a scenario's defaults
+      ctx.vars[v.name] = scenario::substitute(v.value, [&](std::string_view n) { return ctx.lookup(n); });
+    }
+    run_block(s.setup, ctx);
+    for (const auto& step : s.steps) run_block(step, ctx);
+  });
+
+  // The teardown always runs, bounded by its own timeout.
+  ctx.scenario_deadline = Clock::now() + scale_.timeout(s.teardown_timeout);
+  ctx.scenario_timeout = scale_.timeout(s.teardown_timeout);
+  bool passed_before_teardown = out.verdict == report::Verdict::passed;
+  guarded([&] { run_block(s.teardown, ctx); });
+  if (passed_before_teardown && out.verdict != report::Verdict::passed) out.message = "teardown: " + out.message;
+
+  record_pin_events();
+  out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  out.timeline_to = device_.timeline.size();
+  return out;
+}
+
+void Executor::run_block(const scenario::Block& block, Context& ctx) {
+  ctx.block = block.name;
+  ctx.block_pos = block.pos;
+  device_.engine->clear_urcs();  // a <urc> counts lines that arrived since its block began
+  device_.timeline.record(Direction::note, fmt::format("{} {}", block.name == "setup" || block.name == "teardown" ? "block" : "step", block.name));
+  for (const auto& action : block.actions) {
+    run_action(action, ctx);
+    record_pin_events();
+  }
+}
+
+void Executor::run_action(const Action& action, Context& ctx) {
+  auto sub = [&](const std::string& text) {
+    try {
+      return scenario::substitute(text, [&](std::string_view n) { return ctx.lookup(n); });
+    } catch (const std::out_of_range& e) {
+      throw InputError(action.pos, e.what());
+    }
+  };
+  auto where = [&] {
+    std::string kind = ctx.block == "setup" || ctx.block == "teardown" ? ctx.block : fmt::format("step '{}'", ctx.block);
+    return fmt::format("{} ({})", kind, action.pos.str());
+  };
+  auto evidence = [&](const std::string& expected, const std::string& instead) {
+    std::string d = fmt::format("{}\nexpected: {}\ninstead:  {}\nlast lines received:\n", where(), expected, instead);
+    auto recent = device_.engine->recent_lines(recent_lines_in_report);
+    if (recent.empty()) d += "  (none)\n";
+    for (const auto& l : recent) d += "  " + l + "\n";
+    return d;
+  };
+  // Returns a test for the engine and, after a match, fills the captures.
+  auto make_test = [&](const LinePattern& p, std::vector<std::string>& groups) -> std::pair<AtEngine::LineTest, std::string> {
+    if (!p.regex) {
+      std::string text = sub(p.text);
+      return {[text](const std::string& line) { return line == text; }, fmt::format("the line '{}'", text)};
+    }
+    std::string pattern = sub(*p.regex);
+    auto re = std::make_shared<std::regex>(pattern);
+    return {[re, &groups](const std::string& line) {
+              std::smatch m;
+              if (!std::regex_match(line, m, *re)) return false;
+              groups.clear();
+              for (std::size_t i = 1; i < m.size(); ++i) groups.push_back(m[i].str());
+              return true;
+            },
+            fmt::format("a line matching /{}/", pattern)};
+  };
+  auto capture = [&](const LinePattern& p, const std::vector<std::string>& groups) {
+    for (std::size_t i = 0; i < p.capture.size() && i < groups.size(); ++i) ctx.vars[p.capture[i]] = groups[i];
+  };
+  auto timed_out_text = [&](Duration timeout, Deadline dl) {
+    bool scenario_limit = dl == ctx.scenario_deadline;
+    return scenario_limit ? fmt::format("the {} timeout ({}) ran out first", ctx.block == "teardown" ? "teardown" : "scenario", format_duration(ctx.scenario_timeout))
+                          : fmt::format("nothing matched within {}", format_duration(timeout));
+  };
+
+  std::visit(
+      [&](const auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, scenario::Send>) {
+          std::string text = sub(a.text);
+          if (a.raw) device_.engine->send_raw(unescape_bytes(text), Clock::now() + write_timeout);
+          else device_.engine->send_command(text, Clock::now() + write_timeout);
+        } else if constexpr (std::is_same_v<T, scenario::Expect>) {
+          std::vector<std::string> groups;
+          auto [test, wanted] = make_test(a.pattern, groups);
+          auto timeout = scale_.timeout(a.timeout.value_or(default_expect_timeout));
+          auto dl = ctx.deadline(timeout);
+          auto r = device_.engine->expect_response(test, dl);
+          if (r.kind == AtEngine::ExpectResult::Kind::matched) return capture(a.pattern, groups);
+          std::string before;
+          for (const auto& l : r.passed_over) before += (before.empty() ? "" : ", ") + show_line(l.text);
+          if (r.kind == AtEngine::ExpectResult::Kind::other_final) {
+            std::string got = before.empty() ? fmt::format("the command ended with {}", show_line(r.line.text))
+                                             : fmt::format("got {} and the command ended with {}", before, show_line(r.line.text));
+            throw StepFailure{fmt::format("{}: expected {}, {}", where(), wanted, got), evidence(wanted, got)};
+          }
+          std::string got = timed_out_text(timeout, dl) + (before.empty() ? "" : fmt::format("; response lines: {}", before));
+          throw StepFailure{fmt::format("{}: expected {}: {}", where(), wanted, got), evidence(wanted, got)};
+        } else if constexpr (std::is_same_v<T, scenario::Urc>) {
+          std::vector<std::string> groups;
+          auto [test, wanted] = make_test(a.pattern, groups);
+          auto timeout = scale_.timeout(a.timeout.value_or(default_urc_timeout));
+          auto dl = ctx.deadline(timeout);
+          if (device_.engine->wait_urc(test, dl)) return capture(a.pattern, groups);
+          std::string queued;
+          for (const auto& l : device_.engine->urcs()) queued += (queued.empty() ? "" : ", ") + show_line(l.text);
+          std::string got = timed_out_text(timeout, dl) + (queued.empty() ? "" : fmt::format("; other URCs: {}", queued));
+          throw StepFailure{fmt::format("{}: expected URC {}: {}", where(), wanted, got), evidence("URC " + wanted, got)};
+        } else if constexpr (std::is_same_v<T, scenario::Check>) {
+          bool ok = false;
+          try {
+            ok = a.expr.evaluate([&](std::string_view n) { return ctx.lookup(n); });
+          } catch (const std::out_of_range& e) {
+            throw InputError(action.pos, e.what());
+          }
+          if (!ok) {
+            std::string values;
+            for (const auto& [k, v] : ctx.vars)
+              if (a.expr.source().find("${" + k + "}") != std::string::npos) values += fmt::format("{}{}={}", values.empty() ? "" : ", ", k, show_line(v));
+            std::string msg = a.message.empty() ? fmt::format("check failed: {}", a.expr.source()) : sub(a.message);
+            throw StepFailure{fmt::format("{}: {} ({})", where(), msg, values), evidence(a.expr.source(), fmt::format("false with {}", values))};
+          }
+        } else if constexpr (std::is_same_v<T, scenario::PowerKey>) {
+          if (!device_.pins || !device_.pins->has(rig::PinRole::pwrkey))
+            throw InfraError(fmt::format("slot {}: <power-key> at {} but the rig wires no PWRKEY", device_.slot, action.pos.str()));
+          device_.pins->set(rig::PinRole::pwrkey, rig::Level::low);
+          device_.timeline.record(Direction::pin, "pwrkey low");
+          device_.engine->drain_until(Clock::now() + scale_.hold(a.hold));
+          device_.pins->set(rig::PinRole::pwrkey, rig::Level::high);
+          device_.timeline.record(Direction::pin, "pwrkey high");
+        } else if constexpr (std::is_same_v<T, scenario::Sleep>) {
+          device_.engine->drain_until(ctx.deadline(scale_.hold(a.duration)));
+        } else if constexpr (std::is_same_v<T, scenario::Log>) {
+          device_.timeline.record(Direction::note, "log: " + sub(a.text));
+        } else if constexpr (std::is_same_v<T, scenario::Repeat>) {
+          if (!a.until) {
+            for (int i = 0; i < a.count; ++i)
+              for (const auto& inner : a.body) run_action(inner, ctx);
+            return;
+          }
+          for (int round = 0;; ++round) {
+            bool done = false;
+            try {
+              done = a.until->evaluate([&](std::string_view n) { return ctx.lookup(n); });
+            } catch (const std::out_of_range& e) {
+              throw InputError(action.pos, e.what());
+            }
+            if (done) return;
+            if (round == a.max)
+              throw StepFailure{fmt::format("{}: '{}' still false after {} round(s)", where(), a.until->source(), a.max),
+                                evidence(a.until->source(), fmt::format("still false after {} round(s)", a.max))};
+            for (const auto& inner : a.body) run_action(inner, ctx);
+          }
+        }
+      },
+      action.what);
+}
+
+namespace {
+
+void collect_refs(std::string_view text, std::vector<std::string>& out) {
+  std::size_t i = 0;
+  while ((i = text.find("${", i)) != std::string_view::npos) {
+    auto close = text.find('}', i);
+    if (close == std::string_view::npos) return;
+    out.emplace_back(text.substr(i + 2, close - i - 2));
+    i = close + 1;
+  }
+}
+
+void walk(const std::vector<Action>& actions, const std::function<void(const Action&)>& fn) {
+  for (const auto& a : actions) {
+    fn(a);
+    if (auto r = std::get_if<scenario::Repeat>(&a.what)) walk(r->body, fn);
+  }
+}
+
+}  // namespace
+
+void check_variables(const scenario::Scenario& s, const std::vector<std::string>& known) {
+  std::set<std::string> defined(known.begin(), known.end());
+  for (const auto& v : s.vars) defined.insert(v.name);
+  std::vector<const std::vector<Action>*> blocks = {&s.setup.actions};
+  for (const auto& st : s.steps) blocks.push_back(&st.actions);
+  blocks.push_back(&s.teardown.actions);
+  auto pattern_of = [](const Action& a) -> const LinePattern* {
+    if (auto e = std::get_if<scenario::Expect>(&a.what)) return &e->pattern;
+    if (auto u = std::get_if<scenario::Urc>(&a.what)) return &u->pattern;
+    return nullptr;
+  };
+  for (auto* b : blocks)
+    walk(*b, [&](const Action& a) {
+      if (auto p = pattern_of(a)) defined.insert(p->capture.begin(), p->capture.end());
+    });
+  auto require = [&](std::string_view text, const SourcePos& pos) {
+    std::vector<std::string> refs;
+    collect_refs(text, refs);
+    for (const auto& r : refs)
+      if (!defined.count(r)) throw InputError(pos, fmt::format("${{{}}} is not defined (not a <var>, a capture, a rig variable or -D {}=...)", r, r));
+  };
+  for (const auto& v : s.vars) require(v.value, v.pos);
+  for (auto* b : blocks)
+    walk(*b, [&](const Action& a) {
+      if (auto p = pattern_of(a)) require(p->regex ? *p->regex : p->text, a.pos);
+      if (auto x = std::get_if<scenario::Send>(&a.what)) require(x->text, a.pos);
+      if (auto x = std::get_if<scenario::Log>(&a.what)) require(x->text, a.pos);
+      if (auto x = std::get_if<scenario::Check>(&a.what)) require(x->expr.source() + x->message, a.pos);
+      if (auto x = std::get_if<scenario::Repeat>(&a.what); x && x->until) require(x->until->source(), a.pos);
+    });
+}
+
+}  // namespace athil::runner

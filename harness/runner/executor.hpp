@@ -1,0 +1,55 @@
+#pragma once
+// Walks one scenario's plain data against one device: the AT engine for the port, the pins
+// for power. Decides the verdict: failed when the module did not do what the scenario says,
+// error when the port, a pin or the harness failed.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "at/engine.hpp"
+#include "at/timeline.hpp"
+#include "report/junit.hpp"
+#include "rig/pins.hpp"
+#include "scenario/model.hpp"
+
+namespace athil::runner {
+
+struct Device {
+  std::string slot;
+  std::string model;
+  Timeline timeline;
+  std::unique_ptr<Transport> port;
+  std::unique_ptr<AtEngine> engine;
+  std::unique_ptr<rig::Pins> pins;
+};
+
+struct Outcome {
+  report::Verdict verdict = report::Verdict::passed;
+  std::string message;  // one line
+  std::string detail;   // the evidence
+  double seconds = 0;
+  std::size_t timeline_from = 0, timeline_to = 0;
+};
+
+class Executor {
+ public:
+  using Vars = std::map<std::string, std::string>;
+  Executor(Device& device, TimeScale scale, Vars base_vars);
+  Outcome run(const scenario::Scenario& scenario);
+
+ private:
+  struct Context;
+  void run_block(const scenario::Block& block, Context& ctx);
+  void run_action(const scenario::Action& action, Context& ctx);
+  void record_pin_events();
+
+  Device& device_;
+  TimeScale scale_;
+  Vars base_vars_;
+};
+
+// Every ${name} a scenario uses must be defined by the scenario, a capture, or `known`
+// (rig, command line, built-ins). Throws InputError at the first use of an undefined name.
+void check_variables(const scenario::Scenario& scenario, const std::vector<std::string>& known);
+
+}  // namespace athil::runner

@@ -1,0 +1,131 @@
+#include "runner/firmware_server.hpp"
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+
+namespace athil::runner {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds(30);
+
+// The file a request target names, or nothing when it is not a regular file inside root.
+std::optional<fs::path> resolve(const fs::path& root, std::string_view target) {
+  auto query = target.find('?');
+  target = target.substr(0, query);
+  if (target.empty() || target[0] != '/' || target.find("..") != std::string_view::npos || target.find('%') != std::string_view::npos ||
+      target.find('\\') != std::string_view::npos)
+    return std::nullopt;
+  std::error_code ec;
+  fs::path file = fs::weakly_canonical(root / fs::path(std::string(target.substr(1))), ec);
+  if (ec) return std::nullopt;
+  auto rel = file.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return std::nullopt;  // a symlink led out of the folder
+  if (!fs::is_regular_file(file, ec)) return std::nullopt;
+  return file;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const fs::path& root) : stream_(std::move(socket)), root_(root) {}
+  void start() {
+    stream_.expires_after(request_timeout);
+    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) self->respond();
+    });
+  }
+
+ private:
+  void respond() {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(request_.version());
+    res->keep_alive(false);
+    res->set(http::field::server, "athil-firmware-server");
+    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
+      res->result(http::status::method_not_allowed);
+      res->body() = "only GET and HEAD\n";
+    } else if (auto file = resolve(root_, std::string_view(request_.target().data(), request_.target().size()))) {
+      std::ifstream in(*file, std::ios::binary);
+      std::ostringstream body;
+      body << in.rdbuf();
+      res->result(http::status::ok);
+      res->set(http::field::content_type, "application/octet-stream");
+      res->body() = body.str();
+    } else {
+      res->result(http::status::not_found);
+      res->set(http::field::content_type, "text/plain");
+      res->body() = "not found\n";
+    }
+    res->prepare_payload();
+    if (request_.method() == http::verb::head) res->body().clear();
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  beast::tcp_stream stream_;
+  const fs::path& root_;
+  beast::flat_buffer buffer_;
+  http::request<http::empty_body> request_;
+};
+
+}  // namespace
+
+struct FirmwareServer::Impl {
+  fs::path root;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+
+  void accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      std::make_shared<Session>(std::move(socket), root)->start();
+      accept();
+    });
+  }
+};
+
+FirmwareServer::FirmwareServer(fs::path root) : impl_(std::make_unique<Impl>()) {
+  std::error_code ec;
+  impl_->root = fs::canonical(root, ec);
+  if (ec) throw InfraError(fmt::format("firmware folder {}: {}", root.string(), ec.message()));
+  try {
+    tcp::endpoint loopback(asio::ip::make_address("127.0.0.1"), 0);
+    impl_->acceptor.open(loopback.protocol());
+    impl_->acceptor.bind(loopback);
+    impl_->acceptor.listen();
+  } catch (const std::exception& e) {
+    throw InfraError(fmt::format("cannot listen on 127.0.0.1 for the firmware server: {}", e.what()));
+  }
+  impl_->accept();
+  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+}
+
+FirmwareServer::~FirmwareServer() {
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+unsigned short FirmwareServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::string FirmwareServer::url() const { return fmt::format("http://127.0.0.1:{}", port()); }
+
+}  // namespace athil::runner

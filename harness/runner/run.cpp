@@ -1,0 +1,285 @@
+#include "runner/run.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "base/error.hpp"
+#include "rig/model.hpp"
+#include "rig/virtual_module.hpp"
+#include "runner/executor.hpp"
+#include "runner/firmware_server.hpp"
+#include "scenario/loader.hpp"
+#include "transport/serial_port.hpp"
+
+namespace athil::runner {
+
+namespace fs = std::filesystem;
+using report::TestCase;
+using report::TestSuite;
+using report::Verdict;
+
+namespace {
+
+// Run-time state of the virtual rack (pty links, control sockets), removed at the end.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string templ = fmt::format("{}/athil-XXXXXX", base && *base ? base : "/tmp");
+    if (!::mkdtemp(templ.data())) throw InfraError(fmt::format("cannot create a run folder {}: {}", templ, errno_text(errno)));
+    path_ = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string file_safe(std::string_view name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
+  if (out.empty() || out[0] == '.') out.insert(0, "_");
+  return out;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+// The report as it stands; rewritten whole after every scenario.
+class ReportState {
+ public:
+  explicit ReportState(fs::path path) : path_(std::move(path)) {}
+  std::size_t add_suite(TestSuite suite) {
+    std::lock_guard lock(mutex_);
+    suites_.push_back(std::move(suite));
+    return suites_.size() - 1;
+  }
+  void add_case(std::size_t suite, TestCase c, double suite_seconds) {
+    std::lock_guard lock(mutex_);
+    suites_[suite].cases.push_back(std::move(c));
+    suites_[suite].seconds = suite_seconds;
+    report::write_junit_atomically(path_, suites_);
+  }
+  void publish() {
+    std::lock_guard lock(mutex_);
+    report::write_junit_atomically(path_, suites_);
+  }
+  std::vector<TestSuite> suites() {
+    std::lock_guard lock(mutex_);
+    return suites_;
+  }
+
+ private:
+  std::mutex mutex_;
+  fs::path path_;
+  std::vector<TestSuite> suites_;
+};
+
+struct LoadedInput {
+  rig::Rig rig;
+  std::vector<scenario::Scenario> scenarios;
+};
+
+LoadedInput load_input(const RunOptions& o) {
+  LoadedInput in;
+  in.rig = rig::load_rig(o.rig.string());
+  scenario::Loader loader(o.fixtures);
+  in.scenarios = loader.load_all(o.paths);
+  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url"};
+  for (const auto& [k, v] : in.rig.vars) known.push_back(k);
+  for (const auto& [k, v] : o.defines) known.push_back(k);
+  for (const auto& s : in.scenarios) check_variables(s, known);
+  return in;
+}
+
+class SlotRunner {
+ public:
+  SlotRunner(const rig::Slot& slot, const LoadedInput& in, const RunOptions& o, const fs::path& run_dir, const std::string& firmware_url,
+             ReportState& report, std::mutex& console)
+      : slot_(slot), in_(in), o_(o), run_dir_(run_dir), firmware_url_(firmware_url), report_(report), console_(console) {}
+
+  void run(const std::vector<const scenario::Scenario*>& plan) {
+    auto started = Clock::now();
+    TestSuite suite;
+    suite.name = fmt::format("{}.{}", in_.rig.name, slot_.name);
+    suite.timestamp = report::utc_timestamp_now();
+    suite.hostname = host_name();
+    suite.properties = {{"rig", in_.rig.name}, {"rig_file", in_.rig.path}, {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}};
+    Device device;
+    device.slot = slot_.name;
+    device.model = slot_.model;
+    std::unique_ptr<rig::VirtualModuleProcess> module;
+    std::string unreachable;
+    try {
+      if (slot_.is_virtual()) {
+        fs::path log = o_.junit.parent_path() / "sim" / (file_safe(slot_.name) + ".log");
+        fs::create_directories(log.parent_path());
+        module = std::make_unique<rig::VirtualModuleProcess>(slot_, in_.rig.time_scale, rig::VirtualModuleProcess::Paths{o_.executable, run_dir_, log});
+        device.port = std::make_unique<SerialPort>(module->port_link(), SerialPort::Settings{});
+        device.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());
+        suite.properties.emplace_back("port", module->port_link());
+      } else {
+        const auto& real = std::get<rig::RealSlot>(slot_.kind);
+        device.port = std::make_unique<SerialPort>(real.port, SerialPort::Settings{real.baud, real.rtscts});
+        if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
+        suite.properties.emplace_back("port", real.port);
+      }
+      device.engine = std::make_unique<AtEngine>(*device.port, device.timeline, UrcTable::sim70x0());
+    } catch (const InfraError& e) {
+      unreachable = e.what();
+    }
+    auto suite_index = report_.add_suite(suite);
+    report_.publish();
+
+    Executor::Vars vars = {{"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", in_.rig.name}};
+    if (!firmware_url_.empty()) vars["firmware_url"] = firmware_url_;
+    for (const auto& [k, v] : in_.rig.vars) vars[k] = v;
+    for (const auto& [k, v] : o_.defines) vars[k] = v;
+    Executor executor(device, TimeScale(in_.rig.time_scale), vars);
+
+    for (const auto* s : plan) {
+      TestCase c;
+      c.name = s->name;
+      c.classname = fmt::format("athil.{}.{}", in_.rig.name, slot_.name);
+      if (!unreachable.empty()) {
+        c.verdict = Verdict::error;
+        c.message = fmt::format("slot {} unreachable: {}", slot_.name, unreachable);
+        c.detail = c.message;
+      } else {
+        auto outcome = executor.run(*s);
+        c.verdict = outcome.verdict;
+        c.message = outcome.message;
+        c.detail = outcome.detail;
+        c.seconds = outcome.seconds;
+        std::string transcript = device.timeline.render(outcome.timeline_from, outcome.timeline_to);
+        fs::path file = o_.junit.parent_path() / "transcripts" / file_safe(slot_.name) / (file_safe(s->name) + ".log");
+        fs::create_directories(file.parent_path());
+        std::ofstream(file, std::ios::binary) << transcript;
+        c.system_out = fmt::format("scenario file: {}\ntranscript file: {}\n{}", s->path, file.string(), transcript);
+      }
+      {
+        std::lock_guard lock(console_);
+        const char* word = c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : "ERROR";
+        fmt::print("{:<8} {:<40} {:<5} {:>7.1f}s{}\n", slot_.name, s->name, word, c.seconds, c.message.empty() ? "" : "  " + c.message);
+        std::fflush(stdout);
+      }
+      report_.add_case(suite_index, std::move(c), std::chrono::duration<double>(Clock::now() - started).count());
+    }
+  }
+
+ private:
+  const rig::Slot& slot_;
+  const LoadedInput& in_;
+  const RunOptions& o_;
+  const fs::path& run_dir_;
+  const std::string& firmware_url_;
+  ReportState& report_;
+  std::mutex& console_;
+};
+
+}  // namespace
+
+int validate(const RunOptions& o) {
+  try {
+    auto in = load_input(o);
+    fmt::print("{} scenario(s) valid", in.scenarios.size());
+    fmt::print(", rig {} ({} slot(s)) valid\n", in.rig.name, in.rig.slots.size());
+    return all_passed;
+  } catch (const InputError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return bad_input;
+  }
+}
+
+int run(const RunOptions& o) {
+  LoadedInput in;
+  try {
+    in = load_input(o);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return bad_input;
+  }
+
+  std::vector<std::pair<const rig::Slot*, std::vector<const scenario::Scenario*>>> plan;
+  std::size_t planned = 0;
+  for (const auto& slot : in.rig.slots) {
+    std::vector<const scenario::Scenario*> list;
+    for (const auto& s : in.scenarios)
+      if (s.applies_to(slot.model)) list.push_back(&s);
+    planned += list.size();
+    plan.emplace_back(&slot, std::move(list));
+  }
+  for (const auto& s : in.scenarios) {
+    bool any = false;
+    for (const auto& [slot, list] : plan) any = any || std::find(list.begin(), list.end(), &s) != list.end();
+    if (!any) fmt::print("note: {} runs on no slot of rig {} (models {})\n", s.name, in.rig.name, fmt::join(s.models, ", "));
+  }
+  if (planned == 0) {
+    fmt::print(stderr, "error: no scenario applies to a slot of rig {} ({})\n", in.rig.name, in.rig.path);
+    return bad_input;
+  }
+
+  try {
+    fs::create_directories(o.junit.parent_path());
+    ReportState report(o.junit);
+    report.publish();  // a valid (empty) report exists from the start
+    TempDir run_dir;
+    std::unique_ptr<FirmwareServer> server;
+    bool has_virtual = std::any_of(in.rig.slots.begin(), in.rig.slots.end(), [](const rig::Slot& s) { return s.is_virtual(); });
+    fs::path firmware_dir = o.fixtures / "firmware";
+    if (has_virtual && fs::is_directory(firmware_dir)) {
+      server = std::make_unique<FirmwareServer>(firmware_dir);
+      fmt::print("serving {} at {}\n", firmware_dir.string(), server->url());
+    }
+    std::string firmware_url = server ? server->url() : "";
+
+    std::mutex console;
+    std::atomic<bool> harness_fault = false;
+    std::vector<std::unique_ptr<SlotRunner>> runners;
+    std::vector<std::thread> threads;
+    for (const auto& [slot, list] : plan) {
+      if (list.empty()) continue;
+      runners.push_back(std::make_unique<SlotRunner>(*slot, in, o, run_dir.path(), firmware_url, report, console));
+      threads.emplace_back([r = runners.back().get(), l = list, &console, &harness_fault] {
+        try {
+          r->run(l);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(console);
+          fmt::print(stderr, "error: {}\n", e.what());
+          harness_fault = true;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+
+    int passed = 0, failed = 0, errors = 0;
+    for (const auto& s : report.suites())
+      for (const auto& c : s.cases) {
+        passed += c.verdict == Verdict::passed;
+        failed += c.verdict == Verdict::failed;
+        errors += c.verdict == Verdict::error;
+      }
+    fmt::print("{} passed, {} failed, {} errors; report {}\n", passed, failed, errors, o.junit.string());
+    return errors || harness_fault ? infrastructure : failed ? scenario_failed : all_passed;
+  } catch (const InfraError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return infrastructure;
+  }
+}
+
+}  // namespace athil::runner

@@ -1,0 +1,39 @@
+#pragma once
+// The expression language of <check expr> and <repeat until>:
+//   ${code} == 200 && ${rev} != 'B02'
+// Operands: ${variables}, numbers, 'quoted' or "quoted" strings (which may hold ${variables}).
+// Operators: == != < <= > >= && || ! and parentheses. Two operands that both read as numbers
+// compare as numbers, otherwise as strings.
+#include <functional>
+#include <stdexcept>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace athil::scenario {
+
+class Expr {
+ public:
+  struct Node;
+  // Looks a variable up; throws when it is not defined.
+  using Lookup = std::function<std::string(std::string_view name)>;
+
+  // Throws ExprError with the 0-based column of the problem.
+  static Expr parse(std::string_view source);
+  bool evaluate(const Lookup& lookup) const;
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+  std::shared_ptr<const Node> root_;
+};
+
+struct ExprError : std::runtime_error {
+  ExprError(std::size_t column_, const std::string& message) : std::runtime_error(message), column(column_) {}
+  std::size_t column;
+};
+
+// Replaces every ${name} in text. Throws std::out_of_range naming an undefined variable.
+std::string substitute(std::string_view text, const Expr::Lookup& lookup);
+
+}  // namespace athil::scenario

@@ -1,0 +1,330 @@
+#include "scenario/loader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "base/escape.hpp"
+#include "base/xml_source.hpp"
+
+namespace athil::scenario {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split_words(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == ',')) ++i;
+    std::size_t start = i;
+    while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])) && s[i] != ',') ++i;
+    if (i > start) out.emplace_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// Walks one file's elements into actions; <use> recurses into fixture files.
+class FileReader {
+ public:
+  FileReader(const XmlSource& src, const fs::path& fixtures_dir, std::vector<std::string>& fixture_stack)
+      : src_(src), fixtures_dir_(fixtures_dir), stack_(fixture_stack) {}
+
+  std::vector<Action> actions(pugi::xml_node parent) const {
+    std::vector<Action> out;
+    for (auto node : parent.children()) {
+      if (node.type() == pugi::node_pcdata && !trim(node.value()).empty())
+        src_.fail(node, fmt::format("text '{}' outside an element: put it inside <send>, <expect> or <log>", trim(node.value())));
+      if (node.type() != pugi::node_element) continue;
+      append(node, out);
+    }
+    return out;
+  }
+
+  Duration duration(pugi::xml_node node, const char* attribute) const {
+    try {
+      return parse_duration(node.attribute(attribute).value());
+    } catch (const std::invalid_argument& e) {
+      src_.fail(node, attribute, e.what());
+    }
+  }
+
+  std::optional<Duration> optional_duration(pugi::xml_node node, const char* attribute) const {
+    if (!node.attribute(attribute)) return std::nullopt;
+    return duration(node, attribute);
+  }
+
+  Expr expression(pugi::xml_node node, const char* attribute) const {
+    std::string text = src_.required(node, attribute);
+    try {
+      return Expr::parse(text);
+    } catch (const ExprError& e) {
+      SourcePos p = src_.pos(node, attribute);
+      // Point into the value: past `name="`.
+      p.col += static_cast<int>(std::string_view(attribute).size() + 2 + e.column);
+      throw InputError(p, fmt::format("in expression '{}': {}", text, e.what()));
+    }
+  }
+
+ private:
+  LinePattern pattern(pugi::xml_node node, std::string text_source, const char* regex_attr, const char* capture_attr) const {
+    LinePattern p;
+    auto regex = node.attribute(regex_attr);
+    auto capture = node.attribute(capture_attr);
+    p.capture = split_words(capture.value());
+    for (const auto& name : p.capture)
+      if (!is_identifier(name)) src_.fail(node, capture_attr, fmt::format("capture name '{}' is not a valid variable name", name));
+    if (regex) {
+      if (!text_source.empty() && std::string_view(regex_attr) == "regex")
+        src_.fail(node, "give either text or regex=\"...\", not both");
+      p.regex = regex.value();
+      // ${variables} are substituted at run time; check the rest of the pattern now.
+      std::string probe = substitute(*p.regex, [](std::string_view) { return std::string("x"); });
+      try {
+        std::regex compiled(probe);
+        if (p.capture.size() > compiled.mark_count())
+          src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), compiled.mark_count()));
+      } catch (const std::regex_error& e) {
+        src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", *p.regex, e.what()));
+      }
+    } else {
+      if (!p.capture.empty()) src_.fail(node, capture_attr, "capture needs a regex with groups");
+      if (text_source.empty()) src_.fail(node, fmt::format("<{}> needs the line to wait for, as text or regex=\"...\"", node.name()));
+      p.text = std::move(text_source);
+    }
+    return p;
+  }
+
+  void append(pugi::xml_node node, std::vector<Action>& out) const {
+    std::string_view name = node.name();
+    SourcePos pos = src_.pos(node);
+    auto add = [&](ActionKind what) { out.push_back(Action{std::move(what), pos}); };
+    if (name == "send") {
+      src_.only_attributes(node, {"raw"});
+      std::string raw_attr = node.attribute("raw").value();
+      if (!raw_attr.empty() && raw_attr != "true" && raw_attr != "false") src_.fail(node, "raw", "raw is \"true\" or \"false\"");
+      bool raw = raw_attr == "true";
+      std::string text = raw ? std::string(node.child_value()) : trim(node.child_value());
+      if (text.empty()) src_.fail(node, "<send> is empty");
+      if (raw) {
+        try {
+          (void)unescape_bytes(text);
+        } catch (const std::invalid_argument& e) {
+          src_.fail(node, fmt::format("raw text: {}", e.what()));
+        }
+      }
+      add(Send{text, raw});
+    } else if (name == "expect" || name == "urc") {
+      src_.only_attributes(node, {"regex", "capture", "timeout"});
+      LinePattern p = pattern(node, trim(node.child_value()), "regex", "capture");
+      if (name == "expect") add(Expect{std::move(p), optional_duration(node, "timeout")});
+      else add(Urc{std::move(p), optional_duration(node, "timeout")});
+    } else if (name == "command") {
+      // Short form: send, the expected line (if any), then the final OK.
+      src_.only_attributes(node, {"send", "expect", "capture", "timeout"});
+      std::string send = src_.required(node, "send");
+      if (trim(node.child_value()) != "") src_.fail(node, "<command> takes attributes only");
+      auto timeout = optional_duration(node, "timeout");
+      add(Send{send, false});
+      if (node.attribute("expect")) {
+        std::string expect = node.attribute("expect").value();
+        LinePattern p;
+        bool has_capture = node.attribute("capture");
+        // With captures the expect attribute is a regex; without, a regex only if it has regex syntax.
+        if (has_capture || expect.find_first_of("\\()[]*+?^$|") != std::string::npos) p = pattern(node, "", "expect", "capture");
+        else p.text = expect;
+        add(Expect{std::move(p), timeout});
+      } else if (node.attribute("capture")) {
+        src_.fail(node, "capture", "capture needs expect=\"regex with groups\"");
+      }
+      add(Expect{LinePattern{"OK", std::nullopt, {}}, timeout});
+    } else if (name == "check") {
+      src_.only_attributes(node, {"expr", "message"});
+      add(Check{expression(node, "expr"), node.attribute("message").value()});
+    } else if (name == "power-key") {
+      src_.only_attributes(node, {"hold"});
+      src_.required(node, "hold");
+      add(PowerKey{duration(node, "hold")});
+    } else if (name == "sleep") {
+      src_.only_attributes(node, {"duration"});
+      src_.required(node, "duration");
+      add(Sleep{duration(node, "duration")});
+    } else if (name == "log") {
+      src_.only_attributes(node, {});
+      add(Log{trim(node.child_value())});
+    } else if (name == "repeat") {
+      src_.only_attributes(node, {"count", "until", "max"});
+      Repeat r;
+      if (node.attribute("until")) {
+        if (node.attribute("count")) src_.fail(node, "count", "give either count or until (with max), not both");
+        r.until = expression(node, "until");
+        r.max = positive(node, "max", true);
+      } else {
+        if (node.attribute("max")) src_.fail(node, "max", "max goes with until");
+        r.count = positive(node, "count", true);
+      }
+      r.body = actions(node);
+      add(std::move(r));
+    } else if (name == "use") {
+      src_.only_attributes(node, {"fixture"});
+      std::string fixture = src_.required(node, "fixture");
+      for (auto& a : use_fixture(node, fixture)) out.push_back(std::move(a));
+    } else {
+      src_.fail(node, fmt::format("unknown element <{}> (allowed here: send, expect, urc, command, check, "
+                                  "power-key, sleep, log, repeat, use)", name));
+    }
+  }
+
+  int positive(pugi::xml_node node, const char* attribute, bool required) const {
+    if (required) src_.required(node, attribute);
+    std::string v = node.attribute(attribute).value();
+    int n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < 1 || n > 1'000'000)
+      src_.fail(node, attribute, fmt::format("{} must be a whole number from 1 to 1000000, not '{}'", attribute, v));
+    return n;
+  }
+
+  std::vector<Action> use_fixture(pugi::xml_node node, const std::string& fixture) const {
+    bool safe = !fixture.empty() && fixture.find("..") == std::string::npos && fixture[0] != '/' &&
+                std::all_of(fixture.begin(), fixture.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/'; });
+    if (!safe) src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/'", fixture));
+    if (std::find(stack_.begin(), stack_.end(), fixture) != stack_.end())
+      src_.fail(node, "fixture", fmt::format("fixture '{}' uses itself (through {})", fixture, fmt::join(stack_, " -> ")));
+    fs::path file = fixtures_dir_ / (fixture + ".xml");
+    if (!fs::exists(file)) src_.fail(node, "fixture", fmt::format("no fixture '{}' (looked for {})", fixture, file.string()));
+    auto fsrc = XmlSource::load(file);
+    auto root = fsrc->doc().document_element();
+    if (std::string_view(root.name()) != "fixture") fsrc->fail(root, fmt::format("a fixture file's root element is <fixture>, not <{}>", root.name()));
+    fsrc->only_attributes(root, {"name"});
+    if (root.attribute("name") && fixture != root.attribute("name").value())
+      fsrc->fail(root, "name", fmt::format("fixture file is named '{}' but says name=\"{}\"", fixture, root.attribute("name").value()));
+    stack_.push_back(fixture);
+    pugi::xml_node body = root;
+    std::vector<Action> result;
+    for (auto child : body.children()) {
+      if (child.type() == pugi::node_element && std::string_view(child.name()) == "description") continue;
+      if (child.type() == pugi::node_pcdata && !trim(child.value()).empty())
+        fsrc->fail(child, "text outside an element");
+      if (child.type() != pugi::node_element) continue;
+      FileReader inner(*fsrc, fixtures_dir_, stack_);
+      inner.append(child, result);
+    }
+    stack_.pop_back();
+    return result;
+  }
+
+  const XmlSource& src_;
+  const fs::path& fixtures_dir_;
+  std::vector<std::string>& stack_;
+};
+
+}  // namespace
+
+std::string LinePattern::describe() const {
+  return regex ? fmt::format("a line matching /{}/", *regex) : fmt::format("the line '{}'", text);
+}
+
+bool Scenario::applies_to(std::string_view model) const {
+  return std::any_of(models.begin(), models.end(), [&](const std::string& m) { return model.substr(0, m.size()) == m; });
+}
+
+Loader::Loader(fs::path fixtures_dir) : fixtures_dir_(std::move(fixtures_dir)) {}
+
+Scenario Loader::load(const fs::path& file) const {
+  auto src = XmlSource::load(file);
+  auto root = src->doc().document_element();
+  if (!root) throw InputError(SourcePos{file.string()}, "no root element");
+  if (std::string_view(root.name()) != "scenario") src->fail(root, fmt::format("the root element is <scenario>, not <{}>", root.name()));
+  src->only_attributes(root, {"name", "models", "tags", "timeout"});
+
+  std::vector<std::string> fixture_stack;
+  FileReader reader(*src, fixtures_dir_, fixture_stack);
+  Scenario s;
+  s.path = file.string();
+  s.pos = src->pos(root);
+  s.name = src->required(root, "name");
+  if (s.name.empty()) src->fail(root, "name", "the scenario's name is empty");
+  s.models = split_words(src->required(root, "models"));
+  if (s.models.empty()) src->fail(root, "models", "models lists no model");
+  s.tags = split_words(root.attribute("tags").value());
+  if (root.attribute("timeout")) s.timeout = reader.duration(root, "timeout");
+
+  std::set<std::string> step_names;
+  bool seen_setup = false, seen_teardown = false;
+  for (auto node : root.children()) {
+    if (node.type() == pugi::node_pcdata && !trim(node.value()).empty()) src->fail(node, "text outside an element");
+    if (node.type() != pugi::node_element) continue;
+    std::string_view name = node.name();
+    if (name == "description") {
+      src->only_attributes(node, {});
+      s.description = trim(node.child_value());
+    } else if (name == "var") {
+      src->only_attributes(node, {"name", "value"});
+      std::string var = src->required(node, "name");
+      if (!is_identifier(var)) src->fail(node, "name", fmt::format("'{}' is not a valid variable name", var));
+      s.vars.push_back(Var{var, src->required(node, "value"), src->pos(node)});
+    } else if (name == "setup" || name == "teardown") {
+      bool& seen = name == "setup" ? seen_setup : seen_teardown;
+      if (seen) src->fail(node, fmt::format("a scenario has one <{}>", name));
+      seen = true;
+      if (name == "setup") src->only_attributes(node, {});
+      else src->only_attributes(node, {"timeout"});
+      Block& b = name == "setup" ? s.setup : s.teardown;
+      b = Block{std::string(name), src->pos(node), reader.actions(node)};
+      if (name == "teardown" && node.attribute("timeout")) s.teardown_timeout = reader.duration(node, "timeout");
+    } else if (name == "step") {
+      src->only_attributes(node, {"name"});
+      std::string step = src->required(node, "name");
+      if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
+      s.steps.push_back(Block{step, src->pos(node), reader.actions(node)});
+    } else {
+      src->fail(node, fmt::format("unknown element <{}> in <scenario> (allowed: description, var, setup, step, teardown)", name));
+    }
+  }
+  if (s.steps.empty()) src->fail(root, "a scenario needs at least one <step>");
+  return s;
+}
+
+std::vector<Scenario> Loader::load_all(const std::vector<fs::path>& paths) const {
+  std::vector<fs::path> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& entry : fs::recursive_directory_iterator(p))
+        if (entry.is_regular_file() && entry.path().extension() == ".xml") files.push_back(entry.path());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      throw InputError(SourcePos{p.string()}, "no such scenario file or folder");
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<Scenario> out;
+  std::set<std::string> names;
+  for (const auto& f : files) {
+    out.push_back(load(f));
+    if (!names.insert(out.back().name).second)
+      throw InputError(out.back().pos, fmt::format("a second scenario named '{}'", out.back().name));
+  }
+  return out;
+}
+
+}  // namespace athil::scenario

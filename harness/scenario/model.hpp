@@ -1,0 +1,94 @@
+#pragma once
+// A scenario as plain data. The loader builds it from XML; the runner's executor walks it.
+// Nothing here knows about XML, ports or pins.
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/duration.hpp"
+#include "base/error.hpp"
+#include "scenario/expr.hpp"
+
+namespace athil::scenario {
+
+// A line to look for: equal to `text`, or matching `regex` over the whole line. Both may
+// hold ${variables}; `capture` names the regex groups, in order.
+struct LinePattern {
+  std::string text;
+  std::optional<std::string> regex;
+  std::vector<std::string> capture;
+  std::string describe() const;
+};
+
+struct Send {
+  std::string text;  // ${variables} substituted at run time
+  bool raw = false;  // raw: exact bytes (escapes such as \x1a), no CR appended
+};
+struct Expect {
+  LinePattern pattern;
+  std::optional<Duration> timeout;
+};
+struct Urc {
+  LinePattern pattern;
+  std::optional<Duration> timeout;
+};
+struct Check {
+  Expr expr;
+  std::string message;
+};
+struct PowerKey {
+  Duration hold;
+};
+struct Sleep {
+  Duration duration;
+};
+struct Log {
+  std::string text;
+};
+struct Action;
+struct Repeat {
+  int count = 0;                // with no `until`: run the body this many times
+  std::optional<Expr> until;    // checked before each round; stops when true
+  int max = 0;                  // with `until`: rounds allowed before it is a failure
+  std::vector<Action> body;
+};
+
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat>;
+
+struct Action {
+  ActionKind what;
+  SourcePos pos;
+};
+
+struct Block {
+  std::string name;  // "setup", "teardown", or the step's name
+  SourcePos pos;
+  std::vector<Action> actions;
+};
+
+struct Var {
+  std::string name;
+  std::string value;
+  SourcePos pos;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string path;
+  SourcePos pos;
+  std::vector<std::string> models;  // entries match a slot's model exactly or as a prefix
+  std::vector<std::string> tags;
+  Duration timeout = std::chrono::minutes(10);
+  Duration teardown_timeout = std::chrono::minutes(5);
+  std::vector<Var> vars;  // defaults, in order; a value may use earlier variables
+  Block setup;
+  std::vector<Block> steps;
+  Block teardown;
+
+  bool applies_to(std::string_view model) const;
+};
+
+}  // namespace athil::scenario

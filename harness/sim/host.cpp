@@ -1,0 +1,372 @@
+#include "sim/host.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "base/fd.hpp"
+#include "sim/module.hpp"
+
+namespace athil::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using local = asio::local::stream_protocol;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+std::string sys_error(const std::string& what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
+
+// The UART: a pseudo-terminal. The module keeps the slave side open itself so that the
+// host program can close and reopen the port without the master seeing a hang-up.
+struct Pty {
+  UniqueFd master;
+  UniqueFd slave;
+  std::string slave_path;
+};
+
+Pty open_pty() {
+  Pty p;
+  p.master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!p.master || ::grantpt(p.master.get()) != 0 || ::unlockpt(p.master.get()) != 0) throw std::runtime_error(sys_error("posix_openpt"));
+  char name[128];
+  if (::ptsname_r(p.master.get(), name, sizeof name) != 0) throw std::runtime_error(sys_error("ptsname_r"));
+  p.slave_path = name;
+  p.slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!p.slave) throw std::runtime_error(sys_error(fmt::format("open {}", name)));
+  termios t{};
+  ::tcgetattr(p.slave.get(), &t);
+  ::cfmakeraw(&t);  // no echo or line editing by the kernel: the module does its own echo
+  ::cfsetspeed(&t, B115200);
+  ::tcsetattr(p.slave.get(), TCSANOW, &t);
+  return p;
+}
+
+// A path this process made (symlink, socket), removed when the process ends.
+class OwnedPath {
+ public:
+  OwnedPath() = default;
+  explicit OwnedPath(std::string path) : path_(std::move(path)) {}
+  OwnedPath(OwnedPath&& o) noexcept : path_(std::exchange(o.path_, {})) {}
+  OwnedPath& operator=(OwnedPath&& o) noexcept {
+    std::swap(path_, o.path_);
+    return *this;
+  }
+  ~OwnedPath() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+
+ private:
+  std::string path_;
+};
+
+// Makes `link` point at `target`, replacing an older link but never a file.
+OwnedPath publish_link(const std::string& link, const std::string& target) {
+  struct stat st{};
+  if (::lstat(link.c_str(), &st) == 0 && !S_ISLNK(st.st_mode))
+    throw std::runtime_error(fmt::format("--link {} exists and is not a symbolic link; refusing to replace it", link));
+  std::string tmp = fmt::format("{}.{}.tmp", link, ::getpid());
+  ::unlink(tmp.c_str());
+  if (::symlink(target.c_str(), tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0)
+    throw std::runtime_error(sys_error(fmt::format("cannot create the link {}", link)));
+  return OwnedPath(link);
+}
+
+const char* level_name(Level l) { return l == Level::high ? "high" : "low"; }
+const char* pin_name(Pin p) {
+  switch (p) {
+    case Pin::pwrkey: return "pwrkey";
+    case Pin::reset: return "reset";
+    case Pin::status: return "status";
+    case Pin::netlight: return "netlight";
+  }
+  return "?";
+}
+std::optional<Pin> pin_from(std::string_view s) {
+  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::status, Pin::netlight})
+    if (s == pin_name(p)) return p;
+  return std::nullopt;
+}
+
+// One HTTP GET with Beast, for AT+HTTPTOFS.
+class Fetch : public std::enable_shared_from_this<Fetch> {
+ public:
+  Fetch(asio::io_context& io, HttpGet request, std::function<void(HttpResult)> done)
+      : resolver_(io), stream_(io), request_(std::move(request)), done_(std::move(done)) {}
+
+  void start() {
+    std::string_view url = request_.url;
+    constexpr std::string_view scheme = "http://";
+    if (url.substr(0, scheme.size()) != scheme) return finish(HttpResult::Failure::other);
+    url.remove_prefix(scheme.size());
+    auto slash = url.find('/');
+    std::string_view authority = url.substr(0, slash);
+    target_ = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+    auto colon = authority.rfind(':');
+    host_ = std::string(authority.substr(0, colon));
+    port_ = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+    if (host_.empty()) return finish(HttpResult::Failure::dns);
+    resolver_.async_resolve(host_, port_, [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+      if (ec) return self->finish(HttpResult::Failure::dns);
+      self->stream_.expires_after(self->request_.timeout);
+      self->stream_.async_connect(results, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_connect(ec2); });
+    });
+  }
+
+ private:
+  void on_connect(beast::error_code ec) {
+    if (ec) return finish(ec == beast::error::timeout ? HttpResult::Failure::timeout : HttpResult::Failure::refused);
+    req_ = http::request<http::empty_body>(http::verb::get, target_, 11);
+    req_.set(http::field::host, host_ + ":" + port_);
+    req_.set(http::field::user_agent, "SIMCOM_MODULE");
+    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec2, std::size_t) {
+      if (ec2) return self->finish(ec2 == beast::error::timeout ? HttpResult::Failure::timeout : HttpResult::Failure::other);
+      self->parser_.body_limit(64 * 1024 * 1024);
+      http::async_read(self->stream_, self->buffer_, self->parser_, [self](beast::error_code ec3, std::size_t) {
+        if (ec3) return self->finish(ec3 == beast::error::timeout ? HttpResult::Failure::timeout : HttpResult::Failure::other);
+        auto& res = self->parser_.get();
+        self->finish(HttpResult::Failure::none, static_cast<int>(res.result_int()), std::move(res.body()));
+      });
+    });
+  }
+
+  void finish(HttpResult::Failure failure, int status = 0, std::string body = {}) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    done_(HttpResult{request_.id, failure, status, std::move(body)});
+  }
+
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  HttpGet request_;
+  std::function<void(HttpResult)> done_;
+  std::string host_, port_, target_;
+  http::request<http::empty_body> req_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+};
+
+class Host;
+
+class ControlSession : public std::enable_shared_from_this<ControlSession> {
+ public:
+  ControlSession(local::socket socket, Host& host) : socket_(std::move(socket)), host_(host) {}
+  void start() { read(); }
+  void send(const std::string& line) {
+    boost::system::error_code ec;
+    asio::write(socket_, asio::buffer(line + "\n"), ec);
+  }
+
+ private:
+  void read();
+  local::socket socket_;
+  Host& host_;
+  std::string buffer_;
+};
+
+class Host {
+ public:
+  Host(const HostOptions& options, const ModelInfo& model)
+      : options_(options),
+        pty_(open_pty()),
+        master_(io_, ::dup(pty_.master.get())),
+        timer_(io_),
+        signals_(io_, SIGINT, SIGTERM),
+        module_(model, options.firmware, options.time_scale,
+                VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); },
+                                       [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
+                                       [this](const HttpGet& g) { fetch(g); }}) {}
+
+  int run() {
+    if (!options_.link.empty()) link_ = publish_link(options_.link, pty_.slave_path);
+    std::string control = options_.control;
+    if (control.empty() && !options_.link.empty()) control = options_.link + ".ctl";
+    if (!control.empty()) open_control(control);
+    std::printf("athil sim: %s firmware %s, time scale %g\n", options_.model.c_str(), options_.firmware.c_str(), options_.time_scale);
+    std::printf("pty %s\n", pty_.slave_path.c_str());
+    if (!options_.link.empty()) std::printf("link %s\n", options_.link.c_str());
+    if (!control.empty()) std::printf("control %s\n", control.c_str());
+    std::printf("power %s\n", options_.power_on ? "on" : "off (hold PWRKEY low for 1 s through the control channel)");
+    std::printf("ready\n");
+    std::fflush(stdout);
+
+    signals_.async_wait([this](const boost::system::error_code&, int) { io_.stop(); });
+    if (options_.power_on) module_.power_on_now(SteadyClock::now());
+    read_uart();
+    reschedule();
+    io_.run();
+    return 0;
+  }
+
+  void handle_control(ControlSession& session, const std::string& line) {
+    char verb[16] = {}, pin[16] = {}, level[16] = {};
+    long long t_us = 0;
+    int n = std::sscanf(line.c_str(), "%15s %15s %15s %lld", verb, pin, level, &t_us);
+    auto now = SteadyClock::now();
+    std::string_view v = verb;
+    if (v == "set" && n >= 3) {
+      auto p = pin_from(pin);
+      std::string_view lv = level;
+      if (!p || (*p != Pin::pwrkey && *p != Pin::reset) || (lv != "low" && lv != "high"))
+        return session.send(fmt::format("error cannot set '{} {}': inputs are pwrkey and reset, levels low and high", pin, level));
+      // The edge happened when the harness stamped it, not when it was read here.
+      Time edge = n == 4 ? Time(std::chrono::microseconds(t_us)) : now;
+      if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
+      module_.pin_in(*p, lv == "low" ? Level::low : Level::high, edge, now);
+      std::fprintf(stderr, "pin %s %s\n", pin, level);
+      session.send("ok");
+      reschedule();
+    } else if (v == "get" && n == 2) {
+      auto p = pin_from(pin);
+      if (!p) return session.send(fmt::format("error no pin '{}'", pin));
+      session.send(fmt::format("level {} {}", pin, level_name(module_.pin(*p))));
+    } else if (v == "state" && n == 1) {
+      session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
+    } else {
+      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, state)", line));
+    }
+  }
+
+  void forget(const ControlSession* s) {
+    sessions_.remove_if([s](const std::weak_ptr<ControlSession>& w) { return w.expired() || w.lock().get() == s; });
+  }
+
+ private:
+  void open_control(const std::string& path) {
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(fmt::format("--control {} exists and is not a socket; refusing to replace it", path));
+      ::unlink(path.c_str());
+    }
+    acceptor_.emplace(io_, local::endpoint(path));
+    control_path_ = OwnedPath(path);
+    accept();
+  }
+
+  void accept() {
+    acceptor_->async_accept([this](boost::system::error_code ec, local::socket socket) {
+      if (ec) return;
+      auto session = std::make_shared<ControlSession>(std::move(socket), *this);
+      sessions_.push_back(session);
+      session->start();
+      accept();
+    });
+  }
+
+  void read_uart() {
+    master_.async_read_some(asio::buffer(uart_buffer_), [this](boost::system::error_code ec, std::size_t n) {
+      if (ec) {
+        std::fprintf(stderr, "uart read: %s\n", ec.message().c_str());
+        return;
+      }
+      module_.uart_in(std::string_view(uart_buffer_.data(), n), SteadyClock::now());
+      reschedule();
+      read_uart();
+    });
+  }
+
+  void write_uart(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(pty_.master.get(), bytes.data(), bytes.size());
+      if (n <= 0) {
+        // Nobody reads the port and its buffer is full: a UART would lose these bytes too.
+        std::fprintf(stderr, "uart: %zu bytes lost (%s)\n", bytes.size(), n < 0 ? std::strerror(errno) : "short write");
+        return;
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  void broadcast_pin(Pin p, Level l, Time at) {
+    auto t = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+    std::string line = fmt::format("event {} {} {}", pin_name(p), level_name(l), t);
+    for (auto& w : sessions_)
+      if (auto s = w.lock()) s->send(line);
+  }
+
+  void fetch(const HttpGet& request) {
+    std::make_shared<Fetch>(io_, request, [this](HttpResult r) {
+      std::fprintf(stderr, "http result: status %d failure %d, %zu bytes\n", r.status, static_cast<int>(r.failure), r.body.size());
+      module_.http_done(r, SteadyClock::now());
+      reschedule();
+    })->start();
+  }
+
+  void reschedule() {
+    auto next = module_.next_deadline();
+    if (!next) return;
+    if (scheduled_ && *scheduled_ == *next) return;
+    scheduled_ = next;
+    timer_.expires_at(*next);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;  // replaced by a sooner deadline
+      scheduled_.reset();
+      module_.advance(SteadyClock::now());
+      reschedule();
+    });
+  }
+
+  HostOptions options_;
+  asio::io_context io_;
+  Pty pty_;
+  asio::posix::stream_descriptor master_;
+  asio::steady_timer timer_;
+  asio::signal_set signals_;
+  std::optional<local::acceptor> acceptor_;
+  OwnedPath link_, control_path_;
+  std::list<std::weak_ptr<ControlSession>> sessions_;
+  std::optional<Time> scheduled_;
+  std::array<char, 4096> uart_buffer_{};
+  VirtualModule module_;
+};
+
+void ControlSession::read() {
+  asio::async_read_until(socket_, asio::dynamic_buffer(buffer_), '\n', [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    if (ec) return self->host_.forget(self.get());
+    std::string line = self->buffer_.substr(0, n - 1);
+    self->buffer_.erase(0, n);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    self->host_.handle_control(*self, line);
+    self->read();
+  });
+}
+
+}  // namespace
+
+int run_host(const HostOptions& options) {
+  const ModelInfo* model = find_model(options.model);
+  if (!model) throw std::invalid_argument(fmt::format("unknown model '{}'", options.model));
+  if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be above 0");
+  ::signal(SIGPIPE, SIG_IGN);
+  Host host(options, *model);
+  return host.run();
+}
+
+}  // namespace athil::sim

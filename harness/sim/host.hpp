@@ -1,0 +1,20 @@
+#pragma once
+// Runs one virtual module as a process: a pseudo-terminal for its UART, a Unix socket for
+// its pins (the control channel), timers and an HTTP client, on one event loop.
+#include <string>
+
+namespace athil::sim {
+
+struct HostOptions {
+  std::string model;
+  std::string firmware;
+  std::string link;     // symlink to the pty's slave side ("" for none)
+  std::string control;  // control socket path ("" for link + ".ctl", or none without a link)
+  double time_scale = 1.0;
+  bool power_on = false;
+};
+
+// Blocks until SIGINT or SIGTERM. Returns the process exit code; throws on set-up errors.
+int run_host(const HostOptions& options);
+
+}  // namespace athil::sim

@@ -1,0 +1,30 @@
+#pragma once
+// The SIM70x0 family as the virtual module plays it (../shared/reference/sim70x0.md).
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace athil::sim {
+
+enum class CnactSyntax {
+  sim7000,  // AT+CNACT=<0/1/2>[,"apn"]        -> +APP PDP: ACTIVE
+  indexed,  // AT+CNACT=<pdpidx>,<0/1/2>       -> +APP PDP: <idx>,ACTIVE
+};
+
+struct ModelInfo {
+  std::string_view name;       // SIM7080G
+  std::string_view cgmm;       // AT+CGMM
+  std::string_view ati;        // ATI
+  std::string_view imei14;     // IMEI without its Luhn check digit
+  std::string_view default_firmware;
+  std::chrono::milliseconds boot_to_uart_ready;
+  bool has_reset_pin;
+  CnactSyntax cnact;
+  std::string imei() const;
+};
+
+const ModelInfo* find_model(std::string_view name);
+std::vector<std::string_view> model_names();
+
+}  // namespace athil::sim

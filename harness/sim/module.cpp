@@ -1,0 +1,518 @@
+#include "sim/module.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sim/delta.hpp"
+
+namespace athil::sim {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Documented timings (../shared/reference/sim70x0.md), in model time.
+constexpr Millis pwrkey_on_hold = 1000ms;
+constexpr Millis pwrkey_off_hold = 1200ms;
+constexpr Millis off_before_on = 2000ms;     // a press sooner than this after power-off is ignored
+constexpr Millis graceful_power_down = 1900ms;
+constexpr Millis urgent_power_down = 100ms;
+constexpr Millis bearer_activation = 500ms;
+constexpr Millis fota_reset_delay = 500ms;
+constexpr Millis fota_updater_start = 1500ms;
+constexpr Millis fota_verify_fail = 2000ms;
+constexpr Millis fota_duration = 150'000ms;  // "several minutes"
+constexpr int fota_progress_steps = 10;
+constexpr double download_bytes_per_s = 40'000;  // Cat-M throughput for a delta download
+constexpr Millis min_network_timeout = 2000ms;
+
+constexpr std::string_view fota_package = "/fota/update.zip";
+constexpr std::string_view fs_dirs[] = {"/custapp/", "/fota/", "/datatx/", "/customer/"};
+
+// Splits "1,\"a,b\",3" into {"1", "a,b", "3"}; quotes are removed.
+std::vector<std::string> split_args(std::string_view args) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (char c : args) {
+    if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) out.emplace_back();
+    else out.back() += c;
+  }
+  if (args.empty()) out.clear();
+  return out;
+}
+
+std::optional<int> to_int(std::string_view s) {
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  int v = 0;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+}  // namespace
+
+VirtualModule::VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs)
+    : model_(model), firmware_(std::move(firmware)), time_scale_(time_scale), out_(std::move(outputs)) {}
+
+Time::duration VirtualModule::scaled(Millis model_delay) const {
+  return std::chrono::duration_cast<Time::duration>(std::chrono::duration<double, std::milli>(static_cast<double>(model_delay.count()) * time_scale_));
+}
+
+Time VirtualModule::after(Millis model_delay) const { return now_ + scaled(model_delay); }
+
+void VirtualModule::at(Time when, std::function<void()> fn) { timers_.emplace(when, std::move(fn)); }
+
+void VirtualModule::later(Millis model_delay, std::function<void()> fn) {
+  auto life = life_;
+  at(after(model_delay), [this, life, fn = std::move(fn)] {
+    if (life == life_) fn();
+  });
+}
+
+void VirtualModule::advance(Time now) {
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    auto node = timers_.extract(timers_.begin());
+    now_ = node.key();  // chained delays count from when the timer was due, not when it ran
+    node.mapped()();
+  }
+  now_ = now;
+}
+
+std::optional<Time> VirtualModule::next_deadline() const {
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
+Level VirtualModule::pin(Pin p) const {
+  switch (p) {
+    case Pin::status: return status_;
+    case Pin::pwrkey: return pwrkey_low_ ? Level::low : Level::high;
+    case Pin::netlight: return state_ == State::on ? Level::high : Level::low;
+    case Pin::reset: return Level::high;
+  }
+  return Level::low;
+}
+
+const char* VirtualModule::state_name() const {
+  switch (state_) {
+    case State::off: return "off";
+    case State::booting: return "booting";
+    case State::on: return "on";
+    case State::powering_down: return "powering-down";
+    case State::updating: return "updating";
+  }
+  return "?";
+}
+
+// ---- output ---------------------------------------------------------------------------
+
+void VirtualModule::emit(std::string_view bytes) { out_.uart(bytes); }
+void VirtualModule::urc(std::string_view line) { emit(fmt::format("\r\n{}\r\n", line)); }
+void VirtualModule::reply(std::initializer_list<std::string_view> lines) {
+  std::string s;
+  for (auto l : lines) s += fmt::format("\r\n{}\r\n", l);
+  emit(s + "\r\nOK\r\n");
+}
+void VirtualModule::ok() { emit("\r\nOK\r\n"); }
+void VirtualModule::error() { emit("\r\nERROR\r\n"); }
+void VirtualModule::cme_error(int code, std::string_view text) {
+  if (cmee_ == 0) error();
+  else if (cmee_ == 1) urc(fmt::format("+CME ERROR: {}", code));
+  else urc(fmt::format("+CME ERROR: {}", text));
+}
+
+void VirtualModule::set_status(Level level) {
+  if (status_ == level) return;
+  status_ = level;
+  out_.pin(Pin::status, level, now_);
+}
+
+// ---- power ----------------------------------------------------------------------------
+
+void VirtualModule::power_on_now(Time now) {
+  now_ = now;
+  if (state_ == State::off) boot();
+}
+
+void VirtualModule::boot() {
+  state_ = State::booting;
+  if (fota_flag_) {
+    later(fota_updater_start, [this] { begin_update(); });
+    return;
+  }
+  later(std::chrono::duration_cast<Millis>(model_.boot_to_uart_ready), [this] { ready(); });
+}
+
+void VirtualModule::ready() {
+  state_ = State::on;
+  uart_ready_ = true;
+  echo_ = true;  // ATE is not saved
+  cmee_ = 0;
+  set_status(Level::high);
+  urc("RDY");
+  later(500ms, [this] { urc("+CFUN: 1"); });
+  later(600ms, [this] { urc("+CPIN: READY"); });
+  later(2000ms, [this] { urc("SMS Ready"); });
+}
+
+void VirtualModule::cut_power() {
+  ++life_;
+  state_ = State::off;
+  uart_ready_ = false;
+  line_.clear();
+  bearers_.clear();
+  download_.busy = false;
+  set_status(Level::low);
+  off_since_ = now_;
+}
+
+void VirtualModule::power_down(bool graceful, Millis takes) {
+  if (graceful) urc("NORMAL POWER DOWN");
+  state_ = State::powering_down;
+  uart_ready_ = false;
+  later(takes, [this] { cut_power(); });
+}
+
+void VirtualModule::restart(Millis down_for) {
+  cut_power();
+  state_ = State::booting;
+  later(down_for, [this] { boot(); });
+}
+
+void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
+  now_ = now;
+  if (p == Pin::pwrkey) {
+    bool low = level == Level::low;
+    if (low == pwrkey_low_) return;
+    pwrkey_low_ = low;
+    auto press = ++press_;
+    if (low) {
+      press_edge_ = edge;
+      press_reached_on_ = press_reached_off_ = false;
+      at(edge + scaled(pwrkey_on_hold), [this, press] {
+        if (press == press_) press_held(pwrkey_on_hold);
+      });
+      at(edge + scaled(pwrkey_off_hold), [this, press] {
+        if (press == press_) press_held(pwrkey_off_hold);
+      });
+    } else {
+      // Judge the press by its measured width too: the timers may run after the release
+      // arrived on a loaded machine, and the edges carry the times they really happened.
+      auto width = edge - press_edge_;
+      if (width >= scaled(pwrkey_on_hold)) press_held(pwrkey_on_hold);
+      if (width >= scaled(pwrkey_off_hold)) press_held(pwrkey_off_hold);
+    }
+  } else if (p == Pin::reset && model_.has_reset_pin && level == Level::low && state_ != State::off) {
+    restart(300ms);
+  }
+}
+
+void VirtualModule::press_held(Millis hold) {
+  if (hold == pwrkey_on_hold && !press_reached_on_) {
+    press_reached_on_ = true;
+    bool too_soon = off_since_ != Time{} && press_edge_ - off_since_ < scaled(off_before_on);
+    if (state_ == State::off && !too_soon) {
+      press_reached_off_ = true;  // the press that powered the module on does not also power it off
+      boot();
+    }
+  } else if (hold == pwrkey_off_hold && !press_reached_off_) {
+    press_reached_off_ = true;
+    if (state_ == State::on) power_down(true, graceful_power_down);
+  }
+}
+
+// ---- UART -----------------------------------------------------------------------------
+
+void VirtualModule::uart_in(std::string_view bytes, Time now) {
+  now_ = now;
+  std::string echo;
+  for (char c : bytes) {
+    if (!uart_ready_ || state_ != State::on) return;  // unpowered or busy: the bytes are lost
+    if (echo_) echo += c;
+    if (c == '\r') {
+      if (!echo.empty()) emit(std::exchange(echo, {}));
+      handle_line(std::exchange(line_, {}));
+    } else if (c == '\n') {
+      continue;
+    } else if (c == '\b' || c == 0x7f) {
+      if (!line_.empty()) line_.pop_back();
+    } else if (line_.size() < 1024) {
+      line_ += c;
+    }
+  }
+  if (!echo.empty()) emit(echo);
+}
+
+void VirtualModule::handle_line(std::string line) {
+  auto b = line.find_first_not_of(' ');
+  if (b == std::string::npos) return;
+  line = line.substr(b);
+  if (line.size() < 2 || upper(line.substr(0, 2)) != "AT") return;  // not a command: ignored, as the module does
+  handle_command(line.substr(2));
+}
+
+void VirtualModule::handle_command(const std::string& cmd) {
+  std::string u = upper(cmd);
+  if (cmd.empty()) return ok();
+  if (u == "E0" || u == "E1" || u == "E") {
+    echo_ = u == "E1";
+    return ok();
+  }
+  if (u == "I") return reply({model_.ati});
+  if (u == "&W" || u == "&F" || u == "Z" || u == "V1") return ok();
+  if (cmd[0] != '+') return error();
+
+  auto name_end = cmd.find_first_of("=?");
+  std::string name = upper(cmd.substr(0, name_end));
+  std::string rest = name_end == std::string::npos ? "" : cmd.substr(name_end);
+  std::string_view form = rest.empty() ? "exec" : rest == "?" ? "read" : rest == "=?" ? "test" : rest[0] == '=' ? "set" : "bad";
+  std::string args = form == "set" ? rest.substr(1) : "";
+  if (form == "bad") return error();
+
+  if ((name == "+GMR" || name == "+CGMR") && form == "exec") return reply({fmt::format("Revision:{}", firmware_)});
+  if (name == "+CGMI" && form == "exec") return reply({"SIMCOM_Ltd"});
+  if (name == "+CGMM" && form == "exec") return reply({model_.cgmm});
+  if ((name == "+GSN" || name == "+CGSN") && form == "exec") return reply({model_.imei()});
+  if (name == "+SIMCOMATI" && form == "exec")
+    return reply({fmt::format("Revision:{}", firmware_), "CSUB:V01", fmt::format("APRev:{},V01", firmware_),
+                  fmt::format("QCN:{}_P1.03", model_.name), fmt::format("IMEI:{}", model_.imei())});
+  if (name == "+CMEE") {
+    if (form == "read") return reply({fmt::format("+CMEE: {}", cmee_)});
+    if (form == "test") return reply({"+CMEE: (0-2)"});
+    auto v = to_int(args);
+    if (form == "set" && v && *v <= 2) {
+      cmee_ = *v;
+      return ok();
+    }
+    return error();
+  }
+  if (name == "+CPIN" && form == "read") return reply({"+CPIN: READY"});
+  if (name == "+CSQ" && form == "exec") return reply({"+CSQ: 20,99"});
+  if (name == "+CGATT" && form == "read") return reply({"+CGATT: 1"});
+  if (name == "+CEREG" && form == "read") return reply({"+CEREG: 0,1"});
+  if (name == "+CGREG" && form == "read") return reply({"+CGREG: 0,1"});
+  if (name == "+CFUN" && form == "read") return reply({"+CFUN: 1"});
+  if (name == "+CFUN" && form == "set") {
+    if (args == "1,1") {
+      ok();
+      return later(200ms, [this] { restart(500ms); });
+    }
+    if (args == "0" || args == "1") {
+      ok();
+      return urc(args == "0" ? "+CPIN: NOT READY" : "+CPIN: READY");
+    }
+    return error();
+  }
+  if (name == "+CPOWD" && form == "set") {
+    if (args == "1") return power_down(true, graceful_power_down);
+    if (args == "0") return power_down(false, urgent_power_down);
+    return error();
+  }
+  if (name == "+CREBOOT" && form == "exec") {
+    ok();
+    return later(200ms, [this] { restart(500ms); });
+  }
+  if (name == "+CNACT") return cmd_cnact(form, args);
+  if (name == "+HTTPTOFS" || name == "+HTTPTOFSRL") return name == "+HTTPTOFS" ? cmd_httptofs(form, args) : cmd_httptofs(form == "read" ? "progress" : "bad", "");
+  if (name == "+CFOTA") return cmd_cfota(form, args);
+  if (name.rfind("+CFS", 0) == 0) return cmd_cfs(name, form, args);
+  error();  // unknown command: plain ERROR, whatever AT+CMEE says
+}
+
+// ---- bearer ---------------------------------------------------------------------------
+
+void VirtualModule::cmd_cnact(std::string_view form, const std::string& args) {
+  bool indexed = model_.cnact == CnactSyntax::indexed;
+  if (form == "test") return reply({indexed ? "+CNACT: (0-3),(0-2)" : "+CNACT: (0-2),\"APN\""});
+  if (form == "read") {
+    if (!indexed) {
+      auto& b = bearers_[0];
+      return reply({fmt::format("+CNACT: {},\"{}\"", b.active ? 1 : 0, b.active ? b.ip : "0.0.0.0")});
+    }
+    std::string s;
+    for (int i = 0; i < 4; ++i) {
+      auto& b = bearers_[i];
+      s += fmt::format("\r\n+CNACT: {},{},\"{}\"\r\n", i, b.active ? 1 : 0, b.active ? b.ip : "0.0.0.0");
+    }
+    return emit(s + "\r\nOK\r\n");
+  }
+  if (form != "set") return error();
+  auto a = split_args(args);
+  int idx = 0;
+  std::optional<int> action;
+  if (indexed) {
+    if (a.size() != 2) return error();
+    auto i = to_int(a[0]);
+    if (!i || *i > 3) return error();
+    idx = *i;
+    action = to_int(a[1]);
+  } else {
+    if (a.empty() || a.size() > 2) return error();
+    action = to_int(a[0]);
+  }
+  if (!action || *action > 2) return error();
+  std::string prefix = indexed ? fmt::format("{},", idx) : "";
+  auto& bearer = bearers_[idx];
+  if (*action == 0) {
+    ok();
+    if (bearer.active) {
+      bearer.active = false;
+      later(bearer_activation, [this, prefix] { urc(fmt::format("+APP PDP: {}DEACTIVE", prefix)); });
+    }
+    return;
+  }
+  if (bearer.active) return error();  // activating an active context: plain ERROR
+  ok();
+  later(bearer_activation, [this, idx, prefix] {
+    bearers_[idx] = Bearer{true, fmt::format("10.{}.{}.{}", 100 + idx, 17, 5 + idx)};
+    urc(fmt::format("+APP PDP: {}ACTIVE", prefix));
+  });
+}
+
+// ---- HTTP download to the file system -------------------------------------------------
+
+void VirtualModule::cmd_httptofs(std::string_view form, const std::string& args) {
+  if (form == "progress") {
+    return reply({fmt::format("+HTTPTOFSRL: {},{},{}", download_.busy ? 1 : 0, download_.got, download_.total)});
+  }
+  if (form == "read") return reply({fmt::format("+HTTPTOFS: {},\"{}\",\"{}\"", download_.busy ? 1 : 0, download_.url, download_.path)});
+  if (form == "test") return reply({"+HTTPTOFS: \"url\",\"path\",(10-1000),(5-100)"});
+  if (form != "set") return error();
+  auto a = split_args(args);
+  if (a.size() < 2 || a.size() > 4 || a[0].empty()) return error();
+  const std::string& path = a[1];
+  bool dir_ok = std::any_of(std::begin(fs_dirs), std::end(fs_dirs),
+                            [&](std::string_view d) { return path.size() > d.size() && path.rfind(d, 0) == 0 && path.find('/', d.size()) == std::string::npos; });
+  int timeout_s = 50;
+  if (a.size() >= 3) {
+    auto t = to_int(a[2]);
+    if (!t || *t < 10 || *t > 1000) return error();
+    timeout_s = *t;
+  }
+  if (a.size() == 4) {
+    auto r = to_int(a[3]);
+    if (!r || *r < 5 || *r > 100) return error();
+  }
+  if (!dir_ok || download_.busy) return error();
+  ok();
+  download_ = Download{true, download_.id + 1, a[0], path, 0, 0, 0};
+  bool bearer_up = std::any_of(bearers_.begin(), bearers_.end(), [](const auto& b) { return b.second.active; });
+  if (!bearer_up) {
+    // No PDP context: the stack cannot reach the network.
+    auto id = download_.id;
+    return later(1000ms, [this, id] { http_done(HttpResult{id, HttpResult::Failure::other, 0, {}}, now_); });
+  }
+  auto scaled = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(timeout_s * 1000.0 * time_scale_));
+  out_.http_get(HttpGet{download_.id, a[0], std::max(scaled, min_network_timeout)});
+}
+
+void VirtualModule::http_done(const HttpResult& r, Time now) {
+  now_ = std::max(now_, now);
+  if (!download_.busy || r.id != download_.id) return;  // the module restarted meanwhile
+  int status = r.status;
+  switch (r.failure) {
+    case HttpResult::Failure::none: break;
+    case HttpResult::Failure::refused: status = 601; break;
+    case HttpResult::Failure::other: status = 601; break;
+    case HttpResult::Failure::dns: status = 603; break;
+    case HttpResult::Failure::timeout: status = 408; break;
+  }
+  std::size_t length = r.failure == HttpResult::Failure::none ? r.body.size() : 0;
+  download_.total = length;
+  auto transfer = Millis(static_cast<long long>(static_cast<double>(length) * 1000.0 / download_bytes_per_s));
+  later(transfer, [this, status, length, body = r.body] {
+    if (status == 200 || status == 206) files_[download_.path] = body;
+    download_.busy = false;
+    download_.got = length;
+    download_.last_status = status;
+    urc(fmt::format("+HTTPTOFS: {},{}", status, length));
+  });
+}
+
+// ---- FOTA -----------------------------------------------------------------------------
+
+void VirtualModule::cmd_cfota(std::string_view form, const std::string& args) {
+  if (form == "read") return reply({fmt::format("+CFOTA: {}", fota_status_)});
+  if (form == "test") return reply({"+CFOTA: (0,1)"});
+  if (form != "set") return error();
+  if (args == "0") {
+    fota_flag_ = false;
+    fota_status_ = 8;
+    return ok();
+  }
+  if (args != "1") return error();
+  ok();
+  fota_flag_ = true;
+  fota_status_ = 1;
+  later(fota_reset_delay, [this] { restart(500ms); });
+}
+
+void VirtualModule::begin_update() {
+  state_ = State::updating;
+  set_status(Level::high);
+  urc("+CFOTA: \"Start to update\"");
+  fota_flag_ = false;
+  std::string why;
+  Delta delta;
+  auto file = files_.find(std::string(fota_package));
+  if (file == files_.end()) {
+    why = "no /fota/update.zip";
+  } else {
+    try {
+      delta = parse_delta(file->second);
+      if (delta.model != model_.name) why = fmt::format("package is for {}", delta.model);
+      else if (delta.from != firmware_) why = fmt::format("package is from {}, module runs {}", delta.from, firmware_);
+    } catch (const std::invalid_argument& e) {
+      why = e.what();
+    }
+  }
+  if (!why.empty()) {
+    later(fota_verify_fail, [this] {
+      fota_status_ = 7;
+      urc("+CFOTA: \"Update failed, please wait for reset\"");
+      later(1000ms, [this] { restart(500ms); });
+    });
+    return;
+  }
+  for (int step = 1; step <= fota_progress_steps; ++step)
+    later(fota_duration * step / fota_progress_steps, [this, step] { urc(fmt::format("+CFOTA: \"Updating\",{}", step * 100 / fota_progress_steps)); });
+  later(fota_duration + 1000ms, [this, to = delta.to] {
+    firmware_ = to;
+    fota_status_ = 6;
+    urc("+CFOTA: \"Update successfully, please wait for reset\"");
+    later(1000ms, [this] { restart(500ms); });
+  });
+}
+
+// ---- file system ----------------------------------------------------------------------
+
+void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, const std::string& args) {
+  if ((name == "+CFSINIT" || name == "+CFSTERM") && form == "exec") return ok();
+  auto a = split_args(args);
+  if (form != "set" || a.size() < 2) return error();
+  auto dir = to_int(a[0]);
+  if (!dir || *dir > 3 || a[1].empty() || a[1].find('/') != std::string::npos) return error();
+  std::string path = std::string(fs_dirs[*dir]) + a[1];
+  auto file = files_.find(path);
+  if (name == "+CFSGFIS") return file == files_.end() ? error() : reply({fmt::format("+CFSGFIS: {}", file->second.size())});
+  if (name == "+CFSDFILE") {
+    if (file == files_.end()) return error();
+    files_.erase(file);
+    return ok();
+  }
+  error();
+}
+
+}  // namespace athil::sim

@@ -1,0 +1,136 @@
+#pragma once
+// The behaviour of one SIM70x0 module, independent of how bytes and pin levels reach it:
+// the host (host.cpp) feeds it UART bytes, pin edges and HTTP results, and runs its timers.
+// Its own command parser on purpose: it shares nothing with the harness's AT engine, so
+// that each checks the other.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/models.hpp"
+
+namespace athil::sim {
+
+using Time = std::chrono::steady_clock::time_point;
+using Millis = std::chrono::milliseconds;
+
+enum class Pin { pwrkey, reset, status, netlight };
+enum class Level { low, high };
+
+struct HttpGet {
+  std::uint64_t id;
+  std::string url;
+  Millis timeout;
+};
+
+struct HttpResult {
+  enum class Failure { none, refused, dns, timeout, other };
+  std::uint64_t id = 0;
+  Failure failure = Failure::none;
+  int status = 0;
+  std::string body;
+};
+
+class VirtualModule {
+ public:
+  struct Outputs {
+    std::function<void(std::string_view bytes)> uart;
+    std::function<void(Pin pin, Level level, Time at)> pin;
+    std::function<void(const HttpGet& request)> http_get;
+  };
+
+  VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs);
+
+  void uart_in(std::string_view bytes, Time now);
+  // A level change on an input pin; `at` is when the edge happened (<= now).
+  void pin_in(Pin pin, Level level, Time at, Time now);
+  void http_done(const HttpResult& result, Time now);
+  // Runs every timer due at `now`.
+  void advance(Time now);
+  std::optional<Time> next_deadline() const;
+
+  // Boots at once, as if PWRKEY had been pressed (for `athil sim --power-on`).
+  void power_on_now(Time now);
+
+  Level pin(Pin p) const;
+  const std::string& firmware() const { return firmware_; }
+  const char* state_name() const;
+
+ private:
+  enum class State { off, booting, on, powering_down, updating };
+  struct Bearer {
+    bool active = false;
+    std::string ip;
+  };
+
+  // Model time, scaled by the time scale.
+  Time::duration scaled(Millis model_delay) const;
+  Time after(Millis model_delay) const;
+  // Runs fn after a model delay unless the module lost power or restarted meanwhile.
+  void later(Millis model_delay, std::function<void()> fn);
+  void at(Time when, std::function<void()> fn);
+
+  void emit(std::string_view bytes);
+  void urc(std::string_view line);
+  void reply(std::initializer_list<std::string_view> lines);
+  void ok();
+  void error();
+  void cme_error(int code, std::string_view text);
+  void set_status(Level level);
+
+  void boot();
+  void ready();
+  void restart(Millis down_for);
+  void power_down(bool graceful, Millis takes);
+  void cut_power();
+  void press_held(Millis hold);  // the current PWRKEY press has lasted `hold`
+  void begin_update();
+
+  void handle_line(std::string line);
+  void handle_command(const std::string& command);
+  void cmd_cnact(std::string_view form, const std::string& args);
+  void cmd_httptofs(std::string_view form, const std::string& args);
+  void cmd_cfota(std::string_view form, const std::string& args);
+  void cmd_cfs(const std::string& name, std::string_view form, const std::string& args);
+
+  const ModelInfo& model_;
+  std::string firmware_;
+  double time_scale_;
+  Outputs out_;
+
+  Time now_{};
+  std::multimap<Time, std::function<void()>> timers_;
+  std::uint64_t life_ = 0;  // changes on every power loss and restart; stale timers check it
+
+  State state_ = State::off;
+  bool uart_ready_ = false;
+  bool echo_ = true;
+  int cmee_ = 0;
+  std::string line_;
+  Level status_ = Level::low;
+
+  bool pwrkey_low_ = false;
+  std::uint64_t press_ = 0;
+  Time press_edge_{};
+  bool press_reached_on_ = false, press_reached_off_ = false;
+  Time off_since_{};
+
+  std::map<int, Bearer> bearers_;
+  std::map<std::string, std::string> files_;  // survive power cycles
+  int fota_status_ = 8;                       // 8: flag cleaned (no update asked for)
+  bool fota_flag_ = false;
+
+  struct Download {
+    bool busy = false;
+    std::uint64_t id = 0;
+    std::string url, path;
+    std::size_t got = 0, total = 0;
+    int last_status = 0;
+  } download_;
+};
+
+}  // namespace athil::sim
