@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     cmd->add_option("paths", paths, "scenario files or folders (default: scenarios/)");
     cmd->add_option("--rig", rig, "rig file")->capture_default_str();
     cmd->add_option("--fixtures", fixtures, "fixtures folder")->capture_default_str();
-    cmd->add_option("-D,--define", defines, "variable for scenarios, name=value (repeatable)");
+    // One value per -D, so that a path after it is not taken for a second definition.
+    cmd->add_option("-D,--define", defines, "variable for scenarios, name=value (repeatable)")->allow_extra_args(false);
     if (running) cmd->add_option("--junit", junit, "JUnit report to write; transcripts go beside it")->capture_default_str();
   };
   auto* run_cmd = app.add_subcommand("run", "run scenarios on a rig and write a JUnit report");

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 
@@ -51,6 +52,9 @@ SerialPort::SerialPort(std::filesystem::path path, Settings settings) : path_(st
   if (speed == 0) throw InfraError(fmt::format("serial port {}: {} is not a supported baud rate", path_.string(), settings_.baud));
   fd_.reset(::open(path_.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
   if (!fd_) throw InfraError(fmt::format("serial port {}: cannot open: {}", path_.string(), errno_text(errno)));
+  // TIOCEXCL keeps other programs out, but root passes it: an advisory lock stops a second athil.
+  if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0)
+    throw InfraError(fmt::format("serial port {}: in use: another process holds its exclusive lock ({})", path_.string(), errno_text(errno)));
   if (::ioctl(fd_.get(), TIOCEXCL) != 0)
     throw InfraError(fmt::format("serial port {}: cannot take exclusive use: {}", path_.string(), errno_text(errno)));
   termios tio{};

@@ -1,0 +1,57 @@
+#include <doctest/doctest.h>
+
+#include "base/duration.hpp"
+#include "base/escape.hpp"
+#include "base/xml_source.hpp"
+
+using namespace athil;
+using namespace std::chrono_literals;
+
+TEST_CASE("durations read the units scenario authors write") {
+  CHECK(parse_duration("500ms") == 500ms);
+  CHECK(parse_duration("1.2s") == 1200ms);
+  CHECK(parse_duration("10m") == 10min);
+  CHECK(parse_duration("1h") == 1h);
+  CHECK_THROWS_WITH_AS(parse_duration("5"), doctest::Contains("unit"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_duration("5 s"), doctest::Contains("' s'"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_duration("s"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_duration("1.2.3s"), std::invalid_argument);
+  CHECK(format_duration(1500ms) == "1500ms");
+  CHECK(format_duration(30min) == "30m");
+}
+
+TEST_CASE("a scaled timeout never drops below the floor, holds scale freely") {
+  TimeScale fast(0.02);
+  CHECK(fast.hold(1200ms) == 24ms);
+  CHECK(fast.timeout(10s) == 2s);      // 0.2 s scaled, floored at 2 s
+  CHECK(fast.timeout(15min) == 18s);   // well above the floor
+  CHECK(fast.timeout(500ms) == 500ms); // never longer than what was written
+  CHECK(TimeScale(1.0).timeout(10s) == 10s);
+}
+
+TEST_CASE("escaped bytes survive the round trip, whatever they are") {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  std::string text = escape_bytes(all);
+  for (char c : text) CHECK((c >= 0x20 && c < 0x7f));
+  CHECK(unescape_bytes(text) == all);
+  CHECK(escape_bytes("AT\r\r\nOK\r\n") == "AT\\r\\r\\nOK\\r\\n");
+  CHECK(unescape_bytes("\\x1a") == "\x1a");
+  CHECK_THROWS_AS(unescape_bytes("\\x1"), std::invalid_argument);
+  CHECK_THROWS_AS(unescape_bytes("\\q"), std::invalid_argument);
+}
+
+TEST_CASE("XML input refuses DOCTYPE and entity declarations") {
+  std::string billion_laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">]>\n<scenario name=\"&lol;\"/>";
+  CHECK_THROWS_WITH_AS(XmlSource::parse(billion_laughs, "evil.xml"), doctest::Contains("evil.xml:2:"), InputError);
+  CHECK_THROWS_WITH_AS(XmlSource::parse(billion_laughs, "evil.xml"), doctest::Contains("DOCTYPE"), InputError);
+}
+
+TEST_CASE("XML syntax errors and attributes are located by line and column") {
+  CHECK_THROWS_WITH_AS(XmlSource::parse("<a>\n  <b>\n</a>", "bad.xml"), doctest::Contains("bad.xml:3:"), InputError);
+  auto src = XmlSource::parse("<root>\n  <item  kind=\"x\" other=\"y\"/>\n</root>", "f.xml");
+  auto item = src->doc().document_element().child("item");
+  CHECK(src->pos(item).str() == "f.xml:2:3");
+  CHECK(src->pos(item, "other").str() == "f.xml:2:19");
+  CHECK_THROWS_WITH_AS(src->only_attributes(item, {"kind"}), doctest::Contains("f.xml:2:19: <item> has no attribute 'other'"), InputError);
+}

@@ -1,0 +1,109 @@
+// End to end: the athil binary runs scenarios on virtual modules over real pseudo-terminals,
+// and the JUnit file says what a CI system would show.
+#include <doctest/doctest.h>
+
+#include <pugixml.hpp>
+
+#include "tests/support.hpp"
+
+using namespace athil::test;
+
+namespace {
+
+struct Run {
+  ProcessResult process;
+  pugi::xml_document junit;
+  std::filesystem::path dir;
+};
+
+Run athil_run(const TempDir& dir, std::vector<std::string> extra) {
+  Run r;
+  r.dir = dir.path();
+  std::vector<std::string> argv = {athil_exe().string(), "run", "--junit", (dir.path() / "junit.xml").string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  r.process = run_process(argv, source_dir());
+  r.junit.load_file((dir.path() / "junit.xml").c_str());
+  return r;
+}
+
+std::string attr(pugi::xml_node n, const char* a) { return n.attribute(a).value(); }
+
+}  // namespace
+
+TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands in the report") {
+  TempDir dir;
+  auto r = athil_run(dir, {"scenarios/fota"});
+  INFO(r.process.out, r.process.err);
+  CHECK(r.process.exit_code == 0);
+  auto suite = r.junit.child("testsuites").child("testsuite");
+  CHECK(attr(suite, "name") == "virtual.v1");
+  CHECK(attr(suite, "tests") == "1");
+  CHECK(attr(suite, "failures") == "0");
+  CHECK(attr(suite, "errors") == "0");
+  auto tc = suite.child("testcase");
+  CHECK(attr(tc, "name") == "fota-http-upgrade");
+  CHECK_FALSE(tc.child("failure"));
+  std::string out = tc.child("system-out").text().get();
+  // The transcript shows the whole procedure, both ways, and the restore to the rig firmware.
+  CHECK(out.find("> AT+CFOTA=1\\r") != std::string::npos);
+  CHECK(out.find("+CFOTA: \"Update successfully, please wait for reset\"") != std::string::npos);
+  CHECK(out.find("Revision:1951B03SIM7080G") != std::string::npos);
+  CHECK(out.find("log: restoring 1951B02SIM7080G from 1951B03SIM7080G") != std::string::npos);
+  CHECK(out.find("= pwrkey low") != std::string::npos);
+  CHECK(out.find("= status high") != std::string::npos);
+  CHECK(std::filesystem::exists(dir.path() / "transcripts" / "v1" / "fota-http-upgrade.log"));
+  // Nothing written beside the report folder but what belongs to it.
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    auto name = e.path().filename().string();
+    CHECK((name == "junit.xml" || name == "transcripts" || name == "sim"));
+  }
+}
+
+TEST_CASE("e2e: a delta built for another revision fails the scenario with +CFOTA: 7 in the failure") {
+  TempDir dir;
+  auto r = athil_run(dir, {"scenarios/fota", "-D", "delta_from=1951B01SIM7080G"});
+  INFO(r.process.out, r.process.err);
+  CHECK(r.process.exit_code == 1);
+  auto suite = r.junit.child("testsuites").child("testsuite");
+  CHECK(attr(suite, "failures") == "1");
+  auto failure = suite.child("testcase").child("failure");
+  REQUIRE(failure);
+  std::string message = attr(failure, "message");
+  std::string text = failure.text().get();
+  CHECK(message.find("+CFOTA: 7") != std::string::npos);
+  CHECK(message.find("step 'verify'") != std::string::npos);
+  CHECK(message.find("http-upgrade.xml:") != std::string::npos);
+  CHECK(text.find("expected: the line '+CFOTA: 6'") != std::string::npos);
+  CHECK(text.find("[urc] +CFOTA: \"Update failed, please wait for reset\"") != std::string::npos);
+}
+
+TEST_CASE("e2e: a scenario mistake stops the run before any module is touched, exit 2 with file:line:col") {
+  TempDir dir;
+  auto bad = dir.write("bad/typo.xml", "<?xml version=\"1.0\"?>\n<scenario name=\"t\" models=\"SIM7080G\">\n  <step name=\"s\">\n    <expect timout=\"5s\">OK</expect>\n  </step>\n</scenario>\n");
+  auto r = athil_run(dir, {bad.string()});
+  CHECK(r.process.exit_code == 2);
+  CHECK(r.process.err.find("typo.xml:4:13: <expect> has no attribute 'timout'") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "junit.xml"));
+}
+
+TEST_CASE("e2e: a rig mistake is exit 2 with its position; bad command lines are exit 2 too") {
+  TempDir dir;
+  auto rig = dir.write("rig.xml", "<rig name=\"r\" time-scale=\"fast\">\n  <slot name=\"a\" model=\"SIM7080G\" firmware=\"x\"><virtual/></slot>\n</rig>\n");
+  auto r = athil_run(dir, {"--rig", rig.string()});
+  CHECK(r.process.exit_code == 2);
+  CHECK(r.process.err.find("rig.xml:1:15: time-scale is a number above 0") != std::string::npos);
+  CHECK(run_process({athil_exe().string(), "run", "--no-such-flag"}, source_dir()).exit_code == 2);
+  CHECK(run_process({athil_exe().string(), "run", "-D", "novalue"}, source_dir()).exit_code == 2);
+  CHECK(run_process({athil_exe().string(), "sim", "--model", "SIM9999"}, source_dir()).exit_code == 2);
+}
+
+TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, exit 3, and still a valid report") {
+  TempDir dir;
+  auto rig = dir.write("rig.xml", "<rig name=\"r\">\n  <slot name=\"real1\" model=\"SIM7080G\">\n    <serial port=\"/dev/athil-missing-port\"/>\n  </slot>\n</rig>\n");
+  auto r = athil_run(dir, {"--rig", rig.string(), "scenarios/fota"});
+  CHECK(r.process.exit_code == 3);
+  auto tc = r.junit.child("testsuites").child("testsuite").child("testcase");
+  auto error = tc.child("error");
+  REQUIRE(error);
+  CHECK(attr(error, "message").find("slot real1 unreachable: serial port /dev/athil-missing-port: cannot open") != std::string::npos);
+}

@@ -1,0 +1,120 @@
+// The rig layer against a running virtual module: its control channel as a rig's pins.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "at/engine.hpp"
+#include "base/error.hpp"
+#include "rig/model.hpp"
+#include "rig/pins.hpp"
+#include "rig/virtual_module.hpp"
+#include "runner/firmware_server.hpp"
+#include "tests/support.hpp"
+#include "transport/serial_port.hpp"
+
+using namespace athil;
+using namespace std::chrono_literals;
+
+TEST_CASE("virtual rack: PWRKEY through the control channel powers the module; STATUS follows") {
+  test::TempDir dir;
+  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
+  rig::VirtualModuleProcess module(slot, 0.05, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
+  SerialPort port(module.port_link(), SerialPort::Settings{});
+  auto pins = rig::connect_virtual_pins("p1", module.control_socket());
+  Timeline timeline;
+  AtEngine engine(port, timeline, UrcTable::sim70x0());
+  auto rdy = [](const std::string& l) { return l == "RDY"; };
+  CHECK(pins->get(rig::PinRole::status) == rig::Level::low);
+
+  // A 0.3 s press (scaled) is too short.
+  pins->set(rig::PinRole::pwrkey, rig::Level::low);
+  engine.drain_until(Clock::now() + TimeScale(0.05).hold(300ms));
+  pins->set(rig::PinRole::pwrkey, rig::Level::high);
+  CHECK_FALSE(engine.wait_urc(rdy, Clock::now() + 1s).has_value());  // 1 s is 11 boot times at this scale
+  CHECK(pins->get(rig::PinRole::status) == rig::Level::low);
+
+  pins->set(rig::PinRole::pwrkey, rig::Level::low);
+  engine.drain_until(Clock::now() + TimeScale(0.05).hold(1200ms));
+  pins->set(rig::PinRole::pwrkey, rig::Level::high);
+  CHECK(engine.wait_urc(rdy, Clock::now() + 10s).has_value());
+  CHECK(pins->get(rig::PinRole::status) == rig::Level::high);
+  auto events = pins->take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].role == rig::PinRole::status);
+  CHECK(events[0].level == rig::Level::high);
+  CHECK_THROWS_WITH_AS(pins->set(rig::PinRole::status, rig::Level::low), doctest::Contains("answered 'error"), InfraError);
+}
+
+TEST_CASE("virtual rack: a module that cannot start is an infrastructure error with its log") {
+  test::TempDir dir;
+  rig::Slot slot{"p2", "SIM9999", "x", {}, rig::VirtualSlot{}};
+  CHECK_THROWS_WITH_AS(rig::VirtualModuleProcess(slot, 1.0, {test::athil_exe(), dir.path(), dir.path() / "sim.log"}),
+                       doctest::Contains("unknown model 'SIM9999'"), InfraError);
+}
+
+TEST_CASE("GPIO: a missing chip is a clear error naming slot, chip and the cause") {
+  rig::RealSlot wiring;
+  wiring.gpio_chip = "athil-no-such-chip";
+  wiring.lines = {rig::GpioLine{rig::PinRole::pwrkey, 4, true, {}}};
+  CHECK_THROWS_WITH_AS(rig::open_gpio_pins("r1", wiring), doctest::Contains("slot r1: GPIO chip 'athil-no-such-chip' cannot be opened"), InfraError);
+}
+
+TEST_CASE("the bundled rigs load; a real slot's wiring is read as written") {
+  auto rig = rig::load_rig((test::source_dir() / "rigs" / "virtual.xml").string());
+  CHECK(rig.time_scale < 1.0);
+  REQUIRE(!rig.slots.empty());
+  CHECK(rig.slots[0].is_virtual());
+  test::TempDir dir;
+  auto file = dir.write("r.xml", R"(<rig name="lab">
+  <slot name="dut1" model="SIM7000G">
+    <serial port="/dev/ttyUSB2" baud="115200" flow="rtscts"/>
+    <gpio chip="gpiochip0"><line role="pwrkey" offset="17" active-low="true"/><line role="status" offset="27"/></gpio>
+  </slot>
+</rig>)");
+  auto lab = rig::load_rig(file.string());
+  const auto& real = std::get<rig::RealSlot>(lab.slots[0].kind);
+  CHECK(real.rtscts);
+  REQUIRE(real.lines.size() == 2);
+  CHECK(real.lines[0].offset == 17);
+  CHECK(real.lines[0].active_low);
+  auto bad = dir.write("b.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7000G\">\n    <serial port=\"/dev/x\"/>\n    <gpio chip=\"c\"><line role=\"pwrkye\" offset=\"1\"/></gpio>\n  </slot>\n</rig>");
+  CHECK_THROWS_WITH_AS(rig::load_rig(bad.string()), doctest::Contains("b.xml:4:27: unknown pin role 'pwrkye'"), InputError);
+}
+
+namespace {
+// A plain HTTP/1.1 GET on a raw socket; returns the status line.
+std::string http_status(unsigned short port, const std::string& target) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
+  std::string resp;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return resp.substr(0, resp.find("\r\n"));
+}
+}  // namespace
+
+TEST_CASE("firmware server: serves files under its folder and nothing outside it") {
+  test::TempDir dir;
+  dir.write("fw/A___B/update.zip", "delta");
+  dir.write("secret.txt", "outside");
+  std::filesystem::create_symlink(dir.path() / "secret.txt", dir.path() / "fw" / "link.txt");
+  runner::FirmwareServer server(dir.path() / "fw");
+  CHECK(server.url().rfind("http://127.0.0.1:", 0) == 0);
+  CHECK(http_status(server.port(), "/A___B/update.zip") == "HTTP/1.1 200 OK");
+  CHECK(http_status(server.port(), "/A___B/missing.zip") == "HTTP/1.1 404 Not Found");
+  CHECK(http_status(server.port(), "/../secret.txt") == "HTTP/1.1 404 Not Found");
+  CHECK(http_status(server.port(), "/%2e%2e/secret.txt") == "HTTP/1.1 404 Not Found");
+  CHECK(http_status(server.port(), "/link.txt") == "HTTP/1.1 404 Not Found");  // a symlink out of the folder
+}

@@ -1,0 +1,147 @@
+#include <doctest/doctest.h>
+
+#include "runner/executor.hpp"
+#include "scenario/loader.hpp"
+#include "tests/support.hpp"
+
+using namespace athil;
+using namespace athil::scenario;
+using athil::test::TempDir;
+
+namespace {
+
+std::string wrap(const std::string& body, const std::string& attrs = "name=\"s\" models=\"SIM7080G\"") {
+  return "<?xml version=\"1.0\"?>\n<scenario " + attrs + ">\n" + body + "\n</scenario>\n";
+}
+
+// Loads a scenario from text; fixtures may be given as name -> XML.
+Scenario load_text(const TempDir& dir, const std::string& text, std::map<std::string, std::string> fixtures = {}) {
+  for (const auto& [name, xml] : fixtures) dir.write("fixtures/" + name + ".xml", xml);
+  auto file = dir.write("s.xml", text);
+  return Loader(dir.path() / "fixtures").load(file);
+}
+
+std::string load_error(const std::string& text, std::map<std::string, std::string> fixtures = {}) {
+  TempDir dir;
+  try {
+    load_text(dir, text, std::move(fixtures));
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    auto at = msg.find("s.xml:");
+    return at == std::string::npos ? msg : msg.substr(at);
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a scenario loads into plain data, fixtures inlined") {
+  TempDir dir;
+  auto s = load_text(dir, wrap(R"xml(
+  <description>  What it catches.  </description>
+  <var name="target" value="B03"/>
+  <setup><use fixture="power-on"/></setup>
+  <step name="one">
+    <send>AT+GMR</send>
+    <expect timeout="5s">OK</expect>
+    <urc timeout="10m" regex="\+HTTPTOFS: (\d+),(\d+)" capture="code len"/>
+    <command send="AT+CSQ" expect="\+CSQ: (\d+),(\d+)" capture="rssi ber"/>
+    <check expr="${code} == 200" message="got ${code}"/>
+    <repeat count="2"><sleep duration="1s"/></repeat>
+  </step>
+  <teardown timeout="1m"><log>bye</log></teardown>)xml", "name=\"s\" models=\"SIM7080G SIM7070\" tags=\"fota smoke\" timeout=\"30m\""),
+                     {{"power-on", "<fixture name=\"power-on\"><power-key hold=\"1.2s\"/><urc>RDY</urc></fixture>"}});
+  CHECK(s.name == "s");
+  CHECK(s.description == "What it catches.");
+  CHECK(s.models == std::vector<std::string>{"SIM7080G", "SIM7070"});
+  CHECK(s.tags == std::vector<std::string>{"fota", "smoke"});
+  CHECK(s.timeout == std::chrono::minutes(30));
+  CHECK(s.teardown_timeout == std::chrono::minutes(1));
+  CHECK(s.applies_to("SIM7070G"));
+  CHECK_FALSE(s.applies_to("SIM7000G"));
+  REQUIRE(s.setup.actions.size() == 2);
+  CHECK(std::get<PowerKey>(s.setup.actions[0].what).hold == std::chrono::milliseconds(1200));
+  CHECK(s.setup.actions[0].pos.file.find("power-on.xml") != std::string::npos);  // positions point into the fixture
+  REQUIRE(s.steps.size() == 1);
+  const auto& a = s.steps[0].actions;
+  REQUIRE(a.size() == 8);  // the <command> short form is send, expect, expect OK
+  CHECK(std::get<Send>(a[0].what).text == "AT+GMR");
+  CHECK(std::get<Urc>(a[2].what).pattern.capture == std::vector<std::string>{"code", "len"});
+  CHECK(std::get<Send>(a[3].what).text == "AT+CSQ");
+  CHECK(*std::get<Expect>(a[4].what).pattern.regex == "\\+CSQ: (\\d+),(\\d+)");
+  CHECK(std::get<Expect>(a[5].what).pattern.text == "OK");
+  CHECK(std::get<Repeat>(a[7].what).count == 2);
+  CHECK(a[1].pos.line == 9);
+}
+
+TEST_CASE("every scenario mistake is an error at file:line:col") {
+  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")) == "s.xml:3:16: unknown element <sned> (allowed here: send, expect, urc, command, check, power-key, sleep, log, repeat, use)");
+  CHECK(load_error(wrap("<step name=\"a\"><expect timout=\"5s\">OK</expect></step>")).rfind("s.xml:3:24: <expect> has no attribute 'timout'", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><sleep duration=\"5 parsecs\"/></step>")).rfind("s.xml:3:23: '5 parsecs' is not a duration", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(unclosed\"/></step>")).rfind("s.xml:3:21: invalid regex", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(\\d+)\" capture=\"a b\"/></step>")).rfind("s.xml:3:35: 2 capture names but the regex has 1 group", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><check expr=\"${a} = 1\"/></step>")).rfind("s.xml:3:34: in expression '${a} = 1': unexpected character '='", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"nope\"/></step>")).rfind("s.xml:3:21: no fixture 'nope'", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"../../etc/passwd\"/></step>")).find("may hold only") != std::string::npos);
+  CHECK(load_error(wrap("<setup/>")).rfind("s.xml:2:1: a scenario needs at least one <step>", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"/><step name=\"a\"/>")).rfind("s.xml:3:23: a second step named 'a'", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"/>", "name=\"s\"")).rfind("s.xml:2:1: <scenario> needs the attribute 'models'", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\">AT+GMR</step>")).find("text 'AT+GMR' outside an element") != std::string::npos);
+}
+
+TEST_CASE("a fixture that uses itself is refused, naming the chain") {
+  auto err = load_error(wrap("<step name=\"a\"><use fixture=\"a\"/></step>"),
+                        {{"a", "<fixture><use fixture=\"b\"/></fixture>"}, {"b", "<fixture><use fixture=\"a\"/></fixture>"}});
+  CHECK(err.find("fixture 'a' uses itself (through a -> b)") != std::string::npos);
+}
+
+TEST_CASE("check expressions compare numbers as numbers and strings as strings") {
+  std::map<std::string, std::string> vars = {{"code", "200"}, {"rev", "1951B02"}, {"n", "9"}};
+  auto lookup = [&](std::string_view n) {
+    auto it = vars.find(std::string(n));
+    if (it == vars.end()) throw std::out_of_range(std::string(n));
+    return it->second;
+  };
+  auto eval = [&](const char* e) { return Expr::parse(e).evaluate(lookup); };
+  CHECK(eval("${code} == 200"));
+  CHECK(eval("${code} == 200.0"));
+  CHECK(eval("${n} < 10"));                       // numerically, though "9" > "10" as text
+  CHECK(eval("${rev} == '1951B02'"));
+  CHECK(eval("'${rev}x' == \"1951B02x\""));
+  CHECK(eval("${code} >= 200 && ${code} < 300 || ${n} == 0"));
+  CHECK(eval("!(${code} != 200)"));
+  CHECK_FALSE(eval("${code} == 404 || (${n} > 9 && ${rev} == 'x')"));
+  CHECK_THROWS_AS(eval("${missing} == 1"), std::out_of_range);
+  auto col = [](const char* e) {
+    try {
+      Expr::parse(e);
+    } catch (const ExprError& x) {
+      return static_cast<int>(x.column);
+    }
+    return -1;
+  };
+  CHECK(col("${a} == ") == 8);
+  CHECK(col("${a} = 1") == 5);
+  CHECK(col("abc == 1") == 0);
+  CHECK(col("(${a} == 1") == 10);
+  CHECK(col("${a}") == 4);
+}
+
+TEST_CASE("undefined variables are found before anything runs") {
+  TempDir dir;
+  auto s = load_text(dir, wrap(R"xml(<var name="a" value="1"/>
+  <step name="x">
+    <urc regex="(\d+)" capture="got"/>
+    <send>AT+X=${a},${got},${slot}</send>
+    <send>AT+Y=${typo}</send>
+  </step>)xml"));
+  CHECK_THROWS_WITH_AS(runner::check_variables(s, {"slot"}), doctest::Contains("s.xml:7:5: ${typo} is not defined"), InputError);
+  CHECK_NOTHROW(runner::check_variables(s, {"slot", "typo"}));
+}
+
+TEST_CASE("the bundled scenarios, fixtures and rigs are valid") {
+  auto root = test::source_dir();
+  auto r = test::run_process({test::athil_exe().string(), "validate"}, root);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("valid") != std::string::npos);
+}

@@ -1,0 +1,234 @@
+// The virtual module's behaviour, driven directly with a controlled clock: what a host would
+// see on the UART, byte for byte, and on the STATUS pin.
+#include <doctest/doctest.h>
+
+#include <utility>
+#include <vector>
+
+#include "sim/delta.hpp"
+#include "sim/module.hpp"
+#include "tests/support.hpp"
+
+using namespace athil::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Bench {
+  std::string uart;
+  std::vector<std::pair<Pin, Level>> pins;
+  std::vector<HttpGet> http;
+  Time now = Time(1000s);
+  VirtualModule module;
+
+  explicit Bench(const char* model = "SIM7080G", const char* firmware = "1951B02SIM7080G")
+      : module(*find_model(model), firmware, 1.0,
+               VirtualModule::Outputs{[this](std::string_view b) { uart += b; },
+                                      [this](Pin p, Level l, Time) { pins.emplace_back(p, l); },
+                                      [this](const HttpGet& g) { http.push_back(g); }}) {}
+
+  void run_for(std::chrono::milliseconds d) {
+    Time end = now + d;
+    while (auto next = module.next_deadline()) {
+      if (*next > end) break;
+      now = std::max(now, *next);
+      module.advance(now);
+    }
+    now = end;
+    module.advance(now);
+  }
+  void press(std::chrono::milliseconds hold) {
+    module.pin_in(Pin::pwrkey, Level::low, now, now);
+    run_for(hold);
+    module.pin_in(Pin::pwrkey, Level::high, now, now);
+  }
+  std::string take() { return std::exchange(uart, {}); }
+  std::string command(std::string_view c, std::chrono::milliseconds wait = 50ms) {
+    module.uart_in(std::string(c) + "\r", now);
+    run_for(wait);
+    return take();
+  }
+  void boot() {
+    press(1200ms);
+    run_for(5s);
+    take();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sim: off until PWRKEY is held low for 1 s; a short press does nothing") {
+  Bench b;
+  b.press(900ms);
+  b.run_for(10s);
+  CHECK(b.uart.empty());
+  CHECK(b.module.pin(Pin::status) == Level::low);
+  b.module.uart_in("AT\r", b.now);  // nobody listens while off
+  b.run_for(1s);
+  CHECK(b.uart.empty());
+
+  b.press(1100ms);
+  b.run_for(1700ms);
+  CHECK(b.uart.empty());  // SIM7080G: UART ready 1.8 s after power-on
+  b.run_for(3s);
+  CHECK(b.uart == "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n");
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  CHECK(b.pins == std::vector<std::pair<Pin, Level>>{{Pin::status, Level::high}});
+}
+
+TEST_CASE("sim: a release delivered after the hold still counts by its edge times") {
+  Bench b;
+  Time edge = b.now;
+  b.module.pin_in(Pin::pwrkey, Level::low, edge, b.now);
+  b.now += 1500ms;  // the module was too busy to run its timer; the release arrives first
+  b.module.pin_in(Pin::pwrkey, Level::high, edge + 1100ms, b.now);
+  b.run_for(5s);
+  CHECK(b.uart.find("RDY") != std::string::npos);
+}
+
+TEST_CASE("sim: echo, identification and errors framed as the real module frames them") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+GMR") == "AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CGMM") == "AT+CGMM\r\r\nSIMCOM_SIM7080\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+NOSUCH") == "AT+NOSUCH\r\r\nERROR\r\n");
+  CHECK(b.command("ATE0") == "ATE0\r\r\nOK\r\n");
+  CHECK(b.command("AT") == "\r\nOK\r\n");
+  CHECK(b.command("AT+CMEE=2") == "\r\nOK\r\n");
+  CHECK(b.command("AT+CMEE=9") == "\r\nERROR\r\n");
+  CHECK(b.command("AT+CPOWD") == "\r\nERROR\r\n");  // bare AT+CPOWD is rejected
+  auto imei = b.command("AT+GSN");
+  CHECK(imei.size() == std::string("\r\n123456789012345\r\n\r\nOK\r\n").size());
+}
+
+TEST_CASE("sim: echo is back on after every boot") {
+  Bench b;
+  b.boot();
+  b.command("ATE0");
+  b.command("AT+CFUN=1,1", 10s);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("sim: bearer syntax per model, and activating an active context is an ERROR") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CNACT=0,1", 1s) == "AT+CNACT=0,1\r\r\nOK\r\n\r\n+APP PDP: 0,ACTIVE\r\n");
+  CHECK(b.command("AT+CNACT=0,1") == "AT+CNACT=0,1\r\r\nERROR\r\n");
+  Bench old("SIM7000G", "1529B08SIM7000G");
+  old.boot();
+  CHECK(old.command("AT+CNACT=1,\"cmnet\"", 1s) == "AT+CNACT=1,\"cmnet\"\r\r\nOK\r\n\r\n+APP PDP: ACTIVE\r\n");
+  CHECK(old.command("AT+CNACT?").find("+CNACT: 1,\"") != std::string::npos);
+}
+
+TEST_CASE("sim: PWRKEY off, then a press sooner than 2 s after power-off is ignored") {
+  Bench b;
+  b.boot();
+  b.press(1300ms);
+  CHECK(b.take() == "\r\nNORMAL POWER DOWN\r\n");
+  b.run_for(2s);
+  CHECK(b.module.pin(Pin::status) == Level::low);
+  b.press(1100ms);  // 0.1 s after STATUS dropped
+  b.run_for(5s);
+  CHECK(b.uart.empty());
+  b.press(1100ms);
+  b.run_for(5s);
+  CHECK(b.uart.find("RDY") != std::string::npos);
+}
+
+TEST_CASE("sim: HTTPTOFS needs a bearer and maps network failures to the documented codes") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+HTTPTOFS=\"http://127.0.0.1:1/x\",\"/fota/update.zip\"", 2s) == "AT+HTTPTOFS=\"http://127.0.0.1:1/x\",\"/fota/update.zip\"\r\r\nOK\r\n\r\n+HTTPTOFS: 601,0\r\n");
+  b.command("AT+CNACT=0,1", 1s);
+  CHECK(b.command("AT+HTTPTOFS=\"http://h/x\",\"/nowhere/update.zip\"") == "AT+HTTPTOFS=\"http://h/x\",\"/nowhere/update.zip\"\r\r\nERROR\r\n");
+  struct Case {
+    HttpResult::Failure failure;
+    int status;
+    std::string body;
+    std::string urc;
+  };
+  for (const auto& c : {Case{HttpResult::Failure::refused, 0, "", "+HTTPTOFS: 601,0"}, Case{HttpResult::Failure::dns, 0, "", "+HTTPTOFS: 603,0"},
+                        Case{HttpResult::Failure::timeout, 0, "", "+HTTPTOFS: 408,0"}, Case{HttpResult::Failure::none, 404, "not found\n", "+HTTPTOFS: 404,10"}}) {
+    b.command("AT+HTTPTOFS=\"http://h/x\",\"/fota/update.zip\"");
+    REQUIRE(!b.http.empty());
+    b.module.http_done(HttpResult{b.http.back().id, c.failure, c.status, c.body}, b.now);
+    b.run_for(1s);
+    CHECK(b.take() == "\r\n" + c.urc + "\r\n");
+  }
+  CHECK(b.command("AT+CFSGFIS=1,\"update.zip\"") == "AT+CFSGFIS=1,\"update.zip\"\r\r\nERROR\r\n");  // nothing was stored
+}
+
+namespace {
+// Runs a FOTA on a booted bench with the given package; returns everything the module said.
+std::string fota(Bench& b, const std::string& package) {
+  b.command("AT+CNACT=0,1", 1s);
+  b.command("AT+HTTPTOFS=\"http://h/update.zip\",\"/fota/update.zip\"");
+  b.module.http_done(HttpResult{b.http.back().id, HttpResult::Failure::none, 200, package}, b.now);
+  b.run_for(5s);
+  b.take();
+  b.command("AT+CFOTA=1");
+  b.run_for(200s);
+  return b.take();
+}
+}  // namespace
+
+TEST_CASE("sim: FOTA with a valid delta updates, restarts and reports 6 and the new revision") {
+  Bench b;
+  b.boot();
+  auto said = fota(b, make_delta("SIM7080G", "1951B02SIM7080G", "1951B03SIM7080G", 1000));
+  CHECK(said.find("+CFOTA: \"Start to update\"") != std::string::npos);
+  CHECK(said.find("+CFOTA: \"Updating\",10\r\n") != std::string::npos);
+  CHECK(said.find("+CFOTA: \"Updating\",100\r\n") != std::string::npos);
+  auto done = said.find("+CFOTA: \"Update successfully, please wait for reset\"");
+  CHECK(done != std::string::npos);
+  CHECK(said.find("RDY", done) != std::string::npos);  // restarted afterwards
+  CHECK(b.command("AT+CFOTA?") == "AT+CFOTA?\r\r\n+CFOTA: 6\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+GMR") == "AT+GMR\r\r\nRevision:1951B03SIM7080G\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("sim: FOTA refuses a delta for another revision, a corrupted one, or none: +CFOTA: 7, old revision") {
+  auto good = make_delta("SIM7080G", "1951B02SIM7080G", "1951B03SIM7080G", 1000);
+  std::string corrupted = good;
+  corrupted[corrupted.size() - 10] ^= 0x5a;
+  for (const auto& package : {make_delta("SIM7080G", "1951B01SIM7080G", "1951B03SIM7080G", 1000), corrupted,
+                              make_delta("SIM7070G", "1951B02SIM7080G", "1951B03SIM7080G", 1000), std::string("PK\x03\x04 not ours")}) {
+    Bench b;
+    b.boot();
+    auto said = fota(b, package);
+    CHECK(said.find("+CFOTA: \"Update failed, please wait for reset\"") != std::string::npos);
+    CHECK(said.find("Updating") == std::string::npos);
+    CHECK(b.command("AT+CFOTA?") == "AT+CFOTA?\r\r\n+CFOTA: 7\r\n\r\nOK\r\n");
+    CHECK(b.command("AT+GMR") == "AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");  // still usable
+  }
+}
+
+TEST_CASE("delta packages: CRC-32 as zlib computes it, and every corruption is caught") {
+  CHECK(crc32("123456789") == 0xCBF43926u);  // the standard check value
+  auto d = make_delta("SIM7080G", "A1", "B2", 5000);
+  CHECK(d == make_delta("SIM7080G", "A1", "B2", 5000));  // reproducible
+  auto parsed = parse_delta(d);
+  CHECK(parsed.from == "A1");
+  CHECK(parsed.to == "B2");
+  CHECK(parsed.payload.size() == 5000);
+  CHECK_THROWS_WITH_AS(parse_delta(d.substr(0, d.size() - 1)), doctest::Contains("payload is 4999 bytes"), std::invalid_argument);
+  std::string flipped = d;
+  flipped.back() ^= 1;
+  CHECK_THROWS_WITH_AS(parse_delta(flipped), doctest::Contains("checksum mismatch"), std::invalid_argument);
+  CHECK_THROWS_AS(make_delta("SIM7080G", "../x", "B", 1), std::invalid_argument);
+}
+
+TEST_CASE("the bundled firmware packages are valid and named for what they hold") {
+  auto dir = athil::test::source_dir() / "fixtures" / "firmware";
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_directory()) continue;
+    auto name = entry.path().filename().string();
+    auto sep = name.find("___");
+    REQUIRE(sep != std::string::npos);
+    auto d = parse_delta(athil::test::read_file(entry.path() / "update.zip"));
+    CHECK(d.from == name.substr(0, sep));
+    CHECK(d.to == name.substr(sep + 3));
+    ++seen;
+  }
+  CHECK(seen >= 3);
+}
