@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -365,6 +366,11 @@ int run_host(const HostOptions& options) {
   if (!model) throw std::invalid_argument(fmt::format("unknown model '{}'", options.model));
   if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be above 0");
   ::signal(SIGPIPE, SIG_IGN);
+  if (options.exit_with_parent) {
+    pid_t parent = ::getppid();
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) return 0;  // the runner is already gone
+  }
   Host host(options, *model);
   return host.run();
 }

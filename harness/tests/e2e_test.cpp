@@ -2,6 +2,10 @@
 // and the JUnit file says what a CI system would show.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <pugixml.hpp>
 
 #include "tests/support.hpp"
@@ -86,7 +90,7 @@ TEST_CASE("e2e: a scenario mistake stops the run before any module is touched, e
   CHECK_FALSE(std::filesystem::exists(dir.path() / "junit.xml"));
 }
 
-TEST_CASE("e2e: a rig mistake is exit 2 with its position; bad command lines are exit 2 too") {
+TEST_CASE("e2e: a rig mistake is exit 2 with its position, and so are bad command lines") {
   TempDir dir;
   auto rig = dir.write("rig.xml", "<rig name=\"r\" time-scale=\"fast\">\n  <slot name=\"a\" model=\"SIM7080G\" firmware=\"x\"><virtual/></slot>\n</rig>\n");
   auto r = athil_run(dir, {"--rig", rig.string()});
@@ -106,4 +110,32 @@ TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, e
   auto error = tc.child("error");
   REQUIRE(error);
   CHECK(attr(error, "message").find("slot real1 unreachable: serial port /dev/athil-missing-port: cannot open") != std::string::npos);
+}
+
+TEST_CASE("e2e: a runner killed outright takes its virtual modules with it") {
+  TempDir dir;
+  int runner = spawn_process({athil_exe().string(), "run", "--junit", (dir.path() / "junit.xml").string(), "scenarios/fota"}, source_dir());
+  // Wait (bounded) until the runner has started its module.
+  std::vector<int> modules;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (modules.empty() && std::chrono::steady_clock::now() < deadline) {
+    ::usleep(20'000);
+    modules = children_of(runner);
+  }
+  REQUIRE(modules.size() == 1);
+  ::kill(runner, SIGKILL);
+  int status = 0;
+  ::waitpid(runner, &status, 0);
+  // The module notices and ends; poll its /proc entry until it is gone (or reaped by init).
+  bool gone = false;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!gone && std::chrono::steady_clock::now() < deadline) {
+    std::string stat = read_file("/proc/" + std::to_string(modules[0]) + "/stat");
+    gone = stat.empty() || stat.find(") Z ") != std::string::npos;
+    if (!gone) ::usleep(20'000);
+  }
+  CHECK(gone);
+  // The report written so far is still a whole XML document.
+  pugi::xml_document doc;
+  CHECK(doc.load_file((dir.path() / "junit.xml").c_str()));
 }

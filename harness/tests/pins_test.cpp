@@ -19,7 +19,7 @@
 using namespace athil;
 using namespace std::chrono_literals;
 
-TEST_CASE("virtual rack: PWRKEY through the control channel powers the module; STATUS follows") {
+TEST_CASE("virtual rack: PWRKEY through the control channel powers the module and STATUS follows") {
   test::TempDir dir;
   rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
   rig::VirtualModuleProcess module(slot, 0.05, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
@@ -63,7 +63,7 @@ TEST_CASE("GPIO: a missing chip is a clear error naming slot, chip and the cause
   CHECK_THROWS_WITH_AS(rig::open_gpio_pins("r1", wiring), doctest::Contains("slot r1: GPIO chip 'athil-no-such-chip' cannot be opened"), InfraError);
 }
 
-TEST_CASE("the bundled rigs load; a real slot's wiring is read as written") {
+TEST_CASE("the bundled rigs load and a real slot's wiring is read as written") {
   auto rig = rig::load_rig((test::source_dir() / "rigs" / "virtual.xml").string());
   CHECK(rig.time_scale < 1.0);
   REQUIRE(!rig.slots.empty());
@@ -82,7 +82,7 @@ TEST_CASE("the bundled rigs load; a real slot's wiring is read as written") {
   CHECK(real.lines[0].offset == 17);
   CHECK(real.lines[0].active_low);
   auto bad = dir.write("b.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7000G\">\n    <serial port=\"/dev/x\"/>\n    <gpio chip=\"c\"><line role=\"pwrkye\" offset=\"1\"/></gpio>\n  </slot>\n</rig>");
-  CHECK_THROWS_WITH_AS(rig::load_rig(bad.string()), doctest::Contains("b.xml:4:27: unknown pin role 'pwrkye'"), InputError);
+  CHECK_THROWS_WITH_AS(rig::load_rig(bad.string()), doctest::Contains("b.xml:4:26: unknown pin role 'pwrkye'"), InputError);
 }
 
 namespace {

@@ -27,6 +27,11 @@ struct ProcessResult {
 // Runs argv[0] with the arguments, in `cwd`, and waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
 
+// Starts argv[0] with the arguments, output to /dev/null, and returns its pid at once.
+int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
+// The pids of live processes whose parent is `parent`.
+std::vector<int> children_of(int parent);
+
 std::string read_file(const std::filesystem::path& path);
 
 // The source tree and the athil binary under test (set by CMake).

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# athil quick start, on a fresh Debian 12 machine (as root or through sudo):
+#   harness/setup.sh run [ATHIL RUN OPTIONS]   install what is missing, build, run the bundled
+#                                             scenarios on rigs/virtual.xml -> reports/junit.xml
+#   harness/setup.sh test [--sanitize]        install, build, run the whole test suite (CTest);
+#                                             --sanitize: ASan+UBSan build in build-sanitize/
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# Debian 12 packages: the build's dependencies, then the tools the tests use as real consumers.
+packages=(build-essential cmake pkg-config
+          doctest-dev libboost-dev libboost-filesystem-dev libpugixml-dev libfmt-dev libgpiod-dev libcli11-dev
+          python3 python3-junitparser python3-pexpect libxml2-utils picocom)
+
+install_missing() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+}
+
+usage() {
+  sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
+  run)
+    install_missing
+    build build
+    exec build/athil run "$@"
+    ;;
+  test)
+    install_missing
+    dir=build
+    flags=()
+    if [ "${1:-}" = "--sanitize" ]; then
+      dir=build-sanitize
+      flags=(-DATHIL_SANITIZE=ON)
+    fi
+    build "$dir" "${flags[@]}"
+    # soak, fuzz and bench tests have their own labels and run on demand: ctest -L soak
+    cd "$dir" && ctest --output-on-failure -j"$(nproc)" -LE 'soak|fuzz|bench'
+    ;;
+  *)
+    usage
+    exit 2
+    ;;
+esac
