@@ -17,11 +17,15 @@ struct SourcePos {
 class InputError : public std::runtime_error {
  public:
   InputError(SourcePos pos, const std::string& message);
-  explicit InputError(const std::string& message) : std::runtime_error(message) {}
+  explicit InputError(const std::string& message) : std::runtime_error(message), message_(message) {}
   const SourcePos& pos() const { return pos_; }
+  const std::string& message() const { return message_; }
+  // "file:line:col: error: message", as compilers print it and editors parse it.
+  std::string diagnostic() const;
 
  private:
   SourcePos pos_;
+  std::string message_;
 };
 
 // The rig or the harness itself failed: a port, a pin, a virtual module, a server.

@@ -201,7 +201,7 @@ int validate(const RunOptions& o) {
     fmt::print(", rig {} ({} slot(s)) valid\n", in.rig.name, in.rig.slots.size());
     return all_passed;
   } catch (const InputError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
+    fmt::print(stderr, "{}\n", e.diagnostic());
     return bad_input;
   }
 }
@@ -211,7 +211,7 @@ int run(const RunOptions& o) {
   try {
     in = load_input(o);
   } catch (const InputError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
+    fmt::print(stderr, "{}\n", e.diagnostic());
     return bad_input;
   }
 

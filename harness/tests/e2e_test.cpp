@@ -86,7 +86,7 @@ TEST_CASE("e2e: a scenario mistake stops the run before any module is touched, e
   auto bad = dir.write("bad/typo.xml", "<?xml version=\"1.0\"?>\n<scenario name=\"t\" models=\"SIM7080G\">\n  <step name=\"s\">\n    <expect timout=\"5s\">OK</expect>\n  </step>\n</scenario>\n");
   auto r = athil_run(dir, {bad.string()});
   CHECK(r.process.exit_code == 2);
-  CHECK(r.process.err.find("typo.xml:4:13: <expect> has no attribute 'timout'") != std::string::npos);
+  CHECK(r.process.err.find("typo.xml:4:13: error: <expect> has no attribute 'timout'") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.path() / "junit.xml"));
 }
 
@@ -95,7 +95,7 @@ TEST_CASE("e2e: a rig mistake is exit 2 with its position, and so are bad comman
   auto rig = dir.write("rig.xml", "<rig name=\"r\" time-scale=\"fast\">\n  <slot name=\"a\" model=\"SIM7080G\" firmware=\"x\"><virtual/></slot>\n</rig>\n");
   auto r = athil_run(dir, {"--rig", rig.string()});
   CHECK(r.process.exit_code == 2);
-  CHECK(r.process.err.find("rig.xml:1:15: time-scale is a number above 0") != std::string::npos);
+  CHECK(r.process.err.find("rig.xml:1:15: error: time-scale is a number above 0") != std::string::npos);
   CHECK(run_process({athil_exe().string(), "run", "--no-such-flag"}, source_dir()).exit_code == 2);
   CHECK(run_process({athil_exe().string(), "run", "-D", "novalue"}, source_dir()).exit_code == 2);
   CHECK(run_process({athil_exe().string(), "sim", "--model", "SIM9999"}, source_dir()).exit_code == 2);

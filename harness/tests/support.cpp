@@ -40,14 +40,16 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+namespace {
+// Starts argv[0]; stdout and stderr go to the given descriptors, or /dev/null for -1.
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int out_fd, int err_fd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (out_fd >= 0) posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  else posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  if (err_fd >= 0) posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  else posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -55,13 +57,23 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
+  return pid;
+}
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = -1;
+  try {
+    pid = spawn(argv, cwd, out[1], err[1]);
+  } catch (...) {
+    for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+    throw;
+  }
   ::close(out[1]);
   ::close(err[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    ::close(err[0]);
-    throw std::runtime_error("posix_spawn failed for " + argv[0]);
-  }
   ProcessResult r;
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   int open_fds = 2;
@@ -86,22 +98,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
   return r;
 }
 
-int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
-  return pid;
-}
+int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd) { return spawn(argv, cwd, -1, -1); }
 
 std::vector<int> children_of(int parent) {
   std::vector<int> out;
