@@ -1,5 +1,6 @@
 #include "base/error.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -13,11 +14,54 @@ std::string SourcePos::str() const {
   return fmt::format("{}:{}:{}", file, line, col);
 }
 
-InputError::InputError(SourcePos pos, const std::string& message)
-    : std::runtime_error(pos.file.empty() ? message : fmt::format("{}: {}", pos.str(), message)), pos_(std::move(pos)), message_(message) {}
+std::string Diagnostic::str() const {
+  return pos.file.empty() ? fmt::format("error: {}", message) : fmt::format("{}: error: {}", pos.str(), message);
+}
+
+namespace {
+std::string summary(const std::vector<Diagnostic>& all) {
+  const auto& d = all.front();
+  std::string first = d.pos.file.empty() ? d.message : fmt::format("{}: {}", d.pos.str(), d.message);
+  return all.size() == 1 ? first : fmt::format("{} (and {} more)", first, all.size() - 1);
+}
+}  // namespace
+
+InputError::InputError(SourcePos pos, const std::string& message) : InputError(std::vector<Diagnostic>{{std::move(pos), message}}) {}
+InputError::InputError(const std::string& message) : InputError(SourcePos{}, message) {}
+InputError::InputError(std::vector<Diagnostic> all) : std::runtime_error(summary(all)), all_(std::move(all)) {}
 
 std::string InputError::diagnostic() const {
-  return pos_.file.empty() ? fmt::format("error: {}", message_) : fmt::format("{}: error: {}", pos_.str(), message_);
+  std::string out;
+  for (const auto& d : all_) out += (out.empty() ? "" : "\n") + d.str();
+  return out;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t up = row[j];
+        bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::size_t best = std::max<std::size_t>(2, word.size() / 3) + 1;
+  const std::string* choice = nullptr;
+  for (const auto& c : candidates) {
+    auto d = distance(word, c);
+    if (d < best) {
+      best = d;
+      choice = &c;
+    }
+  }
+  return choice ? fmt::format(" (did you mean '{}'?)", *choice) : "";
 }
 
 std::string errno_text(int err) { return fmt::format("{} ({})", std::strerror(err), err); }

@@ -3,6 +3,8 @@
 // bad input (exit code 2) and infrastructure that cannot be reached (exit code 3).
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace athil {
 
@@ -13,20 +15,51 @@ struct SourcePos {
   std::string str() const;  // "file:line:col", or what of it is known
 };
 
-// A mistake in a scenario, fixture, rig file or command line.
+struct Diagnostic {
+  SourcePos pos;
+  std::string message;
+  // "file:line:col: error: message", as compilers print it and editors parse it.
+  std::string str() const;
+};
+
+// Mistakes in a scenario, fixture, rig file or command line: one, or every one a pass found.
 class InputError : public std::runtime_error {
  public:
   InputError(SourcePos pos, const std::string& message);
-  explicit InputError(const std::string& message) : std::runtime_error(message), message_(message) {}
-  const SourcePos& pos() const { return pos_; }
-  const std::string& message() const { return message_; }
-  // "file:line:col: error: message", as compilers print it and editors parse it.
+  explicit InputError(const std::string& message);
+  explicit InputError(std::vector<Diagnostic> all);  // not empty
+  const SourcePos& pos() const { return all_.front().pos; }
+  const std::string& message() const { return all_.front().message; }
+  const std::vector<Diagnostic>& all() const { return all_; }
+  // Every diagnostic, a line each.
   std::string diagnostic() const;
 
  private:
-  SourcePos pos_;
-  std::string message_;
+  std::vector<Diagnostic> all_;
 };
+
+// Collects the InputErrors of independent checks, so that one pass reports them all.
+class Diagnostics {
+ public:
+  template <class F>
+  void attempt(F&& check) {
+    try {
+      check();
+    } catch (const InputError& e) {
+      all_.insert(all_.end(), e.all().begin(), e.all().end());
+    }
+  }
+  bool empty() const { return all_.empty(); }
+  void throw_if_any() const {
+    if (!all_.empty()) throw InputError(all_);
+  }
+
+ private:
+  std::vector<Diagnostic> all_;
+};
+
+// " (did you mean 'x'?)" when a candidate is a small edit away from word, else "".
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 // The rig or the harness itself failed: a port, a pin, a virtual module, a server.
 class InfraError : public std::runtime_error {

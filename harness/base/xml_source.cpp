@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -83,9 +84,11 @@ void XmlSource::only_attributes(pugi::xml_node node, std::initializer_list<const
     bool ok = false;
     for (const char* name : allowed) ok = ok || std::strcmp(name, attr.name()) == 0;
     if (!ok) {
+      std::vector<std::string> names(allowed.begin(), allowed.end());
       std::string list;
-      for (const char* name : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);
-      fail(node, attr.name(), fmt::format("<{}> has no attribute '{}' (allowed: {})", node.name(), attr.name(), list.empty() ? "none" : list));
+      for (const auto& name : names) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);
+      fail(node, attr.name(), fmt::format("<{}> has no attribute '{}'{} (allowed: {})", node.name(), attr.name(), did_you_mean(attr.name(), names),
+                                          list.empty() ? "none" : list));
     }
   }
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <regex>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -242,59 +241,6 @@ void Executor::run_action(const Action& action, Context& ctx) {
         }
       },
       action.what);
-}
-
-namespace {
-
-void collect_refs(std::string_view text, std::vector<std::string>& out) {
-  std::size_t i = 0;
-  while ((i = text.find("${", i)) != std::string_view::npos) {
-    auto close = text.find('}', i);
-    if (close == std::string_view::npos) return;
-    out.emplace_back(text.substr(i + 2, close - i - 2));
-    i = close + 1;
-  }
-}
-
-void walk(const std::vector<Action>& actions, const std::function<void(const Action&)>& fn) {
-  for (const auto& a : actions) {
-    fn(a);
-    if (auto r = std::get_if<scenario::Repeat>(&a.what)) walk(r->body, fn);
-  }
-}
-
-}  // namespace
-
-void check_variables(const scenario::Scenario& s, const std::vector<std::string>& known) {
-  std::set<std::string> defined(known.begin(), known.end());
-  for (const auto& v : s.vars) defined.insert(v.name);
-  std::vector<const std::vector<Action>*> blocks = {&s.setup.actions};
-  for (const auto& st : s.steps) blocks.push_back(&st.actions);
-  blocks.push_back(&s.teardown.actions);
-  auto pattern_of = [](const Action& a) -> const LinePattern* {
-    if (auto e = std::get_if<scenario::Expect>(&a.what)) return &e->pattern;
-    if (auto u = std::get_if<scenario::Urc>(&a.what)) return &u->pattern;
-    return nullptr;
-  };
-  for (auto* b : blocks)
-    walk(*b, [&](const Action& a) {
-      if (auto p = pattern_of(a)) defined.insert(p->capture.begin(), p->capture.end());
-    });
-  auto require = [&](std::string_view text, const SourcePos& pos) {
-    std::vector<std::string> refs;
-    collect_refs(text, refs);
-    for (const auto& r : refs)
-      if (!defined.count(r)) throw InputError(pos, fmt::format("${{{}}} is not defined (not a <var>, a capture, a rig variable or -D {}=...)", r, r));
-  };
-  for (const auto& v : s.vars) require(v.value, v.pos);
-  for (auto* b : blocks)
-    walk(*b, [&](const Action& a) {
-      if (auto p = pattern_of(a)) require(p->regex ? *p->regex : p->text, a.pos);
-      if (auto x = std::get_if<scenario::Send>(&a.what)) require(x->text, a.pos);
-      if (auto x = std::get_if<scenario::Log>(&a.what)) require(x->text, a.pos);
-      if (auto x = std::get_if<scenario::Check>(&a.what)) require(x->expr.source() + x->message, a.pos);
-      if (auto x = std::get_if<scenario::Repeat>(&a.what); x && x->until) require(x->until->source(), a.pos);
-    });
 }
 
 }  // namespace athil::runner

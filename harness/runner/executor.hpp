@@ -48,8 +48,4 @@ class Executor {
   Vars base_vars_;
 };
 
-// Every ${name} a scenario uses must be defined by the scenario, a capture, or `known`
-// (rig, command line, built-ins). Throws InputError at the first use of an undefined name.
-void check_variables(const scenario::Scenario& scenario, const std::vector<std::string>& known);
-
 }  // namespace athil::runner

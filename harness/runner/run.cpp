@@ -98,12 +98,10 @@ struct LoadedInput {
 LoadedInput load_input(const RunOptions& o) {
   LoadedInput in;
   in.rig = rig::load_rig(o.rig.string());
-  scenario::Loader loader(o.fixtures);
-  in.scenarios = loader.load_all(o.paths);
   std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url"};
   for (const auto& [k, v] : in.rig.vars) known.push_back(k);
   for (const auto& [k, v] : o.defines) known.push_back(k);
-  for (const auto& s : in.scenarios) check_variables(s, known);
+  in.scenarios = scenario::Loader(o.fixtures, known).load_all(o.paths);
   return in;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <regex>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 
 #include "base/escape.hpp"
 #include "base/xml_source.hpp"
+#include "scenario/check.hpp"
 
 namespace athil::scenario {
 
@@ -44,16 +46,19 @@ bool is_identifier(std::string_view s) {
 // Walks one file's elements into actions; <use> recurses into fixture files.
 class FileReader {
  public:
-  FileReader(const XmlSource& src, const fs::path& fixtures_dir, std::vector<std::string>& fixture_stack)
-      : src_(src), fixtures_dir_(fixtures_dir), stack_(fixture_stack) {}
+  FileReader(const XmlSource& src, const fs::path& fixtures_dir, std::vector<std::string>& fixture_stack, Diagnostics& diagnostics)
+      : src_(src), fixtures_dir_(fixtures_dir), stack_(fixture_stack), diagnostics_(diagnostics) {}
 
+  // The actions of a block. A faulty element is reported and skipped, so that one pass
+  // reports every faulty element.
   std::vector<Action> actions(pugi::xml_node parent) const {
     std::vector<Action> out;
     for (auto node : parent.children()) {
-      if (node.type() == pugi::node_pcdata && !trim(node.value()).empty())
-        src_.fail(node, fmt::format("text '{}' outside an element: put it inside <send>, <expect> or <log>", trim(node.value())));
-      if (node.type() != pugi::node_element) continue;
-      append(node, out);
+      diagnostics_.attempt([&] {
+        if (node.type() == pugi::node_pcdata && !trim(node.value()).empty())
+          src_.fail(node, fmt::format("text '{}' outside an element: put it inside <send>, <expect> or <log>", trim(node.value())));
+        if (node.type() == pugi::node_element) append(node, out);
+      });
     }
     return out;
   }
@@ -187,8 +192,8 @@ class FileReader {
       std::string fixture = src_.required(node, "fixture");
       for (auto& a : use_fixture(node, fixture)) out.push_back(std::move(a));
     } else {
-      src_.fail(node, fmt::format("unknown element <{}> (allowed here: send, expect, urc, command, check, "
-                                  "power-key, sleep, log, repeat, use)", name));
+      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use"};
+      src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
 
@@ -209,7 +214,13 @@ class FileReader {
     if (std::find(stack_.begin(), stack_.end(), fixture) != stack_.end())
       src_.fail(node, "fixture", fmt::format("fixture '{}' uses itself (through {})", fixture, fmt::join(stack_, " -> ")));
     fs::path file = fixtures_dir_ / (fixture + ".xml");
-    if (!fs::exists(file)) src_.fail(node, "fixture", fmt::format("no fixture '{}' (looked for {})", fixture, file.string()));
+    if (!fs::exists(file)) {
+      std::vector<std::string> present;
+      std::error_code ec;
+      for (const auto& e : fs::recursive_directory_iterator(fixtures_dir_, ec))
+        if (e.path().extension() == ".xml") present.push_back(e.path().lexically_relative(fixtures_dir_).replace_extension().string());
+      src_.fail(node, "fixture", fmt::format("no fixture '{}'{} (looked for {})", fixture, did_you_mean(fixture, present), file.string()));
+    }
     auto fsrc = XmlSource::load(file);
     auto root = fsrc->doc().document_element();
     if (std::string_view(root.name()) != "fixture") fsrc->fail(root, fmt::format("a fixture file's root element is <fixture>, not <{}>", root.name()));
@@ -217,15 +228,14 @@ class FileReader {
     if (root.attribute("name") && fixture != root.attribute("name").value())
       fsrc->fail(root, "name", fmt::format("fixture file is named '{}' but says name=\"{}\"", fixture, root.attribute("name").value()));
     stack_.push_back(fixture);
-    pugi::xml_node body = root;
     std::vector<Action> result;
-    for (auto child : body.children()) {
+    FileReader inner(*fsrc, fixtures_dir_, stack_, diagnostics_);
+    for (auto child : root.children()) {
       if (child.type() == pugi::node_element && std::string_view(child.name()) == "description") continue;
-      if (child.type() == pugi::node_pcdata && !trim(child.value()).empty())
-        fsrc->fail(child, "text outside an element");
-      if (child.type() != pugi::node_element) continue;
-      FileReader inner(*fsrc, fixtures_dir_, stack_);
-      inner.append(child, result);
+      diagnostics_.attempt([&] {
+        if (child.type() == pugi::node_pcdata && !trim(child.value()).empty()) fsrc->fail(child, "text outside an element");
+        if (child.type() == pugi::node_element) inner.append(child, result);
+      });
     }
     stack_.pop_back();
     return result;
@@ -234,7 +244,14 @@ class FileReader {
   const XmlSource& src_;
   const fs::path& fixtures_dir_;
   std::vector<std::string>& stack_;
+  Diagnostics& diagnostics_;
 };
+
+// The SIM70x0 family; a scenario's `models` entry must name one of them or a prefix of one.
+const std::vector<std::string>& known_models() {
+  static const std::vector<std::string> models = {"SIM7000G", "SIM7000E", "SIM7000A", "SIM7000C", "SIM7070G", "SIM7070E", "SIM7080G", "SIM7090G"};
+  return models;
+}
 
 }  // namespace
 
@@ -246,60 +263,80 @@ bool Scenario::applies_to(std::string_view model) const {
   return std::any_of(models.begin(), models.end(), [&](const std::string& m) { return model.substr(0, m.size()) == m; });
 }
 
-Loader::Loader(fs::path fixtures_dir) : fixtures_dir_(std::move(fixtures_dir)) {}
+Loader::Loader(fs::path fixtures_dir, std::optional<std::vector<std::string>> known_variables)
+    : fixtures_dir_(std::move(fixtures_dir)), known_variables_(std::move(known_variables)) {}
 
 Scenario Loader::load(const fs::path& file) const {
   auto src = XmlSource::load(file);
   auto root = src->doc().document_element();
   if (!root) throw InputError(SourcePos{file.string()}, "no root element");
   if (std::string_view(root.name()) != "scenario") src->fail(root, fmt::format("the root element is <scenario>, not <{}>", root.name()));
-  src->only_attributes(root, {"name", "models", "tags", "timeout"});
 
+  Diagnostics diagnostics;
   std::vector<std::string> fixture_stack;
-  FileReader reader(*src, fixtures_dir_, fixture_stack);
+  FileReader reader(*src, fixtures_dir_, fixture_stack, diagnostics);
   Scenario s;
   s.path = file.string();
   s.pos = src->pos(root);
-  s.name = src->required(root, "name");
-  if (s.name.empty()) src->fail(root, "name", "the scenario's name is empty");
-  s.models = split_words(src->required(root, "models"));
-  if (s.models.empty()) src->fail(root, "models", "models lists no model");
+  diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout"}); });
+  diagnostics.attempt([&] {
+    s.name = src->required(root, "name");
+    if (s.name.empty()) src->fail(root, "name", "the scenario's name is empty");
+  });
+  diagnostics.attempt([&] {
+    s.models = split_words(src->required(root, "models"));
+    if (s.models.empty()) src->fail(root, "models", "models lists no model");
+    for (const auto& m : s.models) {
+      bool known = std::any_of(known_models().begin(), known_models().end(), [&](const std::string& k) { return m.size() >= 7 && k.rfind(m, 0) == 0; });
+      if (!known)
+        src->fail(root, "models", fmt::format("unknown model '{}'{} (the family: {})", m, did_you_mean(m, known_models()), fmt::join(known_models(), ", ")));
+    }
+  });
   s.tags = split_words(root.attribute("tags").value());
-  if (root.attribute("timeout")) s.timeout = reader.duration(root, "timeout");
+  diagnostics.attempt([&] {
+    if (root.attribute("timeout")) s.timeout = reader.duration(root, "timeout");
+  });
 
   std::set<std::string> step_names;
   bool seen_setup = false, seen_teardown = false;
   for (auto node : root.children()) {
-    if (node.type() == pugi::node_pcdata && !trim(node.value()).empty()) src->fail(node, "text outside an element");
-    if (node.type() != pugi::node_element) continue;
-    std::string_view name = node.name();
-    if (name == "description") {
-      src->only_attributes(node, {});
-      s.description = trim(node.child_value());
-    } else if (name == "var") {
-      src->only_attributes(node, {"name", "value"});
-      std::string var = src->required(node, "name");
-      if (!is_identifier(var)) src->fail(node, "name", fmt::format("'{}' is not a valid variable name", var));
-      s.vars.push_back(Var{var, src->required(node, "value"), src->pos(node)});
-    } else if (name == "setup" || name == "teardown") {
-      bool& seen = name == "setup" ? seen_setup : seen_teardown;
-      if (seen) src->fail(node, fmt::format("a scenario has one <{}>", name));
-      seen = true;
-      if (name == "setup") src->only_attributes(node, {});
-      else src->only_attributes(node, {"timeout"});
-      Block& b = name == "setup" ? s.setup : s.teardown;
-      b = Block{std::string(name), src->pos(node), reader.actions(node)};
-      if (name == "teardown" && node.attribute("timeout")) s.teardown_timeout = reader.duration(node, "timeout");
-    } else if (name == "step") {
-      src->only_attributes(node, {"name"});
-      std::string step = src->required(node, "name");
-      if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
-      s.steps.push_back(Block{step, src->pos(node), reader.actions(node)});
-    } else {
-      src->fail(node, fmt::format("unknown element <{}> in <scenario> (allowed: description, var, setup, step, teardown)", name));
-    }
+    diagnostics.attempt([&] {
+      if (node.type() == pugi::node_pcdata && !trim(node.value()).empty()) src->fail(node, "text outside an element");
+      if (node.type() != pugi::node_element) return;
+      std::string_view name = node.name();
+      if (name == "description") {
+        src->only_attributes(node, {});
+        s.description = trim(node.child_value());
+      } else if (name == "var") {
+        src->only_attributes(node, {"name", "value"});
+        std::string var = src->required(node, "name");
+        if (!is_identifier(var)) src->fail(node, "name", fmt::format("'{}' is not a valid variable name", var));
+        s.vars.push_back(Var{var, src->required(node, "value"), src->pos(node)});
+      } else if (name == "setup" || name == "teardown") {
+        bool& seen = name == "setup" ? seen_setup : seen_teardown;
+        if (seen) src->fail(node, fmt::format("a scenario has one <{}>", name));
+        seen = true;
+        if (name == "setup") src->only_attributes(node, {});
+        else src->only_attributes(node, {"timeout"});
+        Block& b = name == "setup" ? s.setup : s.teardown;
+        b = Block{std::string(name), src->pos(node), reader.actions(node)};
+        if (name == "teardown" && node.attribute("timeout")) s.teardown_timeout = reader.duration(node, "timeout");
+      } else if (name == "step") {
+        src->only_attributes(node, {"name"});
+        std::string step = src->required(node, "name");
+        if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
+        s.steps.push_back(Block{step, src->pos(node), reader.actions(node)});
+      } else {
+        static const std::vector<std::string> known = {"description", "var", "setup", "step", "teardown"};
+        src->fail(node, fmt::format("unknown element <{}> in <scenario>{} (allowed: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
+      }
+    });
   }
-  if (s.steps.empty()) src->fail(root, "a scenario needs at least one <step>");
+  diagnostics.attempt([&] {
+    if (s.steps.empty() && step_names.empty()) src->fail(root, "a scenario needs at least one <step>");
+  });
+  if (known_variables_) diagnostics.attempt([&] { check_variables(s, *known_variables_); });
+  diagnostics.throw_if_any();
   return s;
 }
 
@@ -318,12 +355,17 @@ std::vector<Scenario> Loader::load_all(const std::vector<fs::path>& paths) const
   }
   std::sort(files.begin(), files.end());
   std::vector<Scenario> out;
-  std::set<std::string> names;
+  std::map<std::string, std::string> names;  // name -> the file that has it
+  Diagnostics diagnostics;  // every file is read, and every mistake of every file reported
   for (const auto& f : files) {
-    out.push_back(load(f));
-    if (!names.insert(out.back().name).second)
-      throw InputError(out.back().pos, fmt::format("a second scenario named '{}'", out.back().name));
+    diagnostics.attempt([&] {
+      Scenario s = load(f);
+      auto [it, fresh] = names.emplace(s.name, s.path);
+      if (!fresh) throw InputError(s.pos, fmt::format("a second scenario named '{}' (the first is in {})", s.name, it->second));
+      out.push_back(std::move(s));
+    });
   }
+  diagnostics.throw_if_any();
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Reads scenario and fixture files into plain data, checking everything that can be checked
 // before a module is touched. Every mistake is an InputError with file:line:col.
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "scenario/model.hpp"
@@ -10,8 +11,9 @@ namespace athil::scenario {
 
 class Loader {
  public:
-  // Fixtures named by <use fixture="NAME"/> are read from fixtures_dir/NAME.xml.
-  explicit Loader(std::filesystem::path fixtures_dir);
+  // Fixtures named by <use fixture="NAME"/> are read from fixtures_dir/NAME.xml. With
+  // known_variables (rig, -D, built-ins), variable uses are checked in the same pass.
+  explicit Loader(std::filesystem::path fixtures_dir, std::optional<std::vector<std::string>> known_variables = std::nullopt);
 
   Scenario load(const std::filesystem::path& file) const;
   // Each path is a scenario file or a folder searched recursively for *.xml; sorted by path.
@@ -19,6 +21,7 @@ class Loader {
 
  private:
   std::filesystem::path fixtures_dir_;
+  std::optional<std::vector<std::string>> known_variables_;
 };
 
 }  // namespace athil::scenario

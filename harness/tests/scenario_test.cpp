@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "runner/executor.hpp"
+#include <map>
+
+#include "scenario/check.hpp"
 #include "scenario/loader.hpp"
 #include "tests/support.hpp"
 
@@ -75,7 +77,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
 }
 
 TEST_CASE("every scenario mistake is an error at file:line:col") {
-  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")) == "s.xml:3:16: unknown element <sned> (allowed here: send, expect, urc, command, check, power-key, sleep, log, repeat, use)");
+  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")) == "s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc, command, check, power-key, sleep, log, repeat, use)");
   CHECK(load_error(wrap("<step name=\"a\"><expect timout=\"5s\">OK</expect></step>")).rfind("s.xml:3:24: <expect> has no attribute 'timout'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><sleep duration=\"5 parsecs\"/></step>")).rfind("s.xml:3:23: '5 parsecs' is not a duration", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(unclosed\"/></step>")).rfind("s.xml:3:21: invalid regex", 0) == 0);
@@ -135,8 +137,8 @@ TEST_CASE("undefined variables are found before anything runs") {
     <send>AT+X=${a},${got},${slot}</send>
     <send>AT+Y=${typo}</send>
   </step>)xml"));
-  CHECK_THROWS_WITH_AS(runner::check_variables(s, {"slot"}), doctest::Contains("s.xml:7:5: ${typo} is not defined"), InputError);
-  CHECK_NOTHROW(runner::check_variables(s, {"slot", "typo"}));
+  CHECK_THROWS_WITH_AS(check_variables(s, {"slot"}), doctest::Contains("s.xml:7:5: ${typo} is not defined"), InputError);
+  CHECK_NOTHROW(check_variables(s, {"slot", "typo"}));
 }
 
 TEST_CASE("the bundled scenarios, fixtures and rigs are valid") {
@@ -144,4 +146,59 @@ TEST_CASE("the bundled scenarios, fixtures and rigs are valid") {
   auto r = test::run_process({test::athil_exe().string(), "validate"}, root);
   CHECK_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("valid") != std::string::npos);
+}
+
+TEST_CASE("validation reports every mistake of a file in one pass, with suggestions") {
+  TempDir dir;
+  dir.write("fixtures/power-off.xml", "<fixture><send>AT+CPOWD=1</send></fixture>");
+  auto file = dir.write("s.xml", R"xml(<?xml version="1.0"?>
+<scenario name="two" models="SIM7080G SIM7008G" timout="5m">
+  <var name="target" value="B03"/>
+  <step name="a">
+    <sned>AT</sned>
+    <expect timout="5s">OK</expect>
+    <send>AT+X=${targte}</send>
+    <use fixture="power-of"/>
+  </step>
+  <stpe name="b"/>
+</scenario>
+)xml");
+  try {
+    Loader(dir.path() / "fixtures", std::vector<std::string>{"slot"}).load(file);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    std::vector<std::string> got;
+    for (const auto& d : e.all()) got.push_back(d.pos.str().substr(d.pos.str().rfind('/') + 1) + " " + d.message.substr(0, d.message.find(" (allowed")));
+    CHECK(got == std::vector<std::string>{
+                     "s.xml:2:49 <scenario> has no attribute 'timout' (did you mean 'timeout'?)",
+                     "s.xml:2:22 unknown model 'SIM7008G' (did you mean 'SIM7000G'?) (the family: SIM7000G, SIM7000E, SIM7000A, SIM7000C, SIM7070G, SIM7070E, SIM7080G, SIM7090G)",
+                     "s.xml:5:5 unknown element <sned> (did you mean 'send'?)",
+                     "s.xml:6:13 <expect> has no attribute 'timout' (did you mean 'timeout'?)",
+                     "s.xml:8:10 no fixture 'power-of' (did you mean 'power-off'?) (looked for " + (dir.path() / "fixtures" / "power-of.xml").string() + ")",
+                     "s.xml:10:3 unknown element <stpe> in <scenario> (did you mean 'step'?)",
+                     "s.xml:7:5 ${targte} is not defined (did you mean 'target'?) (not a <var>, a capture, a rig variable or -D targte=...)",
+                 });
+    CHECK(e.diagnostic().find("s.xml:5:5: error: unknown element <sned>") != std::string::npos);
+  }
+}
+
+TEST_CASE("a folder of scenarios is read whole: mistakes of every file, and duplicate names across files") {
+  TempDir dir;
+  dir.write("sc/a.xml", wrap("<step name=\"x\"/>", "name=\"same\" models=\"SIM7080\""));
+  dir.write("sc/b.xml", wrap("<step name=\"x\"/>", "name=\"same\" models=\"SIM7080\""));
+  dir.write("sc/c.xml", wrap("<step name=\"x\"><sleep/></step>"));
+  try {
+    Loader(dir.path() / "fixtures").load_all({dir.path() / "sc"});
+    FAIL("no error");
+  } catch (const InputError& e) {
+    REQUIRE(e.all().size() == 2);
+    CHECK(e.all()[0].message.find("a second scenario named 'same' (the first is in") != std::string::npos);
+    CHECK(e.all()[1].message == "<sleep> needs the attribute 'duration'");
+  }
+}
+
+TEST_CASE("suggestions only for near misses") {
+  CHECK(did_you_mean("timout", {"timeout", "regex"}) == " (did you mean 'timeout'?)");
+  CHECK(did_you_mean("EXPECT", {"expect"}) == " (did you mean 'expect'?)");
+  CHECK(did_you_mean("banana", {"send", "expect", "urc"}).empty());
 }
