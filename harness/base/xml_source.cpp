@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -10,6 +11,23 @@
 namespace athil {
 
 namespace {
+// Offset of the first byte that is not part of valid UTF-8, if any.
+std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    if ((len == 2 && c < 0xC2) || (len == 3 && c == 0xE0 && static_cast<unsigned char>(s[i + 1]) < 0xA0) ||
+        (len == 4 && (c > 0xF4 || (c == 0xF0 && static_cast<unsigned char>(s[i + 1]) < 0x90))))
+      return i;  // overlong or beyond U+10FFFF
+    i += len;
+  }
+  return std::nullopt;
+}
+
 bool has_doctype(pugi::xml_node node) {
   for (auto child : node.children())
     if (child.type() == pugi::node_doctype || has_doctype(child)) return true;
@@ -18,6 +36,11 @@ bool has_doctype(pugi::xml_node node) {
 }  // namespace
 
 std::unique_ptr<XmlSource> XmlSource::load(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw InputError(SourcePos{path.string()}, fmt::format("cannot read the file: {}", ec.message()));
+  if (size > max_file_bytes)
+    throw InputError(SourcePos{path.string()}, fmt::format("the file is {} bytes; scenario, fixture and rig files are limited to {}", size, max_file_bytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourcePos{path.string()}, "cannot read the file");
   std::ostringstream text;
@@ -29,6 +52,10 @@ std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string displa
   std::unique_ptr<XmlSource> src(new XmlSource());
   src->name_ = std::move(display_name);
   src->text_ = std::move(text);
+  if (src->text_.size() > max_file_bytes) throw InputError(SourcePos{src->name_}, fmt::format("more than {} bytes", max_file_bytes));
+  if (auto bad = first_invalid_utf8(src->text_))
+    throw InputError(src->pos_at_offset(static_cast<std::ptrdiff_t>(*bad)),
+                     fmt::format("not UTF-8: byte 0x{:02x} here (save the file as UTF-8)", static_cast<unsigned char>(src->text_[*bad])));
   // parse_doctype keeps DOCTYPE as a node so that it can be refused; pugixml never expands
   // entities other than the five predefined ones and character references.
   auto result = src->doc_.load_buffer(src->text_.data(), src->text_.size(),

@@ -13,6 +13,8 @@ namespace athil {
 
 class XmlSource {
  public:
+  static constexpr std::size_t max_file_bytes = 1024 * 1024;  // far beyond any real scenario
+
   // Throws InputError naming the file and position of a syntax error or a DOCTYPE.
   static std::unique_ptr<XmlSource> load(const std::filesystem::path& path);
   static std::unique_ptr<XmlSource> parse(std::string text, std::string display_name);

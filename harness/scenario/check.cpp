@@ -49,7 +49,7 @@ void check_variables(const Scenario& s, const std::vector<std::string>& known) {
     std::vector<std::string> refs;
     collect_refs(text, refs);
     for (const auto& r : refs)
-      if (!defined.count(r))
+      if (r.find(":-") == std::string::npos && !defined.count(r))
         diagnostics.attempt([&] {
           throw InputError(pos, fmt::format("${{{}}} is not defined{} (not a <var>, a capture, a rig variable or -D {}=...)", r, did_you_mean(r, names), r));
         });

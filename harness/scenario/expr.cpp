@@ -128,7 +128,7 @@ class Parser {
   NodePtr parse_operand() {
     const Token& t = next();
     if (t.type == Token::Type::variable) {
-      if (t.text.empty()) throw ExprError(t.column, "empty variable name");
+      if (t.text.empty() || t.text.rfind(":-", 0) == 0) throw ExprError(t.column, "empty variable name");
       return std::make_shared<Expr::Node>(Expr::Node{Kind::variable, t.text, nullptr, nullptr});
     }
     if (t.type == Token::Type::literal) return std::make_shared<Expr::Node>(Expr::Node{Kind::literal, t.text, nullptr, nullptr});
@@ -149,7 +149,7 @@ std::optional<double> as_number(const std::string& s) {
 }
 
 std::string operand_value(const Expr::Node& node, const Expr::Lookup& lookup) {
-  return node.kind == Kind::variable ? lookup(node.text) : substitute(node.text, lookup);
+  return node.kind == Kind::variable ? resolve_reference(node.text, lookup) : substitute(node.text, lookup);
 }
 
 template <class T>
@@ -189,6 +189,16 @@ Expr Expr::parse(std::string_view source) {
 
 bool Expr::evaluate(const Lookup& lookup) const { return eval(*root_, lookup); }
 
+std::string resolve_reference(std::string_view reference, const Expr::Lookup& lookup) {
+  auto dash = reference.find(":-");
+  if (dash == std::string_view::npos) return lookup(reference);
+  try {
+    return lookup(reference.substr(0, dash));
+  } catch (const std::out_of_range&) {
+    return std::string(reference.substr(dash + 2));
+  }
+}
+
 std::string substitute(std::string_view text, const Expr::Lookup& lookup) {
   std::string out;
   std::size_t i = 0;
@@ -198,7 +208,7 @@ std::string substitute(std::string_view text, const Expr::Lookup& lookup) {
     auto close = text.find('}', open);
     if (close == std::string_view::npos) break;
     out.append(text.substr(i, open - i));
-    out += lookup(text.substr(open + 2, close - open - 2));
+    out += resolve_reference(text.substr(open + 2, close - open - 2), lookup);
     i = close + 1;
   }
   out.append(text.substr(i));

@@ -1,7 +1,7 @@
 #pragma once
 // The expression language of <check expr> and <repeat until>:
 //   ${code} == 200 && ${rev} != 'B02'
-// Operands: ${variables}, numbers, 'quoted' or "quoted" strings (which may hold ${variables}).
+// Operands: ${variables} (${name:-default} when it may be undefined), numbers, 'quoted' or "quoted" strings (which may hold ${variables}).
 // Operators: == != < <= > >= && || ! and parentheses. Two operands that both read as numbers
 // compare as numbers, otherwise as strings.
 #include <functional>
@@ -33,7 +33,10 @@ struct ExprError : std::runtime_error {
   std::size_t column;
 };
 
-// Replaces every ${name} in text. Throws std::out_of_range naming an undefined variable.
+// Replaces every ${name} and ${name:-default} in text. Throws std::out_of_range naming an
+// undefined variable that has no default.
 std::string substitute(std::string_view text, const Expr::Lookup& lookup);
+// The value of "name" or "name:-default".
+std::string resolve_reference(std::string_view reference, const Expr::Lookup& lookup);
 
 }  // namespace athil::scenario

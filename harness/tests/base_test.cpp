@@ -55,3 +55,9 @@ TEST_CASE("XML syntax errors and attributes are located by line and column") {
   CHECK(src->pos(item, "other").str() == "f.xml:2:19");
   CHECK_THROWS_WITH_AS(src->only_attributes(item, {"kind"}), doctest::Contains("f.xml:2:19: <item> has no attribute 'other'"), InputError);
 }
+
+TEST_CASE("oversized and non-UTF-8 input is refused with its position") {
+  CHECK_THROWS_WITH_AS(XmlSource::parse(std::string(XmlSource::max_file_bytes + 1, ' '), "big.xml"), doctest::Contains("big.xml: more than"), InputError);
+  CHECK_THROWS_WITH_AS(XmlSource::parse("<a>\n  caf\xe9\n</a>", "latin1.xml"), doctest::Contains("latin1.xml:2:6: not UTF-8: byte 0xe9"), InputError);
+  CHECK_NOTHROW(XmlSource::parse("<a>caf\xc3\xa9 \xe2\x82\xac</a>", "utf8.xml"));
+}

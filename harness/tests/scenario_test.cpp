@@ -202,3 +202,18 @@ TEST_CASE("suggestions only for near misses") {
   CHECK(did_you_mean("EXPECT", {"expect"}) == " (did you mean 'expect'?)");
   CHECK(did_you_mean("banana", {"send", "expect", "urc"}).empty());
 }
+
+TEST_CASE("${name:-default} stands in for a variable that may be undefined") {
+  std::map<std::string, std::string> vars = {{"apn", "cmnet"}};
+  auto lookup = [&](std::string_view n) {
+    auto it = vars.find(std::string(n));
+    if (it == vars.end()) throw std::out_of_range(std::string(n));
+    return it->second;
+  };
+  CHECK(substitute("AT+CNACT=1,\"${apn:-internet}\"", lookup) == "AT+CNACT=1,\"cmnet\"");
+  CHECK(substitute("${idx:-0},${action:-1}", lookup) == "0,1");
+  CHECK(Expr::parse("${retries:-3} == 3").evaluate(lookup));
+  TempDir dir;
+  auto s = load_text(dir, wrap("<step name=\"x\"><send>AT+CNACT=${pdp:-0},1</send></step>"));
+  CHECK_NOTHROW(check_variables(s, {}));
+}
