@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -41,7 +42,8 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   port_link_ = (paths.run_dir / (slot.name + ".tty")).string();
   control_socket_ = (paths.run_dir / (slot.name + ".ctl")).string();
   std::vector<std::string> args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
-                                   "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale), "--exit-with-parent"};
+                                   "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
+                                   "--exit-with-parent", std::to_string(::getpid())};
   child_ = std::make_unique<Child>();
   try {
     child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,

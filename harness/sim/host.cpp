@@ -366,10 +366,10 @@ int run_host(const HostOptions& options) {
   if (!model) throw std::invalid_argument(fmt::format("unknown model '{}'", options.model));
   if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be above 0");
   ::signal(SIGPIPE, SIG_IGN);
-  if (options.exit_with_parent) {
-    pid_t parent = ::getppid();
+  if (options.parent_pid > 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) return 0;  // the runner is already gone
+    // The runner may have died before prctl took effect: then this process has another parent.
+    if (::getppid() != options.parent_pid) return 0;
   }
   Host host(options, *model);
   return host.run();

@@ -12,7 +12,7 @@ struct HostOptions {
   std::string control;  // control socket path ("" for link + ".ctl", or none without a link)
   double time_scale = 1.0;
   bool power_on = false;
-  bool exit_with_parent = false;  // started by a runner: end when it ends, however it ends
+  int parent_pid = 0;  // started by this runner: end when it ends, however it ends (0: no)
 };
 
 // Blocks until SIGINT or SIGTERM. Returns the process exit code; throws on set-up errors.

@@ -6,6 +6,7 @@
 set -u
 athil=$1
 shared=$2
+python=${3:-python3}
 schema=$shared/reference/junit/jenkins-xunit-junit-10.xsd
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -27,8 +28,8 @@ else
   echo "note: schema check skipped: $schema or xmllint is missing (../shared is not in a user's clone)"
 fi
 
-if python3 -c 'import junitparser' 2>/dev/null; then
-  python3 - "$tmp/pass/junit.xml" "$tmp/fail/junit.xml" <<'PY' || exit 1
+if "$python" -c 'import junitparser' 2>/dev/null; then
+  "$python" - "$tmp/pass/junit.xml" "$tmp/fail/junit.xml" <<'PY' || exit 1
 import sys
 from junitparser import JUnitXml, Failure
 def counts(path):
