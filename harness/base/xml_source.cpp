@@ -108,7 +108,9 @@ SourcePos XmlSource::pos(pugi::xml_node node, const char* attribute) const {
 
 void XmlSource::only_attributes(pugi::xml_node node, std::initializer_list<const char*> allowed) const {
   for (auto attr : node.attributes()) {
-    bool ok = false;
+    // Namespace declarations and xsi:noNamespaceSchemaLocation let editors find the schema.
+    std::string_view attr_name = attr.name();
+    bool ok = attr_name.rfind("xmlns", 0) == 0 || attr_name.rfind("xsi:", 0) == 0;
     for (const char* name : allowed) ok = ok || std::strcmp(name, attr.name()) == 0;
     if (!ok) {
       std::vector<std::string> names(allowed.begin(), allowed.end());
