@@ -69,7 +69,7 @@ void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
   timeline_.record(Direction::to_module, bytes);
 }
 
-void AtEngine::sort(const Frame& frame) {
+ReceivedLine AtEngine::sort(const Frame& frame) {
   ReceivedLine line{frame.text, to_us(Clock::now())};
   const char* kind = "urc";
   if (frame.kind == Frame::Kind::prompt) {
@@ -94,6 +94,7 @@ void AtEngine::sort(const Frame& frame) {
   }
   recent_.push_back(fmt::format("[{}] {}", kind, escape_bytes(line.text)));
   if (recent_.size() > recent_capacity) recent_.pop_front();
+  return line;
 }
 
 bool AtEngine::pump(Deadline deadline) {
@@ -102,7 +103,10 @@ bool AtEngine::pump(Deadline deadline) {
   timeline_.record(Direction::from_module, bytes);
   std::vector<Frame> frames;
   framer_.feed(bytes, frames);
-  for (const auto& f : frames) sort(f);
+  std::vector<ReceivedLine> sorted;
+  for (const auto& f : frames) sorted.push_back(sort(f));
+  if (observer_)
+    for (const auto& l : sorted) observer_(l);
   return true;
 }
 
@@ -111,42 +115,50 @@ void AtEngine::drain_until(Deadline deadline) {
   }
 }
 
-AtEngine::ExpectResult AtEngine::expect_response(const LineTest& test, Deadline deadline) {
-  ExpectResult result{ExpectResult::Kind::timeout, {}, {}};
+AtEngine::AnyResult AtEngine::expect_any(const std::vector<Alternative>& alternatives, Deadline deadline) {
+  AnyResult result;
+  auto first_passing = [&](const std::string& text, bool urc) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < alternatives.size(); ++i)
+      if (alternatives[i].urc == urc && alternatives[i].test(text)) return i;
+    return std::nullopt;
+  };
+  bool wants_responses = std::any_of(alternatives.begin(), alternatives.end(), [](const Alternative& a) { return !a.urc; });
+  std::size_t urcs_checked = 0;
   while (true) {
-    while (!responses_.empty()) {
+    while (wants_responses && !responses_.empty()) {
       ReceivedLine line = std::move(responses_.front());
       responses_.pop_front();
-      if (test(line.text)) {
-        result.kind = ExpectResult::Kind::matched;
-        result.line = std::move(line);
-        return result;
-      }
-      if (is_final_result(line.text)) {
-        result.kind = ExpectResult::Kind::other_final;
+      result.index = first_passing(line.text, false);
+      if (result.index || is_final_result(line.text)) {
         result.line = std::move(line);
         return result;
       }
       result.passed_over.push_back(std::move(line));
+    }
+    for (; urcs_checked < urcs_.size(); ++urcs_checked) {
+      if (auto i = first_passing(urcs_[urcs_checked].text, true)) {
+        result.index = i;
+        result.line = std::move(urcs_[urcs_checked]);
+        urcs_.erase(urcs_.begin() + static_cast<std::ptrdiff_t>(urcs_checked));
+        return result;
+      }
     }
     if (Clock::now() >= deadline) return result;
     pump(deadline);
   }
 }
 
+AtEngine::ExpectResult AtEngine::expect_response(const LineTest& test, Deadline deadline) {
+  auto any = expect_any({Alternative{false, test}}, deadline);
+  using Kind = ExpectResult::Kind;
+  Kind kind = any.index ? Kind::matched : any.line.text.empty() ? Kind::timeout : Kind::other_final;
+  return ExpectResult{kind, std::move(any.line), std::move(any.passed_over)};
+}
+
 std::optional<ReceivedLine> AtEngine::wait_urc(const LineTest& test, Deadline deadline) {
-  std::size_t checked = 0;
-  while (true) {
-    for (; checked < urcs_.size(); ++checked) {
-      if (test(urcs_[checked].text)) {
-        ReceivedLine line = std::move(urcs_[checked]);
-        urcs_.erase(urcs_.begin() + static_cast<std::ptrdiff_t>(checked));
-        return line;
-      }
-    }
-    if (Clock::now() >= deadline) return std::nullopt;
-    pump(deadline);
-  }
+  auto any = expect_any({Alternative{true, test}}, deadline);
+  if (!any.index) return std::nullopt;
+  return std::move(any.line);
 }
 
 std::vector<std::string> AtEngine::recent_lines(std::size_t n) const {

@@ -57,6 +57,24 @@ class AtEngine {
   ExpectResult expect_response(const LineTest& test, Deadline deadline);
   // Takes the first URC in the queue that passes the test, waiting for more until the deadline.
   std::optional<ReceivedLine> wait_urc(const LineTest& test, Deadline deadline);
+
+  // Several waits at once: the first line to pass any test wins. A response alternative
+  // sees response lines (a final result code no test passes ends the wait, as in
+  // expect_response); a URC alternative sees the URC queue.
+  struct Alternative {
+    bool urc;
+    LineTest test;
+  };
+  struct AnyResult {
+    std::optional<std::size_t> index;        // which alternative matched; empty: none did
+    ReceivedLine line;                       // the match, or the final result code that ended the wait
+    std::vector<ReceivedLine> passed_over;   // response lines seen before it
+  };
+  AnyResult expect_any(const std::vector<Alternative>& alternatives, Deadline deadline);
+
+  // Called with every line as it is sorted (echo included), after the whole chunk is sorted;
+  // it may throw to end the current wait (a forbidden line).
+  void set_line_observer(std::function<void(const ReceivedLine&)> observer) { observer_ = std::move(observer); }
   // Reads and sorts whatever arrives until the deadline.
   void drain_until(Deadline deadline);
   // Forgets queued URCs (a new step starts); they stay on the timeline.
@@ -74,7 +92,7 @@ class AtEngine {
 
  private:
   bool pump(Deadline deadline);  // reads once; true when something arrived
-  void sort(const Frame& frame);
+  ReceivedLine sort(const Frame& frame);
 
   Transport& transport_;
   Timeline& timeline_;
@@ -89,6 +107,7 @@ class AtEngine {
   std::deque<ReceivedLine> urcs_;
   std::deque<std::string> recent_;
   std::vector<ReceivedLine> late_;
+  std::function<void(const ReceivedLine&)> observer_;
 };
 
 }  // namespace athil

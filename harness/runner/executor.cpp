@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -31,7 +32,14 @@ std::string show_line(const std::string& line) { return fmt::format("'{}'", esca
 }  // namespace
 
 struct Executor::Context {
+  struct ActiveForbid {
+    AtEngine::LineTest test;
+    std::string wanted;
+    SourcePos pos;
+  };
   Vars vars;
+  std::set<std::string> fixed;  // rig, -D and captured names: fixture parameters never override them
+  std::vector<ActiveForbid> forbids;
   Deadline scenario_deadline;
   Duration scenario_timeout;
   std::string block;
@@ -59,6 +67,14 @@ Outcome Executor::run(const scenario::Scenario& s) {
   auto started = Clock::now();
   Context ctx;
   ctx.vars = base_vars_;
+  for (const auto& [k, v] : base_vars_) ctx.fixed.insert(k);
+  // A forbidden line fails the scenario the moment it is read, whatever is being waited for.
+  device_.engine->set_line_observer([&ctx](const ReceivedLine& line) {
+    for (const auto& f : ctx.forbids)
+      if (f.test(line.text))
+        throw StepFailure{fmt::format("forbidden line '{}' arrived (forbid {} at {})", escape_bytes(line.text), f.wanted, f.pos.str()),
+                          fmt::format("forbidden: {} (declared at {})\narrived:   '{}' at t={} us\n", f.wanted, f.pos.str(), escape_bytes(line.text), line.t_us)};
+  });
   ctx.scenario_timeout = scale_.timeout(s.timeout);
   ctx.scenario_deadline = started + ctx.scenario_timeout;
   device_.timeline.record(Direction::note, fmt::format("scenario {} on slot {} ({})", s.name, device_.slot, s.path));
@@ -91,6 +107,24 @@ Outcome Executor::run(const scenario::Scenario& s) {
     for (const auto& step : s.steps) run_block(step, ctx);
   });
 
+  // On failure, the scenario's diagnostics run and their transcript joins the evidence.
+  ctx.forbids.clear();
+  ctx.scenario_deadline = Clock::now() + scale_.timeout(s.teardown_timeout);
+  ctx.scenario_timeout = scale_.timeout(s.teardown_timeout);
+  if (out.verdict != report::Verdict::passed && !s.on_failure.actions.empty()) {
+    auto from = device_.timeline.size();
+    std::string problem;
+    try {
+      run_block(s.on_failure, ctx);
+    } catch (const StepFailure& f) {
+      problem = f.message;
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+    out.detail += fmt::format("\n--- on-failure diagnostics{} ---\n{}", problem.empty() ? "" : " (cut short: " + problem + ")",
+                              device_.timeline.render(from, device_.timeline.size()));
+  }
+
   // The teardown always runs, bounded by its own timeout.
   ctx.scenario_deadline = Clock::now() + scale_.timeout(s.teardown_timeout);
   ctx.scenario_timeout = scale_.timeout(s.teardown_timeout);
@@ -98,6 +132,7 @@ Outcome Executor::run(const scenario::Scenario& s) {
   guarded([&] { run_block(s.teardown, ctx); });
   if (passed_before_teardown && out.verdict != report::Verdict::passed) out.message = "teardown: " + out.message;
 
+  device_.engine->set_line_observer(nullptr);
   record_pin_events();
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   out.timeline_to = device_.timeline.size();
@@ -109,10 +144,22 @@ void Executor::run_block(const scenario::Block& block, Context& ctx) {
   ctx.block_pos = block.pos;
   device_.engine->clear_urcs();  // a <urc> counts lines that arrived since its block began
   device_.timeline.record(Direction::note, fmt::format("{} {}", block.name == "setup" || block.name == "teardown" ? "block" : "step", block.name));
-  for (const auto& action : block.actions) {
-    run_action(action, ctx);
-    record_pin_events();
+  run_actions(block.actions, ctx);
+}
+
+void Executor::run_actions(const std::vector<Action>& actions, Context& ctx) {
+  // A <forbid> holds to the end of the actions it stands among.
+  auto forbids_before = ctx.forbids.size();
+  try {
+    for (const auto& action : actions) {
+      run_action(action, ctx);
+      record_pin_events();
+    }
+  } catch (...) {
+    ctx.forbids.resize(forbids_before);
+    throw;
   }
+  ctx.forbids.resize(forbids_before);
 }
 
 void Executor::run_action(const Action& action, Context& ctx) {
@@ -152,7 +199,10 @@ void Executor::run_action(const Action& action, Context& ctx) {
             fmt::format("a line matching /{}/", pattern)};
   };
   auto capture = [&](const LinePattern& p, const std::vector<std::string>& groups) {
-    for (std::size_t i = 0; i < p.capture.size() && i < groups.size(); ++i) ctx.vars[p.capture[i]] = groups[i];
+    for (std::size_t i = 0; i < p.capture.size() && i < groups.size(); ++i) {
+      ctx.vars[p.capture[i]] = groups[i];
+      ctx.fixed.insert(p.capture[i]);
+    }
   };
   auto timed_out_text = [&](Duration timeout, Deadline dl) {
     bool scenario_limit = dl == ctx.scenario_deadline;
@@ -221,8 +271,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
           device_.timeline.record(Direction::note, "log: " + sub(a.text));
         } else if constexpr (std::is_same_v<T, scenario::Repeat>) {
           if (!a.until) {
-            for (int i = 0; i < a.count; ++i)
-              for (const auto& inner : a.body) run_action(inner, ctx);
+            for (int i = 0; i < a.count; ++i) run_actions(a.body, ctx);
             return;
           }
           for (int round = 0;; ++round) {
@@ -236,8 +285,59 @@ void Executor::run_action(const Action& action, Context& ctx) {
             if (round == a.max)
               throw StepFailure{fmt::format("{}: '{}' still false after {} round(s)", where(), a.until->source(), a.max),
                                 evidence(a.until->source(), fmt::format("still false after {} round(s)", a.max))};
-            for (const auto& inner : a.body) run_action(inner, ctx);
+            run_actions(a.body, ctx);
           }
+        } else if constexpr (std::is_same_v<T, scenario::Forbid>) {
+          std::vector<std::string> unused;
+          auto [test, wanted] = make_test(a.pattern, unused);
+          ctx.forbids.push_back(Context::ActiveForbid{test, wanted, action.pos});
+        } else if constexpr (std::is_same_v<T, scenario::ExpectAny>) {
+          std::vector<std::vector<std::string>> groups(a.alternatives.size());
+          std::vector<AtEngine::Alternative> alternatives;
+          std::string wanted;
+          for (std::size_t i = 0; i < a.alternatives.size(); ++i) {
+            auto [test, text] = make_test(a.alternatives[i].pattern, groups[i]);
+            alternatives.push_back(AtEngine::Alternative{a.alternatives[i].urc, test});
+            wanted += fmt::format("{}{} '{}': {}{}", wanted.empty() ? "" : ", ", a.alternatives[i].urc ? "URC" : "response", a.alternatives[i].name, text, "");
+          }
+          auto timeout = scale_.timeout(a.timeout.value_or(default_urc_timeout));
+          auto dl = ctx.deadline(timeout);
+          auto r = device_.engine->expect_any(alternatives, dl);
+          if (r.index) {
+            const auto& alt = a.alternatives[*r.index];
+            if (!a.variable.empty()) {
+              ctx.vars[a.variable] = alt.name;
+              ctx.fixed.insert(a.variable);
+            }
+            device_.timeline.record(Direction::note, fmt::format("expect-any: '{}' arrived", alt.name));
+            return capture(alt.pattern, groups[*r.index]);
+          }
+          std::string got = r.line.text.empty() ? timed_out_text(timeout, dl) : fmt::format("the command ended with {}", show_line(r.line.text));
+          throw StepFailure{fmt::format("{}: expected one of {}: {}", where(), wanted, got), evidence("one of " + wanted, got)};
+        } else if constexpr (std::is_same_v<T, scenario::Scope>) {
+          // Parameters rank above scenario defaults, below rig variables, -D and captures.
+          std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+          for (const auto& p : a.params) {
+            if (ctx.fixed.count(p.name)) continue;
+            auto it = ctx.vars.find(p.name);
+            saved.emplace_back(p.name, it == ctx.vars.end() ? std::nullopt : std::optional<std::string>(it->second));
+            ctx.vars[p.name] = sub(p.value);
+          }
+          device_.timeline.record(Direction::note, fmt::format("fixture {}", a.fixture));
+          auto restore = [&] {
+            for (const auto& [name, value] : saved) {
+              if (ctx.fixed.count(name)) continue;  // captured inside: the capture stands
+              if (value) ctx.vars[name] = *value;
+              else ctx.vars.erase(name);
+            }
+          };
+          try {
+            run_actions(a.body, ctx);
+          } catch (...) {
+            restore();
+            throw;
+          }
+          restore();
         }
       },
       action.what);

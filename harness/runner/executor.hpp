@@ -40,6 +40,7 @@ class Executor {
  private:
   struct Context;
   void run_block(const scenario::Block& block, Context& ctx);
+  void run_actions(const std::vector<scenario::Action>& actions, Context& ctx);
   void run_action(const scenario::Action& action, Context& ctx);
   void record_pin_events();
 

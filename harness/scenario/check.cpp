@@ -1,14 +1,12 @@
 #include "scenario/check.hpp"
 
-#include <functional>
-#include <set>
-
 #include <fmt/format.h>
 
 namespace athil::scenario {
 
 namespace {
 
+// The ${...} references in a text, defaults included ("name:-x").
 void collect_refs(std::string_view text, std::vector<std::string>& out) {
   std::size_t i = 0;
   while ((i = text.find("${", i)) != std::string_view::npos) {
@@ -19,30 +17,79 @@ void collect_refs(std::string_view text, std::vector<std::string>& out) {
   }
 }
 
-void walk(const std::vector<Action>& actions, const std::function<void(const Action&)>& fn) {
-  for (const auto& a : actions) {
-    fn(a);
-    if (auto r = std::get_if<Repeat>(&a.what)) walk(r->body, fn);
+std::string pattern_text(const LinePattern& p) { return p.regex ? *p.regex : p.text; }
+
+// Every text of an action that may hold ${variables}.
+std::vector<std::string> texts_of(const Action& a) {
+  return std::visit(
+      [](const auto& x) -> std::vector<std::string> {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>) return {x.text};
+        else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc> || std::is_same_v<T, Forbid>) return {pattern_text(x.pattern)};
+        else if constexpr (std::is_same_v<T, Check>) return {x.expr.source(), x.message};
+        else if constexpr (std::is_same_v<T, Repeat>) return x.until ? std::vector<std::string>{x.until->source()} : std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, ExpectAny>) {
+          std::vector<std::string> out;
+          for (const auto& alt : x.alternatives) out.push_back(pattern_text(alt.pattern));
+          return out;
+        } else if constexpr (std::is_same_v<T, Scope>) {
+          std::vector<std::string> out;
+          for (const auto& p : x.params) out.push_back(p.value);
+          return out;
+        } else {
+          return {};
+        }
+      },
+      a.what);
+}
+
+// The variables an action defines: captures, the expect-any variable, fixture parameters.
+std::vector<std::string> defines_of(const Action& a) {
+  std::vector<std::string> out;
+  auto add = [&](const LinePattern& p) { out.insert(out.end(), p.capture.begin(), p.capture.end()); };
+  if (auto x = std::get_if<Expect>(&a.what)) add(x->pattern);
+  if (auto x = std::get_if<Urc>(&a.what)) add(x->pattern);
+  if (auto x = std::get_if<ExpectAny>(&a.what)) {
+    if (!x->variable.empty()) out.push_back(x->variable);
+    for (const auto& alt : x->alternatives) add(alt.pattern);
   }
+  if (auto x = std::get_if<Scope>(&a.what))
+    for (const auto& p : x->params) out.push_back(p.name);
+  return out;
 }
 
 }  // namespace
 
+void for_each_action(const std::vector<Action>& actions, const std::function<void(const Action&)>& fn) {
+  for (const auto& a : actions) {
+    fn(a);
+    if (auto r = std::get_if<Repeat>(&a.what)) for_each_action(r->body, fn);
+    if (auto sc = std::get_if<Scope>(&a.what)) for_each_action(sc->body, fn);
+  }
+}
+
+std::set<std::string> referenced_variables(const std::vector<Action>& actions) {
+  std::set<std::string> out;
+  for_each_action(actions, [&](const Action& a) {
+    std::vector<std::string> refs;
+    for (const auto& t : texts_of(a)) collect_refs(t, refs);
+    for (const auto& r : refs) out.insert(r.substr(0, r.find(":-")));
+  });
+  return out;
+}
+
 void check_variables(const Scenario& s, const std::vector<std::string>& known) {
   std::set<std::string> defined(known.begin(), known.end());
   for (const auto& v : s.vars) defined.insert(v.name);
-  std::vector<const std::vector<Action>*> blocks = {&s.setup.actions};
-  for (const auto& st : s.steps) blocks.push_back(&st.actions);
-  blocks.push_back(&s.teardown.actions);
-  auto pattern_of = [](const Action& a) -> const LinePattern* {
-    if (auto e = std::get_if<Expect>(&a.what)) return &e->pattern;
-    if (auto u = std::get_if<Urc>(&a.what)) return &u->pattern;
-    return nullptr;
-  };
-  for (auto* b : blocks)
-    walk(*b, [&](const Action& a) {
-      if (auto p = pattern_of(a)) defined.insert(p->capture.begin(), p->capture.end());
+  std::vector<const Block*> blocks = {&s.setup};
+  for (const auto& st : s.steps) blocks.push_back(&st);
+  blocks.push_back(&s.teardown);
+  blocks.push_back(&s.on_failure);
+  for (const auto* b : blocks)
+    for_each_action(b->actions, [&](const Action& a) {
+      for (auto& d : defines_of(a)) defined.insert(std::move(d));
     });
+
   Diagnostics diagnostics;
   std::vector<std::string> names(defined.begin(), defined.end());
   auto require = [&](std::string_view text, const SourcePos& pos) {
@@ -55,13 +102,9 @@ void check_variables(const Scenario& s, const std::vector<std::string>& known) {
         });
   };
   for (const auto& v : s.vars) require(v.value, v.pos);
-  for (auto* b : blocks)
-    walk(*b, [&](const Action& a) {
-      if (auto p = pattern_of(a)) require(p->regex ? *p->regex : p->text, a.pos);
-      if (auto x = std::get_if<Send>(&a.what)) require(x->text, a.pos);
-      if (auto x = std::get_if<Log>(&a.what)) require(x->text, a.pos);
-      if (auto x = std::get_if<Check>(&a.what)) require(x->expr.source() + x->message, a.pos);
-      if (auto x = std::get_if<Repeat>(&a.what); x && x->until) require(x->until->source(), a.pos);
+  for (const auto* b : blocks)
+    for_each_action(b->actions, [&](const Action& a) {
+      for (const auto& t : texts_of(a)) require(t, a.pos);
     });
   diagnostics.throw_if_any();
 }

@@ -1,5 +1,7 @@
 #pragma once
 // Checks over a whole loaded scenario, beyond what each element says on its own.
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -10,5 +12,11 @@ namespace athil::scenario {
 // Every ${name} a scenario uses must be defined by the scenario, a capture, or `known`
 // (rig variables, -D, the runner's built-ins). Throws InputError naming every undefined use.
 void check_variables(const Scenario& scenario, const std::vector<std::string>& known);
+
+// The names of every ${name} the actions use (nested ones included; defaults do not count).
+std::set<std::string> referenced_variables(const std::vector<Action>& actions);
+
+// Calls fn for every action, then for those nested in it, in order.
+void for_each_action(const std::vector<Action>& actions, const std::function<void(const Action&)>& fn);
 
 }  // namespace athil::scenario

@@ -190,9 +190,35 @@ class FileReader {
     } else if (name == "use") {
       src_.only_attributes(node, {"fixture"});
       std::string fixture = src_.required(node, "fixture");
-      for (auto& a : use_fixture(node, fixture)) out.push_back(std::move(a));
+      Scope scope{fixture, params(node), use_fixture(node, fixture)};
+      auto used = referenced_variables(scope.body);
+      std::vector<std::string> used_list(used.begin(), used.end());
+      for (const auto& p : scope.params)
+        if (!used.count(p.name))
+          throw InputError(p.pos, fmt::format("fixture '{}' does not use a parameter '{}'{}", fixture, p.name, did_you_mean(p.name, used_list)));
+      add(std::move(scope));
+    } else if (name == "forbid") {
+      src_.only_attributes(node, {"text", "regex"});
+      std::string text = node.attribute("text") ? node.attribute("text").value() : trim(node.child_value());
+      add(Forbid{pattern(node, text, "regex", "capture")});
+    } else if (name == "expect-any") {
+      src_.only_attributes(node, {"capture", "timeout"});
+      ExpectAny any{{}, node.attribute("capture").value(), optional_duration(node, "timeout")};
+      if (!any.variable.empty() && !is_identifier(any.variable)) src_.fail(node, "capture", fmt::format("'{}' is not a valid variable name", any.variable));
+      std::set<std::string> names;
+      for (auto alt : node.children()) {
+        if (alt.type() != pugi::node_element) continue;
+        std::string_view kind = alt.name();
+        if (kind != "urc" && kind != "expect") src_.fail(alt, fmt::format("<expect-any> holds <urc> and <expect> alternatives, not <{}>", kind));
+        src_.only_attributes(alt, {"name", "regex", "capture"});
+        std::string alt_name = src_.required(alt, "name");
+        if (!names.insert(alt_name).second) src_.fail(alt, "name", fmt::format("a second alternative named '{}'", alt_name));
+        any.alternatives.push_back(Alternative{alt_name, kind == "urc", pattern(alt, trim(alt.child_value()), "regex", "capture"), src_.pos(alt)});
+      }
+      if (any.alternatives.size() < 2) src_.fail(node, "<expect-any> needs at least two alternatives");
+      add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use"};
+      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
@@ -205,6 +231,22 @@ class FileReader {
     if (ec != std::errc() || end != v.data() + v.size() || n < 1 || n > 1'000'000)
       src_.fail(node, attribute, fmt::format("{} must be a whole number from 1 to 1000000, not '{}'", attribute, v));
     return n;
+  }
+
+  std::vector<Var> params(pugi::xml_node use) const {
+    std::vector<Var> out;
+    std::set<std::string> seen;
+    for (auto p : use.children()) {
+      if (p.type() == pugi::node_pcdata && !trim(p.value()).empty()) src_.fail(p, "text inside <use>: parameters are <param name value/>");
+      if (p.type() != pugi::node_element) continue;
+      if (std::string_view(p.name()) != "param") src_.fail(p, fmt::format("<use> holds <param name value/>, not <{}>", p.name()));
+      src_.only_attributes(p, {"name", "value"});
+      std::string name = src_.required(p, "name");
+      if (!is_identifier(name)) src_.fail(p, "name", fmt::format("'{}' is not a valid variable name", name));
+      if (!seen.insert(name).second) src_.fail(p, "name", fmt::format("a second parameter '{}'", name));
+      out.push_back(Var{name, src_.required(p, "value"), src_.pos(p)});
+    }
+    return out;
   }
 
   std::vector<Action> use_fixture(pugi::xml_node node, const std::string& fixture) const {
@@ -298,7 +340,7 @@ Scenario Loader::load(const fs::path& file) const {
   });
 
   std::set<std::string> step_names;
-  bool seen_setup = false, seen_teardown = false;
+  bool seen_setup = false, seen_teardown = false, seen_on_failure = false;
   for (auto node : root.children()) {
     diagnostics.attempt([&] {
       if (node.type() == pugi::node_pcdata && !trim(node.value()).empty()) src->fail(node, "text outside an element");
@@ -312,13 +354,13 @@ Scenario Loader::load(const fs::path& file) const {
         std::string var = src->required(node, "name");
         if (!is_identifier(var)) src->fail(node, "name", fmt::format("'{}' is not a valid variable name", var));
         s.vars.push_back(Var{var, src->required(node, "value"), src->pos(node)});
-      } else if (name == "setup" || name == "teardown") {
-        bool& seen = name == "setup" ? seen_setup : seen_teardown;
+      } else if (name == "setup" || name == "teardown" || name == "on-failure") {
+        bool& seen = name == "setup" ? seen_setup : name == "teardown" ? seen_teardown : seen_on_failure;
         if (seen) src->fail(node, fmt::format("a scenario has one <{}>", name));
         seen = true;
-        if (name == "setup") src->only_attributes(node, {});
-        else src->only_attributes(node, {"timeout"});
-        Block& b = name == "setup" ? s.setup : s.teardown;
+        if (name == "teardown") src->only_attributes(node, {"timeout"});
+        else src->only_attributes(node, {});
+        Block& b = name == "setup" ? s.setup : name == "teardown" ? s.teardown : s.on_failure;
         b = Block{std::string(name), src->pos(node), reader.actions(node)};
         if (name == "teardown" && node.attribute("timeout")) s.teardown_timeout = reader.duration(node, "timeout");
       } else if (name == "step") {
@@ -327,7 +369,7 @@ Scenario Loader::load(const fs::path& file) const {
         if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
         s.steps.push_back(Block{step, src->pos(node), reader.actions(node)});
       } else {
-        static const std::vector<std::string> known = {"description", "var", "setup", "step", "teardown"};
+        static const std::vector<std::string> known = {"description", "var", "setup", "step", "teardown", "on-failure"};
         src->fail(node, fmt::format("unknown element <{}> in <scenario>{} (allowed: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
       }
     });

@@ -13,6 +13,12 @@
 
 namespace athil::scenario {
 
+struct Var {
+  std::string name;
+  std::string value;
+  SourcePos pos;
+};
+
 // A line to look for: equal to `text`, or matching `regex` over the whole line. Both may
 // hold ${variables}; `capture` names the regex groups, in order.
 struct LinePattern {
@@ -47,7 +53,30 @@ struct Sleep {
 struct Log {
   std::string text;
 };
+// From here to the end of the enclosing block, a line matching the pattern fails the scenario.
+struct Forbid {
+  LinePattern pattern;
+};
+// The first of several lines, response or URC; the variable gets the alternative's name.
+struct Alternative {
+  std::string name;
+  bool urc = true;  // <urc>, or <expect> for a response line
+  LinePattern pattern;
+  SourcePos pos;
+};
+struct ExpectAny {
+  std::vector<Alternative> alternatives;
+  std::string variable;  // set to the name of the alternative that arrived
+  std::optional<Duration> timeout;
+};
 struct Action;
+// A fixture's actions with its parameters bound (fixture parameters rank above scenario
+// defaults and below rig variables, -D and captures).
+struct Scope {
+  std::string fixture;
+  std::vector<Var> params;
+  std::vector<Action> body;
+};
 struct Repeat {
   int count = 0;                // with no `until`: run the body this many times
   std::optional<Expr> until;    // checked before each round; stops when true
@@ -55,7 +84,7 @@ struct Repeat {
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope>;
 
 struct Action {
   ActionKind what;
@@ -66,12 +95,6 @@ struct Block {
   std::string name;  // "setup", "teardown", or the step's name
   SourcePos pos;
   std::vector<Action> actions;
-};
-
-struct Var {
-  std::string name;
-  std::string value;
-  SourcePos pos;
 };
 
 struct Scenario {
@@ -87,6 +110,7 @@ struct Scenario {
   Block setup;
   std::vector<Block> steps;
   Block teardown;
+  Block on_failure;  // diagnostics run when setup or a step fails; their output goes in the report
 
   bool applies_to(std::string_view model) const;
 };

@@ -61,9 +61,12 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   CHECK(s.teardown_timeout == std::chrono::minutes(1));
   CHECK(s.applies_to("SIM7070G"));
   CHECK_FALSE(s.applies_to("SIM7000G"));
-  REQUIRE(s.setup.actions.size() == 2);
-  CHECK(std::get<PowerKey>(s.setup.actions[0].what).hold == std::chrono::milliseconds(1200));
-  CHECK(s.setup.actions[0].pos.file.find("power-on.xml") != std::string::npos);  // positions point into the fixture
+  REQUIRE(s.setup.actions.size() == 1);
+  const auto& use = std::get<Scope>(s.setup.actions[0].what);  // the fixture's actions, in a scope of their own
+  CHECK(use.fixture == "power-on");
+  REQUIRE(use.body.size() == 2);
+  CHECK(std::get<PowerKey>(use.body[0].what).hold == std::chrono::milliseconds(1200));
+  CHECK(use.body[0].pos.file.find("power-on.xml") != std::string::npos);  // positions point into the fixture
   REQUIRE(s.steps.size() == 1);
   const auto& a = s.steps[0].actions;
   REQUIRE(a.size() == 8);  // the <command> short form is send, expect, expect OK
@@ -77,7 +80,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
 }
 
 TEST_CASE("every scenario mistake is an error at file:line:col") {
-  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")) == "s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc, command, check, power-key, sleep, log, repeat, use)");
+  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")) == "s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc, command, check, power-key, sleep, log, repeat, use, forbid, expect-any)");
   CHECK(load_error(wrap("<step name=\"a\"><expect timout=\"5s\">OK</expect></step>")).rfind("s.xml:3:24: <expect> has no attribute 'timout'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><sleep duration=\"5 parsecs\"/></step>")).rfind("s.xml:3:23: '5 parsecs' is not a duration", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(unclosed\"/></step>")).rfind("s.xml:3:21: invalid regex", 0) == 0);

@@ -1,0 +1,130 @@
+// The scenario language's control elements, run for real on a virtual SIM7080G.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include <pugixml.hpp>
+
+#include "tests/support.hpp"
+
+using namespace athil::test;
+
+namespace {
+
+const char* header = "<?xml version=\"1.0\"?>\n";
+
+std::string scenario(const std::string& name, const std::string& body) {
+  return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
+}
+
+const std::string power = R"xml(<setup><use fixture="power-on"/></setup>
+  <teardown><use fixture="power-off"/></teardown>)xml";
+
+struct Outcome {
+  std::string verdict;  // passed, failure, error
+  std::string message;
+  std::string text;
+  std::string out;
+};
+
+// Runs the scenarios in one athil run; returns each testcase's outcome by name.
+std::map<std::string, Outcome> run_scenarios(const TempDir& dir, const std::vector<std::string>& extra = {}) {
+  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  std::vector<std::string> argv = {athil_exe().string(), "run", (dir.path() / "sc").string(), "--fixtures", (dir.path() / "fixtures").string(),
+                                   "--junit", (dir.path() / "out" / "junit.xml").string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto r = run_process(argv, source_dir());
+  INFO(r.out, r.err);
+  pugi::xml_document doc;
+  REQUIRE(doc.load_file((dir.path() / "out" / "junit.xml").c_str()));
+  std::map<std::string, Outcome> out;
+  for (auto tc : doc.child("testsuites").child("testsuite").children("testcase")) {
+    Outcome o{"passed", "", "", tc.child("system-out").text().get()};
+    for (const char* kind : {"failure", "error"})
+      if (auto n = tc.child(kind)) o = Outcome{kind, n.attribute("message").value(), n.text().get(), o.out};
+    out[tc.attribute("name").value()] = o;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a virtual module") {
+  TempDir dir;
+  dir.write("fixtures/bearer.xml", R"xml(<fixture name="bearer">
+  <send>AT+CNACT=${pdp:-0},1</send>
+  <expect>OK</expect>
+  <urc timeout="10s" regex="\+APP PDP: (\d),ACTIVE" capture="active_pdp"/>
+</fixture>)xml");
+  dir.write("sc/forbid.xml", scenario("forbid-fails-at-once", power + R"xml(
+  <step name="radio off">
+    <forbid>+CPIN: NOT READY</forbid>
+    <send>AT+CFUN=0</send>
+    <expect>OK</expect>
+    <sleep duration="10m"/>  <!-- ended by the forbidden line, or the step would pass -->
+  </step>)xml"));
+  dir.write("sc/forbid-scope.xml", scenario("forbid-ends-with-its-block", power + R"xml(
+  <step name="watch"><forbid>+CPIN: NOT READY</forbid><command send="AT"/></step>
+  <step name="radio off"><command send="AT+CFUN=0"/><urc>+CPIN: NOT READY</urc></step>)xml"));
+  dir.write("sc/any.xml", scenario("expect-any-branches", power + R"xml(
+  <step name="bearer twice">
+    <command send="AT+CNACT=0,1"/>
+    <expect-any capture="first" timeout="10s">
+      <urc name="up">+APP PDP: 0,ACTIVE</urc>
+      <urc name="down">+APP PDP: 0,DEACTIVE</urc>
+    </expect-any>
+    <send>AT+CNACT=0,1</send>
+    <expect-any capture="second">
+      <expect name="ok">OK</expect>
+      <expect name="refused">ERROR</expect>
+    </expect-any>
+    <check expr="${first} == 'up' &amp;&amp; ${second} == 'refused'"/>
+  </step>)xml"));
+  dir.write("sc/diag.xml", scenario("on-failure-diagnostics", power + R"xml(
+  <step name="wrong expectation"><send>AT+GMR</send><expect timeout="3s">Revision:NOPE</expect></step>
+  <on-failure><command send="AT+CFOTA?" expect="\+CFOTA: (\d+)" capture="fota"/><command send="AT+CSQ"/></on-failure>)xml"));
+  dir.write("sc/params.xml", scenario("fixture-parameters", power + R"xml(
+  <step name="default"><use fixture="bearer"/><check expr="${active_pdp} == 0"/></step>
+  <step name="param"><use fixture="bearer"><param name="pdp" value="1"/></use></step>
+  <step name="param is scoped"><send>AT+CNACT=${pdp:-3},1</send><expect>OK</expect><urc>+APP PDP: 3,ACTIVE</urc></step>)xml"));
+
+  auto r = run_scenarios(dir);
+  REQUIRE(r.size() == 5);
+
+  CHECK(r["forbid-fails-at-once"].verdict == "failure");
+  CHECK(r["forbid-fails-at-once"].message.find("forbidden line '+CPIN: NOT READY' arrived (forbid the line '+CPIN: NOT READY' at ") != std::string::npos);
+
+  CHECK(r["forbid-ends-with-its-block"].verdict == "passed");
+
+  CHECK(r["expect-any-branches"].verdict == "passed");
+  CHECK(r["expect-any-branches"].out.find("expect-any: 'refused' arrived") != std::string::npos);
+
+  auto& diag = r["on-failure-diagnostics"];
+  CHECK(diag.verdict == "failure");
+  CHECK(diag.message.find("expected the line 'Revision:NOPE'") != std::string::npos);
+  CHECK(diag.text.find("--- on-failure diagnostics ---") != std::string::npos);
+  CHECK(diag.text.find("+CFOTA: 8") != std::string::npos);
+  CHECK(diag.text.find("+CSQ: 20,99") != std::string::npos);
+
+  CHECK(r["fixture-parameters"].verdict == "passed");
+  CHECK(r["fixture-parameters"].out.find("> AT+CNACT=1,1\\r") != std::string::npos);
+}
+
+TEST_CASE("language: -D outranks a fixture parameter") {
+  TempDir dir;
+  dir.write("fixtures/bearer.xml", "<fixture><send>AT+CNACT=${pdp},1</send><expect>OK</expect></fixture>");
+  dir.write("sc/p.xml", scenario("d-wins", power + R"xml(
+  <step name="param"><use fixture="bearer"><param name="pdp" value="1"/></use></step>)xml"));
+  auto r = run_scenarios(dir, {"-D", "pdp=2"});
+  CHECK(r["d-wins"].verdict == "passed");
+  CHECK(r["d-wins"].out.find("> AT+CNACT=2,1\\r") != std::string::npos);
+}
+
+TEST_CASE("language: a parameter the fixture never uses is a mistake, with a suggestion") {
+  TempDir dir;
+  dir.write("fixtures/bearer.xml", "<fixture><send>AT+CNACT=${pdp},1</send></fixture>");
+  auto file = dir.write("sc/p.xml", scenario("p", "<step name=\"s\">\n<use fixture=\"bearer\">\n  <param name=\"pdb\" value=\"1\"/>\n</use></step>"));
+  auto r = run_process({athil_exe().string(), "validate", file.string(), "--fixtures", (dir.path() / "fixtures").string()}, source_dir());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("p.xml:5:3: error: fixture 'bearer' does not use a parameter 'pdb' (did you mean 'pdp'?)") != std::string::npos);
+}
