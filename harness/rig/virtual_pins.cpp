@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -29,9 +31,17 @@ class VirtualPins final : public Pins {
     if (!fd_) throw InfraError(fmt::format("slot {}: socket: {}", slot_, errno_text(errno)));
     if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
       throw InfraError(fmt::format("slot {}: cannot reach the virtual module's control channel {}: {}", slot_, path_, errno_text(errno)));
+    // The module says which pins it has (RESET only on the SIM7000).
+    std::string reply = request("pins");
+    std::istringstream words(reply);
+    std::string word;
+    words >> word;
+    while (words >> word)
+      if (auto role = pin_role_from(word)) roles_.insert(*role);
+    if (roles_.empty()) throw InfraError(fmt::format("slot {}: the virtual module answered '{}' to 'pins'", slot_, reply));
   }
 
-  bool has(PinRole role) const override { return role == PinRole::pwrkey || role == PinRole::status; }
+  bool has(PinRole role) const override { return roles_.count(role) != 0; }
 
   void set(PinRole role, Level level) override {
     auto reply = request(fmt::format("set {} {} {}", to_string(role), to_string(level), to_us(Clock::now())));
@@ -103,6 +113,7 @@ class VirtualPins final : public Pins {
   UniqueFd fd_;
   std::string buffer_;
   std::vector<PinEvent> events_;
+  std::set<PinRole> roles_;
 };
 
 }  // namespace

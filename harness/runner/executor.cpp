@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/escape.hpp"
+#include "rig/power.hpp"
 
 namespace athil::runner {
 
@@ -54,6 +55,17 @@ struct Executor::Context {
 };
 
 Executor::Executor(Device& device, TimeScale scale, Vars base_vars) : device_(device), scale_(scale), base_vars_(std::move(base_vars)) {}
+
+Executor::~Executor() = default;
+
+rig::PowerControl& Executor::power_control() {
+  if (!device_.pins) throw InfraError(fmt::format("slot {}: the rig wires no pins for power control", device_.slot));
+  if (!power_)
+    power_ = std::make_unique<rig::PowerControl>(
+        *device_.pins, device_.model, scale_, [this](Deadline dl) { device_.engine->drain_until(dl); },
+        [this](const std::string& text) { device_.timeline.record(Direction::pin, text); });
+  return *power_;
+}
 
 void Executor::record_pin_events() {
   if (!device_.pins) return;
@@ -287,6 +299,37 @@ void Executor::run_action(const Action& action, Context& ctx) {
                                 evidence(a.until->source(), fmt::format("still false after {} round(s)", a.max))};
             run_actions(a.body, ctx);
           }
+        } else if constexpr (std::is_same_v<T, scenario::Power>) {
+          auto& pc = power_control();
+          try {
+            switch (a.action) {
+              case scenario::Power::Action::on: pc.on(); break;
+              case scenario::Power::Action::off: pc.off(); break;
+              case scenario::Power::Action::cycle: pc.cycle(); break;
+              case scenario::Power::Action::reset: pc.reset(); break;
+            }
+          } catch (const rig::PowerSequenceFailure& e) {
+            throw StepFailure{fmt::format("{}: {}", where(), e.what()), evidence("the power sequence to complete", e.what())};
+          }
+        } else if constexpr (std::is_same_v<T, scenario::ExpectPin>) {
+          auto role = *rig::pin_role_from(a.pin);
+          if (!device_.pins || !device_.pins->has(role))
+            throw InfraError(fmt::format("slot {}: <expect-pin name=\"{}\"> at {} but the rig wires no {} line", device_.slot, a.pin, action.pos.str(), a.pin));
+          auto level = a.high ? rig::Level::high : rig::Level::low;
+          auto timeout = scale_.timeout(a.timeout.value_or(default_expect_timeout));
+          if (!power_control().wait_level(role, level, ctx.deadline(timeout))) {
+            std::string got = fmt::format("{} stayed {} for {}", a.pin, rig::to_string(level == rig::Level::high ? rig::Level::low : rig::Level::high), format_duration(timeout));
+            throw StepFailure{fmt::format("{}: expected {} {}: {}", where(), a.pin, rig::to_string(level), got), evidence(a.pin + " " + rig::to_string(level), got)};
+          }
+        } else if constexpr (std::is_same_v<T, scenario::ExpectReboot>) {
+          auto timeout = scale_.timeout(a.timeout.value_or(default_urc_timeout));
+          auto dl = ctx.deadline(timeout);
+          if (!device_.engine->wait_urc([](const std::string& l) { return l == "RDY"; }, dl)) {
+            std::string got = timed_out_text(timeout, dl);
+            throw StepFailure{fmt::format("{}: expected the module to restart (RDY): {}", where(), got), evidence("a restart (RDY)", got)};
+          }
+          if (device_.pins && device_.pins->has(rig::PinRole::status) && !power_control().wait_level(rig::PinRole::status, rig::Level::high, dl))
+            throw StepFailure{fmt::format("{}: the module printed RDY but STATUS stayed low", where()), evidence("STATUS high after RDY", "STATUS low")};
         } else if constexpr (std::is_same_v<T, scenario::Forbid>) {
           std::vector<std::string> unused;
           auto [test, wanted] = make_test(a.pattern, unused);

@@ -10,6 +10,7 @@
 #include "at/timeline.hpp"
 #include "report/junit.hpp"
 #include "rig/pins.hpp"
+#include "rig/power.hpp"
 #include "scenario/model.hpp"
 
 namespace athil::runner {
@@ -35,6 +36,7 @@ class Executor {
  public:
   using Vars = std::map<std::string, std::string>;
   Executor(Device& device, TimeScale scale, Vars base_vars);
+  ~Executor();
   Outcome run(const scenario::Scenario& scenario);
 
  private:
@@ -43,8 +45,10 @@ class Executor {
   void run_actions(const std::vector<scenario::Action>& actions, Context& ctx);
   void run_action(const scenario::Action& action, Context& ctx);
   void record_pin_events();
+  rig::PowerControl& power_control();
 
   Device& device_;
+  std::unique_ptr<rig::PowerControl> power_;
   TimeScale scale_;
   Vars base_vars_;
 };

@@ -13,6 +13,7 @@
 
 #include "base/error.hpp"
 #include "rig/model.hpp"
+#include "rig/power.hpp"
 #include "rig/virtual_module.hpp"
 #include "runner/executor.hpp"
 #include "runner/firmware_server.hpp"
@@ -154,7 +155,13 @@ class SlotRunner {
       TestCase c;
       c.name = s->name;
       c.classname = fmt::format("athil.{}.{}", in_.rig.name, slot_.name);
-      if (!unreachable.empty()) {
+      std::vector<std::string> missing;
+      for (const auto& r : s->requires_)
+        if (!has_capability(device, r)) missing.push_back(r);
+      if (unreachable.empty() && !missing.empty()) {
+        c.verdict = Verdict::skipped;
+        c.message = fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(missing, ", "), fmt::join(s->requires_, ", "));
+      } else if (!unreachable.empty()) {
         c.verdict = Verdict::error;
         c.message = fmt::format("slot {} unreachable: {}", slot_.name, unreachable);
         c.detail = c.message;
@@ -172,7 +179,7 @@ class SlotRunner {
       }
       {
         std::lock_guard lock(console_);
-        const char* word = c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : "ERROR";
+        const char* word = c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : c.verdict == Verdict::skipped ? "SKIP" : "ERROR";
         fmt::print("{:<8} {:<40} {:<5} {:>7.1f}s{}\n", slot_.name, s->name, word, c.seconds, c.message.empty() ? "" : "  " + c.message);
         std::fflush(stdout);
       }
@@ -181,6 +188,15 @@ class SlotRunner {
   }
 
  private:
+  // What the rig can do to this slot's module, as scenarios name it in `requires`.
+  bool has_capability(const Device& device, const std::string& capability) const {
+    auto has = [&](rig::PinRole role) { return device.pins && device.pins->has(role); };
+    if (capability == "status") return has(rig::PinRole::status);
+    if (capability == "supply") return has(rig::PinRole::supply);
+    if (capability == "reset") return rig::power_timing(slot_.model).reset_pin ? has(rig::PinRole::reset) : has(rig::PinRole::pwrkey);
+    return false;  // usb: no USB-attached slots yet
+  }
+
   const rig::Slot& slot_;
   const LoadedInput& in_;
   const RunOptions& o_;
@@ -265,14 +281,15 @@ int run(const RunOptions& o) {
     }
     for (auto& t : threads) t.join();
 
-    int passed = 0, failed = 0, errors = 0;
+    int passed = 0, failed = 0, errors = 0, skipped = 0;
     for (const auto& s : report.suites())
       for (const auto& c : s.cases) {
         passed += c.verdict == Verdict::passed;
         failed += c.verdict == Verdict::failed;
         errors += c.verdict == Verdict::error;
+        skipped += c.verdict == Verdict::skipped;
       }
-    fmt::print("{} passed, {} failed, {} errors; report {}\n", passed, failed, errors, o.junit.string());
+    fmt::print("{} passed, {} failed, {} errors, {} skipped; report {}\n", passed, failed, errors, skipped, o.junit.string());
     return errors || harness_fault ? infrastructure : failed ? scenario_failed : all_passed;
   } catch (const InfraError& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -197,6 +197,23 @@ class FileReader {
         if (!used.count(p.name))
           throw InputError(p.pos, fmt::format("fixture '{}' does not use a parameter '{}'{}", fixture, p.name, did_you_mean(p.name, used_list)));
       add(std::move(scope));
+    } else if (name == "power") {
+      src_.only_attributes(node, {"action"});
+      std::string action = src_.required(node, "action");
+      static const std::vector<std::string> actions = {"on", "off", "cycle", "reset"};
+      auto it = std::find(actions.begin(), actions.end(), action);
+      if (it == actions.end()) src_.fail(node, "action", fmt::format("action is on, off, cycle or reset, not '{}'{}", action, did_you_mean(action, actions)));
+      add(Power{static_cast<Power::Action>(it - actions.begin())});
+    } else if (name == "expect-pin") {
+      src_.only_attributes(node, {"name", "level", "timeout"});
+      std::string pin = src_.required(node, "name");
+      if (pin != "status" && pin != "netlight") src_.fail(node, "name", fmt::format("expect-pin reads the module's outputs, status or netlight, not '{}'", pin));
+      std::string level = src_.required(node, "level");
+      if (level != "high" && level != "low") src_.fail(node, "level", fmt::format("level is high or low, not '{}'", level));
+      add(ExpectPin{pin, level == "high", optional_duration(node, "timeout")});
+    } else if (name == "expect-reboot") {
+      src_.only_attributes(node, {"timeout"});
+      add(ExpectReboot{optional_duration(node, "timeout")});
     } else if (name == "forbid") {
       src_.only_attributes(node, {"text", "regex"});
       std::string text = node.attribute("text") ? node.attribute("text").value() : trim(node.child_value());
@@ -218,7 +235,7 @@ class FileReader {
       if (any.alternatives.size() < 2) src_.fail(node, "<expect-any> needs at least two alternatives");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any"};
+      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
@@ -320,7 +337,15 @@ Scenario Loader::load(const fs::path& file) const {
   Scenario s;
   s.path = file.string();
   s.pos = src->pos(root);
-  diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout"}); });
+  diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
+  diagnostics.attempt([&] {
+    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "usb"};
+    for (const auto& r : split_words(root.attribute("requires").value())) {
+      if (std::find(capabilities.begin(), capabilities.end(), r) == capabilities.end())
+        src->fail(root, "requires", fmt::format("unknown rig capability '{}'{} (supply, reset, status, usb)", r, did_you_mean(r, capabilities)));
+      s.requires_.push_back(r);
+    }
+  });
   diagnostics.attempt([&] {
     s.name = src->required(root, "name");
     if (s.name.empty()) src->fail(root, "name", "the scenario's name is empty");

@@ -47,6 +47,20 @@ struct Check {
 struct PowerKey {
   Duration hold;
 };
+// The model's documented power sequence, checked against STATUS where the rig wires it.
+struct Power {
+  enum class Action { on, off, cycle, reset } action;
+};
+// An output pin of the module (status, netlight) reaching a level.
+struct ExpectPin {
+  std::string pin;
+  bool high = true;
+  std::optional<Duration> timeout;
+};
+// The module went down and came back: RDY seen (earlier in the block counts), STATUS high.
+struct ExpectReboot {
+  std::optional<Duration> timeout;
+};
 struct Sleep {
   Duration duration;
 };
@@ -84,7 +98,7 @@ struct Repeat {
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot>;
 
 struct Action {
   ActionKind what;
@@ -104,6 +118,7 @@ struct Scenario {
   SourcePos pos;
   std::vector<std::string> models;  // entries match a slot's model exactly or as a prefix
   std::vector<std::string> tags;
+  std::vector<std::string> requires_;  // rig capabilities: supply, reset, status, usb
   Duration timeout = std::chrono::minutes(10);
   Duration teardown_timeout = std::chrono::minutes(5);
   std::vector<Var> vars;  // defaults, in order; a value may use earlier variables

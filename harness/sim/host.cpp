@@ -248,10 +248,12 @@ class Host {
       auto p = pin_from(pin);
       if (!p) return session.send(fmt::format("error no pin '{}'", pin));
       session.send(fmt::format("level {} {}", pin, level_name(module_.pin(*p))));
+    } else if (v == "pins" && n == 1) {
+      session.send(module_.has_reset_pin() ? "pins pwrkey reset status netlight" : "pins pwrkey status netlight");
     } else if (v == "state" && n == 1) {
       session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     } else {
-      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, state)", line));
+      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state)", line));
     }
   }
 

@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 constexpr Millis pwrkey_on_hold = 1000ms;
 constexpr Millis pwrkey_off_hold = 1200ms;
 constexpr Millis off_before_on = 2000ms;     // a press sooner than this after power-off is ignored
+constexpr Millis pwrkey_reset_hold = 12600ms;  // models without a RESET pin reset on a long press
 constexpr Millis graceful_power_down = 1900ms;
 constexpr Millis urgent_power_down = 100ms;
 constexpr Millis bearer_activation = 500ms;
@@ -207,11 +208,16 @@ void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
       at(edge + scaled(pwrkey_off_hold), [this, press] {
         if (press == press_) press_held(pwrkey_off_hold);
       });
+      if (!model_.has_reset_pin)
+        at(edge + scaled(pwrkey_reset_hold), [this, press] {
+          if (press == press_) press_held(pwrkey_reset_hold);
+        });
     } else {
       // Judge the press by its measured width too: the timers may run after the release
       // arrived on a loaded machine, and the edges carry the times they really happened.
       auto width = edge - press_edge_;
       if (width >= scaled(pwrkey_on_hold)) press_held(pwrkey_on_hold);
+      if (width >= scaled(pwrkey_reset_hold) && !model_.has_reset_pin) press_held(pwrkey_reset_hold);
       if (width >= scaled(pwrkey_off_hold)) press_held(pwrkey_off_hold);
     }
   } else if (p == Pin::reset && model_.has_reset_pin && level == Level::low && state_ != State::off) {
@@ -228,8 +234,15 @@ void VirtualModule::press_held(Millis hold) {
       boot();
     }
   } else if (hold == pwrkey_off_hold && !press_reached_off_) {
+    // SIM7000 powers down while the key is held; the models without a RESET pin act on the
+    // release, so that a hold past 12.6 s can reset them instead.
+    if (model_.has_reset_pin || !pwrkey_low_) {
+      press_reached_off_ = true;
+      if (state_ == State::on) power_down(true, graceful_power_down);
+    }
+  } else if (hold == pwrkey_reset_hold && state_ != State::off) {
     press_reached_off_ = true;
-    if (state_ == State::on) power_down(true, graceful_power_down);
+    restart(500ms);
   }
 }
 

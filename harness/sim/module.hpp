@@ -58,6 +58,7 @@ class VirtualModule {
 
   Level pin(Pin p) const;
   const std::string& firmware() const { return firmware_; }
+  bool has_reset_pin() const { return model_.has_reset_pin; }
   const char* state_name() const;
 
  private:

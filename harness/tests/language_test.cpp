@@ -40,7 +40,7 @@ std::map<std::string, Outcome> run_scenarios(const TempDir& dir, const std::vect
   std::map<std::string, Outcome> out;
   for (auto tc : doc.child("testsuites").child("testsuite").children("testcase")) {
     Outcome o{"passed", "", "", tc.child("system-out").text().get()};
-    for (const char* kind : {"failure", "error"})
+    for (const char* kind : {"failure", "error", "skipped"})
       if (auto n = tc.child(kind)) o = Outcome{kind, n.attribute("message").value(), n.text().get(), o.out};
     out[tc.attribute("name").value()] = o;
   }
@@ -127,4 +127,40 @@ TEST_CASE("language: a parameter the fixture never uses is a mistake, with a sug
   auto r = run_process({athil_exe().string(), "validate", file.string(), "--fixtures", (dir.path() / "fixtures").string()}, source_dir());
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("p.xml:5:3: error: fixture 'bearer' does not use a parameter 'pdb' (did you mean 'pdp'?)") != std::string::npos);
+}
+
+TEST_CASE("language: power sequences, pins and reboots on a virtual module, and requires skips what the rig cannot do") {
+  TempDir dir;
+  dir.write("sc/power.xml", scenario("power-by-the-book", R"xml(
+  <step name="on">
+    <power action="on"/>
+    <expect-pin name="status" level="high" timeout="1s"/>
+    <urc timeout="15s">SMS Ready</urc>
+    <power action="on"/>  <!-- already on: nothing to do -->
+    <command send="AT"/>
+  </step>
+  <step name="reset">
+    <power action="reset"/>
+    <expect-reboot timeout="30s"/>
+    <command send="AT+CFOTA?" expect="\+CFOTA: 8"/>
+  </step>
+  <step name="reboot by command">
+    <command send="AT+CREBOOT"/>
+    <expect-reboot timeout="30s"/>
+  </step>
+  <step name="off">
+    <power action="off"/>
+    <expect-pin name="status" level="low" timeout="1s"/>
+  </step>)xml"));
+  dir.write("sc/status.xml", scenario("status-that-never-comes", R"xml(
+  <step name="on without power"><expect-pin name="status" level="high" timeout="3s"/></step>)xml"));  // 3 s scaled: the 2 s floor
+  auto skipped = scenario("needs-a-supply-relay", "<step name=\"s\"><log>x</log></step>");
+  skipped.replace(skipped.find("timeout=\"5m\""), 12, "timeout=\"5m\" requires=\"supply status\"");
+  dir.write("sc/skip.xml", skipped);
+  auto r = run_scenarios(dir);
+  CHECK(r["power-by-the-book"].verdict == "passed");
+  CHECK(r["power-by-the-book"].out.find("power on: STATUS already high") != std::string::npos);
+  CHECK(r["status-that-never-comes"].verdict == "failure");
+  CHECK(r["status-that-never-comes"].message.find("expected status high: status stayed low for 2s") != std::string::npos);
+  CHECK(r["needs-a-supply-relay"].verdict == "skipped");
 }

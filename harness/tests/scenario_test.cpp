@@ -80,7 +80,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
 }
 
 TEST_CASE("every scenario mistake is an error at file:line:col") {
-  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")) == "s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc, command, check, power-key, sleep, log, repeat, use, forbid, expect-any)");
+  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")).rfind("s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc,", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><expect timout=\"5s\">OK</expect></step>")).rfind("s.xml:3:24: <expect> has no attribute 'timout'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><sleep duration=\"5 parsecs\"/></step>")).rfind("s.xml:3:23: '5 parsecs' is not a duration", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(unclosed\"/></step>")).rfind("s.xml:3:21: invalid regex", 0) == 0);

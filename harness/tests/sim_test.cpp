@@ -232,3 +232,22 @@ TEST_CASE("the bundled firmware packages are valid and named for what they hold"
   }
   CHECK(seen >= 3);
 }
+
+TEST_CASE("sim: PWRKEY held past 12.6 s resets a module without a RESET pin, not a SIM7000") {
+  Bench b;
+  b.boot();
+  b.press(13000ms);
+  b.run_for(6s);
+  auto said = b.take();
+  CHECK(said.find("NORMAL POWER DOWN") == std::string::npos);  // no power-down: it acts on release
+  CHECK(said.find("RDY") != std::string::npos);                // the long hold reset it
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  Bench old("SIM7000G", "1529B08SIM7000G");
+  old.boot();
+  old.press(13000ms);
+  old.run_for(6s);
+  auto old_said = old.take();
+  CHECK(old_said.find("NORMAL POWER DOWN") != std::string::npos);  // SIM7000 powers down while held
+  CHECK(old_said.find("RDY") == std::string::npos);
+  CHECK(old.module.pin(Pin::status) == Level::low);
+}

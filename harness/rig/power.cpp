@@ -1,0 +1,84 @@
+#include "rig/power.hpp"
+
+#include <fmt/format.h>
+
+namespace athil::rig {
+
+using namespace std::chrono_literals;
+
+const PowerTiming& power_timing(std::string_view model) {
+  // SIM7000: STATUS may drop up to 6.9 s after an off request; boot to UART ready >= 4.5 s.
+  static const PowerTiming sim7000{1200ms, 1500ms, 10s, 10s, 2s, 300ms, true};
+  // SIM7070/7080/7090: graceful power-down 1.8 to 2 s; boot >= 1.8 s; reset by PWRKEY > 12.6 s.
+  static const PowerTiming sim7080{1200ms, 1500ms, 8s, 5s, 2s, 13500ms, false};
+  return model.rfind("SIM7000", 0) == 0 ? sim7000 : sim7080;
+}
+
+PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle,
+                           std::function<void(const std::string&)> note)
+    : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
+
+void PowerControl::hold(PinRole role, Duration d) {
+  if (!pins_.has(role)) throw InfraError(fmt::format("the rig wires no {} line for a {} sequence", to_string(role), model_));
+  pins_.set(role, Level::low);
+  note_(fmt::format("{} low", to_string(role)));
+  idle_(Clock::now() + scale_.hold(d));
+  pins_.set(role, Level::high);
+  note_(fmt::format("{} high", to_string(role)));
+}
+
+bool PowerControl::wait_level(PinRole role, Level level, Deadline deadline) {
+  // The virtual channel pushes edges and libgpiod can be read at any time: sample between
+  // short spells of servicing the port, so that nothing on the line waits unread.
+  constexpr auto slice = 5ms;
+  while (true) {
+    if (pins_.get(role) == level) return true;
+    auto now = Clock::now();
+    if (now >= deadline) return false;
+    idle_(std::min<Deadline>(now + slice, deadline));
+  }
+}
+
+void PowerControl::expect_status(Level level, Duration within, const char* what) {
+  if (!pins_.has(PinRole::status)) return;  // nothing to check against
+  if (!wait_level(PinRole::status, level, Clock::now() + scale_.timeout(within)))
+    throw PowerSequenceFailure(fmt::format("{}: STATUS still {} after {}", what, to_string(level == Level::high ? Level::low : Level::high),
+                                           format_duration(scale_.timeout(within))));
+}
+
+void PowerControl::on() {
+  const auto& t = power_timing(model_);
+  if (pins_.has(PinRole::status) && pins_.get(PinRole::status) == Level::high) {
+    note_("power on: STATUS already high");
+    return;
+  }
+  hold(PinRole::pwrkey, t.on_hold);
+  expect_status(Level::high, t.ready_within, "power on");
+}
+
+void PowerControl::off() {
+  const auto& t = power_timing(model_);
+  if (pins_.has(PinRole::status) && pins_.get(PinRole::status) == Level::low) {
+    note_("power off: STATUS already low");
+    return;
+  }
+  hold(PinRole::pwrkey, t.off_hold);
+  expect_status(Level::low, t.off_within, "power off");
+  idle_(Clock::now() + scale_.hold(t.off_rest));
+}
+
+void PowerControl::reset() {
+  const auto& t = power_timing(model_);
+  if (t.reset_pin && pins_.has(PinRole::reset)) hold(PinRole::reset, t.reset_hold);
+  else hold(PinRole::pwrkey, t.reset_hold);
+  // Low first: a module that ignored the reset keeps STATUS high throughout.
+  expect_status(Level::low, 3s, "reset");
+  expect_status(Level::high, t.ready_within, "reset");
+}
+
+void PowerControl::cycle() {
+  off();
+  on();
+}
+
+}  // namespace athil::rig

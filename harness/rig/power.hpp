@@ -1,0 +1,56 @@
+#pragma once
+// Power sequences by the book (../shared/reference/sim70x0.md), per model, over a slot's
+// pins, checked against STATUS where the rig wires it. A strategy in labgrid's sense: it
+// knows the pins and the model's timings, nothing of AT.
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "base/duration.hpp"
+#include "rig/pins.hpp"
+
+namespace athil::rig {
+
+struct PowerTiming {
+  Duration on_hold;       // PWRKEY low to power on (>= 1 s)
+  Duration off_hold;      // PWRKEY low to power off (>= 1.2 s)
+  Duration ready_within;  // STATUS high after the press, with margin over the boot time
+  Duration off_within;    // STATUS low after the off press
+  Duration off_rest;      // documented wait after power-off before the next power-on
+  Duration reset_hold;    // RESET pin pulse, or PWRKEY hold on models without a RESET pin
+  bool reset_pin;
+};
+
+const PowerTiming& power_timing(std::string_view model);
+
+// The module did not follow the sequence (STATUS stayed where it was): a scenario failure,
+// not a rig error.
+struct PowerSequenceFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class PowerControl {
+ public:
+  // `idle(deadline)` keeps the rest of the device serviced (its port read and recorded)
+  // until the deadline; `note` records what the sequence does on the device's timeline.
+  PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note);
+
+  void on();
+  void off();
+  void reset();
+  void cycle();
+  // Waits until the pin reads `level`; false at the deadline.
+  bool wait_level(PinRole role, Level level, Deadline deadline);
+
+ private:
+  void hold(PinRole role, Duration d);
+  void expect_status(Level level, Duration within, const char* what);
+
+  Pins& pins_;
+  std::string model_;
+  TimeScale scale_;
+  std::function<void(Deadline)> idle_;
+  std::function<void(const std::string&)> note_;
+};
+
+}  // namespace athil::rig
