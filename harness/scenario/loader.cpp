@@ -100,6 +100,8 @@ class FileReader {
       if (!text_source.empty() && std::string_view(regex_attr) == "regex")
         src_.fail(node, "give either text or regex=\"...\", not both");
       p.regex = regex.value();
+      // Every AT response starts with '+', and no regex can: a leading '+' is taken literally.
+      if (p.regex->rfind("+", 0) == 0) p.regex->insert(0, "\\");
       // ${variables} are substituted at run time; check the rest of the pattern now.
       std::string probe = substitute(*p.regex, [](std::string_view) { return std::string("x"); });
       try {
@@ -151,9 +153,8 @@ class FileReader {
       if (node.attribute("expect")) {
         std::string expect = node.attribute("expect").value();
         LinePattern p;
-        bool has_capture = node.attribute("capture");
-        // With captures the expect attribute is a regex; without, a regex only if it has regex syntax.
-        if (has_capture || expect.find_first_of("\\()[]*+?^$|") != std::string::npos) p = pattern(node, "", "expect", "capture");
+        // With capture the expected line is a regex; without, the exact text.
+        if (node.attribute("capture")) p = pattern(node, "", "expect", "capture");
         else p.text = expect;
         add(Expect{std::move(p), timeout});
       } else if (node.attribute("capture")) {

@@ -142,7 +142,7 @@ TEST_CASE("language: power sequences, pins and reboots on a virtual module, and 
   <step name="reset">
     <power action="reset"/>
     <expect-reboot timeout="30s"/>
-    <command send="AT+CFOTA?" expect="\+CFOTA: 8"/>
+    <command send="AT+CFOTA?" expect="+CFOTA: 8"/>
   </step>
   <step name="reboot by command">
     <command send="AT+CREBOOT"/>

@@ -220,3 +220,15 @@ TEST_CASE("${name:-default} stands in for a variable that may be undefined") {
   auto s = load_text(dir, wrap("<step name=\"x\"><send>AT+CNACT=${pdp:-0},1</send></step>"));
   CHECK_NOTHROW(check_variables(s, {}));
 }
+
+TEST_CASE("command expect: exact text without capture, a regex with it, and a leading + is literal") {
+  TempDir dir;
+  auto s = load_text(dir, wrap(R"xml(<step name="x">
+    <command send="AT+CFOTA?" expect="+CFOTA: 6"/>
+    <command send="AT+CSQ" expect="+CSQ: (\d+),(\d+)" capture="rssi ber"/>
+  </step>)xml"));
+  const auto& a = s.steps[0].actions;
+  CHECK(std::get<Expect>(a[1].what).pattern.text == "+CFOTA: 6");
+  CHECK_FALSE(std::get<Expect>(a[1].what).pattern.regex);
+  CHECK(*std::get<Expect>(a[4].what).pattern.regex == "\\+CSQ: (\\d+),(\\d+)");
+}
