@@ -28,10 +28,18 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
   return std::nullopt;
 }
 
-bool has_doctype(pugi::xml_node node) {
-  for (auto child : node.children())
-    if (child.type() == pugi::node_doctype || has_doctype(child)) return true;
-  return false;
+// Walks the whole tree without recursion: a hostile file may nest elements very deep.
+std::optional<pugi::xml_node> find_doctype(pugi::xml_node root) {
+  std::vector<pugi::xml_node> pending = {root};
+  while (!pending.empty()) {
+    auto node = pending.back();
+    pending.pop_back();
+    for (auto child : node.children()) {
+      if (child.type() == pugi::node_doctype) return child;
+      pending.push_back(child);
+    }
+  }
+  return std::nullopt;
 }
 }  // namespace
 
@@ -61,9 +69,7 @@ std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string displa
   auto result = src->doc_.load_buffer(src->text_.data(), src->text_.size(),
                                       pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
   if (!result) throw InputError(src->pos_at_offset(result.offset), fmt::format("XML syntax error: {}", result.description()));
-  for (auto node : src->doc_.children())
-    if (node.type() == pugi::node_doctype || has_doctype(node))
-      throw InputError(src->pos(node), "DOCTYPE and entity declarations are not allowed");
+  if (auto doctype = find_doctype(src->doc_)) throw InputError(src->pos(*doctype), "DOCTYPE and entity declarations are not allowed");
   return src;
 }
 

@@ -102,6 +102,9 @@ Outcome Executor::run(const scenario::Scenario& s) {
       body();
     } catch (const StepFailure& f) {
       fail(report::Verdict::failed, f.message, f.detail);
+    } catch (const InputError& e) {
+      // Only what depends on run-time values gets here (a duration from a variable, say).
+      fail(report::Verdict::error, fmt::format("scenario mistake: {}", e.what()), e.diagnostic());
     } catch (const InfraError& e) {
       fail(report::Verdict::error, e.what(), fmt::format("in {} '{}' ({}): {}", ctx.block == "setup" || ctx.block == "teardown" ? "block" : "step",
                                                         ctx.block, ctx.block_pos.str(), e.what()));
@@ -182,6 +185,17 @@ void Executor::run_action(const Action& action, Context& ctx) {
       throw InputError(action.pos, e.what());
     }
   };
+  // A duration as written: fixed at load time, or read now from its ${variables}.
+  auto dur = [&](const scenario::DurationText& d) {
+    if (d.fixed) return *d.fixed;
+    std::string text = sub(d.text);
+    try {
+      return parse_duration(text);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(action.pos, fmt::format("{} (from '{}')", e.what(), d.text));
+    }
+  };
+  auto timeout_or = [&](const std::optional<scenario::DurationText>& t, Duration fallback) { return scale_.timeout(t ? dur(*t) : fallback); };
   auto where = [&] {
     std::string kind = ctx.block == "setup" || ctx.block == "teardown" ? ctx.block : fmt::format("step '{}'", ctx.block);
     return fmt::format("{} ({})", kind, action.pos.str());
@@ -232,7 +246,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
         } else if constexpr (std::is_same_v<T, scenario::Expect>) {
           std::vector<std::string> groups;
           auto [test, wanted] = make_test(a.pattern, groups);
-          auto timeout = scale_.timeout(a.timeout.value_or(default_expect_timeout));
+          auto timeout = timeout_or(a.timeout, default_expect_timeout);
           auto dl = ctx.deadline(timeout);
           auto r = device_.engine->expect_response(test, dl);
           if (r.kind == AtEngine::ExpectResult::Kind::matched) return capture(a.pattern, groups);
@@ -248,7 +262,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
         } else if constexpr (std::is_same_v<T, scenario::Urc>) {
           std::vector<std::string> groups;
           auto [test, wanted] = make_test(a.pattern, groups);
-          auto timeout = scale_.timeout(a.timeout.value_or(default_urc_timeout));
+          auto timeout = timeout_or(a.timeout, default_urc_timeout);
           auto dl = ctx.deadline(timeout);
           if (device_.engine->wait_urc(test, dl)) return capture(a.pattern, groups);
           std::string queued;
@@ -274,11 +288,11 @@ void Executor::run_action(const Action& action, Context& ctx) {
             throw InfraError(fmt::format("slot {}: <power-key> at {} but the rig wires no PWRKEY", device_.slot, action.pos.str()));
           device_.pins->set(rig::PinRole::pwrkey, rig::Level::low);
           device_.timeline.record(Direction::pin, "pwrkey low");
-          device_.engine->drain_until(Clock::now() + scale_.hold(a.hold));
+          device_.engine->drain_until(Clock::now() + scale_.hold(dur(a.hold)));
           device_.pins->set(rig::PinRole::pwrkey, rig::Level::high);
           device_.timeline.record(Direction::pin, "pwrkey high");
         } else if constexpr (std::is_same_v<T, scenario::Sleep>) {
-          device_.engine->drain_until(ctx.deadline(scale_.hold(a.duration)));
+          device_.engine->drain_until(ctx.deadline(scale_.hold(dur(a.duration))));
         } else if constexpr (std::is_same_v<T, scenario::Log>) {
           device_.timeline.record(Direction::note, "log: " + sub(a.text));
         } else if constexpr (std::is_same_v<T, scenario::Repeat>) {
@@ -316,13 +330,13 @@ void Executor::run_action(const Action& action, Context& ctx) {
           if (!device_.pins || !device_.pins->has(role))
             throw InfraError(fmt::format("slot {}: <expect-pin name=\"{}\"> at {} but the rig wires no {} line", device_.slot, a.pin, action.pos.str(), a.pin));
           auto level = a.high ? rig::Level::high : rig::Level::low;
-          auto timeout = scale_.timeout(a.timeout.value_or(default_expect_timeout));
+          auto timeout = timeout_or(a.timeout, default_expect_timeout);
           if (!power_control().wait_level(role, level, ctx.deadline(timeout))) {
             std::string got = fmt::format("{} stayed {} for {}", a.pin, rig::to_string(level == rig::Level::high ? rig::Level::low : rig::Level::high), format_duration(timeout));
             throw StepFailure{fmt::format("{}: expected {} {}: {}", where(), a.pin, rig::to_string(level), got), evidence(a.pin + " " + rig::to_string(level), got)};
           }
         } else if constexpr (std::is_same_v<T, scenario::ExpectReboot>) {
-          auto timeout = scale_.timeout(a.timeout.value_or(default_urc_timeout));
+          auto timeout = timeout_or(a.timeout, default_urc_timeout);
           auto dl = ctx.deadline(timeout);
           if (!device_.engine->wait_urc([](const std::string& l) { return l == "RDY"; }, dl)) {
             std::string got = timed_out_text(timeout, dl);
@@ -343,7 +357,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
             alternatives.push_back(AtEngine::Alternative{a.alternatives[i].urc, test});
             wanted += fmt::format("{}{} '{}': {}{}", wanted.empty() ? "" : ", ", a.alternatives[i].urc ? "URC" : "response", a.alternatives[i].name, text, "");
           }
-          auto timeout = scale_.timeout(a.timeout.value_or(default_urc_timeout));
+          auto timeout = timeout_or(a.timeout, default_urc_timeout);
           auto dl = ctx.deadline(timeout);
           auto r = device_.engine->expect_any(alternatives, dl);
           if (r.index) {

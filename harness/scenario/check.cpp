@@ -19,17 +19,23 @@ void collect_refs(std::string_view text, std::vector<std::string>& out) {
 
 std::string pattern_text(const LinePattern& p) { return p.regex ? *p.regex : p.text; }
 
+std::string timeout_text(const std::optional<DurationText>& t) { return t ? t->text : ""; }
+
 // Every text of an action that may hold ${variables}.
 std::vector<std::string> texts_of(const Action& a) {
   return std::visit(
       [](const auto& x) -> std::vector<std::string> {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>) return {x.text};
-        else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc> || std::is_same_v<T, Forbid>) return {pattern_text(x.pattern)};
+        else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>) return {pattern_text(x.pattern), timeout_text(x.timeout)};
+        else if constexpr (std::is_same_v<T, Forbid>) return {pattern_text(x.pattern)};
+        else if constexpr (std::is_same_v<T, PowerKey>) return {x.hold.text};
+        else if constexpr (std::is_same_v<T, Sleep>) return {x.duration.text};
+        else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>) return {timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Check>) return {x.expr.source(), x.message};
         else if constexpr (std::is_same_v<T, Repeat>) return x.until ? std::vector<std::string>{x.until->source()} : std::vector<std::string>{};
         else if constexpr (std::is_same_v<T, ExpectAny>) {
-          std::vector<std::string> out;
+          std::vector<std::string> out = {timeout_text(x.timeout)};
           for (const auto& alt : x.alternatives) out.push_back(pattern_text(alt.pattern));
           return out;
         } else if constexpr (std::is_same_v<T, Scope>) {

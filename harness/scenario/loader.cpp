@@ -52,6 +52,11 @@ class FileReader {
   // The actions of a block. A faulty element is reported and skipped, so that one pass
   // reports every faulty element.
   std::vector<Action> actions(pugi::xml_node parent) const {
+    // Nesting (repeat in repeat, fixture in fixture) is bounded: input cannot exhaust the stack.
+    if (++depth_ > max_depth) {
+      --depth_;
+      src_.fail(parent, fmt::format("nested more than {} deep", max_depth));
+    }
     std::vector<Action> out;
     for (auto node : parent.children()) {
       diagnostics_.attempt([&] {
@@ -60,6 +65,7 @@ class FileReader {
         if (node.type() == pugi::node_element) append(node, out);
       });
     }
+    --depth_;
     return out;
   }
 
@@ -71,9 +77,16 @@ class FileReader {
     }
   }
 
-  std::optional<Duration> optional_duration(pugi::xml_node node, const char* attribute) const {
+  // An action's duration: checked now, or when it runs if it holds ${variables}.
+  DurationText duration_text(pugi::xml_node node, const char* attribute) const {
+    std::string text = node.attribute(attribute).value();
+    if (text.find("${") != std::string::npos) return DurationText{text, std::nullopt};
+    return DurationText{text, duration(node, attribute)};
+  }
+
+  std::optional<DurationText> optional_duration(pugi::xml_node node, const char* attribute) const {
     if (!node.attribute(attribute)) return std::nullopt;
-    return duration(node, attribute);
+    return duration_text(node, attribute);
   }
 
   Expr expression(pugi::xml_node node, const char* attribute) const {
@@ -109,7 +122,7 @@ class FileReader {
         if (p.capture.size() > compiled.mark_count())
           src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), compiled.mark_count()));
       } catch (const std::regex_error& e) {
-        src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", *p.regex, e.what()));
+        src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), e.what()));
       }
     } else {
       if (!p.capture.empty()) src_.fail(node, capture_attr, "capture needs a regex with groups");
@@ -167,11 +180,11 @@ class FileReader {
     } else if (name == "power-key") {
       src_.only_attributes(node, {"hold"});
       src_.required(node, "hold");
-      add(PowerKey{duration(node, "hold")});
+      add(PowerKey{duration_text(node, "hold")});
     } else if (name == "sleep") {
       src_.only_attributes(node, {"duration"});
       src_.required(node, "duration");
-      add(Sleep{duration(node, "duration")});
+      add(Sleep{duration_text(node, "duration")});
     } else if (name == "log") {
       src_.only_attributes(node, {});
       add(Log{trim(node.child_value())});
@@ -271,6 +284,7 @@ class FileReader {
     bool safe = !fixture.empty() && fixture.find("..") == std::string::npos && fixture[0] != '/' &&
                 std::all_of(fixture.begin(), fixture.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/'; });
     if (!safe) src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/'", fixture));
+    if (stack_.size() >= static_cast<std::size_t>(max_depth)) src_.fail(node, "fixture", fmt::format("fixtures nested more than {} deep", max_depth));
     if (std::find(stack_.begin(), stack_.end(), fixture) != stack_.end())
       src_.fail(node, "fixture", fmt::format("fixture '{}' uses itself (through {})", fixture, fmt::join(stack_, " -> ")));
     fs::path file = fixtures_dir_ / (fixture + ".xml");
@@ -301,10 +315,12 @@ class FileReader {
     return result;
   }
 
+  static constexpr int max_depth = 16;
   const XmlSource& src_;
   const fs::path& fixtures_dir_;
   std::vector<std::string>& stack_;
   Diagnostics& diagnostics_;
+  mutable int depth_ = 0;
 };
 
 // The SIM70x0 family; a scenario's `models` entry must name one of them or a prefix of one.

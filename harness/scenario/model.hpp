@@ -19,6 +19,13 @@ struct Var {
   SourcePos pos;
 };
 
+// A duration as written in an action. One that holds ${variables} (a fixture parameter,
+// say) is read when the action runs; any other was checked at load time.
+struct DurationText {
+  std::string text;
+  std::optional<Duration> fixed;
+};
+
 // A line to look for: equal to `text`, or matching `regex` over the whole line. Both may
 // hold ${variables}; `capture` names the regex groups, in order.
 struct LinePattern {
@@ -34,18 +41,18 @@ struct Send {
 };
 struct Expect {
   LinePattern pattern;
-  std::optional<Duration> timeout;
+  std::optional<DurationText> timeout;
 };
 struct Urc {
   LinePattern pattern;
-  std::optional<Duration> timeout;
+  std::optional<DurationText> timeout;
 };
 struct Check {
   Expr expr;
   std::string message;
 };
 struct PowerKey {
-  Duration hold;
+  DurationText hold;
 };
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {
@@ -55,14 +62,14 @@ struct Power {
 struct ExpectPin {
   std::string pin;
   bool high = true;
-  std::optional<Duration> timeout;
+  std::optional<DurationText> timeout;
 };
 // The module went down and came back: RDY seen (earlier in the block counts), STATUS high.
 struct ExpectReboot {
-  std::optional<Duration> timeout;
+  std::optional<DurationText> timeout;
 };
 struct Sleep {
-  Duration duration;
+  DurationText duration;
 };
 struct Log {
   std::string text;
@@ -81,7 +88,7 @@ struct Alternative {
 struct ExpectAny {
   std::vector<Alternative> alternatives;
   std::string variable;  // set to the name of the alternative that arrived
-  std::optional<Duration> timeout;
+  std::optional<DurationText> timeout;
 };
 struct Action;
 // A fixture's actions with its parameters bound (fixture parameters rank above scenario

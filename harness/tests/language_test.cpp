@@ -164,3 +164,16 @@ TEST_CASE("language: power sequences, pins and reboots on a virtual module, and 
   CHECK(r["status-that-never-comes"].message.find("expected status high: status stayed low for 2s") != std::string::npos);
   CHECK(r["needs-a-supply-relay"].verdict == "skipped");
 }
+
+TEST_CASE("language: durations from variables are read when the action runs") {
+  TempDir dir;
+  dir.write("fixtures/nap.xml", "<fixture><sleep duration=\"${nap:-1s}\"/><log>slept ${nap:-1s}</log></fixture>");
+  dir.write("sc/a.xml", scenario("param-duration", "<step name=\"s\"><use fixture=\"nap\"><param name=\"nap\" value=\"2s\"/></use></step>"));
+  dir.write("sc/b.xml", scenario("bad-duration", "<step name=\"s\"><sleep duration=\"${pause}\"/></step>"));
+  auto r = run_scenarios(dir, {"-D", "pause=forever"});
+  CHECK(r["param-duration"].verdict == "passed");
+  CHECK(r["param-duration"].out.find("log: slept 2s") != std::string::npos);
+  CHECK(r["bad-duration"].verdict == "error");
+  CHECK(r["bad-duration"].message.find("scenario mistake: ") == 0);
+  CHECK(r["bad-duration"].message.find("b.xml:3:16: 'forever' is not a duration (expected a number and a unit: ms, s, m, h) (from '${pause}')") != std::string::npos);
+}

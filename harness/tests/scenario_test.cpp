@@ -65,7 +65,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   const auto& use = std::get<Scope>(s.setup.actions[0].what);  // the fixture's actions, in a scope of their own
   CHECK(use.fixture == "power-on");
   REQUIRE(use.body.size() == 2);
-  CHECK(std::get<PowerKey>(use.body[0].what).hold == std::chrono::milliseconds(1200));
+  CHECK(std::get<PowerKey>(use.body[0].what).hold.fixed == std::chrono::milliseconds(1200));
   CHECK(use.body[0].pos.file.find("power-on.xml") != std::string::npos);  // positions point into the fixture
   REQUIRE(s.steps.size() == 1);
   const auto& a = s.steps[0].actions;
