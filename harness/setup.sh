@@ -4,6 +4,7 @@
 #                                             scenarios on rigs/virtual.xml -> reports/junit.xml
 #   harness/setup.sh test [--sanitize]        install, build, run the whole test suite (CTest);
 #                                             --sanitize: ASan+UBSan build in build-sanitize/
+#   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader (ctest -L fuzz)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,7 +36,7 @@ build() {
 }
 
 usage() {
-  sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command=${1:-}
@@ -57,6 +58,12 @@ case "$command" in
     build "$dir" "${flags[@]}"
     # soak, fuzz and bench tests have their own labels and run on demand: ctest -L soak
     cd "$dir" && ctest --output-on-failure -j"$(nproc)" -LE 'soak|fuzz|bench'
+    ;;
+  fuzz)
+    packages+=(clang libclang-rt-14-dev)
+    install_missing
+    build build
+    cd build && ATHIL_FUZZ_SECONDS=${1:-60} ctest --output-on-failure -L fuzz
     ;;
   *)
     usage

@@ -14,6 +14,11 @@ void LineFramer::feed(std::string_view bytes, std::vector<Frame>& out) {
       continue;
     }
     partial_ += c;
+    if (partial_.size() >= max_line_bytes) {  // a module that never ends its line: cut it
+      out.push_back(Frame{Frame::Kind::line, partial_});
+      partial_.clear();
+      continue;
+    }
     if (partial_ == "> " || partial_ == "DOWNLOAD") {
       out.push_back(Frame{Frame::Kind::prompt, partial_});
       partial_.clear();

@@ -113,6 +113,9 @@ class FileReader {
       if (!text_source.empty() && std::string_view(regex_attr) == "regex")
         src_.fail(node, "give either text or regex=\"...\", not both");
       p.regex = regex.value();
+      // std::regex compiles and matches recursively: a bounded pattern keeps the stack safe.
+      if (p.regex->size() > max_regex_length)
+        src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.regex->size(), max_regex_length));
       // Every AT response starts with '+', and no regex can: a leading '+' is taken literally.
       if (p.regex->rfind("+", 0) == 0) p.regex->insert(0, "\\");
       // ${variables} are substituted at run time; check the rest of the pattern now.
@@ -281,14 +284,17 @@ class FileReader {
   }
 
   std::vector<Action> use_fixture(pugi::xml_node node, const std::string& fixture) const {
-    bool safe = !fixture.empty() && fixture.find("..") == std::string::npos && fixture[0] != '/' &&
+    bool safe = !fixture.empty() && fixture.size() <= 128 && fixture.find("..") == std::string::npos && fixture[0] != '/' &&
                 std::all_of(fixture.begin(), fixture.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/'; });
-    if (!safe) src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/'", fixture));
+    if (!safe)
+      src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/', at most 128 of them",
+                                             fixture.substr(0, 200)));
     if (stack_.size() >= static_cast<std::size_t>(max_depth)) src_.fail(node, "fixture", fmt::format("fixtures nested more than {} deep", max_depth));
     if (std::find(stack_.begin(), stack_.end(), fixture) != stack_.end())
       src_.fail(node, "fixture", fmt::format("fixture '{}' uses itself (through {})", fixture, fmt::join(stack_, " -> ")));
     fs::path file = fixtures_dir_ / (fixture + ".xml");
-    if (!fs::exists(file)) {
+    std::error_code exists_error;
+    if (!fs::is_regular_file(file, exists_error)) {
       std::vector<std::string> present;
       std::error_code ec;
       for (const auto& e : fs::recursive_directory_iterator(fixtures_dir_, ec))
@@ -316,6 +322,7 @@ class FileReader {
   }
 
   static constexpr int max_depth = 16;
+  static constexpr std::size_t max_regex_length = 1000;
   const XmlSource& src_;
   const fs::path& fixtures_dir_;
   std::vector<std::string>& stack_;
@@ -342,8 +349,15 @@ bool Scenario::applies_to(std::string_view model) const {
 Loader::Loader(fs::path fixtures_dir, std::optional<std::vector<std::string>> known_variables)
     : fixtures_dir_(std::move(fixtures_dir)), known_variables_(std::move(known_variables)) {}
 
-Scenario Loader::load(const fs::path& file) const {
-  auto src = XmlSource::load(file);
+Scenario Loader::load(const fs::path& file) const { return load_source(*XmlSource::load(file)); }
+
+Scenario Loader::load_text(std::string text, std::string display_name) const {
+  return load_source(*XmlSource::parse(std::move(text), std::move(display_name)));
+}
+
+Scenario Loader::load_source(const XmlSource& source) const {
+  const XmlSource* src = &source;
+  fs::path file = source.name();
   auto root = src->doc().document_element();
   if (!root) throw InputError(SourcePos{file.string()}, "no root element");
   if (std::string_view(root.name()) != "scenario") src->fail(root, fmt::format("the root element is <scenario>, not <{}>", root.name()));
@@ -429,8 +443,9 @@ std::vector<Scenario> Loader::load_all(const std::vector<fs::path>& paths) const
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      for (const auto& entry : fs::recursive_directory_iterator(p))
-        if (entry.is_regular_file() && entry.path().extension() == ".xml") files.push_back(entry.path());
+      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec) && it->path().extension() == ".xml") files.push_back(it->path());
+      if (ec) throw InputError(SourcePos{p.string()}, fmt::format("cannot read the folder: {}", ec.message()));
     } else if (fs::is_regular_file(p, ec)) {
       files.push_back(p);
     } else {

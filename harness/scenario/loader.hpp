@@ -7,6 +7,10 @@
 
 #include "scenario/model.hpp"
 
+namespace athil {
+class XmlSource;
+}
+
 namespace athil::scenario {
 
 class Loader {
@@ -16,10 +20,13 @@ class Loader {
   explicit Loader(std::filesystem::path fixtures_dir, std::optional<std::vector<std::string>> known_variables = std::nullopt);
 
   Scenario load(const std::filesystem::path& file) const;
+  // A scenario held in memory; display_name stands for its file in diagnostics.
+  Scenario load_text(std::string text, std::string display_name) const;
   // Each path is a scenario file or a folder searched recursively for *.xml; sorted by path.
   std::vector<Scenario> load_all(const std::vector<std::filesystem::path>& paths) const;
 
  private:
+  Scenario load_source(const XmlSource& source) const;
   std::filesystem::path fixtures_dir_;
   std::optional<std::vector<std::string>> known_variables_;
 };

@@ -108,6 +108,16 @@ TEST_CASE("framer: lines, blank lines and prompts, whatever the chunking") {
   }
 }
 
+TEST_CASE("framer: a line that never ends is cut into bounded pieces, no byte lost") {
+  std::string endless(3 * LineFramer::max_line_bytes + 10, 'x');
+  auto frames = frames_of(endless + "\r\nOK\r\n");
+  REQUIRE(frames.size() == 5);
+  std::string joined;
+  for (std::size_t i = 0; i < 4; ++i) joined += frames[i].text;
+  CHECK(joined == endless);
+  CHECK(frames[4] == line("OK"));
+}
+
 TEST_CASE("engine: echo is skipped, the response and final OK are taken in order") {
   Rig r;
   r.engine.send_command("AT+GMR", Clock::now() + 1s);
