@@ -264,7 +264,10 @@ void Executor::run_action(const Action& action, Context& ctx) {
           auto [test, wanted] = make_test(a.pattern, groups);
           auto timeout = timeout_or(a.timeout, default_urc_timeout);
           auto dl = ctx.deadline(timeout);
-          if (device_.engine->wait_urc(test, dl)) return capture(a.pattern, groups);
+          int seen = 0;
+          while (seen < a.count && device_.engine->wait_urc(test, dl)) ++seen;
+          if (seen == a.count) return capture(a.pattern, groups);
+          if (a.count > 1) wanted = fmt::format("{} x {} ({} seen)", a.count, wanted, seen);
           std::string queued;
           for (const auto& l : device_.engine->urcs()) queued += (queued.empty() ? "" : ", ") + show_line(l.text);
           std::string got = timed_out_text(timeout, dl) + (queued.empty() ? "" : fmt::format("; other URCs: {}", queued));

@@ -1,5 +1,8 @@
 #include "scenario/check.hpp"
 
+#include <optional>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 namespace athil::scenario {
@@ -111,6 +114,33 @@ void check_variables(const Scenario& s, const std::vector<std::string>& known) {
   for (const auto* b : blocks)
     for_each_action(b->actions, [&](const Action& a) {
       for (const auto& t : texts_of(a)) require(t, a.pos);
+    });
+  diagnostics.throw_if_any();
+}
+
+void check_reachable(const Scenario& s) {
+  // A condition without variables has one value, known now.
+  auto constant = [](const Expr& e) -> std::optional<bool> {
+    try {
+      return e.evaluate([](std::string_view name) -> std::string { throw std::out_of_range(std::string(name)); });
+    } catch (const std::out_of_range&) {
+      return std::nullopt;
+    }
+  };
+  Diagnostics diagnostics;
+  std::vector<const Block*> blocks = {&s.setup};
+  for (const auto& st : s.steps) blocks.push_back(&st);
+  for (const auto* b : blocks)
+    for_each_action(b->actions, [&](const Action& a) {
+      diagnostics.attempt([&] {
+        if (auto c = std::get_if<Check>(&a.what); c && constant(c->expr) == false)
+          throw InputError(a.pos, fmt::format("'{}' is always false: this check always fails and nothing after it is ever reached", c->expr.source()));
+        if (auto r = std::get_if<Repeat>(&a.what); r && r->until) {
+          auto value = constant(*r->until);
+          if (value == true) throw InputError(a.pos, fmt::format("'{}' is always true: the repeat's body is never reached", r->until->source()));
+          if (value == false) throw InputError(a.pos, fmt::format("'{}' is always false: the repeat always fails after {} round(s)", r->until->source(), r->max));
+        }
+      });
     });
   diagnostics.throw_if_any();
 }

@@ -13,6 +13,10 @@ namespace athil::scenario {
 // (rig variables, -D, the runner's built-ins). Throws InputError naming every undefined use.
 void check_variables(const Scenario& scenario, const std::vector<std::string>& known);
 
+// Actions that can never be reached or never succeed, whatever the module does: a <check>
+// over constants that is false (nothing after it runs), a <repeat until> over constants.
+void check_reachable(const Scenario& scenario);
+
 // The names of every ${name} the actions use (nested ones included; defaults do not count).
 std::set<std::string> referenced_variables(const std::vector<Action>& actions);
 

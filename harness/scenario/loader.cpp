@@ -154,11 +154,14 @@ class FileReader {
         }
       }
       add(Send{text, raw});
-    } else if (name == "expect" || name == "urc") {
+    } else if (name == "expect") {
       src_.only_attributes(node, {"regex", "capture", "timeout"});
-      LinePattern p = pattern(node, trim(node.child_value()), "regex", "capture");
-      if (name == "expect") add(Expect{std::move(p), optional_duration(node, "timeout")});
-      else add(Urc{std::move(p), optional_duration(node, "timeout")});
+      add(Expect{pattern(node, trim(node.child_value()), "regex", "capture"), optional_duration(node, "timeout")});
+    } else if (name == "urc") {
+      src_.only_attributes(node, {"regex", "capture", "timeout", "count"});
+      Urc u{pattern(node, trim(node.child_value()), "regex", "capture"), optional_duration(node, "timeout")};
+      if (node.attribute("count")) u.count = positive(node, "count", false);
+      add(std::move(u));
     } else if (name == "command") {
       // Short form: send, the expected line (if any), then the final OK.
       src_.only_attributes(node, {"send", "expect", "capture", "timeout"});
@@ -434,6 +437,7 @@ Scenario Loader::load_source(const XmlSource& source) const {
     if (s.steps.empty() && step_names.empty()) src->fail(root, "a scenario needs at least one <step>");
   });
   if (known_variables_) diagnostics.attempt([&] { check_variables(s, *known_variables_); });
+  diagnostics.attempt([&] { check_reachable(s); });
   diagnostics.throw_if_any();
   return s;
 }

@@ -46,6 +46,7 @@ struct Expect {
 struct Urc {
   LinePattern pattern;
   std::optional<DurationText> timeout;
+  int count = 1;  // wait for this many such lines; captures come from the last
 };
 struct Check {
   Expr expr;

@@ -177,3 +177,21 @@ TEST_CASE("language: durations from variables are read when the action runs") {
   CHECK(r["bad-duration"].message.find("scenario mistake: ") == 0);
   CHECK(r["bad-duration"].message.find("b.xml:3:16: 'forever' is not a duration (expected a number and a unit: ms, s, m, h) (from '${pause}')") != std::string::npos);
 }
+
+TEST_CASE("language: a urc count waits for that many lines") {
+  TempDir dir;
+  dir.write("sc/a.xml", scenario("four-boot-urcs", R"xml(<step name="s">
+    <power action="on"/>
+    <urc count="4" timeout="15s" regex="RDY|\+CFUN: 1|\+CPIN: READY|SMS Ready"/>
+  </step>
+  <teardown><power action="off"/></teardown>)xml"));
+  dir.write("sc/b.xml", scenario("five-boot-urcs", R"xml(<step name="s">
+    <power action="on"/>
+    <urc count="5" timeout="3s" regex="RDY|\+CFUN: 1|\+CPIN: READY|SMS Ready"/>
+  </step>
+  <teardown><power action="off"/></teardown>)xml"));
+  auto r = run_scenarios(dir);
+  CHECK(r["four-boot-urcs"].verdict == "passed");
+  CHECK(r["five-boot-urcs"].verdict == "failure");
+  CHECK(r["five-boot-urcs"].message.find("expected URC 5 x a line matching /RDY|\\+CFUN: 1|\\+CPIN: READY|SMS Ready/ (4 seen)") != std::string::npos);
+}
