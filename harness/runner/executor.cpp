@@ -1,6 +1,7 @@
 #include "runner/executor.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -54,7 +55,8 @@ struct Executor::Context {
   Deadline deadline(Duration timeout) const { return std::min(Clock::now() + timeout, scenario_deadline); }
 };
 
-Executor::Executor(Device& device, TimeScale scale, Vars base_vars) : device_(device), scale_(scale), base_vars_(std::move(base_vars)) {}
+Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures)
+    : device_(device), scale_(scale), base_vars_(std::move(base_vars)), fixtures_(std::move(fixtures)) {}
 
 Executor::~Executor() = default;
 
@@ -316,6 +318,48 @@ void Executor::run_action(const Action& action, Context& ctx) {
                                 evidence(a.until->source(), fmt::format("still false after {} round(s)", a.max))};
             run_actions(a.body, ctx);
           }
+        } else if constexpr (std::is_same_v<T, scenario::SendFile>) {
+          std::string rel = sub(a.path);
+          if (rel.empty() || rel[0] == '/' || rel.find("..") != std::string::npos)
+            throw InputError(action.pos, fmt::format("path '{}' must lie inside the fixtures folder", rel));
+          std::ifstream in(fixtures_ / rel, std::ios::binary);
+          if (!in) throw InputError(action.pos, fmt::format("cannot read {}", (fixtures_ / rel).string()));
+          std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          auto timeout = timeout_or(a.timeout, default_expect_timeout);
+          auto prompt = [&](const std::string& after) {
+            auto r = device_.engine->expect_response([&](const std::string& l) { return l == a.prompt; }, ctx.deadline(timeout));
+            if (r.kind != AtEngine::ExpectResult::Kind::matched) {
+              std::string got = r.kind == AtEngine::ExpectResult::Kind::timeout ? fmt::format("no prompt within {}", format_duration(timeout))
+                                                                                : fmt::format("the command ended with {}", show_line(r.line.text));
+              throw StepFailure{fmt::format("{}: expected the prompt '{}' {}: {}", where(), a.prompt, after, got), evidence("the prompt " + a.prompt, got)};
+            }
+          };
+          std::size_t chunk = a.chunk ? a.chunk : std::max<std::size_t>(data.size(), 1);
+          std::size_t sent = 0;
+          if (a.command.empty()) {
+            prompt("before the file");
+            for (; sent < data.size(); sent += chunk) device_.engine->send_raw(std::string_view(data).substr(sent, chunk), Clock::now() + write_timeout);
+            sent = data.size();
+          }
+          for (std::size_t offset = 0; !a.command.empty() && offset < data.size(); offset += chunk) {
+            std::size_t length = std::min(chunk, data.size() - offset);
+            std::string command = sub(a.command);
+            for (auto [key, value] : {std::pair<std::string, std::string>{"{mode}", offset == 0 ? "0" : "1"}, {"{length}", std::to_string(length)}, {"{offset}", std::to_string(offset)}})
+              for (auto at = command.find(key); at != std::string::npos; at = command.find(key)) command.replace(at, key.size(), value);
+            device_.engine->send_command(command, Clock::now() + write_timeout);
+            prompt(fmt::format("for bytes {}..{}", offset, offset + length));
+            device_.engine->send_raw(std::string_view(data).substr(offset, length), Clock::now() + write_timeout);
+            auto ok = device_.engine->expect_response([](const std::string& l) { return l == "OK"; }, ctx.deadline(timeout));
+            if (ok.kind != AtEngine::ExpectResult::Kind::matched) {
+              std::string got = ok.kind == AtEngine::ExpectResult::Kind::timeout ? fmt::format("nothing within {}", format_duration(timeout))
+                                                                                 : show_line(ok.line.text);
+              throw StepFailure{fmt::format("{}: the module did not take bytes {}..{} of {}: {}", where(), offset, offset + length, rel, got),
+                                evidence("OK after the chunk", got)};
+            }
+            sent = offset + length;
+          }
+          ctx.vars["sent"] = std::to_string(sent);
+          device_.timeline.record(Direction::note, fmt::format("sent {} bytes of {}", sent, rel));
         } else if constexpr (std::is_same_v<T, scenario::Power>) {
           auto& pc = power_control();
           try {

@@ -2,6 +2,7 @@
 // Walks one scenario's plain data against one device: the AT engine for the port, the pins
 // for power. Decides the verdict: failed when the module did not do what the scenario says,
 // error when the port, a pin or the harness failed.
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,7 +36,8 @@ struct Outcome {
 class Executor {
  public:
   using Vars = std::map<std::string, std::string>;
-  Executor(Device& device, TimeScale scale, Vars base_vars);
+  // `fixtures` is where <send-file> paths point.
+  Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures);
   ~Executor();
   Outcome run(const scenario::Scenario& scenario);
 
@@ -51,6 +53,7 @@ class Executor {
   std::unique_ptr<rig::PowerControl> power_;
   TimeScale scale_;
   Vars base_vars_;
+  std::filesystem::path fixtures_;
 };
 
 }  // namespace athil::runner

@@ -149,7 +149,7 @@ class SlotRunner {
     if (!firmware_url_.empty()) vars["firmware_url"] = firmware_url_;
     for (const auto& [k, v] : in_.rig.vars) vars[k] = v;
     for (const auto& [k, v] : o_.defines) vars[k] = v;
-    Executor executor(device, TimeScale(in_.rig.time_scale), vars);
+    Executor executor(device, TimeScale(in_.rig.time_scale), vars, o_.fixtures);
 
     for (const auto* s : plan) {
       TestCase c;

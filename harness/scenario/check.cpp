@@ -33,6 +33,7 @@ std::vector<std::string> texts_of(const Action& a) {
         else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>) return {pattern_text(x.pattern), timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Forbid>) return {pattern_text(x.pattern)};
         else if constexpr (std::is_same_v<T, PowerKey>) return {x.hold.text};
+        else if constexpr (std::is_same_v<T, SendFile>) return {x.path, x.command, timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Sleep>) return {x.duration.text};
         else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>) return {timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Check>) return {x.expr.source(), x.message};
@@ -64,6 +65,7 @@ std::vector<std::string> defines_of(const Action& a) {
   }
   if (auto x = std::get_if<Scope>(&a.what))
     for (const auto& p : x->params) out.push_back(p.name);
+  if (std::get_if<SendFile>(&a.what)) out.push_back("sent");
   return out;
 }
 

@@ -217,6 +217,22 @@ class FileReader {
         if (!used.count(p.name))
           throw InputError(p.pos, fmt::format("fixture '{}' does not use a parameter '{}'{}", fixture, p.name, did_you_mean(p.name, used_list)));
       add(std::move(scope));
+    } else if (name == "send-file") {
+      src_.only_attributes(node, {"path", "after-prompt", "chunk", "command", "timeout"});
+      SendFile f;
+      f.path = src_.required(node, "path");
+      bool path_ok = !f.path.empty() && f.path[0] != '/' && f.path.find("..") == std::string::npos;
+      if (!path_ok) src_.fail(node, "path", fmt::format("path '{}' must lie inside the fixtures folder (relative, no '..')", f.path));
+      std::error_code ec;
+      if (f.path.find("${") == std::string::npos && !fs::is_regular_file(fixtures_dir_ / f.path, ec))
+        src_.fail(node, "path", fmt::format("no file {}", (fixtures_dir_ / f.path).string()));
+      f.prompt = node.attribute("after-prompt") ? node.attribute("after-prompt").value() : "DOWNLOAD";
+      if (f.prompt != "DOWNLOAD" && f.prompt != "> ") src_.fail(node, "after-prompt", fmt::format("after-prompt is DOWNLOAD or \"> \", not '{}'", f.prompt));
+      if (node.attribute("chunk")) f.chunk = static_cast<std::size_t>(positive(node, "chunk", false));
+      f.command = node.attribute("command").value();
+      if (!f.command.empty() && f.chunk == 0) src_.fail(node, "chunk", "a per-chunk command needs chunk=\"BYTES\"");
+      f.timeout = optional_duration(node, "timeout");
+      add(std::move(f));
     } else if (name == "power") {
       src_.only_attributes(node, {"action"});
       std::string action = src_.required(node, "action");
@@ -255,7 +271,7 @@ class FileReader {
       if (any.alternatives.size() < 2) src_.fail(node, "<expect-any> needs at least two alternatives");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot"};
+      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot", "send-file"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }

@@ -55,6 +55,16 @@ struct Check {
 struct PowerKey {
   DurationText hold;
 };
+// A file from the fixtures folder, written raw after a prompt. With `command`, the file goes in
+// chunks, each after its own command ({mode} 0 for the first chunk and 1 after, {length},
+// {offset} filled in) and each answered by OK: AT+CFSWFILE's appended writes.
+struct SendFile {
+  std::string path;          // relative to the fixtures folder; may hold ${variables}
+  std::string prompt;        // DOWNLOAD or "> "
+  std::size_t chunk = 0;     // bytes per write (0: all at once)
+  std::string command;       // optional per-chunk command template
+  std::optional<DurationText> timeout;  // for each prompt and OK
+};
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {
   enum class Action { on, off, cycle, reset } action;
@@ -106,7 +116,7 @@ struct Repeat {
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile>;
 
 struct Action {
   ActionKind what;

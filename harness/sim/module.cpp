@@ -251,7 +251,14 @@ void VirtualModule::press_held(Millis hold) {
 void VirtualModule::uart_in(std::string_view bytes, Time now) {
   now_ = now;
   std::string echo;
-  for (char c : bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (file_write_.active && uart_ready_) {  // raw file data: no echo, no line editing
+      auto take = std::min(bytes.size() - i, file_write_.size - file_write_.data.size());
+      file_bytes(bytes.substr(i, take));
+      i += take - 1;
+      continue;
+    }
     if (!uart_ready_ || state_ != State::on) return;  // unpowered or busy: the bytes are lost
     if (echo_) echo += c;
     if (c == '\r') {
@@ -511,8 +518,26 @@ void VirtualModule::begin_update() {
 
 // ---- file system ----------------------------------------------------------------------
 
+void VirtualModule::file_bytes(std::string_view bytes) {
+  file_write_.data.append(bytes);
+  if (file_write_.data.size() < file_write_.size) return;
+  file_write_.active = false;
+  auto& file = files_[file_write_.path];
+  if (file_write_.append) file += file_write_.data;
+  else file = std::move(file_write_.data);
+  ok();
+}
+
 void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, const std::string& args) {
-  if ((name == "+CFSINIT" || name == "+CFSTERM") && form == "exec") return ok();
+  if (name == "+CFSINIT" && form == "exec") {
+    if (cfs_ready_) return error();  // the buffer is already taken
+    cfs_ready_ = true;
+    return ok();
+  }
+  if (name == "+CFSTERM" && form == "exec") {
+    cfs_ready_ = false;
+    return ok();
+  }
   auto a = split_args(args);
   if (form != "set" || a.size() < 2) return error();
   auto dir = to_int(a[0]);
@@ -520,6 +545,21 @@ void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, cons
   std::string path = std::string(fs_dirs[*dir]) + a[1];
   auto file = files_.find(path);
   if (name == "+CFSGFIS") return file == files_.end() ? error() : reply({fmt::format("+CFSGFIS: {}", file->second.size())});
+  if (name == "+CFSWFILE") {
+    // AT+CFSWFILE=<index>,"<name>",<mode 0|1>,<size 1..10240>,<input time ms 1..10000>
+    if (a.size() != 5 || !cfs_ready_) return error();
+    auto mode = to_int(a[2]), size = to_int(a[3]), input_ms = to_int(a[4]);
+    if (!mode || *mode > 1 || !size || *size < 1 || *size > 10240 || !input_ms || *input_ms < 1 || *input_ms > 10000) return error();
+    file_write_ = FileWrite{true, path, *mode == 1, static_cast<std::size_t>(*size), {}, file_write_.id + 1};
+    emit("\r\nDOWNLOAD");  // a prompt: no line end
+    auto id = file_write_.id;
+    later(Millis(*input_ms), [this, id] {
+      if (!file_write_.active || file_write_.id != id) return;
+      file_write_.active = false;  // the host was too slow: nothing is written
+      error();
+    });
+    return;
+  }
   if (name == "+CFSDFILE") {
     if (file == files_.end()) return error();
     files_.erase(file);

@@ -97,6 +97,7 @@ class VirtualModule {
   void cmd_httptofs(std::string_view form, const std::string& args);
   void cmd_cfota(std::string_view form, const std::string& args);
   void cmd_cfs(const std::string& name, std::string_view form, const std::string& args);
+  void file_bytes(std::string_view bytes);
 
   const ModelInfo& model_;
   std::string firmware_;
@@ -124,6 +125,17 @@ class VirtualModule {
   std::map<std::string, std::string> files_;  // survive power cycles
   int fota_status_ = 8;                       // 8: flag cleaned (no update asked for)
   bool fota_flag_ = false;
+
+  // AT+CFSWFILE: after DOWNLOAD, exactly `size` raw bytes within the input time.
+  struct FileWrite {
+    bool active = false;
+    std::string path;
+    bool append = false;
+    std::size_t size = 0;
+    std::string data;
+    std::uint64_t id = 0;
+  } file_write_;
+  bool cfs_ready_ = false;  // AT+CFSINIT got the buffer
 
   struct Download {
     bool busy = false;

@@ -195,3 +195,32 @@ TEST_CASE("language: a urc count waits for that many lines") {
   CHECK(r["five-boot-urcs"].verdict == "failure");
   CHECK(r["five-boot-urcs"].message.find("expected URC 5 x a line matching /RDY|\\+CFUN: 1|\\+CPIN: READY|SMS Ready/ (4 seen)") != std::string::npos);
 }
+
+TEST_CASE("language: send-file writes a fixture file after DOWNLOAD, whole or in appended chunks") {
+  TempDir dir;
+  std::string small(500, 'a'), big;
+  for (int i = 0; i < 25000; ++i) big += static_cast<char>(i * 7 % 256);  // every byte value, CR and LF included
+  dir.write("fixtures/files/small.bin", small);
+  dir.write("fixtures/files/big.bin", big);
+  dir.write("sc/a.xml", scenario("file-system-writes", power + R"xml(
+  <step name="one write">
+    <command send="AT+CFSINIT"/>
+    <send>AT+CFSWFILE=3,"small.bin",0,500,5000</send>
+    <send-file path="files/small.bin"/>
+    <expect>OK</expect>
+    <command send="AT+CFSGFIS=3,&quot;small.bin&quot;" expect="+CFSGFIS: 500"/>
+  </step>
+  <step name="appended chunks">
+    <send-file path="files/big.bin" chunk="10000" command="AT+CFSWFILE=1,&quot;update.zip&quot;,{mode},{length},10000"/>
+    <command send="AT+CFSGFIS=1,&quot;update.zip&quot;" expect="\+CFSGFIS: (\d+)" capture="stored"/>
+    <check expr="${stored} == ${sent} &amp;&amp; ${sent} == 25000"/>
+    <command send="AT+CFSTERM"/>
+  </step>)xml"));
+  auto r = run_scenarios(dir);
+  CHECK(r["file-system-writes"].verdict == "passed");
+  auto& out = r["file-system-writes"].out;
+  CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",0,10000,10000\\r") != std::string::npos);
+  CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",1,10000,10000\\r") != std::string::npos);
+  CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",1,5000,10000\\r") != std::string::npos);
+  CHECK(out.find("sent 25000 bytes of files/big.bin") != std::string::npos);
+}

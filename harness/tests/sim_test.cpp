@@ -251,3 +251,25 @@ TEST_CASE("sim: PWRKEY held past 12.6 s resets a module without a RESET pin, not
   CHECK(old_said.find("RDY") == std::string::npos);
   CHECK(old.module.pin(Pin::status) == Level::low);
 }
+
+TEST_CASE("sim: AT+CFSWFILE takes exactly the announced bytes after DOWNLOAD, appends, and times out") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,5,5000") == "AT+CFSWFILE=3,\"a.txt\",0,5,5000\r\r\nERROR\r\n");  // no AT+CFSINIT yet
+  CHECK(b.command("AT+CFSINIT") == "AT+CFSINIT\r\r\nOK\r\n");
+  CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,5,5000") == "AT+CFSWFILE=3,\"a.txt\",0,5,5000\r\r\nDOWNLOAD");
+  b.module.uart_in("he", b.now);  // no echo of file data
+  CHECK(b.take().empty());
+  b.module.uart_in("llo", b.now);
+  CHECK(b.take() == "\r\nOK\r\n");
+  b.command("AT+CFSWFILE=3,\"a.txt\",1,3,5000");
+  b.module.uart_in("!\r\n", b.now);  // CR and LF are data here
+  CHECK(b.take() == "\r\nOK\r\n");
+  CHECK(b.command("AT+CFSGFIS=3,\"a.txt\"") == "AT+CFSGFIS=3,\"a.txt\"\r\r\n+CFSGFIS: 8\r\n\r\nOK\r\n");
+  b.command("AT+CFSWFILE=3,\"a.txt\",0,10,1000");
+  b.module.uart_in("short", b.now);
+  b.run_for(1100ms);  // the input time runs out
+  CHECK(b.take() == "\r\nERROR\r\n");
+  CHECK(b.command("AT+CFSGFIS=3,\"a.txt\"").find("+CFSGFIS: 8") != std::string::npos);  // unchanged
+  CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,10241,5000").find("ERROR") != std::string::npos);  // over the limit
+}
