@@ -288,14 +288,21 @@ void Executor::run_action(const Action& action, Context& ctx) {
             std::string msg = a.message.empty() ? fmt::format("check failed: {}", a.expr.source()) : sub(a.message);
             throw StepFailure{fmt::format("{}: {} ({})", where(), msg, values), evidence(a.expr.source(), fmt::format("false with {}", values))};
           }
-        } else if constexpr (std::is_same_v<T, scenario::PowerKey>) {
-          if (!device_.pins || !device_.pins->has(rig::PinRole::pwrkey))
-            throw InfraError(fmt::format("slot {}: <power-key> at {} but the rig wires no PWRKEY", device_.slot, action.pos.str()));
-          device_.pins->set(rig::PinRole::pwrkey, rig::Level::low);
-          device_.timeline.record(Direction::pin, "pwrkey low");
+        } else if constexpr (std::is_same_v<T, scenario::PowerKey> || std::is_same_v<T, scenario::ResetPulse>) {
+          auto role = std::is_same_v<T, scenario::PowerKey> ? rig::PinRole::pwrkey : rig::PinRole::reset;
+          if (!device_.pins || !device_.pins->has(role))
+            throw InfraError(fmt::format("slot {}: {} at {} but the rig wires no {} line", device_.slot, std::is_same_v<T, scenario::PowerKey> ? "<power-key>" : "<reset>",
+                                         action.pos.str(), rig::to_string(role)));
+          device_.pins->set(role, rig::Level::low);
+          device_.timeline.record(Direction::pin, fmt::format("{} low", rig::to_string(role)));
           device_.engine->drain_until(Clock::now() + scale_.hold(dur(a.hold)));
-          device_.pins->set(rig::PinRole::pwrkey, rig::Level::high);
-          device_.timeline.record(Direction::pin, "pwrkey high");
+          device_.pins->set(role, rig::Level::high);
+          device_.timeline.record(Direction::pin, fmt::format("{} high", rig::to_string(role)));
+        } else if constexpr (std::is_same_v<T, scenario::Supply>) {
+          if (!device_.pins || !device_.pins->has(rig::PinRole::supply))
+            throw InfraError(fmt::format("slot {}: <supply> at {} but the rig switches no supply", device_.slot, action.pos.str()));
+          device_.pins->set(rig::PinRole::supply, a.on ? rig::Level::high : rig::Level::low);
+          device_.timeline.record(Direction::pin, a.on ? "supply on" : "supply off");
         } else if constexpr (std::is_same_v<T, scenario::Sleep>) {
           device_.engine->drain_until(ctx.deadline(scale_.hold(dur(a.duration))));
         } else if constexpr (std::is_same_v<T, scenario::Log>) {

@@ -32,7 +32,7 @@ std::vector<std::string> texts_of(const Action& a) {
         if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>) return {x.text};
         else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>) return {pattern_text(x.pattern), timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Forbid>) return {pattern_text(x.pattern)};
-        else if constexpr (std::is_same_v<T, PowerKey>) return {x.hold.text};
+        else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>) return {x.hold.text};
         else if constexpr (std::is_same_v<T, SendFile>) return {x.path, x.command, timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Sleep>) return {x.duration.text};
         else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>) return {timeout_text(x.timeout)};

@@ -187,6 +187,15 @@ class FileReader {
       src_.only_attributes(node, {"hold"});
       src_.required(node, "hold");
       add(PowerKey{duration_text(node, "hold")});
+    } else if (name == "reset") {
+      src_.only_attributes(node, {"hold"});
+      src_.required(node, "hold");
+      add(ResetPulse{duration_text(node, "hold")});
+    } else if (name == "supply") {
+      src_.only_attributes(node, {"state"});
+      std::string state = src_.required(node, "state");
+      if (state != "on" && state != "off") src_.fail(node, "state", fmt::format("state is on or off, not '{}'", state));
+      add(Supply{state == "on"});
     } else if (name == "sleep") {
       src_.only_attributes(node, {"duration"});
       src_.required(node, "duration");
@@ -271,7 +280,7 @@ class FileReader {
       if (any.alternatives.size() < 2) src_.fail(node, "<expect-any> needs at least two alternatives");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot", "send-file"};
+      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot", "send-file", "reset", "supply"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }

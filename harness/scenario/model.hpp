@@ -65,6 +65,14 @@ struct SendFile {
   std::string command;       // optional per-chunk command template
   std::optional<DurationText> timeout;  // for each prompt and OK
 };
+// A RESET pin pulse of exactly `hold`.
+struct ResetPulse {
+  DurationText hold;
+};
+// The supply switched on or off.
+struct Supply {
+  bool on = true;
+};
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {
   enum class Action { on, off, cycle, reset } action;
@@ -116,7 +124,7 @@ struct Repeat {
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile, ResetPulse, Supply>;
 
 struct Action {
   ActionKind what;

@@ -107,11 +107,12 @@ const char* pin_name(Pin p) {
     case Pin::reset: return "reset";
     case Pin::status: return "status";
     case Pin::netlight: return "netlight";
+    case Pin::supply: return "supply";
   }
   return "?";
 }
 std::optional<Pin> pin_from(std::string_view s) {
-  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::status, Pin::netlight})
+  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::supply, Pin::status, Pin::netlight})
     if (s == pin_name(p)) return p;
   return std::nullopt;
 }
@@ -235,8 +236,8 @@ class Host {
     if (v == "set" && n >= 3) {
       auto p = pin_from(pin);
       std::string_view lv = level;
-      if (!p || (*p != Pin::pwrkey && *p != Pin::reset) || (lv != "low" && lv != "high"))
-        return session.send(fmt::format("error cannot set '{} {}': inputs are pwrkey and reset, levels low and high", pin, level));
+      if (!p || (*p != Pin::pwrkey && *p != Pin::reset && *p != Pin::supply) || (lv != "low" && lv != "high"))
+        return session.send(fmt::format("error cannot set '{} {}': inputs are pwrkey, reset and supply, levels low and high", pin, level));
       // The edge happened when the harness stamped it, not when it was read here.
       Time edge = n == 4 ? Time(std::chrono::microseconds(t_us)) : now;
       if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
@@ -249,7 +250,7 @@ class Host {
       if (!p) return session.send(fmt::format("error no pin '{}'", pin));
       session.send(fmt::format("level {} {}", pin, level_name(module_.pin(*p))));
     } else if (v == "pins" && n == 1) {
-      session.send(module_.has_reset_pin() ? "pins pwrkey reset status netlight" : "pins pwrkey status netlight");
+      session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
     } else if (v == "state" && n == 1) {
       session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     } else {

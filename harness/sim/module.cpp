@@ -102,6 +102,7 @@ Level VirtualModule::pin(Pin p) const {
     case Pin::pwrkey: return pwrkey_low_ ? Level::low : Level::high;
     case Pin::netlight: return state_ == State::on ? Level::high : Level::low;
     case Pin::reset: return Level::high;
+    case Pin::supply: return supplied_ ? Level::high : Level::low;
   }
   return Level::low;
 }
@@ -220,6 +221,13 @@ void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
       if (width >= scaled(pwrkey_reset_hold) && !model_.has_reset_pin) press_held(pwrkey_reset_hold);
       if (width >= scaled(pwrkey_off_hold)) press_held(pwrkey_off_hold);
     }
+  } else if (p == Pin::supply) {
+    bool on = level == Level::high;
+    if (on == supplied_) return;
+    supplied_ = on;
+    // A cut is an instant power loss: no URC, no graceful shutdown. Restored, the module
+    // stays off until PWRKEY powers it on.
+    if (!on && state_ != State::off) cut_power();
   } else if (p == Pin::reset && model_.has_reset_pin && level == Level::low && state_ != State::off) {
     restart(300ms);
   }
@@ -229,7 +237,7 @@ void VirtualModule::press_held(Millis hold) {
   if (hold == pwrkey_on_hold && !press_reached_on_) {
     press_reached_on_ = true;
     bool too_soon = off_since_ != Time{} && press_edge_ - off_since_ < scaled(off_before_on);
-    if (state_ == State::off && !too_soon) {
+    if (state_ == State::off && !too_soon && supplied_) {
       press_reached_off_ = true;  // the press that powered the module on does not also power it off
       boot();
     }

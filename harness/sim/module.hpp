@@ -18,7 +18,7 @@ namespace athil::sim {
 using Time = std::chrono::steady_clock::time_point;
 using Millis = std::chrono::milliseconds;
 
-enum class Pin { pwrkey, reset, status, netlight };
+enum class Pin { pwrkey, reset, supply, status, netlight };
 enum class Level { low, high };
 
 struct HttpGet {
@@ -116,6 +116,7 @@ class VirtualModule {
   Level status_ = Level::low;
 
   bool pwrkey_low_ = false;
+  bool supplied_ = true;
   std::uint64_t press_ = 0;
   Time press_edge_{};
   bool press_reached_on_ = false, press_reached_off_ = false;

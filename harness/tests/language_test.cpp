@@ -154,15 +154,16 @@ TEST_CASE("language: power sequences, pins and reboots on a virtual module, and 
   </step>)xml"));
   dir.write("sc/status.xml", scenario("status-that-never-comes", R"xml(
   <step name="on without power"><expect-pin name="status" level="high" timeout="3s"/></step>)xml"));  // 3 s scaled: the 2 s floor
-  auto skipped = scenario("needs-a-supply-relay", "<step name=\"s\"><log>x</log></step>");
-  skipped.replace(skipped.find("timeout=\"5m\""), 12, "timeout=\"5m\" requires=\"supply status\"");
+  auto skipped = scenario("needs-usb", "<step name=\"s\"><log>x</log></step>");
+  skipped.replace(skipped.find("timeout=\"5m\""), 12, "timeout=\"5m\" requires=\"usb status\"");
   dir.write("sc/skip.xml", skipped);
   auto r = run_scenarios(dir);
   CHECK(r["power-by-the-book"].verdict == "passed");
   CHECK(r["power-by-the-book"].out.find("power on: STATUS already high") != std::string::npos);
   CHECK(r["status-that-never-comes"].verdict == "failure");
   CHECK(r["status-that-never-comes"].message.find("expected status high: status stayed low for 2s") != std::string::npos);
-  CHECK(r["needs-a-supply-relay"].verdict == "skipped");
+  CHECK(r["needs-usb"].verdict == "skipped");
+  CHECK(r["needs-usb"].message == "slot v1 cannot provide usb (the scenario requires usb, status)");
 }
 
 TEST_CASE("language: durations from variables are read when the action runs") {
@@ -223,4 +224,52 @@ TEST_CASE("language: send-file writes a fixture file after DOWNLOAD, whole or in
   CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",1,10000,10000\\r") != std::string::npos);
   CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",1,5000,10000\\r") != std::string::npos);
   CHECK(out.find("sent 25000 bytes of files/big.bin") != std::string::npos);
+}
+
+TEST_CASE("language: supply cut and restore, and the RESET pin where the model has one") {
+  TempDir dir;
+  dir.write("rig.xml", R"xml(<rig name="two" time-scale="0.02">
+  <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+  <slot name="b" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
+</rig>)xml");
+  auto any_model = [](const std::string& name, const std::string& body) {
+    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G SIM7000G\" timeout=\"5m\" requires=\"supply\">\n" + body + "\n</scenario>\n";
+  };
+  dir.write("sc/a.xml", any_model("brownout", R"xml(<step name="s">
+    <power action="on"/>
+    <supply state="off"/>
+    <expect-pin name="status" level="low" timeout="1s"/>
+    <supply state="on"/>
+    <sleep duration="2s"/>
+    <power action="on"/>
+    <expect-reboot timeout="30s"/>
+  </step>
+  <teardown><power action="off"/></teardown>)xml"));
+  dir.write("sc/b.xml", any_model("reset-pin", R"xml(<step name="s">
+    <power action="on"/>
+    <urc timeout="30s">SMS Ready</urc>
+    <reset hold="300ms"/>
+    <expect-reboot timeout="30s"/>
+  </step>
+  <teardown><power action="off"/></teardown>)xml"));
+  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  auto r = run_process({athil_exe().string(), "run", (dir.path() / "sc").string(), "--rig", (dir.path() / "rig.xml").string(), "--fixtures",
+                        (dir.path() / "fixtures").string(), "--junit", (dir.path() / "out" / "junit.xml").string()},
+                       source_dir());
+  INFO(r.out, r.err);
+  pugi::xml_document doc;
+  REQUIRE(doc.load_file((dir.path() / "out" / "junit.xml").c_str()));
+  std::map<std::string, std::string> verdicts;  // slot/scenario -> verdict and message
+  for (auto suite : doc.child("testsuites").children("testsuite"))
+    for (auto tc : suite.children("testcase")) {
+      std::string v = "passed";
+      for (const char* kind : {"failure", "error", "skipped"})
+        if (auto n = tc.child(kind)) v = std::string(kind) + ": " + n.attribute("message").value();
+      verdicts[std::string(suite.attribute("name").value()) + "/" + tc.attribute("name").value()] = v;
+    }
+  CHECK(verdicts["two.a/brownout"] == "passed");
+  CHECK(verdicts["two.b/brownout"] == "passed");
+  CHECK(verdicts["two.b/reset-pin"] == "passed");
+  CHECK(verdicts["two.a/reset-pin"].find("error: slot a: <reset> at ") == 0);  // SIM7080G has no RESET pin
+  CHECK(verdicts["two.a/reset-pin"].find("but the rig wires no reset line") != std::string::npos);
 }

@@ -273,3 +273,21 @@ TEST_CASE("sim: AT+CFSWFILE takes exactly the announced bytes after DOWNLOAD, ap
   CHECK(b.command("AT+CFSGFIS=3,\"a.txt\"").find("+CFSGFIS: 8") != std::string::npos);  // unchanged
   CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,10241,5000").find("ERROR") != std::string::npos);  // over the limit
 }
+
+TEST_CASE("sim: a supply cut is an instant power loss, and no power-on until the supply is back") {
+  Bench b;
+  b.boot();
+  b.module.pin_in(Pin::supply, Level::low, b.now, b.now);
+  CHECK(b.take().empty());  // no NORMAL POWER DOWN: the power just went
+  CHECK(b.module.pin(Pin::status) == Level::low);
+  b.run_for(3s);
+  b.press(1200ms);
+  b.run_for(5s);
+  CHECK(b.uart.empty());
+  b.module.pin_in(Pin::supply, Level::high, b.now, b.now);
+  b.run_for(1s);
+  CHECK(b.uart.empty());  // restored, but off until PWRKEY
+  b.press(1200ms);
+  b.run_for(5s);
+  CHECK(b.take().find("RDY") != std::string::npos);
+}
