@@ -36,7 +36,7 @@ std::string attr(pugi::xml_node n, const char* a) { return n.attribute(a).value(
 
 TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands in the report") {
   TempDir dir;
-  auto r = athil_run(dir, {"scenarios/fota"});
+  auto r = athil_run(dir, {"scenarios/fota/http-upgrade.xml"});
   INFO(r.process.out, r.process.err);
   CHECK(r.process.exit_code == 0);
   auto suite = r.junit.child("testsuites").child("testsuite");
@@ -65,7 +65,7 @@ TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands
 
 TEST_CASE("e2e: a delta built for another revision fails the scenario with +CFOTA: 7 in the failure") {
   TempDir dir;
-  auto r = athil_run(dir, {"scenarios/fota", "-D", "delta_from=1951B01SIM7080G"});
+  auto r = athil_run(dir, {"scenarios/fota/http-upgrade.xml", "-D", "delta_from=1951B01SIM7080G"});
   INFO(r.process.out, r.process.err);
   CHECK(r.process.exit_code == 1);
   auto suite = r.junit.child("testsuites").child("testsuite");
@@ -104,7 +104,7 @@ TEST_CASE("e2e: a rig mistake is exit 2 with its position, and so are bad comman
 TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, exit 3, and still a valid report") {
   TempDir dir;
   auto rig = dir.write("rig.xml", "<rig name=\"r\">\n  <slot name=\"real1\" model=\"SIM7080G\">\n    <serial port=\"/dev/athil-missing-port\"/>\n  </slot>\n</rig>\n");
-  auto r = athil_run(dir, {"--rig", rig.string(), "scenarios/fota"});
+  auto r = athil_run(dir, {"--rig", rig.string(), "scenarios/fota/http-upgrade.xml"});
   CHECK(r.process.exit_code == 3);
   auto tc = r.junit.child("testsuites").child("testsuite").child("testcase");
   auto error = tc.child("error");
