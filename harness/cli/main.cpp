@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--control", sim.control, "control channel socket (default: LINK.ctl)");
   sim_cmd->add_option("--time-scale", sim.time_scale, "factor on every internal delay (1 = real time)")->capture_default_str();
   sim_cmd->add_flag("--power-on", sim.power_on, "start already powered");
+  sim_cmd->add_flag("--usb", sim.usb, "behave as on USB: the port goes away while off and comes back new after boot");
   sim_cmd->add_option("--exit-with-parent", sim.parent_pid, "end when process PID (the runner that started it) ends");
 
   auto* delta_cmd = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");

@@ -49,8 +49,16 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
   RealSlot r;
   auto serial = slot.child("serial");
   if (!serial) src.fail(slot, "a real slot needs <serial port=\"...\"/> (or <virtual/> for a simulated module)");
-  src.only_attributes(serial, {"port", "baud", "flow"});
+  src.only_attributes(serial, {"port", "baud", "flow", "usb", "reattach"});
   r.port = src.required(serial, "port");
+  r.usb = parse_bool(src, serial, "usb");
+  if (serial.attribute("reattach")) {
+    try {
+      r.reattach = parse_duration(serial.attribute("reattach").value());
+    } catch (const std::invalid_argument& e) {
+      src.fail(serial, "reattach", e.what());
+    }
+  }
   if (serial.attribute("baud")) r.baud = parse_unsigned(src, serial, "baud");
   std::string flow = serial.attribute("flow").value();
   if (flow == "rtscts") r.rtscts = true;
@@ -113,14 +121,14 @@ Rig load_rig(const std::string& path) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
           src->fail(node, "name", "a slot name may hold only letters, digits, '-' and '_'");
       if (auto v = node.child("virtual")) {
-        src->only_attributes(v, {"faults"});
+        src->only_attributes(v, {"faults", "usb"});
         for (auto child : node.children())
           if (child.type() == pugi::node_element && child != v)
             src->fail(child, fmt::format("a virtual slot holds only <virtual/>, not <{}>", child.name()));
         if (v.attribute("faults") && std::string_view(v.attribute("faults").value()) != "")
           src->fail(v, "faults", "virtual faults are not supported yet");
         if (slot.firmware.empty()) src->fail(node, "a virtual slot needs firmware=\"REVISION\" to start at");
-        slot.kind = VirtualSlot{v.attribute("faults").value()};
+        slot.kind = VirtualSlot{v.attribute("faults").value(), parse_bool(*src, v, "usb")};
       } else {
         slot.kind = real_slot(*src, node);
       }

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/duration.hpp"
 #include "base/error.hpp"
 
 namespace athil::rig {
@@ -28,12 +29,15 @@ struct RealSlot {
   std::string port;
   unsigned baud = 115200;
   bool rtscts = false;
+  bool usb = false;  // the port re-enumerates on reset: reattach to it
+  Duration reattach = std::chrono::seconds(30);
   std::string gpio_chip;  // empty: no GPIO lines
   std::vector<GpioLine> lines;
 };
 
 struct VirtualSlot {
   std::string faults;
+  bool usb = false;  // the module's port behaves as on USB: gone while off, new after boot
 };
 
 struct Slot {

@@ -44,6 +44,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   std::vector<std::string> args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
                                    "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
                                    "--exit-with-parent", std::to_string(::getpid())};
+  if (std::get<VirtualSlot>(slot.kind).usb) args.push_back("--usb");
   child_ = std::make_unique<Child>();
   try {
     child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,

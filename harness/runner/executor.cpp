@@ -42,6 +42,7 @@ struct Executor::Context {
   Vars vars;
   std::set<std::string> fixed;  // rig, -D and captured names: fixture parameters never override them
   std::vector<ActiveForbid> forbids;
+  int reattachments_at_block_start = 0;
   Deadline scenario_deadline;
   Duration scenario_timeout;
   std::string block;
@@ -160,6 +161,7 @@ void Executor::run_block(const scenario::Block& block, Context& ctx) {
   ctx.block = block.name;
   ctx.block_pos = block.pos;
   device_.engine->clear_urcs();  // a <urc> counts lines that arrived since its block began
+  ctx.reattachments_at_block_start = device_.port->reattachments();
   device_.timeline.record(Direction::note, fmt::format("{} {}", block.name == "setup" || block.name == "teardown" ? "block" : "step", block.name));
   run_actions(block.actions, ctx);
 }
@@ -396,6 +398,11 @@ void Executor::run_action(const Action& action, Context& ctx) {
             std::string got = timed_out_text(timeout, dl);
             throw StepFailure{fmt::format("{}: expected the module to restart (RDY): {}", where(), got), evidence("a restart (RDY)", got)};
           }
+          // On a port that re-enumerates, RDY alone could be a stale one: the port must have gone and come back.
+          const auto& port = *device_.port;
+          if (port.can_reattach() && port.reattachments() == ctx.reattachments_at_block_start)
+            throw StepFailure{fmt::format("{}: the module printed RDY but its port never went away and came back", where()),
+                              evidence("the port to re-enumerate", "the same port throughout")};
           if (device_.pins && device_.pins->has(rig::PinRole::status) && !power_control().wait_level(rig::PinRole::status, rig::Level::high, dl))
             throw StepFailure{fmt::format("{}: the module printed RDY but STATUS stayed low", where()), evidence("STATUS high after RDY", "STATUS low")};
         } else if constexpr (std::is_same_v<T, scenario::Forbid>) {
@@ -409,7 +416,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
           for (std::size_t i = 0; i < a.alternatives.size(); ++i) {
             auto [test, text] = make_test(a.alternatives[i].pattern, groups[i]);
             alternatives.push_back(AtEngine::Alternative{a.alternatives[i].urc, test});
-            wanted += fmt::format("{}{} '{}': {}{}", wanted.empty() ? "" : ", ", a.alternatives[i].urc ? "URC" : "response", a.alternatives[i].name, text, "");
+            wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", a.alternatives[i].urc ? "URC" : "response", a.alternatives[i].name, text);
           }
           auto timeout = timeout_or(a.timeout, default_urc_timeout);
           auto dl = ctx.deadline(timeout);

@@ -18,6 +18,7 @@
 #include "runner/executor.hpp"
 #include "runner/firmware_server.hpp"
 #include "scenario/loader.hpp"
+#include "transport/reattaching_port.hpp"
 #include "transport/serial_port.hpp"
 
 namespace athil::runner {
@@ -129,12 +130,20 @@ class SlotRunner {
         fs::path log = o_.junit.parent_path() / "sim" / (file_safe(slot_.name) + ".log");
         fs::create_directories(log.parent_path());
         module = std::make_unique<rig::VirtualModuleProcess>(slot_, in_.rig.time_scale, rig::VirtualModuleProcess::Paths{o_.executable, run_dir_, log});
-        device.port = std::make_unique<SerialPort>(module->port_link(), SerialPort::Settings{});
+        if (std::get<rig::VirtualSlot>(slot_.kind).usb)
+          device.port = std::make_unique<ReattachingPort>(module->port_link(), SerialPort::Settings{}, TimeScale(in_.rig.time_scale).timeout(std::chrono::seconds(30)),
+                                                          [&device](const std::string& text) { device.timeline.record(Direction::note, text); });
+        else
+          device.port = std::make_unique<SerialPort>(module->port_link(), SerialPort::Settings{});
         device.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());
         suite.properties.emplace_back("port", module->port_link());
       } else {
         const auto& real = std::get<rig::RealSlot>(slot_.kind);
-        device.port = std::make_unique<SerialPort>(real.port, SerialPort::Settings{real.baud, real.rtscts});
+        if (real.usb)
+          device.port = std::make_unique<ReattachingPort>(real.port, SerialPort::Settings{real.baud, real.rtscts}, real.reattach,
+                                                          [&device](const std::string& text) { device.timeline.record(Direction::note, text); });
+        else
+          device.port = std::make_unique<SerialPort>(real.port, SerialPort::Settings{real.baud, real.rtscts});
         if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
         suite.properties.emplace_back("port", real.port);
       }
@@ -194,7 +203,8 @@ class SlotRunner {
     if (capability == "status") return has(rig::PinRole::status);
     if (capability == "supply") return has(rig::PinRole::supply);
     if (capability == "reset") return rig::power_timing(slot_.model).reset_pin ? has(rig::PinRole::reset) : has(rig::PinRole::pwrkey);
-    return false;  // usb: no USB-attached slots yet
+    if (capability == "usb") return device.port && device.port->can_reattach();
+    return false;
   }
 
   const rig::Slot& slot_;

@@ -197,22 +197,22 @@ class Host {
  public:
   Host(const HostOptions& options, const ModelInfo& model)
       : options_(options),
-        pty_(open_pty()),
-        master_(io_, ::dup(pty_.master.get())),
+        master_(io_),
         timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
         module_(model, options.firmware, options.time_scale,
                 VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); },
                                        [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
-                                       [this](const HttpGet& g) { fetch(g); }}) {}
+                                       [this](const HttpGet& g) { fetch(g); },
+                                       [this](bool present) { usb_present(present); }}) {}
 
   int run() {
-    if (!options_.link.empty()) link_ = publish_link(options_.link, pty_.slave_path);
+    if (!options_.usb) attach_uart();  // on USB the port appears when the module has booted
     std::string control = options_.control;
     if (control.empty() && !options_.link.empty()) control = options_.link + ".ctl";
     if (!control.empty()) open_control(control);
     std::printf("athil sim: %s firmware %s, time scale %g\n", options_.model.c_str(), options_.firmware.c_str(), options_.time_scale);
-    std::printf("pty %s\n", pty_.slave_path.c_str());
+    std::printf("pty %s\n", options_.usb ? "(USB: appears when the module is on)" : pty_.slave_path.c_str());
     if (!options_.link.empty()) std::printf("link %s\n", options_.link.c_str());
     if (!control.empty()) std::printf("control %s\n", control.c_str());
     std::printf("power %s\n", options_.power_on ? "on" : "off (hold PWRKEY low for 1 s through the control channel)");
@@ -221,7 +221,6 @@ class Host {
 
     signals_.async_wait([this](const boost::system::error_code&, int) { io_.stop(); });
     if (options_.power_on) module_.power_on_now(SteadyClock::now());
-    read_uart();
     reschedule();
     io_.run();
     return 0;
@@ -284,10 +283,34 @@ class Host {
     });
   }
 
+  // A new pseudo-terminal behind the link: at start, or when a USB module enumerates again.
+  void attach_uart() {
+    pty_ = open_pty();
+    master_.assign(::dup(pty_.master.get()));
+    if (!options_.link.empty()) link_ = publish_link(options_.link, pty_.slave_path);
+    read_uart();
+  }
+
+  // The USB device goes away: the host's open port fails, the link disappears.
+  void detach_uart() {
+    boost::system::error_code ignored;
+    master_.cancel(ignored);
+    master_.close(ignored);
+    link_ = OwnedPath();
+    pty_ = Pty();
+  }
+
+  void usb_present(bool present) {
+    if (!options_.usb || present == static_cast<bool>(pty_.master)) return;
+    std::fprintf(stderr, "usb: %s\n", present ? "enumerated" : "gone");
+    if (present) attach_uart();
+    else detach_uart();
+  }
+
   void read_uart() {
     master_.async_read_some(asio::buffer(uart_buffer_), [this](boost::system::error_code ec, std::size_t n) {
       if (ec) {
-        std::fprintf(stderr, "uart read: %s\n", ec.message().c_str());
+        if (ec != asio::error::operation_aborted) std::fprintf(stderr, "uart read: %s\n", ec.message().c_str());
         return;
       }
       module_.uart_in(std::string_view(uart_buffer_.data(), n), SteadyClock::now());
@@ -297,6 +320,7 @@ class Host {
   }
 
   void write_uart(std::string_view bytes) {
+    if (!pty_.master) return;  // no port: a USB module that is off or resetting
     while (!bytes.empty()) {
       ssize_t n = ::write(pty_.master.get(), bytes.data(), bytes.size());
       if (n <= 0) {

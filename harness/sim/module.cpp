@@ -158,6 +158,7 @@ void VirtualModule::boot() {
 }
 
 void VirtualModule::ready() {
+  if (out_.usb) out_.usb(true);  // enumerated: the port exists before RDY is written to it
   state_ = State::on;
   uart_ready_ = true;
   echo_ = true;  // ATE is not saved
@@ -170,6 +171,7 @@ void VirtualModule::ready() {
 }
 
 void VirtualModule::cut_power() {
+  if (out_.usb) out_.usb(false);
   ++life_;
   state_ = State::off;
   uart_ready_ = false;
@@ -488,6 +490,7 @@ void VirtualModule::cmd_cfota(std::string_view form, const std::string& args) {
 }
 
 void VirtualModule::begin_update() {
+  if (out_.usb) out_.usb(true);
   state_ = State::updating;
   set_status(Level::high);
   urc("+CFOTA: \"Start to update\"");

@@ -41,6 +41,7 @@ class VirtualModule {
     std::function<void(std::string_view bytes)> uart;
     std::function<void(Pin pin, Level level, Time at)> pin;
     std::function<void(const HttpGet& request)> http_get;
+    std::function<void(bool present)> usb;  // the USB device enumerates (true) or goes away
   };
 
   VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs);

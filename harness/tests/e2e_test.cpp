@@ -139,3 +139,18 @@ TEST_CASE("e2e: a runner killed outright takes its virtual modules with it") {
   pugi::xml_document doc;
   CHECK(doc.load_file((dir.path() / "junit.xml").c_str()));
 }
+
+TEST_CASE("e2e: FOTA on a module whose port re-enumerates at every restart, as on USB") {
+  TempDir dir;
+  auto rig = dir.write("usb.xml", R"xml(<rig name="usb" time-scale="0.02">
+  <slot name="u1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual usb="true"/></slot>
+</rig>)xml");
+  auto r = athil_run(dir, {"--rig", rig.string(), "scenarios/fota/http-upgrade.xml"});
+  INFO(r.process.out, r.process.err);
+  CHECK(r.process.exit_code == 0);
+  auto tc = r.junit.child("testsuites").child("testsuite").child("testcase");
+  std::string out = tc.child("system-out").text().get();
+  CHECK(out.find("# port gone: ") != std::string::npos);  // AT+CFOTA=1 restarts the module: its port goes
+  CHECK(out.find("# port back: ") != std::string::npos);  // and the harness reattaches to the new one
+  CHECK(out.find("Revision:1951B03SIM7080G") != std::string::npos);
+}

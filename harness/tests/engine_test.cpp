@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/fd.hpp"
+#include "transport/reattaching_port.hpp"
 #include "transport/serial_port.hpp"
 
 using namespace athil;
@@ -197,4 +198,25 @@ TEST_CASE("serial port: a missing port, and a port that goes away, are infrastru
   CHECK_THROWS_WITH_AS(SerialPort(pty->slave, SerialPort::Settings{}), doctest::Contains("in use"), InfraError);
   pty.reset();  // the module side closes
   CHECK_THROWS_WITH_AS(port.read_some(Clock::now() + 2s), doctest::Contains("went away"), InfraError);
+}
+
+TEST_CASE("reattaching port: waits for a path that is not there yet, and gives up at the reattach limit") {
+  auto dir = std::filesystem::temp_directory_path() / ("athil-reattach-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto link = dir / "port";
+  std::vector<std::string> notes;
+  ReattachingPort port(link, SerialPort::Settings{}, 300ms, [&](const std::string& n) { notes.push_back(n); });
+  CHECK(port.read_some(Clock::now() + 50ms).empty());  // not there yet: nothing, no error
+  PtyPair pty;
+  std::filesystem::create_symlink(pty.slave, link);
+  CHECK(port.read_some(Clock::now()).empty());  // opens it (raw) as soon as it is there
+  pty.module_says("\r\nRDY\r\n");
+  CHECK(port.read_some(Clock::now() + 2s) == "\r\nRDY\r\n");
+  CHECK(port.reattachments() == 0);  // the first open is no reattachment
+  std::filesystem::remove(link);
+  pty.master.reset();  // the device goes away
+  CHECK_THROWS_WITH_AS(port.read_some(Clock::now() + 10s), doctest::Contains("gone for more than 300ms"), InfraError);
+  REQUIRE(!notes.empty());
+  CHECK(notes[0].find("port gone") == 0);
+  std::filesystem::remove_all(dir);
 }

@@ -25,7 +25,7 @@ struct Bench {
       : module(*find_model(model), firmware, 1.0,
                VirtualModule::Outputs{[this](std::string_view b) { uart += b; },
                                       [this](Pin p, Level l, Time) { pins.emplace_back(p, l); },
-                                      [this](const HttpGet& g) { http.push_back(g); }}) {}
+                                      [this](const HttpGet& g) { http.push_back(g); }, {}}) {}
 
   void run_for(std::chrono::milliseconds d) {
     Time end = now + d;

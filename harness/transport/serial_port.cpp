@@ -89,7 +89,7 @@ std::string SerialPort::read_some(Deadline deadline) {
     if (got > 0) return std::string(buf, static_cast<std::size_t>(got));
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     // A pseudo-terminal whose other side closed answers EIO (or EOF): the module is gone.
-    throw InfraError(fmt::format("serial port {}: the port went away ({})", path_.string(), got == 0 ? "end of file" : errno_text(errno)));
+    throw PortGone(fmt::format("serial port {}: the port went away ({})", path_.string(), got == 0 ? "end of file" : errno_text(errno)));
   }
 }
 
@@ -100,6 +100,8 @@ void SerialPort::write_all(std::string_view bytes, Deadline deadline) {
       bytes.remove_prefix(static_cast<std::size_t>(n));
       continue;
     }
+    if (n < 0 && (errno == EIO || errno == ENXIO || errno == ENODEV))
+      throw PortGone(fmt::format("serial port {}: the port went away ({})", path_.string(), errno_text(errno)));
     if (n < 0 && errno != EAGAIN && errno != EINTR)
       throw InfraError(fmt::format("serial port {}: write failed: {}", path_.string(), errno_text(errno)));
     if (Clock::now() >= deadline)

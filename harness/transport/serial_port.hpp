@@ -2,10 +2,17 @@
 // A local serial port (or a pseudo-terminal's slave side): raw termios, exclusive use.
 #include <filesystem>
 
+#include "base/error.hpp"
 #include "base/fd.hpp"
 #include "transport/transport.hpp"
 
 namespace athil {
+
+// The device node went away under an open port (USB re-enumeration, a pty whose module ended).
+class PortGone : public InfraError {
+ public:
+  using InfraError::InfraError;
+};
 
 class SerialPort final : public Transport {
  public:

@@ -17,6 +17,9 @@ class Transport {
   // Throws InfraError when the port is gone or the deadline passes before all is written.
   virtual void write_all(std::string_view bytes, Deadline deadline) = 0;
   virtual std::string describe() const = 0;
+  // How often the port went away and came back (always 0 for a port that cannot).
+  virtual int reattachments() const { return 0; }
+  virtual bool can_reattach() const { return false; }
 };
 
 }  // namespace athil
