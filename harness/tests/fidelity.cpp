@@ -1,0 +1,241 @@
+// Fidelity of the virtual module against logs of real modules (../shared/transcripts).
+// For every command a log shows with its response, the virtual module of that model answers
+// the same command, in the same state, and the answers must have the same shape: the same
+// lines up to their values (`Revision:<value>`, `+CSQ: <n>,<n>`, quoted strings), and in a
+// raw capture the same framing bytes. Prints which exchanges match and which commands the
+// virtual module does not model yet. Exit 77 (skipped) without ../shared, 1 on a mismatch.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sim/module.hpp"
+
+namespace fs = std::filesystem;
+using namespace athil::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Exchange {
+  std::string command;
+  std::vector<std::string> lines;  // the response lines, final result code last
+  std::string raw;                 // the bytes after the echo, where the log keeps them
+};
+
+// A line's shape: values become placeholders, names stay.
+std::string shape(const std::string& line) {
+  static const std::regex quoted("\"[^\"]*\""), number("[0-9]+(\\.[0-9]+)*"), revision("^Revision:.*");
+  if (std::regex_match(line, revision)) return "Revision:<rev>";
+  std::string s = std::regex_replace(line, quoted, "\"<s>\"");
+  return std::regex_replace(s, number, "<n>");
+}
+
+bool is_final(const std::string& l) { return l == "OK" || l == "ERROR" || l.rfind("+CME ERROR", 0) == 0; }
+
+// A raw capture: the echo "AT...\r", then the response bytes up to the final result code.
+std::vector<Exchange> parse_raw(const std::string& text) {
+  std::vector<Exchange> out;
+  std::size_t at = 0;
+  while ((at = text.find("AT", at)) != std::string::npos) {
+    auto cr = text.find('\r', at);
+    if (cr == std::string::npos) break;
+    if (at > 0 && text[at - 1] != '\n') {
+      at = cr;
+      continue;
+    }
+    Exchange e{text.substr(at, cr - at), {}, {}};
+    std::size_t pos = cr + 1;
+    while (pos < text.size()) {
+      auto nl = text.find("\r\n", pos);
+      if (nl == std::string::npos) break;
+      std::string line = text.substr(pos, nl - pos);
+      pos = nl + 2;
+      if (line.empty() || line == " ") continue;
+      if (line.rfind("AT", 0) == 0) break;  // the next command without a final code: not an exchange
+      e.lines.push_back(line);
+      if (is_final(line)) {
+        e.raw = text.substr(cr + 1, pos - cr - 1);
+        out.push_back(e);
+        break;
+      }
+    }
+    at = pos;
+  }
+  return out;
+}
+
+// A host log with "[Send->]AT..." and "[Recv<-]" markers: line shapes only (the tool rewrote
+// the line ends).
+std::vector<Exchange> parse_markers(const std::string& text) {
+  std::vector<Exchange> out;
+  std::istringstream in(text);
+  std::string line;
+  Exchange* open = nullptr;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto send = line.find("[Send->]");
+    if (send != std::string::npos) {
+      out.push_back(Exchange{line.substr(send + 8), {}, {}});
+      open = &out.back();
+      continue;
+    }
+    auto recv = line.find("[Recv<-]");
+    if (recv != std::string::npos) line = line.substr(recv + 8);
+    if (!open || line.empty() || line == " " || line == open->command) continue;
+    open->lines.push_back(line);
+    if (is_final(line)) open = nullptr;
+  }
+  std::vector<Exchange> complete;
+  for (auto& e : out)
+    if (!e.lines.empty() && is_final(e.lines.back())) complete.push_back(e);
+  return complete;
+}
+
+// An esp-idf log: "AT CMD: X" then "AT RESP: line" lines.
+std::vector<Exchange> parse_espidf(const std::string& text) {
+  std::vector<Exchange> out;
+  std::istringstream in(text);
+  std::string line;
+  for (std::string l; std::getline(in, l);) {
+    auto cmd = l.find("AT CMD: ");
+    auto resp = l.find("AT RESP: ");
+    if (cmd != std::string::npos) out.push_back(Exchange{l.substr(cmd + 8), {}, {}});
+    else if (resp != std::string::npos && !out.empty()) {
+      std::string r = l.substr(resp + 9);
+      if (!r.empty() && r != out.back().command) out.back().lines.push_back(r);
+    }
+  }
+  std::vector<Exchange> complete;
+  for (auto& e : out)
+    if (!e.lines.empty() && is_final(e.lines.back())) complete.push_back(e);
+  return complete;
+}
+
+// A booted virtual module, driven with a controlled clock.
+struct Module {
+  std::string uart;
+  Time now = Time(1000s);
+  VirtualModule module;
+  explicit Module(const char* model)
+      : module(*find_model(model), std::string(find_model(model)->default_firmware), 1.0,
+               VirtualModule::Outputs{[this](std::string_view b) { uart += b; }, [](Pin, Level, Time) {}, [](const HttpGet&) {}, {}}) {
+    module.power_on_now(now);
+    run(10s);
+    uart.clear();
+  }
+  void run(std::chrono::milliseconds d) {
+    Time end = now + d;
+    while (auto next = module.next_deadline()) {
+      if (*next > end) break;
+      now = std::max(now, *next);
+      module.advance(now);
+    }
+    now = end;
+    module.advance(now);
+  }
+  // The bytes after the echo, and the response lines (URCs that follow the final code left out).
+  Exchange ask(const std::string& command) {
+    uart.clear();
+    module.uart_in(command + "\r", now);
+    run(50ms);
+    Exchange e{command, {}, {}};
+    std::string echo = command + "\r";
+    std::string text = uart.rfind(echo, 0) == 0 ? uart.substr(echo.size()) : uart;  // echo may be off (ATE0)
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      auto nl = text.find("\r\n", pos);
+      if (nl == std::string::npos) break;
+      std::string line = text.substr(pos, nl - pos);
+      pos = nl + 2;
+      if (line.empty()) continue;
+      e.lines.push_back(line);
+      if (is_final(line)) {
+        e.raw = text.substr(0, pos);
+        break;
+      }
+    }
+    run(2s);  // let what the command set going happen (a bearer coming up, ...)
+    return e;
+  }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path dir = argc > 1 ? argv[1] : "../shared/transcripts";
+  if (!fs::is_directory(dir)) {
+    std::cout << "SKIP: " << dir.string() << " is absent (../shared is not in a user's clone)\n";
+    return 77;
+  }
+  struct Source {
+    const char* file;
+    const char* model;
+    std::vector<Exchange> (*parse)(const std::string&);
+    bool framing;
+  };
+  const Source sources[] = {
+      {"07_sim7000e_https_shconn_errors_shstate_urc.txt", "SIM7000G", parse_raw, true},
+      {"06_sim7000_cnact_apn_mqtt_aws_sscom_log.txt", "SIM7000G", parse_markers, false},
+      {"05_sim7070g_espidf_ppp_attach_echo_on.txt", "SIM7070G", parse_espidf, false},
+  };
+  int compared = 0, matched = 0, mismatched = 0;
+  std::map<std::string, int> unmodelled;
+  for (const auto& src : sources) {
+    fs::path file = dir / src.file;
+    if (!fs::exists(file)) {
+      std::cout << "note: " << src.file << " is absent\n";
+      continue;
+    }
+    Module m(src.model);
+    for (const auto& real : src.parse(read(file))) {
+      auto sim = m.ask(real.command);
+      // The sim's ERROR cannot be told from "not modelled": only answers it accepts are compared.
+      if (sim.lines.empty() || sim.lines.back() != "OK") {
+        ++unmodelled[real.command.substr(0, real.command.find_first_of("=?"))];
+        continue;
+      }
+      ++compared;
+      std::vector<std::string> a, b;
+      for (const auto& l : real.lines) a.push_back(shape(l));
+      for (const auto& l : sim.lines) b.push_back(shape(l));
+      bool same = a == b;
+      std::string why;
+      if (same && src.framing) {
+        // Same bytes once values are masked: where each \r and \n stands.
+        same = std::regex_replace(real.raw, std::regex("[^\r\n]+"), "x") == std::regex_replace(sim.raw, std::regex("[^\r\n]+"), "x");
+        if (!same) why = " (framing differs)";
+      }
+      if (same) {
+        ++matched;
+        std::cout << "match     " << src.model << "  " << real.command << "\n";
+      } else {
+        ++mismatched;
+        std::cout << "MISMATCH  " << src.model << "  " << real.command << why << "\n    real:";
+        for (const auto& l : a) std::cout << " [" << l << "]";
+        std::cout << "\n    sim: ";
+        for (const auto& l : b) std::cout << " [" << l << "]";
+        std::cout << "\n";
+      }
+    }
+  }
+  std::cout << "not modelled yet:";
+  for (const auto& [cmd, n] : unmodelled) std::cout << " " << cmd << (n > 1 ? " x" + std::to_string(n) : "");
+  std::cout << "\n" << matched << " of " << compared << " modelled exchanges match the real modules\n";
+  if (compared < 5) {
+    std::cout << "FAIL: too few exchanges compared; did the transcripts change?\n";
+    return 1;
+  }
+  return mismatched == 0 ? 0 : 1;
+}
