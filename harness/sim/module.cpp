@@ -65,7 +65,21 @@ std::string upper(std::string_view s) {
 }  // namespace
 
 VirtualModule::VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs)
-    : model_(model), firmware_(std::move(firmware)), time_scale_(time_scale), out_(std::move(outputs)) {}
+    : model_(model), firmware_(std::move(firmware)), time_scale_(time_scale), out_(std::move(outputs)) {
+  auto one_of = [](std::vector<std::string> allowed) {  // owned: an initializer_list would dangle
+    return [allowed = std::move(allowed)](const std::string& v) { return std::find(allowed.begin(), allowed.end(), v) != allowed.end(); };
+  };
+  auto any_args = [](const std::string& v) { return !v.empty(); };
+  // Settings answered as "+NAME: value" and changed with AT+NAME=value.
+  settings_ = {
+      {"+CNMP", {"38", one_of({"2", "13", "38", "51"})}},        // preferred mode: auto, GSM, LTE, GSM and LTE
+      {"+CMNB", {"1", one_of({"1", "2", "3"})}},                // Cat-M, NB-IoT, both
+      {"+IFC", {"0,0", one_of({"0,0", "2,2"})}},                // flow control: none, RTS/CTS
+      {"+CBANDCFG", {"\"CAT-M\",1,2,3,4,5,8,12,13,18,19,20,26,28", any_args}},
+      {"+CGDCONT", {"1,\"IP\",\"\"", any_args}},
+      {"+CEDRXS", {"0,4,\"0010\"", any_args}},
+  };
+}
 
 Time::duration VirtualModule::scaled(Millis model_delay) const {
   return std::chrono::duration_cast<Time::duration>(std::chrono::duration<double, std::milli>(static_cast<double>(model_delay.count()) * time_scale_));
@@ -228,8 +242,13 @@ void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
     if (on == supplied_) return;
     supplied_ = on;
     // A cut is an instant power loss: no URC, no graceful shutdown. Restored, the module
-    // stays off until PWRKEY powers it on.
-    if (!on && state_ != State::off) cut_power();
+    // stays off until PWRKEY powers it on. The power went at the edge, however late the
+    // news arrived: the 2 s rule for the next power-on counts from there.
+    if (!on && state_ != State::off) {
+      now_ = edge;
+      cut_power();
+      now_ = now;
+    }
   } else if (p == Pin::reset && model_.has_reset_pin && level == Level::low && state_ != State::off) {
     restart(300ms);
   }
@@ -329,6 +348,23 @@ void VirtualModule::handle_command(const std::string& cmd) {
     return error();
   }
   if (name == "+CPIN" && form == "read") return reply({"+CPIN: READY"});
+  // Network state as a registered Cat-M module reports it (shapes from real modules' logs).
+  if (name == "+COPS" && form == "read") return reply({"+COPS: 0,0,\"Virtual Operator\",7"});
+  if (name == "+CREG" && form == "read") return reply({"+CREG: 0,1"});
+  if (name == "+CPSI" && form == "read")
+    return reply({"+CPSI: LTE CAT-M1,Online,001-01,0x07D0,12024586,465,EUTRAN-BAND20,6350,5,5,-16,-83,-53,10"});
+  if (name == "+CGNAPN" && form == "exec") return reply({"+CGNAPN: 0,\"\""});
+  if (name == "+CEDRXRDP" && form == "exec") return reply({"+CEDRXRDP: 4,\"0010\",\"0010\",\"0000\""});
+  if (name == "+CPSMRDP" && form == "exec") return reply({"+CPSMRDP: 0,20,14400,0,0,3600"});
+  if (auto setting = settings_.find(name); setting != settings_.end()) {
+    auto& [value, valid] = setting->second;
+    if (form == "read") return reply({fmt::format("{}: {}", name, value)});
+    if (form == "set" && valid(args)) {
+      value = args;
+      return ok();
+    }
+    return error();
+  }
   if (name == "+CSQ" && form == "exec") return reply({"+CSQ: 20,99"});
   if (name == "+CGATT" && form == "read") return reply({"+CGATT: 1"});
   if (name == "+CEREG" && form == "read") return reply({"+CEREG: 0,1"});

@@ -124,6 +124,7 @@ class VirtualModule {
   Time off_since_{};
 
   std::map<int, Bearer> bearers_;
+  std::map<std::string, std::pair<std::string, std::function<bool(const std::string&)>>> settings_;
   std::map<std::string, std::string> files_;  // survive power cycles
   int fota_status_ = 8;                       // 8: flag cleaned (no update asked for)
   bool fota_flag_ = false;

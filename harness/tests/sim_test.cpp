@@ -291,3 +291,29 @@ TEST_CASE("sim: a supply cut is an instant power loss, and no power-on until the
   b.run_for(5s);
   CHECK(b.take().find("RDY") != std::string::npos);
 }
+
+TEST_CASE("sim: network settings keep what was set and refuse what the module refuses") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CNMP?") == "AT+CNMP?\r\r\n+CNMP: 38\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CNMP=2") == "AT+CNMP=2\r\r\nOK\r\n");
+  CHECK(b.command("AT+CNMP?").find("+CNMP: 2\r\n") != std::string::npos);
+  CHECK(b.command("AT+CNMP=7") == "AT+CNMP=7\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CMNB=4") == "AT+CMNB=4\r\r\nERROR\r\n");
+  CHECK(b.command("AT+COPS?") == "AT+COPS?\r\r\n+COPS: 0,0,\"Virtual Operator\",7\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("sim: the 2 s rule after a supply cut counts from the cut's edge, not from when it was read") {
+  Bench b;
+  b.boot();
+  Time cut = b.now;
+  b.now += 1500ms;  // the module process read the cut late
+  b.module.pin_in(Pin::supply, Level::low, cut, b.now);
+  b.module.pin_in(Pin::supply, Level::high, cut + 100ms, b.now);
+  b.now = cut + 2100ms;  // the host presses 2.1 s after the cut
+  b.module.pin_in(Pin::pwrkey, Level::low, b.now, b.now);
+  b.run_for(1200ms);
+  b.module.pin_in(Pin::pwrkey, Level::high, b.now, b.now);
+  b.run_for(5s);
+  CHECK(b.take().find("RDY") != std::string::npos);
+}
