@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/module.hpp"
+#include "tests/sim_bench.hpp"
 
 namespace fs = std::filesystem;
 using namespace athil::sim;
@@ -116,33 +116,18 @@ std::vector<Exchange> parse_espidf(const std::string& text) {
   return complete;
 }
 
-// A booted virtual module, driven with a controlled clock.
-struct Module {
-  std::string uart;
-  Time now = Time(1000s);
-  VirtualModule module;
-  explicit Module(const char* model)
-      : module(*find_model(model), std::string(find_model(model)->default_firmware), 1.0,
-               VirtualModule::Outputs{[this](std::string_view b) { uart += b; }, [](Pin, Level, Time) {}, [](const HttpGet&) {}, {}}) {
+// A booted virtual module on a controlled clock.
+struct Module : athil::test::SimBench {
+  explicit Module(const char* model) : SimBench(model) {
     module.power_on_now(now);
-    run(10s);
+    run_for(10s);
     uart.clear();
-  }
-  void run(std::chrono::milliseconds d) {
-    Time end = now + d;
-    while (auto next = module.next_deadline()) {
-      if (*next > end) break;
-      now = std::max(now, *next);
-      module.advance(now);
-    }
-    now = end;
-    module.advance(now);
   }
   // The bytes after the echo, and the response lines (URCs that follow the final code left out).
   Exchange ask(const std::string& command) {
     uart.clear();
     module.uart_in(command + "\r", now);
-    run(50ms);
+    run_for(50ms);
     Exchange e{command, {}, {}};
     std::string echo = command + "\r";
     std::string text = uart.rfind(echo, 0) == 0 ? uart.substr(echo.size()) : uart;  // echo may be off (ATE0)
@@ -159,7 +144,7 @@ struct Module {
         break;
       }
     }
-    run(2s);  // let what the command set going happen (a bearer coming up, ...)
+    run_for(2s);  // let what the command set going happen (a bearer coming up, ...)
     return e;
   }
 };

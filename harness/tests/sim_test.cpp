@@ -7,55 +7,13 @@
 
 #include "sim/delta.hpp"
 #include "sim/module.hpp"
+#include "tests/sim_bench.hpp"
 #include "tests/support.hpp"
 
 using namespace athil::sim;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct Bench {
-  std::string uart;
-  std::vector<std::pair<Pin, Level>> pins;
-  std::vector<HttpGet> http;
-  Time now = Time(1000s);
-  VirtualModule module;
-
-  explicit Bench(const char* model = "SIM7080G", const char* firmware = "1951B02SIM7080G")
-      : module(*find_model(model), firmware, 1.0,
-               VirtualModule::Outputs{[this](std::string_view b) { uart += b; },
-                                      [this](Pin p, Level l, Time) { pins.emplace_back(p, l); },
-                                      [this](const HttpGet& g) { http.push_back(g); }, {}}) {}
-
-  void run_for(std::chrono::milliseconds d) {
-    Time end = now + d;
-    while (auto next = module.next_deadline()) {
-      if (*next > end) break;
-      now = std::max(now, *next);
-      module.advance(now);
-    }
-    now = end;
-    module.advance(now);
-  }
-  void press(std::chrono::milliseconds hold) {
-    module.pin_in(Pin::pwrkey, Level::low, now, now);
-    run_for(hold);
-    module.pin_in(Pin::pwrkey, Level::high, now, now);
-  }
-  std::string take() { return std::exchange(uart, {}); }
-  std::string command(std::string_view c, std::chrono::milliseconds wait = 50ms) {
-    module.uart_in(std::string(c) + "\r", now);
-    run_for(wait);
-    return take();
-  }
-  void boot() {
-    press(1200ms);
-    run_for(5s);
-    take();
-  }
-};
-
-}  // namespace
+using Bench = athil::test::SimBench;
 
 TEST_CASE("sim: off until PWRKEY is held low for 1 s, a short press does nothing") {
   Bench b;

@@ -1,0 +1,57 @@
+#pragma once
+// A virtual module driven directly, on a clock the test controls: what it writes to its UART,
+// its pin changes and its HTTP requests are collected. Shared by the sim tests and the
+// fidelity check.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/module.hpp"
+
+namespace athil::test {
+
+using namespace std::chrono_literals;
+
+struct SimBench {
+  std::string uart;
+  std::vector<std::pair<sim::Pin, sim::Level>> pins;
+  std::vector<sim::HttpGet> http;
+  sim::Time now = sim::Time(1000s);
+  sim::VirtualModule module;
+
+  explicit SimBench(const char* model = "SIM7080G", const char* firmware = nullptr)
+      : module(*sim::find_model(model), firmware ? firmware : std::string(sim::find_model(model)->default_firmware), 1.0,
+               sim::VirtualModule::Outputs{[this](std::string_view b) { uart += b; },
+                                           [this](sim::Pin p, sim::Level l, sim::Time) { pins.emplace_back(p, l); },
+                                           [this](const sim::HttpGet& g) { http.push_back(g); }, {}}) {}
+
+  // Runs every timer due within d, each at its own time.
+  void run_for(std::chrono::milliseconds d) {
+    sim::Time end = now + d;
+    while (auto next = module.next_deadline()) {
+      if (*next > end) break;
+      now = std::max(now, *next);
+      module.advance(now);
+    }
+    now = end;
+    module.advance(now);
+  }
+  void press(std::chrono::milliseconds hold) {
+    module.pin_in(sim::Pin::pwrkey, sim::Level::low, now, now);
+    run_for(hold);
+    module.pin_in(sim::Pin::pwrkey, sim::Level::high, now, now);
+  }
+  std::string take() { return std::exchange(uart, {}); }
+  std::string command(std::string_view c, std::chrono::milliseconds wait = 50ms) {
+    module.uart_in(std::string(c) + "\r", now);
+    run_for(wait);
+    return take();
+  }
+  void boot() {
+    press(1200ms);
+    run_for(5s);
+    take();
+  }
+};
+
+}  // namespace athil::test
