@@ -125,25 +125,23 @@ class SlotRunner {
     device.model = slot_.model;
     std::unique_ptr<rig::VirtualModuleProcess> module;
     std::string unreachable;
+    // A port that re-enumerates (USB) is reattached within the limit, and says so on the timeline.
+    auto open_port = [&device](const std::string& path, SerialPort::Settings settings, bool usb, Duration reattach) -> std::unique_ptr<Transport> {
+      if (!usb) return std::make_unique<SerialPort>(path, settings);
+      return std::make_unique<ReattachingPort>(path, settings, reattach, [&device](const std::string& text) { device.timeline.record(Direction::note, text); });
+    };
     try {
       if (slot_.is_virtual()) {
         fs::path log = o_.junit.parent_path() / "sim" / (file_safe(slot_.name) + ".log");
         fs::create_directories(log.parent_path());
         module = std::make_unique<rig::VirtualModuleProcess>(slot_, in_.rig.time_scale, rig::VirtualModuleProcess::Paths{o_.executable, run_dir_, log});
-        if (std::get<rig::VirtualSlot>(slot_.kind).usb)
-          device.port = std::make_unique<ReattachingPort>(module->port_link(), SerialPort::Settings{}, TimeScale(in_.rig.time_scale).timeout(std::chrono::seconds(30)),
-                                                          [&device](const std::string& text) { device.timeline.record(Direction::note, text); });
-        else
-          device.port = std::make_unique<SerialPort>(module->port_link(), SerialPort::Settings{});
+        device.port = open_port(module->port_link(), SerialPort::Settings{}, std::get<rig::VirtualSlot>(slot_.kind).usb,
+                                TimeScale(in_.rig.time_scale).timeout(std::chrono::seconds(30)));
         device.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());
         suite.properties.emplace_back("port", module->port_link());
       } else {
         const auto& real = std::get<rig::RealSlot>(slot_.kind);
-        if (real.usb)
-          device.port = std::make_unique<ReattachingPort>(real.port, SerialPort::Settings{real.baud, real.rtscts}, real.reattach,
-                                                          [&device](const std::string& text) { device.timeline.record(Direction::note, text); });
-        else
-          device.port = std::make_unique<SerialPort>(real.port, SerialPort::Settings{real.baud, real.rtscts});
+        device.port = open_port(real.port, SerialPort::Settings{real.baud, real.rtscts}, real.usb, real.reattach);
         if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
         suite.properties.emplace_back("port", real.port);
       }
