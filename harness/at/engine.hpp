@@ -84,7 +84,6 @@ class AtEngine {
   const std::vector<ReceivedLine>& late_replies() const { return late_; }
   // The last lines received, newest last, each marked with how it was sorted.
   std::vector<std::string> recent_lines(std::size_t n) const;
-  const Transport& transport() const { return transport_; }
 
   static bool is_final_result(std::string_view line);
   // "+CNACT" for AT+CNACT=0,1; empty for commands without a +NAME response prefix.

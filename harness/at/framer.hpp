@@ -19,7 +19,6 @@ class LineFramer {
   // Longer lines are cut into pieces of this size (binary data, a line that never ends).
   static constexpr std::size_t max_line_bytes = 8192;
   void feed(std::string_view bytes, std::vector<Frame>& out);
-  const std::string& partial() const { return partial_; }
 
  private:
   std::string partial_;
