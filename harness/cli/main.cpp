@@ -1,15 +1,21 @@
 // athil: the command line. Each subcommand hands over to the component that does the work.
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "base/duration.hpp"
+#include "base/error.hpp"
+#include "rig/pins.hpp"
 #include "runner/run.hpp"
 #include "sim/delta.hpp"
+#include "sim/faults.hpp"
 #include "sim/host.hpp"
 #include "sim/models.hpp"
 
@@ -27,6 +33,48 @@ std::pair<std::string, std::string> parse_define(const std::string& text) {
   auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("-D", fmt::format("'{}' is not name=value", text));
   return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+volatile std::sig_atomic_t interrupted = 0;
+
+// `athil pin`: a virtual module's pins from a second terminal, for a person driving it by hand.
+int pin_tool(const std::string& target, const std::string& action, const std::vector<std::string>& args) {
+  using athil::rig::Level;
+  using athil::rig::PinRole;
+  std::string socket = target.size() > 4 && target.substr(target.size() - 4) == ".ctl" ? target : target + ".ctl";
+  auto role_arg = [&](std::size_t i) {
+    if (i >= args.size()) throw std::invalid_argument(fmt::format("'{}' needs a pin: pwrkey, reset, supply, status or netlight", action));
+    auto role = athil::rig::pin_role_from(args[i]);
+    if (!role) throw std::invalid_argument(fmt::format("no pin '{}' (pwrkey, reset, supply, status, netlight)", args[i]));
+    return *role;
+  };
+  auto pins = athil::rig::connect_virtual_pins(target, socket, action == "watch");
+  if (action == "press") {
+    PinRole role = args.empty() ? PinRole::pwrkey : role_arg(0);
+    auto hold = args.size() > 1 ? athil::parse_duration(args[1]) : athil::Duration(std::chrono::milliseconds(1200));
+    pins->set(role, Level::low);
+    std::this_thread::sleep_for(hold);
+    pins->set(role, Level::high);
+    fmt::print("{} held low for {}\n", athil::rig::to_string(role), athil::format_duration(hold));
+  } else if (action == "set") {
+    if (args.size() != 2 || (args[1] != "low" && args[1] != "high")) throw std::invalid_argument("set PIN low|high");
+    pins->set(role_arg(0), args[1] == "low" ? Level::low : Level::high);
+  } else if (action == "get") {
+    fmt::print("{} {}\n", args.empty() ? "" : args[0], athil::rig::to_string(pins->get(role_arg(0))));
+  } else if (action == "watch") {
+    // Prints every STATUS and NETLIGHT edge until Ctrl-C.
+    std::signal(SIGINT, [](int) { interrupted = 1; });
+    auto start = athil::Clock::now();
+    while (!interrupted) {
+      for (const auto& e : pins->take_events())
+        fmt::print("{:10.3f} s  {} {}\n", static_cast<double>(e.t_us - athil::to_us(start)) / 1e6, athil::rig::to_string(e.role), athil::rig::to_string(e.level));
+      std::fflush(stdout);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } else {
+    throw std::invalid_argument(fmt::format("unknown pin action '{}' (press, set, get, watch)", action));
+  }
+  return 0;
 }
 
 }  // namespace
@@ -62,6 +110,24 @@ int main(int argc, char** argv) {
   sim_cmd->add_flag("--power-on", sim.power_on, "start already powered");
   sim_cmd->add_flag("--usb", sim.usb, "behave as on USB: the port goes away while off and comes back new after boot");
   sim_cmd->add_option("--exit-with-parent", sim.parent_pid, "end when process PID (the runner that started it) ends");
+  sim_cmd->add_option("--ipr", sim.ipr, "rate saved with AT+IPR at the start, 0 autobaud (default: SIM7000 0, others 115200)");
+  std::vector<std::string> sim_faults;
+  std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
+  for (const auto& f : athil::sim::fault_catalogue())
+    fault_help += fmt::format("\n  {}{}: {}", f.name, f.argument.empty() ? "" : fmt::format("={}", f.argument), f.effect);
+  sim_cmd->add_option("--fault", sim_faults, fault_help)->allow_extra_args(false);
+
+  std::string pin_target, pin_action;
+  std::vector<std::string> pin_args;
+  auto* pin_cmd = app.add_subcommand("pin", "drive a virtual module's pins from another terminal");
+  pin_cmd->footer(
+      "  athil pin /tmp/tty-sim press pwrkey [1.2s]   hold PWRKEY low, then release (power on or off)\n"
+      "  athil pin /tmp/tty-sim set supply low|high   cut or restore the supply\n"
+      "  athil pin /tmp/tty-sim get status            read STATUS (or netlight, pwrkey, ...)\n"
+      "  athil pin /tmp/tty-sim watch                 print STATUS and NETLIGHT edges until Ctrl-C");
+  pin_cmd->add_option("link", pin_target, "the module's --link (or its control socket)")->required();
+  pin_cmd->add_option("action", pin_action, "press, set, get or watch")->required();
+  pin_cmd->add_option("args", pin_args, "pin, then a hold time or a level");
 
   auto* delta_cmd = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");
   delta_cmd->require_subcommand(1);
@@ -105,8 +171,10 @@ int main(int argc, char** argv) {
         return athil::runner::bad_input;
       }
       if (sim.firmware.empty()) sim.firmware = std::string(model->default_firmware);
+      for (const auto& f : sim_faults) athil::sim::add_faults(sim.faults, f);
       return athil::sim::run_host(sim);
     }
+    if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
     if (make_cmd->parsed()) {
       std::ofstream out(d_out, std::ios::binary);
       out << athil::sim::make_delta(d_model, d_from, d_to, d_size);
@@ -133,6 +201,9 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return athil::runner::bad_input;
+  } catch (const athil::InfraError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return athil::runner::infrastructure;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return athil::runner::infrastructure;

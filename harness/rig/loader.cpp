@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -5,6 +6,7 @@
 
 #include "base/xml_source.hpp"
 #include "rig/model.hpp"
+#include "sim/faults.hpp"
 
 namespace athil::rig {
 
@@ -121,14 +123,26 @@ Rig load_rig(const std::string& path) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
           src->fail(node, "name", "a slot name may hold only letters, digits, '-' and '_'");
       if (auto v = node.child("virtual")) {
-        src->only_attributes(v, {"faults", "usb"});
+        src->only_attributes(v, {"faults", "usb", "ipr"});
         for (auto child : node.children())
           if (child.type() == pugi::node_element && child != v)
             src->fail(child, fmt::format("a virtual slot holds only <virtual/>, not <{}>", child.name()));
-        if (v.attribute("faults") && std::string_view(v.attribute("faults").value()) != "")
-          src->fail(v, "faults", "virtual faults are not supported yet");
+        try {
+          sim::Faults checked;
+          sim::add_faults(checked, v.attribute("faults").value());
+        } catch (const std::invalid_argument& e) {
+          src->fail(v, "faults", e.what());
+        }
         if (slot.firmware.empty()) src->fail(node, "a virtual slot needs firmware=\"REVISION\" to start at");
-        slot.kind = VirtualSlot{v.attribute("faults").value(), parse_bool(*src, v, "usb")};
+        int ipr = -1;
+        if (v.attribute("ipr")) {
+          unsigned rate = parse_unsigned(*src, v, "ipr");
+          const auto& rates = sim::ipr_rates();
+          if (std::find(rates.begin(), rates.end(), rate) == rates.end())
+            src->fail(v, "ipr", fmt::format("{} is not a rate AT+IPR takes ({})", rate, fmt::join(rates, ", ")));
+          ipr = static_cast<int>(rate);
+        }
+        slot.kind = VirtualSlot{v.attribute("faults").value(), ipr, parse_bool(*src, v, "usb")};
       } else {
         slot.kind = real_slot(*src, node);
       }

@@ -36,7 +36,8 @@ struct RealSlot {
 };
 
 struct VirtualSlot {
-  std::string faults;
+  std::string faults;  // checked against the virtual module's catalogue when the rig loads
+  int ipr = -1;        // the rate saved in the module (AT+IPR) at the start; -1 the factory setting, 0 autobaud
   bool usb = false;  // the module's port behaves as on USB: gone while off, new after boot
 };
 

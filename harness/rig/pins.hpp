@@ -28,7 +28,8 @@ class Pins {
 };
 
 // The virtual module's control channel (harness/sim/README.md), a Unix socket.
-std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path);
+// Edges are reported for STATUS, and for NETLIGHT too when `netlight_events` (it blinks all the time).
+std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events = false);
 // libgpiod lines, requested once for the run with consumer "athil:<slot>".
 std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring);
 

@@ -47,7 +47,10 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   std::vector<std::string> args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
                                    "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
                                    "--exit-with-parent", std::to_string(::getpid())};
-  if (std::get<VirtualSlot>(slot.kind).usb) args.push_back("--usb");
+  const auto& wanted = std::get<VirtualSlot>(slot.kind);
+  if (wanted.usb) args.push_back("--usb");
+  if (!wanted.faults.empty()) args.insert(args.end(), {"--fault", wanted.faults});
+  if (wanted.ipr >= 0) args.insert(args.end(), {"--ipr", std::to_string(wanted.ipr)});
   child_ = std::make_unique<Child>();
   try {
     child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,

@@ -22,7 +22,7 @@ constexpr auto reply_timeout = std::chrono::seconds(10);
 
 class VirtualPins final : public Pins {
  public:
-  VirtualPins(std::string slot, std::string socket_path) : slot_(std::move(slot)), path_(std::move(socket_path)) {
+  VirtualPins(std::string slot, std::string socket_path, bool netlight_events) : slot_(std::move(slot)), path_(std::move(socket_path)) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path_.size() >= sizeof addr.sun_path) throw InfraError(fmt::format("slot {}: control socket path too long: {}", slot_, path_));
@@ -39,6 +39,8 @@ class VirtualPins final : public Pins {
     while (words >> word)
       if (auto role = pin_role_from(word)) roles_.insert(*role);
     if (roles_.empty()) throw InfraError(fmt::format("slot {}: the virtual module answered '{}' to 'pins'", slot_, reply));
+    if (netlight_events && (reply = request("watch status netlight")) != "ok")
+      throw InfraError(fmt::format("slot {}: the virtual module answered '{}' to 'watch status netlight'", slot_, reply));
   }
 
   bool has(PinRole role) const override { return roles_.count(role) != 0; }
@@ -118,8 +120,8 @@ class VirtualPins final : public Pins {
 
 }  // namespace
 
-std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path) {
-  return std::make_unique<VirtualPins>(slot, socket_path);
+std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events) {
+  return std::make_unique<VirtualPins>(slot, socket_path, netlight_events);
 }
 
 }  // namespace athil::rig

@@ -121,11 +121,13 @@ void check_variables(const Scenario& s, const std::vector<std::string>& known) {
 }
 
 void check_reachable(const Scenario& s) {
-  // A condition without variables has one value, known now.
+  // A condition without variables has one value, known now. A reference with a default
+  // (${reg:-0}) is still a variable: the body may set it.
+  struct Variable {};
   auto constant = [](const Expr& e) -> std::optional<bool> {
     try {
-      return e.evaluate([](std::string_view name) -> std::string { throw std::out_of_range(std::string(name)); });
-    } catch (const std::out_of_range&) {
+      return e.evaluate([](std::string_view) -> std::string { throw Variable{}; });
+    } catch (const Variable&) {
       return std::nullopt;
     }
   };

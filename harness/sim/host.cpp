@@ -7,12 +7,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
 #include <list>
 #include <memory>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -185,6 +188,9 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     boost::system::error_code ec;
     asio::write(socket_, asio::buffer(line + "\n"), ec);
   }
+  // The output pins whose changes this client is sent: STATUS unless it asks otherwise
+  // (NETLIGHT blinks all the time; only a client that wants it gets it).
+  std::set<Pin> watched{Pin::status};
 
  private:
   void read();
@@ -193,6 +199,43 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   std::string buffer_;
 };
 
+// The baud rate a host set on its end of the pty (the master reads the slave's termios).
+unsigned host_line_rate(int master_fd) {
+  termios t{};
+  if (::tcgetattr(master_fd, &t) != 0) return 0;
+  switch (::cfgetospeed(&t)) {
+    case B300: return 300;
+    case B600: return 600;
+    case B1200: return 1200;
+    case B2400: return 2400;
+    case B4800: return 4800;
+    case B9600: return 9600;
+    case B19200: return 19200;
+    case B38400: return 38400;
+    case B57600: return 57600;
+    case B115200: return 115200;
+    case B230400: return 230400;
+    case B460800: return 460800;
+    case B921600: return 921600;
+    case B2000000: return 2000000;
+    case B3000000: return 3000000;
+    case B4000000: return 4000000;
+    default: return 0;
+  }
+}
+
+// What a UART at one rate makes of bytes sent at another: framing errors, a different count
+// of bytes, none of them the ones sent (never CR or LF, so no line ever forms).
+std::string mangle(std::string_view bytes, unsigned from_rate, unsigned to_rate) {
+  auto n = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(bytes.size()) * to_rate / from_rate + 0.5));
+  std::string out(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) {
+    auto b = static_cast<unsigned char>(bytes[i * bytes.size() / n]);
+    out[i] = static_cast<char>(0x80 | ((b * 151u + 17u + i) & 0x7f));
+  }
+  return out;
+}
+
 class Host {
  public:
   Host(const HostOptions& options, const ModelInfo& model)
@@ -200,11 +243,15 @@ class Host {
         master_(io_),
         timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
+        tx_timer_(io_),
         module_(model, options.firmware, options.time_scale,
                 VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); },
                                        [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
                                        [this](const HttpGet& g) { fetch(g); },
-                                       [this](bool present) { usb_present(present); }}) {}
+                                       options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr},
+                options.faults) {
+    if (options.ipr >= 0) module_.set_saved_rate(static_cast<unsigned>(options.ipr));
+  }
 
   int run() {
     if (!options_.usb) attach_uart();  // on USB the port appears when the module has booted
@@ -212,6 +259,11 @@ class Host {
     if (control.empty() && !options_.link.empty()) control = options_.link + ".ctl";
     if (!control.empty()) open_control(control);
     std::printf("athil sim: %s firmware %s, time scale %g\n", options_.model.c_str(), options_.firmware.c_str(), options_.time_scale);
+    if (!options_.usb) {
+      auto rate = module_.line_rate();
+      std::printf("uart %s\n", rate ? fmt::format("{} baud", rate).c_str() : "autobaud (the first AT sets the rate and is lost)");
+    }
+    if (options_.faults.any()) std::printf("faults on\n");
     std::printf("pty %s\n", options_.usb ? "(USB: appears when the module is on)" : pty_.slave_path.c_str());
     if (!options_.link.empty()) std::printf("link %s\n", options_.link.c_str());
     if (!control.empty()) std::printf("control %s\n", control.c_str());
@@ -248,12 +300,27 @@ class Host {
       auto p = pin_from(pin);
       if (!p) return session.send(fmt::format("error no pin '{}'", pin));
       session.send(fmt::format("level {} {}", pin, level_name(module_.pin(*p))));
+    } else if (v == "watch" && n >= 1) {
+      std::set<Pin> pins;
+      std::istringstream words(line.substr(5 < line.size() ? 5 : line.size()));
+      std::string word;
+      while (words >> word) {
+        auto p = pin_from(word);
+        if (word == "none") continue;
+        if (!p || (*p != Pin::status && *p != Pin::netlight))
+          return session.send(fmt::format("error cannot watch '{}': outputs are status and netlight", word));
+        pins.insert(*p);
+      }
+      session.watched = pins;
+      session.send("ok");
+    } else if (v == "reset-state" && n == 1) {
+      session.send(module_.reset_state() ? "ok" : "error the module is on: power it off or cut its supply first");
     } else if (v == "pins" && n == 1) {
       session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
     } else if (v == "state" && n == 1) {
       session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     } else {
-      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state)", line));
+      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state)", line));
     }
   }
 
@@ -293,6 +360,7 @@ class Host {
 
   // The USB device goes away: the host's open port fails, the link disappears.
   void detach_uart() {
+    tx_queue_.clear();
     boost::system::error_code ignored;
     master_.cancel(ignored);
     master_.close(ignored);
@@ -313,14 +381,52 @@ class Host {
         if (ec != asio::error::operation_aborted) std::fprintf(stderr, "uart read: %s\n", ec.message().c_str());
         return;
       }
-      module_.uart_in(std::string_view(uart_buffer_.data(), n), SteadyClock::now());
+      std::string_view bytes(uart_buffer_.data(), n);
+      unsigned host_rate = options_.usb ? 0 : host_line_rate(pty_.master.get());
+      unsigned module_rate = module_.line_rate();
+      std::string mangled;
+      if (host_rate && module_rate && host_rate != module_rate) bytes = mangled = mangle(bytes, host_rate, module_rate);
+      module_.uart_in(bytes, SteadyClock::now(), host_rate);
       reschedule();
       read_uart();
     });
   }
 
+  // Bytes leave at the module's line rate (scaled by the time scale), as on a real UART.
   void write_uart(std::string_view bytes) {
     if (!pty_.master) return;  // no port: a USB module that is off or resetting
+    if (module_.line_rate() == 0) return write_now(bytes);
+    tx_queue_.append(bytes);
+    if (!tx_busy_) send_paced();
+  }
+
+  void send_paced() {
+    unsigned rate = module_.line_rate();
+    if (tx_queue_.empty() || !pty_.master || rate == 0) {
+      if (pty_.master) write_now(tx_queue_);
+      tx_queue_.clear();
+      tx_busy_ = false;
+      return;
+    }
+    tx_busy_ = true;
+    double bytes_per_s = rate / 10.0 / options_.time_scale;  // 8N1: ten bits a byte
+    // What the wire carries in about 2 ms at a time: fine-grained enough for any reader.
+    auto n = std::min(tx_queue_.size(), std::max<std::size_t>(1, static_cast<std::size_t>(bytes_per_s * 0.002)));
+    std::string chunk = tx_queue_.substr(0, n);
+    tx_queue_.erase(0, n);
+    unsigned host_rate = host_line_rate(pty_.master.get());
+    write_now(host_rate && host_rate != rate ? mangle(chunk, rate, host_rate) : chunk);
+    // Absolute times: timer latency does not add up over a long transfer.
+    auto now = SteadyClock::now();
+    tx_next_ = std::max(tx_next_, now - std::chrono::milliseconds(5)) +
+               std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(static_cast<double>(n) / bytes_per_s));
+    tx_timer_.expires_at(tx_next_);
+    tx_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) send_paced();
+    });
+  }
+
+  void write_now(std::string_view bytes) {
     while (!bytes.empty()) {
       ssize_t n = ::write(pty_.master.get(), bytes.data(), bytes.size());
       if (n <= 0) {
@@ -336,7 +442,7 @@ class Host {
     auto t = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
     std::string line = fmt::format("event {} {} {}", pin_name(p), level_name(l), t);
     for (auto& w : sessions_)
-      if (auto s = w.lock()) s->send(line);
+      if (auto s = w.lock(); s && s->watched.count(p)) s->send(line);
   }
 
   void fetch(const HttpGet& request) {
@@ -372,6 +478,10 @@ class Host {
   std::list<std::weak_ptr<ControlSession>> sessions_;
   std::optional<Time> scheduled_;
   std::array<char, 4096> uart_buffer_{};
+  std::string tx_queue_;
+  bool tx_busy_ = false;
+  SteadyClock::time_point tx_next_{};
+  asio::steady_timer tx_timer_;
   VirtualModule module_;
 };
 
@@ -392,6 +502,9 @@ int run_host(const HostOptions& options) {
   const ModelInfo* model = find_model(options.model);
   if (!model) throw std::invalid_argument(fmt::format("unknown model '{}'", options.model));
   if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be above 0");
+  const auto& rates = ipr_rates();
+  if (options.ipr >= 0 && std::find(rates.begin(), rates.end(), static_cast<unsigned>(options.ipr)) == rates.end())
+    throw std::invalid_argument(fmt::format("--ipr {} is not a rate AT+IPR takes ({})", options.ipr, fmt::join(rates, ", ")));
   ::signal(SIGPIPE, SIG_IGN);
   if (options.parent_pid > 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);

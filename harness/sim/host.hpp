@@ -3,6 +3,8 @@
 // its pins (the control channel), timers and an HTTP client, on one event loop.
 #include <string>
 
+#include "sim/faults.hpp"
+
 namespace athil::sim {
 
 struct HostOptions {
@@ -14,6 +16,8 @@ struct HostOptions {
   bool power_on = false;
   bool usb = false;  // as on USB: the port goes away when the module is off or resets, and a new one comes back
   int parent_pid = 0;  // started by this runner: end when it ends, however it ends (0: no)
+  int ipr = -1;        // the rate saved with AT+IPR at the start (-1: the model's default; 0 autobaud)
+  Faults faults;
 };
 
 // Blocks until SIGINT or SIGTERM. Returns the process exit code; throws on set-up errors.

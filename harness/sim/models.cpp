@@ -7,10 +7,10 @@ namespace athil::sim {
 namespace {
 using namespace std::chrono_literals;
 constexpr std::array<ModelInfo, 4> models = {{
-    {"SIM7000G", "SIMCOM_SIM7000G", "SIM7000G R1529", "86995103702387", "1529B08SIM7000G", 4500ms, true, CnactSyntax::sim7000},
-    {"SIM7070G", "SIMCOM_SIM7070", "SIM7070G R1951", "86134004997099", "1951B05SIM7070", 2000ms, false, CnactSyntax::indexed},
-    {"SIM7080G", "SIMCOM_SIM7080", "R1951.07", "86014105221456", "1951B02SIM7080G", 1800ms, false, CnactSyntax::indexed},
-    {"SIM7090G", "SIMCOM_SIM7090", "R2110.01", "86152006530218", "2110B01SIM7090", 2000ms, false, CnactSyntax::indexed},
+    {"SIM7000G", "SIMCOM_SIM7000G", "SIM7000G R1529", "86995103702387", "1529B08SIM7000G", 4500ms, true, CnactSyntax::sim7000, 0, 4000ms, true},
+    {"SIM7070G", "SIMCOM_SIM7070", "SIM7070G R1951", "86134004997099", "1951B05SIM7070", 2000ms, false, CnactSyntax::indexed, 115200, 1900ms, false},
+    {"SIM7080G", "SIMCOM_SIM7080", "R1951.07", "86014105221456", "1951B02SIM7080G", 1800ms, false, CnactSyntax::indexed, 115200, 1900ms, false},
+    {"SIM7090G", "SIMCOM_SIM7090", "R2110.01", "86152006530218", "2110B01SIM7090", 2000ms, false, CnactSyntax::indexed, 115200, 1900ms, false},
 }};
 }  // namespace
 

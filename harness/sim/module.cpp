@@ -13,14 +13,20 @@ namespace athil::sim {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_view_literals;
 
 // Documented timings (../shared/reference/sim70x0.md), in model time.
 constexpr Millis pwrkey_on_hold = 1000ms;
 constexpr Millis pwrkey_off_hold = 1200ms;
 constexpr Millis off_before_on = 2000ms;     // a press sooner than this after power-off is ignored
 constexpr Millis pwrkey_reset_hold = 12600ms;  // models without a RESET pin reset on a long press
-constexpr Millis graceful_power_down = 1900ms;
 constexpr Millis urgent_power_down = 100ms;
+constexpr Millis registration_time = 3000ms;  // searching, then registered on the home network
+constexpr Millis netlight_on = 64ms;
+constexpr Millis netlight_off_unregistered = 800ms;
+constexpr Millis netlight_off_registered = 3000ms;
+constexpr Millis netlight_off_data = 300ms;
+constexpr Millis fota_recovery = 8000ms;  // restoring the old image after an interrupted update
 constexpr Millis bearer_activation = 500ms;
 constexpr Millis fota_reset_delay = 500ms;
 constexpr Millis fota_updater_start = 1500ms;
@@ -32,6 +38,13 @@ constexpr Millis min_network_timeout = 2000ms;
 
 constexpr std::string_view fota_package = "/fota/update.zip";
 constexpr std::string_view fs_dirs[] = {"/custapp/", "/fota/", "/datatx/", "/customer/"};
+constexpr std::size_t max_file_chunk = 10240;  // AT+CFSWFILE and AT+CFSRFILE sizes
+
+// What sits in the UART's FIFO and the host's buffers after a power cycle, as real logs show:
+// a stale URC, fragments of an old PPP frame, bytes that are not UTF-8.
+constexpr std::string_view boot_garbage = "\r\nNORMAL POWER DOWN\r\n~}#\xc0!}!}!} }8}\"}&} } } } }%}&\xde\xad\xbe\xef~\xff\xfe\x00~"sv;
+// Unsolicited lines of the urc-storm fault (network time, as with AT+CLTS=1).
+constexpr std::string_view storm_lines[] = {"DST: 0", "*PSUTTZ: 26/11/21,06:04:03\",\"+04\",0", "+CTZV: +04,0"};
 
 // Splits "1,\"a,b\",3" into {"1", "a,b", "3"}; quotes are removed.
 std::vector<std::string> split_args(std::string_view args) {
@@ -64,8 +77,15 @@ std::string upper(std::string_view s) {
 
 }  // namespace
 
-VirtualModule::VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs)
-    : model_(model), firmware_(std::move(firmware)), time_scale_(time_scale), out_(std::move(outputs)) {
+VirtualModule::VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs, Faults faults)
+    : model_(model),
+      initial_firmware_(firmware),
+      firmware_(std::move(firmware)),
+      time_scale_(time_scale),
+      out_(std::move(outputs)),
+      faults_(faults),
+      ipr_(model.default_ipr),
+      stuck_cfun5_(faults.stuck_cfun5_at_boot) {
   auto one_of = [](std::vector<std::string> allowed) {  // owned: an initializer_list would dangle
     return [allowed = std::move(allowed)](const std::string& v) { return std::find(allowed.begin(), allowed.end(), v) != allowed.end(); };
   };
@@ -114,11 +134,28 @@ Level VirtualModule::pin(Pin p) const {
   switch (p) {
     case Pin::status: return status_;
     case Pin::pwrkey: return pwrkey_low_ ? Level::low : Level::high;
-    case Pin::netlight: return state_ == State::on ? Level::high : Level::low;
+    case Pin::netlight: return netlight_;
     case Pin::reset: return Level::high;
     case Pin::supply: return supplied_ ? Level::high : Level::low;
   }
   return Level::low;
+}
+
+unsigned VirtualModule::line_rate() const {
+  if (usb()) return 0;  // a USB port has no line rate
+  return ipr_ != 0 ? ipr_ : locked_rate_;
+}
+
+bool VirtualModule::reset_state() {
+  if (state_ != State::off) return false;
+  firmware_ = initial_firmware_;
+  files_.clear();
+  ipr_ = model_.default_ipr;
+  fota_status_ = 8;
+  fota_flag_ = false;
+  fota_progress_.reset();
+  stuck_cfun5_ = faults_.stuck_cfun5_at_boot;
+  return true;
 }
 
 const char* VirtualModule::state_name() const {
@@ -134,25 +171,90 @@ const char* VirtualModule::state_name() const {
 
 // ---- output ---------------------------------------------------------------------------
 
-void VirtualModule::emit(std::string_view bytes) { out_.uart(bytes); }
+bool VirtualModule::lost() {
+  return faults_.byte_loss && std::uniform_real_distribution<double>(0, 1)(loss_random_) < *faults_.byte_loss;
+}
+
+void VirtualModule::emit(std::string_view bytes) {
+  if (line_rate() == 0 && !usb()) return;  // autobauding: nothing goes out before the rate is known
+  if (silence_ != Silence::none) return;
+  if (!faults_.byte_loss) return out_.uart(bytes);
+  std::string kept;
+  for (char c : bytes)
+    if (!lost()) kept += c;
+  if (!kept.empty()) out_.uart(kept);
+}
+
+void VirtualModule::emit_final(std::string_view bytes) {
+  if (faults_.late_reply) return later(*faults_.late_reply, [this, s = std::string(bytes)] { emit(s); });
+  emit(bytes);
+}
+
 void VirtualModule::urc(std::string_view line) { emit(fmt::format("\r\n{}\r\n", line)); }
 void VirtualModule::reply(std::initializer_list<std::string_view> lines) {
   std::string s;
   for (auto l : lines) s += fmt::format("\r\n{}\r\n", l);
-  emit(s + "\r\nOK\r\n");
+  emit(s);
+  ok();
 }
-void VirtualModule::ok() { emit("\r\nOK\r\n"); }
-void VirtualModule::error() { emit("\r\nERROR\r\n"); }
+void VirtualModule::ok() {
+  // The urc-storm fault puts an unsolicited line inside every response, before its result.
+  if (faults_.urc_storm) urc(storm_lines[storm_next_++ % std::size(storm_lines)]);
+  emit_final("\r\nOK\r\n");
+}
+void VirtualModule::error() { emit_final("\r\nERROR\r\n"); }
 void VirtualModule::cme_error(int code, std::string_view text) {
   if (cmee_ == 0) error();
-  else if (cmee_ == 1) urc(fmt::format("+CME ERROR: {}", code));
-  else urc(fmt::format("+CME ERROR: {}", text));
+  else if (cmee_ == 1) emit_final(fmt::format("\r\n+CME ERROR: {}\r\n", code));
+  else emit_final(fmt::format("\r\n+CME ERROR: {}\r\n", text));
 }
 
 void VirtualModule::set_status(Level level) {
   if (status_ == level) return;
   status_ = level;
   out_.pin(Pin::status, level, now_);
+}
+
+void VirtualModule::set_netlight(Level level) {
+  if (netlight_ == level) return;
+  netlight_ = level;
+  out_.pin(Pin::netlight, level, now_);
+}
+
+void VirtualModule::blink() {
+  // 64 ms on, then off for a time that says the state: searching, registered, data.
+  if (state_ != State::on || silence_ != Silence::none) return set_netlight(Level::low);
+  bool data = std::any_of(bearers_.begin(), bearers_.end(), [](const auto& b) { return b.second.active; });
+  Millis off = data ? netlight_off_data : reg_stat_ == 1 ? netlight_off_registered : netlight_off_unregistered;
+  set_netlight(Level::high);
+  later(netlight_on, [this] { set_netlight(Level::low); });
+  later(netlight_on + off, [this] { blink(); });
+}
+
+void VirtualModule::register_network() {
+  set_registration(2);
+  later(registration_time, [this] {
+    if (cfun_ == 1) set_registration(1);
+  });
+}
+
+void VirtualModule::set_registration(int stat) {
+  if (reg_stat_ == stat) return;
+  reg_stat_ = stat;
+  if (cereg_n_ > 0) urc(cereg_urc("+CEREG", cereg_n_));
+  if (cgreg_n_ > 0) urc(cereg_urc("+CGREG", cgreg_n_));
+}
+
+std::string VirtualModule::cereg_urc(std::string_view name, int n) const {
+  // With n=2 a registered module adds tracking area, cell id and access technology (7: Cat-M).
+  if (n == 2 && reg_stat_ == 1) return fmt::format("{}: {},\"1A2B\",\"01A2D101\",7", name, reg_stat_);
+  return fmt::format("{}: {}", name, reg_stat_);
+}
+
+void VirtualModule::storm() {
+  if (state_ != State::on) return;
+  urc(storm_lines[storm_next_++ % std::size(storm_lines)]);
+  later(*faults_.urc_storm, [this] { storm(); });
 }
 
 // ---- power ----------------------------------------------------------------------------
@@ -164,11 +266,20 @@ void VirtualModule::power_on_now(Time now) {
 
 void VirtualModule::boot() {
   state_ = State::booting;
+  // Stale bytes reach the host as the UART comes up, whatever its rate.
+  if (faults_.garbage_on_boot && !usb()) out_.uart(boot_garbage);
   if (fota_flag_) {
     later(fota_updater_start, [this] { begin_update(); });
     return;
   }
-  later(std::chrono::duration_cast<Millis>(model_.boot_to_uart_ready), [this] { ready(); });
+  Millis boot_time = model_.boot_to_uart_ready;
+  if (fota_progress_) {
+    // Power was lost while an update was applying: the updater restores the old image first.
+    boot_time += fota_recovery;
+    fota_status_ = !model_.fota_recovery_codes ? 7 : *fota_progress_ < 50 ? 2 : 4;
+    fota_progress_.reset();
+  }
+  later(boot_time, [this] { ready(); });
 }
 
 void VirtualModule::ready() {
@@ -177,11 +288,39 @@ void VirtualModule::ready() {
   uart_ready_ = true;
   echo_ = true;  // ATE is not saved
   cmee_ = 0;
+  cereg_n_ = cgreg_n_ = 0;
+  locked_rate_ = 0;
+  discard_line_ = false;
+  first_command_ = true;
+  cfun_ = stuck_cfun5_ ? 5 : 1;
   set_status(Level::high);
-  urc("RDY");
-  later(500ms, [this] { urc("+CFUN: 1"); });
-  later(600ms, [this] { urc("+CPIN: READY"); });
-  later(2000ms, [this] { urc("SMS Ready"); });
+  blink();
+  // Autobauding, the module does not know the host's rate yet and says nothing.
+  if (line_rate() != 0 || usb()) {
+    urc("RDY");
+    later(500ms, [this] { urc(fmt::format("+CFUN: {}", cfun_)); });
+    if (cfun_ == 1) later(600ms, [this] { urc("+CPIN: READY"); });
+    later(2000ms, [this] { urc("SMS Ready"); });
+  }
+  if (cfun_ == 1) register_network();
+  if (faults_.urc_storm) later(*faults_.urc_storm, [this] { storm(); });
+  for (auto& apply : std::exchange(deferred_faults_, {})) apply();
+  arm_once_faults();
+}
+
+void VirtualModule::arm_once_faults() {
+  if (once_faults_armed_) return;
+  once_faults_armed_ = true;
+  // Each strikes once, AFTER the first boot; if the module is off by then, at its next boot.
+  auto once = [this](Millis after, std::function<void()> apply) {
+    at(this->after(after), [this, apply = std::move(apply)] {
+      if (state_ == State::on) apply();
+      else deferred_faults_.push_back(apply);
+    });
+  };
+  if (faults_.spontaneous_powerdown) once(*faults_.spontaneous_powerdown, [this] { power_down(true, model_.power_down); });
+  if (faults_.hang) once(*faults_.hang, [this] { silence_ = Silence::hang; });
+  if (faults_.brownout_silent) once(*faults_.brownout_silent, [this] { silence_ = Silence::brownout; });
 }
 
 void VirtualModule::cut_power() {
@@ -189,10 +328,15 @@ void VirtualModule::cut_power() {
   ++life_;
   state_ = State::off;
   uart_ready_ = false;
+  silence_ = Silence::none;
   line_.clear();
   bearers_.clear();
   download_.busy = false;
+  file_write_.active = false;
+  cfs_ready_ = false;
+  reg_stat_ = 0;
   set_status(Level::low);
+  set_netlight(Level::low);
   off_since_ = now_;
 }
 
@@ -211,6 +355,8 @@ void VirtualModule::restart(Millis down_for) {
 
 void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
   now_ = now;
+  // After a brownout the module is wedged beyond what PWRKEY or RESET can reach.
+  if (silence_ == Silence::brownout && p != Pin::supply) return;
   if (p == Pin::pwrkey) {
     bool low = level == Level::low;
     if (low == pwrkey_low_) return;
@@ -267,7 +413,8 @@ void VirtualModule::press_held(Millis hold) {
     // release, so that a hold past 12.6 s can reset them instead.
     if (model_.has_reset_pin || !pwrkey_low_) {
       press_reached_off_ = true;
-      if (state_ == State::on) power_down(true, graceful_power_down);
+      // A hung firmware does not run the power-down; only a reset or the supply reach it.
+      if (state_ == State::on && silence_ == Silence::none) power_down(true, model_.power_down);
     }
   } else if (hold == pwrkey_reset_hold && state_ != State::off) {
     press_reached_off_ = true;
@@ -277,18 +424,37 @@ void VirtualModule::press_held(Millis hold) {
 
 // ---- UART -----------------------------------------------------------------------------
 
-void VirtualModule::uart_in(std::string_view bytes, Time now) {
+void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate) {
   now_ = now;
   std::string echo;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     char c = bytes[i];
+    if (lost()) continue;
     if (file_write_.active && uart_ready_) {  // raw file data: no echo, no line editing
-      auto take = std::min(bytes.size() - i, file_write_.size - file_write_.data.size());
+      // In one piece when no byte can be lost, else byte by byte.
+      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, file_write_.size - file_write_.data.size());
       file_bytes(bytes.substr(i, take));
       i += take - 1;
       continue;
     }
-    if (!uart_ready_ || state_ != State::on) return;  // unpowered or busy: the bytes are lost
+    if (!uart_ready_ || state_ != State::on || silence_ != Silence::none) return;  // unpowered, busy or wedged: lost
+    if (line_rate() == 0 && !usb()) {
+      // Autobauding: the module measures the rate on "AT"; that line is lost.
+      if ((c == 'T' || c == 't') && (line_ == "A" || line_ == "a")) {
+        locked_rate_ = host_rate != 0 ? host_rate : 115200;
+        discard_line_ = true;
+        first_command_ = false;
+      }
+      line_ = c == '\r' ? "" : std::string(1, c);
+      if (discard_line_) line_.clear();
+      continue;
+    }
+    if (faults_.first_at_lost && first_command_) discard_line_ = true;
+    first_command_ = false;
+    if (discard_line_) {
+      if (c == '\r') discard_line_ = false;
+      continue;
+    }
     if (echo_) echo += c;
     if (c == '\r') {
       if (!echo.empty()) emit(std::exchange(echo, {}));
@@ -347,12 +513,15 @@ void VirtualModule::handle_command(const std::string& cmd) {
     }
     return error();
   }
-  if (name == "+CPIN" && form == "read") return reply({"+CPIN: READY"});
-  // Network state as a registered Cat-M module reports it (shapes from real modules' logs).
-  if (name == "+COPS" && form == "read") return reply({"+COPS: 0,0,\"Virtual Operator\",7"});
-  if (name == "+CREG" && form == "read") return reply({"+CREG: 0,1"});
+  if (name == "+CPIN" && form == "read") return reply({cfun_ == 1 ? "+CPIN: READY" : "+CPIN: NOT READY"});
+  if (name == "+IPR") return cmd_ipr(form, args);
+  // Network state as a Cat-M module reports it (shapes from real modules' logs).
+  bool registered = reg_stat_ == 1;
+  if (name == "+COPS" && form == "read") return reply({registered ? "+COPS: 0,0,\"Virtual Operator\",7" : "+COPS: 0"});
+  if (name == "+CREG" && form == "read") return reply({fmt::format("+CREG: 0,{}", reg_stat_)});
   if (name == "+CPSI" && form == "read")
-    return reply({"+CPSI: LTE CAT-M1,Online,001-01,0x07D0,12024586,465,EUTRAN-BAND20,6350,5,5,-16,-83,-53,10"});
+    return reply({registered ? "+CPSI: LTE CAT-M1,Online,001-01,0x07D0,12024586,465,EUTRAN-BAND20,6350,5,5,-16,-83,-53,10"
+                             : cfun_ == 1 ? "+CPSI: NO SERVICE,Online" : "+CPSI: NO SERVICE,Low Power Mode"});
   if (name == "+CGNAPN" && form == "exec") return reply({"+CGNAPN: 0,\"\""});
   if (name == "+CEDRXRDP" && form == "exec") return reply({"+CEDRXRDP: 4,\"0010\",\"0010\",\"0000\""});
   if (name == "+CPSMRDP" && form == "exec") return reply({"+CPSMRDP: 0,20,14400,0,0,3600"});
@@ -365,24 +534,46 @@ void VirtualModule::handle_command(const std::string& cmd) {
     }
     return error();
   }
-  if (name == "+CSQ" && form == "exec") return reply({"+CSQ: 20,99"});
-  if (name == "+CGATT" && form == "read") return reply({"+CGATT: 1"});
-  if (name == "+CEREG" && form == "read") return reply({"+CEREG: 0,1"});
-  if (name == "+CGREG" && form == "read") return reply({"+CGREG: 0,1"});
-  if (name == "+CFUN" && form == "read") return reply({"+CFUN: 1"});
+  if (name == "+CSQ" && form == "exec") return reply({cfun_ == 1 ? "+CSQ: 20,99" : "+CSQ: 99,99"});
+  if (name == "+CGATT" && form == "read") return reply({fmt::format("+CGATT: {}", registered ? 1 : 0)});
+  if (name == "+CEREG" || name == "+CGREG") {
+    int& n = name == "+CEREG" ? cereg_n_ : cgreg_n_;
+    if (form == "test") return reply({fmt::format("{}: (0-2)", name)});
+    if (form == "read") {
+      std::string line = cereg_urc(name, 2);  // "+CEREG: <stat>[,<location>]"
+      std::string_view tail = std::string_view(line).substr(name.size() + 2);
+      if (n != 2) tail = tail.substr(0, tail.find(','));
+      return reply({fmt::format("{}: {},{}", name, n, tail)});
+    }
+    auto v = to_int(args);
+    if (form != "set" || !v || *v > 2) return error();
+    n = *v;
+    return ok();
+  }
+  if (name == "+CFUN" && form == "read") return reply({fmt::format("+CFUN: {}", cfun_)});
   if (name == "+CFUN" && form == "set") {
+    if (cfun_ == 5) return error();  // stuck in factory test mode: only a reflash helps
     if (args == "1,1") {
       ok();
       return later(200ms, [this] { restart(500ms); });
     }
-    if (args == "0" || args == "1") {
-      ok();
-      return urc(args == "0" ? "+CPIN: NOT READY" : "+CPIN: READY");
+    if (args != "0" && args != "1") return error();
+    int want = args == "0" ? 0 : 1;
+    ok();
+    if (want == cfun_) return;
+    cfun_ = want;
+    if (want == 1) {
+      urc("+CPIN: READY");
+      return register_network();
     }
-    return error();
+    urc("+CPIN: NOT READY");
+    for (auto& [idx, bearer] : bearers_)
+      if (std::exchange(bearer.active, false))
+        urc(model_.cnact == CnactSyntax::indexed ? fmt::format("+APP PDP: {},DEACTIVE", idx) : std::string("+APP PDP: DEACTIVE"));
+    return set_registration(0);
   }
   if (name == "+CPOWD" && form == "set") {
-    if (args == "1") return power_down(true, graceful_power_down);
+    if (args == "1") return power_down(true, model_.power_down);
     if (args == "0") return power_down(false, urgent_power_down);
     return error();
   }
@@ -442,8 +633,14 @@ void VirtualModule::cmd_cnact(std::string_view form, const std::string& args) {
   if (bearer.active) return error();  // activating an active context: plain ERROR
   ok();
   later(bearer_activation, [this, idx, prefix] {
+    if (reg_stat_ != 1) return urc(fmt::format("+APP PDP: {}DEACTIVE", prefix));  // not attached: it fails
     bearers_[idx] = Bearer{true, fmt::format("10.{}.{}.{}", 100 + idx, 17, 5 + idx)};
     urc(fmt::format("+APP PDP: {}ACTIVE", prefix));
+    if (faults_.pdp_drop && !std::exchange(pdp_drop_armed_, true))
+      later(*faults_.pdp_drop, [this, idx, prefix] {
+        if (!std::exchange(bearers_[idx].active, false)) return;
+        urc(fmt::format("+APP PDP: {}DEACTIVE", prefix));
+      });
   });
 }
 
@@ -475,7 +672,7 @@ void VirtualModule::cmd_httptofs(std::string_view form, const std::string& args)
   ok();
   download_ = Download{true, download_.id + 1, a[0], path, 0, 0, 0};
   bool bearer_up = std::any_of(bearers_.begin(), bearers_.end(), [](const auto& b) { return b.second.active; });
-  if (!bearer_up) {
+  if (!bearer_up || faults_.http_601) {
     // No PDP context: the stack cannot reach the network.
     auto id = download_.id;
     return later(1000ms, [this, id] { http_done(HttpResult{id, HttpResult::Failure::other, 0, {}}, now_); });
@@ -545,20 +742,30 @@ void VirtualModule::begin_update() {
       why = e.what();
     }
   }
-  if (!why.empty()) {
-    later(fota_verify_fail, [this] {
-      fota_status_ = 7;
-      urc("+CFOTA: \"Update failed, please wait for reset\"");
-      later(1000ms, [this] { restart(500ms); });
+  if (!why.empty()) return finish_update(false, fota_verify_fail);
+  // Applying: from here a power loss leaves a half-written image that the next boot recovers.
+  fota_progress_ = 0;
+  for (int step = 1; step <= fota_progress_steps; ++step) {
+    int percent = step * 100 / fota_progress_steps;
+    if (faults_.fota_stall && percent > *faults_.fota_stall) return;  // the updater stops: silent until the supply is cut
+    if (faults_.fota_fail && percent > *faults_.fota_fail) return finish_update(false, fota_duration * (step - 1) / fota_progress_steps + 1000ms);
+    later(fota_duration * step / fota_progress_steps, [this, percent] {
+      fota_progress_ = percent;
+      urc(fmt::format("+CFOTA: \"Updating\",{}", percent));
     });
-    return;
   }
-  for (int step = 1; step <= fota_progress_steps; ++step)
-    later(fota_duration * step / fota_progress_steps, [this, step] { urc(fmt::format("+CFOTA: \"Updating\",{}", step * 100 / fota_progress_steps)); });
   later(fota_duration + 1000ms, [this, to = delta.to] {
     firmware_ = to;
-    fota_status_ = 6;
-    urc("+CFOTA: \"Update successfully, please wait for reset\"");
+    finish_update(true, 0ms);
+  });
+}
+
+void VirtualModule::finish_update(bool success, Millis after) {
+  later(after, [this, success] {
+    fota_progress_.reset();
+    fota_status_ = success ? 6 : 7;
+    if (faults_.stuck_cfun5_after_update) stuck_cfun5_ = true;
+    urc(success ? "+CFOTA: \"Update successfully, please wait for reset\"" : "+CFOTA: \"Update failed, please wait for reset\"");
     later(1000ms, [this] { restart(500ms); });
   });
 }
@@ -592,11 +799,13 @@ void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, cons
   std::string path = std::string(fs_dirs[*dir]) + a[1];
   auto file = files_.find(path);
   if (name == "+CFSGFIS") return file == files_.end() ? error() : reply({fmt::format("+CFSGFIS: {}", file->second.size())});
+  if (name == "+CFSRFILE") return cmd_cfsrfile(path, a);
   if (name == "+CFSWFILE") {
     // AT+CFSWFILE=<index>,"<name>",<mode 0|1>,<size 1..10240>,<input time ms 1..10000>
     if (a.size() != 5 || !cfs_ready_) return error();
     auto mode = to_int(a[2]), size = to_int(a[3]), input_ms = to_int(a[4]);
-    if (!mode || *mode > 1 || !size || *size < 1 || *size > 10240 || !input_ms || *input_ms < 1 || *input_ms > 10000) return error();
+    if (!mode || *mode > 1 || !size || *size < 1 || *size > static_cast<int>(max_file_chunk) || !input_ms || *input_ms < 1 || *input_ms > 10000)
+      return error();
     file_write_ = FileWrite{true, path, *mode == 1, static_cast<std::size_t>(*size), {}, file_write_.id + 1};
     emit("\r\nDOWNLOAD");  // a prompt: no line end
     auto id = file_write_.id;
@@ -613,6 +822,40 @@ void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, cons
     return ok();
   }
   error();
+}
+
+}  // namespace athil::sim
+
+namespace athil::sim {
+
+void VirtualModule::cmd_cfsrfile(const std::string& path, const std::vector<std::string>& a) {
+  // AT+CFSRFILE=<index>,"<name>",<mode 0 from the start|1 from position>,<size 1..10240>,<position>
+  // -> +CFSRFILE: <bytes read>, then the bytes raw, then OK.
+  if (!cfs_ready_ || a.size() != 5) return error();
+  auto file = files_.find(path);
+  auto mode = to_int(a[2]), size = to_int(a[3]), position = to_int(a[4]);
+  if (file == files_.end() || !mode || *mode > 1 || !size || *size < 1 || *size > static_cast<int>(max_file_chunk) || !position) return error();
+  std::size_t from = *mode == 1 ? static_cast<std::size_t>(*position) : 0;
+  if (from > file->second.size()) return error();
+  std::string data = file->second.substr(from, static_cast<std::size_t>(*size));
+  emit(fmt::format("\r\n+CFSRFILE: {}\r\n", data.size()) + data + "\r\n");
+  ok();
+}
+
+void VirtualModule::cmd_ipr(std::string_view form, const std::string& args) {
+  if (form == "read") return reply({fmt::format("+IPR: {}", ipr_)});
+  const auto& rates = ipr_rates();
+  if (form == "test") return reply({fmt::format("+IPR: ({})", fmt::join(rates, ","))});
+  auto rate = to_int(args);
+  if (form != "set" || !rate || std::find(rates.begin(), rates.end(), static_cast<unsigned>(*rate)) == rates.end()) return error();
+  // OK still goes out at the old rate; the new one is saved and used from the next byte on.
+  // IPR=0 autobauds from the next boot; until then the module keeps the rate it runs at.
+  ok();
+  if (*rate != 0) ipr_ = static_cast<unsigned>(*rate);
+  else {
+    locked_rate_ = line_rate();
+    ipr_ = 0;
+  }
 }
 
 }  // namespace athil::sim

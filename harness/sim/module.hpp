@@ -10,7 +10,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <random>
+
+#include "sim/faults.hpp"
 #include "sim/models.hpp"
 
 namespace athil::sim {
@@ -44,9 +48,11 @@ class VirtualModule {
     std::function<void(bool present)> usb;  // the USB device enumerates (true) or goes away
   };
 
-  VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs);
+  VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs, Faults faults = {});
 
-  void uart_in(std::string_view bytes, Time now);
+  // Bytes from the host. `host_rate` is the baud rate the host's end of the line is set to
+  // (0: not known, or no rate on this link, as on USB): a SIM7000 autobauding locks onto it.
+  void uart_in(std::string_view bytes, Time now, unsigned host_rate = 0);
   // A level change on an input pin; `at` is when the edge happened (<= now).
   void pin_in(Pin pin, Level level, Time at, Time now);
   void http_done(const HttpResult& result, Time now);
@@ -58,12 +64,20 @@ class VirtualModule {
   void power_on_now(Time now);
 
   Level pin(Pin p) const;
+  // The rate the module's UART runs at now: the AT+IPR rate, or the one autobauding locked
+  // onto (0: autobauding and not locked yet, so the module sends nothing).
+  unsigned line_rate() const;
+  // Back to the state the process started in (firmware, files, AT+IPR, FOTA status), as for
+  // a fresh module in the slot; only while it is off.
+  bool reset_state();
+  void set_saved_rate(unsigned ipr) { ipr_ = ipr; }
   const std::string& firmware() const { return firmware_; }
   bool has_reset_pin() const { return model_.has_reset_pin; }
   const char* state_name() const;
 
  private:
   enum class State { off, booting, on, powering_down, updating };
+  enum class Silence { none, hang, brownout };
   struct Bearer {
     bool active = false;
     std::string ip;
@@ -77,12 +91,19 @@ class VirtualModule {
   void at(Time when, std::function<void()> fn);
 
   void emit(std::string_view bytes);
+  void emit_final(std::string_view bytes);  // a final result code: late with the late-reply fault
   void urc(std::string_view line);
   void reply(std::initializer_list<std::string_view> lines);
   void ok();
   void error();
   void cme_error(int code, std::string_view text);
   void set_status(Level level);
+  void set_netlight(Level level);
+  void blink();  // one NETLIGHT period, in the pattern of the registration state
+  void register_network();
+  void set_registration(int stat);
+  std::string cereg_urc(std::string_view name, int n) const;
+  void storm();
 
   void boot();
   void ready();
@@ -91,6 +112,9 @@ class VirtualModule {
   void cut_power();
   void press_held(Millis hold);  // the current PWRKEY press has lasted `hold`
   void begin_update();
+  void finish_update(bool success, Millis after);
+  void arm_once_faults();
+  bool usb() const { return static_cast<bool>(out_.usb); }
 
   void handle_line(std::string line);
   void handle_command(const std::string& command);
@@ -98,12 +122,18 @@ class VirtualModule {
   void cmd_httptofs(std::string_view form, const std::string& args);
   void cmd_cfota(std::string_view form, const std::string& args);
   void cmd_cfs(const std::string& name, std::string_view form, const std::string& args);
+  void cmd_cfsrfile(const std::string& path, const std::vector<std::string>& a);
+  void cmd_ipr(std::string_view form, const std::string& args);
   void file_bytes(std::string_view bytes);
+  bool lost();  // byte-loss fault: this byte is lost
 
   const ModelInfo& model_;
+  const std::string initial_firmware_;
   std::string firmware_;
   double time_scale_;
   Outputs out_;
+  Faults faults_;
+  std::mt19937 loss_random_{20261121};  // fixed seed: a byte-loss run repeats
 
   Time now_{};
   std::multimap<Time, std::function<void()>> timers_;
@@ -115,6 +145,23 @@ class VirtualModule {
   int cmee_ = 0;
   std::string line_;
   Level status_ = Level::low;
+  Level netlight_ = Level::low;
+
+  unsigned ipr_;              // saved with AT+IPR: survives power cycles; 0 autobaud
+  unsigned locked_rate_ = 0;  // what autobauding detected since the last boot
+  bool discard_line_ = false;  // the line that autobauding (or first-at-lost) swallowed
+  bool first_command_ = true;
+
+  int cfun_ = 1;
+  int reg_stat_ = 0;  // +CEREG stat: 0 not searching, 1 home, 2 searching
+  int cereg_n_ = 0, cgreg_n_ = 0;
+
+  Silence silence_ = Silence::none;
+  bool once_faults_armed_ = false;
+  bool pdp_drop_armed_ = false;
+  bool stuck_cfun5_ = false;
+  std::size_t storm_next_ = 0;
+  std::vector<std::function<void()>> deferred_faults_;  // once-faults due while the module was off
 
   bool pwrkey_low_ = false;
   bool supplied_ = true;
@@ -128,6 +175,7 @@ class VirtualModule {
   std::map<std::string, std::string> files_;  // survive power cycles
   int fota_status_ = 8;                       // 8: flag cleaned (no update asked for)
   bool fota_flag_ = false;
+  std::optional<int> fota_progress_;  // percent, while an update is applying
 
   // AT+CFSWFILE: after DOWNLOAD, exactly `size` raw bytes within the input time.
   struct FileWrite {

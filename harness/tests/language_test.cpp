@@ -66,7 +66,13 @@ TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a 
   dir.write("sc/forbid-scope.xml", scenario("forbid-ends-with-its-block", power + R"xml(
   <step name="watch"><forbid>+CPIN: NOT READY</forbid><command send="AT"/></step>
   <step name="radio off"><command send="AT+CFUN=0"/><urc>+CPIN: NOT READY</urc></step>)xml"));
-  dir.write("sc/any.xml", scenario("expect-any-branches", power + R"xml(
+  // A bearer comes up only once the module has registered, seconds after it answers AT.
+  const std::string registered = R"xml(
+  <step name="registered">
+    <command send="AT+CEREG?" expect="\+CEREG: \d,(\d).*" capture="reg"/>
+    <repeat until="${reg} == 1" max="50"><sleep duration="200ms"/><command send="AT+CEREG?" expect="\+CEREG: \d,(\d).*" capture="reg"/></repeat>
+  </step>)xml";
+  dir.write("sc/any.xml", scenario("expect-any-branches", power + registered + R"xml(
   <step name="bearer twice">
     <command send="AT+CNACT=0,1"/>
     <expect-any capture="first" timeout="10s">
@@ -83,7 +89,7 @@ TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a 
   dir.write("sc/diag.xml", scenario("on-failure-diagnostics", power + R"xml(
   <step name="wrong expectation"><send>AT+GMR</send><expect timeout="3s">Revision:NOPE</expect></step>
   <on-failure><command send="AT+CFOTA?" expect="\+CFOTA: (\d+)" capture="fota"/><command send="AT+CSQ"/></on-failure>)xml"));
-  dir.write("sc/params.xml", scenario("fixture-parameters", power + R"xml(
+  dir.write("sc/params.xml", scenario("fixture-parameters", power + registered + R"xml(
   <step name="default"><use fixture="bearer"/><check expr="${active_pdp} == 0"/></step>
   <step name="param"><use fixture="bearer"><param name="pdp" value="1"/></use></step>
   <step name="param is scoped"><send>AT+CNACT=${pdp:-3},1</send><expect>OK</expect><urc>+APP PDP: 3,ACTIVE</urc></step>)xml"));
@@ -230,7 +236,7 @@ TEST_CASE("language: supply cut and restore, and the RESET pin where the model h
   TempDir dir;
   dir.write("rig.xml", R"xml(<rig name="two" time-scale="0.02">
   <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
-  <slot name="b" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
+  <slot name="b" model="SIM7000G" firmware="1529B08SIM7000G"><virtual ipr="115200"/></slot>
 </rig>)xml");
   auto any_model = [](const std::string& name, const std::string& body) {
     return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G SIM7000G\" timeout=\"5m\" requires=\"supply\">\n" + body + "\n</scenario>\n";

@@ -15,15 +15,27 @@ using namespace std::chrono_literals;
 struct SimBench {
   std::string uart;
   std::vector<std::pair<sim::Pin, sim::Level>> pins;
+  std::vector<sim::Time> pin_times;  // when each of `pins` happened
   std::vector<sim::HttpGet> http;
   sim::Time now = sim::Time(1000s);
   sim::VirtualModule module;
 
-  explicit SimBench(const char* model = "SIM7080G", const char* firmware = nullptr)
+  explicit SimBench(const char* model = "SIM7080G", const char* firmware = nullptr, sim::Faults faults = {})
       : module(*sim::find_model(model), firmware ? firmware : std::string(sim::find_model(model)->default_firmware), 1.0,
                sim::VirtualModule::Outputs{[this](std::string_view b) { uart += b; },
-                                           [this](sim::Pin p, sim::Level l, sim::Time) { pins.emplace_back(p, l); },
-                                           [this](const sim::HttpGet& g) { http.push_back(g); }, {}}) {}
+                                           [this](sim::Pin p, sim::Level l, sim::Time t) {
+                                             pins.emplace_back(p, l);
+                                             pin_times.push_back(t);
+                                           },
+                                           [this](const sim::HttpGet& g) { http.push_back(g); }, {}},
+               faults) {}
+
+  std::vector<sim::Level> levels_of(sim::Pin pin) const {
+    std::vector<sim::Level> out;
+    for (const auto& [p, l] : pins)
+      if (p == pin) out.push_back(l);
+    return out;
+  }
 
   // Runs every timer due within d, each at its own time.
   void run_for(std::chrono::milliseconds d) {
@@ -47,9 +59,14 @@ struct SimBench {
     run_for(wait);
     return take();
   }
+  // Powers on as a host does: PWRKEY, then AT until OK (an autobauding SIM7000 loses the
+  // first), then time to register.
   void boot() {
     press(1200ms);
     run_for(5s);
+    for (int i = 0; i < 20 && command("AT", 200ms).find("OK") == std::string::npos; ++i) {
+    }
+    run_for(4s);
     take();
   }
 };
