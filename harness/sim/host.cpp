@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <list>
 #include <memory>
 #include <optional>
@@ -395,25 +396,28 @@ class Host {
   // Bytes leave at the module's line rate (scaled by the time scale), as on a real UART.
   void write_uart(std::string_view bytes) {
     if (!pty_.master) return;  // no port: a USB module that is off or resetting
-    if (module_.line_rate() == 0) return write_now(bytes);
-    tx_queue_.append(bytes);
+    unsigned rate = module_.line_rate();
+    if (rate == 0) return write_now(bytes);
+    // Each byte keeps the rate it was sent at (an OK to AT+IPR still goes out at the old one).
+    if (tx_queue_.empty() || tx_queue_.back().first != rate) tx_queue_.emplace_back(rate, std::string());
+    tx_queue_.back().second.append(bytes);
     if (!tx_busy_) send_paced();
   }
 
   void send_paced() {
-    unsigned rate = module_.line_rate();
-    if (tx_queue_.empty() || !pty_.master || rate == 0) {
-      if (pty_.master) write_now(tx_queue_);
+    while (!tx_queue_.empty() && tx_queue_.front().second.empty()) tx_queue_.pop_front();
+    if (tx_queue_.empty() || !pty_.master) {
       tx_queue_.clear();
       tx_busy_ = false;
       return;
     }
     tx_busy_ = true;
+    auto& [rate, pending] = tx_queue_.front();
     double bytes_per_s = rate / 10.0 / options_.time_scale;  // 8N1: ten bits a byte
     // What the wire carries in about 2 ms at a time: fine-grained enough for any reader.
-    auto n = std::min(tx_queue_.size(), std::max<std::size_t>(1, static_cast<std::size_t>(bytes_per_s * 0.002)));
-    std::string chunk = tx_queue_.substr(0, n);
-    tx_queue_.erase(0, n);
+    auto n = std::min(pending.size(), std::max<std::size_t>(1, static_cast<std::size_t>(bytes_per_s * 0.002)));
+    std::string chunk = pending.substr(0, n);
+    pending.erase(0, n);
     unsigned host_rate = host_line_rate(pty_.master.get());
     write_now(host_rate && host_rate != rate ? mangle(chunk, rate, host_rate) : chunk);
     // Absolute times: timer latency does not add up over a long transfer.
@@ -478,7 +482,7 @@ class Host {
   std::list<std::weak_ptr<ControlSession>> sessions_;
   std::optional<Time> scheduled_;
   std::array<char, 4096> uart_buffer_{};
-  std::string tx_queue_;
+  std::deque<std::pair<unsigned, std::string>> tx_queue_;  // bytes to send, by line rate
   bool tx_busy_ = false;
   SteadyClock::time_point tx_next_{};
   asio::steady_timer tx_timer_;

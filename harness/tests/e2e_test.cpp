@@ -154,3 +154,25 @@ TEST_CASE("e2e: FOTA on a module whose port re-enumerates at every restart, as o
   CHECK(out.find("# port back: ") != std::string::npos);  // and the harness reattaches to the new one
   CHECK(out.find("Revision:1951B03SIM7080G") != std::string::npos);
 }
+
+TEST_CASE("e2e: a rig's named faults reach the virtual module, and a misspelt one is exit 2 at its position") {
+  TempDir dir;
+  dir.write("rig.xml", R"xml(<rig name="faulty" time-scale="0.02">
+  <slot name="f1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="http-601 urc-storm=2s"/></slot>
+</rig>)xml");
+  auto r = athil_run(dir, {"scenarios/fota/http-upgrade.xml", "--rig", (dir.path() / "rig.xml").string()});
+  INFO(r.process.out, r.process.err);
+  CHECK(r.process.exit_code == 1);
+  auto failure = r.junit.child("testsuites").child("testsuite").child("testcase").child("failure");
+  REQUIRE(failure);
+  CHECK(attr(failure, "message").find("delta download answered HTTP 601") != std::string::npos);
+  CHECK(attr(failure, "message").find("step 'download'") != std::string::npos);
+
+  dir.write("typo.xml", R"xml(<rig name="faulty" time-scale="0.02">
+  <slot name="f1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="http-601 hnag=3s"/></slot>
+</rig>)xml");
+  auto bad = athil_run(dir, {"scenarios/fota/http-upgrade.xml", "--rig", (dir.path() / "typo.xml").string()});
+  CHECK(bad.process.exit_code == 2);
+  CHECK(bad.process.err.find("typo.xml:2:") != std::string::npos);
+  CHECK(bad.process.err.find("unknown fault 'hnag' (did you mean 'hang'?)") != std::string::npos);
+}

@@ -118,11 +118,7 @@ std::vector<Exchange> parse_espidf(const std::string& text) {
 
 // A booted virtual module on a controlled clock.
 struct Module : athil::test::SimBench {
-  explicit Module(const char* model) : SimBench(model) {
-    module.power_on_now(now);
-    run_for(10s);
-    uart.clear();
-  }
+  explicit Module(const char* model) : SimBench(model) { boot(); }
   // The bytes after the echo, and the response lines (URCs that follow the final code left out).
   Exchange ask(const std::string& command) {
     uart.clear();

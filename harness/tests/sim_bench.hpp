@@ -64,7 +64,11 @@ struct SimBench {
   void boot() {
     press(1200ms);
     run_for(5s);
-    for (int i = 0; i < 20 && command("AT", 200ms).find("OK") == std::string::npos; ++i) {
+    sync();
+  }
+  // As a host does after a restart it did not cause: AT until OK, then time to register.
+  void sync() {
+    for (int i = 0; i < 100 && command("AT", 200ms).find("OK") == std::string::npos; ++i) {
     }
     run_for(4s);
     take();

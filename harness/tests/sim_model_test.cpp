@@ -1,0 +1,428 @@
+// The virtual module's model differences, its NETLIGHT, registration and FOTA recovery, and
+// every named fault: driven directly on a controlled clock, bytes as a host would see them.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/delta.hpp"
+#include "sim/faults.hpp"
+#include "tests/sim_bench.hpp"
+
+using namespace athil::sim;
+using namespace std::chrono_literals;
+
+using Bench = athil::test::SimBench;
+
+namespace {
+
+bool has(const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; }
+
+Faults faults(std::string_view list) {
+  Faults f;
+  add_faults(f, list);
+  return f;
+}
+
+// Powers down with AT+CPOWD=1 and waits out the 2 s rule.
+void power_off(Bench& b) {
+  b.command("AT+CPOWD=1", 8s);
+  b.run_for(3s);
+  b.take();
+}
+
+// A delta from the module's revision to `to`, stored as /fota/update.zip through the file system.
+void store_delta(Bench& b, const char* model, const std::string& from, const std::string& to) {
+  std::string delta = make_delta(model, from, to, 4000);
+  b.command("AT+CFSINIT");
+  CHECK(has(b.command(fmt::format("AT+CFSWFILE=1,\"update.zip\",0,{},10000", delta.size())), "DOWNLOAD"));
+  b.module.uart_in(delta, b.now);
+  b.run_for(100ms);
+  CHECK(has(b.take(), "OK"));
+  b.command("AT+CFSTERM");
+}
+
+}  // namespace
+
+TEST_CASE("sim: SIM7000 autobauds: silent boot, the first AT lost, then AT+IPR fixes the rate across power cycles") {
+  Bench b("SIM7000G");
+  CHECK(b.module.line_rate() == 0);
+  b.press(1200ms);
+  b.run_for(8s);
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  CHECK(b.take().empty());  // no RDY, +CFUN or +CPIN while autobauding
+  b.module.uart_in("AT\r", b.now, 57600);
+  b.run_for(200ms);
+  CHECK(b.take().empty());  // the AT that set the rate is lost
+  CHECK(b.module.line_rate() == 57600);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+  CHECK(b.command("AT+IPR?") == "AT+IPR?\r\r\n+IPR: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+IPR=12345") == "AT+IPR=12345\r\r\nERROR\r\n");
+  CHECK(b.command("AT+IPR=115200") == "AT+IPR=115200\r\r\nOK\r\n");
+  CHECK(b.module.line_rate() == 115200);
+  power_off(b);
+  b.press(1200ms);
+  b.run_for(8s);
+  CHECK(b.take() == "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n");  // a fixed rate: boot URCs
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");                                          // and no AT lost
+
+  Bench fixed("SIM7080G");
+  CHECK(fixed.module.line_rate() == 115200);
+  fixed.boot();
+  CHECK(fixed.command("AT+IPR?") == "AT+IPR?\r\r\n+IPR: 115200\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("sim: NETLIGHT blinks 64/800 ms searching, 64/3000 registered, 64/300 with a bearer, and is off when down") {
+  Bench b;
+  b.press(1200ms);
+  // The off-time between blinks while in a state, from the recorded NETLIGHT edges.
+  auto off_times = [&b](std::size_t from) {
+    std::vector<long long> out;
+    for (std::size_t i = from + 1; i < b.pins.size(); ++i)
+      if (b.pins[i].first == Pin::netlight && b.pins[i].second == Level::high)
+        for (std::size_t j = i; j-- > from;)
+          if (b.pins[j].first == Pin::netlight) {
+            out.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(b.pin_times[i] - b.pin_times[j]).count());
+            break;
+          }
+    return out;
+  };
+  b.run_for(4s);  // ready at 2.8 s: searching
+  auto searching = off_times(0);
+  REQUIRE(!searching.empty());
+  CHECK(searching.front() == 800);
+  b.run_for(10s);  // registered 3 s after ready
+  auto mark = b.pins.size();
+  b.run_for(10s);
+  auto registered = off_times(mark);
+  REQUIRE(registered.size() >= 2);
+  CHECK(registered.back() == 3000);
+  b.command("AT+CNACT=0,1", 1s);
+  b.run_for(4s);
+  mark = b.pins.size();
+  b.run_for(3s);
+  auto data = off_times(mark);
+  REQUIRE(data.size() >= 5);
+  CHECK(data.back() == 300);
+  // Every blink is 64 ms on.
+  for (std::size_t i = 1; i < b.pins.size(); ++i)
+    if (b.pins[i].first == Pin::netlight && b.pins[i].second == Level::low && b.pins[i - 1].first == Pin::netlight)
+      CHECK(b.pin_times[i] - b.pin_times[i - 1] == 64ms);
+  power_off(b);
+  CHECK(b.module.pin(Pin::netlight) == Level::low);
+  mark = b.pins.size();
+  b.run_for(10s);
+  CHECK(b.pins.size() == mark);  // no blinking while off
+}
+
+TEST_CASE("sim: registration: CEREG and CGREG read and unsolicited forms, CFUN=0 and back") {
+  Bench b;
+  b.press(1200ms);
+  b.run_for(2s);  // ready at 2.8 s
+  b.module.uart_in("AT\r", b.now);
+  b.run_for(1700ms);  // past SMS Ready (4.8 s), registered at 5.8 s
+  b.take();
+  CHECK(b.command("AT+CEREG=2") == "AT+CEREG=2\r\r\nOK\r\n");
+  CHECK(b.command("AT+CGREG=1") == "AT+CGREG=1\r\r\nOK\r\n");
+  CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 2,2\r\n\r\nOK\r\n");  // searching
+  CHECK(b.command("AT+CGATT?") == "AT+CGATT?\r\r\n+CGATT: 0\r\n\r\nOK\r\n");
+  // Not attached yet: the bearer fails; then the module registers and says so.
+  CHECK(b.command("AT+CNACT=0,1", 1s) ==
+        "AT+CNACT=0,1\r\r\nOK\r\n\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CEREG: 1,\"1A2B\",\"01A2D101\",7\r\n\r\n+CGREG: 1\r\n");
+  CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 2,1,\"1A2B\",\"01A2D101\",7\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CGREG?") == "AT+CGREG?\r\r\n+CGREG: 1,1\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CEREG=3") == "AT+CEREG=3\r\r\nERROR\r\n");
+  b.command("AT+CNACT=0,1", 1s);
+  CHECK(b.command("AT+CFUN=0", 100ms) == "AT+CFUN=0\r\r\nOK\r\n\r\n+CPIN: NOT READY\r\n\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CEREG: 0\r\n\r\n+CGREG: 0\r\n");
+  CHECK(b.command("AT+CFUN?") == "AT+CFUN?\r\r\n+CFUN: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CSQ") == "AT+CSQ\r\r\n+CSQ: 99,99\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CPIN?") == "AT+CPIN?\r\r\n+CPIN: NOT READY\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CFUN=1", 4s) == "AT+CFUN=1\r\r\nOK\r\n\r\n+CPIN: READY\r\n\r\n+CEREG: 2\r\n\r\n+CGREG: 2\r\n\r\n+CEREG: 1,\"1A2B\",\"01A2D101\",7\r\n\r\n+CGREG: 1\r\n");
+  CHECK(b.command("AT+CFUN=1") == "AT+CFUN=1\r\r\nOK\r\n");  // already on: no URC
+}
+
+TEST_CASE("sim: AT+CFSRFILE reads back what AT+CFSWFILE wrote, from the start or a position") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CFSRFILE=3,\"a.txt\",0,10,0") == "AT+CFSRFILE=3,\"a.txt\",0,10,0\r\r\nERROR\r\n");  // no AT+CFSINIT
+  b.command("AT+CFSINIT");
+  b.command("AT+CFSWFILE=3,\"a.txt\",0,12,1000");
+  b.module.uart_in("hello\r\nworld", b.now);
+  b.run_for(50ms);
+  b.take();
+  CHECK(b.command("AT+CFSRFILE=3,\"a.txt\",0,100,0") == "AT+CFSRFILE=3,\"a.txt\",0,100,0\r\r\n+CFSRFILE: 12\r\nhello\r\nworld\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CFSRFILE=3,\"a.txt\",1,3,7") == "AT+CFSRFILE=3,\"a.txt\",1,3,7\r\r\n+CFSRFILE: 3\r\nwor\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CFSRFILE=3,\"b.txt\",0,10,0") == "AT+CFSRFILE=3,\"b.txt\",0,10,0\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CFSRFILE=3,\"a.txt\",0,10241,0") == "AT+CFSRFILE=3,\"a.txt\",0,10241,0\r\r\nERROR\r\n");
+}
+
+TEST_CASE("sim: power cut while an update applies: old revision back, recovery codes on SIM7000, 7 on the others, and a retry succeeds") {
+  for (auto [model, from, to, code_early, code_late] :
+       {std::tuple{"SIM7000G", "1529B08SIM7000G", "1529B09SIM7000G", 2, 4}, std::tuple{"SIM7080G", "1951B02SIM7080G", "1951B03SIM7080G", 7, 7}}) {
+    for (auto [cut_after, code] : {std::pair{30s, code_early}, std::pair{120s, code_late}}) {
+      CAPTURE(model);
+      CAPTURE(cut_after.count());
+      Bench b(model);
+      b.boot();
+      store_delta(b, model, from, to);
+      CHECK(b.command("AT+CFOTA=1", 3s).find("Start to update") != std::string::npos);
+      b.run_for(cut_after);
+      b.module.pin_in(Pin::supply, Level::low, b.now, b.now);
+      b.run_for(3s);
+      b.module.pin_in(Pin::supply, Level::high, b.now, b.now);
+      b.run_for(1s);
+      b.boot();
+      CHECK(b.command("AT+CFOTA?") == fmt::format("AT+CFOTA?\r\r\n+CFOTA: {}\r\n\r\nOK\r\n", code));
+      CHECK(b.command("AT+GMR") == fmt::format("AT+GMR\r\r\nRevision:{}\r\n\r\nOK\r\n", from));
+      b.command("AT+CFOTA=1", 200s);  // the package is still there: the retry goes through
+      b.sync();
+      CHECK(b.command("AT+CFOTA?") == "AT+CFOTA?\r\r\n+CFOTA: 6\r\n\r\nOK\r\n");
+      CHECK(b.command("AT+GMR") == fmt::format("AT+GMR\r\r\nRevision:{}\r\n\r\nOK\r\n", to));
+    }
+  }
+}
+
+TEST_CASE("sim: a slot's state resets to how the process started, only while the module is off") {
+  Bench b;
+  b.boot();
+  b.command("AT+IPR=9600");
+  b.command("AT+CFSINIT");
+  b.command("AT+CFSWFILE=3,\"a.txt\",0,2,1000");
+  b.module.uart_in("hi", b.now);
+  b.run_for(50ms);
+  CHECK_FALSE(b.module.reset_state());
+  power_off(b);
+  CHECK(b.module.reset_state());
+  CHECK(b.module.line_rate() == 115200);
+  b.boot();
+  b.command("AT+CFSINIT");
+  CHECK(b.command("AT+CFSGFIS=3,\"a.txt\"") == "AT+CFSGFIS=3,\"a.txt\"\r\r\nERROR\r\n");
+}
+
+// ---- faults ---------------------------------------------------------------------------
+
+TEST_CASE("faults: names and arguments are checked, with the catalogue's names offered") {
+  CHECK_THROWS_WITH_AS(faults("hnag"), doctest::Contains("unknown fault 'hnag' (did you mean 'hang'?)"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(faults("hang=soon"), doctest::Contains("fault 'hang=soon': 'soon' is not a duration"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(faults("fota-fail=100"), doctest::Contains("not a percent from 0 to 99"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(faults("byte-loss=2"), doctest::Contains("not a probability"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(faults("http-601=1"), doctest::Contains("takes no argument"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(faults("stuck-cfun5=later"), doctest::Contains("WHEN is 'update' or 'boot'"), std::invalid_argument);
+  auto f = faults("hang=30s, late-reply  pdp-drop=1m");
+  CHECK(f.hang == 30s);
+  CHECK(f.late_reply == 5s);
+  CHECK(f.pdp_drop == 60s);
+  CHECK_FALSE(f.fota_fail);
+  CHECK(fault_catalogue().size() == 13);
+}
+
+TEST_CASE("fault fota-fail: a valid delta stops at the percent, +CFOTA: 7, old revision, module usable") {
+  Bench b("SIM7080G", nullptr, faults("fota-fail=30"));
+  b.boot();
+  store_delta(b, "SIM7080G", "1951B02SIM7080G", "1951B03SIM7080G");
+  auto said = b.command("AT+CFOTA=1", 120s);
+  CHECK(has(said, "+CFOTA: \"Updating\",30"));
+  CHECK_FALSE(has(said, "+CFOTA: \"Updating\",40"));
+  CHECK(has(said, "+CFOTA: \"Update failed, please wait for reset\""));
+  b.sync();
+  CHECK(b.command("AT+CFOTA?") == "AT+CFOTA?\r\r\n+CFOTA: 7\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+GMR") == "AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("fault fota-stall: progress stops and the updater stays silent until the supply is cut") {
+  Bench b("SIM7080G", nullptr, faults("fota-stall=20"));
+  b.boot();
+  store_delta(b, "SIM7080G", "1951B02SIM7080G", "1951B03SIM7080G");
+  auto said = b.command("AT+CFOTA=1", 600s);
+  CHECK(has(said, "+CFOTA: \"Updating\",20"));
+  CHECK_FALSE(has(said, "+CFOTA: \"Updating\",30"));
+  CHECK_FALSE(has(said, "please wait for reset"));
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  CHECK(b.command("AT").empty());
+  b.press(1300ms);  // PWRKEY does not reach the updater
+  b.run_for(10s);
+  CHECK(b.take().empty());
+  b.module.pin_in(Pin::supply, Level::low, b.now, b.now);
+  b.run_for(3s);
+  b.module.pin_in(Pin::supply, Level::high, b.now, b.now);
+  b.boot();
+  CHECK(b.command("AT+CFOTA?") == "AT+CFOTA?\r\r\n+CFOTA: 7\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+GMR") == "AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("fault spontaneous-powerdown: NORMAL POWER DOWN after the time, once, and PWRKEY brings it back") {
+  Bench b("SIM7080G", nullptr, faults("spontaneous-powerdown=20s"));
+  b.boot();  // ready 2.8 s after the press
+  b.run_for(10s);
+  CHECK(b.take().empty());
+  b.run_for(10s);
+  CHECK(b.take() == "\r\nNORMAL POWER DOWN\r\n");
+  CHECK(b.module.pin(Pin::status) == Level::low);
+  b.run_for(2s);
+  b.boot();
+  b.run_for(60s);
+  CHECK(b.module.pin(Pin::status) == Level::high);  // once only
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("fault brownout-silent: nothing answers, PWRKEY and RESET do nothing, a supply cut clears it") {
+  Bench b("SIM7000G", nullptr, faults("brownout-silent=15s"));
+  b.boot();
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+  b.run_for(10s);
+  CHECK(b.command("AT", 1s).empty());
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  b.module.pin_in(Pin::reset, Level::low, b.now, b.now);
+  b.run_for(300ms);
+  b.module.pin_in(Pin::reset, Level::high, b.now, b.now);
+  b.press(1500ms);
+  b.run_for(10s);
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  CHECK(b.command("AT", 1s).empty());
+  b.module.pin_in(Pin::supply, Level::low, b.now, b.now);
+  b.run_for(3s);
+  b.module.pin_in(Pin::supply, Level::high, b.now, b.now);
+  b.boot();
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("fault hang: silent until a reset: RESET on SIM7000, a long PWRKEY on the others") {
+  Bench old("SIM7000G", nullptr, faults("hang=15s"));
+  old.boot();
+  old.run_for(10s);
+  CHECK(old.command("AT", 1s).empty());
+  old.press(1500ms);  // a normal power-off press needs the firmware: nothing
+  old.run_for(10s);
+  CHECK(old.module.pin(Pin::status) == Level::high);
+  old.module.pin_in(Pin::reset, Level::low, old.now, old.now);
+  old.run_for(300ms);
+  old.module.pin_in(Pin::reset, Level::high, old.now, old.now);
+  old.run_for(6s);
+  CHECK(old.command("AT", 200ms).empty());  // autobauding again after the reset: the first AT is lost
+  CHECK(old.command("AT") == "AT\r\r\nOK\r\n");
+
+  Bench b("SIM7080G", nullptr, faults("hang=15s"));
+  b.boot();
+  b.run_for(10s);
+  CHECK(b.command("AT", 1s).empty());
+  b.press(13s);
+  b.run_for(5s);
+  CHECK(has(b.take(), "RDY"));
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("fault garbage-on-boot: every power-up starts with a stale URC, PPP fragments and invalid UTF-8") {
+  Bench b("SIM7080G", nullptr, faults("garbage-on-boot"));
+  b.press(1200ms);
+  b.run_for(5s);
+  auto said = b.take();
+  CHECK(said.rfind("\r\nNORMAL POWER DOWN\r\n~}#", 0) == 0);
+  CHECK(has(said, std::string("\xff\xfe\x00~", 4)));
+  CHECK(said.find("\r\nRDY\r\n") > said.find("~}#"));
+  CHECK(has(b.command("AT+CFUN=1,1", 5s), "~}#"));
+}
+
+TEST_CASE("fault first-at-lost: the first command after every boot gets no echo and no answer") {
+  Bench b("SIM7080G", nullptr, faults("first-at-lost"));
+  b.press(1200ms);
+  b.run_for(8s);
+  b.take();
+  CHECK(b.command("AT+GMR").empty());
+  CHECK(b.command("AT+GMR") == "AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+  b.command("AT+CFUN=1,1", 8s);
+  CHECK(b.command("AT").empty());
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("fault urc-storm: unsolicited lines all the time, and one inside every response before its result") {
+  Bench b("SIM7080G", nullptr, faults("urc-storm=100ms"));
+  b.boot();
+  CHECK(b.command("AT+GMR", 0ms).find("\r\nRevision:1951B02SIM7080G\r\n\r\n") != std::string::npos);
+  auto said = b.command("AT+CGMM", 0ms);
+  auto storm_line = said.find("\r\nSIMCOM_SIM7080\r\n\r\n") + 20;
+  CHECK(said.find("\r\nOK\r\n") > storm_line);
+  CHECK((has(said, "DST: 0") || has(said, "*PSUTTZ:") || has(said, "+CTZV:")));
+  b.run_for(1s);
+  auto idle = b.take();
+  CHECK(std::count(idle.begin(), idle.end(), '\n') >= 18);  // about ten lines a second
+}
+
+TEST_CASE("fault late-reply: the final result code comes the delay after the response lines") {
+  Bench b("SIM7080G", nullptr, faults("late-reply=3s"));
+  b.boot();
+  b.run_for(5s);
+  b.take();
+  CHECK(b.command("AT+GMR", 2900ms) == "AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n");
+  b.run_for(200ms);
+  CHECK(b.take() == "\r\nOK\r\n");
+}
+
+TEST_CASE("fault byte-loss: bytes go missing each way, the same ones on every run") {
+  auto run = [] {
+    Bench b("SIM7080G", nullptr, faults("byte-loss=0.01"));
+    b.boot();
+    std::string all;
+    for (int i = 0; i < 40; ++i) all += b.command("AT+SIMCOMATI");
+    return all;
+  };
+  auto first = run();
+  Bench clean;
+  clean.boot();
+  std::string whole;
+  for (int i = 0; i < 40; ++i) whole += clean.command("AT+SIMCOMATI");
+  CHECK(first.size() < whole.size() * 99 / 100);
+  CHECK(first.size() > whole.size() * 60 / 100);
+  CHECK(run() == first);
+}
+
+TEST_CASE("fault pdp-drop: the first bearer drops after the time with the model's URC, and comes up again") {
+  Bench b("SIM7080G", nullptr, faults("pdp-drop=10s"));
+  b.boot();
+  b.command("AT+CNACT=0,1", 1s);
+  b.run_for(8s);
+  CHECK(b.take().empty());
+  b.run_for(2s);
+  CHECK(b.take() == "\r\n+APP PDP: 0,DEACTIVE\r\n");
+  CHECK(has(b.command("AT+CNACT?"), "+CNACT: 0,0,"));
+  CHECK(b.command("AT+CNACT=0,1", 1s) == "AT+CNACT=0,1\r\r\nOK\r\n\r\n+APP PDP: 0,ACTIVE\r\n");
+  b.run_for(30s);
+  CHECK(b.take().empty());  // once
+
+  Bench old("SIM7000G", nullptr, faults("pdp-drop=10s"));
+  old.boot();
+  old.command("AT+CNACT=1,\"cmnet\"", 1s);
+  old.run_for(10s);
+  CHECK(old.take() == "\r\n+APP PDP: DEACTIVE\r\n");
+}
+
+TEST_CASE("fault stuck-cfun5: after an update the module stays in factory test mode, power cycles or not") {
+  Bench b("SIM7080G", nullptr, faults("stuck-cfun5"));
+  b.boot();
+  CHECK(b.command("AT+CFUN?") == "AT+CFUN?\r\r\n+CFUN: 1\r\n\r\nOK\r\n");
+  store_delta(b, "SIM7080G", "1951B02SIM7080G", "1951B03SIM7080G");
+  auto said = b.command("AT+CFOTA=1", 200s);
+  auto boot = said.substr(said.find("Update successfully"));
+  CHECK(has(boot, "+CFUN: 5"));
+  CHECK_FALSE(has(boot, "+CPIN: READY"));
+  b.sync();
+  CHECK(b.command("AT+CFUN?") == "AT+CFUN?\r\r\n+CFUN: 5\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CFUN=1") == "AT+CFUN=1\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 0,0\r\n\r\nOK\r\n");
+  power_off(b);
+  b.boot();
+  CHECK(b.command("AT+CFUN?") == "AT+CFUN?\r\r\n+CFUN: 5\r\n\r\nOK\r\n");
+
+  Bench at_boot("SIM7090G", nullptr, faults("stuck-cfun5=boot"));
+  at_boot.boot();
+  CHECK(at_boot.command("AT+CFUN?") == "AT+CFUN?\r\r\n+CFUN: 5\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("fault http-601: every HTTP download ends in a network error, whatever the server") {
+  Bench b("SIM7080G", nullptr, faults("http-601"));
+  b.boot();
+  b.command("AT+CNACT=0,1", 1s);
+  CHECK(b.command("AT+HTTPTOFS=\"http://127.0.0.1:8080/x\",\"/fota/update.zip\"", 2s) ==
+        "AT+HTTPTOFS=\"http://127.0.0.1:8080/x\",\"/fota/update.zip\"\r\r\nOK\r\n\r\n+HTTPTOFS: 601,0\r\n");
+  CHECK(b.http.empty());  // it never reached the server
+}
