@@ -31,12 +31,6 @@ const std::vector<FaultInfo> catalogue = {
     {"http-601", "", "every AT+HTTPTOFS ends with +HTTPTOFS: 601,0 (network error)"},
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
-
 Millis delay_arg(std::string_view item, std::optional<std::string_view> arg, Millis fallback) {
   if (!arg) return fallback;
   try {
@@ -120,7 +114,7 @@ void add_faults(Faults& into, std::string_view list) {
   while (at <= list.size()) {
     auto end = list.find_first_of(", \t\n", at);
     if (end == std::string_view::npos) end = list.size();
-    auto item = trim(list.substr(at, end - at));
+    auto item = list.substr(at, end - at);  // the separators split off all blanks
     if (!item.empty()) add_one(into, item);
     at = end + 1;
   }

@@ -303,11 +303,12 @@ class Host {
       session.send(fmt::format("level {} {}", pin, level_name(module_.pin(*p))));
     } else if (v == "watch" && n >= 1) {
       std::set<Pin> pins;
-      std::istringstream words(line.substr(5 < line.size() ? 5 : line.size()));
+      std::istringstream words(line);
       std::string word;
+      words >> word;  // "watch"
       while (words >> word) {
-        auto p = pin_from(word);
         if (word == "none") continue;
+        auto p = pin_from(word);
         if (!p || (*p != Pin::status && *p != Pin::netlight))
           return session.send(fmt::format("error cannot watch '{}': outputs are status and netlight", word));
         pins.insert(*p);

@@ -241,14 +241,13 @@ void VirtualModule::register_network() {
 void VirtualModule::set_registration(int stat) {
   if (reg_stat_ == stat) return;
   reg_stat_ = stat;
-  if (cereg_n_ > 0) urc(cereg_urc("+CEREG", cereg_n_));
-  if (cgreg_n_ > 0) urc(cereg_urc("+CGREG", cgreg_n_));
+  if (cereg_n_ > 0) urc(fmt::format("+CEREG: {}", registration(cereg_n_)));
+  if (cgreg_n_ > 0) urc(fmt::format("+CGREG: {}", registration(cgreg_n_)));
 }
 
-std::string VirtualModule::cereg_urc(std::string_view name, int n) const {
+std::string VirtualModule::registration(int n) const {
   // With n=2 a registered module adds tracking area, cell id and access technology (7: Cat-M).
-  if (n == 2 && reg_stat_ == 1) return fmt::format("{}: {},\"1A2B\",\"01A2D101\",7", name, reg_stat_);
-  return fmt::format("{}: {}", name, reg_stat_);
+  return n == 2 && reg_stat_ == 1 ? fmt::format("{},\"1A2B\",\"01A2D101\",7", reg_stat_) : std::to_string(reg_stat_);
 }
 
 void VirtualModule::storm() {
@@ -539,12 +538,7 @@ void VirtualModule::handle_command(const std::string& cmd) {
   if (name == "+CEREG" || name == "+CGREG") {
     int& n = name == "+CEREG" ? cereg_n_ : cgreg_n_;
     if (form == "test") return reply({fmt::format("{}: (0-2)", name)});
-    if (form == "read") {
-      std::string line = cereg_urc(name, 2);  // "+CEREG: <stat>[,<location>]"
-      std::string_view tail = std::string_view(line).substr(name.size() + 2);
-      if (n != 2) tail = tail.substr(0, tail.find(','));
-      return reply({fmt::format("{}: {},{}", name, n, tail)});
-    }
+    if (form == "read") return reply({fmt::format("{}: {},{}", name, n, registration(n))});
     auto v = to_int(args);
     if (form != "set" || !v || *v > 2) return error();
     n = *v;
@@ -824,10 +818,6 @@ void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, cons
   error();
 }
 
-}  // namespace athil::sim
-
-namespace athil::sim {
-
 void VirtualModule::cmd_cfsrfile(const std::string& path, const std::vector<std::string>& a) {
   // AT+CFSRFILE=<index>,"<name>",<mode 0 from the start|1 from position>,<size 1..10240>,<position>
   // -> +CFSRFILE: <bytes read>, then the bytes raw, then OK.
@@ -841,6 +831,8 @@ void VirtualModule::cmd_cfsrfile(const std::string& path, const std::vector<std:
   emit(fmt::format("\r\n+CFSRFILE: {}\r\n", data.size()) + data + "\r\n");
   ok();
 }
+
+// ---- line rate ------------------------------------------------------------------------
 
 void VirtualModule::cmd_ipr(std::string_view form, const std::string& args) {
   if (form == "read") return reply({fmt::format("+IPR: {}", ipr_)});

@@ -102,7 +102,7 @@ class VirtualModule {
   void blink();  // one NETLIGHT period, in the pattern of the registration state
   void register_network();
   void set_registration(int stat);
-  std::string cereg_urc(std::string_view name, int n) const;
+  std::string registration(int n) const;  // "<stat>[,<location>]" as +CEREG/+CGREG print it with <n>
   void storm();
 
   void boot();
