@@ -10,28 +10,17 @@ namespace athil {
 
 namespace {
 constexpr std::size_t recent_capacity = 40;
-}
+// A module that silently drops commands must not grow the debt without bound.
+constexpr std::size_t max_owed = 16;
 
-UrcTable UrcTable::sim70x0() {
-  UrcTable t;
-  for (const char* e : {"RDY", "SMS Ready", "Call Ready", "NORMAL POWER DOWN", "+CFUN:", "+CPIN:", "+APP PDP:",
-                        "+HTTPTOFS:", "+CFOTA:", "UNDER-VOLTAGE WARNNING", "UNDER-VOLTAGE POWER DOWN",
-                        "OVER-VOLTAGE WARNNING", "OVER-VOLTAGE POWER DOWN", "DST:", "*PSUTTZ:", "+CTZV:",
-                        "+CEREG:", "+CGREG:", "+CREG:", "+SMSTATE:", "+SHSTATE:", "+CADATAIND:", "+CASTATE:",
-                        "+CMTI:", "+PDP:"})
-    t.add(e);
-  return t;
+const char* name_of(int sorted) {
+  static const char* names[] = {"echo", "response", "final", "urc", "late", "prompt"};
+  return names[sorted];
 }
+}  // namespace
 
-bool UrcTable::matches(std::string_view line) const {
-  return std::any_of(entries_.begin(), entries_.end(), [&](const std::string& e) {
-    bool prefix = !e.empty() && (e.back() == ':' || e.back() == ' ');
-    return prefix ? line.substr(0, e.size()) == e : line == e;
-  });
-}
-
-AtEngine::AtEngine(Transport& transport, Timeline& timeline, UrcTable urcs)
-    : transport_(transport), timeline_(timeline), urc_table_(std::move(urcs)) {}
+AtEngine::AtEngine(Transport& transport, Timeline& timeline, Dialect dialect)
+    : transport_(transport), timeline_(timeline), dialect_(std::move(dialect)), framer_(dialect_.payloads) {}
 
 bool AtEngine::is_final_result(std::string_view line) {
   return line == "OK" || line == "ERROR" || line.substr(0, 11) == "+CME ERROR:" || line.substr(0, 11) == "+CMS ERROR:" ||
@@ -48,20 +37,27 @@ std::string AtEngine::response_prefix(std::string_view command) {
   return out.size() > 1 ? out : "";
 }
 
+void AtEngine::record_late(ReceivedLine line, std::string_view why) {
+  timeline_.record(Direction::note, fmt::format("late reply ({}): {}", why, escape_bytes(line.text)));
+  late_.push_back(std::move(line));
+}
+
 void AtEngine::send_command(std::string_view command, Deadline deadline) {
   drain_until(Clock::now());  // sort what has already arrived before the window opens
-  for (auto& line : responses_) {
-    timeline_.record(Direction::note, fmt::format("late reply, not given to '{}': {}", command, escape_bytes(line.text)));
-    late_.push_back(std::move(line));
-  }
+  for (auto& line : responses_) record_late(std::move(line), fmt::format("unclaimed when '{}' was sent", command));
   responses_.clear();
+  if (pending_) {
+    timeline_.record(Direction::note, fmt::format("'{}' has had no final result code yet: when it comes, it is reported late", pending_->text));
+    owed_.push_back(std::move(*pending_));
+    if (owed_.size() > max_owed) owed_.pop_front();
+    pending_.reset();
+  }
   std::string bytes = std::string(command) + "\r";
   transport_.write_all(bytes, deadline);
   timeline_.record(Direction::to_module, bytes);
-  pending_ = true;
-  seen_response_ = false;
-  pending_command_ = std::string(command);
-  pending_prefix_ = response_prefix(command);
+  auto equals = command.find('=');
+  bool set_form = equals != std::string_view::npos && command.substr(equals, 2) != "=?";
+  pending_ = Command{std::string(command), response_prefix(command), set_form, false};
 }
 
 void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
@@ -69,36 +65,84 @@ void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
   timeline_.record(Direction::to_module, bytes);
 }
 
+void AtEngine::module_restarted(std::string_view why) {
+  if (!pending_ && owed_.empty()) return;
+  std::string forgotten;
+  for (const auto& c : owed_) forgotten += fmt::format("'{}', ", c.text);
+  if (pending_) forgotten += fmt::format("'{}', ", pending_->text);
+  forgotten.resize(forgotten.size() - 2);
+  timeline_.record(Direction::note, fmt::format("module restarted ({}): no final result code is owed for {} any more", why, forgotten));
+  owed_.clear();
+  pending_.reset();
+}
+
+void AtEngine::clear_urcs() {
+  if (urcs_.empty()) return;
+  std::string unseen;
+  for (const auto& u : urcs_) unseen += fmt::format("{}'{}'", unseen.empty() ? "" : ", ", escape_bytes(u.text));
+  timeline_.record(Direction::note, fmt::format("URCs nothing waited for: {}", unseen));
+  urcs_.clear();
+}
+
+AtEngine::Sorted AtEngine::classify(const Frame& frame) {
+  if (frame.kind == Frame::Kind::prompt) return Sorted::prompt;
+  if (frame.kind == Frame::Kind::data) return last_line_ == Sorted::echo ? Sorted::response : last_line_;
+  const std::string& text = frame.text;
+  if (pending_ && !pending_->seen_response && text == pending_->text) return Sorted::echo;
+  if (std::any_of(owed_.begin(), owed_.end(), [&](const Command& c) { return text == c.text; })) return Sorted::echo;  // a slow command's echo
+  // A module answers commands in order: an owed final result code comes before the new one.
+  if (is_final_result(text)) return pending_ && owed_.empty() ? Sorted::final : Sorted::late;
+  auto answers = [&](const Command& c) { return !c.prefix.empty() && text.size() > c.prefix.size() && text.compare(0, c.prefix.size(), c.prefix) == 0 && text[c.prefix.size()] == ':'; };
+  if (!owed_.empty() && answers(owed_.front())) return Sorted::late;
+  bool own = pending_ && answers(*pending_);
+  // "+CFUN: 1" answers AT+CFUN? but is a URC after AT+CFUN=1; "+HTTPTOFS: 200,..." is always
+  // the URC of AT+HTTPTOFS="...", which itself answers only OK.
+  bool unsolicited = dialect_.urcs.matches(text) || declared_.matches(text);
+  if (unsolicited && !(own && !pending_->set_form)) return Sorted::urc;
+  return pending_ ? Sorted::response : Sorted::urc;
+}
+
 ReceivedLine AtEngine::sort(const Frame& frame) {
   ReceivedLine line{frame.text, to_us(Clock::now())};
-  const char* kind = "urc";
-  if (frame.kind == Frame::Kind::prompt) {
-    kind = "prompt";
-    responses_.push_back(line);
-  } else if (pending_ && !seen_response_ && line.text == pending_command_) {
-    kind = "echo";
-  } else if (pending_ && is_final_result(line.text)) {
-    kind = "final";
-    responses_.push_back(line);
-    pending_ = false;
-  } else if (pending_ && !pending_prefix_.empty() && line.text.substr(0, pending_prefix_.size() + 1) == pending_prefix_ + ":") {
-    kind = "response";
-    seen_response_ = true;
-    responses_.push_back(line);
-  } else if (urc_table_.matches(line.text) || !pending_) {
-    urcs_.push_back(line);
-  } else {
-    kind = "response";
-    seen_response_ = true;
-    responses_.push_back(line);
+  Sorted sorted = classify(frame);
+  switch (sorted) {
+    case Sorted::echo: break;
+    case Sorted::response:
+      if (pending_) pending_->seen_response = true;
+      responses_.push_back(line);
+      break;
+    case Sorted::prompt: responses_.push_back(line); break;
+    case Sorted::final:
+      responses_.push_back(line);
+      pending_.reset();
+      break;
+    case Sorted::urc: urcs_.push_back(line); break;
+    case Sorted::late:
+      if (frame.kind == Frame::Kind::line && is_final_result(line.text)) {
+        if (owed_.empty()) {
+          record_late(line, "no command was waiting for a result code");
+        } else {
+          record_late(line, fmt::format("the final result code of '{}'", owed_.front().text));
+          owed_.pop_front();
+        }
+      } else {
+        record_late(line, owed_.empty() ? "a payload of a late reply" : fmt::format("a response of '{}'", owed_.front().text));
+      }
+      break;
   }
-  recent_.push_back(fmt::format("[{}] {}", kind, escape_bytes(line.text)));
+  if (frame.kind != Frame::Kind::data) last_line_ = sorted;
+  recent_.push_back(fmt::format("[{}] {}", frame.kind == Frame::Kind::data ? "data" : name_of(static_cast<int>(sorted)), escape_bytes(line.text)));
   if (recent_.size() > recent_capacity) recent_.pop_front();
+  if (frame.kind == Frame::Kind::line && line.text == "RDY") module_restarted("it printed RDY");
   return line;
 }
 
 bool AtEngine::pump(Deadline deadline) {
   std::string bytes = transport_.read_some(deadline);
+  if (transport_.reattachments() != reattachments_seen_) {
+    reattachments_seen_ = transport_.reattachments();
+    module_restarted("its port went away and came back");
+  }
   if (bytes.empty()) return false;
   timeline_.record(Direction::from_module, bytes);
   std::vector<Frame> frames;

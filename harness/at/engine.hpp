@@ -1,8 +1,8 @@
 #pragma once
-// The AT engine: writes commands, reads the module's stream and sorts each line into
-// echo, response (to the pending command) or URC, so that a URC arriving inside a response
-// is never taken as the answer, and a reply that comes too late is never handed to the
-// next command. Matching is by predicates; the engine knows nothing of scenarios.
+// The AT engine: writes commands, reads the module's stream and sorts each frame into echo,
+// response (to the pending command), URC, or late reply, so that a URC arriving inside a
+// response is never taken as the answer, and a reply that comes too late is never handed to
+// the next command. Matching is by predicates; the engine knows nothing of scenarios.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "at/dialect.hpp"
 #include "at/framer.hpp"
 #include "at/timeline.hpp"
 #include "base/duration.hpp"
@@ -23,18 +24,6 @@ struct ReceivedLine {
   std::int64_t t_us = 0;
 };
 
-// Lines a module sends unasked. An entry ending in ':' or ' ' matches as a prefix, any
-// other entry the whole line.
-class UrcTable {
- public:
-  static UrcTable sim70x0();
-  void add(std::string entry) { entries_.push_back(std::move(entry)); }
-  bool matches(std::string_view line) const;
-
- private:
-  std::vector<std::string> entries_;
-};
-
 class AtEngine {
  public:
   using LineTest = std::function<bool(const std::string&)>;
@@ -45,12 +34,18 @@ class AtEngine {
     std::vector<ReceivedLine> passed_over;   // response lines seen before it
   };
 
-  AtEngine(Transport& transport, Timeline& timeline, UrcTable urcs);
+  AtEngine(Transport& transport, Timeline& timeline, Dialect dialect);
+
+  // More URCs than the model's table knows (a scenario's own declarations); replaces the last.
+  void declare_urcs(UrcTable extra) { declared_ = std::move(extra); }
 
   // Writes the command and CR; the response window opens when its last byte is written.
-  // Response lines still unclaimed from an earlier command are dropped as late replies.
+  // Response lines still unclaimed from an earlier command are dropped as late replies, and a
+  // command still owed its final result code stays owed: that code, when it comes, is late.
   void send_command(std::string_view command, Deadline deadline);
   void send_raw(std::string_view bytes, Deadline deadline);
+  // The module restarted (power, reset, RDY, its port re-enumerated): it owes no replies.
+  void module_restarted(std::string_view why);
 
   // Takes response lines until one passes the test. A final result code that does not pass
   // ends the wait at once.
@@ -72,17 +67,18 @@ class AtEngine {
   };
   AnyResult expect_any(const std::vector<Alternative>& alternatives, Deadline deadline);
 
-  // Called with every line as it is sorted (echo included), after the whole chunk is sorted;
+  // Called with every frame as it is sorted (echo included), after the whole chunk is sorted;
   // it may throw to end the current wait (a forbidden line).
   void set_line_observer(std::function<void(const ReceivedLine&)> observer) { observer_ = std::move(observer); }
   // Reads and sorts whatever arrives until the deadline.
   void drain_until(Deadline deadline);
-  // Forgets queued URCs (a new step starts); they stay on the timeline.
-  void clear_urcs() { urcs_.clear(); }
+  // Forgets queued URCs (a new step starts). They stay on the timeline, and a note there names
+  // those nothing waited for.
+  void clear_urcs();
 
   const std::deque<ReceivedLine>& urcs() const { return urcs_; }
   const std::vector<ReceivedLine>& late_replies() const { return late_; }
-  // The last lines received, newest last, each marked with how it was sorted.
+  // The last frames received, newest last, each marked with how it was sorted.
   std::vector<std::string> recent_lines(std::size_t n) const;
 
   static bool is_final_result(std::string_view line);
@@ -90,18 +86,30 @@ class AtEngine {
   static std::string response_prefix(std::string_view command);
 
  private:
+  // A command between its last byte written and its final result code.
+  struct Command {
+    std::string text;
+    std::string prefix;      // "+NAME" of its responses, or empty
+    bool set_form = false;   // AT+X=... (not AT+X?, AT+X=?, AT+X): its +X: lines may be URCs
+    bool seen_response = false;
+  };
+  enum class Sorted { echo, response, final, urc, late, prompt };
+
   bool pump(Deadline deadline);  // reads once; true when something arrived
   ReceivedLine sort(const Frame& frame);
+  Sorted classify(const Frame& frame);
+  void record_late(ReceivedLine line, std::string_view why);
 
   Transport& transport_;
   Timeline& timeline_;
-  UrcTable urc_table_;
+  Dialect dialect_;
+  UrcTable declared_;
   LineFramer framer_;
 
-  bool pending_ = false;
-  bool seen_response_ = false;
-  std::string pending_command_;
-  std::string pending_prefix_;
+  std::optional<Command> pending_;
+  std::deque<Command> owed_;  // sent earlier, final result code never came; oldest first
+  Sorted last_line_ = Sorted::urc;  // where a payload after its header goes
+  int reattachments_seen_ = 0;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;
   std::deque<std::string> recent_;

@@ -1,26 +1,77 @@
 #include "at/framer.hpp"
 
+#include <charconv>
+
 namespace athil {
 
 namespace {
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
 }  // namespace
 
+std::size_t LineFramer::announced(std::string_view line, bool inline_data) const {
+  for (const auto& rule : rules_) {
+    if (rule.inline_data != inline_data || line.substr(0, rule.prefix.size()) != rule.prefix) continue;
+    std::string_view rest = line.substr(rule.prefix.size());
+    std::size_t length = 0;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), length);
+    if (ec != std::errc() || end == rest.data() || length > (inline_data ? max_line_bytes : max_payload_bytes)) return 0;
+    std::string_view after(end, static_cast<std::size_t>(rest.data() + rest.size() - end));
+    // Inline: the header is complete at the comma after the number. After a line end: the
+    // number ends the line, or more fields follow it.
+    if (inline_data ? after != "," : !(after.empty() || after[0] == ',')) return 0;
+    return length;
+  }
+  return 0;
+}
+
+void LineFramer::end_line(std::vector<Frame>& out) {
+  if (!is_blank(partial_)) {
+    out.push_back(Frame{Frame::Kind::line, partial_});
+    payload_left_ = announced(partial_, false);
+    payload_inline_ = false;
+  }
+  partial_.clear();
+}
+
 void LineFramer::feed(std::string_view bytes, std::vector<Frame>& out) {
-  for (char c : bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (skip_lf_) {
+      skip_lf_ = false;
+      if (c == '\n') continue;
+    }
+    if (payload_left_ > 0) {
+      // Raw bytes: taken in one piece as far as this chunk goes.
+      std::size_t room = payload_inline_ ? payload_left_ : std::min(payload_left_, max_line_bytes - partial_.size());
+      std::size_t take = std::min(room, bytes.size() - i);
+      partial_.append(bytes.substr(i, take));
+      payload_left_ -= take;
+      i += take - 1;
+      if (payload_inline_) {
+        if (payload_left_ == 0) payload_inline_ = false;  // the line goes on to its CR LF
+      } else if (payload_left_ == 0 || partial_.size() >= max_line_bytes) {
+        out.push_back(Frame{Frame::Kind::data, std::move(partial_)});
+        partial_.clear();
+      }
+      continue;
+    }
     if (c == '\r' || c == '\n') {
-      if (!is_blank(partial_)) out.push_back(Frame{Frame::Kind::line, partial_});
-      partial_.clear();
+      end_line(out);
+      skip_lf_ = c == '\r' && payload_left_ > 0;
       continue;
     }
     partial_ += c;
+    if (c == ',' && (payload_left_ = announced(partial_, true)) > 0) {
+      payload_inline_ = true;
+      continue;
+    }
     if (partial_.size() >= max_line_bytes) {  // a module that never ends its line: cut it
-      out.push_back(Frame{Frame::Kind::line, partial_});
+      out.push_back(Frame{Frame::Kind::line, std::move(partial_)});
       partial_.clear();
       continue;
     }
     if (partial_ == "> " || partial_ == "DOWNLOAD") {
-      out.push_back(Frame{Frame::Kind::prompt, partial_});
+      out.push_back(Frame{Frame::Kind::prompt, std::move(partial_)});
       partial_.clear();
     }
   }

@@ -90,6 +90,12 @@ Outcome Executor::run(const scenario::Scenario& s) {
         throw StepFailure{fmt::format("forbidden line '{}' arrived (forbid {} at {})", escape_bytes(line.text), f.wanted, f.pos.str()),
                           fmt::format("forbidden: {} (declared at {})\narrived:   '{}' at t={} us\n", f.wanted, f.pos.str(), escape_bytes(line.text), line.t_us)};
   });
+  UrcTable declared;
+  for (const auto& u : s.unsolicited) {
+    if (u.regex) declared.add_regex(*u.regex);
+    else declared.add_prefix(u.prefix);
+  }
+  device_.engine->declare_urcs(std::move(declared));
   ctx.scenario_timeout = scale_.timeout(s.timeout);
   ctx.scenario_deadline = started + ctx.scenario_timeout;
   device_.timeline.record(Direction::note, fmt::format("scenario {} on slot {} ({})", s.name, device_.slot, s.path));
@@ -151,6 +157,7 @@ Outcome Executor::run(const scenario::Scenario& s) {
   if (passed_before_teardown && out.verdict != report::Verdict::passed) out.message = "teardown: " + out.message;
 
   device_.engine->set_line_observer(nullptr);
+  device_.engine->declare_urcs({});
   record_pin_events();
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   out.timeline_to = device_.timeline.size();
@@ -300,11 +307,13 @@ void Executor::run_action(const Action& action, Context& ctx) {
           device_.engine->drain_until(Clock::now() + scale_.hold(dur(a.hold)));
           device_.pins->set(role, rig::Level::high);
           device_.timeline.record(Direction::pin, fmt::format("{} high", rig::to_string(role)));
+          device_.engine->module_restarted(fmt::format("{} pressed", rig::to_string(role)));
         } else if constexpr (std::is_same_v<T, scenario::Supply>) {
           if (!device_.pins || !device_.pins->has(rig::PinRole::supply))
             throw InfraError(fmt::format("slot {}: <supply> at {} but the rig switches no supply", device_.slot, action.pos.str()));
           device_.pins->set(rig::PinRole::supply, a.on ? rig::Level::high : rig::Level::low);
           device_.timeline.record(Direction::pin, a.on ? "supply on" : "supply off");
+          device_.engine->module_restarted(a.on ? "supply on" : "supply off");
         } else if constexpr (std::is_same_v<T, scenario::Sleep>) {
           device_.engine->drain_until(ctx.deadline(scale_.hold(dur(a.duration))));
         } else if constexpr (std::is_same_v<T, scenario::Log>) {
@@ -371,6 +380,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
           device_.timeline.record(Direction::note, fmt::format("sent {} bytes of {}", sent, rel));
         } else if constexpr (std::is_same_v<T, scenario::Power>) {
           auto& pc = power_control();
+          device_.engine->module_restarted("power sequence");
           try {
             switch (a.action) {
               case scenario::Power::Action::on: pc.on(); break;

@@ -145,7 +145,7 @@ class SlotRunner {
         if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
         suite.properties.emplace_back("port", real.port);
       }
-      device.engine = std::make_unique<AtEngine>(*device.port, device.timeline, UrcTable::sim70x0());
+      device.engine = std::make_unique<AtEngine>(*device.port, device.timeline, Dialect::sim70x0(slot_.model));
     } catch (const InfraError& e) {
       unreachable = e.what();
     }

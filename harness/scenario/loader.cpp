@@ -77,6 +77,24 @@ class FileReader {
     }
   }
 
+  // <unsolicited prefix="+SMSUB:"/> or <unsolicited regex="..."/>: literal, no ${variables},
+  // since the engine must know it before anything runs.
+  UrcDeclaration unsolicited(pugi::xml_node node) const {
+    src_.only_attributes(node, {"prefix", "regex"});
+    if (!trim(node.child_value()).empty()) src_.fail(node, "<unsolicited> takes prefix=\"...\" or regex=\"...\", not text");
+    bool has_prefix = !node.attribute("prefix").empty(), has_regex = !node.attribute("regex").empty();
+    if (has_prefix && has_regex) src_.fail(node, "<unsolicited> takes prefix=\"...\" or regex=\"...\", not both");
+    if (!has_prefix && !has_regex) src_.fail(node, "<unsolicited> needs prefix=\"...\" or regex=\"...\"");
+    const char* attribute = has_prefix ? "prefix" : "regex";
+    std::string value = node.attribute(attribute).value();
+    if (value.empty()) src_.fail(node, attribute, fmt::format("an empty {} would match every line", attribute));
+    if (value.find("${") != std::string::npos)
+      src_.fail(node, attribute, fmt::format("the {} may not hold ${{variables}}: URCs are declared before anything runs", attribute));
+    if (has_prefix) return UrcDeclaration{value, std::nullopt, src_.pos(node)};
+    LinePattern p = pattern(node, "", "regex", "capture");
+    return UrcDeclaration{"", p.regex, src_.pos(node)};
+  }
+
   // An action's duration: checked now, or when it runs if it holds ${variables}.
   DurationText duration_text(pugi::xml_node node, const char* attribute) const {
     std::string text = node.attribute(attribute).value();
@@ -438,6 +456,8 @@ Scenario Loader::load_source(const XmlSource& source) const {
         std::string var = src->required(node, "name");
         if (!is_identifier(var)) src->fail(node, "name", fmt::format("'{}' is not a valid variable name", var));
         s.vars.push_back(Var{var, src->required(node, "value"), src->pos(node)});
+      } else if (name == "unsolicited") {
+        s.unsolicited.push_back(reader.unsolicited(node));
       } else if (name == "setup" || name == "teardown" || name == "on-failure") {
         bool& seen = name == "setup" ? seen_setup : name == "teardown" ? seen_teardown : seen_on_failure;
         if (seen) src->fail(node, fmt::format("a scenario has one <{}>", name));
@@ -453,7 +473,7 @@ Scenario Loader::load_source(const XmlSource& source) const {
         if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
         s.steps.push_back(Block{step, src->pos(node), reader.actions(node)});
       } else {
-        static const std::vector<std::string> known = {"description", "var", "setup", "step", "teardown", "on-failure"};
+        static const std::vector<std::string> known = {"description", "var", "unsolicited", "setup", "step", "teardown", "on-failure"};
         src->fail(node, fmt::format("unknown element <{}> in <scenario>{} (allowed: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
       }
     });

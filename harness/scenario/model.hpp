@@ -137,6 +137,15 @@ struct Block {
   std::vector<Action> actions;
 };
 
+// A line the module may send unasked that its model's table does not know (a scenario about
+// an application's own URCs): a prefix, or a regex over the whole line. The engine then takes
+// such a line for a URC even inside a response.
+struct UrcDeclaration {
+  std::string prefix;
+  std::optional<std::string> regex;
+  SourcePos pos;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -148,6 +157,7 @@ struct Scenario {
   Duration timeout = std::chrono::minutes(10);
   Duration teardown_timeout = std::chrono::minutes(5);
   std::vector<Var> vars;  // defaults, in order; a value may use earlier variables
+  std::vector<UrcDeclaration> unsolicited;
   Block setup;
   std::vector<Block> steps;
   Block teardown;

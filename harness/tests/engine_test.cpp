@@ -13,38 +13,13 @@
 #include "base/fd.hpp"
 #include "transport/reattaching_port.hpp"
 #include "transport/serial_port.hpp"
+#include "module_bytes.hpp"
 
 using namespace athil;
 using namespace std::chrono_literals;
-
-namespace doctest {
-template <>
-struct StringMaker<std::vector<Frame>> {
-  static String convert(const std::vector<Frame>& frames) {
-    std::string s;
-    for (const auto& f : frames) s += (f.kind == Frame::Kind::prompt ? "prompt:" : "line:") + escape_bytes(f.text) + " | ";
-    return s.c_str();
-  }
-};
-}  // namespace doctest
+using namespace athil::test::module_bytes;
 
 namespace {
-
-std::vector<Frame> frames_of(std::string_view bytes) {
-  LineFramer f;
-  std::vector<Frame> out;
-  f.feed(bytes, out);
-  return out;
-}
-
-Frame line(std::string s) { return Frame{Frame::Kind::line, std::move(s)}; }
-Frame prompt(std::string s) { return Frame{Frame::Kind::prompt, std::move(s)}; }
-
-// Byte sequences as real modules sent them (../shared/transcripts, copied so the tests run without it).
-const std::string sim7000e_gmr = "AT+GMR\r\r\nRevision:1351B05SIM7000E\r\n\r\nOK\r\n";  // 07: echo with the host's CR
-const std::string sim7000_caopen = "AT+CAOPEN=0,\"x.azure-devices.net\",8883\r\n\r\n+CAOPEN: 0,0\r\n\r\n \r\n\r\nOK\r\n";  // 08: stray " " line
-const std::string sim7000_casend = "AT+CASEND=0,5\r\n\r\n> ";  // 08: prompt without line end
-const std::string sim7000_smpub = "AT+SMPUB=\"ryan\",\"8\",1,1\r\r\n> test626\r\n\r\n+SMSTATE: 0\r\n\r\nOK\r\n";  // 06: prompt, payload echo, URC before the final OK
 
 // The module's side of a pseudo-terminal; the harness opens the slave as a serial port.
 struct PtyPair {
@@ -74,7 +49,7 @@ struct Rig {
   PtyPair pty;
   SerialPort port{pty.slave, SerialPort::Settings{}};
   Timeline timeline;
-  AtEngine engine{port, timeline, UrcTable::sim70x0()};
+  AtEngine engine{port, timeline, Dialect::sim70x0("SIM7080G")};
 };
 
 AtEngine::LineTest equals(std::string text) {
@@ -82,42 +57,6 @@ AtEngine::LineTest equals(std::string text) {
 }
 
 }  // namespace
-
-TEST_CASE("framer: lines, blank lines and prompts, whatever the chunking") {
-  const std::vector<std::pair<std::string, std::vector<Frame>>> cases = {
-      {sim7000e_gmr, {line("AT+GMR"), line("Revision:1351B05SIM7000E"), line("OK")}},
-      {sim7000_caopen, {line("AT+CAOPEN=0,\"x.azure-devices.net\",8883"), line("+CAOPEN: 0,0"), line("OK")}},
-      {sim7000_casend, {line("AT+CASEND=0,5"), prompt("> ")}},
-      {"AT+CFSWFILE=3,\"a\",0,10,5000\r\r\nDOWNLOAD", {line("AT+CFSWFILE=3,\"a\",0,10,5000"), prompt("DOWNLOAD")}},
-      {"~}#\xc0!}!\xff\x01~\r\nNORMAL POWER DOWN\r\n", {line("~}#\xc0!}!\xff\x01~"), line("NORMAL POWER DOWN")}},  // power-up garbage
-  };
-  for (const auto& [bytes, expected] : cases) {
-    CAPTURE(bytes);
-    CHECK(frames_of(bytes) == expected);
-    // Split at every byte boundary, and byte by byte: the same frames.
-    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
-      LineFramer f;
-      std::vector<Frame> out;
-      f.feed(std::string_view(bytes).substr(0, cut), out);
-      f.feed(std::string_view(bytes).substr(cut), out);
-      CHECK(out == expected);
-    }
-    LineFramer f;
-    std::vector<Frame> out;
-    for (char c : bytes) f.feed(std::string_view(&c, 1), out);
-    CHECK(out == expected);
-  }
-}
-
-TEST_CASE("framer: a line that never ends is cut into bounded pieces, no byte lost") {
-  std::string endless(3 * LineFramer::max_line_bytes + 10, 'x');
-  auto frames = frames_of(endless + "\r\nOK\r\n");
-  REQUIRE(frames.size() == 5);
-  std::string joined;
-  for (std::size_t i = 0; i < 4; ++i) joined += frames[i].text;
-  CHECK(joined == endless);
-  CHECK(frames[4] == line("OK"));
-}
 
 TEST_CASE("engine: echo is skipped, the response and final OK are taken in order") {
   Rig r;
@@ -188,6 +127,110 @@ TEST_CASE("engine: +CFUN: 1 is the answer to AT+CFUN? but a URC otherwise") {
   r.pty.module_says("AT+CFUN?\r\r\n+CPIN: READY\r\n\r\n+CFUN: 1\r\n\r\nOK\r\n");
   CHECK(r.engine.expect_response(equals("+CFUN: 1"), Clock::now() + 2s).kind == AtEngine::ExpectResult::Kind::matched);
   CHECK(r.engine.wait_urc(equals("+CPIN: READY"), Clock::now() + 1s).has_value());
+}
+
+TEST_CASE("engine: a URC at every line boundary of a response goes to the queue, the response is whole") {
+  const std::string response = "AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n";
+  const std::string urc = "\r\n+CEREG: 0,5\r\n";
+  for (std::size_t at = 0; at <= response.size(); ++at) {
+    if (at != 0 && response[at - 1] != '\n') continue;  // a module puts a URC between lines, not inside one
+    CAPTURE(at);
+    Rig r;
+    r.engine.send_command("AT+CSQ", Clock::now() + 1s);
+    r.pty.module_says(response.substr(0, at) + urc + response.substr(at));
+    auto csq = r.engine.expect_response(equals("+CSQ: 20,99"), Clock::now() + 5s);
+    CHECK(csq.kind == AtEngine::ExpectResult::Kind::matched);
+    CHECK(csq.passed_over.empty());
+    CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+    CHECK(r.engine.wait_urc(equals("+CEREG: 0,5"), Clock::now() + 1s).has_value());
+    CHECK(r.engine.late_replies().empty());
+  }
+}
+
+TEST_CASE("engine: a reply still owed when the next command goes out is reported late, the next gets its own") {
+  Rig r;
+  r.engine.send_command("AT+COPS=?", Clock::now() + 1s);
+  CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 50ms).kind == AtEngine::ExpectResult::Kind::timeout);
+  r.engine.send_command("AT", Clock::now() + 1s);
+  // The module finishes the slow command first, then answers the new one.
+  r.pty.module_says("AT+COPS=?\r\r\n+COPS: (1,\"TDC\",\"TDC\",\"23801\",7),,(0-4),(0-2)\r\n\r\nOK\r\nAT\r\r\nOK\r\n");
+  auto ok = r.engine.expect_response(equals("OK"), Clock::now() + 5s);
+  CHECK(ok.kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(ok.passed_over.empty());
+  // The old OK was not taken as the new command's: the new one is still answered exactly once.
+  CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 50ms).kind == AtEngine::ExpectResult::Kind::timeout);
+  REQUIRE(r.engine.late_replies().size() == 2);
+  CHECK(r.engine.late_replies()[0].text.rfind("+COPS: (1,", 0) == 0);
+  CHECK(r.engine.late_replies()[1].text == "OK");
+  std::string notes;
+  for (const auto& e : r.timeline.events())
+    if (e.dir == Direction::note) notes += e.data + "\n";
+  CHECK(notes.find("late reply (the final result code of 'AT+COPS=?'): OK") != std::string::npos);
+}
+
+TEST_CASE("engine: a module that restarted owes nothing: after RDY the next OK is the next command's") {
+  Rig r;
+  r.engine.send_command("AT+CFUN=1,1", Clock::now() + 1s);
+  CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 20ms).kind == AtEngine::ExpectResult::Kind::timeout);
+  r.pty.module_says("AT+CFUN=1,1\r\r\n\r\nRDY\r\n");  // it reset before its OK
+  CHECK(r.engine.wait_urc(equals("RDY"), Clock::now() + 5s).has_value());
+  r.engine.send_command("AT", Clock::now() + 1s);
+  r.pty.module_says("AT\r\r\nOK\r\n");
+  CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(r.engine.late_replies().empty());
+}
+
+TEST_CASE("engine: +NAME: lines answer a read command, but are URCs after a set command whose answer is OK") {
+  Rig r;
+  // 09/the reference: AT+HTTPTOFS="..." answers OK, later +HTTPTOFS: <status>,<length>. Here
+  // the OK is slow, and the URC overtakes it.
+  r.engine.send_command("AT+HTTPTOFS=\"http://10.0.0.1/u.zip\",\"/fota/update.zip\"", Clock::now() + 1s);
+  r.pty.module_says("\r\n+HTTPTOFS: 200,109285\r\n\r\nOK\r\n");
+  auto ok = r.engine.expect_response(equals("OK"), Clock::now() + 5s);
+  CHECK(ok.kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(ok.passed_over.empty());
+  CHECK(r.engine.wait_urc(equals("+HTTPTOFS: 200,109285"), Clock::now()).has_value());
+  r.engine.send_command("AT+HTTPTOFS?", Clock::now() + 1s);
+  r.pty.module_says("AT+HTTPTOFS?\r\r\n+HTTPTOFS: 0,\"\",\"\"\r\n\r\nOK\r\n");
+  CHECK(r.engine.expect_response(equals("+HTTPTOFS: 0,\"\",\"\""), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+}
+
+TEST_CASE("engine: a URC the scenario declares is a URC even inside a response") {
+  Rig r;
+  r.engine.send_command("AT+GMR", Clock::now() + 1s);
+  r.pty.module_says("AT+GMR\r\r\n+MYAPP: 7\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+  auto rev = r.engine.expect_response(equals("Revision:1951B02SIM7080G"), Clock::now() + 5s);
+  REQUIRE(rev.passed_over.size() == 1);  // unknown: taken as part of the response
+  CHECK(rev.passed_over[0].text == "+MYAPP: 7");
+
+  UrcTable declared;
+  declared.add_regex("\\+MYAPP: \\d+");
+  r.engine.declare_urcs(std::move(declared));
+  r.engine.send_command("AT+GMR", Clock::now() + 1s);
+  r.pty.module_says("AT+GMR\r\r\n+MYAPP: 8\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+  rev = r.engine.expect_response(equals("Revision:1951B02SIM7080G"), Clock::now() + 5s);
+  CHECK(rev.passed_over.empty());
+  CHECK(r.engine.wait_urc(equals("+MYAPP: 8"), Clock::now()).has_value());
+}
+
+TEST_CASE("engine: a payload is one response frame, and the final OK after it ends the command") {
+  Rig r;
+  r.engine.send_command("AT+CFSRFILE=3,\"a.txt\",0,11,0", Clock::now() + 1s);
+  r.pty.module_says("AT+CFSRFILE=3,\"a.txt\",0,11,0\r\r\n+CFSRFILE: 11\r\nOK\r\n\x01\x02\r\nERR\r\nOK\r\n");
+  CHECK(r.engine.expect_response(equals("+CFSRFILE: 11"), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(r.engine.expect_response(equals("OK\r\n\x01\x02\r\nERR"), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+  auto ok = r.engine.expect_response(equals("OK"), Clock::now() + 5s);
+  CHECK(ok.kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(ok.passed_over.empty());
+}
+
+TEST_CASE("engine: URCs nothing waited for are named on the timeline when a step moves on") {
+  Rig r;
+  r.pty.module_says("\r\n+CEREG: 0,2\r\n\r\n+CEREG: 0,1\r\n");
+  CHECK(r.engine.wait_urc(equals("+CEREG: 0,1"), Clock::now() + 5s).has_value());
+  r.engine.clear_urcs();
+  CHECK(r.engine.urcs().empty());
+  CHECK(r.timeline.events().back().data == "URCs nothing waited for: '+CEREG: 0,2'");
 }
 
 TEST_CASE("serial port: a missing port, and a port that goes away, are infrastructure errors naming it") {

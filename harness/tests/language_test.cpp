@@ -203,6 +203,26 @@ TEST_CASE("language: a urc count waits for that many lines") {
   CHECK(r["five-boot-urcs"].message.find("expected URC 5 x a line matching /RDY|\\+CFUN: 1|\\+CPIN: READY|SMS Ready/ (4 seen)") != std::string::npos);
 }
 
+TEST_CASE("language: a line the scenario declares unsolicited is a URC for that scenario only") {
+  TempDir dir;
+  // Declared a URC, the revision line is no longer AT+GMR's response: the scenario waits for it
+  // as a URC. The next scenario, without the declaration, gets it as a response again.
+  dir.write("sc/a.xml", scenario("declared", power + R"xml(
+  <unsolicited prefix="Revision:"/>
+  <step name="s"><send>AT+GMR</send><urc timeout="5s" regex="Revision:(.+)" capture="rev"/><expect>OK</expect></step>)xml"));
+  dir.write("sc/b.xml", scenario("declared-response", power + R"xml(
+  <unsolicited prefix="Revision:"/>
+  <step name="s"><command send="AT+GMR" expect="Revision:(.+)" capture="rev"/></step>)xml"));
+  dir.write("sc/c.xml", scenario("undeclared", power + R"xml(
+  <step name="s"><command send="AT+GMR" expect="Revision:(.+)" capture="rev"/></step>)xml"));
+  auto r = run_scenarios(dir);
+  CHECK(r["declared"].verdict == "passed");
+  CHECK(r["declared-response"].verdict == "failure");
+  CHECK(r["declared-response"].message.find("got the command ended with 'OK'") == std::string::npos);
+  CHECK(r["declared-response"].message.find("the command ended with 'OK'") != std::string::npos);
+  CHECK(r["undeclared"].verdict == "passed");
+}
+
 TEST_CASE("language: send-file writes a fixture file after DOWNLOAD, whole or in appended chunks") {
   TempDir dir;
   std::string small(500, 'a'), big;

@@ -26,7 +26,7 @@ TEST_CASE("virtual rack: PWRKEY through the control channel powers the module an
   SerialPort port(module.port_link(), SerialPort::Settings{});
   auto pins = rig::connect_virtual_pins("p1", module.control_socket());
   Timeline timeline;
-  AtEngine engine(port, timeline, UrcTable::sim70x0());
+  AtEngine engine(port, timeline, Dialect::sim70x0("SIM7080G"));
   auto rdy = [](const std::string& l) { return l == "RDY"; };
   CHECK(pins->get(rig::PinRole::status) == rig::Level::low);
 

@@ -42,6 +42,8 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   auto s = load_text(dir, wrap(R"xml(
   <description>  What it catches.  </description>
   <var name="target" value="B03"/>
+  <unsolicited prefix="+SMSUB:"/>
+  <unsolicited regex="+MYAPP: \d+"/>
   <setup><use fixture="power-on"/></setup>
   <step name="one">
     <send>AT+GMR</send>
@@ -58,6 +60,9 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   CHECK(s.models == std::vector<std::string>{"SIM7080G", "SIM7070"});
   CHECK(s.tags == std::vector<std::string>{"fota", "smoke"});
   CHECK(s.timeout == std::chrono::minutes(30));
+  REQUIRE(s.unsolicited.size() == 2);
+  CHECK(s.unsolicited[0].prefix == "+SMSUB:");
+  CHECK(s.unsolicited[1].regex == "\\+MYAPP: \\d+");  // a leading + is literal, as everywhere
   CHECK(s.teardown_timeout == std::chrono::minutes(1));
   CHECK(s.applies_to("SIM7070G"));
   CHECK_FALSE(s.applies_to("SIM7000G"));
@@ -76,7 +81,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   CHECK(*std::get<Expect>(a[4].what).pattern.regex == "\\+CSQ: (\\d+),(\\d+)");
   CHECK(std::get<Expect>(a[5].what).pattern.text == "OK");
   CHECK(std::get<Repeat>(a[7].what).count == 2);
-  CHECK(a[1].pos.line == 9);
+  CHECK(a[1].pos.line == 11);
 }
 
 TEST_CASE("every scenario mistake is an error at file:line:col") {

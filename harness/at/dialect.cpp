@@ -1,0 +1,34 @@
+#include "at/dialect.hpp"
+
+#include <algorithm>
+
+namespace athil {
+
+bool UrcTable::matches(std::string_view line) const {
+  if (std::find(lines_.begin(), lines_.end(), line) != lines_.end()) return true;
+  if (std::any_of(prefixes_.begin(), prefixes_.end(), [&](const std::string& p) { return line.substr(0, p.size()) == p; })) return true;
+  return std::any_of(regexes_.begin(), regexes_.end(), [&](const std::regex& re) { return std::regex_match(line.begin(), line.end(), re); });
+}
+
+Dialect Dialect::sim70x0(std::string_view model) {
+  Dialect d;
+  // Boot, SIM, power and voltage URCs, spelt as the modules print them (WARNNING included).
+  for (const char* line : {"RDY", "SMS Ready", "NORMAL POWER DOWN", "UNDER-VOLTAGE WARNNING", "UNDER-VOLTAGE POWER DOWN",
+                           "OVER-VOLTAGE WARNNING", "OVER-VOLTAGE POWER DOWN"})
+    d.urcs.add_line(line);
+  // Asynchronous results and state changes: registration, bearer, HTTP(S), MQTT, TCP/UDP,
+  // FOTA, time, DNS, ping, SMS.
+  for (const char* prefix : {"+CFUN:", "+CPIN:", "+CEREG:", "+CGREG:", "+CREG:", "+APP PDP:", "+HTTPTOFS:", "+CFOTA:",
+                             "DST:", "*PSUTTZ:", "+CTZV:", "+SHREQ:", "+SHSTATE:", "+SMSTATE:", "+SMSUB:", "+CADATAIND:",
+                             "+CASTATE:", "+CDNSGIP:", "+CPING:", "+CNTP:", "+CMTI:"})
+    d.urcs.add_prefix(prefix);
+  d.payloads = {{"+SHREAD: ", false}, {"+CFSRFILE: ", false}, {"+FTPGET: 2,", false}, {"+CARECV: ", true}};
+  if (model.substr(0, 7) == "SIM7000") {
+    // The SIM7000's older application stack (bearer profiles, HTTP and FTP actions).
+    for (const char* prefix : {"+HTTPACTION:", "+FTPGET: 1,", "+FTPPUT: 1,", "+SAPBR "}) d.urcs.add_prefix(prefix);
+    d.payloads.push_back({"+HTTPREAD: ", false});
+  }
+  return d;
+}
+
+}  // namespace athil

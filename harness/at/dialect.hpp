@@ -1,0 +1,36 @@
+#pragma once
+// What the engine must know of a model's AT dialect: the lines it sends unasked (URCs) and
+// the responses that carry raw bytes. Tables per model; a scenario may declare more URCs.
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "at/framer.hpp"
+
+namespace athil {
+
+class UrcTable {
+ public:
+  void add_line(std::string line) { lines_.push_back(std::move(line)); }
+  void add_prefix(std::string prefix) { prefixes_.push_back(std::move(prefix)); }
+  // Matched over the whole line. Throws std::regex_error for a pattern that does not compile.
+  void add_regex(const std::string& pattern) { regexes_.emplace_back(pattern, std::regex::optimize); }
+  bool matches(std::string_view line) const;
+  bool empty() const { return lines_.empty() && prefixes_.empty() && regexes_.empty(); }
+
+ private:
+  std::vector<std::string> lines_;
+  std::vector<std::string> prefixes_;
+  std::vector<std::regex> regexes_;
+};
+
+struct Dialect {
+  UrcTable urcs;
+  std::vector<PayloadRule> payloads;
+
+  // The SIM70x0 family: SIM7000 (with its older IP stack's URCs) or SIM7070/7080/7090.
+  static Dialect sim70x0(std::string_view model);
+};
+
+}  // namespace athil
