@@ -7,6 +7,8 @@
 #include "base/xml_source.hpp"
 #include "rig/model.hpp"
 #include "sim/faults.hpp"
+#include "transport/serial_port.hpp"
+#include "transport/tcp_port.hpp"
 
 namespace athil::rig {
 
@@ -53,6 +55,11 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
   if (!serial) src.fail(slot, "a real slot needs <serial port=\"...\"/> (or <virtual/> for a simulated module)");
   src.only_attributes(serial, {"port", "baud", "flow", "usb", "reattach"});
   r.port = src.required(serial, "port");
+  if (is_tcp_address(r.port)) {
+    if (auto problem = tcp_address_problem(r.port); !problem.empty()) src.fail(serial, "port", problem);
+  } else if (r.port.find("://") != std::string::npos) {
+    src.fail(serial, "port", fmt::format("'{}': a port is a device path or socket://HOST:PORT (ser2net in raw mode)", r.port));
+  }
   r.usb = parse_bool(src, serial, "usb");
   if (serial.attribute("reattach")) {
     try {
@@ -62,6 +69,7 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
     }
   }
   if (serial.attribute("baud")) r.baud = parse_unsigned(src, serial, "baud");
+  if (!is_standard_baud(r.baud)) src.fail(serial, "baud", fmt::format("{} is not a standard baud rate ({})", r.baud, standard_bauds_text()));
   std::string flow = serial.attribute("flow").value();
   if (flow == "rtscts") r.rtscts = true;
   else if (!flow.empty() && flow != "none") src.fail(serial, "flow", fmt::format("flow is \"none\" or \"rtscts\", not '{}'", flow));

@@ -18,8 +18,8 @@
 #include "runner/executor.hpp"
 #include "runner/firmware_server.hpp"
 #include "scenario/loader.hpp"
-#include "transport/reattaching_port.hpp"
-#include "transport/serial_port.hpp"
+#include "transport/open_port.hpp"
+#include "transport/tcp_port.hpp"
 
 namespace athil::runner {
 
@@ -126,22 +126,24 @@ class SlotRunner {
     std::unique_ptr<rig::VirtualModuleProcess> module;
     std::string unreachable;
     // A port that re-enumerates (USB) is reattached within the limit, and says so on the timeline.
-    auto open_port = [&device](const std::string& path, SerialPort::Settings settings, bool usb, Duration reattach) -> std::unique_ptr<Transport> {
-      if (!usb) return std::make_unique<SerialPort>(path, settings);
-      return std::make_unique<ReattachingPort>(path, settings, reattach, [&device](const std::string& text) { device.timeline.record(Direction::note, text); });
-    };
+    auto note = [&device](const std::string& text) { device.timeline.record(Direction::note, text); };
     try {
       if (slot_.is_virtual()) {
         fs::path log = o_.junit.parent_path() / "sim" / (file_safe(slot_.name) + ".log");
         fs::create_directories(log.parent_path());
         module = std::make_unique<rig::VirtualModuleProcess>(slot_, in_.rig.time_scale, rig::VirtualModuleProcess::Paths{o_.executable, run_dir_, log});
-        device.port = open_port(module->port_link(), SerialPort::Settings{}, std::get<rig::VirtualSlot>(slot_.kind).usb,
-                                TimeScale(in_.rig.time_scale).timeout(std::chrono::seconds(30)));
+        // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
+        PortSettings port{module->port_link(), 115200, false, 115200 / in_.rig.time_scale, std::nullopt};
+        if (std::get<rig::VirtualSlot>(slot_.kind).usb) port.reattach = TimeScale(in_.rig.time_scale).timeout(std::chrono::seconds(30));
+        device.port = open_port(port, note);
         device.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());
         suite.properties.emplace_back("port", module->port_link());
       } else {
         const auto& real = std::get<rig::RealSlot>(slot_.kind);
-        device.port = open_port(real.port, SerialPort::Settings{real.baud, real.rtscts}, real.usb, real.reattach);
+        // Through ser2net, the serial line is behind a buffer: the harness keeps its pace.
+        PortSettings port{real.port, real.baud, real.rtscts, is_tcp_address(real.port) ? real.baud : 0.0, std::nullopt};
+        if (real.usb) port.reattach = real.reattach;
+        device.port = open_port(port, note);
         if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
         suite.properties.emplace_back("port", real.port);
       }

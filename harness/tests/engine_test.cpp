@@ -14,36 +14,14 @@
 #include "transport/reattaching_port.hpp"
 #include "transport/serial_port.hpp"
 #include "module_bytes.hpp"
+#include "pty_pair.hpp"
 
 using namespace athil;
 using namespace std::chrono_literals;
 using namespace athil::test::module_bytes;
+using athil::test::PtyPair;
 
 namespace {
-
-// The module's side of a pseudo-terminal; the harness opens the slave as a serial port.
-struct PtyPair {
-  UniqueFd master;
-  std::string slave;
-  PtyPair() {
-    master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-    REQUIRE(master);
-    REQUIRE(::grantpt(master.get()) == 0);
-    REQUIRE(::unlockpt(master.get()) == 0);
-    slave = ::ptsname(master.get());
-  }
-  void module_says(std::string_view bytes) const { REQUIRE(::write(master.get(), bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())); }
-  std::string host_sent() const {
-    std::string out;
-    char buf[512];
-    for (int i = 0; i < 100; ++i) {
-      ssize_t n = ::read(master.get(), buf, sizeof buf);
-      if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-      if (!out.empty() && out.back() == '\r') break;
-    }
-    return out;
-  }
-};
 
 struct Rig {
   PtyPair pty;
@@ -233,33 +211,3 @@ TEST_CASE("engine: URCs nothing waited for are named on the timeline when a step
   CHECK(r.timeline.events().back().data == "URCs nothing waited for: '+CEREG: 0,2'");
 }
 
-TEST_CASE("serial port: a missing port, and a port that goes away, are infrastructure errors naming it") {
-  CHECK_THROWS_WITH_AS(SerialPort("/dev/athil-no-such-port", SerialPort::Settings{}), doctest::Contains("/dev/athil-no-such-port: cannot open"), InfraError);
-  CHECK_THROWS_WITH_AS(SerialPort("/dev/null", SerialPort::Settings{}), doctest::Contains("/dev/null"), InfraError);
-  auto pty = std::make_unique<PtyPair>();
-  SerialPort port(pty->slave, SerialPort::Settings{});
-  CHECK_THROWS_WITH_AS(SerialPort(pty->slave, SerialPort::Settings{}), doctest::Contains("in use"), InfraError);
-  pty.reset();  // the module side closes
-  CHECK_THROWS_WITH_AS(port.read_some(Clock::now() + 2s), doctest::Contains("went away"), InfraError);
-}
-
-TEST_CASE("reattaching port: waits for a path that is not there yet, and gives up at the reattach limit") {
-  auto dir = std::filesystem::temp_directory_path() / ("athil-reattach-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto link = dir / "port";
-  std::vector<std::string> notes;
-  ReattachingPort port(link, SerialPort::Settings{}, 300ms, [&](const std::string& n) { notes.push_back(n); });
-  CHECK(port.read_some(Clock::now() + 50ms).empty());  // not there yet: nothing, no error
-  PtyPair pty;
-  std::filesystem::create_symlink(pty.slave, link);
-  CHECK(port.read_some(Clock::now()).empty());  // opens it (raw) as soon as it is there
-  pty.module_says("\r\nRDY\r\n");
-  CHECK(port.read_some(Clock::now() + 2s) == "\r\nRDY\r\n");
-  CHECK(port.reattachments() == 0);  // the first open is no reattachment
-  std::filesystem::remove(link);
-  pty.master.reset();  // the device goes away
-  CHECK_THROWS_WITH_AS(port.read_some(Clock::now() + 10s), doctest::Contains("gone for more than 300ms"), InfraError);
-  REQUIRE(!notes.empty());
-  CHECK(notes[0].find("port gone") == 0);
-  std::filesystem::remove_all(dir);
-}

@@ -7,37 +7,34 @@
 namespace athil {
 
 namespace {
-// How often the path is looked at while the port is away: short against any reattach limit.
+// How often the port is tried while it is away: short against any reattach limit, long
+// against the cost of a try (a stat, an open or a loopback connect).
 constexpr auto look_interval = std::chrono::milliseconds(10);
 }  // namespace
 
-ReattachingPort::ReattachingPort(std::filesystem::path path, SerialPort::Settings settings, Duration reattach_limit,
-                                 std::function<void(const std::string&)> note)
-    : path_(std::move(path)), settings_(settings), limit_(reattach_limit), note_(std::move(note)) {
+ReattachingPort::ReattachingPort(std::string name, Opener open, Duration reattach_limit, std::function<void(const std::string&)> note)
+    : name_(std::move(name)), open_(std::move(open)), limit_(reattach_limit), note_(std::move(note)) {
   away_since_ = Clock::now();
   try_open();
 }
 
 bool ReattachingPort::try_open() {
   if (port_) return true;
-  std::error_code ec;
-  if (std::filesystem::exists(path_, ec)) {
-    try {
-      port_.emplace(path_, settings_);
-      away_since_.reset();
-      if (ever_open_) {
-        ++reattachments_;
-        if (note_) note_(fmt::format("port back: {}", path_.string()));
-      }
-      ever_open_ = true;
-      return true;
-    } catch (const InfraError&) {
-      // The link may point at a node that is not ready yet; look again shortly.
+  try {
+    port_ = open_();
+    away_since_.reset();
+    if (ever_open_) {
+      ++reattachments_;
+      if (note_) note_(fmt::format("port back: {}", name_));
     }
+    ever_open_ = true;
+    return true;
+  } catch (const InfraError& e) {
+    last_failure_ = e.what();  // away, or not ready yet: try again shortly
   }
   if (Clock::now() - *away_since_ > limit_)
-    throw InfraError(fmt::format("serial port {}: {} for more than {} (the reattach limit)", path_.string(),
-                                 ever_open_ ? "gone" : "not present", format_duration(limit_)));
+    throw InfraError(fmt::format("{}: {} for more than {} (the reattach limit); last attempt: {}", name_, ever_open_ ? "gone" : "not present",
+                                 format_duration(limit_), last_failure_));
   return false;
 }
 
@@ -45,6 +42,10 @@ void ReattachingPort::lost(const PortGone& e) {
   port_.reset();
   away_since_ = Clock::now();
   if (note_) note_(fmt::format("port gone: {}", e.what()));
+}
+
+void ReattachingPort::wait_a_little(Deadline deadline) const {
+  std::this_thread::sleep_for(std::min<Clock::duration>(look_interval, deadline - Clock::now()));
 }
 
 std::string ReattachingPort::read_some(Deadline deadline) {
@@ -58,7 +59,7 @@ std::string ReattachingPort::read_some(Deadline deadline) {
       }
     }
     if (Clock::now() >= deadline) return {};
-    std::this_thread::sleep_for(std::min<Clock::duration>(look_interval, deadline - Clock::now()));
+    wait_a_little(deadline);
   }
 }
 
@@ -72,14 +73,13 @@ void ReattachingPort::write_all(std::string_view bytes, Deadline deadline) {
         continue;
       }
     }
-    if (Clock::now() >= deadline)
-      throw InfraError(fmt::format("serial port {}: away, {} bytes not written", path_.string(), bytes.size()));
-    std::this_thread::sleep_for(std::min<Clock::duration>(look_interval, deadline - Clock::now()));
+    if (Clock::now() >= deadline) throw InfraError(fmt::format("{}: away, {} bytes not written", name_, bytes.size()));
+    wait_a_little(deadline);
   }
 }
 
 std::string ReattachingPort::describe() const {
-  return fmt::format("{} @{} (reattaches within {})", path_.string(), settings_.baud, format_duration(limit_));
+  return fmt::format("{} (reattaches within {})", port_ ? port_->describe() : name_, format_duration(limit_));
 }
 
 }  // namespace athil

@@ -2,25 +2,23 @@
 // A local serial port (or a pseudo-terminal's slave side): raw termios, exclusive use.
 #include <filesystem>
 
-#include "base/error.hpp"
 #include "base/fd.hpp"
+#include "transport/fd_io.hpp"
 #include "transport/transport.hpp"
 
 namespace athil {
-
-// The device node went away under an open port (USB re-enumeration, a pty whose module ended).
-class PortGone : public InfraError {
- public:
-  using InfraError::InfraError;
-};
 
 class SerialPort final : public Transport {
  public:
   struct Settings {
     unsigned baud = 115200;
     bool rtscts = false;
+    // >0: the harness paces its writes to this rate (a pseudo-terminal has no UART; a virtual
+    // module's line runs at its baud rate divided by the rig's time scale). 0: the UART does.
+    double pace_baud = 0;
   };
-  // Throws InfraError naming the port and the cause (missing, busy, permission, bad baud).
+  // Throws InfraError naming the port and the cause (missing, held by which process,
+  // permission, a rate the driver refuses).
   SerialPort(std::filesystem::path path, Settings settings);
 
   std::string read_some(Deadline deadline) override;
@@ -32,6 +30,13 @@ class SerialPort final : public Transport {
   std::filesystem::path path_;
   Settings settings_;
   UniqueFd fd_;
+  LinePacer pacer_;
+  std::string name_;  // "serial port /dev/ttyUSB2", for messages
 };
+
+// The rates a rig may give: the standard ones from 300 up to 4000000, including the SIM70x0
+// family's own AT+IPR rates (2900000, 3200000, 3686400).
+bool is_standard_baud(unsigned baud);
+std::string standard_bauds_text();
 
 }  // namespace athil

@@ -1,10 +1,11 @@
 #pragma once
-// A byte pipe to one module: local serial port, pseudo-terminal of a virtual module, and
-// later TCP (ser2net). The AT engine knows only this interface.
+// A byte pipe to one module: a local serial port, the pseudo-terminal of a virtual module, or
+// a TCP port that ser2net exports. The AT engine knows only this interface.
 #include <string>
 #include <string_view>
 
 #include "base/duration.hpp"
+#include "base/error.hpp"
 
 namespace athil {
 
@@ -14,12 +15,21 @@ class Transport {
   // Waits until bytes arrive or the deadline passes; returns them (empty at the deadline).
   // Throws InfraError when the port is gone.
   virtual std::string read_some(Deadline deadline) = 0;
-  // Throws InfraError when the port is gone or the deadline passes before all is written.
+  // Writes in chunks, at the line's pace where the port has no UART to keep it; a deadline
+  // that passes between chunks stops the write. Throws InfraError when the port is gone or
+  // the deadline passes before all is written.
   virtual void write_all(std::string_view bytes, Deadline deadline) = 0;
   virtual std::string describe() const = 0;
   // How often the port went away and came back (always 0 for a port that cannot).
   virtual int reattachments() const { return 0; }
   virtual bool can_reattach() const { return false; }
+};
+
+// The port went away under an open transport (USB re-enumeration, a pty whose module ended,
+// ser2net closing the connection).
+class PortGone : public InfraError {
+ public:
+  using InfraError::InfraError;
 };
 
 }  // namespace athil

@@ -1,0 +1,39 @@
+#pragma once
+// Reading and writing one non-blocking descriptor with deadlines, shared by the serial and
+// TCP transports; and the pace of a line that has no UART to keep it.
+#include <string>
+#include <string_view>
+
+#include "base/duration.hpp"
+
+namespace athil {
+
+// A UART carries 10 bits a byte (start, 8 data, stop). A pseudo-terminal or a TCP link has
+// no UART, so the harness keeps the pace itself, writing in chunks of about 2 ms of line.
+class LinePacer {
+ public:
+  // baud 0: not paced (a real UART paces itself).
+  explicit LinePacer(double baud = 0);
+  bool paced() const { return byte_time_ > 0; }
+  std::size_t chunk_bytes() const { return chunk_; }
+  // When the line is free for the next chunk.
+  Clock::time_point free_at() const { return free_at_; }
+  void wrote(std::size_t bytes);
+
+ private:
+  double byte_time_ = 0;  // seconds
+  std::size_t chunk_ = 4096;
+  Clock::time_point free_at_{};
+};
+
+// Waits for bytes until the deadline; returns them, or empty at the deadline. Throws PortGone
+// at end of file and when the device or connection went (EIO, ENXIO, ECONNRESET), InfraError
+// otherwise. `name` says which port, for the messages.
+std::string read_fd(int fd, Deadline deadline, const std::string& name);
+// Writes chunk by chunk at the pacer's pace. Returns how many bytes were left when the
+// deadline passed (0: all written). Throws PortGone or InfraError as read_fd. A socket is
+// written without SIGPIPE: a closed connection is a PortGone, not the end of the process.
+enum class FdKind { terminal, socket };
+std::size_t write_fd(int fd, FdKind kind, std::string_view bytes, Deadline deadline, LinePacer& pacer, const std::string& name);
+
+}  // namespace athil
