@@ -79,7 +79,9 @@ void AtEngine::module_restarted(std::string_view why) {
 void AtEngine::clear_urcs() {
   if (urcs_.empty()) return;
   std::string unseen;
-  for (const auto& u : urcs_) unseen += fmt::format("{}'{}'", unseen.empty() ? "" : ", ", escape_bytes(u.text));
+  constexpr std::size_t named = 10;  // the rest are on the timeline already
+  for (std::size_t i = 0; i < std::min(named, urcs_.size()); ++i) unseen += fmt::format("{}'{}'", i == 0 ? "" : ", ", escape_bytes(urcs_[i].text));
+  if (urcs_.size() > named) unseen += fmt::format(" and {} more", urcs_.size() - named);
   timeline_.record(Direction::note, fmt::format("URCs nothing waited for: {}", unseen));
   urcs_.clear();
 }

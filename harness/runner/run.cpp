@@ -141,7 +141,8 @@ class SlotRunner {
       } else {
         const auto& real = std::get<rig::RealSlot>(slot_.kind);
         // Through ser2net, the serial line is behind a buffer: the harness keeps its pace.
-        PortSettings port{real.port, real.baud, real.rtscts, is_tcp_address(real.port) ? real.baud : 0.0, std::nullopt};
+        double pace = is_tcp_address(real.port) ? real.baud / in_.rig.time_scale : 0.0;
+        PortSettings port{real.port, real.baud, real.rtscts, pace, std::nullopt};
         if (real.usb) port.reattach = real.reattach;
         device.port = open_port(port, note);
         if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
