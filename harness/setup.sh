@@ -4,7 +4,8 @@
 #                                             scenarios on rigs/virtual.xml -> reports/junit.xml
 #   harness/setup.sh test [--sanitize]        install, build, run the whole test suite (CTest);
 #                                             --sanitize: ASan+UBSan build in build-sanitize/
-#   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader (ctest -L fuzz)
+#   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader and the AT framer
+#                                             and engine, SECONDS each (ctest -L fuzz)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +37,7 @@ build() {
 }
 
 usage() {
-  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command=${1:-}
