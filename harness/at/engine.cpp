@@ -133,7 +133,8 @@ ReceivedLine AtEngine::sort(const Frame& frame) {
       break;
   }
   if (frame.kind != Frame::Kind::data) last_line_ = sorted;
-  recent_.push_back(fmt::format("[{}] {}", frame.kind == Frame::Kind::data ? "data" : name_of(static_cast<int>(sorted)), escape_bytes(line.text)));
+  // Kept raw and formatted only when a failure asks: the common path stays cheap.
+  recent_.push_back(Recent{frame.kind == Frame::Kind::data ? "data" : name_of(static_cast<int>(sorted)), line.text});
   if (recent_.size() > recent_capacity) recent_.pop_front();
   if (frame.kind == Frame::Kind::line && line.text == "RDY") module_restarted("it printed RDY");
   return line;
@@ -208,8 +209,10 @@ std::optional<ReceivedLine> AtEngine::wait_urc(const LineTest& test, Deadline de
 }
 
 std::vector<std::string> AtEngine::recent_lines(std::size_t n) const {
-  std::size_t from = recent_.size() > n ? recent_.size() - n : 0;
-  return {recent_.begin() + static_cast<std::ptrdiff_t>(from), recent_.end()};
+  std::vector<std::string> out;
+  for (std::size_t i = recent_.size() > n ? recent_.size() - n : 0; i < recent_.size(); ++i)
+    out.push_back(fmt::format("[{}] {}", recent_[i].kind, escape_bytes(recent_[i].text)));
+  return out;
 }
 
 }  // namespace athil

@@ -112,7 +112,11 @@ class AtEngine {
   int reattachments_seen_ = 0;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;
-  std::deque<std::string> recent_;
+  struct Recent {
+    const char* kind;
+    std::string text;
+  };
+  std::deque<Recent> recent_;
   std::vector<ReceivedLine> late_;
   std::function<void(const ReceivedLine&)> observer_;
 };

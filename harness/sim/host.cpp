@@ -319,10 +319,12 @@ class Host {
       session.send(module_.reset_state() ? "ok" : "error the module is on: power it off or cut its supply first");
     } else if (v == "pins" && n == 1) {
       session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
+    } else if (v == "turnaround" && n == 1) {
+      session.send(turnaround_report());
     } else if (v == "state" && n == 1) {
       session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     } else {
-      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state)", line));
+      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround)", line));
     }
   }
 
@@ -384,6 +386,10 @@ class Host {
         return;
       }
       std::string_view bytes(uart_buffer_.data(), n);
+      if (final_sent_at_) {
+        turnarounds_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - *final_sent_at_).count());
+        final_sent_at_.reset();
+      }
       unsigned host_rate = options_.usb ? 0 : host_line_rate(pty_.master.get());
       unsigned module_rate = module_.line_rate();
       std::string mangled;
@@ -432,6 +438,7 @@ class Host {
   }
 
   void write_now(std::string_view bytes) {
+    note_final_sent(bytes);
     while (!bytes.empty()) {
       ssize_t n = ::write(pty_.master.get(), bytes.data(), bytes.size());
       if (n <= 0) {
@@ -441,6 +448,29 @@ class Host {
       }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
+  }
+
+  // The host's turnaround as the module sees it: from the last byte of a final result code
+  // leaving to the first byte of the next command arriving (`turnaround` on the control
+  // channel; benchmarks read it).
+  void note_final_sent(std::string_view bytes) {
+    tx_tail_.append(bytes);
+    if (tx_tail_.size() > 64) tx_tail_.erase(0, tx_tail_.size() - 64);
+    if (tx_tail_.size() < 2 || tx_tail_.compare(tx_tail_.size() - 2, 2, "\r\n") != 0) return;
+    auto start = tx_tail_.rfind("\r\n", tx_tail_.size() - 3);
+    std::string_view last = std::string_view(tx_tail_).substr(start == std::string::npos ? 0 : start + 2);
+    last.remove_suffix(2);
+    if (last == "OK" || last == "ERROR" || last.substr(0, 11) == "+CME ERROR:" || last.substr(0, 11) == "+CMS ERROR:") final_sent_at_ = SteadyClock::now();
+  }
+
+  // "turnaround <count> <p50 us> <p99 us> <max us>"; the samples are then forgotten.
+  std::string turnaround_report() {
+    final_sent_at_.reset();  // a fresh measurement starts with the next final result code
+    auto samples = std::exchange(turnarounds_us_, {});
+    if (samples.empty()) return "turnaround 0 0 0 0";
+    std::sort(samples.begin(), samples.end());
+    auto at = [&](double q) { return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))]; };
+    return fmt::format("turnaround {} {} {} {}", samples.size(), at(0.50), at(0.99), samples.back());
   }
 
   void broadcast_pin(Pin p, Level l, Time at) {
@@ -483,6 +513,9 @@ class Host {
   std::list<std::weak_ptr<ControlSession>> sessions_;
   std::optional<Time> scheduled_;
   std::array<char, 4096> uart_buffer_{};
+  std::string tx_tail_;                                      // the last bytes sent, to spot a final result code
+  std::optional<SteadyClock::time_point> final_sent_at_;    // its last byte left then; no command since
+  std::vector<std::int64_t> turnarounds_us_;
   std::deque<std::pair<unsigned, std::string>> tx_queue_;  // bytes to send, by line rate
   bool tx_busy_ = false;
   SteadyClock::time_point tx_next_{};

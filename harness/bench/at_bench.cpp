@@ -1,0 +1,196 @@
+// The AT engine against a virtual SIM7080G, with figures from both ends. Prints; asserts nothing.
+//  1. Turnaround: 10,000 AT+CSQ exchanges; the module measures, from the last byte of each final
+//     result code to the first byte of the next command, p50 and p99.
+//  2. CPU per exchange of the harness, side by side with pexpect + pyserial doing the same
+//     exchanges against the same module, and the ratio.
+//  3. Transfer: 100 KB written through AT+CFSWFILE in 10,000-byte chunks at 115200 baud, as a
+//     share of the line rate.
+// usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "at/engine.hpp"
+#include "base/fd.hpp"
+#include "rig/pins.hpp"
+#include "rig/virtual_module.hpp"
+#include "transport/serial_port.hpp"
+
+extern char** environ;
+
+using namespace athil;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+double cpu_seconds(const rusage& u) {
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double self_cpu() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return cpu_seconds(u);
+}
+
+double self_user_cpu() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) / 1e6;
+}
+
+// One request on the module's control channel.
+std::string control(const std::string& socket_path, const std::string& request) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("control channel: " + socket_path);
+  std::string line = request + "\n";
+  ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL);
+  std::string reply;
+  char c;
+  while (::read(fd.get(), &c, 1) == 1 && c != '\n') reply += c;
+  return reply;
+}
+
+struct Turnaround {
+  long count = 0, p50 = 0, p99 = 0, max = 0;
+};
+Turnaround turnaround(const std::string& socket_path) {
+  Turnaround t;
+  std::sscanf(control(socket_path, "turnaround").c_str(), "turnaround %ld %ld %ld %ld", &t.count, &t.p50, &t.p99, &t.max);
+  return t;
+}
+
+void expect(AtEngine& engine, const std::string& line, Duration timeout = 10s) {
+  auto r = engine.expect_response([&](const std::string& l) { return l == line; }, Clock::now() + timeout);
+  if (r.kind != AtEngine::ExpectResult::Kind::matched) throw std::runtime_error(fmt::format("expected '{}', got '{}'", line, r.line.text));
+}
+
+// Runs the pexpect peer; its own figures (CPU and wall of the loop) and the process's CPU.
+struct PeerRun {
+  double loop_cpu = 0, loop_user = 0, loop_wall = 0, process_cpu = 0;
+};
+PeerRun run_peer(const std::vector<std::string>& argv, const fs::path& out_file) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("cannot start " + argv[0]);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  std::ifstream in(out_file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  PeerRun r;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || std::sscanf(text.c_str(), "cpu %lf user %lf wall %lf", &r.loop_cpu, &r.loop_user, &r.loop_wall) != 3)
+    throw std::runtime_error(fmt::format("the pexpect peer failed ({}): {}", status, text));
+  r.process_cpu = cpu_seconds(usage);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    fmt::print(stderr, "usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]\n");
+    return 2;
+  }
+  const fs::path athil = argv[1];
+  const std::string peer_script = argv[2], python = argv[3];
+  const int exchanges = argc > 4 ? std::stoi(argv[4]) : 10'000;
+  const double scale = argc > 5 ? std::stod(argv[5]) : 1.0;
+  const unsigned baud = 115200;
+
+  fs::path dir = fs::temp_directory_path() / fmt::format("athil-at-bench-{}", ::getpid());
+  fs::create_directories(dir);
+  rig::Slot slot{"bench", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
+  rig::VirtualModuleProcess module(slot, scale, {athil, dir, dir / "sim.log"});
+  auto pins = rig::connect_virtual_pins(slot.name, module.control_socket());
+  pins->set(rig::PinRole::pwrkey, rig::Level::low);
+  std::this_thread::sleep_for(std::chrono::duration<double>(1.2 * scale));
+  pins->set(rig::PinRole::pwrkey, rig::Level::high);
+
+  fmt::print("AT engine against a virtual SIM7080G at {} baud, time scale {} (the line runs at {:.0f} baud)\n", baud, scale, baud / scale);
+  double cpu = 0, user = 0, wall = 0, took = 0;
+  Turnaround ours;
+  const std::size_t payload_size = 100 * 1024;
+  {
+    Timeline timeline;
+    SerialPort port(module.port_link(), SerialPort::Settings{baud, false, baud / scale});
+    AtEngine engine(port, timeline, Dialect::sim70x0(slot.model));
+    // Booting: AT until OK.
+    for (auto until = Clock::now() + 60s;;) {
+      engine.send_command("AT", Clock::now() + 1s);
+      if (engine.expect_response([](const std::string& l) { return l == "OK"; }, Clock::now() + 500ms).kind == AtEngine::ExpectResult::Kind::matched) break;
+      if (Clock::now() > until) throw std::runtime_error("the module never answered AT");
+    }
+    engine.drain_until(Clock::now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(3.0 * scale)));  // boot URCs
+    turnaround(module.control_socket());  // forget the boot's
+
+    double cpu0 = self_cpu(), user0 = self_user_cpu();
+    auto wall0 = Clock::now();
+    for (int i = 0; i < exchanges; ++i) {
+      engine.send_command("AT+CSQ", Clock::now() + 1s);
+      auto r = engine.expect_response([](const std::string& l) { return l.rfind("+CSQ: ", 0) == 0; }, Clock::now() + 10s);
+      if (r.kind != AtEngine::ExpectResult::Kind::matched) throw std::runtime_error("no +CSQ");
+      expect(engine, "OK");
+    }
+    cpu = self_cpu() - cpu0;
+    user = self_user_cpu() - user0;
+    wall = std::chrono::duration<double>(Clock::now() - wall0).count();
+    ours = turnaround(module.control_socket());
+
+    std::string payload(payload_size, '\0');
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>((i * 7919) & 0xff);
+    engine.send_command("AT+CFSINIT", Clock::now() + 1s);
+    expect(engine, "OK");
+    auto t0 = Clock::now();
+    for (std::size_t offset = 0; offset < payload.size(); offset += 10'000) {
+      std::size_t n = std::min<std::size_t>(10'000, payload.size() - offset);
+      engine.send_command(fmt::format("AT+CFSWFILE=3,\"bench.bin\",{},{},10000", offset ? 1 : 0, n), Clock::now() + 1s);
+      expect(engine, "DOWNLOAD");
+      engine.send_raw(std::string_view(payload).substr(offset, n), Clock::now() + 60s);
+      expect(engine, "OK", 60s);
+    }
+    took = std::chrono::duration<double>(Clock::now() - t0).count();
+    engine.send_command("AT+CFSGFIS=3,\"bench.bin\"", Clock::now() + 1s);
+    expect(engine, fmt::format("+CFSGFIS: {}", payload.size()));
+    turnaround(module.control_socket());  // the transfer's are not exchanges of AT+CSQ
+  }  // the port is closed: the peer may open it
+
+  auto peer = run_peer({python, peer_script, module.port_link(), std::to_string(baud), std::to_string(exchanges)}, dir / "peer.out");
+  auto theirs = turnaround(module.control_socket());
+
+  fmt::print("\n1. turnaround, measured by the module over {} exchanges of AT+CSQ (goal: athil p99 under 1 ms)\n", exchanges);
+  fmt::print("   athil            p50 {:7.3f} ms   p99 {:7.3f} ms   max {:7.3f} ms   ({} samples)\n", ours.p50 / 1e3, ours.p99 / 1e3, ours.max / 1e3, ours.count);
+  fmt::print("   pexpect+pyserial p50 {:7.3f} ms   p99 {:7.3f} ms   max {:7.3f} ms   ({} samples)\n", theirs.p50 / 1e3, theirs.p99 / 1e3, theirs.max / 1e3, theirs.count);
+  fmt::print("\n2. CPU per exchange of the host process, all and in user space (goal: athil at least 10 times less)\n");
+  fmt::print("   athil            {:7.1f} us  {:7.1f} us   ({:.2f} s wall)\n", cpu / exchanges * 1e6, user / exchanges * 1e6, wall);
+  fmt::print("   pexpect+pyserial {:7.1f} us  {:7.1f} us   ({:.2f} s wall; the whole process with Python's start: {:.3f} s CPU)\n",
+             peer.loop_cpu / exchanges * 1e6, peer.loop_user / exchanges * 1e6, peer.loop_wall, peer.process_cpu);
+  fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil\n", peer.loop_cpu / cpu, peer.loop_user / user);
+  fmt::print("   (the kernel's share, the same pty reads, writes and waits for both, is {:.1f} us of athil's)\n", (cpu - user) / exchanges * 1e6);
+  double wire = static_cast<double>(payload_size) * 10 / baud * scale;
+  fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);
+  fmt::print("   {:.3f} s against {:.3f} s of wire time: {:.1f} % of the line rate\n", took, wire, wire / took * 100);
+  fs::remove_all(dir);
+  return 0;
+}
