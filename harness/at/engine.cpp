@@ -13,11 +13,19 @@ constexpr std::size_t recent_capacity = 40;
 // A module that silently drops commands must not grow the debt without bound.
 constexpr std::size_t max_owed = 16;
 
-const char* name_of(int sorted) {
-  static const char* names[] = {"echo", "response", "final", "urc", "late", "prompt"};
-  return names[sorted];
-}
 }  // namespace
+
+const char* AtEngine::name_of(Sorted sorted) {
+  switch (sorted) {
+    case Sorted::echo: return "echo";
+    case Sorted::response: return "response";
+    case Sorted::final: return "final";
+    case Sorted::urc: return "urc";
+    case Sorted::late: return "late";
+    case Sorted::prompt: return "prompt";
+  }
+  return "?";
+}
 
 AtEngine::AtEngine(Transport& transport, Timeline& timeline, Dialect dialect)
     : transport_(transport), timeline_(timeline), dialect_(std::move(dialect)), framer_(dialect_.payloads) {}
@@ -88,7 +96,8 @@ void AtEngine::clear_urcs() {
 
 AtEngine::Sorted AtEngine::classify(const Frame& frame) {
   if (frame.kind == Frame::Kind::prompt) return Sorted::prompt;
-  if (frame.kind == Frame::Kind::data) return last_line_ == Sorted::echo ? Sorted::response : last_line_;
+  // A payload goes where its header went.
+  if (frame.kind == Frame::Kind::data) return last_line_ == Sorted::urc || last_line_ == Sorted::late ? last_line_ : Sorted::response;
   const std::string& text = frame.text;
   if (pending_ && !pending_->seen_response && text == pending_->text) return Sorted::echo;
   if (std::any_of(owed_.begin(), owed_.end(), [&](const Command& c) { return text == c.text; })) return Sorted::echo;  // a slow command's echo
@@ -134,7 +143,7 @@ ReceivedLine AtEngine::sort(const Frame& frame) {
   }
   if (frame.kind != Frame::Kind::data) last_line_ = sorted;
   // Kept raw and formatted only when a failure asks: the common path stays cheap.
-  recent_.push_back(Recent{frame.kind == Frame::Kind::data ? "data" : name_of(static_cast<int>(sorted)), line.text});
+  recent_.push_back(Recent{frame.kind == Frame::Kind::data ? "data" : name_of(sorted), line.text});
   if (recent_.size() > recent_capacity) recent_.pop_front();
   if (frame.kind == Frame::Kind::line && line.text == "RDY") module_restarted("it printed RDY");
   return line;

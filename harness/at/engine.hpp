@@ -94,6 +94,7 @@ class AtEngine {
     bool seen_response = false;
   };
   enum class Sorted { echo, response, final, urc, late, prompt };
+  static const char* name_of(Sorted sorted);
 
   bool pump(Deadline deadline);  // reads once; true when something arrived
   ReceivedLine sort(const Frame& frame);

@@ -107,6 +107,24 @@ TEST_CASE("engine: +CFUN: 1 is the answer to AT+CFUN? but a URC otherwise") {
   CHECK(r.engine.wait_urc(equals("+CPIN: READY"), Clock::now() + 1s).has_value());
 }
 
+TEST_CASE("engine: echo on, off after ATE0, and on again after the module restarts") {
+  Rig r;
+  r.engine.send_command("ATE0", Clock::now() + 1s);
+  r.pty.module_says("ATE0\r\r\nOK\r\n");  // 05: ATE0 is itself echoed
+  CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 5s).passed_over.empty());
+  r.engine.send_command("AT+CGMM", Clock::now() + 1s);
+  r.pty.module_says("\r\nSIMCOM_SIM7070\r\n\r\nOK\r\n");  // no echo now
+  CHECK(r.engine.expect_response(equals("SIMCOM_SIM7070"), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(r.engine.expect_response(equals("OK"), Clock::now() + 5s).kind == AtEngine::ExpectResult::Kind::matched);
+  r.pty.module_says("\r\nRDY\r\n");  // ATE is not saved: after a restart the module echoes again
+  r.engine.send_command("AT+CGMM", Clock::now() + 1s);
+  r.pty.module_says("AT+CGMM\r\r\nSIMCOM_SIM7070\r\n\r\nOK\r\n");
+  auto model = r.engine.expect_response(equals("SIMCOM_SIM7070"), Clock::now() + 5s);
+  CHECK(model.kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(model.passed_over.empty());  // the echo was not taken for a response line
+  CHECK(r.engine.late_replies().empty());
+}
+
 TEST_CASE("engine: a URC at every line boundary of a response goes to the queue, the response is whole") {
   const std::string response = "AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n";
   const std::string urc = "\r\n+CEREG: 0,5\r\n";
