@@ -19,6 +19,7 @@
 #include "runner/firmware_server.hpp"
 #include "scenario/loader.hpp"
 #include "transport/open_port.hpp"
+#include "transport/serial_port.hpp"
 #include "transport/tcp_port.hpp"
 
 namespace athil::runner {
@@ -133,7 +134,8 @@ class SlotRunner {
         fs::create_directories(log.parent_path());
         module = std::make_unique<rig::VirtualModuleProcess>(slot_, in_.rig.time_scale, rig::VirtualModuleProcess::Paths{o_.executable, run_dir_, log});
         // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
-        PortSettings port{module->port_link(), 115200, false, 115200 / in_.rig.time_scale, std::nullopt};
+        const unsigned baud = SerialPort::Settings{}.baud;  // the host side of every virtual module
+        PortSettings port{module->port_link(), baud, false, baud / in_.rig.time_scale, std::nullopt};
         if (std::get<rig::VirtualSlot>(slot_.kind).usb) port.reattach = TimeScale(in_.rig.time_scale).timeout(std::chrono::seconds(30));
         device.port = open_port(port, note);
         device.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());

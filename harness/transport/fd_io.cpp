@@ -19,15 +19,15 @@ namespace {
 
 constexpr auto chunk_time = std::chrono::milliseconds(2);
 
+bool gone(int error) { return error == EIO || error == ENXIO || error == ENODEV || error == ECONNRESET || error == EPIPE; }
+
+}  // namespace
+
 int poll_timeout_ms(Clock::time_point until) {
   auto left = std::chrono::duration_cast<std::chrono::microseconds>(until - Clock::now()).count();
   if (left <= 0) return 0;
   return static_cast<int>(std::min<long long>((left + 999) / 1000, 60'000));
 }
-
-bool gone(int error) { return error == EIO || error == ENXIO || error == ENODEV || error == ECONNRESET || error == EPIPE; }
-
-}  // namespace
 
 LinePacer::LinePacer(double baud) {
   if (baud <= 0) return;

@@ -26,6 +26,10 @@ class LinePacer {
   Clock::time_point free_at_{};
 };
 
+// Milliseconds for poll() until `until`: rounded up (never a busy loop), 0 once passed,
+// capped at a minute.
+int poll_timeout_ms(Clock::time_point until);
+
 // Waits for bytes until the deadline; returns them, or empty at the deadline. Throws PortGone
 // at end of file and when the device or connection went (EIO, ENXIO, ECONNRESET), InfraError
 // otherwise. `name` says which port, for the messages.

@@ -89,8 +89,7 @@ TcpPort::TcpPort(std::string address, double pace_baud, Duration connect_timeout
       continue;
     }
     pollfd p{fd.get(), POLLOUT, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (::poll(&p, 1, static_cast<int>(std::max<long long>(left, 0))) != 1) {
+    if (::poll(&p, 1, poll_timeout_ms(deadline)) != 1) {
       why = fmt::format("no answer within {}", format_duration(connect_timeout));
       continue;
     }
