@@ -49,6 +49,11 @@ class GpiodPins final : public Pins {
   }
 
   ~GpiodPins() override {
+    // Released lines keep their last level on most GPIO drivers: leave them at the safe one.
+    try {
+      release_outputs();
+    } catch (...) {  // a line that cannot be set is released all the same
+    }
     for (auto& [role, line] : lines_) {
       try {
         line.release();

@@ -32,6 +32,40 @@ std::optional<PinRole> pin_role_from(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string> split_command(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) words.push_back(std::exchange(word, {}));
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\') {
+      if (++i == text.size()) throw std::invalid_argument("a backslash at the end of the command escapes nothing");
+      word += text[i];
+    } else if (c == '\'' || c == '"') {
+      // Inside double quotes a backslash still escapes (a quote, a backslash).
+      std::string quoted;
+      std::size_t j = i + 1;
+      for (; j < text.size() && text[j] != c; ++j) {
+        if (c == '"' && text[j] == '\\' && j + 1 < text.size()) ++j;
+        quoted += text[j];
+      }
+      if (j == text.size()) throw std::invalid_argument(fmt::format("the quote {} opened at character {} is never closed", c, i + 1));
+      word += quoted;
+      i = j;
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
 namespace {
 
 unsigned parse_unsigned(const XmlSource& src, pugi::xml_node node, const char* attribute) {
@@ -88,9 +122,26 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
       r.lines.push_back(GpioLine{*role, parse_unsigned(src, line, "offset"), parse_bool(src, line, "active-low"), src.pos(line)});
     }
   }
-  for (auto child : slot.children())
-    if (child.type() == pugi::node_element && std::string_view(child.name()) != "serial" && std::string_view(child.name()) != "gpio")
-      src.fail(child, fmt::format("unknown element <{}> in a real <slot> (allowed: serial, gpio)", child.name()));
+  if (auto supply = slot.child("supply")) {
+    src.only_attributes(supply, {"on", "off"});
+    for (auto [attribute, words] : {std::pair{"on", &r.supply_on}, std::pair{"off", &r.supply_off}}) {
+      try {
+        *words = split_command(src.required(supply, attribute));
+      } catch (const std::invalid_argument& e) {
+        src.fail(supply, attribute, e.what());
+      }
+      if (words->empty()) src.fail(supply, attribute, fmt::format("the supply {} command is empty", attribute));
+    }
+    r.supply_pos = src.pos(supply);
+    for (const auto& line : r.lines)
+      if (line.role == PinRole::supply)
+        src.fail(supply, fmt::format("the supply is switched by the GPIO line at {} already: a slot has a supply line or supply commands, not both", line.pos.str()));
+  }
+  for (auto child : slot.children()) {
+    std::string_view name = child.name();
+    if (child.type() == pugi::node_element && name != "serial" && name != "gpio" && name != "supply")
+      src.fail(child, fmt::format("unknown element <{}> in a real <slot> (allowed: serial, gpio, supply)", name));
+  }
   return r;
 }
 

@@ -33,6 +33,10 @@ struct RealSlot {
   Duration reattach = std::chrono::seconds(30);
   std::string gpio_chip;  // empty: no GPIO lines
   std::vector<GpioLine> lines;
+  // Programs that switch the supply where no GPIO line does (uhubctl, a PDU's command line):
+  // argument vectors, run without a shell. Both empty or both set.
+  std::vector<std::string> supply_on, supply_off;
+  SourcePos supply_pos;
 };
 
 struct VirtualSlot {
@@ -60,5 +64,10 @@ struct Rig {
 
 // Throws InputError with file:line:col.
 Rig load_rig(const std::string& path);
+
+// A command line as a rig file writes it, split into words: blanks separate, '...' and "..."
+// quote, a backslash escapes the next character (outside single quotes). Nothing is expanded:
+// no variables, no globs, no shell. Throws std::invalid_argument (an unclosed quote).
+std::vector<std::string> split_command(std::string_view text);
 
 }  // namespace athil::rig

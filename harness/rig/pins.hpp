@@ -25,6 +25,13 @@ class Pins {
   // Changes of the module's output pins seen since the last call, stamped when they happened.
   virtual std::vector<PinEvent> take_events() = 0;
   virtual std::string describe() const = 0;
+  // The safe state: PWRKEY, RESET and DTR released (high at the module), whatever a sequence
+  // cut short left them at; the supply stays as it is (a cut in the middle of a flash write
+  // is the one thing here that can damage a module).
+  void release_outputs() {
+    for (auto role : {PinRole::pwrkey, PinRole::reset, PinRole::dtr})
+      if (has(role)) set(role, Level::high);
+  }
 };
 
 // The virtual module's control channel (harness/sim/README.md), a Unix socket.
@@ -32,5 +39,8 @@ class Pins {
 std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events = false);
 // libgpiod lines, requested once for the run with consumer "athil:<slot>".
 std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring);
+// A real slot's pins: its GPIO lines, with the supply switched by its <supply on off>
+// commands where it has them; null when the slot wires neither.
+std::unique_ptr<Pins> open_real_pins(const std::string& slot, const RealSlot& wiring);
 
 }  // namespace athil::rig

@@ -18,10 +18,22 @@ PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::
                            std::function<void(const std::string&)> note)
     : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
 
-void PowerControl::hold(PinRole role, Duration d) {
+void PowerControl::press(PinRole role, Duration d) {
   if (!pins_.has(role)) throw InfraError(fmt::format("the rig wires no {} line for a {} sequence", to_string(role), model_));
   pins_.set(role, Level::low);
   note_(fmt::format("{} low", to_string(role)));
+  struct Release {
+    PowerControl& pc;
+    PinRole role;
+    ~Release() {
+      if (std::uncaught_exceptions() == 0) return;
+      try {
+        pc.pins_.set(role, Level::high);
+        pc.note_(fmt::format("{} high (released as the sequence was cut short)", to_string(role)));
+      } catch (...) {  // the pins failed too: the first error is the one to report
+      }
+    }
+  } release{*this, role};
   idle_(Clock::now() + scale_.hold(d));
   pins_.set(role, Level::high);
   note_(fmt::format("{} high", to_string(role)));
@@ -52,7 +64,7 @@ void PowerControl::on() {
     note_("power on: STATUS already high");
     return;
   }
-  hold(PinRole::pwrkey, t.on_hold);
+  press(PinRole::pwrkey, t.on_hold);
   expect_status(Level::high, t.ready_within, "power on");
 }
 
@@ -62,15 +74,15 @@ void PowerControl::off() {
     note_("power off: STATUS already low");
     return;
   }
-  hold(PinRole::pwrkey, t.off_hold);
+  press(PinRole::pwrkey, t.off_hold);
   expect_status(Level::low, t.off_within, "power off");
   idle_(Clock::now() + scale_.hold(t.off_rest));
 }
 
 void PowerControl::reset() {
   const auto& t = power_timing(model_);
-  if (t.reset_pin && pins_.has(PinRole::reset)) hold(PinRole::reset, t.reset_hold);
-  else hold(PinRole::pwrkey, t.reset_hold);
+  if (t.reset_pin && pins_.has(PinRole::reset)) press(PinRole::reset, t.reset_hold);
+  else press(PinRole::pwrkey, t.reset_hold);
   // Low first: a module that ignored the reset keeps STATUS high throughout.
   expect_status(Level::low, 3s, "reset");
   expect_status(Level::high, t.ready_within, "reset");
@@ -78,6 +90,17 @@ void PowerControl::reset() {
 
 void PowerControl::cycle() {
   off();
+  on();
+}
+
+void PowerControl::hard_cycle() {
+  const auto& t = power_timing(model_);
+  if (!pins_.has(PinRole::supply)) throw InfraError(fmt::format("the rig switches no supply for a {} supply cycle", model_));
+  pins_.set(PinRole::supply, Level::low);
+  note_("supply off");
+  idle_(Clock::now() + scale_.hold(t.off_rest));
+  pins_.set(PinRole::supply, Level::high);
+  note_("supply on");
   on();
 }
 

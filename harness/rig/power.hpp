@@ -38,12 +38,17 @@ class PowerControl {
   void on();
   void off();
   void reset();
-  void cycle();
+  void cycle();  // off, on
+  // Supply off for the documented rest, on again, then PWRKEY on: the hard cycle, which
+  // reaches a module that nothing else does.
+  void hard_cycle();
+  // The pin held low for `hold` (scaled) and released however the wait ends: a run stopped
+  // in the middle of a press never leaves a key pressed.
+  void press(PinRole role, Duration hold);
   // Waits until the pin reads `level`; false at the deadline.
   bool wait_level(PinRole role, Level level, Deadline deadline);
 
  private:
-  void hold(PinRole role, Duration d);
   void expect_status(Level level, Duration within, const char* what);
 
   Pins& pins_;

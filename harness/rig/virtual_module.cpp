@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -17,6 +16,7 @@
 
 #include "base/duration.hpp"
 #include "base/fd.hpp"
+#include "base/process_wait.hpp"
 
 namespace athil::rig {
 
@@ -79,21 +79,14 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   }
 }
 
+int VirtualModuleProcess::pid() const { return child_->process.id(); }
+
 VirtualModuleProcess::~VirtualModuleProcess() {
   if (!child_ || !child_->process.valid()) return;
   std::error_code ec;
   if (!child_->process.running(ec)) return;
   ::kill(child_->process.id(), SIGTERM);
-  // Not child::wait_for: in Boost 1.74 it intercepts SIGCHLD, and with several slots stopping
-  // their modules at once one thread can take another's signal and wait forever. A pidfd
-  // tells when the process has ended, without signals.
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child_->process.id(), 0)));
-  auto deadline = Clock::now() + stop_timeout;
-  while (child_->process.running(ec) && Clock::now() < deadline) {
-    pollfd p{pidfd.get(), POLLIN, 0};
-    if (pidfd) ::poll(&p, 1, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()) + 1);
-    else ::poll(nullptr, 0, 10);  // no pidfd (kernel before 5.3): look again shortly
-  }
+  wait_until_ended(child_->process.id(), Clock::now() + stop_timeout);
   if (child_->process.running(ec)) child_->process.terminate(ec);  // SIGKILL, and reaped
 }
 

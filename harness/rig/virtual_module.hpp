@@ -24,6 +24,7 @@ class VirtualModuleProcess {
 
   const std::string& port_link() const { return port_link_; }
   const std::string& control_socket() const { return control_socket_; }
+  int pid() const;
 
  private:
   struct Child;

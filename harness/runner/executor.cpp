@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/escape.hpp"
+#include "base/interrupt.hpp"
 #include "rig/power.hpp"
 
 namespace athil::runner {
@@ -62,11 +63,7 @@ Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesys
 Executor::~Executor() = default;
 
 rig::PowerControl& Executor::power_control() {
-  if (!device_.pins) throw InfraError(fmt::format("slot {}: the rig wires no pins for power control", device_.slot));
-  if (!power_)
-    power_ = std::make_unique<rig::PowerControl>(
-        *device_.pins, device_.model, scale_, [this](Deadline dl) { device_.engine->drain_until(dl); },
-        [this](const std::string& text) { device_.timeline.record(Direction::pin, text); });
+  if (!power_) power_ = device_.power_control(scale_);
   return *power_;
 }
 
@@ -135,7 +132,7 @@ Outcome Executor::run(const scenario::Scenario& s) {
   ctx.forbids.clear();
   ctx.scenario_deadline = Clock::now() + scale_.timeout(s.teardown_timeout);
   ctx.scenario_timeout = scale_.timeout(s.teardown_timeout);
-  if (out.verdict != report::Verdict::passed && !s.on_failure.actions.empty()) {
+  if (out.verdict != report::Verdict::passed && !s.on_failure.actions.empty() && !interrupt::requested()) {
     auto from = device_.timeline.size();
     std::string problem;
     try {
@@ -149,7 +146,8 @@ Outcome Executor::run(const scenario::Scenario& s) {
                               device_.timeline.render(from, device_.timeline.size()));
   }
 
-  // The teardown always runs, bounded by its own timeout.
+  // The teardown always runs, bounded by its own timeout, even while the run is being stopped.
+  interrupt::Shield shield;
   ctx.scenario_deadline = Clock::now() + scale_.timeout(s.teardown_timeout);
   ctx.scenario_timeout = scale_.timeout(s.teardown_timeout);
   bool passed_before_teardown = out.verdict == report::Verdict::passed;
@@ -302,11 +300,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
           if (!device_.pins || !device_.pins->has(role))
             throw InfraError(fmt::format("slot {}: {} at {} but the rig wires no {} line", device_.slot, std::is_same_v<T, scenario::PowerKey> ? "<power-key>" : "<reset>",
                                          action.pos.str(), rig::to_string(role)));
-          device_.pins->set(role, rig::Level::low);
-          device_.timeline.record(Direction::pin, fmt::format("{} low", rig::to_string(role)));
-          device_.engine->drain_until(Clock::now() + scale_.hold(dur(a.hold)));
-          device_.pins->set(role, rig::Level::high);
-          device_.timeline.record(Direction::pin, fmt::format("{} high", rig::to_string(role)));
+          power_control().press(role, dur(a.hold));
           device_.engine->module_restarted(fmt::format("{} pressed", rig::to_string(role)));
         } else if constexpr (std::is_same_v<T, scenario::Supply>) {
           if (!device_.pins || !device_.pins->has(rig::PinRole::supply))
@@ -386,6 +380,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
               case scenario::Power::Action::on: pc.on(); break;
               case scenario::Power::Action::off: pc.off(); break;
               case scenario::Power::Action::cycle: pc.cycle(); break;
+              case scenario::Power::Action::hard_cycle: pc.hard_cycle(); break;
               case scenario::Power::Action::reset: pc.reset(); break;
             }
           } catch (const rig::PowerSequenceFailure& e) {

@@ -7,23 +7,12 @@
 #include <memory>
 #include <string>
 
-#include "at/engine.hpp"
-#include "at/timeline.hpp"
 #include "report/junit.hpp"
-#include "rig/pins.hpp"
-#include "rig/power.hpp"
+#include "runner/device.hpp"
 #include "scenario/model.hpp"
 
 namespace athil::runner {
 
-struct Device {
-  std::string slot;
-  std::string model;
-  Timeline timeline;
-  std::unique_ptr<Transport> port;
-  std::unique_ptr<AtEngine> engine;
-  std::unique_ptr<rig::Pins> pins;
-};
 
 struct Outcome {
   report::Verdict verdict = report::Verdict::passed;

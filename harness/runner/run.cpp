@@ -1,5 +1,6 @@
 #include "runner/run.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,11 +13,15 @@
 #include <fmt/ranges.h>
 
 #include "base/error.hpp"
+#include "base/interrupt.hpp"
 #include "rig/model.hpp"
 #include "rig/power.hpp"
+#include "rig/slot_lock.hpp"
 #include "rig/virtual_module.hpp"
 #include "runner/executor.hpp"
 #include "runner/firmware_server.hpp"
+#include "runner/recovery.hpp"
+#include "runner/stop_signals.hpp"
 #include "scenario/loader.hpp"
 #include "transport/open_port.hpp"
 #include "transport/serial_port.hpp"
@@ -78,6 +83,11 @@ class ReportState {
     suites_[suite].seconds = suite_seconds;
     report::write_junit_atomically(path_, suites_);
   }
+  void add_property(std::size_t suite, std::string name, std::string value) {
+    std::lock_guard lock(mutex_);
+    suites_[suite].properties.emplace_back(std::move(name), std::move(value));
+    report::write_junit_atomically(path_, suites_);
+  }
   void publish() {
     std::lock_guard lock(mutex_);
     report::write_junit_atomically(path_, suites_);
@@ -121,10 +131,14 @@ class SlotRunner {
     suite.timestamp = report::utc_timestamp_now();
     suite.hostname = host_name();
     suite.properties = {{"rig", in_.rig.name}, {"rig_file", in_.rig.path}, {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}};
+    // Destroyed in reverse: the emergency registrations go first, then the pins (left at
+    // their safe levels), the port, the module (stopped) and last the slot's lock.
+    std::optional<rig::SlotLock> lock;
+    std::unique_ptr<rig::VirtualModuleProcess> module;
     Device device;
+    std::vector<EmergencyActions::Registration> emergency;
     device.slot = slot_.name;
     device.model = slot_.model;
-    std::unique_ptr<rig::VirtualModuleProcess> module;
     std::string unreachable;
     // A port that re-enumerates (USB) is reattached within the limit, and says so on the timeline.
     auto note = [&device](const std::string& text) { device.timeline.record(Direction::note, text); };
@@ -133,6 +147,7 @@ class SlotRunner {
         fs::path log = o_.junit.parent_path() / "sim" / (file_safe(slot_.name) + ".log");
         fs::create_directories(log.parent_path());
         module = std::make_unique<rig::VirtualModuleProcess>(slot_, in_.rig.time_scale, rig::VirtualModuleProcess::Paths{o_.executable, run_dir_, log});
+        emergency.push_back(EmergencyActions::add([pid = module->pid()] { ::kill(pid, SIGKILL); }));
         // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
         const unsigned baud = SerialPort::Settings{}.baud;  // the host side of every virtual module
         PortSettings port{module->port_link(), baud, false, baud / in_.rig.time_scale, std::nullopt};
@@ -142,12 +157,15 @@ class SlotRunner {
         suite.properties.emplace_back("port", module->port_link());
       } else {
         const auto& real = std::get<rig::RealSlot>(slot_.kind);
+        lock.emplace(in_.rig.name, slot_.name);
         // Through ser2net, the serial line is behind a buffer: the harness keeps its pace.
         double pace = is_tcp_address(real.port) ? real.baud / in_.rig.time_scale : 0.0;
         PortSettings port{real.port, real.baud, real.rtscts, pace, std::nullopt};
         if (real.usb) port.reattach = real.reattach;
         device.port = open_port(port, note);
-        if (!real.gpio_chip.empty()) device.pins = rig::open_gpio_pins(slot_.name, real);
+        device.pins = rig::open_real_pins(slot_.name, real);
+        // Racing the slot's own thread is accepted here: the process is about to end.
+        if (device.pins) emergency.push_back(EmergencyActions::add([pins = device.pins.get()] { pins->release_outputs(); }));
         suite.properties.emplace_back("port", real.port);
       }
       device.engine = std::make_unique<AtEngine>(*device.port, device.timeline, Dialect::sim70x0(slot_.model));
@@ -161,45 +179,89 @@ class SlotRunner {
     if (!firmware_url_.empty()) vars["firmware_url"] = firmware_url_;
     for (const auto& [k, v] : in_.rig.vars) vars[k] = v;
     for (const auto& [k, v] : o_.defines) vars[k] = v;
-    Executor executor(device, TimeScale(in_.rig.time_scale), vars, o_.fixtures);
+    const TimeScale scale(in_.rig.time_scale);
+    Executor executor(device, scale, vars, o_.fixtures);
+    std::string quarantine;
 
-    for (const auto* s : plan) {
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      const auto* s = plan[i];
       TestCase c;
       c.name = s->name;
       c.classname = fmt::format("athil.{}.{}", in_.rig.name, slot_.name);
       std::vector<std::string> missing;
       for (const auto& r : s->requires_)
         if (!has_capability(device, r)) missing.push_back(r);
-      if (unreachable.empty() && !missing.empty()) {
+      if (interrupt::requested()) {
         c.verdict = Verdict::skipped;
-        c.message = fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(missing, ", "), fmt::join(s->requires_, ", "));
+        c.message = fmt::format("not started: the run was {}", interrupt::reason().empty() ? "interrupted" : "interrupted by " + interrupt::reason());
       } else if (!unreachable.empty()) {
         c.verdict = Verdict::error;
         c.message = fmt::format("slot {} unreachable: {}", slot_.name, unreachable);
         c.detail = c.message;
+      } else if (!quarantine.empty()) {
+        c.verdict = Verdict::error;
+        c.message = fmt::format("slot {} quarantined: {}", slot_.name, quarantine);
+        c.detail = c.message;
+      } else if (!missing.empty()) {
+        c.verdict = Verdict::skipped;
+        c.message = fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(missing, ", "), fmt::join(s->requires_, ", "));
       } else {
         auto outcome = executor.run(*s);
         c.verdict = outcome.verdict;
         c.message = outcome.message;
         c.detail = outcome.detail;
         c.seconds = outcome.seconds;
+        announce(c);
         std::string transcript = device.timeline.render(outcome.timeline_from, outcome.timeline_to);
+        std::string recovery_text;
+        // What the scenario left behind must not fail the next one: bring the module back first.
+        bool next_runs = i + 1 < plan.size() && !interrupt::requested();
+        if (c.verdict != Verdict::passed && next_runs) {
+          auto from = device.timeline.size();
+          auto recovery = recover_quietly(device, scale);
+          transcript += device.timeline.render(from, device.timeline.size());
+          recovery_text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary())
+                                             : fmt::format("not recovered: {}", recovery.summary());
+          if (!recovery.recovered && !interrupt::requested()) {
+            quarantine = fmt::format("no rung of the recovery ladder brought the module back after '{}' ({})", s->name, recovery.summary());
+            report_.add_property(suite_index, "quarantined", quarantine);
+          }
+          say(fmt::format("{:<8} {:<40} {}", slot_.name, "  recovery", recovery_text));
+        }
         fs::path file = o_.junit.parent_path() / "transcripts" / file_safe(slot_.name) / (file_safe(s->name) + ".log");
         fs::create_directories(file.parent_path());
         std::ofstream(file, std::ios::binary) << transcript;
-        c.system_out = fmt::format("scenario file: {}\ntranscript file: {}\n{}", s->path, file.string(), transcript);
+        c.system_out = fmt::format("scenario file: {}\ntranscript file: {}\n{}{}", s->path, file.string(),
+                                   recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", transcript);
       }
-      {
-        std::lock_guard lock(console_);
-        const char* word = c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : c.verdict == Verdict::skipped ? "SKIP" : "ERROR";
-        fmt::print("{:<8} {:<40} {:<5} {:>7.1f}s{}\n", slot_.name, s->name, word, c.seconds, c.message.empty() ? "" : "  " + c.message);
-        std::fflush(stdout);
-      }
+      if (c.system_out.empty()) announce(c);  // not run
       report_.add_case(suite_index, std::move(c), std::chrono::duration<double>(Clock::now() - started).count());
     }
   }
 
  private:
+  void announce(const TestCase& c) {
+    const char* word = c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : c.verdict == Verdict::skipped ? "SKIP" : "ERROR";
+    say(fmt::format("{:<8} {:<40} {:<5} {:>7.1f}s{}", slot_.name, c.name, word, c.seconds, c.message.empty() ? "" : "  " + c.message));
+  }
+
+  void say(const std::string& line) {
+    std::lock_guard lock(console_);
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  }
+
+  // The ladder, cut short only by a stop request (the next scenario will not run then).
+  static Recovery recover_quietly(Device& device, TimeScale scale) {
+    try {
+      return recover(device, scale);
+    } catch (const Interrupted& e) {
+      Recovery r;
+      r.rungs.push_back({"recovery", false, e.what()});
+      return r;
+    }
+  }
+
   // What the rig can do to this slot's module, as scenarios name it in `requires`.
   bool has_capability(const Device& device, const std::string& capability) const {
     auto has = [&](rig::PinRole role) { return device.pins && device.pins->has(role); };
@@ -265,6 +327,11 @@ int run(const RunOptions& o) {
     fs::create_directories(o.junit.parent_path());
     ReportState report(o.junit);
     report.publish();  // a valid (empty) report exists from the start
+    StopSignals signals(
+        [](const std::string& name) {
+          fmt::print(stderr, "{}: stopping: the running scenarios end as errors, their teardowns run; {} again stops at once\n", name, name);
+        },
+        infrastructure);
     TempDir run_dir;
     std::unique_ptr<FirmwareServer> server;
     bool has_virtual = std::any_of(in.rig.slots.begin(), in.rig.slots.end(), [](const rig::Slot& s) { return s.is_virtual(); });
@@ -303,6 +370,10 @@ int run(const RunOptions& o) {
         skipped += c.verdict == Verdict::skipped;
       }
     fmt::print("{} passed, {} failed, {} errors, {} skipped; report {}\n", passed, failed, errors, skipped, o.junit.string());
+    if (interrupt::requested()) {
+      fmt::print(stderr, "the run was interrupted by {}\n", interrupt::reason());
+      return infrastructure;
+    }
     return errors || harness_fault ? infrastructure : failed ? scenario_failed : all_passed;
   } catch (const InfraError& e) {
     fmt::print(stderr, "error: {}\n", e.what());

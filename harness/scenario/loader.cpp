@@ -263,9 +263,9 @@ class FileReader {
     } else if (name == "power") {
       src_.only_attributes(node, {"action"});
       std::string action = src_.required(node, "action");
-      static const std::vector<std::string> actions = {"on", "off", "cycle", "reset"};
+      static const std::vector<std::string> actions = {"on", "off", "cycle", "hard-cycle", "reset"};
       auto it = std::find(actions.begin(), actions.end(), action);
-      if (it == actions.end()) src_.fail(node, "action", fmt::format("action is on, off, cycle or reset, not '{}'{}", action, did_you_mean(action, actions)));
+      if (it == actions.end()) src_.fail(node, "action", fmt::format("action is on, off, cycle, hard-cycle or reset, not '{}'{}", action, did_you_mean(action, actions)));
       add(Power{static_cast<Power::Action>(it - actions.begin())});
     } else if (name == "expect-pin") {
       src_.only_attributes(node, {"name", "level", "timeout"});

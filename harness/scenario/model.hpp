@@ -75,7 +75,7 @@ struct Supply {
 };
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {
-  enum class Action { on, off, cycle, reset } action;
+  enum class Action { on, off, cycle, hard_cycle, reset } action;
 };
 // An output pin of the module (status, netlight) reaching a level.
 struct ExpectPin {

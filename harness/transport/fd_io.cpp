@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "base/interrupt.hpp"
 #include "transport/transport.hpp"
 
 namespace athil {
@@ -45,9 +46,12 @@ void LinePacer::wrote(std::size_t bytes) {
 }
 
 std::string read_fd(int fd, Deadline deadline, const std::string& name) {
-  pollfd p{fd, POLLIN, 0};
+  // A stop request wakes the wait, except on a thread that is running a teardown.
+  pollfd p[2] = {{fd, POLLIN, 0}, {interrupt::wake_fd(), POLLIN, 0}};
+  const nfds_t watched = interrupt::shielded() ? 1 : 2;
   while (true) {
-    int n = ::poll(&p, 1, poll_timeout_ms(deadline));
+    interrupt::check();
+    int n = ::poll(p, watched, poll_timeout_ms(deadline));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw InfraError(fmt::format("{}: poll failed: {}", name, errno_text(errno)));
@@ -56,6 +60,7 @@ std::string read_fd(int fd, Deadline deadline, const std::string& name) {
       if (Clock::now() >= deadline) return {};
       continue;
     }
+    if (p[0].revents == 0) continue;  // the stop request: check() throws
     char buf[4096];
     ssize_t got = ::read(fd, buf, sizeof buf);
     if (got > 0) return std::string(buf, static_cast<std::size_t>(got));
@@ -67,6 +72,7 @@ std::string read_fd(int fd, Deadline deadline, const std::string& name) {
 
 std::size_t write_fd(int fd, FdKind kind, std::string_view bytes, Deadline deadline, LinePacer& pacer, const std::string& name) {
   while (!bytes.empty()) {
+    interrupt::check();
     // The line is busy with the last chunk: wait for it, unless the deadline comes first.
     if (pacer.paced() && Clock::now() < pacer.free_at()) {
       if (pacer.free_at() > deadline) return bytes.size();

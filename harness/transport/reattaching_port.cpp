@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "base/interrupt.hpp"
+
 namespace athil {
 
 namespace {
@@ -45,6 +47,7 @@ void ReattachingPort::lost(const PortGone& e) {
 }
 
 void ReattachingPort::wait_a_little(Deadline deadline) const {
+  interrupt::check();
   std::this_thread::sleep_for(std::min<Clock::duration>(look_interval, deadline - Clock::now()));
 }
 

@@ -1,0 +1,12 @@
+#pragma once
+// Waiting for a child process to end, with a deadline and without SIGCHLD: Boost 1.74's
+// child::wait_for intercepts SIGCHLD, and with several threads waiting one can take another's
+// signal and wait forever. A pidfd says when the process has ended.
+#include "base/duration.hpp"
+
+namespace athil {
+
+// True once process `pid` has ended (it is not reaped here); false at the deadline.
+bool wait_until_ended(int pid, Deadline deadline);
+
+}  // namespace athil

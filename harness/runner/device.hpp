@@ -1,0 +1,32 @@
+#pragma once
+// One slot's module as the runner holds it: its port, AT engine, pins and timeline.
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "at/engine.hpp"
+#include "at/timeline.hpp"
+#include "rig/pins.hpp"
+#include "rig/power.hpp"
+
+namespace athil::runner {
+
+struct Device {
+  std::string slot;
+  std::string model;
+  Timeline timeline;
+  std::unique_ptr<Transport> port;
+  std::unique_ptr<AtEngine> engine;
+  std::unique_ptr<rig::Pins> pins;
+
+  // The model's power sequences over this device's pins; the port is read while they wait
+  // and every step lands on the timeline. Throws InfraError when the rig wires no pins.
+  std::unique_ptr<rig::PowerControl> power_control(TimeScale scale) {
+    if (!pins) throw InfraError(fmt::format("slot {}: the rig wires no pins for power control", slot));
+    return std::make_unique<rig::PowerControl>(
+        *pins, model, scale, [this](Deadline dl) { engine->drain_until(dl); }, [this](const std::string& text) { timeline.record(Direction::pin, text); });
+  }
+};
+
+}  // namespace athil::runner

@@ -1,0 +1,47 @@
+#pragma once
+// SIGINT, SIGTERM and SIGHUP during a run. The first asks the run to stop (interrupt::request):
+// waits end, teardowns run to their bounds, outputs go safe, modules stop, the report is
+// written. The second stops at once: the emergency actions run (outputs safe, modules killed)
+// and the process exits with `exit_code`, leaving the last report written whole.
+// The handlers only write the signal's number to a pipe; a thread does the rest.
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace athil::runner {
+
+class StopSignals {
+ public:
+  // `on_first` is told which signal came (for the console).
+  StopSignals(std::function<void(const std::string&)> on_first, int exit_code);
+  ~StopSignals();  // restores the previous handlers
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// What must happen even when the harness cannot wind down: on a second signal, and when it
+// terminates on an unhandled fault. An action registers for as long as its Registration lives;
+// once it is running the registrations wait for it, so nothing it touches is destroyed under it.
+class EmergencyActions {
+ public:
+  class Registration {
+   public:
+    Registration() = default;
+    explicit Registration(int id) : id_(id) {}
+    Registration(Registration&& other) noexcept : id_(std::exchange(other.id_, 0)) {}
+    Registration& operator=(Registration&& other) noexcept;
+    ~Registration();
+
+   private:
+    int id_ = 0;
+  };
+  [[nodiscard]] static Registration add(std::function<void()> action);
+  static void run_all();
+};
+
+}  // namespace athil::runner
