@@ -43,7 +43,7 @@ struct VirtualModuleProcess::Child {
 
 VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths) {
   port_link_ = (paths.run_dir / (slot.name + ".tty")).string();
-  control_socket_ = (paths.run_dir / (slot.name + ".ctl")).string();
+  control_socket_ = port_link_ + ".ctl";  // as `athil sim` names it: `athil pin PORT` finds it
   std::vector<std::string> args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
                                    "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
                                    "--exit-with-parent", std::to_string(::getpid())};

@@ -18,6 +18,7 @@ using Millis = Faults::Millis;
 const std::vector<FaultInfo> catalogue = {
     {"fota-fail", "PERCENT (default 60)", "a valid update stops at PERCENT with \"Update failed\", restarts on the old revision, +CFOTA: 7"},
     {"fota-stall", "PERCENT (default 40)", "update progress stops at PERCENT; the updater stays silent until the supply is cut"},
+    {"fota-brick", "PERCENT (default 50)", "the update dies at PERCENT and the module never boots again: no PWRKEY, RESET or supply cycle reaches it (a flash that needs a reflash)"},
     {"spontaneous-powerdown", "AFTER (default 20s)", "AFTER the first boot: NORMAL POWER DOWN and off, once"},
     {"brownout-silent", "AFTER (default 10s)", "AFTER the first boot: answers nothing, ignores PWRKEY and RESET, until the supply is cut; once"},
     {"hang", "AFTER (default 10s)", "AFTER the first boot: stops answering until RESET, a long PWRKEY reset or a supply cut; once"},
@@ -76,6 +77,7 @@ void add_one(Faults& f, std::string_view item) {
 
   if (name == "fota-fail") f.fota_fail = percent_arg(item, arg, 60);
   else if (name == "fota-stall") f.fota_stall = percent_arg(item, arg, 40);
+  else if (name == "fota-brick") f.fota_brick = percent_arg(item, arg, 50);
   else if (name == "spontaneous-powerdown") f.spontaneous_powerdown = delay_arg(item, arg, 20s);
   else if (name == "brownout-silent") f.brownout_silent = delay_arg(item, arg, 10s);
   else if (name == "hang") f.hang = delay_arg(item, arg, 10s);
@@ -97,7 +99,7 @@ void add_one(Faults& f, std::string_view item) {
 }  // namespace
 
 bool Faults::any() const {
-  return fota_fail || fota_stall || spontaneous_powerdown || brownout_silent || hang || garbage_on_boot || first_at_lost || urc_storm ||
+  return fota_fail || fota_stall || fota_brick || spontaneous_powerdown || brownout_silent || hang || garbage_on_boot || first_at_lost || urc_storm ||
          late_reply || byte_loss || pdp_drop || stuck_cfun5_after_update || stuck_cfun5_at_boot || http_601;
 }
 

@@ -16,6 +16,7 @@ struct Faults {
   using Millis = std::chrono::milliseconds;
   std::optional<int> fota_fail;            // a valid update fails at this percent
   std::optional<int> fota_stall;           // update progress stops at this percent
+  std::optional<int> fota_brick;           // a valid update leaves a module that never boots again, at this percent
   std::optional<Millis> spontaneous_powerdown;  // after the first boot, once
   std::optional<Millis> brownout_silent;        // after the first boot, once: silent until a supply cut
   std::optional<Millis> hang;                   // after the first boot, once: silent until a reset

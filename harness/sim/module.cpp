@@ -354,6 +354,7 @@ void VirtualModule::restart(Millis down_for) {
 
 void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
   now_ = now;
+  if (bricked_ && p != Pin::supply) return;  // the supply still switches; nothing boots
   // After a brownout the module is wedged beyond what PWRKEY or RESET can reach.
   if (silence_ == Silence::brownout && p != Pin::supply) return;
   if (p == Pin::pwrkey) {
@@ -742,6 +743,14 @@ void VirtualModule::begin_update() {
   for (int step = 1; step <= fota_progress_steps; ++step) {
     int percent = step * 100 / fota_progress_steps;
     if (faults_.fota_stall && percent > *faults_.fota_stall) return;  // the updater stops: silent until the supply is cut
+    if (faults_.fota_brick && percent > *faults_.fota_brick) {
+      // The image is half written and the boot loader cannot recover it: off for good.
+      later(fota_duration * step / fota_progress_steps, [this] {
+        cut_power();
+        bricked_ = true;
+      });
+      return;
+    }
     if (faults_.fota_fail && percent > *faults_.fota_fail) return finish_update(false, fota_duration * (step - 1) / fota_progress_steps + 1000ms);
     later(fota_duration * step / fota_progress_steps, [this, percent] {
       fota_progress_ = percent;

@@ -160,6 +160,7 @@ class VirtualModule {
   bool once_faults_armed_ = false;
   bool pdp_drop_armed_ = false;
   bool stuck_cfun5_ = false;
+  bool bricked_ = false;  // fota-brick struck: nothing reaches the module any more
   std::size_t storm_next_ = 0;
   std::vector<std::function<void()>> deferred_faults_;  // once-faults due while the module was off
 

@@ -214,7 +214,7 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 13);
+  CHECK(fault_catalogue().size() == 14);
 }
 
 TEST_CASE("fault fota-fail: a valid delta stops at the percent, +CFOTA: 7, old revision, module usable") {

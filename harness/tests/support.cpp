@@ -92,13 +92,30 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
       }
     }
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code = wait_process(pid);
   return r;
 }
 
-int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd) { return spawn(argv, cwd, -1, -1); }
+int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd, const std::filesystem::path& output) {
+  if (output.empty()) return spawn(argv, cwd, -1, -1);
+  int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot create " + output.string());
+  pid_t pid = -1;
+  try {
+    pid = spawn(argv, cwd, fd, fd);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return pid;
+}
+
+int wait_process(int pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 std::vector<int> children_of(int parent) {
   std::vector<int> out;

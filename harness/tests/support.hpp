@@ -27,8 +27,11 @@ struct ProcessResult {
 // Runs argv[0] with the arguments, in `cwd`, and waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
 
-// Starts argv[0] with the arguments, output to /dev/null, and returns its pid at once.
-int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
+// Starts argv[0] with the arguments and returns its pid at once; stdout and stderr go to
+// `output` (created), or to /dev/null when it is empty.
+int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd, const std::filesystem::path& output = {});
+// Waits for a spawned process; its exit code, or 128 + the signal that ended it.
+int wait_process(int pid);
 // The pids of live processes whose parent is `parent`.
 std::vector<int> children_of(int parent);
 
