@@ -13,6 +13,7 @@
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "rig/pins.hpp"
+#include "runner/rig_check.hpp"
 #include "runner/run.hpp"
 #include "sim/delta.hpp"
 #include "sim/faults.hpp"
@@ -129,6 +130,12 @@ int main(int argc, char** argv) {
   pin_cmd->add_option("action", pin_action, "press, set, get or watch")->required();
   pin_cmd->add_option("args", pin_args, "pin, then a hold time or a level");
 
+  auto* rig_cmd = app.add_subcommand("rig", "work with a rig file");
+  rig_cmd->require_subcommand(1);
+  std::string check_rig;
+  auto* check_cmd = rig_cmd->add_subcommand("check", "try every slot without running a scenario: ports, GPIO lines, supply programs, ModemManager, virtual modules");
+  check_cmd->add_option("rig", check_rig, "rig file")->required();
+
   auto* delta_cmd = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");
   delta_cmd->require_subcommand(1);
   std::string d_model = "SIM7080G", d_from, d_to, d_out, d_file;
@@ -175,6 +182,7 @@ int main(int argc, char** argv) {
       return athil::sim::run_host(sim);
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
+    if (check_cmd->parsed()) return athil::runner::rig_check(check_rig, own_executable(argv[0]));
     if (make_cmd->parsed()) {
       std::ofstream out(d_out, std::ios::binary);
       out << athil::sim::make_delta(d_model, d_from, d_to, d_size);

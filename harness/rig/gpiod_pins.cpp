@@ -98,6 +98,31 @@ class GpiodPins final : public Pins {
 
 }  // namespace
 
+std::vector<GpioFinding> inspect_gpio(const RealSlot& wiring) {
+  std::vector<GpioFinding> out;
+  std::string chip_what = fmt::format("gpio {}", wiring.gpio_chip);
+  gpiod::chip chip;
+  try {
+    chip.open(wiring.gpio_chip, gpiod::chip::OPEN_LOOKUP);
+  } catch (const std::exception& e) {
+    out.push_back({chip_what, false, fmt::format("cannot be opened: {} (is the chip present, and may this user open /dev/gpiochip*?)", e.what())});
+    return out;
+  }
+  out.push_back({chip_what, true, fmt::format("{} ({}, {} lines)", chip.name(), chip.label(), chip.num_lines())});
+  for (const auto& l : wiring.lines) {
+    GpioFinding f{fmt::format("gpio {} line {} ({})", wiring.gpio_chip, l.offset, to_string(l.role)), false, ""};
+    try {
+      auto line = chip.get_line(l.offset);
+      if (line.is_used()) f.result = fmt::format("busy: held by consumer '{}'", line.consumer());
+      else f = {f.what, true, fmt::format("present, free{}", line.name().empty() ? "" : fmt::format(" (named {})", line.name()))};
+    } catch (const std::exception& e) {
+      f.result = fmt::format("missing: the chip has {} lines ({})", chip.num_lines(), e.what());
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
 std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring) { return std::make_unique<GpiodPins>(slot, wiring); }
 
 }  // namespace athil::rig

@@ -39,8 +39,19 @@ class Pins {
 std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events = false);
 // libgpiod lines, requested once for the run with consumer "athil:<slot>".
 std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring);
+// For a preflight: the chip and each line, looked at without requesting any (a request would
+// drive the outputs). One finding per line, and one for the chip.
+struct GpioFinding {
+  std::string what;    // "gpio gpiochip0", "gpio gpiochip0 line 17 (pwrkey)"
+  bool ok = false;
+  std::string result;  // "present, free", "busy: held by consumer 'athil:s1'", ...
+};
+std::vector<GpioFinding> inspect_gpio(const RealSlot& wiring);
 // A real slot's pins: its GPIO lines, with the supply switched by its <supply on off>
 // commands where it has them; null when the slot wires neither.
 std::unique_ptr<Pins> open_real_pins(const std::string& slot, const RealSlot& wiring);
+// Where a supply command's program runs from: itself when it names a path, else the first
+// match on PATH; empty when there is no executable file.
+std::string find_program(const std::string& program);
 
 }  // namespace athil::rig

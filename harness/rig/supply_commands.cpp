@@ -59,15 +59,14 @@ class SupplyCommandPins final : public Pins {
 
   void run(const std::vector<std::string>& argv, const char* which) {
     std::string shown = fmt::format("{}", fmt::join(argv, " "));
-    boost::filesystem::path program = argv[0];
-    if (argv[0].find('/') == std::string::npos) program = bp::search_path(argv[0]);
-    if (program.empty() || ::access(program.c_str(), X_OK) != 0)
+    std::string program = find_program(argv[0]);
+    if (program.empty())
       throw InfraError(fmt::format("slot {}: supply {}: cannot run '{}': {}", slot_, which, argv[0],
-                                   program.empty() ? "not found on PATH" : "not an executable file"));
+                                   argv[0].find('/') == std::string::npos ? "not found on PATH" : "not an executable file"));
     bp::pipe output;
     bp::child child;
     try {
-      child = bp::child(bp::exe = program.string(), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
+      child = bp::child(bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
                         (bp::std_out & bp::std_err) > output, bp::std_in < bp::null);
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: supply {}: cannot start '{}': {}", slot_, which, shown, e.what()));
@@ -113,6 +112,11 @@ class SupplyCommandPins final : public Pins {
 };
 
 }  // namespace
+
+std::string find_program(const std::string& program) {
+  std::string path = program.find('/') == std::string::npos ? bp::search_path(program).string() : program;
+  return !path.empty() && ::access(path.c_str(), X_OK) == 0 ? path : "";
+}
 
 std::unique_ptr<Pins> open_real_pins(const std::string& slot, const RealSlot& wiring) {
   std::unique_ptr<Pins> lines;

@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "base/error.hpp"
+#include "base/temp_dir.hpp"
 #include "base/interrupt.hpp"
 #include "rig/model.hpp"
 #include "rig/power.hpp"
@@ -35,25 +36,6 @@ using report::TestSuite;
 using report::Verdict;
 
 namespace {
-
-// Run-time state of the virtual rack (pty links, control sockets), removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string templ = fmt::format("{}/athil-XXXXXX", base && *base ? base : "/tmp");
-    if (!::mkdtemp(templ.data())) throw InfraError(fmt::format("cannot create a run folder {}: {}", templ, errno_text(errno)));
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string file_safe(std::string_view name) {
   std::string out;
@@ -332,7 +314,7 @@ int run(const RunOptions& o) {
           fmt::print(stderr, "{}: stopping: the running scenarios end as errors, their teardowns run; {} again stops at once\n", name, name);
         },
         infrastructure);
-    TempDir run_dir;
+    RunTempDir run_dir;  // the virtual rack's pty links and control sockets
     std::unique_ptr<FirmwareServer> server;
     bool has_virtual = std::any_of(in.rig.slots.begin(), in.rig.slots.end(), [](const rig::Slot& s) { return s.is_virtual(); });
     fs::path firmware_dir = o.fixtures / "firmware";

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <sstream>
 
 #include <pugixml.hpp>
 
@@ -389,4 +390,54 @@ TEST_CASE("signals: a second SIGINT stops at once, kills the modules and leaves 
   for (int child : children) CHECK(eventually([&] { return process_gone(child); }));
   auto report = read_report(run.junit);
   CHECK(report.loaded);  // the report written when the slot came up, whole
+}
+
+TEST_CASE("rig check: the virtual rack passes, and every problem of a real rack is named in its row, exit 3") {
+  auto ok = run_process({athil_exe().string(), "rig", "check", "rigs/virtual.xml"}, source_dir());
+  INFO(ok.out, ok.err);
+  CHECK(ok.exit_code == 0);
+  for (const char* slot : {"v1 ", "v2 ", "v3 ", "v4 "}) CHECK(contains(ok.out, std::string(slot) + "   virtual module  ok    starts ("));
+  CHECK(contains(ok.out, "all 4 checks passed"));
+
+  TempDir dir;
+  ::setenv("ATHIL_LOCK_DIR", (dir.path() / "locks").c_str(), 1);
+  StandaloneModule module(dir, "tty-free");
+  // A stand-in for ModemManager: any process of that name is what the check looks for.
+  fs::copy_file("/bin/sleep", dir.path() / "ModemManager");
+  int mm = spawn_process({(dir.path() / "ModemManager").string(), "120"}, source_dir());
+  REQUIRE(eventually([&] { return contains(read_file("/proc/" + std::to_string(mm) + "/comm"), "ModemManager"); }));
+  athil::rig::SlotLock held("rack", "busy");  // another run holds this slot
+  auto rig = dir.write("rack.xml", "<rig name=\"rack\">\n"
+                                   "  <slot name=\"good\" model=\"SIM7080G\"><serial port=\"" + module.link() + "\"/></slot>\n"
+                                   "  <slot name=\"busy\" model=\"SIM7080G\"><serial port=\"/dev/athil-missing\" usb=\"true\"/>\n"
+                                   "    <gpio chip=\"athil-no-chip\"><line role=\"pwrkey\" offset=\"3\"/></gpio>\n"
+                                   "    <supply on=\"athil-no-hub-tool on\" off=\"/bin/true\"/></slot>\n"
+                                   "</rig>\n");
+  auto r = run_process({athil_exe().string(), "rig", "check", rig.string()}, source_dir());
+  ::kill(mm, SIGKILL);
+  wait_process(mm);
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 3);
+  auto row = [&](const std::string& slot, const std::string& check) {
+    std::istringstream lines(r.out);
+    std::string line;
+    while (std::getline(lines, line))
+      if (line.rfind(slot + " ", 0) == 0 && contains(line, "  " + check + "  ")) return line;
+    return std::string();
+  };
+  CHECK(contains(row("good", "lock"), "ok    free"));
+  CHECK(contains(row("good", "port " + module.link()), "ok    present and free (opened at 115200 baud)"));
+  CHECK(contains(row("good", "ModemManager"), "FAIL  running (pid " + std::to_string(mm) + ") and nothing tells it to ignore " + module.link()));
+  CHECK(contains(row("busy", "lock"), "FAIL  slot busy of rig rack is in use by pid " + std::to_string(::getpid())));
+  CHECK(contains(row("busy", "port /dev/athil-missing"), "FAIL  missing: /dev/athil-missing is not there (a module on USB has no port while it is off"));
+  CHECK(contains(row("busy", "gpio athil-no-chip"), "FAIL  cannot be opened:"));
+  CHECK(contains(row("busy", "supply on command"), "FAIL  'athil-no-hub-tool' is not found on PATH"));
+  CHECK(contains(row("busy", "supply off command"), "ok    /bin/true is installed (not run)"));
+  CHECK(contains(r.out, "checks failed"));
+  ::unsetenv("ATHIL_LOCK_DIR");
+
+  auto bad = dir.write("bad.xml", "<rig name=\"r\"><slot name=\"s\" model=\"SIM7080G\"><serial port=\"/dev/x\" flow=\"xon\"/></slot></rig>\n");
+  auto mistake = run_process({athil_exe().string(), "rig", "check", bad.string()}, source_dir());
+  CHECK(mistake.exit_code == 2);
+  CHECK(contains(mistake.err, "bad.xml:1:"));
 }
