@@ -9,12 +9,9 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -22,7 +19,6 @@
 #include <fmt/format.h>
 
 #include "at/engine.hpp"
-#include "base/fd.hpp"
 #include "rig/pins.hpp"
 #include "rig/virtual_module.hpp"
 #include "transport/serial_port.hpp"
@@ -51,27 +47,12 @@ double self_user_cpu() {
   return static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) / 1e6;
 }
 
-// One request on the module's control channel.
-std::string control(const std::string& socket_path, const std::string& request) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("control channel: " + socket_path);
-  std::string line = request + "\n";
-  ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL);
-  std::string reply;
-  char c;
-  while (::read(fd.get(), &c, 1) == 1 && c != '\n') reply += c;
-  return reply;
-}
-
 struct Turnaround {
   long count = 0, p50 = 0, p99 = 0, max = 0;
 };
 Turnaround turnaround(const std::string& socket_path) {
   Turnaround t;
-  std::sscanf(control(socket_path, "turnaround").c_str(), "turnaround %ld %ld %ld %ld", &t.count, &t.p50, &t.p99, &t.max);
+  std::sscanf(rig::ask_virtual_module("bench", socket_path, "turnaround").c_str(), "turnaround %ld %ld %ld %ld", &t.count, &t.p50, &t.p99, &t.max);
   return t;
 }
 

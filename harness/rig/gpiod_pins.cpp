@@ -1,6 +1,7 @@
 // libgpiod 1.6 backend: the lines of one slot, requested once for the whole run.
 #include <gpiod.hpp>
 
+#include <algorithm>
 #include <map>
 #include <system_error>
 
@@ -14,6 +15,20 @@ namespace athil::rig {
 namespace {
 
 bool is_input(PinRole role) { return role == PinRole::status || role == PinRole::netlight; }
+
+// STATUS edges go on the timeline. NETLIGHT is read as a level: it blinks all the time, and
+// its edges would flood the timeline (and the kernel's 16-event queue between reads).
+bool has_edge_events(PinRole role) { return role == PinRole::status; }
+
+// Event times come from the kernel: CLOCK_MONOTONIC since Linux 5.7, CLOCK_REALTIME before.
+// The harness's clock is the monotonic one; a realtime stamp is moved onto it.
+std::int64_t monotonic_us(std::chrono::nanoseconds stamp) {
+  using namespace std::chrono;
+  auto mono_now = duration_cast<nanoseconds>(Clock::now().time_since_epoch());
+  if (abs(stamp - mono_now) < hours(24)) return duration_cast<microseconds>(stamp).count();
+  auto real_now = duration_cast<nanoseconds>(system_clock::now().time_since_epoch());
+  return duration_cast<microseconds>(stamp - (real_now - mono_now)).count();
+}
 
 class GpiodPins final : public Pins {
  public:
@@ -36,7 +51,9 @@ class GpiodPins final : public Pins {
                                      to_string(l.role), line.consumer()));
       gpiod::line_request req;
       req.consumer = "athil:" + slot_;
-      req.request_type = is_input(l.role) ? gpiod::line_request::DIRECTION_INPUT : gpiod::line_request::DIRECTION_OUTPUT;
+      req.request_type = has_edge_events(l.role) ? gpiod::line_request::EVENT_BOTH_EDGES
+                         : is_input(l.role)       ? gpiod::line_request::DIRECTION_INPUT
+                                                  : gpiod::line_request::DIRECTION_OUTPUT;
       req.flags = l.active_low ? gpiod::line_request::FLAG_ACTIVE_LOW : std::bitset<32>();
       // Outputs start released: PWRKEY and RESET high (not pressed), supply on.
       try {
@@ -80,7 +97,24 @@ class GpiodPins final : public Pins {
     }
   }
 
-  std::vector<PinEvent> take_events() override { return {}; }
+  std::vector<PinEvent> take_events() override {
+    std::vector<PinEvent> events;
+    for (auto& [role, line] : lines_) {
+      if (!has_edge_events(role)) continue;
+      try {
+        // For both-edge requests the kernel reads the logical level, active-low applied: a
+        // rising edge is the module-side level going high.
+        while (line.event_wait(std::chrono::nanoseconds(0))) {
+          auto e = line.event_read();
+          events.push_back(PinEvent{role, e.event_type == gpiod::line_event::RISING_EDGE ? Level::high : Level::low, monotonic_us(e.timestamp)});
+        }
+      } catch (const std::exception& e) {
+        throw InfraError(fmt::format("slot {}: reading {} edges on GPIO {}: {}", slot_, to_string(role), chip_name_, e.what()));
+      }
+    }
+    std::sort(events.begin(), events.end(), [](const PinEvent& a, const PinEvent& b) { return a.t_us < b.t_us; });
+    return events;
+  }
   std::string describe() const override { return fmt::format("GPIO chip {}", chip_name_); }
 
  private:

@@ -37,6 +37,9 @@ class Pins {
 // The virtual module's control channel (harness/sim/README.md), a Unix socket.
 // Edges are reported for STATUS, and for NETLIGHT too when `netlight_events` (it blinks all the time).
 std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events = false);
+// One request on a virtual module's control channel, for tools and benchmarks that read what
+// the module measured (`turnaround`, `pulses pwrkey`). Throws InfraError.
+std::string ask_virtual_module(const std::string& slot, const std::string& socket_path, const std::string& request);
 // libgpiod lines, requested once for the run with consumer "athil:<slot>".
 std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring);
 // For a preflight: the chip and each line, looked at without requesting any (a request would

@@ -20,6 +20,8 @@ PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::
 
 void PowerControl::press(PinRole role, Duration d) {
   if (!pins_.has(role)) throw InfraError(fmt::format("the rig wires no {} line for a {} sequence", to_string(role), model_));
+  // Timed from the request, not from its acknowledgement: both edges then take the same path.
+  const auto pressed = Clock::now();
   pins_.set(role, Level::low);
   note_(fmt::format("{} low", to_string(role)));
   struct Release {
@@ -34,7 +36,7 @@ void PowerControl::press(PinRole role, Duration d) {
       }
     }
   } release{*this, role};
-  idle_(Clock::now() + scale_.hold(d));
+  idle_(pressed + scale_.hold(d));
   pins_.set(role, Level::high);
   note_(fmt::format("{} high", to_string(role)));
 }
@@ -101,7 +103,10 @@ void PowerControl::hard_cycle() {
   idle_(Clock::now() + scale_.hold(t.off_rest));
   pins_.set(PinRole::supply, Level::high);
   note_("supply on");
-  on();
+  if (pins_.has(PinRole::pwrkey)) return on();
+  // A board with PWRKEY strapped low powers the module on with its supply.
+  note_("no PWRKEY line: the module starts with its supply");
+  expect_status(Level::high, t.ready_within, "power on with the supply");
 }
 
 }  // namespace athil::rig

@@ -65,7 +65,6 @@ class VirtualPins final : public Pins {
 
   std::string describe() const override { return fmt::format("virtual control channel {}", path_); }
 
- private:
   std::string request(const std::string& line) {
     std::string out = line + "\n";
     if (::send(fd_.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
@@ -82,6 +81,7 @@ class VirtualPins final : public Pins {
     }
   }
 
+ private:
   void handle_event(const std::string& line) {
     // event <pin> <level> <t_us>
     char pin[32] = {}, level[16] = {};
@@ -119,6 +119,10 @@ class VirtualPins final : public Pins {
 };
 
 }  // namespace
+
+std::string ask_virtual_module(const std::string& slot, const std::string& socket_path, const std::string& request) {
+  return VirtualPins(slot, socket_path, false).request(request);
+}
 
 std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events) {
   return std::make_unique<VirtualPins>(slot, socket_path, netlight_events);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -32,6 +33,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/fd.hpp"
 #include "sim/module.hpp"
@@ -294,6 +296,7 @@ class Host {
       Time edge = n == 4 ? Time(std::chrono::microseconds(t_us)) : now;
       if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
       module_.pin_in(*p, lv == "low" ? Level::low : Level::high, edge, now);
+      note_pulse(*p, lv == "low", now);
       std::fprintf(stderr, "pin %s %s\n", pin, level);
       session.send("ok");
       reschedule();
@@ -321,10 +324,12 @@ class Host {
       session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
     } else if (v == "turnaround" && n == 1) {
       session.send(turnaround_report());
+    } else if (v == "pulses" && n == 2 && pin_from(pin) && (*pin_from(pin) == Pin::pwrkey || *pin_from(pin) == Pin::reset)) {
+      session.send(pulses_report(*pin_from(pin)));
     } else if (v == "state" && n == 1) {
       session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     } else {
-      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround)", line));
+      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses pwrkey|reset)", line));
     }
   }
 
@@ -463,6 +468,21 @@ class Host {
     if (last == "OK" || last == "ERROR" || last.substr(0, 11) == "+CME ERROR:" || last.substr(0, 11) == "+CMS ERROR:") final_sent_at_ = SteadyClock::now();
   }
 
+  // How long each low pulse on PWRKEY and RESET lasted as the module saw it: from the low
+  // edge's arrival to the high edge's (`pulses PIN` on the control channel; benchmarks read it).
+  void note_pulse(Pin p, bool low, SteadyClock::time_point arrived) {
+    if (p != Pin::pwrkey && p != Pin::reset) return;
+    auto& pressed = pressed_at_[p];
+    if (low) pressed = arrived;
+    else if (pressed) pulse_widths_us_[p].push_back(std::chrono::duration_cast<std::chrono::microseconds>(arrived - *std::exchange(pressed, std::nullopt)).count());
+  }
+
+  // "pulses <pin> <count> <width us>..."; the samples are then forgotten.
+  std::string pulses_report(Pin p) {
+    auto widths = std::exchange(pulse_widths_us_[p], {});
+    return fmt::format("pulses {} {}{}{}", pin_name(p), widths.size(), widths.empty() ? "" : " ", fmt::join(widths, " "));
+  }
+
   // "turnaround <count> <p50 us> <p99 us> <max us>"; the samples are then forgotten.
   std::string turnaround_report() {
     final_sent_at_.reset();  // a fresh measurement starts with the next final result code
@@ -516,6 +536,8 @@ class Host {
   std::string tx_tail_;                                      // the last bytes sent, to spot a final result code
   std::optional<SteadyClock::time_point> final_sent_at_;    // its last byte left then; no command since
   std::vector<std::int64_t> turnarounds_us_;
+  std::map<Pin, std::optional<SteadyClock::time_point>> pressed_at_;
+  std::map<Pin, std::vector<std::int64_t>> pulse_widths_us_;
   std::deque<std::pair<unsigned, std::string>> tx_queue_;  // bytes to send, by line rate
   bool tx_busy_ = false;
   SteadyClock::time_point tx_next_{};

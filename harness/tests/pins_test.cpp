@@ -68,6 +68,18 @@ TEST_CASE("the bundled rigs load and a real slot's wiring is read as written") {
   CHECK(rig.time_scale < 1.0);
   REQUIRE(!rig.slots.empty());
   CHECK(rig.slots[0].is_virtual());
+  // The commented example for a real rack says what it shows.
+  auto example = rig::load_rig((test::source_dir() / "rigs" / "example-rack.xml").string());
+  REQUIRE(example.slots.size() == 4);
+  const auto& s1 = std::get<rig::RealSlot>(example.slots[0].kind);
+  CHECK(s1.rtscts);
+  CHECK(s1.lines[0].role == rig::PinRole::pwrkey);
+  CHECK(s1.lines[0].active_low);  // through an inverting transistor
+  CHECK(std::get<rig::RealSlot>(example.slots[1].kind).lines[1].role == rig::PinRole::reset);
+  const auto& s3 = std::get<rig::RealSlot>(example.slots[2].kind);
+  CHECK(s3.usb);
+  CHECK(s3.supply_off == std::vector<std::string>{"uhubctl", "--location", "1-1", "--ports", "3", "--action", "off"});
+  CHECK(std::get<rig::RealSlot>(example.slots[3].kind).port == "socket://10.0.0.42:3333");
   test::TempDir dir;
   auto file = dir.write("r.xml", R"(<rig name="lab">
   <slot name="dut1" model="SIM7000G">

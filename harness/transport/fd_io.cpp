@@ -22,6 +22,18 @@ constexpr auto chunk_time = std::chrono::milliseconds(2);
 
 bool gone(int error) { return error == EIO || error == ENXIO || error == ENODEV || error == ECONNRESET || error == EPIPE; }
 
+// poll() until about `until`, to the microsecond rather than the millisecond poll() takes. The
+// kernel lets a poll of a normal task overrun by a thousandth of its timeout (0.25 ms on a
+// 252 ms RESET pulse): a long wait aims that much early and returns 0, and the caller polls
+// again for the short rest.
+int poll_until(pollfd* fds, nfds_t count, Clock::time_point until) {
+  auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - Clock::now()).count();
+  left = std::clamp<long long>(left, 0, 60'000'000'000LL);
+  if (left > 2'000'000) left -= left / 1000 + 50'000;
+  timespec timeout{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+  return ::ppoll(fds, count, &timeout, nullptr);
+}
+
 }  // namespace
 
 int poll_timeout_ms(Clock::time_point until) {
@@ -51,7 +63,7 @@ std::string read_fd(int fd, Deadline deadline, const std::string& name) {
   const nfds_t watched = interrupt::shielded() ? 1 : 2;
   while (true) {
     interrupt::check();
-    int n = ::poll(p, watched, poll_timeout_ms(deadline));
+    int n = poll_until(p, watched, deadline);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw InfraError(fmt::format("{}: poll failed: {}", name, errno_text(errno)));

@@ -1,0 +1,88 @@
+// How exactly the harness times PWRKEY and RESET pulses, as a virtual SIM7000G sees them: the
+// width of each low pulse from the low edge's arrival to the high edge's, against the hold
+// asked for. The harness holds as in a scenario (<power-key>, <reset>): the pin low, the port
+// serviced until the hold's end, the pin high. Prints; asserts nothing.
+// usage: pulse_bench ATHIL_EXE [PULSES]
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "at/engine.hpp"
+#include "base/temp_dir.hpp"
+#include "rig/pins.hpp"
+#include "rig/power.hpp"
+#include "rig/virtual_module.hpp"
+#include "transport/serial_port.hpp"
+
+using namespace athil;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<long> widths(const std::string& control, rig::PinRole role) {
+  std::istringstream reply(rig::ask_virtual_module("bench", control, fmt::format("pulses {}", rig::to_string(role))));
+  std::string word, pin;
+  std::size_t count = 0;
+  reply >> word >> pin >> count;
+  std::vector<long> out(count);
+  for (auto& w : out) reply >> w;
+  return out;
+}
+
+long quantile(std::vector<long> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fmt::print(stderr, "usage: pulse_bench ATHIL_EXE [PULSES]\n");
+    return 2;
+  }
+  const fs::path athil = argv[1];
+  const int pulses = argc > 2 ? std::stoi(argv[2]) : 100;
+  RunTempDir dir;
+  // Off, and kept off: short presses and a RESET pulse do nothing to an unpowered SIM7000, so
+  // the module's own work never competes with the measurement.
+  rig::Slot slot{"bench", "SIM7000G", "1529B08SIM7000G", {}, rig::VirtualSlot{}};
+  rig::VirtualModuleProcess module(slot, 1.0, {athil, dir.path(), dir.path() / "sim.log"});
+  auto pins = rig::connect_virtual_pins(slot.name, module.control_socket());
+  Timeline timeline;
+  SerialPort port(module.port_link(), SerialPort::Settings{115200, false, 115200});
+  AtEngine engine(port, timeline, Dialect::sim70x0(slot.model));
+  rig::PowerControl power(*pins, slot.model, TimeScale(1.0), [&](Deadline dl) { engine.drain_until(dl); }, [](const std::string&) {});
+
+  fmt::print("PWRKEY and RESET pulse widths on a virtual SIM7000G, as the module sees them ({} pulses each)\n", pulses);
+  fmt::print("{:<8} {:>8} {:>12} {:>12} {:>12} {:>12}\n", "pin", "asked", "p50 dev us", "p99 dev us", "max dev us", "mean width");
+  for (auto [role, hold] : {std::pair{rig::PinRole::pwrkey, Duration(50ms)}, std::pair{rig::PinRole::pwrkey, Duration(200ms)},
+                            std::pair{rig::PinRole::reset, Duration(252ms)}}) {
+    widths(module.control_socket(), role);  // forget earlier samples
+    for (int i = 0; i < pulses; ++i) {
+      power.press(role, hold);
+      engine.drain_until(Clock::now() + 5ms);  // a gap between pulses, as between steps
+    }
+    auto w = widths(module.control_socket(), role);
+    if (w.empty()) {
+      fmt::print(stderr, "the module measured no {} pulses\n", rig::to_string(role));
+      return 1;
+    }
+    std::vector<long> dev;
+    double sum = 0;
+    for (long x : w) {
+      dev.push_back(std::labs(x - static_cast<long>(hold.count())));
+      sum += static_cast<double>(x);
+    }
+    fmt::print("{:<8} {:>8} {:>12} {:>12} {:>12} {:>10.0f}us\n", rig::to_string(role), format_duration(hold), quantile(dev, 0.5), quantile(dev, 0.99),
+               *std::max_element(dev.begin(), dev.end()), sum / static_cast<double>(w.size()));
+  }
+  fmt::print("goal: p99 deviation under 1000 us\n");
+  return 0;
+}
