@@ -441,3 +441,27 @@ TEST_CASE("rig check: the virtual rack passes, and every problem of a real rack 
   CHECK(mistake.exit_code == 2);
   CHECK(contains(mistake.err, "bad.xml:1:"));
 }
+
+TEST_CASE("power: a hard cycle cuts the supply for the documented rest, restores it and powers on by PWRKEY") {
+  TempDir dir;
+  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  auto sc = dir.write("sc/hard.xml", scenario("hard-cycle", power + R"xml(
+  <step name="cycle">
+    <power action="hard-cycle"/>
+    <urc>RDY</urc>
+    <command send="AT"/>
+    <expect-pin name="status" level="high"/>
+  </step>)xml", " requires=\"supply\""));
+  auto r = run_process({athil_exe().string(), "run", sc.string(), "--rig", "rigs/virtual.xml", "--fixtures", (dir.path() / "fixtures").string(), "--junit",
+                        (dir.path() / "out" / "junit.xml").string()},
+                       source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  auto report = read_report(dir.path() / "out" / "junit.xml");
+  const auto& out = report.suites["virtual.v1"]["hard-cycle"].out;
+  auto off = out.find("= supply off"), on = out.find("= supply on"), key = out.find("= pwrkey low", on == std::string::npos ? 0 : on);
+  CHECK(off != std::string::npos);
+  CHECK(on > off);
+  CHECK(key != std::string::npos);
+  CHECK(key > on);
+}
