@@ -13,8 +13,8 @@
 #include <fmt/ranges.h>
 
 #include "base/error.hpp"
-#include "base/temp_dir.hpp"
 #include "base/interrupt.hpp"
+#include "base/temp_dir.hpp"
 #include "rig/model.hpp"
 #include "rig/power.hpp"
 #include "rig/slot_lock.hpp"
