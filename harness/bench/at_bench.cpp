@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "at/engine.hpp"
+#include "base/temp_dir.hpp"
 #include "rig/pins.hpp"
 #include "rig/virtual_module.hpp"
 #include "transport/serial_port.hpp"
@@ -100,8 +101,8 @@ int main(int argc, char** argv) {
   const double scale = argc > 5 ? std::stod(argv[5]) : 1.0;
   const unsigned baud = 115200;
 
-  fs::path dir = fs::temp_directory_path() / fmt::format("athil-at-bench-{}", ::getpid());
-  fs::create_directories(dir);
+  RunTempDir temp;  // removed after the module has stopped, however the bench ends
+  const fs::path& dir = temp.path();
   rig::Slot slot{"bench", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
   rig::VirtualModuleProcess module(slot, scale, {athil, dir, dir / "sim.log"});
   auto pins = rig::connect_virtual_pins(slot.name, module.control_socket());
@@ -172,6 +173,5 @@ int main(int argc, char** argv) {
   double wire = static_cast<double>(payload_size) * 10 / baud * scale;
   fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);
   fmt::print("   {:.3f} s against {:.3f} s of wire time: {:.1f} % of the line rate\n", took, wire, wire / took * 100);
-  fs::remove_all(dir);
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "base/temp_dir.hpp"
 #include "scenario/loader.hpp"
 
 namespace fs = std::filesystem;
@@ -28,8 +29,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  fs::path dir = fs::temp_directory_path() / fmt::format("athil-bench-{}", ::getpid());
-  fs::create_directories(dir);
+  athil::RunTempDir temp;
+  const fs::path& dir = temp.path();
   for (int i = 0; i < count; ++i) {
     std::string copy = scenario;
     copy.replace(at, 24, fmt::format("name=\"fota-{:04d}\"", i));
@@ -50,6 +51,5 @@ int main(int argc, char** argv) {
   fmt::print("loader: {} scenario files (each with 2 fixtures) loaded and validated\n", count);
   fmt::print("loader: median {:.3f} s, best {:.3f} s, worst {:.3f} s over {} rounds ({:.0f} files/s; goal: under 1 s)\n", runs[2], runs[0],
              runs[4], runs.size(), count / runs[2]);
-  fs::remove_all(dir);
   return 0;
 }

@@ -16,8 +16,6 @@ constexpr Duration one_try = 1s;           // for each AT's OK: a module that li
 
 std::string seconds_since(Clock::time_point t) { return fmt::format("{:.1f} s", std::chrono::duration<double>(Clock::now() - t).count()); }
 
-bool is_line(const std::string& line, std::string_view wanted) { return line == wanted; }
-
 bool has_status(const Device& d) { return d.pins && d.pins->has(rig::PinRole::status); }
 
 // A slot rests powered off between scenarios: each powers the module on in its setup
@@ -27,7 +25,7 @@ std::string rest(Device& d, TimeScale scale) {
   const auto& timing = rig::power_timing(d.model);
   d.engine->clear_urcs();
   d.engine->send_command("AT+CPOWD=1", Clock::now() + command_timeout);
-  if (!d.engine->wait_urc([](const std::string& l) { return is_line(l, "NORMAL POWER DOWN"); }, Clock::now() + scale.timeout(command_timeout)))
+  if (!d.engine->wait_urc([](const std::string& l) { return l == "NORMAL POWER DOWN"; }, Clock::now() + scale.timeout(command_timeout)))
     return fmt::format("no NORMAL POWER DOWN within {} of AT+CPOWD=1", format_duration(scale.timeout(command_timeout)));
   d.engine->module_restarted("AT+CPOWD=1");
   if (has_status(d)) {
@@ -44,11 +42,11 @@ std::string rest(Device& d, TimeScale scale) {
 // and then the boot budget passes first), then AT must be answered; then the module rests.
 RecoveryRung back_or_not(Device& d, TimeScale scale, std::string name, Clock::time_point started) {
   const auto& timing = rig::power_timing(d.model);
-  d.engine->wait_urc([](const std::string& l) { return is_line(l, "RDY"); }, Clock::now() + scale.timeout(timing.ready_within));
+  d.engine->wait_urc([](const std::string& l) { return l == "RDY"; }, Clock::now() + scale.timeout(timing.ready_within));
   auto until = Clock::now() + scale.timeout(answer_within);
   while (Clock::now() < until) {
     d.engine->send_command("AT", until);
-    auto r = d.engine->expect_response([](const std::string& l) { return is_line(l, "OK"); }, std::min(Clock::now() + one_try, until));
+    auto r = d.engine->expect_response([](const std::string& l) { return l == "OK"; }, std::min(Clock::now() + one_try, until));
     if (r.kind == AtEngine::ExpectResult::Kind::matched) {
       std::string answered = "answering AT after " + seconds_since(started);
       if (auto problem = rest(d, scale); !problem.empty()) return {std::move(name), false, fmt::format("{}, but {}", answered, problem)};
@@ -65,7 +63,7 @@ RecoveryRung soft_reset(Device& d, TimeScale scale) {
   if (has_status(d) && d.pins->get(rig::PinRole::status) == rig::Level::low) return {"AT+CFUN=1,1", false, "skipped: STATUS low, the module is off"};
   auto started = Clock::now();
   d.engine->send_command("AT+CFUN=1,1", Clock::now() + command_timeout);
-  auto r = d.engine->expect_response([](const std::string& l) { return is_line(l, "OK"); }, Clock::now() + scale.timeout(command_timeout));
+  auto r = d.engine->expect_response([](const std::string& l) { return l == "OK"; }, Clock::now() + scale.timeout(command_timeout));
   if (r.kind == AtEngine::ExpectResult::Kind::timeout) return {"AT+CFUN=1,1", false, fmt::format("no answer within {}", format_duration(scale.timeout(command_timeout)))};
   if (r.kind == AtEngine::ExpectResult::Kind::other_final) return {"AT+CFUN=1,1", false, fmt::format("answered {}", r.line.text)};
   d.engine->module_restarted("AT+CFUN=1,1");

@@ -101,13 +101,6 @@ StopSignals::~StopSignals() {
   signal_pipe_write = -1;
 }
 
-EmergencyActions::Registration& EmergencyActions::Registration::operator=(Registration&& other) noexcept {
-  if (this != &other) {
-    Registration gone(std::exchange(id_, std::exchange(other.id_, 0)));
-  }
-  return *this;
-}
-
 EmergencyActions::Registration::~Registration() {
   if (id_ == 0) return;
   std::lock_guard lock(emergency_mutex);

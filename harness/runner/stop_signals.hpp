@@ -34,7 +34,7 @@ class EmergencyActions {
     Registration() = default;
     explicit Registration(int id) : id_(id) {}
     Registration(Registration&& other) noexcept : id_(std::exchange(other.id_, 0)) {}
-    Registration& operator=(Registration&& other) noexcept;
+    Registration& operator=(Registration&&) = delete;
     ~Registration();
 
    private:
