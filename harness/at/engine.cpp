@@ -127,7 +127,11 @@ ReceivedLine AtEngine::sort(const Frame& frame) {
       responses_.push_back(line);
       pending_.reset();
       break;
-    case Sorted::urc: urcs_.push_back(line); break;
+    case Sorted::urc:
+      // The transcript and the waveform mark what was taken as unsolicited.
+      if (frame.kind == Frame::Kind::line) timeline_.record_at(line.t_us, Direction::note, "urc: " + line.text);
+      urcs_.push_back(line);
+      break;
     case Sorted::late:
       if (frame.kind == Frame::Kind::line && is_final_result(line.text)) {
         if (owed_.empty()) {

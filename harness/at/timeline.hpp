@@ -22,6 +22,8 @@ class Timeline {
   void record_at(std::int64_t t_us, Direction dir, std::string_view data);
   std::size_t size() const { return events_.size(); }
   const std::vector<TimelineEvent>& events() const { return events_; }
+  // Once a scenario's events are in its files: a long run keeps one scenario's worth.
+  void clear() { events_.clear(); }
 
   // The transcript format (version 1), for events [from, to): a header line, then one event
   // per line: seconds since the first event, direction character, bytes escaped.

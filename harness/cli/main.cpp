@@ -86,17 +86,33 @@ int main(int argc, char** argv) {
 
   athil::runner::RunOptions run_options;
   std::vector<std::string> paths, defines;
-  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", fixtures = "fixtures";
+  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", fixtures = "fixtures", shard, shard_by = "pair", run_timeout;
   auto add_run_options = [&](CLI::App* cmd, bool running) {
     cmd->add_option("paths", paths, "scenario files or folders (default: scenarios/)");
     cmd->add_option("--rig", rig, "rig file")->capture_default_str();
     cmd->add_option("--fixtures", fixtures, "fixtures folder")->capture_default_str();
     // One value per -D, so that a path after it is not taken for a second definition.
     cmd->add_option("-D,--define", defines, "variable for scenarios, name=value (repeatable)")->allow_extra_args(false);
-    if (running) cmd->add_option("--junit", junit, "JUnit report to write; transcripts go beside it")->capture_default_str();
+    if (!running) return;
+    cmd->add_option("--junit", junit, "JUnit report to write; the run's folder (transcripts, waveforms, summary.md) goes beside it")->capture_default_str();
+    auto& plan = run_options.plan;
+    cmd->add_option("--filter", plan.filters, "only scenarios whose name or path matches this glob (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--tag", plan.tags, "only scenarios with this tag (repeatable, or comma-separated)")->delimiter(',')->allow_extra_args(false);
+    cmd->add_option("--model", plan.models, "only slots of this model or model prefix (repeatable)")->delimiter(',')->allow_extra_args(false);
+    cmd->add_option("--slot", plan.slots, "only slots whose name matches this glob (repeatable)")->delimiter(',')->allow_extra_args(false);
+    cmd->add_flag("--spread", plan.spread, "run each scenario once per model, shared among that model's slots, instead of on every slot");
+    cmd->add_option("--shard", shard, "run only part K of N of the plan (such as 2/4), for fanning out over several hosts");
+    cmd->add_option("--shard-by", shard_by, "deal (slot, scenario) pairs or whole slots among the shards")->check(CLI::IsMember({"pair", "slot"}))->capture_default_str();
+    cmd->add_option("--repeat", plan.repeat, "run the plan this many rounds, each run its own testcase")->check(CLI::PositiveNumber);
+    if (cmd->get_name() == "list") return;
+    cmd->add_option("--retries", run_options.retries, "run a scenario that ended in an error (never a failure) again, up to N times; a pass on retry is flaky")->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--until-fail", run_options.until_fail, "run rounds until a scenario fails or errs (at most --repeat rounds when given)");
+    cmd->add_option("--run-timeout", run_timeout, "stop the whole run after this long (wall clock, such as 2h): running scenarios end as errors");
   };
   auto* run_cmd = app.add_subcommand("run", "run scenarios on a rig and write a JUnit report");
   add_run_options(run_cmd, true);
+  auto* list_cmd = app.add_subcommand("list", "print the plan: which scenario runs on which slot, as `run` with the same options would");
+  add_run_options(list_cmd, true);
   auto* validate_cmd = app.add_subcommand("validate", "check scenarios, fixtures and the rig without running anything");
   add_run_options(validate_cmd, false);
 
@@ -161,7 +177,12 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (run_cmd->parsed() || validate_cmd->parsed()) {
+    if (run_cmd->parsed() || validate_cmd->parsed() || list_cmd->parsed()) {
+      if (!shard.empty()) {
+        run_options.plan.shard = athil::runner::parse_shard(shard);
+        run_options.plan.shard->by = shard_by == "slot" ? athil::runner::Shard::By::slot : athil::runner::Shard::By::pair;
+      }
+      if (!run_timeout.empty()) run_options.run_timeout = athil::parse_duration(run_timeout);
       for (const auto& p : paths) run_options.paths.emplace_back(p);
       if (run_options.paths.empty()) run_options.paths.emplace_back("scenarios");
       for (const auto& d : defines) run_options.defines.push_back(parse_define(d));
@@ -169,6 +190,7 @@ int main(int argc, char** argv) {
       run_options.junit = fs::absolute(junit);
       run_options.fixtures = fixtures;
       run_options.executable = own_executable(argv[0]);
+      if (list_cmd->parsed()) return athil::runner::list(run_options);
       return run_cmd->parsed() ? athil::runner::run(run_options) : athil::runner::validate(run_options);
     }
     if (sim_cmd->parsed()) {

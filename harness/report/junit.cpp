@@ -136,6 +136,10 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
                            attr("type", c.verdict == Verdict::failed ? "ScenarioFailure" : c.verdict == Verdict::error ? "HarnessError" : "Skipped"),
                            escape(cap_text(c.detail.empty() ? c.message : c.detail, max_case_output), false), element);
       }
+      // Surefire's rerun elements: Jenkins shows a passed-on-retry case as flaky.
+      for (const auto& a : c.earlier_attempts)
+        out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message), attr("type", "HarnessError"),
+                           escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false), c.verdict == Verdict::passed ? "flakyError" : "rerunError");
       if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(c.system_out, max_case_output), false));
       out += "    </testcase>\n";
     }
@@ -145,23 +149,24 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
   return out;
 }
 
-void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites) {
-  std::string text = render_junit(suites);
+void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites) { write_file_atomically(path, render_junit(suites)); }
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
   auto tmp = path;
   tmp += fmt::format(".{}.tmp", ::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-  if (!fd) throw InfraError(fmt::format("cannot write the report {}: {}", tmp.string(), errno_text(errno)));
+  if (!fd) throw InfraError(fmt::format("cannot write {}: {}", tmp.string(), errno_text(errno)));
   std::string_view rest = text;
   while (!rest.empty()) {
     ssize_t n = ::write(fd.get(), rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw InfraError(fmt::format("cannot write the report {}: {}", tmp.string(), errno_text(errno)));
+    if (n <= 0) throw InfraError(fmt::format("cannot write {}: {}", tmp.string(), errno_text(errno)));
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
   if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0)
-    throw InfraError(fmt::format("cannot write the report {}: {}", tmp.string(), errno_text(errno)));
+    throw InfraError(fmt::format("cannot write {}: {}", tmp.string(), errno_text(errno)));
   if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InfraError(fmt::format("cannot move the report into place at {}: {}", path.string(), errno_text(errno)));
+    throw InfraError(fmt::format("cannot move into place {}: {}", path.string(), errno_text(errno)));
 }
 
 }  // namespace athil::report

@@ -10,6 +10,13 @@ namespace athil::report {
 
 enum class Verdict { passed, failed, error, skipped };
 
+// An attempt that ended in an error and was run again (--retries).
+struct Attempt {
+  std::string message;
+  std::string detail;
+  std::string transcript;  // its own transcript file
+};
+
 struct TestCase {
   std::string name;
   std::string classname;
@@ -18,6 +25,11 @@ struct TestCase {
   std::string message;  // one line: what went wrong
   std::string detail;   // the evidence: step, expected, received
   std::string system_out;
+  std::vector<Attempt> earlier_attempts;  // oldest first
+  std::string transcript, waveform;      // files of this run of the scenario, relative to the run folder
+
+  // Passed, but only after an error: the report says so (<flakyError>) and so does the summary.
+  bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }
 };
 
 struct TestSuite {
@@ -37,7 +49,8 @@ std::string cap_text(std::string_view text, std::size_t max_bytes);
 
 std::string render_junit(const std::vector<TestSuite>& suites);
 // Writes to a temporary file beside `path` and renames it over `path`: a reader (or a run
-// killed mid-write) only ever sees a complete report.
+// killed mid-write) only ever sees a complete file.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites);
 
 // Seconds as the schema's SUREFIRE_TIME wants them: %.3f in the C locale.

@@ -46,6 +46,8 @@ struct Executor::Context {
   int reattachments_at_block_start = 0;
   Deadline scenario_deadline;
   Duration scenario_timeout;
+  std::optional<Deadline> step_deadline;  // a <step timeout>
+  Duration step_timeout{};
   std::string block;
   SourcePos block_pos;
 
@@ -54,7 +56,10 @@ struct Executor::Context {
     if (it == vars.end()) throw std::out_of_range(fmt::format("undefined variable ${{{}}}", name));
     return it->second;
   }
-  Deadline deadline(Duration timeout) const { return std::min(Clock::now() + timeout, scenario_deadline); }
+  Deadline deadline(Duration timeout) const {
+    auto dl = std::min(Clock::now() + timeout, scenario_deadline);
+    return step_deadline ? std::min(dl, *step_deadline) : dl;
+  }
 };
 
 Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures)
@@ -125,6 +130,7 @@ Outcome Executor::run(const scenario::Scenario& s) {
       ctx.vars[v.name] = scenario::substitute(v.value, [&](std::string_view n) { return ctx.lookup(n); });
     }
     run_block(s.setup, ctx);
+    if (after_setup_) after_setup_();
     for (const auto& step : s.steps) run_block(step, ctx);
   });
 
@@ -165,6 +171,12 @@ Outcome Executor::run(const scenario::Scenario& s) {
 void Executor::run_block(const scenario::Block& block, Context& ctx) {
   ctx.block = block.name;
   ctx.block_pos = block.pos;
+  ctx.step_deadline.reset();
+  if (block.timeout) {
+    ctx.step_timeout = scale_.timeout(*block.timeout);
+    ctx.step_deadline = Clock::now() + ctx.step_timeout;
+  }
+  if (on_block_) on_block_(block.name);
   device_.engine->clear_urcs();  // a <urc> counts lines that arrived since its block began
   ctx.reattachments_at_block_start = device_.port->reattachments();
   device_.timeline.record(Direction::note, fmt::format("{} {}", block.name == "setup" || block.name == "teardown" ? "block" : "step", block.name));
@@ -240,6 +252,8 @@ void Executor::run_action(const Action& action, Context& ctx) {
     }
   };
   auto timed_out_text = [&](Duration timeout, Deadline dl) {
+    if (ctx.step_deadline && dl == *ctx.step_deadline && dl != ctx.scenario_deadline)
+      return fmt::format("the step timeout ({}) ran out first", format_duration(ctx.step_timeout));
     bool scenario_limit = dl == ctx.scenario_deadline;
     return scenario_limit ? fmt::format("the {} timeout ({}) ran out first", ctx.block == "teardown" ? "teardown" : "scenario", format_duration(ctx.scenario_timeout))
                           : fmt::format("nothing matched within {}", format_duration(timeout));

@@ -3,6 +3,7 @@
 // for power. Decides the verdict: failed when the module did not do what the scenario says,
 // error when the port, a pin or the harness failed.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,12 @@ class Executor {
   ~Executor();
   Outcome run(const scenario::Scenario& scenario);
 
+  // Told the name of each block as it begins (the console's live line).
+  void on_block(std::function<void(const std::string& block)> callback) { on_block_ = std::move(callback); }
+  // Called once the setup has passed: the module is up as the scenario wants it. What it
+  // sends lands on the timeline before the first step (the runner reads the revision there).
+  void after_setup(std::function<void()> callback) { after_setup_ = std::move(callback); }
+
  private:
   struct Context;
   void run_block(const scenario::Block& block, Context& ctx);
@@ -43,6 +50,8 @@ class Executor {
   TimeScale scale_;
   Vars base_vars_;
   std::filesystem::path fixtures_;
+  std::function<void(const std::string&)> on_block_;
+  std::function<void()> after_setup_;
 };
 
 }  // namespace athil::runner

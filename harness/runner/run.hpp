@@ -1,10 +1,14 @@
 #pragma once
-// `athil run` and `athil validate`: load everything, check it, plan, bring the rig up,
-// run each slot's scenarios (slots in parallel), and keep the JUnit report current.
+// `athil run`, `athil list` and `athil validate`: load everything, check it, plan, bring the
+// rig up, run each slot's scenarios (slots in parallel), and keep the report folder current.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "base/duration.hpp"
+#include "runner/plan.hpp"
 
 namespace athil::runner {
 
@@ -13,13 +17,19 @@ enum ExitCode : int { all_passed = 0, scenario_failed = 1, bad_input = 2, infras
 struct RunOptions {
   std::vector<std::filesystem::path> paths;  // scenario files or folders
   std::filesystem::path rig;
-  std::filesystem::path junit;
+  std::filesystem::path junit;  // its folder is the report folder: reports/<run-id>/ goes there
   std::filesystem::path fixtures;
   std::vector<std::pair<std::string, std::string>> defines;  // -D name=value
   std::filesystem::path executable;                           // athil itself, to start `athil sim`
+  PlanOptions plan;
+  int retries = 0;          // errors (never failures) run again up to this many times
+  bool until_fail = false;  // rounds again and again until a scenario fails or errs
+  std::optional<Duration> run_timeout;  // wall clock, not scaled: the CI job's own limit
 };
 
 int run(const RunOptions& options);
+// Prints the plan (`athil list`) without touching a module.
+int list(const RunOptions& options);
 // Loads and checks scenarios (and the rig when given) without touching a module.
 int validate(const RunOptions& options);
 

@@ -465,13 +465,15 @@ Scenario Loader::load_source(const XmlSource& source) const {
         if (name == "teardown") src->only_attributes(node, {"timeout"});
         else src->only_attributes(node, {});
         Block& b = name == "setup" ? s.setup : name == "teardown" ? s.teardown : s.on_failure;
-        b = Block{std::string(name), src->pos(node), reader.actions(node)};
+        b = Block{std::string(name), src->pos(node), reader.actions(node), std::nullopt};
         if (name == "teardown" && node.attribute("timeout")) s.teardown_timeout = reader.duration(node, "timeout");
       } else if (name == "step") {
-        src->only_attributes(node, {"name"});
+        src->only_attributes(node, {"name", "timeout"});
         std::string step = src->required(node, "name");
         if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
-        s.steps.push_back(Block{step, src->pos(node), reader.actions(node)});
+        Block b{step, src->pos(node), reader.actions(node), std::nullopt};
+        if (node.attribute("timeout")) b.timeout = reader.duration(node, "timeout");
+        s.steps.push_back(std::move(b));
       } else {
         static const std::vector<std::string> known = {"description", "var", "unsolicited", "setup", "step", "teardown", "on-failure"};
         src->fail(node, fmt::format("unknown element <{}> in <scenario>{} (allowed: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));

@@ -135,6 +135,7 @@ struct Block {
   std::string name;  // "setup", "teardown", or the step's name
   SourcePos pos;
   std::vector<Action> actions;
+  std::optional<Duration> timeout;  // a step's own bound, within the scenario's
 };
 
 // A line the module may send unasked that its model's table does not know (a scenario about

@@ -55,12 +55,31 @@ TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands
   CHECK(out.find("log: restoring 1951B02SIM7080G from 1951B03SIM7080G") != std::string::npos);
   CHECK(out.find("= pwrkey low") != std::string::npos);
   CHECK(out.find("= status high") != std::string::npos);
-  CHECK(std::filesystem::exists(dir.path() / "transcripts" / "v1" / "fota-http-upgrade.log"));
+  CHECK(out.find("# urc: +CFOTA: \"Update successfully, please wait for reset\"") != std::string::npos);
+  // The suite names what the module said it was before the update.
+  std::map<std::string, std::string> props;
+  for (auto p : suite.child("properties").children("property")) props[attr(p, "name")] = attr(p, "value");
+  CHECK(props["revision"] == "1951B02SIM7080G");
+  CHECK(props["imei"].size() == 15);
+  CHECK(props["model"] == "SIM7080G");
+  // The run's folder: transcript, waveform and summary, reached through `latest`.
+  auto run_dir = dir.path() / "latest";
+  REQUIRE(std::filesystem::is_directory(run_dir));
+  CHECK(contains(read_file(run_dir / "v1" / "fota-http-upgrade.log"), "> AT+CFOTA=1\\r"));
+  CHECK(contains(read_file(run_dir / "v1" / "fota-http-upgrade.vcd"), "$var wire 1 # pwrkey $end"));
+  CHECK(contains(out, "transcript file: " + (std::filesystem::canonical(run_dir) / "v1" / "fota-http-upgrade.log").string()));
+  std::string summary = read_file(run_dir / "summary.md");
+  CHECK(contains(summary, "| v1 | SIM7080G | 1951B02SIM7080G |"));
+  CHECK(contains(summary, "[fota-http-upgrade.log](v1/fota-http-upgrade.log)"));
   // Nothing written beside the report folder but what belongs to it.
+  int run_folders = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
     auto name = e.path().filename().string();
-    CHECK((name == "junit.xml" || name == "transcripts" || name == "sim"));
+    bool run_folder = e.is_directory() && !e.is_symlink() && name.size() >= 16 && name[8] == '-';
+    run_folders += run_folder;
+    CHECK_MESSAGE((name == "junit.xml" || name == "latest" || run_folder), name);
   }
+  CHECK(run_folders == 1);
 }
 
 TEST_CASE("e2e: a delta built for another revision fails the scenario with +CFOTA: 7 in the failure") {

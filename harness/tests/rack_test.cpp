@@ -21,57 +21,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 std::string scenario(const std::string& name, const std::string& body, const std::string& extra = "") {
   return "<scenario name=\"" + name + "\" models=\"SIM7000G SIM7080G SIM7070G SIM7090G\"" + extra + ">\n" + body + "\n</scenario>\n";
 }
 
 const std::string power = R"xml(<setup><use fixture="power-on"/></setup>
   <teardown><use fixture="power-off"/></teardown>)xml";
-
-struct Case {
-  std::string verdict;  // passed, failure, error, skipped
-  std::string message;
-  std::string out;
-};
-
-struct Report {
-  pugi::xml_document doc;
-  bool loaded = false;
-  // suite name -> test name -> case
-  std::map<std::string, std::map<std::string, Case>> suites;
-  std::map<std::string, std::map<std::string, std::string>> properties;
-};
-
-Report read_report(const fs::path& junit) {
-  Report r;
-  r.loaded = static_cast<bool>(r.doc.load_file(junit.c_str()));
-  for (auto suite : r.doc.child("testsuites").children("testsuite")) {
-    std::string name = suite.attribute("name").value();
-    for (auto p : suite.child("properties").children("property")) r.properties[name][p.attribute("name").value()] = p.attribute("value").value();
-    for (auto tc : suite.children("testcase")) {
-      Case c{"passed", "", tc.child("system-out").text().get()};
-      for (const char* kind : {"failure", "error", "skipped"})
-        if (auto n = tc.child(kind)) c = Case{kind, n.attribute("message").value(), c.out};
-      r.suites[name][tc.attribute("name").value()] = c;
-    }
-  }
-  return r;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-// Polls until `ready` holds or the bound passes; the bound is wide for a loaded 2-core machine.
-template <class F>
-bool eventually(F ready, std::chrono::seconds bound = std::chrono::seconds(60)) {
-  auto deadline = Clock::now() + bound;
-  while (Clock::now() < deadline) {
-    if (ready()) return true;
-    ::usleep(20'000);
-  }
-  return ready();
-}
 
 std::string pin_get(const std::string& link, const std::string& pin) {
   auto r = run_process({athil_exe().string(), "pin", link, "get", pin}, source_dir());

@@ -30,10 +30,10 @@ TEST_CASE("serial noise never makes the report invalid XML") {
 }
 
 TEST_CASE("a report with failures, errors, skips and hostile text parses back with the same content") {
-  TestCase pass{"fota", "athil.virtual.v1", 2.5, Verdict::passed, "", "", "transcript\x1b\x01 ]]> <tag> & done"};
-  TestCase fail{"verify", "athil.virtual.v1", 0.1, Verdict::failed, "expected '+CFOTA: 6'\ngot \"+CFOTA: 7\"", "detail\twith\ttabs", ""};
-  TestCase err{"port", "athil.virtual.v1", 0, Verdict::error, "port gone", "", ""};
-  TestCase skip{"usb", "athil.virtual.v1", 0, Verdict::skipped, "rig has no usb", "", ""};
+  TestCase pass{"fota", "athil.virtual.v1", 2.5, Verdict::passed, "", "", "transcript\x1b\x01 ]]> <tag> & done", {}, "", ""};
+  TestCase fail{"verify", "athil.virtual.v1", 0.1, Verdict::failed, "expected '+CFOTA: 6'\ngot \"+CFOTA: 7\"", "detail\twith\ttabs", "", {}, "", ""};
+  TestCase err{"port", "athil.virtual.v1", 0, Verdict::error, "port gone", "", "", {}, "", ""};
+  TestCase skip{"usb", "athil.virtual.v1", 0, Verdict::skipped, "rig has no usb", "", "", {}, "", ""};
   std::string xml = render_junit({suite_with({pass, fail, err, skip})});
   pugi::xml_document doc;
   REQUIRE(doc.load_string(xml.c_str()));
@@ -81,7 +81,7 @@ TEST_CASE("the report is replaced atomically, leaving no temporary file") {
   athil::test::TempDir dir;
   auto path = dir.path() / "junit.xml";
   write_junit_atomically(path, {suite_with({})});
-  write_junit_atomically(path, {suite_with({TestCase{"a", "c", 0, Verdict::passed, "", "", ""}})});
+  write_junit_atomically(path, {suite_with({TestCase{"a", "c", 0, Verdict::passed, "", "", "", {}, "", ""}})});
   pugi::xml_document doc;
   REQUIRE(doc.load_file(path.c_str()));
   CHECK(std::string(doc.child("testsuites").attribute("tests").value()) == "1");

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <pugixml.hpp>
+
 extern char** environ;
 
 namespace athil::test {
@@ -38,6 +40,30 @@ std::string read_file(const std::filesystem::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+Report read_report(const std::filesystem::path& junit) {
+  Report r;
+  pugi::xml_document doc;
+  r.loaded = static_cast<bool>(doc.load_file(junit.c_str()));
+  for (auto suite : doc.child("testsuites").children("testsuite")) {
+    std::string name = suite.attribute("name").value();
+    for (auto p : suite.child("properties").children("property")) r.properties[name][p.attribute("name").value()] = p.attribute("value").value();
+    for (auto tc : suite.children("testcase")) {
+      Case c{"passed", "", tc.child("system-out").text().get()};
+      for (const char* kind : {"failure", "error", "skipped"})
+        if (auto n = tc.child(kind)) {
+          c.verdict = kind;
+          c.message = n.attribute("message").value();
+        }
+      for (auto n : tc.children("flakyError")) c.flaky_errors += !n.empty();
+      for (auto n : tc.children("rerunError")) c.rerun_errors += !n.empty();
+      r.suites[name][tc.attribute("name").value()] = c;
+    }
+  }
+  return r;
 }
 
 namespace {

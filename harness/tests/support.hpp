@@ -1,8 +1,11 @@
 #pragma once
 // Helpers shared by the tests: temporary folders and files, and running a program with an
 // argument vector (never a shell) while capturing its output.
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace athil::test {
@@ -36,6 +39,34 @@ int wait_process(int pid);
 std::vector<int> children_of(int parent);
 
 std::string read_file(const std::filesystem::path& path);
+bool contains(const std::string& text, const std::string& part);
+
+// A JUnit report as a test reads it back.
+struct Case {
+  std::string verdict;  // passed, failure, error, skipped
+  std::string message;
+  std::string out;
+  int flaky_errors = 0;  // <flakyError> elements: errors before a pass on retry
+  int rerun_errors = 0;  // <rerunError> elements: errors before a last error
+};
+struct Report {
+  bool loaded = false;
+  // suite name -> test name -> case
+  std::map<std::string, std::map<std::string, Case>> suites;
+  std::map<std::string, std::map<std::string, std::string>> properties;
+};
+Report read_report(const std::filesystem::path& junit);
+
+// Polls until `ready` holds or the bound passes; the bound is wide for a loaded 2-core machine.
+template <class F>
+bool eventually(F ready, std::chrono::seconds bound = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ready();
+}
 
 // The source tree and the athil binary under test (set by CMake).
 std::filesystem::path source_dir();

@@ -1,0 +1,28 @@
+#pragma once
+// reports/<run-id>/: the run's evidence beside the JUnit file. One folder per slot, a
+// transcript and a waveform per run of a scenario, summary.md, and `latest` pointing here.
+// Nothing is written outside the report folder the user chose.
+#include <filesystem>
+#include <string>
+
+namespace athil::report {
+
+class RunFolder {
+ public:
+  // Creates <reports>/<UTC time>[-N]/ (a new one, never an earlier run's) and points
+  // <reports>/latest at it.
+  explicit RunFolder(const std::filesystem::path& reports);
+  const std::filesystem::path& path() const { return path_; }
+  const std::string& id() const { return id_; }
+  // <slot>/<scenario>[.round-R][.attempt-A].EXT, relative to path(); the slot folder is made.
+  std::filesystem::path scenario_file(std::string_view slot, std::string_view scenario, int round, int attempt, std::string_view ext) const;
+
+ private:
+  std::filesystem::path path_;
+  std::string id_;
+};
+
+// A name that is safe as one path component: letters, digits, '-', '_' and '.' kept, the rest '_'.
+std::string file_safe(std::string_view name);
+
+}  // namespace athil::report

@@ -1,0 +1,98 @@
+#include "report/summary.hpp"
+
+#include <fmt/format.h>
+
+namespace athil::report {
+
+namespace {
+
+const char* word(const TestCase& c) {
+  if (c.flaky()) return "flaky";
+  switch (c.verdict) {
+    case Verdict::passed: return "passed";
+    case Verdict::failed: return "FAILED";
+    case Verdict::error: return "ERROR";
+    case Verdict::skipped: return "skipped";
+  }
+  return "?";
+}
+
+// One table cell or line: no newlines, pipes escaped, nothing XML-hostile either.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : xml_safe_text(text)) {
+    if (c == '\n' || c == '\r') out += ' ';
+    else if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+std::string link(const std::string& file) { return file.empty() ? "" : fmt::format("[{}]({})", file.substr(file.rfind('/') + 1), file); }
+
+std::string property(const TestSuite& s, std::string_view name) {
+  for (const auto& [k, v] : s.properties)
+    if (k == name) return v;
+  return "";
+}
+
+}  // namespace
+
+std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
+  int passed = 0, failed = 0, errors = 0, skipped = 0, flaky = 0;
+  for (const auto& s : suites)
+    for (const auto& c : s.cases) {
+      passed += c.verdict == Verdict::passed;
+      failed += c.verdict == Verdict::failed;
+      errors += c.verdict == Verdict::error;
+      skipped += c.verdict == Verdict::skipped;
+      flaky += c.flaky();
+    }
+  std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, cell(run.rig), cell(run.rig_file),
+                                run.started, run.seconds, run.junit);
+  if (!run.stopped.empty()) out += fmt::format("**The run stopped early: {}.**\n\n", cell(run.stopped));
+  out += fmt::format("**{} passed** ({} flaky), **{} failed**, **{} errors**, {} skipped.\n\n", passed, flaky, failed, errors, skipped);
+
+  out += "| slot | model | revision | IMEI | passed | flaky | failed | errors | skipped | note |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& s : suites) {
+    int p = 0, fl = 0, f = 0, e = 0, sk = 0;
+    for (const auto& c : s.cases) {
+      p += c.verdict == Verdict::passed;
+      fl += c.flaky();
+      f += c.verdict == Verdict::failed;
+      e += c.verdict == Verdict::error;
+      sk += c.verdict == Verdict::skipped;
+    }
+    std::string note = property(s, "quarantined").empty() ? "" : "quarantined";
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "revision")),
+                       cell(property(s, "imei")), p, fl, f, e, sk, note);
+  }
+
+  auto section = [&](const std::string& title, auto&& wanted) {
+    std::string body;
+    for (const auto& s : suites)
+      for (const auto& c : s.cases) {
+        if (!wanted(c)) continue;
+        body += fmt::format("- **{}** `{}` {}: {}\n", cell(property(s, "slot")), cell(c.name), word(c), cell(c.message));
+        for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
+          body += fmt::format("  - attempt {}: error: {} {}\n", i + 1, cell(c.earlier_attempts[i].message), link(c.earlier_attempts[i].transcript));
+        if (!c.transcript.empty()) body += fmt::format("  - transcript {}{}\n", link(c.transcript), c.waveform.empty() ? "" : ", waveform " + link(c.waveform));
+      }
+    if (!body.empty()) out += fmt::format("\n## {}\n\n{}", title, body);
+  };
+  section("Failures", [](const TestCase& c) { return c.verdict == Verdict::failed; });
+  section("Errors (harness or rig)", [](const TestCase& c) { return c.verdict == Verdict::error; });
+  section("Flaky (passed after an error)", [](const TestCase& c) { return c.flaky(); });
+  for (const auto& s : suites)
+    if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
+
+  for (const auto& s : suites) {
+    out += fmt::format("\n## Slot {} ({}, port `{}`)\n\n| scenario | result | time (s) | transcript | waveform |\n|---|---|---|---|---|\n", cell(property(s, "slot")),
+                       cell(property(s, "model")), cell(property(s, "port")));
+    for (const auto& c : s.cases)
+      out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(c.name), word(c), format_seconds(c.seconds), link(c.transcript), link(c.waveform));
+  }
+  return out;
+}
+
+}  // namespace athil::report

@@ -1,0 +1,22 @@
+#pragma once
+// summary.md: what a person reads first after a nightly run. Results per slot, each failure's
+// reason, flaky scenarios, quarantined slots, and links to every transcript and waveform.
+#include <string>
+#include <vector>
+
+#include "report/junit.hpp"
+
+namespace athil::report {
+
+struct RunInfo {
+  std::string id;
+  std::string rig, rig_file;
+  std::string started;  // UTC, as in the report
+  double seconds = 0;
+  std::string junit;    // the JUnit file, relative to the run folder where it can be
+  std::string stopped;  // why the run stopped early, if it did
+};
+
+std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites);
+
+}  // namespace athil::report

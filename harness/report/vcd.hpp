@@ -1,0 +1,16 @@
+#pragma once
+// A scenario's pins as a VCD waveform (IEEE 1364 value change dump) that GTKWave and
+// PulseView open: one wire per pin the timeline saw, and two marker wires, `at_command` (high
+// from a command's write to the module's next bytes) and `urc` (a 1 ms pulse per URC), with
+// the marker texts listed in the header, because body comments stop sigrok's VCD reader.
+#include <string>
+
+#include "at/timeline.hpp"
+
+namespace athil::report {
+
+// Events [from, to) of the timeline; times are microseconds from the first event, as in the
+// transcript of the same range.
+std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t to, std::string_view title);
+
+}  // namespace athil::report

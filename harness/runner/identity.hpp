@@ -1,0 +1,23 @@
+#pragma once
+// The module's own word on what it is, for the report's properties: firmware revision
+// (AT+CGMR) and IMEI (AT+GSN). Read once the first scenario's setup has the module up, so the
+// harness adds no power cycle of its own to what the scenarios do.
+#include <string>
+
+#include "base/duration.hpp"
+#include "runner/device.hpp"
+
+namespace athil::runner {
+
+struct Identity {
+  std::string revision;  // "1951B02SIM7080G", without the "Revision:" label
+  std::string imei;
+  std::string problem;  // why a value is missing
+  bool complete() const { return !revision.empty() && !imei.empty(); }
+};
+
+// Never throws for a module that does not answer (the problem says so); a stop request
+// (Interrupted) goes through.
+Identity read_identity(Device& device, TimeScale scale);
+
+}  // namespace athil::runner
