@@ -74,6 +74,7 @@ void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
 }
 
 void AtEngine::module_restarted(std::string_view why) {
+  transport_.restart_expected();
   if (!pending_ && owed_.empty()) return;
   std::string forgotten;
   for (const auto& c : owed_) forgotten += fmt::format("'{}', ", c.text);

@@ -1,6 +1,7 @@
 #include "runner/run.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -265,12 +266,16 @@ class SlotRunner {
       c.detail = c.message;
       announce(c);
     }
+    stop_if_until_fail(c);
     run_.report.add_case(suite_, c, std::chrono::duration<double>(Clock::now() - started_).count());
-    if (run_.o.until_fail && (c.verdict == Verdict::failed || c.verdict == Verdict::error) && !run_.found_failure.exchange(true)) {
-      run_.report.stopped(fmt::format("--until-fail: '{}' did not pass on slot {}", c.name, slot_.name));
-      run_.console.event(fmt::format("--until-fail: '{}' did not pass on slot {}: no more rounds start", c.name, slot_.name), Tone::bad);
-    }
     return ran;
+  }
+
+  // --until-fail: the first run that did not pass stops every slot from starting another.
+  void stop_if_until_fail(const TestCase& c) {
+    if (!run_.o.until_fail || (c.verdict != Verdict::failed && c.verdict != Verdict::error) || run_.found_failure.exchange(true)) return;
+    run_.report.stopped(fmt::format("--until-fail: '{}' did not pass on slot {}", c.name, slot_.name));
+    run_.console.event(fmt::format("--until-fail: '{}' did not pass on slot {}: no more rounds start", c.name, slot_.name), Tone::bad);
   }
 
   void run_attempts(Executor& executor, const scenario::Scenario& s, int round, bool more_to_come, TestCase& c) {
@@ -282,9 +287,15 @@ class SlotRunner {
       if (!run_.console.live()) run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, c.name, attempt > 1 ? fmt::format(" (attempt {})", attempt) : ""));
       auto outcome = executor.run(s);
       bool retry = outcome.verdict == Verdict::error && attempt <= o.retries && !interrupt::requested();
+      if (!retry) {
+        TestCase verdict_only;
+        verdict_only.name = c.name;
+        verdict_only.verdict = outcome.verdict;
+        stop_if_until_fail(verdict_only);
+      }
       std::string recovery_text;
       // What the scenario left behind must not fail what runs next: bring the module back first.
-      if (outcome.verdict != Verdict::passed && (retry || more_to_come) && !interrupt::requested()) {
+      if (outcome.verdict != Verdict::passed && (retry || (more_to_come && !run_.found_failure)) && !interrupt::requested()) {
         run_.console.status(slot_.name, fmt::format("{}  recovery", c.name), scenario_started_);
         auto recovery = recover_quietly();
         recovery_text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary()) : fmt::format("not recovered: {}", recovery.summary());
@@ -423,7 +434,8 @@ void print_final_summary(Console& console, const std::vector<TestSuite>& suites,
       flaky += c.flaky();
       if (c.verdict == Verdict::failed || c.verdict == Verdict::error || c.flaky()) {
         std::string slot = s.name.substr(s.name.rfind('.') + 1);
-        std::string line = console.paint(fmt::format("{} {} {}: {}", verdict_word(c), slot, c.name, c.message), verdict_tone(c));
+        std::string why = c.flaky() ? fmt::format("passed on attempt {}, after: {}", c.earlier_attempts.size() + 1, c.earlier_attempts.front().message) : c.message;
+        std::string line = console.paint(fmt::format("{} {} {}: {}", verdict_word(c), slot, c.name, why), verdict_tone(c));
         if (!c.transcript.empty()) line += fmt::format("\n      transcript {}", (folder.path() / c.transcript).string());
         problems.push_back(std::move(line));
       }
@@ -434,7 +446,10 @@ void print_final_summary(Console& console, const std::vector<TestSuite>& suites,
   }
   console.event(fmt::format("\n{} passed ({} flaky), {} failed, {} errors, {} skipped", passed, flaky, failed, errors, skipped),
                 failed || errors ? Tone::bad : Tone::good);
-  console.event(fmt::format("report {}\nsummary {}", junit.string(), (folder.path() / "summary.md").string()));
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  console.event(fmt::format("report {}\nsummary {}\npeak memory of the harness: {:.1f} MB", junit.string(), (folder.path() / "summary.md").string(),
+                            static_cast<double>(usage.ru_maxrss) / 1024.0));
 }
 
 struct Planned {

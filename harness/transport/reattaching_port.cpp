@@ -40,6 +40,10 @@ bool ReattachingPort::try_open() {
   return false;
 }
 
+void ReattachingPort::restart_expected() {
+  if (away_since_) away_since_ = Clock::now();
+}
+
 void ReattachingPort::lost(const PortGone& e) {
   port_.reset();
   away_since_ = Clock::now();

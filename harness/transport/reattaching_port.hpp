@@ -24,6 +24,7 @@ class ReattachingPort final : public Transport {
   std::string describe() const override;
   int reattachments() const override { return reattachments_; }
   bool can_reattach() const override { return true; }
+  void restart_expected() override;
 
  private:
   // Opens the port if it is there; true when open. Throws when away beyond the limit.

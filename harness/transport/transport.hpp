@@ -23,6 +23,9 @@ class Transport {
   // How often the port went away and came back (always 0 for a port that cannot).
   virtual int reattachments() const { return 0; }
   virtual bool can_reattach() const { return false; }
+  // The module is being started or restarted: a port that is away (a USB module left off)
+  // has the whole reattach limit from now to come back.
+  virtual void restart_expected() {}
 };
 
 // The port went away under an open transport (USB re-enumeration, a pty whose module ended,
