@@ -4,8 +4,12 @@
 // report read back by the schema, junitparser and sigrok-cli.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <map>
 #include <random>
@@ -475,4 +479,70 @@ TEST_CASE("signals at random points: the report stays valid, teardowns ran, noth
     CHECK(interrupted + not_started > 0);
     CHECK(contains(read_file(out / "latest" / "summary.md"), "The run stopped early: interrupted by SIG"));
   }
+}
+
+namespace {
+
+// Runs athil with its stdout and stderr on a pseudo-terminal, as in a person's terminal, and
+// returns all it wrote there.
+std::string run_on_terminal(const std::vector<std::string>& args, const std::vector<std::string>& env_extra) {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(slave >= 0);
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "TERM=xterm"};
+  env.insert(env.end(), env_extra.begin(), env_extra.end());
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, slave, 1);
+  posix_spawn_file_actions_adddup2(&actions, slave, 2);
+  posix_spawn_file_actions_addchdir_np(&actions, source_dir().c_str());
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(slave);
+  REQUIRE(rc == 0);
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+    else if (n < 0 && errno == EINTR) continue;
+    else break;  // EIO: every writer has closed the terminal
+  }
+  ::close(master);
+  wait_process(pid);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("console: on a terminal each slot has a live line with its scenario and step, in colour unless NO_COLOR is set") {
+  TempDir dir;
+  auto rig = dir.write("rig.xml", R"xml(<rig name="t" time-scale="0.02">
+  <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+  <slot name="c" model="SIM7070G" firmware="1951B05SIM7070"><virtual/></slot>
+</rig>)xml");
+  // A step long enough (2 s) for several repaints of the live lines.
+  dir.write("sc/idle.xml", scenario("idle", power + R"xml(<step name="idle"><sleep duration="100s"/><command send="AT"/></step>)xml"));
+  std::vector<std::string> args = {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (dir.path() / "out" / "junit.xml").string()};
+  auto coloured = run_on_terminal(args, {});
+  INFO(coloured);
+  CHECK(contains(coloured, "a        SIM7080G  idle  step 'idle'"));
+  CHECK(contains(coloured, "c        SIM7070G  idle  step 'idle'"));
+  CHECK(contains(coloured, "\x1b[2A\x1b[J"));  // the two live lines are repainted in place
+  CHECK(contains(coloured, "\x1b[32ma        idle"));  // PASS in green
+  CHECK_FALSE(contains(coloured, "idle                                     start"));  // the live line shows starts
+  auto plain = run_on_terminal(args, {"NO_COLOR=1"});
+  INFO(plain);
+  CHECK(contains(plain, "step 'idle'"));
+  CHECK_FALSE(contains(plain, "\x1b[32m"));
+  CHECK_FALSE(contains(plain, "\x1b[2m"));
 }
