@@ -14,7 +14,7 @@ cd "$root"
 # Debian 12 packages: the build's dependencies, then the tools the tests use as real consumers.
 packages=(build-essential cmake pkg-config
           doctest-dev libboost-dev libboost-filesystem-dev libpugixml-dev libfmt-dev libgpiod-dev libcli11-dev
-          python3 python3-junitparser python3-pexpect python3-serial libxml2-utils picocom ser2net)
+          python3 python3-junitparser python3-pexpect python3-serial libxml2-utils picocom ser2net sigrok-cli)
 
 install_missing() {
   local missing=() p

@@ -513,7 +513,8 @@ int run(const RunOptions& o) {
     for (const auto& n : plan.notes) console.event("note: " + n, Tone::dim);
     report::RunFolder folder(o.junit.parent_path());
     report::RunInfo info{folder.id(), in.rig.name, in.rig.path, report::utc_timestamp_now(), 0, fs::relative(o.junit, folder.path()).generic_string(), ""};
-    ReportState report(o.junit, folder, info);  // a valid (empty) report exists from the start
+    ReportState report(o.junit, folder, info);
+    report.publish();  // a valid (empty) report exists before any module is started
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(), in.rig.name, folder.path().string()));
     if (plan.run_count() == 0) console.event(fmt::format("shard {}/{} has nothing to run", o.plan.shard->index, o.plan.shard->count));
     StopSignals signals(

@@ -3,6 +3,8 @@
 #include <pugixml.hpp>
 
 #include "report/junit.hpp"
+#include "report/summary.hpp"
+#include "report/vcd.hpp"
 #include "tests/support.hpp"
 
 using namespace athil::report;
@@ -88,4 +90,50 @@ TEST_CASE("the report is replaced atomically, leaving no temporary file") {
   int files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
   CHECK(files == 1);
+}
+
+TEST_CASE("a retried error becomes <flakyError> on a pass and <rerunError> on a last error, and summary.md lists the flaky one") {
+  TestCase flaky{"long-session", "athil.r.d2", 3.8, Verdict::passed, "", "", "", {{"port gone", "d2.tty: gone for more than 2s", "d2/long-session.log"}},
+                 "d2/long-session.attempt-2.log", "d2/long-session.attempt-2.vcd"};
+  TestCase broken{"radio", "athil.r.d2", 1, Verdict::error, "port gone again", "", "", {{"port gone", "", "d2/radio.log"}}, "d2/radio.attempt-2.log", ""};
+  auto s = suite_with({flaky, broken});
+  s.properties = {{"slot", "d2"}, {"model", "SIM7090G"}};
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(render_junit({s}).c_str()));
+  auto suite = doc.child("testsuites").child("testsuite");
+  CHECK(std::string(suite.attribute("errors").value()) == "1");  // the flaky pass is no error
+  auto first = suite.child("testcase");
+  CHECK_FALSE(first.child("error"));
+  CHECK(std::string(first.child("flakyError").attribute("message").value()) == "port gone");
+  CHECK(std::string(first.child("flakyError").text().get()) == "d2.tty: gone for more than 2s");
+  auto second = first.next_sibling("testcase");
+  CHECK(second.child("error"));
+  CHECK(second.child("rerunError"));
+  CHECK(flaky.flaky());
+  CHECK_FALSE(broken.flaky());
+  auto md = render_summary(RunInfo{"20261121-000000Z", "r", "rigs/r.xml", "2026-11-21T00:00:00", 4.8, "../junit.xml", ""}, {s});
+  CHECK(md.find("**1 passed** (1 flaky), **0 failed**, **1 errors**") != std::string::npos);
+  CHECK(md.find("- **d2** `long-session` flaky: \n  - attempt 1: error: port gone [long-session.log](d2/long-session.log)") != std::string::npos);
+  CHECK(md.find("| long-session | flaky | 3.800 | [long-session.attempt-2.log](d2/long-session.attempt-2.log) |") != std::string::npos);
+}
+
+TEST_CASE("a waveform has a wire per pin seen, command and URC markers, and the levels in time order") {
+  athil::Timeline t;
+  t.record_at(1'000'000, athil::Direction::pin, "pwrkey low");
+  t.record_at(1'050'000, athil::Direction::pin, "pwrkey high");
+  t.record_at(1'040'000, athil::Direction::pin, "status high");  // read late, stamped when it happened
+  t.record_at(1'060'000, athil::Direction::pin, "power on: STATUS already high");  // a note, no change
+  t.record_at(1'100'000, athil::Direction::to_module, "AT+CGMR\r");
+  t.record_at(1'100'400, athil::Direction::from_module, "AT+CGMR\r\r\nRevision:X\r\n\r\nOK\r\n");
+  t.record_at(1'200'000, athil::Direction::note, "urc: +CFOTA: \"Updating\",10 $end");
+  auto vcd = render_vcd(t, 0, t.size(), "fota on slot v1");
+  CHECK(vcd.find("$timescale 1us $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 ! at_command $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 \" urc $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 # pwrkey $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 $ status $end") != std::string::npos);
+  CHECK(vcd.find("  100000 > AT+CGMR\\r\n") != std::string::npos);
+  CHECK(vcd.find("  200000 urc +CFOTA: \"Updating\",10 _end\n") != std::string::npos);  // "$end" may not appear in a comment
+  // Before its first change a pin was at the other level; then the changes in time order.
+  CHECK(vcd.find("$dumpvars\n0!\n0\"\n1#\n0$\n$end\n#0\n0#\n#40000\n1$\n#50000\n1#\n#100000\n1!\n#100400\n0!\n#200000\n1\"\n#201000\n0\"\n#201001\n") != std::string::npos);
 }

@@ -191,12 +191,13 @@ const char* rack8 = R"xml(<rig name="rack8" time-scale="0.02">
   <slot name="c1" model="SIM7070G" firmware="1951B05SIM7070"><virtual/></slot>
   <slot name="c2" model="SIM7070G" firmware="1951B05SIM7070"><serial port="/dev/athil-test-no-such-port"/></slot>
   <slot name="d1" model="SIM7090G" firmware="2110B01SIM7090"><virtual/></slot>
-  <slot name="d2" model="SIM7090G" firmware="2110B01SIM7090"><virtual usb="true" faults="spontaneous-powerdown=20s"/></slot>
+  <slot name="d2" model="SIM7090G" firmware="2110B01SIM7090"><virtual usb="true" faults="spontaneous-powerdown=60s"/></slot>
 </rig>)xml";
 
 void write_rack_scenarios(const TempDir& dir) {
   dir.write("sc/1-answers.xml", scenario("answers", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
-  // Long enough for d2's module to power itself down in the middle, taking its USB port with it.
+  // Long enough for d2's module to power itself down in the middle (1.2 s after its first boot,
+  // which was in 'answers'), taking its USB port with it.
   dir.write("sc/2-long-session.xml", scenario("long-session", power + R"xml(<step name="idle"><sleep duration="60s"/><command send="AT"/></step>)xml"));
   dir.write("sc/3-radio-on.xml", scenario("radio-on", power + R"xml(<step name="cfun"><command send="AT+CFUN?" expect="+CFUN: 1"/></step>)xml"));
   dir.write("sc/4-usb.xml", scenario("usb-restart", power + R"xml(<step name="restart">
@@ -434,7 +435,7 @@ TEST_CASE("signals at random points: the report stays valid, teardowns ran, noth
   std::random_device seed_source;
   const unsigned seed = seed_source();
   std::mt19937 random(seed);
-  std::uniform_int_distribution<int> delay_ms(100, 3000);
+  std::uniform_int_distribution<int> delay_ms(300, 3000);
   for (int i = 0; i < 3; ++i) {
     int delay = delay_ms(random);
     int sig = i % 2 ? SIGINT : SIGTERM;
@@ -545,4 +546,38 @@ TEST_CASE("console: on a terminal each slot has a live line with its scenario an
   CHECK(contains(plain, "step 'idle'"));
   CHECK_FALSE(contains(plain, "\x1b[32m"));
   CHECK_FALSE(contains(plain, "\x1b[2m"));
+}
+
+TEST_CASE("timeouts: a step's own bound fails it with that reason, and the run timeout stops the run like a signal") {
+  TempDir dir;
+  auto rig = dir.write("rig.xml", R"xml(<rig name="t" time-scale="0.02">
+  <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+</rig>)xml");
+  SUBCASE("step timeout") {
+    // 150 s of scaled waiting in a step bounded to 100 s (2 s after scaling): the step's bound wins.
+    dir.write("sc/slow.xml", scenario("slow-step", power + R"xml(<step name="wait" timeout="100s"><urc timeout="150s">+NEVER</urc></step>)xml"));
+    auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir());
+    INFO(r.out, r.err);
+    CHECK(r.exit_code == 1);
+    auto c = read_report(dir.path() / "out" / "junit.xml").suites["t.a"]["slow-step"];
+    CHECK(c.verdict == "failure");
+    CHECK(contains(c.message, "step 'wait'"));
+    CHECK(contains(c.message, "the step timeout (2s) ran out first"));
+  }
+  SUBCASE("run timeout") {
+    dir.write("sc/1-long.xml", scenario("long", power + R"xml(<step name="wait"><urc timeout="10m">+NEVER</urc></step>)xml"));
+    dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
+    auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--run-timeout", "2s", "--junit",
+                          (dir.path() / "out" / "junit.xml").string()},
+                         source_dir());
+    INFO(r.out, r.err);
+    CHECK(r.exit_code == 3);
+    auto report = read_report(dir.path() / "out" / "junit.xml");
+    auto& a = report.suites["t.a"];
+    CHECK(a["long"].verdict == "error");
+    CHECK(contains(a["long"].message, "interrupted by the run timeout (2s)"));
+    CHECK(contains(a["long"].out, "# block teardown"));
+    CHECK(a["next"].verdict == "skipped");
+    CHECK(contains(a["next"].message, "not started: the run was interrupted by the run timeout (2s)"));
+  }
 }

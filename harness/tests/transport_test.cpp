@@ -141,6 +141,27 @@ TEST_CASE("reattaching port: waits for a path that is not there yet, and gives u
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("reattaching port: a module (re)started while its port is away gets the whole reattach limit from then") {
+  auto dir = std::filesystem::temp_directory_path() / ("athil-restart-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto link = dir / "port";
+  auto port = open_port(PortSettings{link.string(), 115200, false, 0, 300ms}, {});
+  // A USB module left off for longer than the limit: nobody waited on it, so nothing is wrong yet.
+  std::this_thread::sleep_for(400ms);
+  port->restart_expected();  // PWRKEY pressed now
+  CHECK(port->read_some(Clock::now() + 100ms).empty());
+  PtyPair pty;
+  std::filesystem::create_symlink(pty.slave, link);
+  CHECK(port->read_some(Clock::now()).empty());  // opened (raw) before the module speaks
+  pty.module_says("\r\nRDY\r\n");
+  CHECK(port->read_some(Clock::now() + 2s) == "\r\nRDY\r\n");
+  // Without a restart, the same wait past the limit is an error.
+  std::filesystem::remove(link);
+  pty.master.reset();
+  CHECK_THROWS_WITH_AS(port->read_some(Clock::now() + 2s), doctest::Contains("gone for more than 300ms"), InfraError);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("tcp port: bytes both ways through a raw TCP port, a closed connection is a gone port") {
   Listener server;
   TcpPort port(server.address(), 0, 2s);
