@@ -155,10 +155,18 @@ class SlotRunner {
     suite.timestamp = report::utc_timestamp_now();
     suite.hostname = host_name();
     suite.properties = {{"rig", in.rig.name}, {"rig_file", in.rig.path}, {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}};
-    // Destroyed in reverse: the emergency registrations go first, then the pins (left at
-    // their safe levels), the port, the module (stopped) and last the slot's lock.
+    // Destroyed in reverse: the emergency registrations go first, then the device (pins left
+    // at their safe levels, then the port), the module (stopped) and last the slot's lock.
     std::optional<rig::SlotLock> lock;
     std::unique_ptr<rig::VirtualModuleProcess> module;
+    struct DeviceCloser {
+      Device& device;
+      ~DeviceCloser() {
+        device.pins.reset();
+        device.engine.reset();
+        device.port.reset();
+      }
+    } closer{device_};
     std::vector<EmergencyActions::Registration> emergency;
     device_.slot = slot_.name;
     device_.model = slot_.model;
