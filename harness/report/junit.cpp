@@ -17,6 +17,10 @@ namespace athil::report {
 namespace {
 
 constexpr std::size_t max_case_output = 256 * 1024;  // far below libxml2's 10 MB text limit
+// A passing case's output is kept short: Jenkins shows only 500 + 500 characters of it anyway,
+// the transcript file has it all, and a long --until-fail run rewrites the report after every
+// scenario.
+constexpr std::size_t max_passing_output = 16 * 1024;
 
 // Length of the valid UTF-8 sequence at s[i], or 0.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
@@ -140,7 +144,8 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
       for (const auto& a : c.earlier_attempts)
         out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message), attr("type", "HarnessError"),
                            escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false), c.verdict == Verdict::passed ? "flakyError" : "rerunError");
-      if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(c.system_out, max_case_output), false));
+      std::size_t cap = c.verdict == Verdict::failed || c.verdict == Verdict::error ? max_case_output : max_passing_output;
+      if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(c.system_out, cap), false));
       out += "    </testcase>\n";
     }
     out += "  </testsuite>\n";

@@ -137,3 +137,21 @@ TEST_CASE("a waveform has a wire per pin seen, command and URC markers, and the 
   // Before its first change a pin was at the other level; then the changes in time order.
   CHECK(vcd.find("$dumpvars\n0!\n0\"\n1#\n0$\n$end\n#0\n0#\n#40000\n1$\n#50000\n1#\n#100000\n1!\n#100400\n0!\n#200000\n1\"\n#201000\n0\"\n#201001\n") != std::string::npos);
 }
+
+TEST_CASE("a passing case keeps 16 KB of its output, a failing one 256 KB: the transcript file has the rest") {
+  std::string out = "scenario file: x.xml\ntranscript file: /r/v1/x.log\n" + std::string(1'000'000, 'x') + "END";
+  TestCase pass{"p", "c", 0, Verdict::passed, "", "", out, {}, "", ""};
+  TestCase fail{"f", "c", 0, Verdict::failed, "m", "d", out, {}, "", ""};
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(render_junit({suite_with({pass, fail})}).c_str()));
+  auto first = doc.child("testsuites").child("testsuite").child("testcase");
+  std::string kept_pass = first.child("system-out").text().get();
+  std::string kept_fail = first.next_sibling("testcase").child("system-out").text().get();
+  CHECK(kept_pass.size() < 17 * 1024);
+  CHECK(kept_fail.size() > 255 * 1024);
+  CHECK(kept_fail.size() < 257 * 1024);
+  for (const auto* kept : {&kept_pass, &kept_fail}) {
+    CHECK(kept->rfind("scenario file: x.xml\ntranscript file: /r/v1/x.log\n", 0) == 0);  // the file is named at the head
+    CHECK(kept->substr(kept->size() - 3) == "END");
+  }
+}
