@@ -75,12 +75,16 @@ void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
 
 void AtEngine::module_restarted(std::string_view why) {
   transport_.restart_expected();
+  commands_lost(fmt::format("module restarted ({})", why));
+}
+
+void AtEngine::commands_lost(std::string_view why) {
   if (!pending_ && owed_.empty()) return;
   std::string forgotten;
   for (const auto& c : owed_) forgotten += fmt::format("'{}', ", c.text);
   if (pending_) forgotten += fmt::format("'{}', ", pending_->text);
   forgotten.resize(forgotten.size() - 2);
-  timeline_.record(Direction::note, fmt::format("module restarted ({}): no final result code is owed for {} any more", why, forgotten));
+  timeline_.record(Direction::note, fmt::format("{}: no final result code is owed for {} any more", why, forgotten));
   owed_.clear();
   pending_.reset();
 }

@@ -46,6 +46,9 @@ class AtEngine {
   void send_raw(std::string_view bytes, Deadline deadline);
   // The module restarted (power, reset, RDY, its port re-enumerated): it owes no replies.
   void module_restarted(std::string_view why);
+  // The commands not answered yet were lost (an autobauding module takes the first AT to
+  // learn the rate and never answers it): nothing is owed for them any more.
+  void commands_lost(std::string_view why);
 
   // Takes response lines until one passes the test. A final result code that does not pass
   // ends the wait at once.

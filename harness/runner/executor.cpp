@@ -424,6 +424,20 @@ void Executor::run_action(const Action& action, Context& ctx) {
                               evidence("the port to re-enumerate", "the same port throughout")};
           if (device_.pins && device_.pins->has(rig::PinRole::status) && !power_control().wait_level(rig::PinRole::status, rig::Level::high, dl))
             throw StepFailure{fmt::format("{}: the module printed RDY but STATUS stayed low", where()), evidence("STATUS high after RDY", "STATUS low")};
+        } else if constexpr (std::is_same_v<T, scenario::Sync>) {
+          auto each = timeout_or(a.each, std::chrono::seconds(1));
+          for (int attempt = 1; attempt <= a.tries; ++attempt) {
+            device_.engine->send_command("AT", Clock::now() + write_timeout);
+            auto r = device_.engine->expect_response([](const std::string& l) { return l == "OK"; }, ctx.deadline(each));
+            if (r.kind == AtEngine::ExpectResult::Kind::matched) {
+              if (attempt > 1) device_.timeline.record(Direction::note, fmt::format("sync: AT answered at try {}", attempt));
+              return;
+            }
+            if (r.kind == AtEngine::ExpectResult::Kind::timeout) device_.engine->commands_lost(fmt::format("sync: no answer to AT within {}", format_duration(each)));
+            interrupt::check();
+          }
+          std::string got = fmt::format("no OK to any of {} AT commands, {} each", a.tries, format_duration(each));
+          throw StepFailure{fmt::format("{}: the module did not answer AT: {}", where(), got), evidence("OK to AT", got)};
         } else if constexpr (std::is_same_v<T, scenario::Forbid>) {
           std::vector<std::string> unused;
           auto [test, wanted] = make_test(a.pattern, unused);
@@ -450,6 +464,13 @@ void Executor::run_action(const Action& action, Context& ctx) {
             return capture(alt.pattern, groups[*r.index]);
           }
           std::string got = r.line.text.empty() ? timed_out_text(timeout, dl) : fmt::format("the command ended with {}", show_line(r.line.text));
+          // An optional wait: nothing in time is an answer too, unless the scenario's own bound ran out.
+          if (!a.otherwise.empty() && r.line.text.empty() && dl != ctx.scenario_deadline && !(ctx.step_deadline && dl == *ctx.step_deadline)) {
+            ctx.vars[a.variable] = a.otherwise;
+            ctx.fixed.insert(a.variable);
+            device_.timeline.record(Direction::note, fmt::format("expect-any: nothing within {}: '{}'", format_duration(timeout), a.otherwise));
+            return;
+          }
           throw StepFailure{fmt::format("{}: expected one of {}: {}", where(), wanted, got), evidence("one of " + wanted, got)};
         } else if constexpr (std::is_same_v<T, scenario::Scope>) {
           // Parameters rank above scenario defaults, below rig variables, -D and captures.

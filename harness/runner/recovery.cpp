@@ -53,6 +53,9 @@ RecoveryRung back_or_not(Device& d, TimeScale scale, std::string name, Clock::ti
       return {std::move(name), true, answered + ", then powered down to rest"};
     }
     if (r.kind == AtEngine::ExpectResult::Kind::other_final) d.engine->drain_until(std::min(Clock::now() + one_try, until));
+    // Unanswered: lost (an autobauding module's first AT), or the module is not back; either
+    // way the next AT's OK must not be taken for this one's.
+    if (r.kind == AtEngine::ExpectResult::Kind::timeout) d.engine->commands_lost("no answer to AT within " + format_duration(one_try));
   }
   return {std::move(name), false, fmt::format("no answer to AT within {} after {}", format_duration(scale.timeout(answer_within)),
                                               format_duration(scale.timeout(timing.ready_within)))};

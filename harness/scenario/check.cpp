@@ -35,6 +35,7 @@ std::vector<std::string> texts_of(const Action& a) {
         else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>) return {x.hold.text};
         else if constexpr (std::is_same_v<T, SendFile>) return {x.path, x.command, timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Sleep>) return {x.duration.text};
+        else if constexpr (std::is_same_v<T, Sync>) return {x.each.text};
         else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>) return {timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Check>) return {x.expr.source(), x.message};
         else if constexpr (std::is_same_v<T, Repeat>) return x.until ? std::vector<std::string>{x.until->source()} : std::vector<std::string>{};

@@ -274,6 +274,12 @@ class FileReader {
       std::string level = src_.required(node, "level");
       if (level != "high" && level != "low") src_.fail(node, "level", fmt::format("level is high or low, not '{}'", level));
       add(ExpectPin{pin, level == "high", optional_duration(node, "timeout")});
+    } else if (name == "sync") {
+      src_.only_attributes(node, {"tries", "timeout"});
+      Sync sync;
+      if (node.attribute("tries")) sync.tries = positive(node, "tries", false);
+      sync.each = node.attribute("timeout") ? duration_text(node, "timeout") : DurationText{"1s", std::chrono::seconds(1)};
+      add(std::move(sync));
     } else if (name == "expect-reboot") {
       src_.only_attributes(node, {"timeout"});
       add(ExpectReboot{optional_duration(node, "timeout")});
@@ -282,9 +288,11 @@ class FileReader {
       std::string text = node.attribute("text") ? node.attribute("text").value() : trim(node.child_value());
       add(Forbid{pattern(node, text, "regex", "capture")});
     } else if (name == "expect-any") {
-      src_.only_attributes(node, {"capture", "timeout"});
-      ExpectAny any{{}, node.attribute("capture").value(), optional_duration(node, "timeout")};
+      src_.only_attributes(node, {"capture", "timeout", "else"});
+      ExpectAny any{{}, node.attribute("capture").value(), optional_duration(node, "timeout"), node.attribute("else").value()};
       if (!any.variable.empty() && !is_identifier(any.variable)) src_.fail(node, "capture", fmt::format("'{}' is not a valid variable name", any.variable));
+      if (node.attribute("else") && any.otherwise.empty()) src_.fail(node, "else", "else names what the variable gets when nothing comes in time: it cannot be empty");
+      if (!any.otherwise.empty() && any.variable.empty()) src_.fail(node, "else", "else needs capture=\"VARIABLE\": it is the value that variable gets when nothing comes in time");
       std::set<std::string> names;
       for (auto alt : node.children()) {
         if (alt.type() != pugi::node_element) continue;
@@ -293,12 +301,15 @@ class FileReader {
         src_.only_attributes(alt, {"name", "regex", "capture"});
         std::string alt_name = src_.required(alt, "name");
         if (!names.insert(alt_name).second) src_.fail(alt, "name", fmt::format("a second alternative named '{}'", alt_name));
+        if (alt_name == any.otherwise) src_.fail(alt, "name", fmt::format("'{}' is already the else value", alt_name));
         any.alternatives.push_back(Alternative{alt_name, kind == "urc", pattern(alt, trim(alt.child_value()), "regex", "capture"), src_.pos(alt)});
       }
-      if (any.alternatives.size() < 2) src_.fail(node, "<expect-any> needs at least two alternatives");
+      // With else, one alternative is an optional wait.
+      if (any.alternatives.size() < (any.otherwise.empty() ? 2u : 1u))
+        src_.fail(node, any.otherwise.empty() ? "<expect-any> needs at least two alternatives (or one, with else)" : "<expect-any> needs an alternative");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot", "send-file", "reset", "supply"};
+      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot", "send-file", "reset", "supply", "sync"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }

@@ -108,6 +108,14 @@ struct ExpectAny {
   std::vector<Alternative> alternatives;
   std::string variable;  // set to the name of the alternative that arrived
   std::optional<DurationText> timeout;
+  std::string otherwise;  // when set, nothing in time sets the variable to this instead of failing
+};
+// AT until the module answers OK, each unanswered AT taken as lost: what a host does after
+// power-on, because an autobauding module (SIM7000 from the factory) learns the rate from the
+// first AT and never answers it.
+struct Sync {
+  int tries = 10;
+  DurationText each;  // how long to wait for each OK
 };
 struct Action;
 // A fixture's actions with its parameters bound (fixture parameters rank above scenario
@@ -124,7 +132,7 @@ struct Repeat {
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile, ResetPulse, Supply>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile, ResetPulse, Supply, Sync>;
 
 struct Action {
   ActionKind what;

@@ -245,7 +245,11 @@ TEST_CASE("language: send-file writes a fixture file after DOWNLOAD, whole or in
   </step>)xml"));
   auto r = run_scenarios(dir);
   CHECK(r["file-system-writes"].verdict == "passed");
-  auto& out = r["file-system-writes"].out;
+  // The report keeps the head and tail of a passing case's output; its transcript file has it all.
+  auto& system_out = r["file-system-writes"].out;
+  auto named = system_out.find("transcript file: ");
+  REQUIRE(named != std::string::npos);
+  std::string out = read_file(system_out.substr(named + 17, system_out.find('\n', named) - named - 17));
   CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",0,10000,10000\\r") != std::string::npos);
   CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",1,10000,10000\\r") != std::string::npos);
   CHECK(out.find("> AT+CFSWFILE=1,\"update.zip\",1,5000,10000\\r") != std::string::npos);
@@ -298,4 +302,35 @@ TEST_CASE("language: supply cut and restore, and the RESET pin where the model h
   CHECK(verdicts["two.b/reset-pin"] == "passed");
   CHECK(verdicts["two.a/reset-pin"].find("error: slot a: <reset> at ") == 0);  // SIM7080G has no RESET pin
   CHECK(verdicts["two.a/reset-pin"].find("but the rig wires no reset line") != std::string::npos);
+}
+
+TEST_CASE("language: sync takes an autobauding SIM7000's lost first AT, else makes a wait optional, and a silent module fails sync") {
+  TempDir dir;
+  // v2 of the default rig is a SIM7000G as it leaves the factory: AT+IPR=0, silent at boot.
+  auto sim7000 = [](const std::string& name, const std::string& body) {
+    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7000G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
+  };
+  dir.write("sc/autobaud.xml", sim7000("autobaud-power-on", power + R"xml(
+  <step name="answers">
+    <check expr="${boot_urcs} == 'none'" message="an autobauding module printed its boot URCs (${boot_urcs})"/>
+    <command send="AT+CGMM" expect="SIMCOM_SIM7000G"/>
+  </step>)xml"));
+  dir.write("sc/optional.xml", sim7000("optional-wait", power + R"xml(
+  <step name="maybe">
+    <expect-any capture="seen" timeout="3s" else="nothing"><urc name="storm">+NEVER: 1</urc></expect-any>
+    <check expr="${seen} == 'nothing'"/>
+  </step>)xml"));
+  dir.write("sc/silent.xml", sim7000("sync-on-a-module-that-is-off", R"xml(
+  <step name="wake">
+    <sync tries="3" timeout="1s"/>
+  </step>)xml"));
+  auto r = run_scenarios(dir, {"--slot", "v2"});
+  CHECK(r["autobaud-power-on"].verdict == "passed");
+  CHECK(r["autobaud-power-on"].out.find("# sync: AT answered at try 2") != std::string::npos);
+  CHECK(r["autobaud-power-on"].out.find("# sync: no answer to AT within 1s: no final result code is owed for 'AT' any more") != std::string::npos);
+  CHECK(r["optional-wait"].verdict == "passed");
+  CHECK(r["optional-wait"].out.find("# expect-any: nothing within 2s: 'nothing'") != std::string::npos);
+  CHECK(r["sync-on-a-module-that-is-off"].verdict == "failure");
+  CHECK(r["sync-on-a-module-that-is-off"].message.find("step 'wake'") != std::string::npos);
+  CHECK(r["sync-on-a-module-that-is-off"].message.find("the module did not answer AT: no OK to any of 3 AT commands, 1s each") != std::string::npos);
 }
