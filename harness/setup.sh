@@ -2,6 +2,7 @@
 # athil quick start, on a fresh Debian 12 machine (as root or through sudo):
 #   harness/setup.sh run [ATHIL RUN OPTIONS]   install what is missing, build, run the bundled
 #                                             scenarios on rigs/virtual.xml -> reports/junit.xml
+#                                             (without options: those tagged smoke or nightly)
 #   harness/setup.sh test [--sanitize]        install, build, run the whole test suite (CTest);
 #                                             --sanitize: ASan+UBSan build in build-sanitize/
 #   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader and the AT framer
@@ -37,7 +38,7 @@ build() {
 }
 
 usage() {
-  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command=${1:-}
@@ -46,6 +47,8 @@ case "$command" in
   run)
     install_missing
     build build
+    # Without options: the smoke and nightly scenarios on the virtual rack (all four models).
+    [ $# -eq 0 ] && set -- --tag smoke,nightly
     exec build/athil run "$@"
     ;;
   test)

@@ -75,6 +75,7 @@ void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
 
 void AtEngine::module_restarted(std::string_view why) {
   transport_.restart_expected();
+  answered_since_restart_ = false;
   commands_lost(fmt::format("module restarted ({})", why));
 }
 
@@ -131,6 +132,7 @@ ReceivedLine AtEngine::sort(const Frame& frame) {
     case Sorted::final:
       responses_.push_back(line);
       pending_.reset();
+      answered_since_restart_ = true;
       break;
     case Sorted::urc:
       // The transcript and the waveform mark what was taken as unsolicited.

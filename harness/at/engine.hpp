@@ -49,6 +49,9 @@ class AtEngine {
   // The commands not answered yet were lost (an autobauding module takes the first AT to
   // learn the rate and never answers it): nothing is owed for them any more.
   void commands_lost(std::string_view why);
+  // Whether the module has ended a command with a final result code since it last restarted:
+  // a module that has, listens; one that has not may still be about to lose a first command.
+  bool answered_since_restart() const { return answered_since_restart_; }
 
   // Takes response lines until one passes the test. A final result code that does not pass
   // ends the wait at once.
@@ -114,6 +117,7 @@ class AtEngine {
   std::deque<Command> owed_;  // sent earlier, final result code never came; oldest first
   Sorted last_line_ = Sorted::urc;  // where a payload after its header goes
   int reattachments_seen_ = 0;
+  bool answered_since_restart_ = false;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;
   struct Recent {

@@ -428,7 +428,14 @@ void Executor::run_action(const Action& action, Context& ctx) {
           auto each = timeout_or(a.each, std::chrono::seconds(1));
           for (int attempt = 1; attempt <= a.tries; ++attempt) {
             device_.engine->send_command("AT", Clock::now() + write_timeout);
-            auto r = device_.engine->expect_response([](const std::string& l) { return l == "OK"; }, ctx.deadline(each));
+            auto dl = ctx.deadline(each);
+            auto r = device_.engine->expect_response([](const std::string& l) { return l == "OK"; }, dl);
+            // The step's or the scenario's bound ran out: more tries would not be waited for.
+            bool bound_ran_out = dl == ctx.scenario_deadline || (ctx.step_deadline && dl == *ctx.step_deadline);
+            if (r.kind == AtEngine::ExpectResult::Kind::timeout && bound_ran_out) {
+              std::string got = fmt::format("no OK to {} AT command(s): {}", attempt, timed_out_text(each, dl));
+              throw StepFailure{fmt::format("{}: the module did not answer AT: {}", where(), got), evidence("OK to AT", got)};
+            }
             if (r.kind == AtEngine::ExpectResult::Kind::matched) {
               if (attempt > 1) device_.timeline.record(Direction::note, fmt::format("sync: AT answered at try {}", attempt));
               return;

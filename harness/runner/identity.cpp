@@ -14,11 +14,14 @@ std::string ask(Device& device, TimeScale scale, std::string_view command, const
   auto deadline = Clock::now() + scale.timeout(5s);
   device.engine->send_command(command, Clock::now() + scale.timeout(5s));
   auto r = device.engine->expect_response(take, deadline);
+  // Unanswered, the command must not take the next one's answer (the scenario's).
+  if (r.kind == AtEngine::ExpectResult::Kind::timeout) device.engine->commands_lost(fmt::format("{} unanswered", command));
   if (r.kind != AtEngine::ExpectResult::Kind::matched) {
     problem = fmt::format("{} answered {}", command, r.kind == AtEngine::ExpectResult::Kind::timeout ? "nothing" : "'" + r.line.text + "'");
     return "";
   }
   auto ok = device.engine->expect_response([](const std::string& l) { return l == "OK"; }, deadline);
+  if (ok.kind == AtEngine::ExpectResult::Kind::timeout) device.engine->commands_lost(fmt::format("{} unanswered", command));
   if (ok.kind != AtEngine::ExpectResult::Kind::matched) problem = fmt::format("{} did not end with OK", command);
   return r.line.text;
 }

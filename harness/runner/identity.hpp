@@ -1,7 +1,8 @@
 #pragma once
 // The module's own word on what it is, for the report's properties: firmware revision
-// (AT+CGMR) and IMEI (AT+GSN). Read once the first scenario's setup has the module up, so the
-// harness adds no power cycle of its own to what the scenarios do.
+// (AT+CGMR) and IMEI (AT+GSN). Read once a scenario's setup has the module up and answering
+// (it ended a command since it booted), so the harness adds no power cycle of its own and never
+// takes a scenario's "first command after boot".
 #include <string>
 
 #include "base/duration.hpp"

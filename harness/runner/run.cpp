@@ -356,9 +356,11 @@ class SlotRunner {
     run_.console.status(slot_.name, fmt::format("{:<9} {}  {}", slot_.model, current_->name, where), scenario_started_);
   }
 
-  // After a scenario's setup: the revision and IMEI, until the module has told both.
+  // After a scenario's setup: the revision and IMEI, until the module has told both; only
+  // from a module that has answered since it booted, so that a scenario about the first
+  // command after boot still sends it first.
   void note_identity() {
-    if (identity_.complete() || identity_tries_ >= 3) return;
+    if (identity_.complete() || identity_tries_ >= 3 || !device_.engine->answered_since_restart()) return;
     ++identity_tries_;
     auto id = read_identity(device_, scale_);
     if (!id.revision.empty()) identity_.revision = id.revision;
@@ -369,7 +371,7 @@ class SlotRunner {
   }
   std::string identity_problem() const {
     if (!unreachable_.empty()) return "the slot was unreachable";
-    return identity_.problem.empty() ? "no scenario's setup passed" : identity_.problem;
+    return identity_.problem.empty() ? "no scenario's setup left the module answering" : identity_.problem;
   }
 
   void announce(const TestCase& c) {

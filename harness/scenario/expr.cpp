@@ -54,7 +54,7 @@ std::vector<Token> tokenize(std::string_view s) {
       out.push_back({c == '(' ? Token::Type::open : Token::Type::close, std::string(1, c), start});
       ++i;
     } else {
-      static constexpr std::string_view two[] = {"==", "!=", "<=", ">=", "&&", "||"};
+      static constexpr std::string_view two[] = {"==", "!=", "<=", ">=", "&&", "||", "^="};
       std::string_view op;
       for (auto candidate : two)
         if (s.substr(i, 2) == candidate) op = candidate;
@@ -118,10 +118,10 @@ class Parser {
   NodePtr parse_comparison() {
     auto left = parse_operand();
     const Token& op = peek();
-    static constexpr std::string_view ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    static constexpr std::string_view ops[] = {"==", "!=", "<", "<=", ">", ">=", "^="};
     bool is_cmp = false;
     for (auto candidate : ops) is_cmp = is_cmp || (op.type == Token::Type::op && op.text == candidate);
-    if (!is_cmp) throw ExprError(op.column, "expected a comparison (==, !=, <, <=, >, >=) after the operand");
+    if (!is_cmp) throw ExprError(op.column, "expected a comparison (==, !=, <, <=, >, >=, ^=) after the operand");
     next();
     return std::make_shared<Expr::Node>(Expr::Node{Kind::compare, op.text, left, parse_operand()});
   }
@@ -170,6 +170,7 @@ bool eval(const Expr::Node& node, const Expr::Lookup& lookup) {
     case Kind::compare: {
       auto a = operand_value(*node.left, lookup);
       auto b = operand_value(*node.right, lookup);
+      if (node.text == "^=") return a.compare(0, b.size(), b) == 0;  // starts with: always as text
       auto na = as_number(a), nb = as_number(b);
       if (na && nb) return compare(node.text, *na, *nb);
       return compare(node.text, a, b);

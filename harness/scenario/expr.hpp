@@ -2,8 +2,8 @@
 // The expression language of <check expr> and <repeat until>:
 //   ${code} == 200 && ${rev} != 'B02'
 // Operands: ${variables} (${name:-default} when it may be undefined), numbers, 'quoted' or "quoted" strings (which may hold ${variables}).
-// Operators: == != < <= > >= && || ! and parentheses. Two operands that both read as numbers
-// compare as numbers, otherwise as strings.
+// Operators: == != < <= > >= ^= (starts with) && || ! and parentheses. Two operands that both
+// read as numbers compare as numbers, otherwise as strings; ^= always compares text.
 #include <functional>
 #include <stdexcept>
 #include <memory>

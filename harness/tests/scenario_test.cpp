@@ -120,6 +120,10 @@ TEST_CASE("check expressions compare numbers as numbers and strings as strings")
   CHECK(eval("'${rev}x' == \"1951B02x\""));
   CHECK(eval("${code} >= 200 && ${code} < 300 || ${n} == 0"));
   CHECK(eval("!(${code} != 200)"));
+  CHECK(eval("${rev} ^= '1951'"));        // starts with, as text
+  CHECK(eval("${code} ^= 20"));           // as text even between numbers
+  CHECK_FALSE(eval("${rev} ^= 'B02'"));
+  CHECK_FALSE(eval("'19' ^= ${rev}"));
   CHECK_FALSE(eval("${code} == 404 || (${n} > 9 && ${rev} == 'x')"));
   CHECK_THROWS_AS(eval("${missing} == 1"), std::out_of_range);
   auto col = [](const char* e) {

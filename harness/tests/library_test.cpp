@@ -1,0 +1,54 @@
+// The bundled scenario library against faulty virtual modules: the scenarios that claim to
+// catch a fault fail, with the verdict class and a message that names the cause, and the others
+// still pass. Proof that the suite catches the regressions it says it does.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "tests/support.hpp"
+
+using namespace athil::test;
+
+TEST_CASE("library self-test: each fault fails the scenarios that claim to catch it, and only those") {
+  TempDir dir;
+  auto rig = dir.write("faulty.xml", R"xml(<rig name="faulty" time-scale="0.02">
+  <slot name="healthy" model="SIM7090G" firmware="2110B01SIM7090"><virtual/></slot>
+  <slot name="powerdown" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="spontaneous-powerdown=3s"/></slot>
+  <slot name="cfun5" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="stuck-cfun5=boot"/></slot>
+  <slot name="firstlost" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="first-at-lost"/></slot>
+  <slot name="garbage" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="garbage-on-boot"/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--junit", junit.string()},
+                       source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);  // failures of the module, no errors of the rig
+  auto report = read_report(junit);
+  REQUIRE(report.loaded);
+  auto failed = [&](const std::string& slot, const std::string& name) -> const Case& { return report.suites["faulty." + slot][name]; };
+  std::map<std::string, std::set<std::string>> expected_failures = {
+      {"healthy", {}},
+      {"garbage", {}},  // noise before boot is the host's problem to survive, not a failure
+      {"powerdown", {"at-identity"}},
+      {"cfun5", {"at-identity", "at-first-command-after-boot", "power-restart-commands"}},
+      {"firstlost", {"at-first-command-after-boot"}},
+  };
+  for (const auto& [slot, names] : expected_failures) {
+    auto& cases = report.suites["faulty." + slot];
+    CHECK_MESSAGE(!cases.empty(), slot);
+    for (const auto& [name, c] : cases) {
+      CAPTURE(slot);
+      CAPTURE(name);
+      CHECK(c.verdict == (names.count(name) ? "failure" : "passed"));
+    }
+  }
+  // The messages name the cause.
+  CHECK(contains(failed("cfun5", "at-identity").message, "expected the line '+CPIN: READY', got '+CPIN: NOT READY'"));
+  CHECK(contains(failed("cfun5", "power-restart-commands").message, "step 'AT+CFUN=1,1'"));
+  CHECK(contains(failed("cfun5", "power-restart-commands").message, "the command ended with 'ERROR'"));
+  CHECK(contains(failed("firstlost", "at-first-command-after-boot").message, "step 'first command'"));
+  CHECK(contains(failed("firstlost", "at-first-command-after-boot").message, "expected the line '+CPIN: READY': nothing matched"));
+  CHECK(contains(failed("powerdown", "at-identity").message, "the module did not answer AT"));
+  CHECK(contains(failed("powerdown", "at-identity").out, "NORMAL POWER DOWN"));
+}
