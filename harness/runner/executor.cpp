@@ -51,10 +51,22 @@ struct Executor::Context {
   std::string block;
   SourcePos block_pos;
 
+  const Vars* model_vars = nullptr;
+  mutable int model_depth = 0;  // a model variable that uses itself, through others, ends here
+
   std::string lookup(std::string_view name) const {
     auto it = vars.find(std::string(name));
-    if (it == vars.end()) throw std::out_of_range(fmt::format("undefined variable ${{{}}}", name));
-    return it->second;
+    if (it != vars.end()) return it->second;
+    if (auto m = model_vars->find(std::string(name)); m != model_vars->end()) {
+      if (model_depth > 8) throw std::out_of_range(fmt::format("model variable ${{{}}} uses itself", name));
+      ++model_depth;
+      struct Leave {
+        int& depth;
+        ~Leave() { --depth; }
+      } leave{model_depth};
+      return scenario::substitute(m->second, [this](std::string_view n) { return lookup(n); });
+    }
+    throw std::out_of_range(fmt::format("undefined variable ${{{}}}", name));
   }
   Deadline deadline(Duration timeout) const {
     auto dl = std::min(Clock::now() + timeout, scenario_deadline);
@@ -62,8 +74,8 @@ struct Executor::Context {
   }
 };
 
-Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures)
-    : device_(device), scale_(scale), base_vars_(std::move(base_vars)), fixtures_(std::move(fixtures)) {}
+Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars)
+    : device_(device), scale_(scale), base_vars_(std::move(base_vars)), model_vars_(std::move(model_vars)), fixtures_(std::move(fixtures)) {}
 
 Executor::~Executor() = default;
 
@@ -84,6 +96,7 @@ Outcome Executor::run(const scenario::Scenario& s) {
   auto started = Clock::now();
   Context ctx;
   ctx.vars = base_vars_;
+  ctx.model_vars = &model_vars_;
   for (const auto& [k, v] : base_vars_) ctx.fixed.insert(k);
   // A forbidden line fails the scenario the moment it is read, whatever is being waited for.
   device_.engine->set_line_observer([&ctx](const ReceivedLine& line) {

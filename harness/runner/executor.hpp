@@ -26,8 +26,9 @@ struct Outcome {
 class Executor {
  public:
   using Vars = std::map<std::string, std::string>;
-  // `fixtures` is where <send-file> paths point.
-  Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures);
+  // `fixtures` is where <send-file> paths point. `model_vars` (the slot model's profile) rank
+  // below everything else and may use other variables, read when they are used.
+  Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars = {});
   ~Executor();
   Outcome run(const scenario::Scenario& scenario);
 
@@ -49,6 +50,7 @@ class Executor {
   std::unique_ptr<rig::PowerControl> power_;
   TimeScale scale_;
   Vars base_vars_;
+  Vars model_vars_;
   std::filesystem::path fixtures_;
   std::function<void(const std::string&)> on_block_;
   std::function<void()> after_setup_;

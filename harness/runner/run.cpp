@@ -31,6 +31,7 @@
 #include "runner/recovery.hpp"
 #include "runner/stop_signals.hpp"
 #include "scenario/loader.hpp"
+#include "scenario/model_profiles.hpp"
 #include "transport/open_port.hpp"
 #include "transport/serial_port.hpp"
 #include "transport/tcp_port.hpp"
@@ -118,12 +119,15 @@ class ReportState {
 struct LoadedInput {
   rig::Rig rig;
   std::vector<scenario::Scenario> scenarios;
+  scenario::ModelProfiles profiles;  // fixtures/models.xml
 };
 
 LoadedInput load_input(const RunOptions& o) {
   LoadedInput in;
   in.rig = rig::load_rig(o.rig.string());
+  in.profiles = scenario::ModelProfiles::load(o.fixtures / "models.xml");
   std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url"};
+  for (const auto& name : in.profiles.names()) known.push_back(name);
   for (const auto& [k, v] : in.rig.vars) known.push_back(k);
   for (const auto& [k, v] : o.defines) known.push_back(k);
   in.scenarios = scenario::Loader(o.fixtures, known).load_all(o.paths);
@@ -184,7 +188,8 @@ class SlotRunner {
     if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
     for (const auto& [k, v] : in.rig.vars) vars[k] = v;
     for (const auto& [k, v] : run_.o.defines) vars[k] = v;
-    Executor executor(device_, scale_, vars, run_.o.fixtures);
+    auto model_vars = in.profiles.for_model(slot_.model);
+    Executor executor(device_, scale_, vars, run_.o.fixtures, Executor::Vars(model_vars.begin(), model_vars.end()));
     executor.on_block([this](const std::string& block) { show_progress(block); });
     executor.after_setup([this] { note_identity(); });
 

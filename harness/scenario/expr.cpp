@@ -1,5 +1,6 @@
 #include "scenario/expr.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
@@ -180,6 +181,11 @@ bool eval(const Expr::Node& node, const Expr::Lookup& lookup) {
 }
 
 }  // namespace
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
 
 Expr Expr::parse(std::string_view source) {
   Expr e;

@@ -36,6 +36,8 @@ struct ExprError : std::runtime_error {
 // Replaces every ${name} and ${name:-default} in text. Throws std::out_of_range naming an
 // undefined variable that has no default.
 std::string substitute(std::string_view text, const Expr::Lookup& lookup);
+// A variable name: letters, digits and '_', not starting with a digit.
+bool is_identifier(std::string_view s);
 // The value of "name" or "name:-default".
 std::string resolve_reference(std::string_view reference, const Expr::Lookup& lookup);
 

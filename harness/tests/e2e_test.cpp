@@ -195,3 +195,20 @@ TEST_CASE("e2e: a rig's named faults reach the virtual module, and a misspelt on
   CHECK(bad.process.err.find("typo.xml:2:") != std::string::npos);
   CHECK(bad.process.err.find("unknown fault 'hnag' (did you mean 'hang'?)") != std::string::npos);
 }
+
+TEST_CASE("e2e: the default run, smoke and nightly on the virtual rack, passes on all four models") {
+  TempDir dir;
+  auto r = athil_run(dir, {"--tag", "smoke,nightly"});
+  INFO(r.process.out, r.process.err);
+  CHECK(r.process.exit_code == 0);
+  auto report = read_report(dir.path() / "junit.xml");
+  for (const char* slot : {"virtual.v1", "virtual.v2", "virtual.v3", "virtual.v4"}) {
+    CAPTURE(slot);
+    auto& cases = report.suites[slot];
+    CHECK(cases.size() >= 8);
+    for (const char* name : {"at-identity", "power-pwrkey-on-off", "power-cpowd-normal", "network-registration", "network-bearer-up-down"})
+      CHECK_MESSAGE(cases[name].verdict == "passed", name);
+    for (auto& [name, c] : cases) CHECK_MESSAGE(c.verdict == "passed", name);
+  }
+  CHECK(report.suites["virtual.v1"]["fota-http-upgrade"].verdict == "passed");
+}

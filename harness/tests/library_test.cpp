@@ -52,3 +52,29 @@ TEST_CASE("library self-test: each fault fails the scenarios that claim to catch
   CHECK(contains(failed("powerdown", "at-identity").message, "the module did not answer AT"));
   CHECK(contains(failed("powerdown", "at-identity").out, "NORMAL POWER DOWN"));
 }
+
+TEST_CASE("library self-test: network faults fail the network scenarios with the cause, on each model's bearer syntax") {
+  TempDir dir;
+  auto rig = dir.write("net.xml", R"xml(<rig name="net" time-scale="0.02">
+  <slot name="drop7000" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="pdp-drop=10s"/></slot>
+  <slot name="drop7080" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="pdp-drop=10s"/></slot>
+  <slot name="http601" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="http-601"/></slot>
+  <slot name="healthy" model="SIM7090G" firmware="2110B01SIM7090"><virtual/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--filter", "network/*", "--junit", junit.string()}, source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  auto report = read_report(junit);
+  auto& s = report.suites;
+  // The bearer drops 10 s (model time) after it came up: inside the 30 s the scenario watches.
+  CHECK(s["net.drop7000"]["network-bearer-up-down"].verdict == "failure");
+  CHECK(contains(s["net.drop7000"]["network-bearer-up-down"].message, "forbidden line '+APP PDP: DEACTIVE' arrived"));
+  CHECK(s["net.drop7080"]["network-bearer-up-down"].verdict == "failure");
+  CHECK(contains(s["net.drop7080"]["network-bearer-up-down"].message, "forbidden line '+APP PDP: 0,DEACTIVE' arrived"));
+  CHECK(s["net.http601"]["network-http-download"].verdict == "failure");
+  CHECK(contains(s["net.http601"]["network-http-download"].message, "answered HTTP 601"));
+  for (const char* slot : {"net.drop7000", "net.drop7080", "net.http601"}) CHECK(s[slot]["network-registration"].verdict == "passed");
+  CHECK(s["net.http601"]["network-bearer-up-down"].verdict == "passed");
+  for (auto& [name, c] : s["net.healthy"]) CHECK_MESSAGE(c.verdict == "passed", name);
+}

@@ -4,6 +4,7 @@
 
 #include "scenario/check.hpp"
 #include "scenario/loader.hpp"
+#include "scenario/model_profiles.hpp"
 #include "tests/support.hpp"
 
 using namespace athil;
@@ -240,4 +241,21 @@ TEST_CASE("command expect: exact text without capture, a regex with it, and a le
   CHECK(std::get<Expect>(a[1].what).pattern.text == "+CFOTA: 6");
   CHECK_FALSE(std::get<Expect>(a[1].what).pattern.regex);
   CHECK(*std::get<Expect>(a[4].what).pattern.regex == "\\+CSQ: (\\d+),(\\d+)");
+}
+
+TEST_CASE("model profiles: a slot takes the first prefix its model starts with, and mistakes have their position") {
+  athil::test::TempDir dir;
+  auto file = dir.write("models.xml", R"xml(<models>
+  <model prefix="SIM7000"><var name="bearer_on" value="AT+CNACT=1,&quot;${apn:-}&quot;"/></model>
+  <model prefix="SIM70"><var name="bearer_on" value="AT+CNACT=${pdp:-0},1"/><var name="settle" value="4.5s"/></model>
+</models>)xml");
+  auto profiles = athil::scenario::ModelProfiles::load(file);
+  CHECK(profiles.for_model("SIM7000G").at("bearer_on") == "AT+CNACT=1,\"${apn:-}\"");
+  CHECK(profiles.for_model("SIM7080G").at("bearer_on") == "AT+CNACT=${pdp:-0},1");
+  CHECK(profiles.for_model("SIM7000G").count("settle") == 0);  // the first match only
+  CHECK(profiles.names() == std::vector<std::string>{"bearer_on", "settle"});
+  CHECK(athil::scenario::ModelProfiles::load(dir.path() / "absent.xml").names().empty());
+  auto bad = dir.write("bad.xml", "<models>\n  <model prefix=\"SIM7080G\"><var name=\"2x\" value=\"1\"/></model>\n</models>\n");
+  CHECK_THROWS_WITH_AS(athil::scenario::ModelProfiles::load(bad), doctest::Contains("bad.xml:2:"), athil::InputError);
+  CHECK_THROWS_WITH_AS(athil::scenario::ModelProfiles::load(bad), doctest::Contains("'2x' is not a valid variable name"), athil::InputError);
 }
