@@ -356,7 +356,7 @@ void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
   now_ = now;
   if (bricked_ && p != Pin::supply) return;  // the supply still switches; nothing boots
   // After a brownout the module is wedged beyond what PWRKEY or RESET can reach.
-  if (silence_ == Silence::brownout && p != Pin::supply) return;
+  if ((silence_ == Silence::brownout || silence_ == Silence::stalled_update) && p != Pin::supply) return;
   if (p == Pin::pwrkey) {
     bool low = level == Level::low;
     if (low == pwrkey_low_) return;
@@ -742,7 +742,12 @@ void VirtualModule::begin_update() {
   fota_progress_ = 0;
   for (int step = 1; step <= fota_progress_steps; ++step) {
     int percent = step * 100 / fota_progress_steps;
-    if (faults_.fota_stall && percent > *faults_.fota_stall) return;  // the updater stops: silent until the supply is cut
+    if (faults_.fota_stall && percent > *faults_.fota_stall) {
+      // The updater stops where the next percent was due: silent, deaf to PWRKEY and RESET,
+      // until the supply is cut.
+      later(fota_duration * step / fota_progress_steps, [this] { silence_ = Silence::stalled_update; });
+      return;
+    }
     if (faults_.fota_brick && percent > *faults_.fota_brick) {
       // The image is half written and the boot loader cannot recover it: off for good.
       later(fota_duration * step / fota_progress_steps, [this] {

@@ -77,7 +77,8 @@ class VirtualModule {
 
  private:
   enum class State { off, booting, on, powering_down, updating };
-  enum class Silence { none, hang, brownout };
+  // hang: RESET, a long PWRKEY or the supply reach it; brownout and a stalled updater: only the supply.
+  enum class Silence { none, hang, brownout, stalled_update };
   struct Bearer {
     bool active = false;
     std::string ip;

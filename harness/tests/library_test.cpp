@@ -78,3 +78,41 @@ TEST_CASE("library self-test: network faults fail the network scenarios with the
   CHECK(s["net.http601"]["network-bearer-up-down"].verdict == "passed");
   for (auto& [name, c] : s["net.healthy"]) CHECK_MESSAGE(c.verdict == "passed", name);
 }
+
+TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause, a stalled updater is recovered by the supply, refusals still pass") {
+  TempDir dir;
+  auto rig = dir.write("fota.xml", R"xml(<rig name="fota" time-scale="0.02">
+  <slot name="fail" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="fota-fail=60"/></slot>
+  <slot name="stall" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="fota-stall=40"/></slot>
+  <slot name="http601" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="http-601"/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  auto report = read_report(junit);
+  auto& s = report.suites;
+  for (const char* name : {"fota-http-upgrade", "fota-fs-upgrade"}) {
+    CAPTURE(name);
+    CHECK(s["fota.fail"][name].verdict == "failure");
+    CHECK(contains(s["fota.fail"][name].message, "expected the line '+CFOTA: 6', got '+CFOTA: 7'"));
+    // No progress URC for 60 s (model time): the step says which URCs it was waiting for.
+    CHECK(s["fota.stall"][name].verdict == "failure");
+    CHECK(contains(s["fota.stall"][name].message, "step 'update'"));
+    CHECK(contains(s["fota.stall"][name].message, "URC 'updating': a line matching /\\+CFOTA: \"Updating\",(\\d+)/"));
+    CHECK(contains(s["fota.stall"][name].message, "nothing matched within"));
+    // Deaf to PWRKEY and RESET: the ladder gets to the supply.
+    CHECK(contains(s["fota.stall"][name].out, "long PWRKEY reset: reset: STATUS still high"));
+    CHECK(contains(s["fota.stall"][name].out, "supply cycle: answering AT"));
+  }
+  CHECK(s["fota.http601"]["fota-http-upgrade"].verdict == "failure");
+  CHECK(contains(s["fota.http601"]["fota-http-upgrade"].message, "delta download answered HTTP 601"));
+  CHECK(s["fota.http601"]["fota-fs-upgrade"].verdict == "passed");  // no network needed, on the way back either
+  CHECK(contains(s["fota.http601"]["fota-missing-delta"].message, "a missing delta answered HTTP 601, not 404"));
+  // A module that refuses what it must refuse passes, whatever else is wrong with its updates.
+  for (const char* slot : {"fota.fail", "fota.stall"}) {
+    CAPTURE(slot);
+    CHECK(s[slot]["fota-rejected-deltas"].verdict == "passed");
+    CHECK(s[slot]["fota-missing-delta"].verdict == "passed");
+  }
+}

@@ -21,7 +21,10 @@ if not ser2net:
 
 athil = os.path.abspath(sys.argv[1])
 
+# The module was started with --power-on and may still be booting when the scenario begins:
+# a host syncs first (an AT sent during the boot is lost).
 SCENARIO = r"""<scenario name="through-ser2net" models="SIM7080G" timeout="2m">
+  <setup><sync/></setup>
   <step name="talk">
     <command send="AT"/>
     <command send="AT+GMR" expect="Revision:(.+)" capture="rev"/>
