@@ -90,6 +90,13 @@ void AtEngine::commands_lost(std::string_view why) {
   pending_.reset();
 }
 
+AtEngine::ExpectResult AtEngine::probe_at(Deadline write_deadline, Deadline answer_deadline, std::string_view lost_why) {
+  send_command("AT", write_deadline);
+  auto r = expect_response([](const std::string& l) { return l == "OK"; }, answer_deadline);
+  if (r.kind == ExpectResult::Kind::timeout) commands_lost(lost_why);
+  return r;
+}
+
 void AtEngine::clear_urcs() {
   if (urcs_.empty()) return;
   std::string unseen;

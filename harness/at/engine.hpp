@@ -49,6 +49,10 @@ class AtEngine {
   // The commands not answered yet were lost (an autobauding module takes the first AT to
   // learn the rate and never answers it): nothing is owed for them any more.
   void commands_lost(std::string_view why);
+  // Sends AT and waits for its OK until `answer_deadline`. An AT left unanswered is taken as
+  // lost (commands_lost(lost_why)), so the next one's OK is never filed as its late reply: the
+  // host's half of a sync with an autobauding or just-booted module.
+  ExpectResult probe_at(Deadline write_deadline, Deadline answer_deadline, std::string_view lost_why);
   // Whether the module has ended a command with a final result code since it last restarted:
   // a module that has, listens; one that has not may still be about to lose a first command.
   bool answered_since_restart() const { return answered_since_restart_; }

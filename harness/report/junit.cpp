@@ -103,28 +103,16 @@ std::string utc_timestamp_now() {
 }
 
 std::string render_junit(const std::vector<TestSuite>& suites) {
-  int tests = 0, failures = 0, errors = 0;
   double seconds = 0;
-  for (const auto& s : suites) {
-    for (const auto& c : s.cases) {
-      ++tests;
-      failures += c.verdict == Verdict::failed;
-      errors += c.verdict == Verdict::error;
-    }
-    seconds += s.seconds;
-  }
+  for (const auto& s : suites) seconds += s.seconds;
+  auto all = count_all(suites);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites{}{}{}{}{}>\n", attr("name", "athil"), attr("time", format_seconds(seconds)), attr("tests", std::to_string(tests)),
-                     attr("failures", std::to_string(failures)), attr("errors", std::to_string(errors)));
+  out += fmt::format("<testsuites{}{}{}{}{}>\n", attr("name", "athil"), attr("time", format_seconds(seconds)), attr("tests", std::to_string(all.tests)),
+                     attr("failures", std::to_string(all.failed)), attr("errors", std::to_string(all.errors)));
   for (const auto& s : suites) {
-    int f = 0, e = 0, sk = 0;
-    for (const auto& c : s.cases) {
-      f += c.verdict == Verdict::failed;
-      e += c.verdict == Verdict::error;
-      sk += c.verdict == Verdict::skipped;
-    }
-    out += fmt::format("  <testsuite{}{}{}{}{}{}{}{}>\n", attr("name", s.name), attr("tests", std::to_string(s.cases.size())),
-                       attr("failures", std::to_string(f)), attr("errors", std::to_string(e)), attr("skipped", std::to_string(sk)),
+    auto n = s.counts();
+    out += fmt::format("  <testsuite{}{}{}{}{}{}{}{}>\n", attr("name", s.name), attr("tests", std::to_string(n.tests)),
+                       attr("failures", std::to_string(n.failed)), attr("errors", std::to_string(n.errors)), attr("skipped", std::to_string(n.skipped)),
                        attr("time", format_seconds(s.seconds)), attr("timestamp", s.timestamp), attr("hostname", s.hostname));
     if (!s.properties.empty()) {
       out += "    <properties>\n";

@@ -32,6 +32,19 @@ struct TestCase {
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }
 };
 
+// How many cases ended which way; a flaky case counts as passed and as flaky.
+struct Counts {
+  int tests = 0, passed = 0, failed = 0, errors = 0, skipped = 0, flaky = 0;
+  void add(const TestCase& c) {
+    ++tests;
+    passed += c.verdict == Verdict::passed;
+    failed += c.verdict == Verdict::failed;
+    errors += c.verdict == Verdict::error;
+    skipped += c.verdict == Verdict::skipped;
+    flaky += c.flaky();
+  }
+};
+
 struct TestSuite {
   std::string name;
   std::string timestamp;  // YYYY-MM-DDTHH:MM:SS, UTC
@@ -39,7 +52,20 @@ struct TestSuite {
   double seconds = 0;
   std::vector<std::pair<std::string, std::string>> properties;
   std::vector<TestCase> cases;
+
+  Counts counts() const {
+    Counts n;
+    for (const auto& c : cases) n.add(c);
+    return n;
+  }
 };
+
+inline Counts count_all(const std::vector<TestSuite>& suites) {
+  Counts n;
+  for (const auto& s : suites)
+    for (const auto& c : s.cases) n.add(c);
+  return n;
+}
 
 // Replaces what XML 1.0 forbids (control characters, invalid UTF-8, U+FFFE/U+FFFF) with
 // \xHH text, so that a line of serial noise never makes a consumer reject the file.

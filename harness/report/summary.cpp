@@ -39,33 +39,18 @@ std::string property(const TestSuite& s, std::string_view name) {
 }  // namespace
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
-  int passed = 0, failed = 0, errors = 0, skipped = 0, flaky = 0;
-  for (const auto& s : suites)
-    for (const auto& c : s.cases) {
-      passed += c.verdict == Verdict::passed;
-      failed += c.verdict == Verdict::failed;
-      errors += c.verdict == Verdict::error;
-      skipped += c.verdict == Verdict::skipped;
-      flaky += c.flaky();
-    }
+  auto all = count_all(suites);
   std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, cell(run.rig), cell(run.rig_file),
                                 run.started, run.seconds, run.junit);
   if (!run.stopped.empty()) out += fmt::format("**The run stopped early: {}.**\n\n", cell(run.stopped));
-  out += fmt::format("**{} passed** ({} flaky), **{} failed**, **{} errors**, {} skipped.\n\n", passed, flaky, failed, errors, skipped);
+  out += fmt::format("**{} passed** ({} flaky), **{} failed**, **{} errors**, {} skipped.\n\n", all.passed, all.flaky, all.failed, all.errors, all.skipped);
 
   out += "| slot | model | revision | IMEI | passed | flaky | failed | errors | skipped | note |\n|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : suites) {
-    int p = 0, fl = 0, f = 0, e = 0, sk = 0;
-    for (const auto& c : s.cases) {
-      p += c.verdict == Verdict::passed;
-      fl += c.flaky();
-      f += c.verdict == Verdict::failed;
-      e += c.verdict == Verdict::error;
-      sk += c.verdict == Verdict::skipped;
-    }
+    auto n = s.counts();
     std::string note = property(s, "quarantined").empty() ? "" : "quarantined";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "revision")),
-                       cell(property(s, "imei")), p, fl, f, e, sk, note);
+                       cell(property(s, "imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
   }
 
   auto section = [&](const std::string& title, auto&& wanted) {

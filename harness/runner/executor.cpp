@@ -72,6 +72,8 @@ struct Executor::Context {
     auto dl = std::min(Clock::now() + timeout, scenario_deadline);
     return step_deadline ? std::min(dl, *step_deadline) : dl;
   }
+  // Whether a deadline from deadline() is the step's or the scenario's bound, not the action's own.
+  bool is_bound(Deadline dl) const { return dl == scenario_deadline || (step_deadline && dl == *step_deadline); }
 };
 
 Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars)
@@ -440,12 +442,10 @@ void Executor::run_action(const Action& action, Context& ctx) {
         } else if constexpr (std::is_same_v<T, scenario::Sync>) {
           auto each = timeout_or(a.each, std::chrono::seconds(1));
           for (int attempt = 1; attempt <= a.tries; ++attempt) {
-            device_.engine->send_command("AT", Clock::now() + write_timeout);
             auto dl = ctx.deadline(each);
-            auto r = device_.engine->expect_response([](const std::string& l) { return l == "OK"; }, dl);
+            auto r = device_.engine->probe_at(Clock::now() + write_timeout, dl, fmt::format("sync: no answer to AT within {}", format_duration(each)));
             // The step's or the scenario's bound ran out: more tries would not be waited for.
-            bool bound_ran_out = dl == ctx.scenario_deadline || (ctx.step_deadline && dl == *ctx.step_deadline);
-            if (r.kind == AtEngine::ExpectResult::Kind::timeout && bound_ran_out) {
+            if (r.kind == AtEngine::ExpectResult::Kind::timeout && ctx.is_bound(dl)) {
               std::string got = fmt::format("no OK to {} AT command(s): {}", attempt, timed_out_text(each, dl));
               throw StepFailure{fmt::format("{}: the module did not answer AT: {}", where(), got), evidence("OK to AT", got)};
             }
@@ -453,7 +453,6 @@ void Executor::run_action(const Action& action, Context& ctx) {
               if (attempt > 1) device_.timeline.record(Direction::note, fmt::format("sync: AT answered at try {}", attempt));
               return;
             }
-            if (r.kind == AtEngine::ExpectResult::Kind::timeout) device_.engine->commands_lost(fmt::format("sync: no answer to AT within {}", format_duration(each)));
             interrupt::check();
           }
           std::string got = fmt::format("no OK to any of {} AT commands, {} each", a.tries, format_duration(each));
@@ -485,7 +484,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
           }
           std::string got = r.line.text.empty() ? timed_out_text(timeout, dl) : fmt::format("the command ended with {}", show_line(r.line.text));
           // An optional wait: nothing in time is an answer too, unless the scenario's own bound ran out.
-          if (!a.otherwise.empty() && r.line.text.empty() && dl != ctx.scenario_deadline && !(ctx.step_deadline && dl == *ctx.step_deadline)) {
+          if (!a.otherwise.empty() && r.line.text.empty() && !ctx.is_bound(dl)) {
             ctx.vars[a.variable] = a.otherwise;
             ctx.fixed.insert(a.variable);
             device_.timeline.record(Direction::note, fmt::format("expect-any: nothing within {}: '{}'", format_duration(timeout), a.otherwise));

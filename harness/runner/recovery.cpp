@@ -45,17 +45,14 @@ RecoveryRung back_or_not(Device& d, TimeScale scale, std::string name, Clock::ti
   d.engine->wait_urc([](const std::string& l) { return l == "RDY"; }, Clock::now() + scale.timeout(timing.ready_within));
   auto until = Clock::now() + scale.timeout(answer_within);
   while (Clock::now() < until) {
-    d.engine->send_command("AT", until);
-    auto r = d.engine->expect_response([](const std::string& l) { return l == "OK"; }, std::min(Clock::now() + one_try, until));
+    // Unanswered: lost (an autobauding module's first AT), or the module is not back.
+    auto r = d.engine->probe_at(until, std::min(Clock::now() + one_try, until), "no answer to AT within " + format_duration(one_try));
     if (r.kind == AtEngine::ExpectResult::Kind::matched) {
       std::string answered = "answering AT after " + seconds_since(started);
       if (auto problem = rest(d, scale); !problem.empty()) return {std::move(name), false, fmt::format("{}, but {}", answered, problem)};
       return {std::move(name), true, answered + ", then powered down to rest"};
     }
     if (r.kind == AtEngine::ExpectResult::Kind::other_final) d.engine->drain_until(std::min(Clock::now() + one_try, until));
-    // Unanswered: lost (an autobauding module's first AT), or the module is not back; either
-    // way the next AT's OK must not be taken for this one's.
-    if (r.kind == AtEngine::ExpectResult::Kind::timeout) d.engine->commands_lost("no answer to AT within " + format_duration(one_try));
   }
   return {std::move(name), false, fmt::format("no answer to AT within {} after {}", format_duration(scale.timeout(answer_within)),
                                               format_duration(scale.timeout(timing.ready_within)))};

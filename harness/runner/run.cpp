@@ -279,16 +279,16 @@ class SlotRunner {
       c.detail = c.message;
       announce(c);
     }
-    stop_if_until_fail(c);
+    stop_if_until_fail(c.name, c.verdict);
     run_.report.add_case(suite_, c, std::chrono::duration<double>(Clock::now() - started_).count());
     return ran;
   }
 
   // --until-fail: the first run that did not pass stops every slot from starting another.
-  void stop_if_until_fail(const TestCase& c) {
-    if (!run_.o.until_fail || (c.verdict != Verdict::failed && c.verdict != Verdict::error) || run_.found_failure.exchange(true)) return;
-    run_.report.stopped(fmt::format("--until-fail: '{}' did not pass on slot {}", c.name, slot_.name));
-    run_.console.event(fmt::format("--until-fail: '{}' did not pass on slot {}: no more rounds start", c.name, slot_.name), Tone::bad);
+  void stop_if_until_fail(const std::string& name, Verdict verdict) {
+    if (!run_.o.until_fail || (verdict != Verdict::failed && verdict != Verdict::error) || run_.found_failure.exchange(true)) return;
+    run_.report.stopped(fmt::format("--until-fail: '{}' did not pass on slot {}", name, slot_.name));
+    run_.console.event(fmt::format("--until-fail: '{}' did not pass on slot {}: no more rounds start", name, slot_.name), Tone::bad);
   }
 
   void run_attempts(Executor& executor, const scenario::Scenario& s, int round, bool more_to_come, TestCase& c) {
@@ -300,12 +300,7 @@ class SlotRunner {
       if (!run_.console.live()) run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, c.name, attempt > 1 ? fmt::format(" (attempt {})", attempt) : ""));
       auto outcome = executor.run(s);
       bool retry = outcome.verdict == Verdict::error && attempt <= o.retries && !interrupt::requested();
-      if (!retry) {
-        TestCase verdict_only;
-        verdict_only.name = c.name;
-        verdict_only.verdict = outcome.verdict;
-        stop_if_until_fail(verdict_only);
-      }
+      if (!retry) stop_if_until_fail(c.name, outcome.verdict);
       std::string recovery_text;
       // What the scenario left behind must not fail what runs next: bring the module back first.
       if (outcome.verdict != Verdict::passed && (retry || (more_to_come && !run_.found_failure)) && !interrupt::requested()) {
@@ -438,15 +433,9 @@ class RunTimer {
 };
 
 void print_final_summary(Console& console, const std::vector<TestSuite>& suites, const report::RunFolder& folder, const fs::path& junit) {
-  int passed = 0, failed = 0, errors = 0, skipped = 0, flaky = 0;
   std::vector<std::string> problems;
   for (const auto& s : suites)
     for (const auto& c : s.cases) {
-      passed += c.verdict == Verdict::passed;
-      failed += c.verdict == Verdict::failed;
-      errors += c.verdict == Verdict::error;
-      skipped += c.verdict == Verdict::skipped;
-      flaky += c.flaky();
       if (c.verdict == Verdict::failed || c.verdict == Verdict::error || c.flaky()) {
         std::string slot = s.name.substr(s.name.rfind('.') + 1);
         std::string why = c.flaky() ? fmt::format("passed on attempt {}, after: {}", c.earlier_attempts.size() + 1, c.earlier_attempts.front().message) : c.message;
@@ -459,8 +448,9 @@ void print_final_summary(Console& console, const std::vector<TestSuite>& suites,
     console.event("");
     for (const auto& p : problems) console.event(p);
   }
-  console.event(fmt::format("\n{} passed ({} flaky), {} failed, {} errors, {} skipped", passed, flaky, failed, errors, skipped),
-                failed || errors ? Tone::bad : Tone::good);
+  auto n = report::count_all(suites);
+  console.event(fmt::format("\n{} passed ({} flaky), {} failed, {} errors, {} skipped", n.passed, n.flaky, n.failed, n.errors, n.skipped),
+                n.failed || n.errors ? Tone::bad : Tone::good);
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
   console.event(fmt::format("report {}\nsummary {}\npeak memory of the harness: {:.1f} MB", junit.string(), (folder.path() / "summary.md").string(),
@@ -574,13 +564,8 @@ int run(const RunOptions& o) {
       fmt::print(stderr, "the run was interrupted by {}\n", interrupt::reason());
       return infrastructure;
     }
-    bool failed = false, errors = false;
-    for (const auto& s : suites)
-      for (const auto& c : s.cases) {
-        failed |= c.verdict == Verdict::failed;
-        errors |= c.verdict == Verdict::error;
-      }
-    return errors || harness_fault ? infrastructure : failed ? scenario_failed : all_passed;
+    auto n = report::count_all(suites);
+    return n.errors || harness_fault ? infrastructure : n.failed ? scenario_failed : all_passed;
   } catch (const InfraError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return infrastructure;
