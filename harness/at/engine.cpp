@@ -112,7 +112,10 @@ AtEngine::Sorted AtEngine::classify(const Frame& frame) {
   // A payload goes where its header went.
   if (frame.kind == Frame::Kind::data) return last_line_ == Sorted::urc || last_line_ == Sorted::late ? last_line_ : Sorted::response;
   const std::string& text = frame.text;
-  if (pending_ && !pending_->seen_response && text == pending_->text) return Sorted::echo;
+  if (pending_ && !pending_->seen_response && text == pending_->text) {
+    pending_->echoed = true;
+    return Sorted::echo;
+  }
   if (std::any_of(owed_.begin(), owed_.end(), [&](const Command& c) { return text == c.text; })) return Sorted::echo;  // a slow command's echo
   // A module answers commands in order: an owed final result code comes before the new one.
   if (is_final_result(text)) return pending_ && owed_.empty() ? Sorted::final : Sorted::late;
@@ -138,6 +141,7 @@ ReceivedLine AtEngine::sort(const Frame& frame) {
     case Sorted::prompt: responses_.push_back(line); break;
     case Sorted::final:
       responses_.push_back(line);
+      last_ended_ = EndedCommand{pending_->text, pending_->echoed};
       pending_.reset();
       answered_since_restart_ = true;
       break;
@@ -204,6 +208,7 @@ AtEngine::AnyResult AtEngine::expect_any(const std::vector<Alternative>& alterna
       responses_.pop_front();
       result.index = first_passing(line.text, false);
       if (result.index || is_final_result(line.text)) {
+        if (result.index) last_taken_us_ = line.t_us;
         result.line = std::move(line);
         return result;
       }
@@ -212,6 +217,7 @@ AtEngine::AnyResult AtEngine::expect_any(const std::vector<Alternative>& alterna
     for (; urcs_checked < urcs_.size(); ++urcs_checked) {
       if (auto i = first_passing(urcs_[urcs_checked].text, true)) {
         result.index = i;
+        last_taken_us_ = urcs_[urcs_checked].t_us;
         result.line = std::move(urcs_[urcs_checked]);
         urcs_.erase(urcs_.begin() + static_cast<std::ptrdiff_t>(urcs_checked));
         return result;

@@ -57,6 +57,15 @@ class AtEngine {
   // a module that has, listens; one that has not may still be about to lose a first command.
   bool answered_since_restart() const { return answered_since_restart_; }
 
+  // The time of the last line a wait took (expect_response, wait_urc, expect_any); 0 before any.
+  std::int64_t last_taken_us() const { return last_taken_us_; }
+  // The last command that got its final result code, and whether the module echoed it.
+  struct EndedCommand {
+    std::string text;
+    bool echoed = false;
+  };
+  const std::optional<EndedCommand>& last_ended_command() const { return last_ended_; }
+
   // Takes response lines until one passes the test. A final result code that does not pass
   // ends the wait at once.
   ExpectResult expect_response(const LineTest& test, Deadline deadline);
@@ -102,6 +111,7 @@ class AtEngine {
     std::string prefix;      // "+NAME" of its responses, or empty
     bool set_form = false;   // AT+X=... (not AT+X?, AT+X=?, AT+X): its +X: lines may be URCs
     bool seen_response = false;
+    bool echoed = false;
   };
   enum class Sorted { echo, response, final, urc, late, prompt };
   static const char* name_of(Sorted sorted);
@@ -122,6 +132,8 @@ class AtEngine {
   Sorted last_line_ = Sorted::urc;  // where a payload after its header goes
   int reattachments_seen_ = 0;
   bool answered_since_restart_ = false;
+  std::int64_t last_taken_us_ = 0;
+  std::optional<EndedCommand> last_ended_;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;
   struct Recent {

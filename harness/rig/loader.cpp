@@ -171,11 +171,19 @@ Rig load_rig(const std::string& path) {
       src->only_attributes(node, {"name", "value"});
       rig.vars.emplace_back(src->required(node, "name"), src->required(node, "value"));
     } else if (el == "slot") {
-      src->only_attributes(node, {"name", "model", "firmware"});
+      src->only_attributes(node, {"name", "model", "firmware", "fota-target"});
       Slot slot;
       slot.name = src->required(node, "name");
       slot.model = src->required(node, "model");
       slot.firmware = node.attribute("firmware").value();
+      slot.fota_target = node.attribute("fota-target").value();
+      // A revision names delta folders and URLs: FROM___TO/update.zip.
+      for (char c : slot.fota_target)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+          src->fail(node, "fota-target", "a revision may hold only letters, digits, '.', '-' and '_'");
+      if (node.attribute("fota-target") && slot.fota_target.empty()) src->fail(node, "fota-target", "fota-target is empty");
+      if (!slot.fota_target.empty() && slot.fota_target == slot.firmware)
+        src->fail(node, "fota-target", fmt::format("fota-target is the slot's own firmware ({}): nothing to update to", slot.firmware));
       slot.pos = src->pos(node);
       if (!names.insert(slot.name).second) src->fail(node, "name", fmt::format("a second slot named '{}'", slot.name));
       for (char c : slot.name)

@@ -51,6 +51,9 @@ struct Slot {
   std::string firmware;  // the revision the slot is expected to run at the start
   SourcePos pos;
   std::variant<VirtualSlot, RealSlot> kind;
+  // The revision a FOTA run updates the slot to (fota-target): the release under test. Empty:
+  // the slot takes no part in FOTA scenarios (they require fota-target).
+  std::string fota_target;
   bool is_virtual() const { return std::holds_alternative<VirtualSlot>(kind); }
 };
 

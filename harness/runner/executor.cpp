@@ -44,6 +44,7 @@ struct Executor::Context {
   std::set<std::string> fixed;  // rig, -D and captured names: fixture parameters never override them
   std::vector<ActiveForbid> forbids;
   int reattachments_at_block_start = 0;
+  std::int64_t block_start_us = 0;
   Deadline scenario_deadline;
   Duration scenario_timeout;
   std::optional<Deadline> step_deadline;  // a <step timeout>
@@ -88,8 +89,10 @@ rig::PowerControl& Executor::power_control() {
 
 void Executor::record_pin_events() {
   if (!device_.pins) return;
-  for (const auto& e : device_.pins->take_events())
+  for (const auto& e : device_.pins->take_events()) {
     device_.timeline.record_at(e.t_us, Direction::pin, fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
+    if (e.role == rig::PinRole::status && e.level == rig::Level::low) last_status_fall_us_ = std::max(last_status_fall_us_, e.t_us);
+  }
 }
 
 Outcome Executor::run(const scenario::Scenario& s) {
@@ -194,6 +197,8 @@ void Executor::run_block(const scenario::Block& block, Context& ctx) {
   if (on_block_) on_block_(block.name);
   device_.engine->clear_urcs();  // a <urc> counts lines that arrived since its block began
   ctx.reattachments_at_block_start = device_.port->reattachments();
+  record_pin_events();
+  ctx.block_start_us = to_us(Clock::now());
   device_.timeline.record(Direction::note, fmt::format("{} {}", block.name == "setup" || block.name == "teardown" ? "block" : "step", block.name));
   run_actions(block.actions, ctx);
 }
@@ -428,17 +433,35 @@ void Executor::run_action(const Action& action, Context& ctx) {
         } else if constexpr (std::is_same_v<T, scenario::ExpectReboot>) {
           auto timeout = timeout_or(a.timeout, default_urc_timeout);
           auto dl = ctx.deadline(timeout);
-          if (!device_.engine->wait_urc([](const std::string& l) { return l == "RDY"; }, dl)) {
+          const auto status = rig::PinRole::status;
+          if (device_.pins && device_.pins->has(status)) {
+            // STATUS is the evidence: low after the last line a wait took (a restart before
+            // it, such as AT+CFOTA=1's into the updater, is not this one), and high again.
+            // RDY alone would not do: an autobauding SIM7000 prints none.
+            auto since = std::max(ctx.block_start_us, device_.engine->last_taken_us());
+            auto restarted = [&] {
+              record_pin_events();
+              return last_status_fall_us_ > since && device_.pins->get(status) == rig::Level::high;
+            };
+            constexpr auto slice = std::chrono::milliseconds(20);
+            while (!restarted()) {
+              if (Clock::now() >= dl) {
+                bool fell = last_status_fall_us_ > since;
+                std::string got = fmt::format("{} {}", fell ? "STATUS went low but not high again:" : "STATUS never went low:", timed_out_text(timeout, dl));
+                throw StepFailure{fmt::format("{}: expected the module to restart (STATUS low, then high): {}", where(), got), evidence("a restart (STATUS low, then high)", got)};
+              }
+              device_.engine->drain_until(std::min<Deadline>(Clock::now() + slice, dl));
+            }
+          } else if (!device_.engine->wait_urc([](const std::string& l) { return l == "RDY"; }, dl)) {
             std::string got = timed_out_text(timeout, dl);
-            throw StepFailure{fmt::format("{}: expected the module to restart (RDY): {}", where(), got), evidence("a restart (RDY)", got)};
+            throw StepFailure{fmt::format("{}: expected the module to restart (RDY; an autobauding module prints none, and this rig wires no STATUS): {}", where(), got),
+                              evidence("a restart (RDY)", got)};
           }
-          // On a port that re-enumerates, RDY alone could be a stale one: the port must have gone and come back.
+          // On a port that re-enumerates, the evidence could be stale: the port must have gone and come back.
           const auto& port = *device_.port;
           if (port.can_reattach() && port.reattachments() == ctx.reattachments_at_block_start)
-            throw StepFailure{fmt::format("{}: the module printed RDY but its port never went away and came back", where()),
+            throw StepFailure{fmt::format("{}: the module restarted but its port never went away and came back", where()),
                               evidence("the port to re-enumerate", "the same port throughout")};
-          if (device_.pins && device_.pins->has(rig::PinRole::status) && !power_control().wait_level(rig::PinRole::status, rig::Level::high, dl))
-            throw StepFailure{fmt::format("{}: the module printed RDY but STATUS stayed low", where()), evidence("STATUS high after RDY", "STATUS low")};
         } else if constexpr (std::is_same_v<T, scenario::Sync>) {
           auto each = timeout_or(a.each, std::chrono::seconds(1));
           for (int attempt = 1; attempt <= a.tries; ++attempt) {
@@ -470,7 +493,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
             alternatives.push_back(AtEngine::Alternative{a.alternatives[i].urc, test});
             wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", a.alternatives[i].urc ? "URC" : "response", a.alternatives[i].name, text);
           }
-          auto timeout = timeout_or(a.timeout, default_urc_timeout);
+          auto timeout = a.otherwise.empty() ? timeout_or(a.timeout, default_urc_timeout) : scale_.optional_wait(a.timeout ? dur(*a.timeout) : default_urc_timeout);
           auto dl = ctx.deadline(timeout);
           auto r = device_.engine->expect_any(alternatives, dl);
           if (r.index) {

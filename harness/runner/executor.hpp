@@ -54,6 +54,7 @@ class Executor {
   std::filesystem::path fixtures_;
   std::function<void(const std::string&)> on_block_;
   std::function<void()> after_setup_;
+  std::int64_t last_status_fall_us_ = 0;  // the latest STATUS high-to-low edge seen
 };
 
 }  // namespace athil::runner

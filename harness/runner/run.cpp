@@ -126,7 +126,7 @@ LoadedInput load_input(const RunOptions& o) {
   LoadedInput in;
   in.rig = rig::load_rig(o.rig.string());
   in.profiles = scenario::ModelProfiles::load(o.fixtures / "models.xml");
-  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url"};
+  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target"};
   for (const auto& name : in.profiles.names()) known.push_back(name);
   for (const auto& [k, v] : in.rig.vars) known.push_back(k);
   for (const auto& [k, v] : o.defines) known.push_back(k);
@@ -159,6 +159,7 @@ class SlotRunner {
     suite.timestamp = report::utc_timestamp_now();
     suite.hostname = host_name();
     suite.properties = {{"rig", in.rig.name}, {"rig_file", in.rig.path}, {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}};
+    if (!slot_.fota_target.empty()) suite.properties.emplace_back("fota_target", slot_.fota_target);
     // Destroyed in reverse: the emergency registrations go first, then the device (pins left
     // at their safe levels, then the port), the module (stopped) and last the slot's lock.
     std::optional<rig::SlotLock> lock;
@@ -186,6 +187,7 @@ class SlotRunner {
 
     Executor::Vars vars = {{"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", in.rig.name}};
     if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
+    if (!slot_.fota_target.empty()) vars["fota_target"] = slot_.fota_target;
     for (const auto& [k, v] : in.rig.vars) vars[k] = v;
     for (const auto& [k, v] : run_.o.defines) vars[k] = v;
     auto model_vars = in.profiles.for_model(slot_.model);

@@ -422,10 +422,10 @@ Scenario Loader::load_source(const XmlSource& source) const {
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {
-    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "usb"};
+    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "usb", "fota-target"};
     for (const auto& r : split_words(root.attribute("requires").value())) {
       if (std::find(capabilities.begin(), capabilities.end(), r) == capabilities.end())
-        src->fail(root, "requires", fmt::format("unknown rig capability '{}'{} (supply, reset, status, usb)", r, did_you_mean(r, capabilities)));
+        src->fail(root, "requires", fmt::format("unknown rig capability '{}'{} (supply, reset, status, usb, fota-target)", r, did_you_mean(r, capabilities)));
       s.requires_.push_back(r);
     }
   });

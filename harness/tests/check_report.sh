@@ -11,10 +11,10 @@ schema=$shared/reference/junit/jenkins-xunit-junit-10.xsd
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$athil" run --junit "$tmp/pass/junit.xml" scenarios/fota/http-upgrade.xml >"$tmp/pass.log" 2>&1
+"$athil" run --slot v1 --junit "$tmp/pass/junit.xml" scenarios/fota/http-upgrade.xml >"$tmp/pass.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || { echo "FAIL: passing run exited $rc"; cat "$tmp/pass.log"; exit 1; }
-"$athil" run --junit "$tmp/fail/junit.xml" -D delta_from=1951B01SIM7080G scenarios/fota/http-upgrade.xml >"$tmp/fail.log" 2>&1
+"$athil" run --slot v1 --junit "$tmp/fail/junit.xml" -D delta_from=1951B01SIM7080G scenarios/fota/http-upgrade.xml >"$tmp/fail.log" 2>&1
 rc=$?
 [ "$rc" -eq 1 ] || { echo "FAIL: failing run exited $rc, expected 1"; cat "$tmp/fail.log"; exit 1; }
 

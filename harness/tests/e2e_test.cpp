@@ -133,7 +133,7 @@ TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, e
 
 TEST_CASE("e2e: a runner killed outright takes its virtual modules with it") {
   TempDir dir;
-  int runner = spawn_process({athil_exe().string(), "run", "--junit", (dir.path() / "junit.xml").string(), "scenarios/fota"}, source_dir());
+  int runner = spawn_process({athil_exe().string(), "run", "--slot", "v1", "--junit", (dir.path() / "junit.xml").string(), "scenarios/fota"}, source_dir());
   // Wait (bounded) until the runner has started its module.
   std::vector<int> modules;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -162,7 +162,7 @@ TEST_CASE("e2e: a runner killed outright takes its virtual modules with it") {
 TEST_CASE("e2e: FOTA on a module whose port re-enumerates at every restart, as on USB") {
   TempDir dir;
   auto rig = dir.write("usb.xml", R"xml(<rig name="usb" time-scale="0.02">
-  <slot name="u1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual usb="true"/></slot>
+  <slot name="u1" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual usb="true"/></slot>
 </rig>)xml");
   auto r = athil_run(dir, {"--rig", rig.string(), "scenarios/fota/http-upgrade.xml"});
   INFO(r.process.out, r.process.err);
@@ -177,7 +177,7 @@ TEST_CASE("e2e: FOTA on a module whose port re-enumerates at every restart, as o
 TEST_CASE("e2e: a rig's named faults reach the virtual module, and a misspelt one is exit 2 at its position") {
   TempDir dir;
   dir.write("rig.xml", R"xml(<rig name="faulty" time-scale="0.02">
-  <slot name="f1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="http-601 urc-storm=2s"/></slot>
+  <slot name="f1" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="http-601 urc-storm=2s"/></slot>
 </rig>)xml");
   auto r = athil_run(dir, {"scenarios/fota/http-upgrade.xml", "--rig", (dir.path() / "rig.xml").string()});
   INFO(r.process.out, r.process.err);

@@ -29,7 +29,7 @@ struct Outcome {
 
 // Runs the scenarios in one athil run; returns each testcase's outcome by name.
 std::map<std::string, Outcome> run_scenarios(const TempDir& dir, const std::vector<std::string>& extra = {}) {
-  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  for (const char* f : {"power-on.xml", "boot-ready.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
   std::vector<std::string> argv = {athil_exe().string(), "run", (dir.path() / "sc").string(), "--fixtures", (dir.path() / "fixtures").string(),
                                    "--junit", (dir.path() / "out" / "junit.xml").string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -282,7 +282,7 @@ TEST_CASE("language: supply cut and restore, and the RESET pin where the model h
     <expect-reboot timeout="30s"/>
   </step>
   <teardown><power action="off"/></teardown>)xml"));
-  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  for (const char* f : {"power-on.xml", "boot-ready.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
   auto r = run_process({athil_exe().string(), "run", (dir.path() / "sc").string(), "--rig", (dir.path() / "rig.xml").string(), "--fixtures",
                         (dir.path() / "fixtures").string(), "--junit", (dir.path() / "out" / "junit.xml").string()},
                        source_dir());
@@ -327,10 +327,46 @@ TEST_CASE("language: sync takes an autobauding SIM7000's lost first AT, else mak
   auto r = run_scenarios(dir, {"--slot", "v2"});
   CHECK(r["autobaud-power-on"].verdict == "passed");
   CHECK(r["autobaud-power-on"].out.find("# sync: AT answered at try 2") != std::string::npos);
-  CHECK(r["autobaud-power-on"].out.find("# sync: no answer to AT within 1s: no final result code is owed for 'AT' any more") != std::string::npos);
+  CHECK(r["autobaud-power-on"].out.find("# sync: no answer to AT within 500ms: no final result code is owed for 'AT' any more") != std::string::npos);
   CHECK(r["optional-wait"].verdict == "passed");
-  CHECK(r["optional-wait"].out.find("# expect-any: nothing within 2s: 'nothing'") != std::string::npos);
+  // An optional wait is scaled with no floor (3s at 0.02): its end fails nothing.
+  CHECK(r["optional-wait"].out.find("# expect-any: nothing within 60ms: 'nothing'") != std::string::npos);
   CHECK(r["sync-on-a-module-that-is-off"].verdict == "failure");
   CHECK(r["sync-on-a-module-that-is-off"].message.find("step 'wake'") != std::string::npos);
   CHECK(r["sync-on-a-module-that-is-off"].message.find("the module did not answer AT: no OK to any of 3 AT commands, 1s each") != std::string::npos);
+}
+
+TEST_CASE("language: expect-reboot takes STATUS low and high as the restart of an autobauding SIM7000, and never an earlier restart") {
+  TempDir dir;
+  auto sim7000 = [](const std::string& name, const std::string& body) {
+    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7000G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
+  };
+  // No RDY comes from a module that autobauds: STATUS is the evidence.
+  dir.write("sc/1.xml", sim7000("creboot", power + R"xml(
+  <step name="restart">
+    <command send="AT+CREBOOT"/>
+    <expect-reboot timeout="30s"/>
+    <use fixture="boot-ready"/>
+    <check expr="${boot_urcs} == 'none'" message="an autobauding module printed boot URCs"/>
+  </step>)xml"));
+  // Nothing restarts: the wait fails and says what STATUS did.
+  dir.write("sc/2.xml", sim7000("no-restart", power + R"xml(
+  <step name="restart">
+    <command send="AT"/>
+    <expect-reboot timeout="3s"/>
+  </step>)xml"));
+  // A restart that came before a line the scenario has since taken is not the one waited for.
+  dir.write("sc/3.xml", sim7000("stale-restart", power + R"xml(
+  <step name="restart">
+    <command send="AT+CREBOOT"/>
+    <use fixture="boot-ready"/>
+    <command send="AT"/>
+    <expect-reboot timeout="3s"/>
+  </step>)xml"));
+  auto r = run_scenarios(dir, {"--slot", "v2"});
+  CHECK(r["creboot"].verdict == "passed");
+  CHECK(r["no-restart"].verdict == "failure");
+  CHECK(contains(r["no-restart"].message, "expected the module to restart (STATUS low, then high): STATUS never went low"));
+  CHECK(r["stale-restart"].verdict == "failure");
+  CHECK(contains(r["stale-restart"].message, "STATUS never went low"));
 }

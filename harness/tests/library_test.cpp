@@ -82,9 +82,9 @@ TEST_CASE("library self-test: network faults fail the network scenarios with the
 TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause, a stalled updater is recovered by the supply, refusals still pass") {
   TempDir dir;
   auto rig = dir.write("fota.xml", R"xml(<rig name="fota" time-scale="0.02">
-  <slot name="fail" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="fota-fail=60"/></slot>
-  <slot name="stall" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="fota-stall=40"/></slot>
-  <slot name="http601" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="http-601"/></slot>
+  <slot name="fail" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="fota-fail=60"/></slot>
+  <slot name="stall" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="fota-stall=40"/></slot>
+  <slot name="http601" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="http-601"/></slot>
 </rig>)xml");
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 
 TEST_CASE("virtual rack: PWRKEY through the control channel powers the module and STATUS follows") {
   test::TempDir dir;
-  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
+  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
   rig::VirtualModuleProcess module(slot, 0.05, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
   SerialPort port(module.port_link(), SerialPort::Settings{});
   auto pins = rig::connect_virtual_pins("p1", module.control_socket());
@@ -51,7 +51,7 @@ TEST_CASE("virtual rack: PWRKEY through the control channel powers the module an
 
 TEST_CASE("virtual rack: a module that cannot start is an infrastructure error with its log") {
   test::TempDir dir;
-  rig::Slot slot{"p2", "SIM9999", "x", {}, rig::VirtualSlot{}};
+  rig::Slot slot{"p2", "SIM9999", "x", {}, rig::VirtualSlot{}, {}};
   CHECK_THROWS_WITH_AS(rig::VirtualModuleProcess(slot, 1.0, {test::athil_exe(), dir.path(), dir.path() / "sim.log"}),
                        doctest::Contains("unknown model 'SIM9999'"), InfraError);
 }

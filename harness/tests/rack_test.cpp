@@ -64,7 +64,7 @@ class StandaloneModule {
 
 TEST_CASE("recovery ladder: each model's module comes back by the rung that reaches it, and the next scenario passes") {
   TempDir dir;
-  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  for (const char* f : {"power-on.xml", "boot-ready.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
   // hang: silent from 10 s (0.2 s here) after the first boot until RESET, a long PWRKEY press or
   // a supply cut. brownout-silent: the same, but only the supply reaches it.
   auto rig = dir.write("rig.xml", R"xml(<rig name="ladder" time-scale="0.02">
@@ -106,8 +106,8 @@ TEST_CASE("quarantine: a slot that no rung brings back reports its remaining sce
   TempDir dir;
   // fota-brick: the update dies half way and the module never boots again (it needs a reflash).
   auto rig = dir.write("rig.xml", R"xml(<rig name="quarantine" time-scale="0.02">
-  <slot name="dead" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="fota-brick=50"/></slot>
-  <slot name="fine" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+  <slot name="dead" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="fota-brick=50"/></slot>
+  <slot name="fine" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/></slot>
 </rig>)xml");
   dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="answers"><command send="AT"/></step>)xml"));
   dir.write("sc/3-last.xml", scenario("last", power + R"xml(<step name="answers"><command send="AT"/></step>)xml"));
@@ -273,7 +273,7 @@ struct BackgroundRun {
 };
 
 BackgroundRun start_run(const TempDir& dir, const std::vector<std::string>& scenarios) {
-  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  for (const char* f : {"power-on.xml", "boot-ready.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
   auto rig = dir.write("rig.xml", R"xml(<rig name="stop" time-scale="0.02">
   <slot name="v1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
 </rig>)xml");
@@ -404,7 +404,7 @@ TEST_CASE("power: a hard cycle cuts the supply for the documented rest, restores
   <slot name="h80" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
   <slot name="h00" model="SIM7000G" firmware="1529B08SIM7000G"><virtual ipr="115200"/></slot>
 </rig>)xml");
-  for (const char* f : {"power-on.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
+  for (const char* f : {"power-on.xml", "boot-ready.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
   auto sc = dir.write("sc/hard.xml", scenario("hard-cycle", power + R"xml(
   <step name="cycle">
     <power action="hard-cycle"/>

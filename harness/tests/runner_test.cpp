@@ -184,8 +184,8 @@ namespace {
 
 // Eight slots over the four models, a fault (or a rig problem) chosen per slot.
 const char* rack8 = R"xml(<rig name="rack8" time-scale="0.02">
-  <slot name="a1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
-  <slot name="a3" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="fota-brick=50"/></slot>
+  <slot name="a1" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/></slot>
+  <slot name="a3" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="fota-brick=50"/></slot>
   <slot name="b1" model="SIM7000G" firmware="1529B08SIM7000G"><virtual ipr="115200"/></slot>
   <slot name="b2" model="SIM7000G" firmware="1529B08SIM7000G"><virtual ipr="115200" faults="stuck-cfun5=boot"/></slot>
   <slot name="c1" model="SIM7070G" firmware="1951B05SIM7070"><virtual/></slot>
@@ -260,6 +260,9 @@ TEST_CASE("rack of 8: every verdict class, a flaky retry, a quarantine and an un
     CHECK(report.properties[slot]["imei"].size() == 15);
   }
   CHECK(s["rack8.a1"]["fota-fs-upgrade"].verdict == "passed");
+  // A slot that names no release to update to takes no part in FOTA.
+  CHECK(s["rack8.b1"]["fota-fs-upgrade"].verdict == "skipped");
+  CHECK(contains(s["rack8.b1"]["fota-fs-upgrade"].message, "cannot provide fota-target"));
   // A failure: the module did not do what the scenario says.
   CHECK(s["rack8.b2"]["radio-on"].verdict == "failure");
   CHECK(contains(s["rack8.b2"]["radio-on"].message, "expected the line '+CFUN: 1'"));
@@ -405,7 +408,7 @@ TEST_CASE("athil list prints the plan, and its --shard parts cover every pair of
     return rows;
   };
   auto whole = list({});
-  CHECK(whole.size() == 2 + 8 * 4);  // fs-upgrade on the two SIM7080G slots, four scenarios on each of the eight
+  CHECK(whole.size() == 8 + 8 * 4);  // fs-upgrade (skipped where no fota-target) and four scenarios on each of the eight
   CHECK(whole.count("a1:fota-fs-upgrade") == 1);
   CHECK(whole.count("b1:usb-restart") == 1);
   for (const char* by : {"pair", "slot"}) {

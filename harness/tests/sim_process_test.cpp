@@ -69,7 +69,7 @@ TEST_CASE("virtual rack: every model through its pseudo-terminal: boot time, ide
   for (const auto& m : models) {
     CAPTURE(m.model);
     test::TempDir dir;
-    rig::Slot slot{"p1", m.model, m.firmware, {}, rig::VirtualSlot{}};
+    rig::Slot slot{"p1", m.model, m.firmware, {}, rig::VirtualSlot{}, {}};
     rig::VirtualModuleProcess module(slot, scale, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
     Host host(module.port_link(), 115200);
     auto pins = rig::connect_virtual_pins("p1", module.control_socket());
@@ -114,7 +114,7 @@ TEST_CASE("virtual rack: every model through its pseudo-terminal: boot time, ide
 TEST_CASE("virtual rack: bytes leave at the line rate: 100 KB at 115200 baud takes its wire time, scaled") {
   constexpr double scale = 0.1;
   test::TempDir dir;
-  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
+  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
   rig::VirtualModuleProcess module(slot, scale, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
   Host host(module.port_link(), 115200);
   auto pins = rig::connect_virtual_pins("p1", module.control_socket());
@@ -140,7 +140,7 @@ TEST_CASE("virtual rack: bytes leave at the line rate: 100 KB at 115200 baud tak
 
 TEST_CASE("virtual rack: a host at another baud rate than the module reads garbage, at the module's rate it works") {
   test::TempDir dir;
-  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}};
+  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
   rig::VirtualModuleProcess module(slot, 0.05, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
   auto pins = rig::connect_virtual_pins("p1", module.control_socket());
   {
