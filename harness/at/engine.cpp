@@ -93,7 +93,10 @@ void AtEngine::commands_lost(std::string_view why) {
 AtEngine::ExpectResult AtEngine::probe_at(Deadline write_deadline, Deadline answer_deadline, std::string_view lost_why) {
   send_command("AT", write_deadline);
   auto r = expect_response([](const std::string& l) { return l == "OK"; }, answer_deadline);
-  if (r.kind == ExpectResult::Kind::timeout) commands_lost(lost_why);
+  if (r.kind != ExpectResult::Kind::timeout) return r;
+  // An AT the module echoed was heard: it is slow, not lost, and its OK, when it comes, is late.
+  if (pending_ && pending_->echoed) timeline_.record(Direction::note, fmt::format("{}, but it was echoed: its final result code is still owed", lost_why));
+  else commands_lost(lost_why);
   return r;
 }
 
@@ -178,6 +181,7 @@ bool AtEngine::pump(Deadline deadline) {
     module_restarted("its port went away and came back");
   }
   if (bytes.empty()) return false;
+  last_received_us_ = to_us(Clock::now());
   timeline_.record(Direction::from_module, bytes);
   std::vector<Frame> frames;
   framer_.feed(bytes, frames);

@@ -49,14 +49,17 @@ class AtEngine {
   // The commands not answered yet were lost (an autobauding module takes the first AT to
   // learn the rate and never answers it): nothing is owed for them any more.
   void commands_lost(std::string_view why);
-  // Sends AT and waits for its OK until `answer_deadline`. An AT left unanswered is taken as
-  // lost (commands_lost(lost_why)), so the next one's OK is never filed as its late reply: the
-  // host's half of a sync with an autobauding or just-booted module.
+  // Sends AT and waits for its OK until `answer_deadline`. An AT left unanswered and not echoed
+  // is taken as lost (commands_lost(lost_why)), so the next one's OK is never filed as its late
+  // reply: the host's half of a sync with an autobauding or just-booted module. One the module
+  // echoed stays owed: a slow module's OK is then late, never the next AT's.
   ExpectResult probe_at(Deadline write_deadline, Deadline answer_deadline, std::string_view lost_why);
   // Whether the module has ended a command with a final result code since it last restarted:
   // a module that has, listens; one that has not may still be about to lose a first command.
   bool answered_since_restart() const { return answered_since_restart_; }
 
+  // The time the module last sent a byte; 0 before any.
+  std::int64_t last_received_us() const { return last_received_us_; }
   // The time of the last line a wait took (expect_response, wait_urc, expect_any); 0 before any.
   std::int64_t last_taken_us() const { return last_taken_us_; }
   // The last command that got its final result code, and whether the module echoed it.
@@ -133,6 +136,7 @@ class AtEngine {
   int reattachments_seen_ = 0;
   bool answered_since_restart_ = false;
   std::int64_t last_taken_us_ = 0;
+  std::int64_t last_received_us_ = 0;
   std::optional<EndedCommand> last_ended_;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;

@@ -271,12 +271,32 @@ void Executor::run_action(const Action& action, Context& ctx) {
       ctx.fixed.insert(p.capture[i]);
     }
   };
+  // A module that sent nothing at all while the harness waited is hung, off or cut off: say so,
+  // since the cause of the failure is then the silence, not a wrong answer.
+  auto silence_text = [&](Duration waited) {
+    auto now = Clock::now();
+    auto last = device_.engine->last_received_us();
+    Duration silent = last == 0 ? waited : std::chrono::duration_cast<Duration>(now - from_us(last));
+    if (silent * 2 < waited) return std::string();  // it spoke during most of the wait
+    return last == 0 ? std::string("; the module has sent nothing yet") : fmt::format("; the module has sent nothing for {:.1f}s", std::chrono::duration<double>(silent).count());
+  };
   auto timed_out_text = [&](Duration timeout, Deadline dl) {
     if (ctx.step_deadline && dl == *ctx.step_deadline && dl != ctx.scenario_deadline)
-      return fmt::format("the step timeout ({}) ran out first", format_duration(ctx.step_timeout));
+      return fmt::format("the step timeout ({}) ran out first", format_duration(ctx.step_timeout)) + silence_text(ctx.step_timeout);
     bool scenario_limit = dl == ctx.scenario_deadline;
     return scenario_limit ? fmt::format("the {} timeout ({}) ran out first", ctx.block == "teardown" ? "teardown" : "scenario", format_duration(ctx.scenario_timeout))
-                          : fmt::format("nothing matched within {}", format_duration(timeout));
+                          : fmt::format("nothing matched within {}", format_duration(timeout)) + silence_text(timeout);
+  };
+
+  // The URCs that came in this block and no wait took: often the cause (NORMAL POWER DOWN).
+  auto queued_urcs_text = [&](std::string_view label) {
+    constexpr std::size_t shown = 8;  // the latest; a storm's are all on the timeline
+    const auto& urcs = device_.engine->urcs();
+    if (urcs.empty()) return std::string();
+    std::string queued = urcs.size() > shown ? fmt::format("{} earlier, then ", urcs.size() - shown) : "";
+    for (std::size_t i = urcs.size() > shown ? urcs.size() - shown : 0; i < urcs.size(); ++i)
+      queued += fmt::format("{}{}", i == 0 || queued.back() == ' ' ? "" : ", ", show_line(urcs[i].text));
+    return fmt::format("; {}: {}", label, queued);
   };
 
   std::visit(
@@ -300,7 +320,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
                                              : fmt::format("got {} and the command ended with {}", before, show_line(r.line.text));
             throw StepFailure{fmt::format("{}: expected {}, {}", where(), wanted, got), evidence(wanted, got)};
           }
-          std::string got = timed_out_text(timeout, dl) + (before.empty() ? "" : fmt::format("; response lines: {}", before));
+          std::string got = timed_out_text(timeout, dl) + (before.empty() ? "" : fmt::format("; response lines: {}", before)) + queued_urcs_text("URCs meanwhile");
           throw StepFailure{fmt::format("{}: expected {}: {}", where(), wanted, got), evidence(wanted, got)};
         } else if constexpr (std::is_same_v<T, scenario::Urc>) {
           std::vector<std::string> groups;
@@ -311,9 +331,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
           while (seen < a.count && device_.engine->wait_urc(test, dl)) ++seen;
           if (seen == a.count) return capture(a.pattern, groups);
           if (a.count > 1) wanted = fmt::format("{} x {} ({} seen)", a.count, wanted, seen);
-          std::string queued;
-          for (const auto& l : device_.engine->urcs()) queued += (queued.empty() ? "" : ", ") + show_line(l.text);
-          std::string got = timed_out_text(timeout, dl) + (queued.empty() ? "" : fmt::format("; other URCs: {}", queued));
+          std::string got = timed_out_text(timeout, dl) + queued_urcs_text("other URCs");
           throw StepFailure{fmt::format("{}: expected URC {}: {}", where(), wanted, got), evidence("URC " + wanted, got)};
         } else if constexpr (std::is_same_v<T, scenario::Check>) {
           bool ok = false;
@@ -462,14 +480,27 @@ void Executor::run_action(const Action& action, Context& ctx) {
           if (port.can_reattach() && port.reattachments() == ctx.reattachments_at_block_start)
             throw StepFailure{fmt::format("{}: the module restarted but its port never went away and came back", where()),
                               evidence("the port to re-enumerate", "the same port throughout")};
+        } else if constexpr (std::is_same_v<T, scenario::EchoCheck>) {
+          const auto& ended = device_.engine->last_ended_command();
+          if (!ended) throw StepFailure{fmt::format("{}: no command has ended to check its echo", where()), evidence("a command", "none")};
+          if (ended->echoed != a.on) {
+            std::string want = a.on ? fmt::format("the echo of '{}'", ended->text) : "no echo";
+            std::string got = a.on ? "no echo" : fmt::format("'{}' echoed", ended->text);
+            throw StepFailure{fmt::format("{}: expected {} (echo {}): got {}", where(), want, a.on ? "on" : "off", got), evidence(want, got)};
+          }
         } else if constexpr (std::is_same_v<T, scenario::Sync>) {
           auto each = timeout_or(a.each, std::chrono::seconds(1));
+          auto late_before = device_.engine->late_replies().size();
+          auto late_text = [&] {
+            auto late = device_.engine->late_replies().size() - late_before;
+            return late == 0 ? std::string() : fmt::format("; {} answer(s) came after their wait", late);
+          };
           for (int attempt = 1; attempt <= a.tries; ++attempt) {
             auto dl = ctx.deadline(each);
             auto r = device_.engine->probe_at(Clock::now() + write_timeout, dl, fmt::format("sync: no answer to AT within {}", format_duration(each)));
             // The step's or the scenario's bound ran out: more tries would not be waited for.
             if (r.kind == AtEngine::ExpectResult::Kind::timeout && ctx.is_bound(dl)) {
-              std::string got = fmt::format("no OK to {} AT command(s): {}", attempt, timed_out_text(each, dl));
+              std::string got = fmt::format("no OK to {} AT command(s): {}", attempt, timed_out_text(each, dl)) + late_text() + queued_urcs_text("URCs meanwhile");
               throw StepFailure{fmt::format("{}: the module did not answer AT: {}", where(), got), evidence("OK to AT", got)};
             }
             if (r.kind == AtEngine::ExpectResult::Kind::matched) {
@@ -478,7 +509,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
             }
             interrupt::check();
           }
-          std::string got = fmt::format("no OK to any of {} AT commands, {} each", a.tries, format_duration(each));
+          std::string got = fmt::format("no OK to any of {} AT commands, {} each", a.tries, format_duration(each)) + silence_text(each * a.tries) + late_text() + queued_urcs_text("URCs meanwhile");
           throw StepFailure{fmt::format("{}: the module did not answer AT: {}", where(), got), evidence("OK to AT", got)};
         } else if constexpr (std::is_same_v<T, scenario::Forbid>) {
           std::vector<std::string> unused;

@@ -177,8 +177,10 @@ class FileReader {
       add(std::move(u));
     } else if (name == "command") {
       // Short form: send, the expected line (if any), then the final OK.
-      src_.only_attributes(node, {"send", "expect", "capture", "timeout"});
+      src_.only_attributes(node, {"send", "expect", "capture", "timeout", "echo"});
       std::string send = src_.required(node, "send");
+      std::string echo = node.attribute("echo").value();
+      if (node.attribute("echo") && echo != "on" && echo != "off") src_.fail(node, "echo", fmt::format("echo is on or off, not '{}'", echo));
       if (trim(node.child_value()) != "") src_.fail(node, "<command> takes attributes only");
       auto timeout = optional_duration(node, "timeout");
       add(Send{send, false});
@@ -193,6 +195,7 @@ class FileReader {
         src_.fail(node, "capture", "capture needs expect=\"regex with groups\"");
       }
       add(Expect{LinePattern{"OK", std::nullopt, {}}, timeout});
+      if (!echo.empty()) add(EchoCheck{echo == "on"});
     } else if (name == "check") {
       src_.only_attributes(node, {"expr", "message"});
       add(Check{expression(node, "expr"), node.attribute("message").value()});

@@ -117,6 +117,11 @@ struct Sync {
   int tries = 10;
   DurationText each;  // how long to wait for each OK
 };
+// Whether the module echoed the last command that ended (<command echo="on|off">): echo is on
+// after every boot, and ATE0 must hold until the next.
+struct EchoCheck {
+  bool on = true;
+};
 struct Action;
 // A fixture's actions with its parameters bound (fixture parameters rank above scenario
 // defaults and below rig variables, -D and captures).
@@ -132,7 +137,7 @@ struct Repeat {
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile, ResetPulse, Supply, Sync>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile, ResetPulse, Supply, Sync, EchoCheck>;
 
 struct Action {
   ActionKind what;

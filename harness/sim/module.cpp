@@ -514,6 +514,9 @@ void VirtualModule::handle_command(const std::string& cmd) {
     return error();
   }
   if (name == "+CPIN" && form == "read") return reply({cfun_ == 1 ? "+CPIN: READY" : "+CPIN: NOT READY"});
+  // The SIM asks for no PIN (3GPP TS 27.007: entering one is then not allowed); the error's form
+  // follows AT+CMEE.
+  if (name == "+CPIN" && form == "set") return cme_error(3, "operation not allowed");
   if (name == "+IPR") return cmd_ipr(form, args);
   // Network state as a Cat-M module reports it (shapes from real modules' logs).
   bool registered = reg_stat_ == 1;

@@ -36,7 +36,7 @@ std::string attr(pugi::xml_node n, const char* a) { return n.attribute(a).value(
 
 TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands in the report") {
   TempDir dir;
-  auto r = athil_run(dir, {"scenarios/fota/http-upgrade.xml"});
+  auto r = athil_run(dir, {"--slot", "v1", "scenarios/fota/http-upgrade.xml"});
   INFO(r.process.out, r.process.err);
   CHECK(r.process.exit_code == 0);
   auto suite = r.junit.child("testsuites").child("testsuite");
@@ -84,7 +84,7 @@ TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands
 
 TEST_CASE("e2e: a delta built for another revision fails the scenario with +CFOTA: 7 in the failure") {
   TempDir dir;
-  auto r = athil_run(dir, {"scenarios/fota/http-upgrade.xml", "-D", "delta_from=1951B01SIM7080G"});
+  auto r = athil_run(dir, {"--slot", "v1", "scenarios/fota/http-upgrade.xml", "-D", "delta_from=1951B01SIM7080G"});
   INFO(r.process.out, r.process.err);
   CHECK(r.process.exit_code == 1);
   auto suite = r.junit.child("testsuites").child("testsuite");

@@ -327,7 +327,7 @@ TEST_CASE("language: sync takes an autobauding SIM7000's lost first AT, else mak
   auto r = run_scenarios(dir, {"--slot", "v2"});
   CHECK(r["autobaud-power-on"].verdict == "passed");
   CHECK(r["autobaud-power-on"].out.find("# sync: AT answered at try 2") != std::string::npos);
-  CHECK(r["autobaud-power-on"].out.find("# sync: no answer to AT within 500ms: no final result code is owed for 'AT' any more") != std::string::npos);
+  CHECK(r["autobaud-power-on"].out.find("# sync: no answer to AT within 200ms: no final result code is owed for 'AT' any more") != std::string::npos);
   CHECK(r["optional-wait"].verdict == "passed");
   // An optional wait is scaled with no floor (3s at 0.02): its end fails nothing.
   CHECK(r["optional-wait"].out.find("# expect-any: nothing within 60ms: 'nothing'") != std::string::npos);

@@ -30,8 +30,9 @@ TEST_CASE("library self-test: each fault fails the scenarios that claim to catch
   std::map<std::string, std::set<std::string>> expected_failures = {
       {"healthy", {}},
       {"garbage", {}},  // noise before boot is the host's problem to survive, not a failure
-      {"powerdown", {"at-identity"}},
-      {"cfun5", {"at-identity", "at-first-command-after-boot", "power-restart-commands"}},
+      {"powerdown", {"at-echo-across-reboot"}},  // the first scenario: the power-down comes 3 s (model time) after the first boot
+      // Stuck in factory test mode: no SIM, and AT+CFUN cannot leave it.
+      {"cfun5", {"at-identity", "at-first-command-after-boot", "at-cmee-error-forms", "at-urcs-in-responses", "power-restart-commands"}},
       {"firstlost", {"at-first-command-after-boot"}},
   };
   for (const auto& [slot, names] : expected_failures) {
@@ -47,10 +48,11 @@ TEST_CASE("library self-test: each fault fails the scenarios that claim to catch
   CHECK(contains(failed("cfun5", "at-identity").message, "expected the line '+CPIN: READY', got '+CPIN: NOT READY'"));
   CHECK(contains(failed("cfun5", "power-restart-commands").message, "step 'AT+CFUN=1,1'"));
   CHECK(contains(failed("cfun5", "power-restart-commands").message, "the command ended with 'ERROR'"));
+  CHECK(contains(failed("cfun5", "at-cmee-error-forms").message, "expected the line '+CPIN: READY', got '+CPIN: NOT READY'"));
   CHECK(contains(failed("firstlost", "at-first-command-after-boot").message, "step 'first command'"));
   CHECK(contains(failed("firstlost", "at-first-command-after-boot").message, "expected the line '+CPIN: READY': nothing matched"));
-  CHECK(contains(failed("powerdown", "at-identity").message, "the module did not answer AT"));
-  CHECK(contains(failed("powerdown", "at-identity").out, "NORMAL POWER DOWN"));
+  CHECK(contains(failed("powerdown", "at-echo-across-reboot").message, "the module did not answer AT"));
+  CHECK(contains(failed("powerdown", "at-echo-across-reboot").message, "'NORMAL POWER DOWN'"));
 }
 
 TEST_CASE("library self-test: network faults fail the network scenarios with the cause, on each model's bearer syntax") {
@@ -115,4 +117,51 @@ TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause, a st
     CHECK(s[slot]["fota-rejected-deltas"].verdict == "passed");
     CHECK(s[slot]["fota-missing-delta"].verdict == "passed");
   }
+}
+
+TEST_CASE("library self-test: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") {
+  TempDir dir;
+  // Faults that strike 3 s (model time) after the first boot: inside the first scenario.
+  auto rig = dir.write("silent.xml", R"xml(<rig name="silent" time-scale="0.02">
+  <slot name="hang" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="hang=3s"/></slot>
+  <slot name="brownout" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="brownout-silent=3s"/></slot>
+  <slot name="storm" model="SIM7090G" firmware="2110B01SIM7090"><virtual faults="urc-storm=100ms"/></slot>
+  <slot name="late" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="late-reply=200s"/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--filter", "network/*",
+                        "--junit", junit.string()},
+                       source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 3);  // the late slot ends quarantined: errors of the rig
+  auto report = read_report(junit);
+  REQUIRE(report.loaded);
+  auto& s = report.suites;
+  const std::string first = "at-echo-across-reboot";  // the first scenario in path order
+  for (const char* slot : {"silent.hang", "silent.brownout"}) {
+    CAPTURE(slot);
+    REQUIRE(!s[slot].empty());
+    CHECK(s[slot][first].verdict == "failure");
+    CHECK(contains(s[slot][first].message, "the module has sent nothing for"));
+    // The recovery ladder brought it back: every later scenario passes.
+    for (const auto& [name, c] : s[slot])
+      if (name != first) CHECK_MESSAGE(c.verdict == "passed", name);
+  }
+  // A hang yields to the long PWRKEY reset; a brownout only to the supply.
+  CHECK(contains(s["silent.hang"][first].out, "long PWRKEY reset: answering AT"));
+  CHECK(contains(s["silent.brownout"][first].out, "supply cycle: answering AT"));
+  // Unsolicited lines everywhere, one inside every response: nothing is mistaken for an answer.
+  REQUIRE(!s["silent.storm"].empty());
+  for (const auto& [name, c] : s["silent.storm"]) CHECK_MESSAGE(c.verdict == "passed", name);
+  CHECK(contains(s["silent.storm"]["at-urcs-in-responses"].out, "# urc: +CTZV: +04,0"));
+  // Every OK 4 s (real) late: the first sync fails and says the answers came late; no rung
+  // gets an answer in time, so the slot is quarantined.
+  CHECK(s["silent.late"][first].verdict == "failure");
+  CHECK(contains(s["silent.late"][first].message, "answer(s) came after their wait"));
+  for (const auto& [name, c] : s["silent.late"])
+    if (name != first) {
+      CAPTURE(name);
+      CHECK(c.verdict == "error");
+      CHECK(contains(c.message, "slot late quarantined"));
+    }
 }
