@@ -271,7 +271,7 @@ void VirtualModule::boot() {
     later(fota_updater_start, [this] { begin_update(); });
     return;
   }
-  Millis boot_time = model_.boot_to_uart_ready;
+  Millis boot_time = model_.boot_to_uart_ready + faults_.slow_boot.value_or(0ms);
   if (fota_progress_) {
     // Power was lost while an update was applying: the updater restores the old image first.
     boot_time += fota_recovery;

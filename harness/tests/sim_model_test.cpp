@@ -214,7 +214,7 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 14);
+  CHECK(fault_catalogue().size() == 15);
 }
 
 TEST_CASE("fault fota-fail: a valid delta stops at the percent, +CFOTA: 7, old revision, module usable") {
@@ -321,6 +321,22 @@ TEST_CASE("fault garbage-on-boot: every power-up starts with a stale URC, PPP fr
   CHECK(has(said, std::string("\xff\xfe\x00~", 4)));
   CHECK(said.find("\r\nRDY\r\n") > said.find("~}#"));
   CHECK(has(b.command("AT+CFUN=1,1", 5s), "~}#"));
+}
+
+TEST_CASE("fault slow-boot: RDY and STATUS come the extra time later, at every boot") {
+  Bench b("SIM7080G", nullptr, faults("slow-boot=10s"));
+  b.press(1200ms);
+  b.run_for(8s);  // a healthy SIM7080G is up 1.8 s after the press
+  CHECK_FALSE(has(b.take(), "RDY"));
+  CHECK(b.module.pin(Pin::status) == Level::low);
+  b.run_for(4s);
+  CHECK(has(b.take(), "RDY"));
+  CHECK(b.module.pin(Pin::status) == Level::high);
+  b.command("AT+CFUN=1,1", 200ms);
+  b.run_for(8s);
+  CHECK_FALSE(has(b.take(), "RDY"));  // the restart is as slow: 0.7 s down, then 11.8 s
+  b.run_for(6s);
+  CHECK(has(b.take(), "RDY"));
 }
 
 TEST_CASE("fault first-at-lost: the first command after every boot gets no echo and no answer") {
