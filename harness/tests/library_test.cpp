@@ -84,12 +84,13 @@ TEST_CASE("library self-test: network faults fail the network scenarios with the
   for (auto& [name, c] : s["net.healthy"]) CHECK_MESSAGE(c.verdict == "passed", name);
 }
 
-TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause, a stalled updater is recovered by the supply, refusals still pass") {
+TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") {
   TempDir dir;
   auto rig = dir.write("fota.xml", R"xml(<rig name="fota" time-scale="0.02">
-  <slot name="fail" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="fota-fail=60"/></slot>
-  <slot name="stall" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="fota-stall=40"/></slot>
-  <slot name="http601" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual faults="http-601"/></slot>
+  <slot name="fail" model="SIM7000G" firmware="1529B08SIM7000G" fota-target="1529B10SIM7000G"><virtual faults="fota-fail=60"/></slot>
+  <slot name="stall" model="SIM7070G" firmware="1951B05SIM7070" fota-target="1951B07SIM7070"><virtual faults="fota-stall=40"/></slot>
+  <slot name="http601" model="SIM7090G" firmware="2110B01SIM7090" fota-target="2110B03SIM7090"><virtual faults="http-601"/></slot>
+  <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/></slot>
 </rig>)xml");
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());
@@ -114,6 +115,7 @@ TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause, a st
   CHECK(contains(s["fota.http601"]["fota-http-upgrade"].message, "delta download answered HTTP 601"));
   CHECK(s["fota.http601"]["fota-fs-upgrade"].verdict == "passed");  // no network needed, on the way back either
   CHECK(contains(s["fota.http601"]["fota-missing-delta"].message, "a missing delta answered HTTP 601, not 404"));
+  for (auto& [name, c] : s["fota.healthy"]) CHECK_MESSAGE(c.verdict == "passed", name);
   // A module that refuses what it must refuse passes, whatever else is wrong with its updates.
   for (const char* slot : {"fota.fail", "fota.stall"}) {
     CAPTURE(slot);
