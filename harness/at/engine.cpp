@@ -50,10 +50,14 @@ void AtEngine::record_late(ReceivedLine line, std::string_view why) {
   late_.push_back(std::move(line));
 }
 
-void AtEngine::send_command(std::string_view command, Deadline deadline) {
+void AtEngine::send_command(std::string_view command, Deadline deadline, bool answered) {
   drain_until(Clock::now());  // sort what has already arrived before the window opens
   for (auto& line : responses_) record_late(std::move(line), fmt::format("unclaimed when '{}' was sent", command));
   responses_.clear();
+  if (pending_ && !pending_->answered) {
+    timeline_.record(Direction::note, fmt::format("'{}' ends with no result code: nothing is owed for it", pending_->text));
+    pending_.reset();
+  }
   if (pending_) {
     timeline_.record(Direction::note, fmt::format("'{}' has had no final result code yet: when it comes, it is reported late", pending_->text));
     owed_.push_back(std::move(*pending_));
@@ -65,7 +69,7 @@ void AtEngine::send_command(std::string_view command, Deadline deadline) {
   timeline_.record(Direction::to_module, bytes);
   auto equals = command.find('=');
   bool set_form = equals != std::string_view::npos && command.substr(equals, 2) != "=?";
-  pending_ = Command{std::string(command), response_prefix(command), set_form, false};
+  pending_ = Command{std::string(command), response_prefix(command), set_form, false, false, answered};
 }
 
 void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {

@@ -42,7 +42,9 @@ class AtEngine {
   // Writes the command and CR; the response window opens when its last byte is written.
   // Response lines still unclaimed from an earlier command are dropped as late replies, and a
   // command still owed its final result code stays owed: that code, when it comes, is late.
-  void send_command(std::string_view command, Deadline deadline);
+  // `answered` false: the module ends this command with no result code (data mode, a log
+  // edited without it): nothing is owed for it once the next command goes out.
+  void send_command(std::string_view command, Deadline deadline, bool answered = true);
   void send_raw(std::string_view bytes, Deadline deadline);
   // The module restarted (power, reset, RDY, its port re-enumerated): it owes no replies.
   void module_restarted(std::string_view why);
@@ -115,6 +117,7 @@ class AtEngine {
     bool set_form = false;   // AT+X=... (not AT+X?, AT+X=?, AT+X): its +X: lines may be URCs
     bool seen_response = false;
     bool echoed = false;
+    bool answered = true;
   };
   enum class Sorted { echo, response, final, urc, late, prompt };
   static const char* name_of(Sorted sorted);

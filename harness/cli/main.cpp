@@ -12,6 +12,9 @@
 
 #include "base/duration.hpp"
 #include "base/error.hpp"
+#include "base/escape.hpp"
+#include "field/replay.hpp"
+#include "field/scaffold.hpp"
 #include "rig/pins.hpp"
 #include "runner/rig_check.hpp"
 #include "runner/run.hpp"
@@ -34,6 +37,44 @@ std::pair<std::string, std::string> parse_define(const std::string& text) {
   auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("-D", fmt::format("'{}' is not name=value", text));
   return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+// athil import and athil scaffold: the log read once; its problems reported with line numbers.
+int field_tool(const std::string& log, const std::string& format, const std::string& transcript_out, const std::string& scenario_out, std::string name,
+               const std::string& models, bool force) {
+  std::ifstream in(log, std::ios::binary);
+  if (!in) {
+    fmt::print(stderr, "error: cannot read {}\n", log);
+    return athil::runner::bad_input;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto session = athil::field::import_log(text, athil::field::parse_log_format(format));
+  for (const auto& p : session.problems)
+    fmt::print(stderr, "{}:{}: note: {}{}\n", log, p.line, p.why, p.text.empty() ? "" : fmt::format(": '{}'", athil::escape_bytes(p.text)));
+  std::string out_path = scenario_out.empty() ? transcript_out : scenario_out;
+  std::string content;
+  if (scenario_out.empty()) {
+    content = athil::field::render_transcript(session);
+  } else {
+    if (name.empty()) name = "field-" + fs::path(scenario_out).stem().string();
+    content = athil::field::scaffold(session, {name, log, models});
+  }
+  if (out_path.empty()) {
+    fmt::print("{}", content);
+    return 0;
+  }
+  if (!force && fs::exists(out_path)) {
+    fmt::print(stderr, "error: {} exists (--force replaces it)\n", out_path);
+    return athil::runner::bad_input;
+  }
+  std::ofstream out(out_path, std::ios::binary);
+  out << content;
+  if (!out.flush()) {
+    fmt::print(stderr, "error: cannot write {}\n", out_path);
+    return athil::runner::infrastructure;
+  }
+  fmt::print(stderr, "{}: {} format, {} events, {} note(s); wrote {}\n", log, athil::field::to_string(session.format), session.events.size(), session.problems.size(), out_path);
+  return 0;
 }
 
 volatile std::sig_atomic_t interrupted = 0;
@@ -165,6 +206,30 @@ int main(int argc, char** argv) {
   auto* show_cmd = delta_cmd->add_subcommand("show", "print and verify a delta package");
   show_cmd->add_option("file", d_file)->required();
 
+  // Field failures: a log imported, replayed as a module, scaffolded into a scenario.
+  std::string log_path, log_format = "auto", import_out, scaffold_out, scaffold_name, scaffold_models;
+  bool scaffold_force = false;
+  auto* import_cmd = app.add_subcommand("import", "read a module log (any shape athil knows) and write it as an athil transcript");
+  import_cmd->add_option("log", log_path, "the log")->required();
+  import_cmd->add_option("--format", log_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
+  import_cmd->add_option("-o,--output", import_out, "transcript file to write (default: standard output)");
+  athil::field::ReplayOptions replay;
+  std::string replay_format = "auto";
+  auto* replay_cmd = app.add_subcommand("replay", "serve a recorded session as a module on a pseudo-terminal, reporting every divergence");
+  replay_cmd->add_option("log", replay.log, "the log")->required();
+  replay_cmd->add_option("--format", replay_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
+  replay_cmd->add_option("--link", replay.link, "symlink to create to the pty");
+  replay_cmd->add_option("--time-scale", replay.time_scale, "factor on the recorded delays (1 = as recorded)")->capture_default_str();
+  replay_cmd->add_option("--vary", replay.vary, "a regex for a part of a command that may differ from the log (repeatable)")->allow_extra_args(false);
+  replay_cmd->add_option("--report", replay.report, "file to append the divergences to (they go to standard error too)");
+  auto* scaffold_cmd = app.add_subcommand("scaffold", "write a scenario from a log that passes against `athil replay` of it");
+  scaffold_cmd->add_option("log", log_path, "the log")->required();
+  scaffold_cmd->add_option("--format", log_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
+  scaffold_cmd->add_option("-o,--output", scaffold_out, "scenario file to write, such as scenarios/field/NAME.xml")->required();
+  scaffold_cmd->add_option("--name", scaffold_name, "the scenario's name (default: field- and the file's name)");
+  scaffold_cmd->add_option("--models", scaffold_models, "models the scenario lists (default: the model the log shows, else all four)");
+  scaffold_cmd->add_flag("--force", scaffold_force, "replace an existing file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -204,6 +269,11 @@ int main(int argc, char** argv) {
       return athil::sim::run_host(sim);
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
+    if (import_cmd->parsed() || scaffold_cmd->parsed()) return field_tool(log_path, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name, scaffold_models, scaffold_force);
+    if (replay_cmd->parsed()) {
+      replay.format = athil::field::parse_log_format(replay_format);
+      return athil::field::run_replay(replay);
+    }
     if (check_cmd->parsed()) return athil::runner::rig_check(check_rig, own_executable(argv[0]));
     if (make_cmd->parsed()) {
       std::ofstream out(d_out, std::ios::binary);

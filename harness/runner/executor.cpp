@@ -305,7 +305,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
         if constexpr (std::is_same_v<T, scenario::Send>) {
           std::string text = sub(a.text);
           if (a.raw) device_.engine->send_raw(unescape_bytes(text), Clock::now() + write_timeout);
-          else device_.engine->send_command(text, Clock::now() + write_timeout);
+          else device_.engine->send_command(text, Clock::now() + write_timeout, !a.unanswered);
         } else if constexpr (std::is_same_v<T, scenario::Expect>) {
           std::vector<std::string> groups;
           auto [test, wanted] = make_test(a.pattern, groups);

@@ -153,10 +153,15 @@ class FileReader {
     SourcePos pos = src_.pos(node);
     auto add = [&](ActionKind what) { out.push_back(Action{std::move(what), pos}); };
     if (name == "send") {
-      src_.only_attributes(node, {"raw"});
-      std::string raw_attr = node.attribute("raw").value();
-      if (!raw_attr.empty() && raw_attr != "true" && raw_attr != "false") src_.fail(node, "raw", "raw is \"true\" or \"false\"");
-      bool raw = raw_attr == "true";
+      src_.only_attributes(node, {"raw", "unanswered"});
+      auto flag = [&](const char* attribute) {
+        std::string value = node.attribute(attribute).value();
+        if (!value.empty() && value != "true" && value != "false") src_.fail(node, attribute, fmt::format("{} is \"true\" or \"false\"", attribute));
+        return value == "true";
+      };
+      bool raw = flag("raw");
+      bool unanswered = flag("unanswered");
+      if (raw && unanswered) src_.fail(node, "unanswered", "raw bytes are no command: unanswered goes with a command");
       std::string text = raw ? std::string(node.child_value()) : trim(node.child_value());
       if (text.empty()) src_.fail(node, "<send> is empty");
       if (raw) {
@@ -166,7 +171,7 @@ class FileReader {
           src_.fail(node, fmt::format("raw text: {}", e.what()));
         }
       }
-      add(Send{text, raw});
+      add(Send{text, raw, unanswered});
     } else if (name == "expect") {
       src_.only_attributes(node, {"regex", "capture", "timeout"});
       add(Expect{pattern(node, trim(node.child_value()), "regex", "capture"), optional_duration(node, "timeout")});
@@ -183,7 +188,7 @@ class FileReader {
       if (node.attribute("echo") && echo != "on" && echo != "off") src_.fail(node, "echo", fmt::format("echo is on or off, not '{}'", echo));
       if (trim(node.child_value()) != "") src_.fail(node, "<command> takes attributes only");
       auto timeout = optional_duration(node, "timeout");
-      add(Send{send, false});
+      add(Send{send, false, false});
       if (node.attribute("expect")) {
         std::string expect = node.attribute("expect").value();
         LinePattern p;

@@ -38,6 +38,7 @@ struct LinePattern {
 struct Send {
   std::string text;  // ${variables} substituted at run time
   bool raw = false;  // raw: exact bytes (escapes such as \x1a), no CR appended
+  bool unanswered = false;  // the module ends it with no result code (data mode; a log edited without it)
 };
 struct Expect {
   LinePattern pattern;

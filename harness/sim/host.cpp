@@ -36,6 +36,7 @@
 #include <fmt/ranges.h>
 
 #include "base/fd.hpp"
+#include "base/pty.hpp"
 #include "sim/module.hpp"
 
 namespace athil::sim {
@@ -48,63 +49,6 @@ using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
-
-std::string sys_error(const std::string& what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
-
-// The UART: a pseudo-terminal. The module keeps the slave side open itself so that the
-// host program can close and reopen the port without the master seeing a hang-up.
-struct Pty {
-  UniqueFd master;
-  UniqueFd slave;
-  std::string slave_path;
-};
-
-Pty open_pty() {
-  Pty p;
-  p.master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!p.master || ::grantpt(p.master.get()) != 0 || ::unlockpt(p.master.get()) != 0) throw std::runtime_error(sys_error("posix_openpt"));
-  char name[128];
-  if (::ptsname_r(p.master.get(), name, sizeof name) != 0) throw std::runtime_error(sys_error("ptsname_r"));
-  p.slave_path = name;
-  p.slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!p.slave) throw std::runtime_error(sys_error(fmt::format("open {}", name)));
-  termios t{};
-  ::tcgetattr(p.slave.get(), &t);
-  ::cfmakeraw(&t);  // no echo or line editing by the kernel: the module does its own echo
-  ::cfsetspeed(&t, B115200);
-  ::tcsetattr(p.slave.get(), TCSANOW, &t);
-  return p;
-}
-
-// A path this process made (symlink, socket), removed when the process ends.
-class OwnedPath {
- public:
-  OwnedPath() = default;
-  explicit OwnedPath(std::string path) : path_(std::move(path)) {}
-  OwnedPath(OwnedPath&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-  OwnedPath& operator=(OwnedPath&& o) noexcept {
-    std::swap(path_, o.path_);
-    return *this;
-  }
-  ~OwnedPath() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-
- private:
-  std::string path_;
-};
-
-// Makes `link` point at `target`, replacing an older link but never a file.
-OwnedPath publish_link(const std::string& link, const std::string& target) {
-  struct stat st{};
-  if (::lstat(link.c_str(), &st) == 0 && !S_ISLNK(st.st_mode))
-    throw std::runtime_error(fmt::format("--link {} exists and is not a symbolic link; refusing to replace it", link));
-  std::string tmp = fmt::format("{}.{}.tmp", link, ::getpid());
-  ::unlink(tmp.c_str());
-  if (::symlink(target.c_str(), tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0)
-    throw std::runtime_error(sys_error(fmt::format("cannot create the link {}", link)));
-  return OwnedPath(link);
-}
 
 const char* level_name(Level l) { return l == Level::high ? "high" : "low"; }
 const char* pin_name(Pin p) {

@@ -1,0 +1,59 @@
+#include "base/pty.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace athil {
+
+namespace {
+std::string sys_error(const std::string& what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
+}  // namespace
+
+Pty open_pty() {
+  Pty p;
+  p.master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!p.master || ::grantpt(p.master.get()) != 0 || ::unlockpt(p.master.get()) != 0) throw std::runtime_error(sys_error("posix_openpt"));
+  char name[128];
+  if (::ptsname_r(p.master.get(), name, sizeof name) != 0) throw std::runtime_error(sys_error("ptsname_r"));
+  p.slave_path = name;
+  p.slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!p.slave) throw std::runtime_error(sys_error(fmt::format("open {}", name)));
+  termios t{};
+  ::tcgetattr(p.slave.get(), &t);
+  ::cfmakeraw(&t);  // no echo or line editing by the kernel: the module does its own echo
+  ::cfsetspeed(&t, B115200);
+  ::tcsetattr(p.slave.get(), TCSANOW, &t);
+  return p;
+}
+
+OwnedPath::OwnedPath(OwnedPath&& o) noexcept : path_(std::exchange(o.path_, {})) {}
+OwnedPath& OwnedPath::operator=(OwnedPath&& o) noexcept {
+  std::swap(path_, o.path_);
+  return *this;
+}
+OwnedPath::~OwnedPath() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+OwnedPath publish_link(const std::string& link, const std::string& target) {
+  struct stat st{};
+  if (::lstat(link.c_str(), &st) == 0 && !S_ISLNK(st.st_mode))
+    throw std::runtime_error(fmt::format("--link {} exists and is not a symbolic link; refusing to replace it", link));
+  std::string tmp = fmt::format("{}.{}.tmp", link, ::getpid());
+  ::unlink(tmp.c_str());
+  if (::symlink(target.c_str(), tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0)
+    throw std::runtime_error(sys_error(fmt::format("cannot create the link {}", link)));
+  return OwnedPath(link);
+}
+
+}  // namespace athil

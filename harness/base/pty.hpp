@@ -1,0 +1,39 @@
+#pragma once
+// The serving side of a pseudo-terminal, as a module (virtual or replayed) offers its UART,
+// and the paths such a process publishes (a symlink to the port, a socket) and removes when
+// it ends.
+#include <string>
+
+#include "base/fd.hpp"
+
+namespace athil {
+
+// The master side serves; the slave side stays open here too, so that the host program can
+// close and reopen the port without the master seeing a hang-up. Raw mode, 115200.
+struct Pty {
+  UniqueFd master;
+  UniqueFd slave;
+  std::string slave_path;
+};
+// Throws std::runtime_error naming the call that failed.
+Pty open_pty();
+
+// A path this process made, removed when the object goes.
+class OwnedPath {
+ public:
+  OwnedPath() = default;
+  explicit OwnedPath(std::string path) : path_(std::move(path)) {}
+  OwnedPath(OwnedPath&& o) noexcept;
+  OwnedPath& operator=(OwnedPath&& o) noexcept;
+  OwnedPath(const OwnedPath&) = delete;
+  OwnedPath& operator=(const OwnedPath&) = delete;
+  ~OwnedPath();
+
+ private:
+  std::string path_;
+};
+
+// Makes `link` point at `target`, replacing an older link but never a file.
+OwnedPath publish_link(const std::string& link, const std::string& target);
+
+}  // namespace athil

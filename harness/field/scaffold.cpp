@@ -1,0 +1,151 @@
+#include "field/scaffold.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "at/dialect.hpp"
+#include "at/engine.hpp"
+#include "base/escape.hpp"
+#include "scenario/writer.hpp"
+
+namespace athil::field {
+
+namespace {
+
+bool blank(const std::string& text) { return text.find_first_not_of(" \t") == std::string::npos; }
+
+// A wait long enough for what the log measured, plus a margin; nothing when the default (10 s
+// for a response, 60 s for a URC) covers it.
+std::string timeout_for(double after, double default_s) {
+  double wanted = std::ceil(after * 1.5 + 5.0);
+  return wanted > default_s ? fmt::format("{}s", static_cast<long long>(wanted)) : "";
+}
+
+std::string regex_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+scenario::DraftAction line_action(const char* element, const std::string& text, double after, double default_s) {
+  scenario::DraftAction a{element, {}, text, {}};
+  // A scenario's line text is trimmed: a line with blanks at its ends (the "> " prompt) is
+  // matched by a regex instead.
+  if (text.front() == ' ' || text.back() == ' ' || text.front() == '\t' || text.back() == '\t') {
+    a.text.clear();
+    a.attributes.emplace_back("regex", regex_escape(text));
+  }
+  if (auto t = timeout_for(after, default_s); !t.empty()) a.attributes.emplace_back("timeout", t);
+  return a;
+}
+
+// The engine's rule (at/engine.cpp): a line the model's table knows as unsolicited is a URC,
+// unless it is the reply of the pending command that reads or tests.
+bool unsolicited(const Dialect& dialect, const std::string& line, const std::string& pending) {
+  if (!dialect.urcs.matches(line)) return false;
+  if (pending.empty()) return true;
+  auto prefix = AtEngine::response_prefix(pending);
+  bool own = !prefix.empty() && line.size() > prefix.size() && line.compare(0, prefix.size(), prefix) == 0 && line[prefix.size()] == ':';
+  auto eq = pending.find('=');
+  bool set_form = eq != std::string::npos && pending.compare(eq, 2, "=?") != 0;
+  return !(own && !set_form);
+}
+
+}  // namespace
+
+std::string guess_model(const Session& session) {
+  static const std::regex model_re(R"(SIM(7000|7070|7080|7090))");
+  for (const auto& e : session.events) {
+    if (e.dir != Direction::from_module) continue;
+    std::smatch m;
+    if (std::regex_search(e.bytes, m, model_re)) return "SIM" + m[1].str();
+  }
+  return "";
+}
+
+std::string scaffold(const Session& session, const ScaffoldOptions& o) {
+  Dialogue d = dialogue_of(session);
+  std::string guessed = guess_model(session);
+  std::string models = !o.models.empty() ? o.models : !guessed.empty() ? guessed : "SIM7000 SIM7070 SIM7080 SIM7090";
+  Dialect dialect = Dialect::sim70x0(models.substr(0, models.find(' ')));
+
+  scenario::ScenarioDraft draft;
+  draft.name = o.name;
+  draft.models = models;
+  draft.tags = "field";
+  std::size_t commands = 0;
+  for (const auto& e : d.exchanges) commands += is_command(e.command);
+  double span = 0;
+  for (const auto& e : d.exchanges)
+    for (const auto& out : e.output) span += out.after;
+  draft.timeout = fmt::format("{}m", std::max<long long>(10, static_cast<long long>(std::ceil(span * 2 / 60.0)) + 5));
+  draft.description = fmt::format(
+      "\n    Scaffolded by athil scaffold from {} ({} format, {} command{}): each command as the log\n"
+      "    has it, each line the module answered, each URC with a timeout from the measured time\n"
+      "    plus a margin. {}Edit it into the reproduction of the field failure: say\n"
+      "    here which failure it catches.\n  ",
+      o.source, to_string(session.format), commands, commands == 1 ? "" : "s",
+      d.before_first.empty() ? "" : fmt::format("The {} bytes the module sent before the first command are not waited for. ", [&] {
+        std::size_t n = 0;
+        for (const auto& out : d.before_first) n += out.bytes.size();
+        return n;
+      }()));
+
+  std::string pending;  // the command whose final result code has not come yet
+  std::deque<std::string> unechoed;
+  int step = 0;
+  for (std::size_t i = 0; i < d.exchanges.size(); ++i) {
+    const auto& e = d.exchanges[i];
+    bool command = is_command(e.command);
+    if (command || draft.blocks.empty()) {
+      ++step;
+      std::string shown = e.command.size() > 48 ? e.command.substr(0, 45) + "..." : e.command;
+      draft.blocks.push_back(scenario::DraftBlock{"step", fmt::format("{:02} {}", step, command ? shown : "data"), {}});
+    }
+    auto& actions = draft.blocks.back().actions;
+    auto lines = output_lines(e.output);
+    if (command) {
+      pending = e.command;
+      // Answered when a final result code comes before the next command (after a payload, too).
+      bool answered = false;
+      for (std::size_t k = i; k < d.exchanges.size() && !answered && (k == i || !is_command(d.exchanges[k].command)); ++k)
+        for (const auto& l : output_lines(d.exchanges[k].output)) answered |= AtEngine::is_final_result(l.text);
+      scenario::DraftAction send{"send", {}, e.command, fmt::format("log line {}", e.line)};
+      if (!answered) {
+        send.attributes.emplace_back("unanswered", "true");
+        send.comment += ": no result code follows in the log";
+      }
+      actions.push_back(std::move(send));
+    } else {
+      actions.push_back(scenario::DraftAction{"send", {{"raw", "true"}}, escape_bytes(e.command + "\r\n"), fmt::format("log line {}: a payload", e.line)});
+    }
+    unechoed.push_back(e.command);
+    if (unechoed.size() > 4) unechoed.pop_front();
+    for (const auto& l : lines) {
+      // An echo, of this send or of one before it that the module echoed late.
+      if (auto it = std::find(unechoed.begin(), unechoed.end(), l.text); it != unechoed.end()) {
+        unechoed.erase(it);
+        continue;
+      }
+      if (blank(l.text)) continue;
+      if (!pending.empty() && AtEngine::is_final_result(l.text)) {
+        actions.push_back(line_action("expect", l.text, l.after, 10));
+        pending.clear();
+      } else if (!pending.empty() && !unsolicited(dialect, l.text, pending)) {
+        actions.push_back(line_action("expect", l.text, l.after, 10));
+      } else {
+        actions.push_back(line_action("urc", l.text, l.after, 60));
+      }
+    }
+  }
+  return scenario::to_xml(draft);
+}
+
+}  // namespace athil::field

@@ -1,0 +1,144 @@
+// Field failures: logs of each shape imported, a session replayed with its divergences
+// reported, a scenario scaffolded from it.
+#include <doctest/doctest.h>
+
+#include "field/replay.hpp"
+#include "field/scaffold.hpp"
+#include "scenario/loader.hpp"
+#include "support.hpp"
+
+using namespace athil;
+using namespace athil::test;
+using namespace athil::field;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::pair<char, std::string>> events_of(const Session& s) {
+  std::vector<std::pair<char, std::string>> out;
+  for (const auto& e : s.events) out.emplace_back(static_cast<char>(e.dir), e.bytes);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("field import: a raw terminal capture is echoed commands and the module's lines; a payload a header announces is kept whole") {
+  std::string log = "# a capture\r\nAT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\nAT+SHREAD=0,8\r\nOK\r\n\r\n+SHREAD: 8\r\nab\r\n\r\ncd\r\n\r\n+SHSTATE: 0\r\n";
+  auto s = import_log(log);
+  CHECK(s.format == LogFormat::raw);
+  CHECK(s.problems.empty());
+  using E = std::vector<std::pair<char, std::string>>;
+  CHECK(events_of(s) == E{{'>', "AT+CSQ\r"}, {'<', "AT+CSQ\r"}, {'<', "\r\n+CSQ: 20,99\r\n"}, {'<', "\r\nOK\r\n"},
+                          {'>', "AT+SHREAD=0,8\r"}, {'<', "AT+SHREAD=0,8\r"}, {'<', "\r\nOK\r\n"}, {'<', "\r\n+SHREAD: 8\r\n"},
+                          {'<', "ab\r\n\r\ncd"}, {'<', "\r\n+SHSTATE: 0\r\n"}});
+  // A payload shorter than its header says: kept as the log has it, and said so.
+  auto short_payload = import_log("AT+SHREAD=0,100\r\n+SHREAD: 100\r\nab\r\n");
+  REQUIRE(short_payload.problems.size() == 1);
+  CHECK(short_payload.problems[0].line == 2);
+  CHECK(contains(short_payload.problems[0].why, "a payload of 100 bytes announced, the log holds 4"));
+}
+
+TEST_CASE("field import: send and receive markers with their times, a line outside any block reported with its number") {
+  std::string log =
+      "2019-06-26 14:05:09:055[Send->]AT+CPIN?\r\n\r\n"
+      "2019-06-26 14:05:09:057[Recv<-]AT+CPIN?\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n\r\n"
+      "2019-06-26 14:05:14:983[Send->]AT+CNACT=1,\"cmnet\"\r\n"
+      "2019-06-26 14:05:14:987[Recv<-]AT+CNACT=1,\"cmnet\"\r\n\r\nOK\r\n"
+      "2019-06-26 14:05:15:479[Recv<-]\r\n+APP PDP: ACTIVE\r\n";
+  auto s = import_log(log);
+  CHECK(s.format == LogFormat::markers);
+  CHECK(s.problems.empty());
+  auto d = dialogue_of(s);
+  REQUIRE(d.exchanges.size() == 2);
+  CHECK(d.exchanges[0].command == "AT+CPIN?");
+  CHECK(d.exchanges[0].line == 1);
+  auto pdp = output_lines(d.exchanges[1].output);
+  REQUIRE(pdp.size() == 3);
+  CHECK(pdp[2].text == "+APP PDP: ACTIVE");
+  CHECK(pdp[2].after == doctest::Approx(0.496));  // measured from the send
+
+  auto arrows = import_log(">>> AT\n<<< OK\n[12:00:01.000] >>> AT+CGMM\n[12:00:01.250] <<< SIMCOM_SIM7080\nstray text\n");
+  CHECK(arrows.format == LogFormat::markers);
+  REQUIRE(arrows.problems.size() == 1);
+  CHECK(arrows.problems[0].line == 5);
+  CHECK(arrows.problems[0].why == "outside any send or receive block");
+  CHECK(output_lines(dialogue_of(arrows).exchanges[1].output)[0].after == doctest::Approx(0.25));
+}
+
+TEST_CASE("field import: ESP-IDF esp-modem lines, a typed session, the harness's own transcript; an unknown format name is refused") {
+  auto esp = import_log("I (451) main: Cpu freq: 160 MhZ\nI (521) AT CMD: AT\nI (721) AT CMD: AT\nI (721) AT RESP: AT\n\nI (721) AT RESP: OK\n");
+  CHECK(esp.format == LogFormat::espidf);
+  REQUIRE(esp.problems.size() == 1);
+  CHECK(esp.problems[0].line == 1);  // the application's own log line, not dropped unseen
+  auto d = dialogue_of(esp);
+  REQUIRE(d.exchanges.size() == 2);
+  CHECK(d.exchanges[0].output.empty());  // the first AT went unanswered
+  CHECK(output_lines(d.exchanges[1].output).size() == 2);
+
+  auto typed = import_log("    # check\n    -> AT+CSQ\n    +CSQ: 23,99\n    ->: User input\n");
+  CHECK(typed.format == LogFormat::arrows);
+  CHECK(events_of(typed) == std::vector<std::pair<char, std::string>>{{'>', "AT+CSQ\r"}, {'<', "\r\n+CSQ: 23,99\r\n"}});
+  REQUIRE(typed.problems.size() == 1);
+  CHECK(typed.problems[0].line == 4);
+
+  auto own = import_log("# athil-transcript 1\n0.000000 > AT\\r\n0.001000 < AT\\r\\r\\nOK\\r\\n\n0.002000 # a note\n0.5 ? what\n");
+  CHECK(own.format == LogFormat::athil);
+  CHECK(events_of(own) == std::vector<std::pair<char, std::string>>{{'>', "AT\r"}, {'<', "AT\r\r\nOK\r\n"}});
+  REQUIRE(own.problems.size() == 1);
+  CHECK(own.problems[0].line == 5);
+  // Round trip through the transcript format keeps every byte.
+  auto again = import_log(render_transcript(own));
+  CHECK(events_of(again) == events_of(own));
+
+  CHECK_THROWS_WITH_AS(parse_log_format("pcap"), doctest::Contains("unknown log format 'pcap'"), std::invalid_argument);
+  CHECK(contains(import_log("just text\n").problems.back().why, "no command sent to the module"));
+}
+
+TEST_CASE("field replay: answers in the recorded order and timing, and reports a command the log lacks or one out of order") {
+  auto s = import_log(
+      ">>> AT+CNACT=1,\"apn-a\"\n<<< OK\n"
+      "[00:00:01.000] >>> AT+CSQ\n[00:00:01.010] <<< +CSQ: 20,99\n[00:00:01.010] <<< OK\n[00:00:03.000] <<< +APP PDP: DEACTIVE\n"
+      ">>> AT+CGMM\n<<< SIMCOM_SIM7000G\n<<< OK\n");
+  std::vector<std::string> divergences;
+  Replayer r(dialogue_of(s), 0.5, {std::regex("\"[^\"]*\"")}, [&](const std::string& d) { divergences.push_back(d); });
+  auto t0 = ReplayClock::now();
+  r.start(t0);
+  CHECK(r.due(t0).empty());
+  // The APN differs from the log, in a part marked as varying: the same command.
+  r.host_bytes("AT+CNACT=1,\"apn-b\"\r", t0);
+  CHECK(r.due(t0) == "\r\nOK\r\n");
+  r.host_bytes("AT+CSQ\r", t0);
+  CHECK(r.due(t0 + 1ms) == "");
+  CHECK(r.due(t0 + 6ms) == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");  // 10 ms recorded, at time scale 0.5
+  REQUIRE(r.next_due());
+  CHECK(*r.next_due() - t0 == std::chrono::milliseconds(1000));  // the URC 2 s after the command, halved
+  CHECK(divergences.empty());
+  r.host_bytes("AT+CGSN\r", t0);
+  CHECK(r.due(t0 + 1s) == "AT+CGSN\r\r\nERROR\r\n\r\n+APP PDP: DEACTIVE\r\n");
+  REQUIRE(divergences.size() == 1);
+  CHECK(divergences[0] == "'AT+CGSN' is not in the log (the log has 'AT+CGMM' next (line 7)); answered ERROR");
+  CHECK(r.served() == 2);
+  CHECK(r.divergences() == 1);
+
+  Replayer out_of_order(dialogue_of(s), 1.0, {}, [&](const std::string& d) { divergences.push_back(d); });
+  out_of_order.start(t0);
+  out_of_order.host_bytes("AT+CSQ\r", t0);
+  CHECK(divergences.back() == "'AT+CSQ' sent out of order: the log has it at line 3, after 'AT+CNACT=1,\"apn-a\"' (line 1) that was not sent");
+  CHECK(out_of_order.due(t0 + 20ms) == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("field scaffold: a scenario that loads, sends what the log sent and expects what the module answered") {
+  auto s = import_log(
+      "AT+CGMM\r\nSIMCOM_SIM7070\r\n\r\nOK\r\nAT+CASEND=0,5\r\n\r\n> \r\n\r\nOK\r\n\r\n+CASEND: 0,0,5\r\nAT+CSQ\r\n+CSQ: 23,99\r\nAT\r\nOK\r\n");
+  CHECK(guess_model(s) == "SIM7070");
+  auto xml = scaffold(s, {"field-test", "test.log", ""});
+  CHECK(contains(xml, "models=\"SIM7070\""));
+  CHECK(contains(xml, "<expect regex=\"> \" />"));        // the prompt, its blank kept
+  CHECK(contains(xml, "<urc>+CASEND: 0,0,5</urc>"));        // after the result code: unsolicited
+  CHECK(contains(xml, "<send unanswered=\"true\">AT+CSQ</send>"));  // the log has no result code for it
+  TempDir dir;
+  auto file = dir.write("field.xml", xml);
+  auto loaded = scenario::Loader(source_dir() / "fixtures").load(file);
+  CHECK(loaded.name == "field-test");
+  CHECK(loaded.steps.size() == 4);
+}
