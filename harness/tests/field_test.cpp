@@ -22,7 +22,7 @@ std::vector<std::pair<char, std::string>> events_of(const Session& s) {
 
 }  // namespace
 
-TEST_CASE("field import: a raw terminal capture is echoed commands and the module's lines; a payload a header announces is kept whole") {
+TEST_CASE("field import: a raw terminal capture is echoed commands and the module's lines, and a payload a header announces is kept whole") {
   std::string log = "# a capture\r\nAT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\nAT+SHREAD=0,8\r\nOK\r\n\r\n+SHREAD: 8\r\nab\r\n\r\ncd\r\n\r\n+SHSTATE: 0\r\n";
   auto s = import_log(log);
   CHECK(s.format == LogFormat::raw);
@@ -65,7 +65,7 @@ TEST_CASE("field import: send and receive markers with their times, a line outsi
   CHECK(output_lines(dialogue_of(arrows).exchanges[1].output)[0].after == doctest::Approx(0.25));
 }
 
-TEST_CASE("field import: ESP-IDF esp-modem lines, a typed session, the harness's own transcript; an unknown format name is refused") {
+TEST_CASE("field import: ESP-IDF esp-modem lines, a typed session, the harness's own transcript, and an unknown format name refused") {
   auto esp = import_log("I (451) main: Cpu freq: 160 MhZ\nI (521) AT CMD: AT\nI (721) AT CMD: AT\nI (721) AT RESP: AT\n\nI (721) AT RESP: OK\n");
   CHECK(esp.format == LogFormat::espidf);
   REQUIRE(esp.problems.size() == 1);
