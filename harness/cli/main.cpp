@@ -13,6 +13,7 @@
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "field/record.hpp"
 #include "field/replay.hpp"
 #include "field/scaffold.hpp"
 #include "rig/pins.hpp"
@@ -222,6 +223,16 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--time-scale", replay.time_scale, "factor on the recorded delays (1 = as recorded)")->capture_default_str();
   replay_cmd->add_option("--vary", replay.vary, "a regex for a part of a command that may differ from the log (repeatable)")->allow_extra_args(false);
   replay_cmd->add_option("--report", replay.report, "file to append the divergences to (they go to standard error too)");
+  athil::field::RecordOptions record;
+  std::string record_flow = "none";
+  bool record_force = false;
+  auto* record_cmd = app.add_subcommand("record", "a transparent tap: a pty for a host program, the module's port behind it, every byte recorded with its time");
+  record_cmd->add_option("--port", record.port, "the module's port: a device, socket://HOST:PORT, or a virtual module's link")->required();
+  record_cmd->add_option("--baud", record.baud, "line rate of a serial port")->capture_default_str();
+  record_cmd->add_option("--flow", record_flow, "none or rtscts")->check(CLI::IsMember({"none", "rtscts"}))->capture_default_str();
+  record_cmd->add_option("--link", record.link, "symlink to create to the pty the host program opens")->required();
+  record_cmd->add_option("--out", record.out, "the transcript to write")->required();
+  record_cmd->add_flag("--force", record_force, "replace an existing transcript");
   auto* scaffold_cmd = app.add_subcommand("scaffold", "write a scenario from a log that passes against `athil replay` of it");
   scaffold_cmd->add_option("log", log_path, "the log")->required();
   scaffold_cmd->add_option("--format", log_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
@@ -270,6 +281,14 @@ int main(int argc, char** argv) {
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
     if (import_cmd->parsed() || scaffold_cmd->parsed()) return field_tool(log_path, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name, scaffold_models, scaffold_force);
+    if (record_cmd->parsed()) {
+      if (!record_force && fs::exists(record.out)) {
+        fmt::print(stderr, "error: {} exists (--force replaces it)\n", record.out);
+        return athil::runner::bad_input;
+      }
+      record.rtscts = record_flow == "rtscts";
+      return athil::field::run_record(record);
+    }
     if (replay_cmd->parsed()) {
       replay.format = athil::field::parse_log_format(replay_format);
       return athil::field::run_replay(replay);

@@ -2,6 +2,10 @@
 // reported, a scenario scaffolded from it.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <map>
+
 #include "field/replay.hpp"
 #include "field/scaffold.hpp"
 #include "scenario/loader.hpp"
@@ -141,4 +145,58 @@ TEST_CASE("field scaffold: a scenario that loads, sends what the log sent and ex
   auto loaded = scenario::Loader(source_dir() / "fixtures").load(file);
   CHECK(loaded.name == "field-test");
   CHECK(loaded.steps.size() == 4);
+}
+
+TEST_CASE("field record: a scenario run through the tap, and the recorded transcript holds what both ends saw, byte for byte") {
+  TempDir dir;
+  auto link_of = [&](const char* name) { return (dir.path() / name).string(); };
+  // Ends the child however the test ends; pid 0 once the test has reaped it itself.
+  struct Child {
+    int pid;
+    ~Child() {
+      if (pid <= 0) return;
+      ::kill(pid, SIGTERM);
+      wait_process(pid);
+    }
+  };
+  Child module{spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_of("module"), "--power-on", "--time-scale", "0.02"}, source_dir())};
+  REQUIRE(eventually([&] { return std::filesystem::exists(link_of("module")); }));
+  int tap = spawn_process({athil_exe().string(), "record", "--port", link_of("module"), "--link", link_of("host"), "--out", link_of("recorded.log")}, source_dir(),
+                          dir.path() / "record.out");
+  Child tap_guard{tap};
+  REQUIRE(eventually([&] { return std::filesystem::exists(link_of("host")); }));
+  auto rig = dir.write("rig.xml", "<rig name=\"tap\" time-scale=\"0.02\"><slot name=\"t1\" model=\"SIM7080G\"><serial port=\"" + link_of("host") + "\"/></slot></rig>");
+  auto sc = dir.write("sc.xml", R"xml(<scenario name="through-the-tap" models="SIM7080G" timeout="2m">
+  <step name="talk">
+    <urc>SMS Ready</urc>  <!-- the boot URCs all out: nothing comes unasked after the run -->
+    <sync/>
+    <command send="AT+CGMM" expect="SIMCOM_SIM7080"/>
+    <command send="AT+CFSINIT"/>
+    <send>AT+CFSWFILE=3,"x.txt",0,5,1000</send>
+    <expect>DOWNLOAD</expect>
+    <send raw="true">h\x00\xffo\r</send>
+    <expect>OK</expect>
+  </step>
+</scenario>)xml");
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--junit", (dir.path() / "out" / "junit.xml").string(), sc.string()}, source_dir());
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  ::kill(tap, SIGTERM);
+  CHECK(wait_process(tap) == 0);
+  tap_guard.pid = 0;  // reaped
+
+  auto by_direction = [](const Session& s) {
+    std::map<char, std::string> out;
+    for (const auto& e : s.events) out[static_cast<char>(e.dir)] += e.bytes;
+    return out;
+  };
+  auto recorded = by_direction(import_log(read_file(dir.path() / "recorded.log")));
+  std::filesystem::path harness_log;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "out"))
+    if (e.path().filename() == "through-the-tap.log") harness_log = e.path();
+  REQUIRE(!harness_log.empty());
+  auto seen = by_direction(import_log(read_file(harness_log)));
+  CHECK(contains(recorded['>'], "AT+CGMM\r"));
+  CHECK(recorded['>'] == seen['>']);
+  CHECK(recorded['<'] == seen['<']);
 }

@@ -1,0 +1,121 @@
+#include "field/record.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/duration.hpp"
+#include "base/escape.hpp"
+#include "base/fd.hpp"
+#include "base/pty.hpp"
+#include "transport/open_port.hpp"
+
+namespace athil::field {
+
+namespace {
+
+// Events written as they happen (a tap killed outright keeps what it saw), from two threads.
+class TranscriptWriter {
+ public:
+  explicit TranscriptWriter(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc), start_(Clock::now()) {
+    if (!out_) throw std::runtime_error(fmt::format("cannot write {}", path));
+    out_ << "# athil-transcript 1\n" << std::flush;
+  }
+  void event(char dir, std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    double t = std::chrono::duration<double>(Clock::now() - start_).count();
+    out_ << fmt::format("{:.6f} {} {}\n", t, dir, escape_bytes(bytes)) << std::flush;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::ofstream out_;
+  Clock::time_point start_;
+};
+
+void write_fd(int fd, std::string_view bytes) {
+  for (std::size_t at = 0; at < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(fmt::format("writing to the host's pseudo-terminal: {}", std::strerror(errno)));
+    at += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+int run_record(const RecordOptions& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  if (::sigprocmask(SIG_BLOCK, &stop_signals, nullptr) != 0) throw std::runtime_error(fmt::format("sigprocmask: {}", std::strerror(errno)));
+  UniqueFd signals(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
+  if (!signals) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
+
+  auto module = open_port(PortSettings{o.port, o.baud, o.rtscts, 0, std::nullopt});
+  TranscriptWriter transcript(o.out);
+  Pty pty = open_pty();
+  OwnedPath link = publish_link(o.link, pty.slave_path);
+  fmt::print("record: {} <-> {} (link {}), transcript {}\n", module->describe(), pty.slave_path, o.link, o.out);
+  std::fflush(stdout);
+
+  std::atomic<bool> stop = false;
+  std::string module_error;
+  // The module's side: read with a short deadline so that a stop is seen quickly.
+  std::thread from_module([&] {
+    try {
+      while (!stop) {
+        std::string bytes = module->read_some(Clock::now() + std::chrono::milliseconds(50));
+        if (bytes.empty()) continue;
+        transcript.event('<', bytes);
+        write_fd(pty.master.get(), bytes);
+      }
+    } catch (const std::exception& e) {
+      module_error = e.what();
+      stop = true;
+    }
+  });
+  // The host's side and the signals, on this thread.
+  try {
+    while (!stop) {
+      pollfd fds[2] = {{pty.master.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}};
+      int r = ::poll(fds, 2, 100);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
+      if (fds[1].revents & POLLIN) break;
+      if (fds[0].revents & POLLIN) {
+        char buf[4096];
+        ssize_t n = ::read(pty.master.get(), buf, sizeof buf);
+        if (n <= 0) continue;
+        std::string_view bytes(buf, static_cast<std::size_t>(n));
+        transcript.event('>', bytes);
+        module->write_all(bytes, Clock::now() + std::chrono::seconds(10));
+      }
+    }
+  } catch (...) {
+    stop = true;
+    from_module.join();
+    throw;
+  }
+  stop = true;
+  from_module.join();
+  if (!module_error.empty()) {
+    fmt::print(stderr, "record: the module's port: {}\n", module_error);
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace athil::field

@@ -1,0 +1,21 @@
+#pragma once
+// A transparent tap: the module's port on one side (serial, ser2net, a virtual module's pty),
+// a pseudo-terminal for the host program under study on the other. Every byte passes through
+// unchanged and lands, with its time and direction, in a transcript (version 1).
+#include <string>
+
+namespace athil::field {
+
+struct RecordOptions {
+  std::string port;  // device path or socket://HOST:PORT
+  unsigned baud = 115200;
+  bool rtscts = false;
+  std::string link;  // symlink to the pty the host program opens
+  std::string out;   // the transcript
+};
+
+// Runs until SIGINT or SIGTERM, or until the module's port goes away. Returns 0; throws
+// InfraError or std::runtime_error on set-up errors (a port that does not open, ...).
+int run_record(const RecordOptions& options);
+
+}  // namespace athil::field
