@@ -68,6 +68,8 @@ int field_tool(const std::string& log, const std::string& format, const std::str
     fmt::print(stderr, "error: {} exists (--force replaces it)\n", out_path);
     return athil::runner::bad_input;
   }
+  std::error_code ec;
+  if (auto parent = fs::path(out_path).parent_path(); !parent.empty()) fs::create_directories(parent, ec);  // scenarios/field/ on first use
   std::ofstream out(out_path, std::ios::binary);
   out << content;
   if (!out.flush()) {
@@ -223,6 +225,7 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--time-scale", replay.time_scale, "factor on the recorded delays (1 = as recorded)")->capture_default_str();
   replay_cmd->add_option("--vary", replay.vary, "a regex for a part of a command that may differ from the log (repeatable)")->allow_extra_args(false);
   replay_cmd->add_option("--report", replay.report, "file to append the divergences to (they go to standard error too)");
+  replay_cmd->add_option("--exit-with-parent", replay.parent_pid, "end when process PID (the runner that started it) ends");
   athil::field::RecordOptions record;
   std::string record_flow = "none";
   bool record_force = false;

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -147,7 +148,12 @@ int run_replay(const ReplayOptions& o) {
   Pty pty = open_pty();
   OwnedPath link;
   if (!o.link.empty()) link = publish_link(o.link, pty.slave_path);
-  fmt::print("replay: {} ({} format, {} exchanges) on {}{}\n", o.log, to_string(session.format), replayer.exchanges(), pty.slave_path,
+  if (o.parent_pid > 0) {
+    // The runner that started this replay may be killed outright: the replay goes with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != o.parent_pid) return 0;
+  }
+  fmt::print("replay: {} ({} format, {} exchanges) on {}{}\nready\n", o.log, to_string(session.format), replayer.exchanges(), pty.slave_path,
              o.link.empty() ? "" : fmt::format(" (link {})", o.link));
   std::fflush(stdout);
   replayer.start(ReplayClock::now());

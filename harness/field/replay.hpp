@@ -64,6 +64,7 @@ struct ReplayOptions {
   double time_scale = 1.0;
   std::vector<std::string> vary;
   std::string report;  // divergences go here as well as to stderr ("" for stderr only)
+  int parent_pid = 0;  // end when this process ends (a runner that started the replay for a slot)
 };
 
 // Serves until SIGINT or SIGTERM; returns 0, or 1 when anything diverged. Throws on set-up

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <map>
+#include <set>
 #include <regex>
 
 #include <fmt/format.h>
@@ -58,6 +60,42 @@ bool unsolicited(const Dialect& dialect, const std::string& line, const std::str
   return !(own && !set_form);
 }
 
+// A line with its digit runs blanked: two answers of one command with the same shape and
+// other numbers are a value that varies (a signal level, a counter, an address).
+std::string shape_of(const std::string& line) {
+  static const std::regex digits(R"(\d+)");
+  return std::regex_replace(line, digits, "#");
+}
+
+// The response lines, per command and position among its answers, seen anywhere in the log.
+using AnswersSeen = std::map<std::string, std::vector<std::set<std::string>>>;
+
+// "+CSQ: 20,99" where the log also has "+CSQ: 23,99": the regex with the varying numbers
+// captured, named after the command (csq_1, csq_2, ...); empty when nothing varies.
+scenario::DraftAction varying_expect(const std::string& line, const std::set<std::string>& seen, const std::string& command) {
+  std::vector<std::string> same_shape;
+  for (const auto& other : seen)
+    if (other != line && shape_of(other) == shape_of(line)) same_shape.push_back(other);
+  if (same_shape.empty()) return {};
+  std::string stem;
+  for (char c : command.substr(2)) {
+    if (c == '=' || c == '?') break;
+    if (std::isalnum(static_cast<unsigned char>(c))) stem += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (stem.empty()) stem = "value";
+  std::string regex, names;
+  int n = 0;
+  std::size_t at = 0;
+  static const std::regex digits(R"(\d+)");
+  for (auto it = std::sregex_iterator(line.begin(), line.end(), digits); it != std::sregex_iterator(); ++it) {
+    regex += regex_escape(line.substr(at, static_cast<std::size_t>(it->position()) - at)) + "(\\d+)";
+    names += fmt::format("{}{}_{}", names.empty() ? "" : " ", stem, ++n);
+    at = static_cast<std::size_t>(it->position() + it->length());
+  }
+  regex += regex_escape(line.substr(at));
+  return scenario::DraftAction{"expect", {{"regex", regex}, {"capture", names}}, "", fmt::format("varies in the log: also '{}'", same_shape.front())};
+}
+
 }  // namespace
 
 std::string guess_model(const Session& session) {
@@ -98,6 +136,20 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
         return n;
       }()));
 
+  // Every answer line per command and position, to find the values that vary.
+  AnswersSeen answers;
+  for (const auto& e : d.exchanges) {
+    if (!is_command(e.command)) continue;
+    std::size_t k = 0;
+    auto& per_position = answers[e.command];
+    for (const auto& l : output_lines(e.output)) {
+      if (AtEngine::is_final_result(l.text)) break;  // as the steps below count them: responses only
+      if (l.text == e.command || blank(l.text) || unsolicited(dialect, l.text, e.command)) continue;
+      if (per_position.size() <= k) per_position.resize(k + 1);
+      per_position[k++].insert(l.text);
+    }
+  }
+
   std::string pending;  // the command whose final result code has not come yet
   std::deque<std::string> unechoed;
   int step = 0;
@@ -126,6 +178,7 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
     } else {
       actions.push_back(scenario::DraftAction{"send", {{"raw", "true"}}, escape_bytes(e.command + "\r\n"), fmt::format("log line {}: a payload", e.line)});
     }
+    std::size_t position = 0;  // among this command's answer lines
     unechoed.push_back(e.command);
     if (unechoed.size() > 4) unechoed.pop_front();
     for (const auto& l : lines) {
@@ -139,7 +192,15 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
         actions.push_back(line_action("expect", l.text, l.after, 10));
         pending.clear();
       } else if (!pending.empty() && !unsolicited(dialect, l.text, pending)) {
-        actions.push_back(line_action("expect", l.text, l.after, 10));
+        auto action = line_action("expect", l.text, l.after, 10);
+        if (command && position < answers[e.command].size())
+          if (auto varying = varying_expect(l.text, answers[e.command][position], e.command); !varying.element.empty()) {
+            for (const auto& a : action.attributes)
+              if (a.first == "timeout") varying.attributes.push_back(a);
+            action = std::move(varying);
+          }
+        ++position;
+        actions.push_back(std::move(action));
       } else {
         actions.push_back(line_action("urc", l.text, l.after, 60));
       }

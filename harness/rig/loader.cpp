@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -210,6 +212,26 @@ Rig load_rig(const std::string& path) {
           ipr = static_cast<int>(rate);
         }
         slot.kind = VirtualSlot{v.attribute("faults").value(), ipr, parse_bool(*src, v, "usb")};
+      } else if (auto r = node.child("replay")) {
+        src->only_attributes(r, {"log", "format", "vary"});
+        for (auto child : node.children())
+          if (child.type() == pugi::node_element && child != r)
+            src->fail(child, fmt::format("a replay slot holds only <replay/>, not <{}>", child.name()));
+        ReplaySlot replay;
+        std::string log = src->required(r, "log");
+        replay.log = (std::filesystem::path(path).parent_path() / log).lexically_normal().string();
+        if (!std::filesystem::is_regular_file(replay.log)) src->fail(r, "log", fmt::format("no log file {}", replay.log));
+        if (r.attribute("format")) replay.format = r.attribute("format").value();
+        static const std::vector<std::string> formats = {"auto", "athil", "raw", "markers", "espidf", "arrows"};
+        if (std::find(formats.begin(), formats.end(), replay.format) == formats.end())
+          src->fail(r, "format", fmt::format("unknown log format '{}' ({})", replay.format, fmt::join(formats, ", ")));
+        replay.vary = r.attribute("vary").value();
+        try {
+          std::regex check(replay.vary);
+        } catch (const std::regex_error& e) {
+          src->fail(r, "vary", fmt::format("the regex does not compile: {}", e.what()));
+        }
+        slot.kind = std::move(replay);
       } else {
         slot.kind = real_slot(*src, node);
       }

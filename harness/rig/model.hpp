@@ -45,16 +45,27 @@ struct VirtualSlot {
   bool usb = false;  // the module's port behaves as on USB: gone while off, new after boot
 };
 
+// A field session served as the slot's module by `athil replay` (harness/field/README.md):
+// no pins, the recorded answers at the rig's time scale.
+struct ReplaySlot {
+  std::string log;            // resolved against the rig file's folder
+  std::string format = "auto";
+  std::string vary;           // a regex for the parts of commands that may differ ("" for none)
+};
+
 struct Slot {
   std::string name;
   std::string model;
   std::string firmware;  // the revision the slot is expected to run at the start
   SourcePos pos;
-  std::variant<VirtualSlot, RealSlot> kind;
+  std::variant<VirtualSlot, RealSlot, ReplaySlot> kind;
   // The revision a FOTA run updates the slot to (fota-target): the release under test. Empty:
   // the slot takes no part in FOTA scenarios (they require fota-target).
   std::string fota_target;
   bool is_virtual() const { return std::holds_alternative<VirtualSlot>(kind); }
+  bool is_replay() const { return std::holds_alternative<ReplaySlot>(kind); }
+  // Its module is a child process of the harness (a virtual module or a replay).
+  bool is_simulated() const { return !std::holds_alternative<RealSlot>(kind); }
 };
 
 struct Rig {

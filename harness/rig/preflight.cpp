@@ -97,12 +97,21 @@ void check_virtual(const Rig& rig, const Slot& slot, const PreflightPaths& paths
   }));
 }
 
+void check_replay(const Rig& rig, const Slot& slot, const PreflightPaths& paths, std::vector<PreflightRow>& rows) {
+  rows.push_back(attempt(slot.name, "replay", [&] {
+    fs::create_directories(paths.work_dir);
+    VirtualModuleProcess module(slot, rig.time_scale, {paths.executable, paths.work_dir, paths.work_dir / (slot.name + ".log")});
+    return fmt::format("serves {} on a pseudo-terminal", std::get<ReplaySlot>(slot.kind).log);
+  }));
+}
+
 }  // namespace
 
 std::vector<PreflightRow> preflight(const Rig& rig, const PreflightPaths& paths) {
   std::vector<PreflightRow> rows;
   for (const auto& slot : rig.slots) {
     if (slot.is_virtual()) check_virtual(rig, slot, paths, rows);
+    else if (slot.is_replay()) check_replay(rig, slot, paths, rows);
     else check_real(rig, slot, std::get<RealSlot>(slot.kind), rows);
   }
   return rows;

@@ -43,20 +43,30 @@ struct VirtualModuleProcess::Child {
 
 VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths) {
   port_link_ = (paths.run_dir / (slot.name + ".tty")).string();
-  control_socket_ = port_link_ + ".ctl";  // as `athil sim` names it: `athil pin PORT` finds it
-  std::vector<std::string> args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
-                                   "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
-                                   "--exit-with-parent", std::to_string(::getpid())};
-  const auto& wanted = std::get<VirtualSlot>(slot.kind);
-  if (wanted.usb) args.push_back("--usb");
-  if (!wanted.faults.empty()) args.insert(args.end(), {"--fault", wanted.faults});
-  if (wanted.ipr >= 0) args.insert(args.end(), {"--ipr", std::to_string(wanted.ipr)});
+  std::vector<std::string> args;
+  if (const auto* replay = std::get_if<ReplaySlot>(&slot.kind)) {
+    // A field session: `athil replay`, no pins; its divergences go to the log file.
+    args = {"replay", replay->log, "--format", replay->format, "--link", port_link_, "--time-scale", fmt::format("{}", time_scale),
+            "--exit-with-parent", std::to_string(::getpid())};
+    if (!replay->vary.empty()) args.insert(args.end(), {"--vary", replay->vary});
+    // Appended to by each replay of the run (the log file itself is rewritten at each start).
+    args.insert(args.end(), {"--report", (paths.log_file.parent_path() / "@replay-divergences.log").string()});
+  } else {
+    control_socket_ = port_link_ + ".ctl";  // as `athil sim` names it: `athil pin PORT` finds it
+    args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
+            "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
+            "--exit-with-parent", std::to_string(::getpid())};
+    const auto& wanted = std::get<VirtualSlot>(slot.kind);
+    if (wanted.usb) args.push_back("--usb");
+    if (!wanted.faults.empty()) args.insert(args.end(), {"--fault", wanted.faults});
+    if (wanted.ipr >= 0) args.insert(args.end(), {"--ipr", std::to_string(wanted.ipr)});
+  }
   child_ = std::make_unique<Child>();
   try {
     child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,
                                 bp::std_err > paths.log_file.string(), bp::std_in < bp::null);
   } catch (const std::exception& e) {
-    throw InfraError(fmt::format("slot {}: cannot start the virtual module ({} sim): {}", slot.name, paths.executable.string(), e.what()));
+    throw InfraError(fmt::format("slot {}: cannot start the module ({} {}): {}", slot.name, paths.executable.string(), args.front(), e.what()));
   }
 
   // The module prints its port and control socket, then "ready"; wait for that line.

@@ -1,5 +1,6 @@
 #pragma once
-// A virtual module running as a child process (`athil sim`), for one virtual slot.
+// A simulated module running as a child process, for one slot: a virtual module (`athil sim`)
+// or a field session replayed (`athil replay`).
 // Boost.Process stays inside virtual_module.cpp.
 #include <filesystem>
 #include <memory>
@@ -23,7 +24,7 @@ class VirtualModuleProcess {
   VirtualModuleProcess& operator=(const VirtualModuleProcess&) = delete;
 
   const std::string& port_link() const { return port_link_; }
-  const std::string& control_socket() const { return control_socket_; }
+  const std::string& control_socket() const { return control_socket_; }  // empty for a replay: no pins
   int pid() const;
 
  private:

@@ -69,6 +69,7 @@ std::size_t Plan::run_count() const {
 
 bool slot_provides(const rig::Slot& slot, const std::string& capability) {
   if (capability == "fota-target") return !slot.fota_target.empty();
+  if (slot.is_replay()) return false;  // a recorded session: no pins, no supply, no USB
   if (const auto* v = std::get_if<rig::VirtualSlot>(&slot.kind)) return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset";
   const auto& real = std::get<rig::RealSlot>(slot.kind);
   auto wired = [&](rig::PinRole role) {

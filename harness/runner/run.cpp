@@ -177,6 +177,8 @@ class SlotRunner {
     device_.model = slot_.model;
     std::string port_name;
     run_.console.status(slot_.name, "bringing the slot up", started_);
+    module_ = &module;
+    emergency_ = &emergency;
     try {
       port_name = open_device(lock, module, emergency);
     } catch (const InfraError& e) {
@@ -223,18 +225,18 @@ class SlotRunner {
     const auto& in = run_.in;
     // A port that re-enumerates (USB) is reattached within the limit, and says so on the timeline.
     auto note = [this](const std::string& text) { device_.timeline.record(Direction::note, text); };
-    if (slot_.is_virtual()) {
+    if (slot_.is_simulated()) {
       // '@' is never in a file_safe() name: no scenario's files can take this one's place.
-      fs::path log = run_.folder.path() / report::file_safe(slot_.name) / "@virtual-module.log";
+      fs::path log = run_.folder.path() / report::file_safe(slot_.name) / (slot_.is_replay() ? "@replay.log" : "@virtual-module.log");
       fs::create_directories(log.parent_path());
       module = std::make_unique<rig::VirtualModuleProcess>(slot_, in.rig.time_scale, rig::VirtualModuleProcess::Paths{run_.o.executable, run_.temp_dir, log});
       emergency.push_back(EmergencyActions::add([pid = module->pid()] { ::kill(pid, SIGKILL); }));
       // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
       const unsigned baud = SerialPort::Settings{}.baud;  // the host side of every virtual module
       PortSettings port{module->port_link(), baud, false, baud / in.rig.time_scale, std::nullopt};
-      if (std::get<rig::VirtualSlot>(slot_.kind).usb) port.reattach = scale_.timeout(std::chrono::seconds(30));
+      if (slot_.is_virtual() && std::get<rig::VirtualSlot>(slot_.kind).usb) port.reattach = scale_.timeout(std::chrono::seconds(30));
       device_.port = open_port(port, note);
-      device_.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());
+      if (slot_.is_virtual()) device_.pins = rig::connect_virtual_pins(slot_.name, module->control_socket());
       device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
       return module->port_link();
     }
@@ -300,12 +302,14 @@ class SlotRunner {
     for (int attempt = 1;; ++attempt) {
       scenario_started_ = Clock::now();
       if (!run_.console.live()) run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, c.name, attempt > 1 ? fmt::format(" (attempt {})", attempt) : ""));
+      // A replay serves its session once: every scenario (and attempt) gets it from the start.
+      if (slot_.is_replay() && std::exchange(replay_served_, true)) fresh_replay();
       auto outcome = executor.run(s);
       bool retry = outcome.verdict == Verdict::error && attempt <= o.retries && !interrupt::requested();
       if (!retry) stop_if_until_fail(c.name, outcome.verdict);
       std::string recovery_text;
       // What the scenario left behind must not fail what runs next: bring the module back first.
-      if (outcome.verdict != Verdict::passed && (retry || (more_to_come && !run_.found_failure)) && !interrupt::requested()) {
+      if (outcome.verdict != Verdict::passed && (retry || (more_to_come && !run_.found_failure)) && !interrupt::requested() && !slot_.is_replay()) {
         run_.console.status(slot_.name, fmt::format("{}  recovery", c.name), scenario_started_);
         auto recovery = recover_quietly();
         recovery_text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary()) : fmt::format("not recovered: {}", recovery.summary());
@@ -381,6 +385,15 @@ class SlotRunner {
     run_.console.event(line, verdict_tone(c));
   }
 
+  void fresh_replay() {
+    device_.engine.reset();
+    device_.port.reset();
+    emergency_->clear();  // the old process's kill registration goes with it
+    module_->reset();
+    std::optional<rig::SlotLock> no_lock;  // a replay takes no lock
+    open_device(no_lock, *module_, *emergency_);
+  }
+
   // The ladder, cut short only by a stop request (nothing more will run then).
   Recovery recover_quietly() {
     try {
@@ -403,6 +416,9 @@ class SlotRunner {
   const scenario::Scenario* current_ = nullptr;
   Identity identity_;
   int identity_tries_ = 0;
+  std::unique_ptr<rig::VirtualModuleProcess>* module_ = nullptr;  // the slot's module process, owned by run()
+  std::vector<EmergencyActions::Registration>* emergency_ = nullptr;
+  bool replay_served_ = false;
 };
 
 // Turns the run timeout into a stop request, as a signal would be.

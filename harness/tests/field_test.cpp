@@ -200,3 +200,48 @@ TEST_CASE("field record: a scenario run through the tap, and the recorded transc
   CHECK(recorded['>'] == seen['>']);
   CHECK(recorded['<'] == seen['<']);
 }
+
+TEST_CASE("field replay slot: a rig slot serves a recorded session, its scaffolded scenario passes there, and a divergence fails it") {
+  TempDir dir;
+  dir.write("logs/drop.log",
+            "[10:00:00.000] >>> AT+CNACT=1,\"iot\"\n[10:00:00.020] <<< AT+CNACT=1,\"iot\"\n[10:00:00.021] <<< OK\n[10:00:00.500] <<< +APP PDP: ACTIVE\n"
+            "[10:00:05.000] >>> AT+CNACT?\n[10:00:05.010] <<< AT+CNACT?\n[10:00:05.011] <<< +CNACT: 1,\"10.0.0.5\"\n[10:00:05.012] <<< OK\n"
+            "[10:00:09.000] <<< +APP PDP: DEACTIVE\n");
+  auto rig = dir.write("rig.xml", "<rig name=\"field\" time-scale=\"0.05\">\n  <slot name=\"f1\" model=\"SIM7000G\"><replay log=\"logs/drop.log\" vary=\"&quot;[^&quot;]*&quot;\"/></slot>\n</rig>\n");
+  auto scaffolded = run_process({athil_exe().string(), "scaffold", (dir.path() / "logs/drop.log").string(), "-o", (dir.path() / "sc/drop.xml").string()}, source_dir());
+  REQUIRE(scaffolded.exit_code == 0);
+  std::string xml = read_file(dir.path() / "sc/drop.xml");
+  CHECK(contains(xml, "<urc>+APP PDP: DEACTIVE</urc>"));
+  // The same scenario with another APN, which the slot's vary regex allows, and one with a
+  // command the log does not have.
+  auto other_apn = xml;
+  other_apn.replace(other_apn.find("AT+CNACT=1,\"iot\""), 16, "AT+CNACT=1,\"m2m\"");
+  other_apn.replace(other_apn.find("name=\"field-drop\""), 17, "name=\"other-apn\"");
+  dir.write("sc/other-apn.xml", other_apn);
+  auto diverging = xml;
+  diverging.replace(diverging.find("<send>AT+CNACT?</send>"), 22, "<send>AT+CSQ</send>");
+  diverging.replace(diverging.find("name=\"field-drop\""), 17, "name=\"diverging\"");
+  dir.write("sc/diverging.xml", diverging);
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--junit", junit.string(), (dir.path() / "sc").string()}, source_dir());
+  INFO(r.out, r.err);
+  auto report = read_report(junit);
+  REQUIRE(report.loaded);
+  auto& s = report.suites["field.f1"];
+  CHECK(s["field-drop"].verdict == "passed");
+  CHECK(s["other-apn"].verdict == "passed");
+  CHECK(s["diverging"].verdict == "failure");
+  CHECK(contains(s["diverging"].message, "the command ended with 'ERROR'"));
+  // The replays' own report in the slot's folder names the divergence.
+  std::string replay_log;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "out"))
+    if (e.path().filename() == "@replay-divergences.log") replay_log += read_file(e.path());
+  CHECK(contains(replay_log, "divergence: 'AT+CSQ' is not in the log"));
+
+  auto bad = dir.write("bad.xml", "<rig name=\"b\">\n  <slot name=\"f1\" model=\"SIM7000G\"><replay log=\"logs/none.log\"/></slot>\n</rig>\n");
+  auto refused = run_process({athil_exe().string(), "run", "--rig", bad.string(), "--junit", (dir.path() / "out2" / "junit.xml").string(), (dir.path() / "sc").string()},
+                             source_dir());
+  CHECK(refused.exit_code == 2);
+  CHECK(contains(refused.err, "bad.xml:2:44: error:"));  // at the log attribute
+  CHECK(contains(refused.err, "no log file"));
+}
