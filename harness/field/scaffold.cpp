@@ -83,13 +83,30 @@ scenario::DraftAction varying_expect(const std::string& line, const std::set<std
     if (std::isalnum(static_cast<unsigned char>(c))) stem += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (stem.empty()) stem = "value";
+  static const std::regex digits(R"(\d+)");
+  auto runs_of = [](const std::string& text) {
+    std::vector<std::string> out;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), digits); it != std::sregex_iterator(); ++it) out.push_back(it->str());
+    return out;
+  };
+  // Only the numbers that differ are captured; the others stay as the log has them.
+  auto mine = runs_of(line);
+  std::vector<bool> differs(mine.size(), false);
+  for (const auto& other : same_shape) {
+    auto theirs = runs_of(other);
+    for (std::size_t i = 0; i < mine.size() && i < theirs.size(); ++i) differs[i] = differs[i] || theirs[i] != mine[i];
+  }
   std::string regex, names;
   int n = 0;
-  std::size_t at = 0;
-  static const std::regex digits(R"(\d+)");
-  for (auto it = std::sregex_iterator(line.begin(), line.end(), digits); it != std::sregex_iterator(); ++it) {
-    regex += regex_escape(line.substr(at, static_cast<std::size_t>(it->position()) - at)) + "(\\d+)";
-    names += fmt::format("{}{}_{}", names.empty() ? "" : " ", stem, ++n);
+  std::size_t at = 0, index = 0;
+  for (auto it = std::sregex_iterator(line.begin(), line.end(), digits); it != std::sregex_iterator(); ++it, ++index) {
+    regex += regex_escape(line.substr(at, static_cast<std::size_t>(it->position()) - at));
+    if (differs[index]) {
+      regex += "(\\d+)";
+      names += fmt::format("{}{}_{}", names.empty() ? "" : " ", stem, ++n);
+    } else {
+      regex += it->str();
+    }
     at = static_cast<std::size_t>(it->position() + it->length());
   }
   regex += regex_escape(line.substr(at));

@@ -131,7 +131,7 @@ TEST_CASE("field replay: answers in the recorded order and timing, and reports a
   CHECK(out_of_order.due(t0 + 20ms) == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
 }
 
-TEST_CASE("field scaffold: a scenario that loads, sends what the log sent and expects what the module answered") {
+TEST_CASE("field scaffold: a scenario that loads, sends what the log sent, expects what the module answered, captures what varies") {
   auto s = import_log(
       "AT+CGMM\r\nSIMCOM_SIM7070\r\n\r\nOK\r\nAT+CASEND=0,5\r\n\r\n> \r\n\r\nOK\r\n\r\n+CASEND: 0,0,5\r\nAT+CSQ\r\n+CSQ: 23,99\r\nAT\r\nOK\r\n");
   CHECK(guess_model(s) == "SIM7070");
@@ -140,6 +140,10 @@ TEST_CASE("field scaffold: a scenario that loads, sends what the log sent and ex
   CHECK(contains(xml, "<expect regex=\"> \" />"));        // the prompt, its blank kept
   CHECK(contains(xml, "<urc>+CASEND: 0,0,5</urc>"));        // after the result code: unsolicited
   CHECK(contains(xml, "<send unanswered=\"true\">AT+CSQ</send>"));  // the log has no result code for it
+  // A value the log shows changing is captured, the rest of the line kept as it was.
+  auto twice = scaffold(import_log("AT+CSQ\r\n+CSQ: 20,99\r\n\r\nOK\r\nAT+CSQ\r\n+CSQ: 23,99\r\n\r\nOK\r\n"), {"field-csq", "t.log", "SIM7080"});
+  CHECK(contains(twice, "<expect regex=\"\\+CSQ: (\\d+),99\" capture=\"csq_1\" />"));
+  CHECK_FALSE(contains(twice, "<expect>+CSQ: 20,99</expect>"));
   TempDir dir;
   auto file = dir.write("field.xml", xml);
   auto loaded = scenario::Loader(source_dir() / "fixtures").load(file);
