@@ -236,6 +236,10 @@ int main(int argc, char** argv) {
   record_cmd->add_option("--link", record.link, "symlink to create to the pty the host program opens")->required();
   record_cmd->add_option("--out", record.out, "the transcript to write")->required();
   record_cmd->add_flag("--force", record_force, "replace an existing transcript");
+  record_cmd->add_option("--control", record.control, "record STATUS and NETLIGHT edges from a virtual module's control channel (its LINK.ctl)");
+  auto* record_rig = record_cmd->add_option("--rig", record.rig, "record the pin edges of a real slot of this rig (with --slot)");
+  record_cmd->add_option("--slot", record.slot, "the rig slot whose GPIO lines to watch")->needs(record_rig);
+  record_rig->excludes(record_cmd->get_option("--control"));
   auto* scaffold_cmd = app.add_subcommand("scaffold", "write a scenario from a log that passes against `athil replay` of it");
   scaffold_cmd->add_option("log", log_path, "the log")->required();
   scaffold_cmd->add_option("--format", log_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();

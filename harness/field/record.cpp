@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -19,6 +20,8 @@
 #include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
+#include "rig/model.hpp"
+#include "rig/pins.hpp"
 #include "transport/open_port.hpp"
 
 namespace athil::field {
@@ -32,10 +35,13 @@ class TranscriptWriter {
     if (!out_) throw std::runtime_error(fmt::format("cannot write {}", path));
     out_ << "# athil-transcript 1\n" << std::flush;
   }
-  void event(char dir, std::string_view bytes) {
+  void event(char dir, std::string_view bytes) { event_at(Clock::now(), dir, bytes); }
+  // A pin edge carries the time it happened, which may be a little before the bytes written
+  // just ahead of it.
+  void event_at(Clock::time_point at, char dir, std::string_view text) {
     std::lock_guard lock(mutex_);
-    double t = std::chrono::duration<double>(Clock::now() - start_).count();
-    out_ << fmt::format("{:.6f} {} {}\n", t, dir, escape_bytes(bytes)) << std::flush;
+    double t = std::max(0.0, std::chrono::duration<double>(at - start_).count());
+    out_ << fmt::format("{:.6f} {} {}\n", t, dir, dir == '=' ? std::string(text) : escape_bytes(text)) << std::flush;
   }
 
  private:
@@ -65,6 +71,17 @@ int run_record(const RecordOptions& o) {
   if (!signals) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
 
   auto module = open_port(PortSettings{o.port, o.baud, o.rtscts, 0, std::nullopt});
+  std::unique_ptr<rig::Pins> pins;
+  if (!o.control.empty()) {
+    pins = rig::connect_virtual_pins("record", o.control, true);
+  } else if (!o.rig.empty()) {
+    auto rig = rig::load_rig(o.rig);
+    auto slot = std::find_if(rig.slots.begin(), rig.slots.end(), [&](const rig::Slot& s) { return s.name == o.slot; });
+    if (slot == rig.slots.end()) throw std::invalid_argument(fmt::format("{}: no slot named '{}'", o.rig, o.slot));
+    const auto* real = std::get_if<rig::RealSlot>(&slot->kind);
+    if (!real) throw std::invalid_argument(fmt::format("{}: slot {} is not wired to real pins (for a virtual module, use --control)", o.rig, o.slot));
+    pins = rig::open_real_pins(slot->name, *real);
+  }
   TranscriptWriter transcript(o.out);
   Pty pty = open_pty();
   OwnedPath link = publish_link(o.link, pty.slave_path);
@@ -78,6 +95,9 @@ int run_record(const RecordOptions& o) {
     try {
       while (!stop) {
         std::string bytes = module->read_some(Clock::now() + std::chrono::milliseconds(50));
+        if (pins)
+          for (const auto& e : pins->take_events())
+            transcript.event_at(from_us(e.t_us), '=', fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
         if (bytes.empty()) continue;
         transcript.event('<', bytes);
         write_fd(pty.master.get(), bytes);

@@ -12,6 +12,10 @@ struct RecordOptions {
   bool rtscts = false;
   std::string link;  // symlink to the pty the host program opens
   std::string out;   // the transcript
+  // Pin edges (STATUS, NETLIGHT, ...) on the transcript too, from a virtual module's control
+  // channel, or from a real rig slot's GPIO lines (both empty: bytes only).
+  std::string control;
+  std::string rig, slot;
 };
 
 // Runs until SIGINT or SIGTERM, or until the module's port goes away. Returns 0; throws

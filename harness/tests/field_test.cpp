@@ -151,7 +151,7 @@ TEST_CASE("field scaffold: a scenario that loads, sends what the log sent, expec
   CHECK(loaded.steps.size() == 4);
 }
 
-TEST_CASE("field record: a scenario run through the tap, and the recorded transcript holds what both ends saw, byte for byte") {
+TEST_CASE("field record: a scenario run through the tap, and the recorded transcript holds what both ends saw, byte for byte, and the STATUS edges") {
   TempDir dir;
   auto link_of = [&](const char* name) { return (dir.path() / name).string(); };
   // Ends the child however the test ends; pid 0 once the test has reaped it itself.
@@ -165,7 +165,9 @@ TEST_CASE("field record: a scenario run through the tap, and the recorded transc
   };
   Child module{spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_of("module"), "--power-on", "--time-scale", "0.02"}, source_dir())};
   REQUIRE(eventually([&] { return std::filesystem::exists(link_of("module")); }));
-  int tap = spawn_process({athil_exe().string(), "record", "--port", link_of("module"), "--link", link_of("host"), "--out", link_of("recorded.log")}, source_dir(),
+  int tap = spawn_process({athil_exe().string(), "record", "--port", link_of("module"), "--link", link_of("host"), "--out", link_of("recorded.log"), "--control",
+                           link_of("module") + ".ctl"},
+                          source_dir(),
                           dir.path() / "record.out");
   Child tap_guard{tap};
   REQUIRE(eventually([&] { return std::filesystem::exists(link_of("host")); }));
@@ -180,6 +182,8 @@ TEST_CASE("field record: a scenario run through the tap, and the recorded transc
     <expect>DOWNLOAD</expect>
     <send raw="true">h\x00\xffo\r</send>
     <expect>OK</expect>
+    <command send="AT+CFUN=1,1"/>
+    <urc timeout="30s">SMS Ready</urc>
   </step>
 </scenario>)xml");
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--junit", (dir.path() / "out" / "junit.xml").string(), sc.string()}, source_dir());
@@ -194,7 +198,11 @@ TEST_CASE("field record: a scenario run through the tap, and the recorded transc
     for (const auto& e : s.events) out[static_cast<char>(e.dir)] += e.bytes;
     return out;
   };
-  auto recorded = by_direction(import_log(read_file(dir.path() / "recorded.log")));
+  std::string recorded_text = read_file(dir.path() / "recorded.log");
+  // The restart's STATUS edges, from the module's control channel, among the bytes.
+  CHECK(contains(recorded_text, " = status low\n"));
+  CHECK(contains(recorded_text, " = status high\n"));
+  auto recorded = by_direction(import_log(recorded_text));
   std::filesystem::path harness_log;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "out"))
     if (e.path().filename() == "through-the-tap.log") harness_log = e.path();
