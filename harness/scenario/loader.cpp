@@ -500,6 +500,10 @@ Scenario Loader::load_source(const XmlSource& source) const {
   if (known_variables_) diagnostics.attempt([&] { check_variables(s, *known_variables_); });
   diagnostics.attempt([&] { check_reachable(s); });
   diagnostics.throw_if_any();
+  // A block the file leaves out is empty but keeps its name: the transcript and the live
+  // console say "setup", never a nameless step.
+  for (auto [block, name] : {std::pair{&s.setup, "setup"}, {&s.teardown, "teardown"}, {&s.on_failure, "on-failure"}})
+    if (block->name.empty()) block->name = name;
   return s;
 }
 
