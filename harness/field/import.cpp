@@ -62,6 +62,7 @@ class Builder {
   bool in_payload() const { return payload_size_ > 0; }
   void send(const std::string& text, std::optional<double> t, int line) {
     end_payload();
+    if (trim(text).empty()) return;  // an empty send marker: nothing went to the module
     s_.events.push_back(SessionEvent{t, Direction::to_module, text + "\r", line});
     unechoed_.push_back(text);
     if (unechoed_.size() > 4) unechoed_.pop_front();

@@ -304,7 +304,9 @@ class SlotRunner {
       if (!run_.console.live()) run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, c.name, attempt > 1 ? fmt::format(" (attempt {})", attempt) : ""));
       // A replay serves its session once: every scenario (and attempt) gets it from the start.
       if (slot_.is_replay() && std::exchange(replay_served_, true)) fresh_replay();
+      auto divergences_from = replay_divergences_size();
       auto outcome = executor.run(s);
+      if (slot_.is_replay()) judge_divergences(outcome, divergences_from);
       bool retry = outcome.verdict == Verdict::error && attempt <= o.retries && !interrupt::requested();
       if (!retry) stop_if_until_fail(c.name, outcome.verdict);
       std::string recovery_text;
@@ -383,6 +385,30 @@ class SlotRunner {
   void announce(const TestCase& c) {
     std::string line = fmt::format("{:<8} {:<40} {:<5} {:>7.1f}s{}", slot_.name, c.name, verdict_word(c), c.seconds, c.message.empty() ? "" : "  " + c.message);
     run_.console.event(line, verdict_tone(c));
+  }
+
+  // What `athil replay` reported for this slot (rig/virtual_module.cpp names the file).
+  fs::path replay_divergences_file() const { return run_.folder.path() / report::file_safe(slot_.name) / "@replay-divergences.log"; }
+  std::uintmax_t replay_divergences_size() const {
+    std::error_code ec;
+    auto size = fs::file_size(replay_divergences_file(), ec);
+    return ec ? 0 : size;
+  }
+  // A scenario that made the replay diverge from its session did not reproduce it: the
+  // divergences (written before the replay answered) go on the timeline, and a pass becomes a
+  // failure that names the first.
+  void judge_divergences(Outcome& outcome, std::uintmax_t from) {
+    if (!slot_.is_replay()) return;
+    std::ifstream in(replay_divergences_file(), std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(from));
+    std::vector<std::string> found;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("divergence: ", 0) == 0) found.push_back(line.substr(12));
+    for (const auto& d : found) device_.timeline.record(Direction::note, "replay divergence: " + d);
+    if (found.empty() || outcome.verdict != Verdict::passed) return;
+    outcome.verdict = Verdict::failed;
+    outcome.message = fmt::format("the replayed session diverged{}: {}", found.size() > 1 ? fmt::format(" {} times", found.size()) : "", found.front());
+    for (const auto& d : found) outcome.detail += "replay divergence: " + d + "\n";
   }
 
   void fresh_replay() {

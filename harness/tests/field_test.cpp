@@ -234,6 +234,10 @@ TEST_CASE("field replay slot: a rig slot serves a recorded session, its scaffold
   diverging.replace(diverging.find("<send>AT+CNACT?</send>"), 22, "<send>AT+CSQ</send>");
   diverging.replace(diverging.find("name=\"field-drop\""), 17, "name=\"diverging\"");
   dir.write("sc/diverging.xml", diverging);
+  // Answers that match, to commands out of the recorded order: the session was not reproduced.
+  dir.write("sc/out-of-order.xml", R"xml(<scenario name="out-of-order" models="SIM7000">
+  <step name="ask first"><command send="AT+CNACT?" expect="+CNACT: 1,&quot;10.0.0.5&quot;"/></step>
+</scenario>)xml");
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--junit", junit.string(), (dir.path() / "sc").string()}, source_dir());
   INFO(r.out, r.err);
@@ -244,6 +248,9 @@ TEST_CASE("field replay slot: a rig slot serves a recorded session, its scaffold
   CHECK(s["other-apn"].verdict == "passed");
   CHECK(s["diverging"].verdict == "failure");
   CHECK(contains(s["diverging"].message, "the command ended with 'ERROR'"));
+  CHECK(contains(s["diverging"].out, "# replay divergence: 'AT+CSQ' is not in the log"));
+  CHECK(s["out-of-order"].verdict == "failure");
+  CHECK(contains(s["out-of-order"].message, "the replayed session diverged: 'AT+CNACT?' sent out of order: the log has it at line 5"));
   // The replays' own report in the slot's folder names the divergence.
   std::string replay_log;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "out"))
