@@ -149,6 +149,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--shard-by", shard_by, "deal (slot, scenario) pairs or whole slots among the shards")->check(CLI::IsMember({"pair", "slot"}))->capture_default_str();
     cmd->add_option("--repeat", plan.repeat, "run the plan this many rounds, each run its own testcase")->check(CLI::PositiveNumber);
     if (cmd->get_name() == "list") return;
+    cmd->add_option("--keep", run_options.keep_runs, "keep at most N run folders in the report folder, this one included (older ones, not still running, are deleted)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--retries", run_options.retries, "run a scenario that ended in an error (never a failure) again, up to N times; a pass on retry is flaky")->check(CLI::NonNegativeNumber);
     cmd->add_flag("--until-fail", run_options.until_fail, "run rounds until a scenario fails or errs (at most --repeat rounds when given)");
     cmd->add_option("--run-timeout", run_timeout, "stop the whole run after this long (wall clock, such as 2h): running scenarios end as errors");

@@ -1,10 +1,14 @@
 #include "report/run_folder.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -38,10 +42,43 @@ RunFolder::RunFolder(const fs::path& reports) {
     if (::mkdir(path_.c_str(), 0755) == 0) break;
     if (errno != EEXIST || n > 1000) throw InfraError(fmt::format("cannot create the run folder {}: {}", path_.string(), errno_text(errno)));
   }
+  lock_fd_ = ::open((path_ / ".running").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ >= 0) ::flock(lock_fd_, LOCK_EX | LOCK_NB);
   // `latest` is replaced whole: a new link under a temporary name, renamed over the old one.
   fs::path tmp = reports / fmt::format(".latest.{}", ::getpid());
   ::unlink(tmp.c_str());
   if (::symlink(id_.c_str(), tmp.c_str()) == 0 && ::rename(tmp.c_str(), (reports / "latest").c_str()) != 0) ::unlink(tmp.c_str());
+}
+
+RunFolder::~RunFolder() {
+  if (lock_fd_ < 0) return;
+  ::unlink((path_ / ".running").c_str());
+  ::close(lock_fd_);  // and the lock with it
+}
+
+std::vector<fs::path> prune_runs(const fs::path& reports, std::size_t keep) {
+  static const std::regex run_name(R"(\d{8}-\d{6}Z(-\d+)?)");
+  std::vector<fs::path> runs;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(reports, ec)) {
+    if (e.is_symlink() || !e.is_directory() || !std::regex_match(e.path().filename().string(), run_name)) continue;
+    runs.push_back(e.path());
+  }
+  std::sort(runs.begin(), runs.end());  // the names sort by time
+  std::vector<fs::path> deleted;
+  if (runs.size() <= keep) return deleted;
+  for (std::size_t i = 0; i < runs.size() - keep; ++i) {
+    // A run still in progress holds its lock: leave it.
+    int fd = ::open((runs[i] / ".running").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+      ::close(fd);
+      if (busy) continue;
+    }
+    fs::remove_all(runs[i], ec);
+    if (!ec) deleted.push_back(runs[i]);
+  }
+  return deleted;
 }
 
 fs::path RunFolder::scenario_file(std::string_view slot, std::string_view scenario, int round, int attempt, std::string_view ext) const {

@@ -4,6 +4,7 @@
 // Nothing is written outside the report folder the user chose.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace athil::report {
 
@@ -11,7 +12,12 @@ class RunFolder {
  public:
   // Creates <reports>/<UTC time>[-N]/ (a new one, never an earlier run's) and points
   // <reports>/latest at it.
+  // The folder is locked (an flock on <run>/.running) while this object lives: pruning never
+  // takes a run that is still writing.
   explicit RunFolder(const std::filesystem::path& reports);
+  ~RunFolder();
+  RunFolder(const RunFolder&) = delete;
+  RunFolder& operator=(const RunFolder&) = delete;
   const std::filesystem::path& path() const { return path_; }
   const std::string& id() const { return id_; }
   // <slot>/<scenario>[.round-R][.attempt-A].EXT, relative to path(); the slot folder is made.
@@ -20,7 +26,13 @@ class RunFolder {
  private:
   std::filesystem::path path_;
   std::string id_;
+  int lock_fd_ = -1;
 };
+
+// Deletes the oldest run folders under `reports` (names as RunFolder makes them, real folders,
+// not locked by a run in progress) so that at most `keep` remain; returns the ones deleted.
+// Nothing else in the folder is touched.
+std::vector<std::filesystem::path> prune_runs(const std::filesystem::path& reports, std::size_t keep);
 
 // A name that is safe as one path component: letters, digits, '-', '_' and '.' kept, the rest '_'.
 std::string file_safe(std::string_view name);

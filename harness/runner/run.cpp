@@ -565,6 +565,11 @@ int run(const RunOptions& o) {
     ReportState report(o.junit, folder, info);
     report.publish();  // a valid (empty) report exists before any module is started
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(), in.rig.name, folder.path().string()));
+    if (o.keep_runs > 0) {
+      // Before the modules start: a nightly rack's disk does not fill with old evidence.
+      auto deleted = report::prune_runs(o.junit.parent_path(), o.keep_runs);
+      if (!deleted.empty()) console.event(fmt::format("--keep {}: deleted {} older run folder(s), the oldest {}", o.keep_runs, deleted.size(), deleted.front().filename().string()), Tone::dim);
+    }
     if (plan.run_count() == 0) console.event(fmt::format("shard {}/{} has nothing to run", o.plan.shard->index, o.plan.shard->count));
     StopSignals signals(
         [&report](const std::string& name) {

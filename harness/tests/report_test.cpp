@@ -1,4 +1,9 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <pugixml.hpp>
 
@@ -154,4 +159,32 @@ TEST_CASE("a passing case keeps 16 KB of its output, a failing one 256 KB: the t
     CHECK(kept->rfind("scenario file: x.xml\ntranscript file: /r/v1/x.log\n", 0) == 0);  // the file is named at the head
     CHECK(kept->substr(kept->size() - 3) == "END");
   }
+}
+
+TEST_CASE("run folders: with --keep N the oldest go, and a run still in progress and everything else in the folder stay") {
+  using namespace athil::test;
+  TempDir dir;
+  auto reports = dir.path() / "reports";
+  for (const char* run : {"20250101-000000Z", "20250102-000000Z", "20250103-000000Z-2", "20250104-000000Z"}) dir.write("reports/" + std::string(run) + "/junit.xml", "<testsuites/>");
+  dir.write("reports/notes/keep-me.txt", "a folder that is not a run");
+  dir.write("reports/20250105.txt", "a file");
+  // The oldest is still being written by a run in another process (its lock is held).
+  dir.write("reports/20250101-000000Z/.running", "");
+  int held = ::open((reports / "20250101-000000Z" / ".running").c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(held >= 0);
+  REQUIRE(::flock(held, LOCK_EX | LOCK_NB) == 0);
+  auto sc = dir.write("sc/a.xml", R"xml(<scenario name="answers" models="SIM7080G"><step name="at"><sync/></step></scenario>)xml");
+  auto rig = dir.write("rig.xml", R"xml(<rig name="k" time-scale="0.02"><slot name="v" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot></rig>)xml");
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--keep", "2", "--junit", (reports / "junit.xml").string(), sc.string()}, source_dir());
+  ::close(held);
+  INFO(r.out, r.err);
+  CHECK(contains(r.out, "--keep 2: deleted 2 older run folder(s), the oldest 20250102-000000Z"));
+  CHECK(std::filesystem::exists(reports / "20250101-000000Z"));  // in progress
+  CHECK_FALSE(std::filesystem::exists(reports / "20250102-000000Z"));
+  CHECK_FALSE(std::filesystem::exists(reports / "20250103-000000Z-2"));
+  CHECK(std::filesystem::exists(reports / "20250104-000000Z"));
+  CHECK(std::filesystem::exists(reports / "notes" / "keep-me.txt"));
+  CHECK(std::filesystem::exists(reports / "20250105.txt"));
+  CHECK(std::filesystem::exists(reports / "latest" / "summary.md"));  // this run's folder, and the link to it
+  CHECK_FALSE(std::filesystem::exists(reports / "latest" / ".running"));  // its lock is gone with the run
 }
