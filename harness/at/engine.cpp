@@ -45,6 +45,15 @@ std::string AtEngine::response_prefix(std::string_view command) {
   return out.size() > 1 ? out : "";
 }
 
+bool AtEngine::has_response_prefix(std::string_view line, std::string_view prefix) {
+  return !prefix.empty() && line.size() > prefix.size() && line.compare(0, prefix.size(), prefix) == 0 && line[prefix.size()] == ':';
+}
+
+bool AtEngine::is_set_form(std::string_view command) {
+  auto equals = command.find('=');
+  return equals != std::string_view::npos && command.substr(equals, 2) != "=?";
+}
+
 void AtEngine::record_late(ReceivedLine line, std::string_view why) {
   timeline_.record(Direction::note, fmt::format("late reply ({}): {}", why, escape_bytes(line.text)));
   late_.push_back(std::move(line));
@@ -67,9 +76,7 @@ void AtEngine::send_command(std::string_view command, Deadline deadline, bool an
   std::string bytes = std::string(command) + "\r";
   transport_.write_all(bytes, deadline);
   timeline_.record(Direction::to_module, bytes);
-  auto equals = command.find('=');
-  bool set_form = equals != std::string_view::npos && command.substr(equals, 2) != "=?";
-  pending_ = Command{std::string(command), response_prefix(command), set_form, false, false, answered};
+  pending_ = Command{std::string(command), response_prefix(command), is_set_form(command), false, false, answered};
 }
 
 void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
@@ -126,7 +133,7 @@ AtEngine::Sorted AtEngine::classify(const Frame& frame) {
   if (std::any_of(owed_.begin(), owed_.end(), [&](const Command& c) { return text == c.text; })) return Sorted::echo;  // a slow command's echo
   // A module answers commands in order: an owed final result code comes before the new one.
   if (is_final_result(text)) return pending_ && owed_.empty() ? Sorted::final : Sorted::late;
-  auto answers = [&](const Command& c) { return !c.prefix.empty() && text.size() > c.prefix.size() && text.compare(0, c.prefix.size(), c.prefix) == 0 && text[c.prefix.size()] == ':'; };
+  auto answers = [&](const Command& c) { return has_response_prefix(text, c.prefix); };
   if (!owed_.empty() && answers(owed_.front())) return Sorted::late;
   bool own = pending_ && answers(*pending_);
   // "+CFUN: 1" answers AT+CFUN? but is a URC after AT+CFUN=1; "+HTTPTOFS: 200,..." is always

@@ -108,6 +108,10 @@ class AtEngine {
   static bool is_final_result(std::string_view line);
   // "+CNACT" for AT+CNACT=0,1; empty for commands without a +NAME response prefix.
   static std::string response_prefix(std::string_view command);
+  // "+CNACT: 1,..." for the prefix "+CNACT".
+  static bool has_response_prefix(std::string_view line, std::string_view prefix);
+  // AT+X=... (not AT+X?, AT+X=?, AT+X): a command whose +X: lines may be URCs.
+  static bool is_set_form(std::string_view command);
 
  private:
   // A command between its last byte written and its final result code.

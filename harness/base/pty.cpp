@@ -1,6 +1,9 @@
 #include "base/pty.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -34,6 +37,26 @@ Pty open_pty() {
   ::cfsetspeed(&t, B115200);
   ::tcsetattr(p.slave.get(), TCSANOW, &t);
   return p;
+}
+
+void write_to_host(const Pty& pty, std::string_view bytes) {
+  for (std::size_t at = 0; at < bytes.size();) {
+    ssize_t n = ::write(pty.master.get(), bytes.data() + at, bytes.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(sys_error("writing to the pseudo-terminal"));
+    at += static_cast<std::size_t>(n);
+  }
+}
+
+UniqueFd stop_signal_fd() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  if (::pthread_sigmask(SIG_BLOCK, &stop, nullptr) != 0) throw std::runtime_error("pthread_sigmask failed");
+  UniqueFd fd(::signalfd(-1, &stop, SFD_CLOEXEC));
+  if (!fd) throw std::runtime_error(sys_error("signalfd"));
+  return fd;
 }
 
 OwnedPath::OwnedPath(OwnedPath&& o) noexcept : path_(std::exchange(o.path_, {})) {}

@@ -3,6 +3,7 @@
 // and the paths such a process publishes (a symlink to the port, a socket) and removes when
 // it ends.
 #include <string>
+#include <string_view>
 
 #include "base/fd.hpp"
 
@@ -17,6 +18,13 @@ struct Pty {
 };
 // Throws std::runtime_error naming the call that failed.
 Pty open_pty();
+// Writes all of `bytes` to the master side, for the host program to read. Throws std::runtime_error.
+void write_to_host(const Pty& pty, std::string_view bytes);
+
+// Blocks SIGINT and SIGTERM for the calling thread (and the threads it starts from now on) and
+// returns a descriptor that polls readable when one arrives: a serving loop waits on it beside
+// its port. Throws std::runtime_error.
+UniqueFd stop_signal_fd();
 
 // A path this process made, removed when the object goes.
 class OwnedPath {

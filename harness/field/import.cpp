@@ -11,6 +11,7 @@
 
 #include "at/dialect.hpp"
 #include "base/escape.hpp"
+#include "base/text.hpp"
 #include "field/session.hpp"
 
 namespace athil::field {
@@ -35,13 +36,6 @@ std::vector<Line> lines_of(std::string_view text) {
     at = nl + 1;
   }
   return out;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  auto e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 bool is_comment(const std::string& text) { return trim(text).rfind('#', 0) == 0; }

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,25 +49,10 @@ class TranscriptWriter {
   Clock::time_point start_;
 };
 
-void write_fd(int fd, std::string_view bytes) {
-  for (std::size_t at = 0; at < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(fmt::format("writing to the host's pseudo-terminal: {}", std::strerror(errno)));
-    at += static_cast<std::size_t>(n);
-  }
-}
-
 }  // namespace
 
 int run_record(const RecordOptions& o) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &stop_signals, nullptr) != 0) throw std::runtime_error(fmt::format("sigprocmask: {}", std::strerror(errno)));
-  UniqueFd signals(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
-  if (!signals) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
+  UniqueFd signals = stop_signal_fd();  // before the module thread starts: it inherits the mask
 
   auto module = open_port(PortSettings{o.port, o.baud, o.rtscts, 0, std::nullopt});
   std::unique_ptr<rig::Pins> pins;
@@ -100,7 +84,7 @@ int run_record(const RecordOptions& o) {
             transcript.event_at(from_us(e.t_us), '=', fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
         if (bytes.empty()) continue;
         transcript.event('<', bytes);
-        write_fd(pty.master.get(), bytes);
+        write_to_host(pty, bytes);
       }
     } catch (const std::exception& e) {
       module_error = e.what();

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,14 +135,7 @@ int run_replay(const ReplayOptions& o) {
   };
   Replayer replayer(dialogue_of(session), o.time_scale, std::move(vary), report);
 
-  // Signals arrive as a descriptor beside the port.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &stop, nullptr) != 0) throw std::runtime_error(fmt::format("sigprocmask: {}", std::strerror(errno)));
-  UniqueFd signals(::signalfd(-1, &stop, SFD_CLOEXEC));
-  if (!signals) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
+  UniqueFd signals = stop_signal_fd();
 
   Pty pty = open_pty();
   OwnedPath link;
@@ -159,13 +151,7 @@ int run_replay(const ReplayOptions& o) {
   replayer.start(ReplayClock::now());
   while (true) {
     auto now = ReplayClock::now();
-    std::string out = replayer.due(now);
-    for (std::size_t at = 0; at < out.size();) {
-      ssize_t n = ::write(pty.master.get(), out.data() + at, out.size() - at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error(fmt::format("writing to the pseudo-terminal: {}", std::strerror(errno)));
-      at += static_cast<std::size_t>(n);
-    }
+    write_to_host(pty, replayer.due(now));
     int timeout = -1;
     if (auto next = replayer.next_due())
       timeout = static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count() + 1));

@@ -53,11 +53,8 @@ scenario::DraftAction line_action(const char* element, const std::string& text, 
 bool unsolicited(const Dialect& dialect, const std::string& line, const std::string& pending) {
   if (!dialect.urcs.matches(line)) return false;
   if (pending.empty()) return true;
-  auto prefix = AtEngine::response_prefix(pending);
-  bool own = !prefix.empty() && line.size() > prefix.size() && line.compare(0, prefix.size(), prefix) == 0 && line[prefix.size()] == ':';
-  auto eq = pending.find('=');
-  bool set_form = eq != std::string::npos && pending.compare(eq, 2, "=?") != 0;
-  return !(own && !set_form);
+  bool own = AtEngine::has_response_prefix(line, AtEngine::response_prefix(pending));
+  return !(own && !AtEngine::is_set_form(pending));
 }
 
 // A line with its digit runs blanked: two answers of one command with the same shape and

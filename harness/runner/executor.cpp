@@ -293,10 +293,10 @@ void Executor::run_action(const Action& action, Context& ctx) {
     constexpr std::size_t shown = 8;  // the latest; a storm's are all on the timeline
     const auto& urcs = device_.engine->urcs();
     if (urcs.empty()) return std::string();
-    std::string queued = urcs.size() > shown ? fmt::format("{} earlier, then ", urcs.size() - shown) : "";
-    for (std::size_t i = urcs.size() > shown ? urcs.size() - shown : 0; i < urcs.size(); ++i)
-      queued += fmt::format("{}{}", i == 0 || queued.back() == ' ' ? "" : ", ", show_line(urcs[i].text));
-    return fmt::format("; {}: {}", label, queued);
+    std::vector<std::string> latest;
+    for (std::size_t i = urcs.size() > shown ? urcs.size() - shown : 0; i < urcs.size(); ++i) latest.push_back(show_line(urcs[i].text));
+    std::string earlier = urcs.size() > shown ? fmt::format("{} earlier, then ", urcs.size() - shown) : "";
+    return fmt::format("; {}: {}{}", label, earlier, fmt::join(latest, ", "));
   };
 
   std::visit(

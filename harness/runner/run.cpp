@@ -304,7 +304,7 @@ class SlotRunner {
       if (!run_.console.live()) run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, c.name, attempt > 1 ? fmt::format(" (attempt {})", attempt) : ""));
       // A replay serves its session once: every scenario (and attempt) gets it from the start.
       if (slot_.is_replay() && std::exchange(replay_served_, true)) fresh_replay();
-      auto divergences_from = replay_divergences_size();
+      auto divergences_from = slot_.is_replay() ? replay_divergences_size() : 0;
       auto outcome = executor.run(s);
       if (slot_.is_replay()) judge_divergences(outcome, divergences_from);
       bool retry = outcome.verdict == Verdict::error && attempt <= o.retries && !interrupt::requested();
@@ -398,7 +398,6 @@ class SlotRunner {
   // divergences (written before the replay answered) go on the timeline, and a pass becomes a
   // failure that names the first.
   void judge_divergences(Outcome& outcome, std::uintmax_t from) {
-    if (!slot_.is_replay()) return;
     std::ifstream in(replay_divergences_file(), std::ios::binary);
     in.seekg(static_cast<std::streamoff>(from));
     std::vector<std::string> found;

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "base/escape.hpp"
+#include "base/text.hpp"
 #include "base/xml_source.hpp"
 #include "scenario/check.hpp"
 
@@ -29,13 +30,6 @@ std::vector<std::string> split_words(std::string_view s) {
     if (i > start) out.emplace_back(s.substr(start, i - start));
   }
   return out;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 // Walks one file's elements into actions; <use> recurses into fixture files.

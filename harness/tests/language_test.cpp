@@ -17,6 +17,11 @@ std::string scenario(const std::string& name, const std::string& body) {
   return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
 }
 
+// The same for v2 of the default rig, a SIM7000G.
+std::string sim7000(const std::string& name, const std::string& body) {
+  return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7000G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
+}
+
 const std::string power = R"xml(<setup><use fixture="power-on"/></setup>
   <teardown><use fixture="power-off"/></teardown>)xml";
 
@@ -307,9 +312,6 @@ TEST_CASE("language: supply cut and restore, and the RESET pin where the model h
 TEST_CASE("language: sync takes an autobauding SIM7000's lost first AT, else makes a wait optional, and a silent module fails sync") {
   TempDir dir;
   // v2 of the default rig is a SIM7000G as it leaves the factory: AT+IPR=0, silent at boot.
-  auto sim7000 = [](const std::string& name, const std::string& body) {
-    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7000G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
-  };
   dir.write("sc/autobaud.xml", sim7000("autobaud-power-on", power + R"xml(
   <step name="answers">
     <check expr="${boot_urcs} == 'none'" message="an autobauding module printed its boot URCs (${boot_urcs})"/>
@@ -338,9 +340,6 @@ TEST_CASE("language: sync takes an autobauding SIM7000's lost first AT, else mak
 
 TEST_CASE("language: expect-reboot takes STATUS low and high as the restart of an autobauding SIM7000, and never an earlier restart") {
   TempDir dir;
-  auto sim7000 = [](const std::string& name, const std::string& body) {
-    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7000G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
-  };
   // No RDY comes from a module that autobauds: STATUS is the evidence.
   dir.write("sc/1.xml", sim7000("creboot", power + R"xml(
   <step name="restart">
