@@ -9,7 +9,6 @@
 namespace athil {
 
 namespace {
-constexpr std::size_t recent_capacity = 40;
 // A module that silently drops commands must not grow the debt without bound.
 constexpr std::size_t max_owed = 16;
 
@@ -143,18 +142,24 @@ AtEngine::Sorted AtEngine::classify(const Frame& frame) {
   return pending_ ? Sorted::response : Sorted::urc;
 }
 
-ReceivedLine AtEngine::sort(const Frame& frame) {
-  ReceivedLine line{frame.text, to_us(Clock::now())};
+void AtEngine::sort(Frame&& frame, std::int64_t t_us) {
   Sorted sorted = classify(frame);
+  if (frame.kind != Frame::Kind::data) last_line_ = sorted;
+  // Kept raw and formatted only when a failure asks: the common path stays cheap.
+  Recent& recent = recent_[recent_count_++ % recent_.size()];  // assigned in place: no allocation once warm
+  recent.kind = frame.kind == Frame::Kind::data ? "data" : name_of(sorted);
+  recent.text.assign(frame.text);
+  const bool rdy = frame.kind == Frame::Kind::line && frame.text == "RDY";
+  ReceivedLine line{std::move(frame.text), t_us};
   switch (sorted) {
     case Sorted::echo: break;
     case Sorted::response:
       if (pending_) pending_->seen_response = true;
-      responses_.push_back(line);
+      responses_.push_back(std::move(line));
       break;
-    case Sorted::prompt: responses_.push_back(line); break;
+    case Sorted::prompt: responses_.push_back(std::move(line)); break;
     case Sorted::final:
-      responses_.push_back(line);
+      responses_.push_back(std::move(line));
       last_ended_ = EndedCommand{pending_->text, pending_->echoed};
       pending_.reset();
       answered_since_restart_ = true;
@@ -162,27 +167,22 @@ ReceivedLine AtEngine::sort(const Frame& frame) {
     case Sorted::urc:
       // The transcript and the waveform mark what was taken as unsolicited.
       if (frame.kind == Frame::Kind::line) timeline_.record_at(line.t_us, Direction::note, "urc: " + line.text);
-      urcs_.push_back(line);
+      urcs_.push_back(std::move(line));
       break;
     case Sorted::late:
       if (frame.kind == Frame::Kind::line && is_final_result(line.text)) {
         if (owed_.empty()) {
-          record_late(line, "no command was waiting for a result code");
+          record_late(std::move(line), "no command was waiting for a result code");
         } else {
-          record_late(line, fmt::format("the final result code of '{}'", owed_.front().text));
+          record_late(std::move(line), fmt::format("the final result code of '{}'", owed_.front().text));
           owed_.pop_front();
         }
       } else {
-        record_late(line, owed_.empty() ? "a payload of a late reply" : fmt::format("a response of '{}'", owed_.front().text));
+        record_late(std::move(line), owed_.empty() ? "a payload of a late reply" : fmt::format("a response of '{}'", owed_.front().text));
       }
       break;
   }
-  if (frame.kind != Frame::Kind::data) last_line_ = sorted;
-  // Kept raw and formatted only when a failure asks: the common path stays cheap.
-  recent_.push_back(Recent{frame.kind == Frame::Kind::data ? "data" : name_of(sorted), line.text});
-  if (recent_.size() > recent_capacity) recent_.pop_front();
-  if (frame.kind == Frame::Kind::line && line.text == "RDY") module_restarted("it printed RDY");
-  return line;
+  if (rdy) module_restarted("it printed RDY");
 }
 
 bool AtEngine::pump(Deadline deadline) {
@@ -192,14 +192,17 @@ bool AtEngine::pump(Deadline deadline) {
     module_restarted("its port went away and came back");
   }
   if (bytes.empty()) return false;
+  // One stamp for the chunk: its bytes and every line in it arrived together.
   last_received_us_ = to_us(Clock::now());
-  timeline_.record(Direction::from_module, bytes);
-  std::vector<Frame> frames;
-  framer_.feed(bytes, frames);
-  std::vector<ReceivedLine> sorted;
-  for (const auto& f : frames) sorted.push_back(sort(f));
-  if (observer_)
-    for (const auto& l : sorted) observer_(l);
+  timeline_.record_at(last_received_us_, Direction::from_module, bytes);
+  frames_.clear();
+  framer_.feed(bytes, frames_);
+  std::vector<ReceivedLine> observed;  // the observer hears the chunk once all of it is sorted
+  for (auto& frame : frames_) {
+    if (observer_) observed.push_back(ReceivedLine{frame.text, last_received_us_});
+    sort(std::move(frame), last_received_us_);
+  }
+  for (const auto& line : observed) observer_(line);
   return true;
 }
 
@@ -208,7 +211,7 @@ void AtEngine::drain_until(Deadline deadline) {
   }
 }
 
-AtEngine::AnyResult AtEngine::expect_any(const std::vector<Alternative>& alternatives, Deadline deadline) {
+AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternatives, Deadline deadline) {
   AnyResult result;
   auto first_passing = [&](const std::string& text, bool urc) -> std::optional<std::size_t> {
     for (std::size_t i = 0; i < alternatives.size(); ++i)
@@ -244,22 +247,27 @@ AtEngine::AnyResult AtEngine::expect_any(const std::vector<Alternative>& alterna
 }
 
 AtEngine::ExpectResult AtEngine::expect_response(const LineTest& test, Deadline deadline) {
-  auto any = expect_any({Alternative{false, test}}, deadline);
+  const Alternative alternative[] = {{false, test}};
+  auto any = expect_any(alternative, deadline);
   using Kind = ExpectResult::Kind;
   Kind kind = any.index ? Kind::matched : any.line.text.empty() ? Kind::timeout : Kind::other_final;
   return ExpectResult{kind, std::move(any.line), std::move(any.passed_over)};
 }
 
 std::optional<ReceivedLine> AtEngine::wait_urc(const LineTest& test, Deadline deadline) {
-  auto any = expect_any({Alternative{true, test}}, deadline);
+  const Alternative alternative[] = {{true, test}};
+  auto any = expect_any(alternative, deadline);
   if (!any.index) return std::nullopt;
   return std::move(any.line);
 }
 
 std::vector<std::string> AtEngine::recent_lines(std::size_t n) const {
   std::vector<std::string> out;
-  for (std::size_t i = recent_.size() > n ? recent_.size() - n : 0; i < recent_.size(); ++i)
-    out.push_back(fmt::format("[{}] {}", recent_[i].kind, escape_bytes(recent_[i].text)));
+  std::size_t kept = std::min(recent_count_, recent_.size());
+  for (std::size_t i = recent_count_ - std::min(n, kept); i < recent_count_; ++i) {
+    const Recent& r = recent_[i % recent_.size()];
+    out.push_back(fmt::format("[{}] {}", r.kind, escape_bytes(r.text)));
+  }
   return out;
 }
 

@@ -3,10 +3,12 @@
 // response (to the pending command), URC, or late reply, so that a URC arriving inside a
 // response is never taken as the answer, and a reply that comes too late is never handed to
 // the next command. Matching is by predicates; the engine knows nothing of scenarios.
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,7 +91,7 @@ class AtEngine {
     ReceivedLine line;                       // the match, or the final result code that ended the wait
     std::vector<ReceivedLine> passed_over;   // response lines seen before it
   };
-  AnyResult expect_any(const std::vector<Alternative>& alternatives, Deadline deadline);
+  AnyResult expect_any(std::span<const Alternative> alternatives, Deadline deadline);
 
   // Called with every frame as it is sorted (echo included), after the whole chunk is sorted;
   // it may throw to end the current wait (a forbidden line).
@@ -127,7 +129,7 @@ class AtEngine {
   static const char* name_of(Sorted sorted);
 
   bool pump(Deadline deadline);  // reads once; true when something arrived
-  ReceivedLine sort(const Frame& frame);
+  void sort(Frame&& frame, std::int64_t t_us);
   Sorted classify(const Frame& frame);
   void record_late(ReceivedLine line, std::string_view why);
 
@@ -147,11 +149,13 @@ class AtEngine {
   std::optional<EndedCommand> last_ended_;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;
+  std::vector<Frame> frames_;  // of the chunk being sorted; kept for its capacity
   struct Recent {
-    const char* kind;
+    const char* kind = "";
     std::string text;
   };
-  std::deque<Recent> recent_;
+  std::array<Recent, 40> recent_;  // a ring, for failure messages
+  std::size_t recent_count_ = 0;   // frames ever kept
   std::vector<ReceivedLine> late_;
   std::function<void(const ReceivedLine&)> observer_;
 };

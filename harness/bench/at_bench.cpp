@@ -2,14 +2,18 @@
 //  1. Turnaround: 10,000 AT+CSQ exchanges; the module measures, from the last byte of each final
 //     result code to the first byte of the next command, p50 and p99.
 //  2. CPU per exchange of the harness, side by side with pexpect + pyserial doing the same
-//     exchanges against the same module, and the ratio.
+//     exchanges against the same module, and the ratio; beside them the floor: a bare loop of
+//     the same system calls (write, wait, read until OK) with no framing, sorting or timeline,
+//     the least any process that talks to the port can spend.
 //  3. Transfer: 100 KB written through AT+CFSWFILE in 10,000-byte chunks at 115200 baud, as a
 //     share of the line rate.
 // usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "at/engine.hpp"
+#include "base/fd.hpp"
 #include "base/temp_dir.hpp"
 #include "rig/pins.hpp"
 #include "rig/virtual_module.hpp"
@@ -86,6 +91,34 @@ PeerRun run_peer(const std::vector<std::string>& argv, const fs::path& out_file)
     throw std::runtime_error(fmt::format("the pexpect peer failed ({}): {}", status, text));
   r.process_cpu = cpu_seconds(usage);
   return r;
+}
+
+// The floor: AT+CSQ written, the port waited for (epoll, as the engine does) and read until
+// "OK\r\n" arrives, nothing else. CPU seconds and user seconds of the loop.
+std::pair<double, double> bare_exchanges(const fs::path& port, int exchanges) {
+  UniqueFd fd(::open(port.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  termios tio{};
+  if (!fd || ::tcgetattr(fd.get(), &tio) != 0) throw std::runtime_error("floor: cannot open " + port.string());
+  ::cfmakeraw(&tio);
+  ::tcsetattr(fd.get(), TCSANOW, &tio);
+  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLET;
+  ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd.get(), &event);
+  char buf[4096];
+  double cpu0 = self_cpu(), user0 = self_user_cpu();
+  for (int i = 0; i < exchanges; ++i) {
+    // What came before the command, as the engine looks: a read takes in what the terminal's
+    // driver holds, where an epoll look would not.
+    if (::read(fd.get(), buf, sizeof buf) > 0) throw std::runtime_error("floor: the module spoke unasked");
+    if (::write(fd.get(), "AT+CSQ\r", 7) != 7) throw std::runtime_error("floor: write failed");
+    std::string got;
+    while (got.find("OK\r\n") == std::string::npos) {
+      if (::epoll_wait(epoll.get(), &event, 1, 10'000) != 1) throw std::runtime_error("floor: no answer");
+      for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  return {self_cpu() - cpu0, self_user_cpu() - user0};
 }
 
 }  // namespace
@@ -156,8 +189,10 @@ int main(int argc, char** argv) {
     engine.send_command("AT+CFSGFIS=3,\"bench.bin\"", Clock::now() + 1s);
     expect(engine, fmt::format("+CFSGFIS: {}", payload.size()));
     turnaround(module.control_socket());  // the transfer's are not exchanges of AT+CSQ
-  }  // the port is closed: the peer may open it
+  }  // the port is closed: the floor and the peer may open it
 
+  auto [floor_cpu, floor_user] = bare_exchanges(module.port_link(), exchanges);
+  turnaround(module.control_socket());  // the module's figures are for athil and the peer
   auto peer = run_peer({python, peer_script, module.port_link(), std::to_string(baud), std::to_string(exchanges)}, dir / "peer.out");
   auto theirs = turnaround(module.control_socket());
 
@@ -168,8 +203,11 @@ int main(int argc, char** argv) {
   fmt::print("   athil            {:7.1f} us  {:7.1f} us   ({:.2f} s wall)\n", cpu / exchanges * 1e6, user / exchanges * 1e6, wall);
   fmt::print("   pexpect+pyserial {:7.1f} us  {:7.1f} us   ({:.2f} s wall; the whole process with Python's start: {:.3f} s CPU)\n",
              peer.loop_cpu / exchanges * 1e6, peer.loop_user / exchanges * 1e6, peer.loop_wall, peer.process_cpu);
-  fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil\n", peer.loop_cpu / cpu, peer.loop_user / user);
-  fmt::print("   (the kernel's share, the same pty reads, writes and waits for both, is {:.1f} us of athil's)\n", (cpu - user) / exchanges * 1e6);
+  fmt::print("   floor            {:7.1f} us  {:7.1f} us   (the same system calls and nothing else)\n", floor_cpu / exchanges * 1e6,
+             floor_user / exchanges * 1e6);
+  fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil   (the floor: {:.1f} x, the most any harness could reach)\n",
+             peer.loop_cpu / cpu, peer.loop_user / user, peer.loop_cpu / floor_cpu);
+  fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (cpu - floor_cpu) / exchanges * 1e6);
   double wire = static_cast<double>(payload_size) * 10 / baud * scale;
   fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);
   fmt::print("   {:.3f} s against {:.3f} s of wire time: {:.1f} % of the line rate\n", took, wire, wire / took * 100);

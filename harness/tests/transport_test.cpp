@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <termios.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "base/error.hpp"
 #include "pty_pair.hpp"
@@ -174,6 +176,49 @@ TEST_CASE("tcp port: bytes both ways through a raw TCP port, a closed connection
   CHECK(port.read_some(Clock::now() + 2s) == "\r\nOK\r\n");
   conn.reset();
   CHECK_THROWS_AS(port.read_some(Clock::now() + 2s), PortGone);
+}
+
+TEST_CASE("serial port: what the module sent before a look is there at that look, every time") {
+  // The engine looks just before it writes a command: a line already sent (RDY) must be sorted
+  // before the command's response window opens, never after.
+  PtyPair pty;
+  SerialPort port(pty.slave, SerialPort::Settings{});
+  // Busy CPUs delay the kernel's hand-over of received bytes to the terminal (a worker thread),
+  // as a loaded rack host does.
+  std::atomic<bool> done = false;
+  std::vector<std::jthread> busy;
+  for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i)
+    busy.emplace_back([&] {
+      while (!done) {
+      }
+    });
+  for (int round = 0; round < 300; ++round) {
+    CAPTURE(round);
+    pty.module_says("\r\nRDY\r\n");
+    REQUIRE(port.read_some(Clock::now()) == "\r\nRDY\r\n");
+  }
+  done = true;
+  CHECK(port.read_some(Clock::now()).empty());
+}
+
+TEST_CASE("tcp port: more than one read's worth comes whole, and a close right after the last bytes is a gone port") {
+  Listener server;
+  TcpPort port(server.address(), 0, 2s);
+  UniqueFd conn = server.accept_one();
+  REQUIRE(conn);
+  std::string burst(20'000, 'x');
+  for (std::size_t i = 0; i < burst.size(); i += 101) burst[i] = '\n';
+  REQUIRE(::write(conn.get(), burst.data(), burst.size()) == static_cast<ssize_t>(burst.size()));
+  // Nothing more arrives after the burst: every byte of it must come all the same.
+  std::string got;
+  for (auto until = Clock::now() + 10s; got.size() < burst.size() && Clock::now() < until;) got += port.read_some(until);
+  CHECK(got == burst);
+  REQUIRE(::write(conn.get(), "\r\nOK\r\n", 6) == 6);
+  conn.reset();
+  CHECK(port.read_some(Clock::now() + 10s) == "\r\nOK\r\n");
+  auto t0 = Clock::now();
+  CHECK_THROWS_AS(port.read_some(t0 + 10s), PortGone);
+  CHECK(Clock::now() - t0 < 5s);  // at the close, not at the deadline
 }
 
 TEST_CASE("tcp port: a refused connection and a malformed address are errors naming the address") {

@@ -1,6 +1,7 @@
 #include "transport/fd_io.hpp"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,16 +23,15 @@ constexpr auto chunk_time = std::chrono::milliseconds(2);
 
 bool gone(int error) { return error == EIO || error == ENXIO || error == ENODEV || error == ECONNRESET || error == EPIPE; }
 
-// poll() until about `until`, to the microsecond rather than the millisecond poll() takes. The
-// kernel lets a poll of a normal task overrun by a thousandth of its timeout (0.25 ms on a
-// 252 ms RESET pulse): a long wait aims that much early and returns 0, and the caller polls
-// again for the short rest.
-int poll_until(pollfd* fds, nfds_t count, Clock::time_point until) {
+// How long to wait for `until`, to the microsecond rather than the millisecond epoll_wait()
+// takes. The kernel lets a wait of a normal task overrun by a thousandth of its timeout
+// (0.25 ms on a 252 ms RESET pulse): a long wait aims that much early and ends with nothing,
+// and the caller waits again for the short rest.
+timespec wait_time(Clock::time_point until) {
   auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - Clock::now()).count();
   left = std::clamp<long long>(left, 0, 60'000'000'000LL);
   if (left > 2'000'000) left -= left / 1000 + 50'000;
-  timespec timeout{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
-  return ::ppoll(fds, count, &timeout, nullptr);
+  return timespec{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
 }
 
 }  // namespace
@@ -57,28 +57,63 @@ void LinePacer::wrote(std::size_t bytes) {
   free_at_ = (now > free_at_ + chunk_time ? now : free_at_) + wire;
 }
 
-std::string read_fd(int fd, Deadline deadline, const std::string& name) {
-  // A stop request wakes the wait, except on a thread that is running a teardown.
-  pollfd p[2] = {{fd, POLLIN, 0}, {interrupt::wake_fd(), POLLIN, 0}};
-  const nfds_t watched = interrupt::shielded() ? 1 : 2;
+FdReader::FdReader(int fd, std::string name) : fd_(fd), name_(std::move(name)), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  if (!epoll_) throw InfraError(fmt::format("{}: epoll_create1 failed: {}", name_, errno_text(errno)));
+  for (int watched : {fd_, interrupt::wake_fd()}) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    event.data.fd = watched;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, watched, &event) != 0)
+      throw InfraError(fmt::format("{}: cannot watch descriptor {}: {}", name_, watched, errno_text(errno)));
+  }
+}
+
+bool FdReader::wait(Deadline deadline) {
+  epoll_event events[2];
   while (true) {
     interrupt::check();
-    int n = poll_until(p, watched, deadline);
+    timespec timeout = wait_time(deadline);
+    int n = ::epoll_pwait2(epoll_.get(), events, 2, &timeout, nullptr);
+    if (n < 0 && errno == ENOSYS)  // a kernel before 5.11: milliseconds, rounded up
+      n = ::epoll_wait(epoll_.get(), events, 2, poll_timeout_ms(deadline));
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw InfraError(fmt::format("{}: poll failed: {}", name, errno_text(errno)));
+      throw InfraError(fmt::format("{}: epoll_pwait2 failed: {}", name_, errno_text(errno)));
     }
-    if (n == 0) {
-      if (Clock::now() >= deadline) return {};
+    // The other event is a stop request: check() throws, except on a thread that is running a
+    // teardown, whose waits go on (the request reports once: the next wait is the port's).
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd != fd_) continue;
+      if (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) ended_ = true;
+      return true;
+    }
+    if (n == 0 && Clock::now() >= deadline) return false;
+  }
+}
+
+std::string FdReader::read(Deadline deadline) {
+  // A terminal's read, unlike the epoll set, first takes in what its driver has received and
+  // not yet handed on: a look at what is there by the deadline (passed or passing) reads.
+  bool last_look = Clock::now() >= deadline;
+  while (true) {
+    if (!read_first_ && !last_look && !wait(deadline)) last_look = true;
+    interrupt::check();
+    char buf[4096];
+    ssize_t got = ::read(fd_, buf, sizeof buf);
+    if (got > 0) {
+      read_first_ = got == static_cast<ssize_t>(sizeof buf) || ended_;
+      return std::string(buf, static_cast<std::size_t>(got));
+    }
+    if (got == 0 && ended_) throw PortGone(fmt::format("{}: the port went away (end of file)", name_));
+    // A raw terminal answers "nothing yet" with 0 (no VMIN), a socket with EAGAIN: the event
+    // was for bytes an earlier read took.
+    if (got == 0 || errno == EAGAIN || errno == EINTR) {
+      read_first_ = false;
+      if (last_look) return {};
       continue;
     }
-    if (p[0].revents == 0) continue;  // the stop request: check() throws
-    char buf[4096];
-    ssize_t got = ::read(fd, buf, sizeof buf);
-    if (got > 0) return std::string(buf, static_cast<std::size_t>(got));
-    if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (got == 0 || gone(errno)) throw PortGone(fmt::format("{}: the port went away ({})", name, got == 0 ? "end of file" : errno_text(errno)));
-    throw InfraError(fmt::format("{}: read failed: {}", name, errno_text(errno)));
+    if (gone(errno)) throw PortGone(fmt::format("{}: the port went away ({})", name_, errno_text(errno)));
+    throw InfraError(fmt::format("{}: read failed: {}", name_, errno_text(errno)));
   }
 }
 

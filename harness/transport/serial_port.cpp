@@ -92,9 +92,10 @@ SerialPort::SerialPort(std::filesystem::path path, Settings settings)
   errno = 0;
   if (speed == 0 && !set_custom_baud(fd_.get(), settings_.baud))
     throw InfraError(fmt::format("{}: the driver does not take {} baud{}", name_, settings_.baud, errno ? ": " + errno_text(errno) : ""));
+  reader_.emplace(fd_.get(), name_);
 }
 
-std::string SerialPort::read_some(Deadline deadline) { return read_fd(fd_.get(), deadline, name_); }
+std::string SerialPort::read_some(Deadline deadline) { return reader_->read(deadline); }
 
 void SerialPort::write_all(std::string_view bytes, Deadline deadline) {
   std::size_t left = write_fd(fd_.get(), FdKind::terminal, bytes, deadline, pacer_, name_);

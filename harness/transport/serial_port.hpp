@@ -1,6 +1,7 @@
 #pragma once
 // A local serial port (or a pseudo-terminal's slave side): raw termios, exclusive use.
 #include <filesystem>
+#include <optional>
 
 #include "base/fd.hpp"
 #include "transport/fd_io.hpp"
@@ -30,6 +31,7 @@ class SerialPort final : public Transport {
   std::filesystem::path path_;
   Settings settings_;
   UniqueFd fd_;
+  std::optional<FdReader> reader_;  // made once fd_ is open
   LinePacer pacer_;
   std::string name_;  // "serial port /dev/ttyUSB2", for messages
 };

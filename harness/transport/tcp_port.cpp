@@ -104,12 +104,13 @@ TcpPort::TcpPort(std::string address, double pace_baud, Duration connect_timeout
     int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     fd_ = std::move(fd);
+    reader_.emplace(fd_.get(), name_);
     return;
   }
   throw InfraError(fmt::format("{}: cannot connect: {} (is ser2net running and exporting it in raw mode?)", name_, why));
 }
 
-std::string TcpPort::read_some(Deadline deadline) { return read_fd(fd_.get(), deadline, name_); }
+std::string TcpPort::read_some(Deadline deadline) { return reader_->read(deadline); }
 
 void TcpPort::write_all(std::string_view bytes, Deadline deadline) {
   std::size_t left = write_fd(fd_.get(), FdKind::socket, bytes, deadline, pacer_, name_);

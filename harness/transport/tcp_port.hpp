@@ -2,6 +2,7 @@
 // A module's serial line exported over TCP by ser2net in raw mode (no telnet, no RFC 2217):
 // the bytes on the connection are the bytes on the line. Addressed as pyserial does,
 // socket://HOST:PORT.
+#include <optional>
 #include <string>
 
 #include "base/fd.hpp"
@@ -24,6 +25,7 @@ class TcpPort final : public Transport {
  private:
   std::string address_;
   UniqueFd fd_;
+  std::optional<FdReader> reader_;  // made once fd_ is open
   LinePacer pacer_;
   std::string name_;
 };
