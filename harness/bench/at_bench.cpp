@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil   (the floor: {:.1f} x, the most any harness could reach)\n",
              peer.loop_cpu / cpu, peer.loop_user / user, peer.loop_cpu / floor_cpu);
   fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (cpu - floor_cpu) / exchanges * 1e6);
+  fmt::print("   (totals are the scheduler's exact run time; the user/kernel split is sampled at its tick and only approximate)\n");
   double wire = static_cast<double>(payload_size) * 10 / baud * scale;
   fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);
   fmt::print("   {:.3f} s against {:.3f} s of wire time: {:.1f} % of the line rate\n", took, wire, wire / took * 100);

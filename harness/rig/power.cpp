@@ -6,6 +6,11 @@ namespace athil::rig {
 
 using namespace std::chrono_literals;
 
+namespace {
+// To the millisecond: a message says "after 1.5s", not "after 1499.819ms".
+Duration since(Clock::time_point start) { return std::chrono::round<std::chrono::milliseconds>(Clock::now() - start); }
+}  // namespace
+
 const PowerTiming& power_timing(std::string_view model) {
   // SIM7000: STATUS may drop up to 6.9 s after an off request; boot to UART ready >= 4.5 s.
   static const PowerTiming sim7000{1200ms, 1500ms, 10s, 10s, 2s, 300ms, true};
@@ -18,10 +23,15 @@ PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::
                            std::function<void(const std::string&)> note)
     : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
 
-void PowerControl::press(PinRole role, Duration d) {
+void PowerControl::press(PinRole role, Duration d, Deadline bound) {
   if (!pins_.has(role)) throw InfraError(fmt::format("the rig wires no {} line for a {} sequence", to_string(role), model_));
   // Timed from the request, not from its acknowledgement: both edges then take the same path.
   const auto pressed = Clock::now();
+  // A press cut short is another press (a 1.2 s power-on press released early does nothing).
+  if (bound < pressed + scale_.hold(d)) {
+    Duration left = std::max<Duration>(Duration::zero(), std::chrono::round<std::chrono::milliseconds>(bound - pressed));
+    throw PowerSequenceCut(fmt::format("a {} press of {} does not fit in the {} left", to_string(role), format_duration(scale_.hold(d)), format_duration(left)));
+  }
   pins_.set(role, Level::low);
   note_(fmt::format("{} low", to_string(role)));
   struct Release {
@@ -53,60 +63,73 @@ bool PowerControl::wait_level(PinRole role, Level level, Deadline deadline) {
   }
 }
 
-void PowerControl::expect_status(Level level, Duration within, const char* what) {
+void PowerControl::expect_status(Level level, Duration within, const char* what, Deadline bound) {
   if (!pins_.has(PinRole::status)) return;  // nothing to check against
-  if (!wait_level(PinRole::status, level, Clock::now() + scale_.timeout(within)))
-    throw PowerSequenceFailure(fmt::format("{}: STATUS still {} after {}", what, to_string(level == Level::high ? Level::low : Level::high),
-                                           format_duration(scale_.timeout(within))));
+  const auto start = Clock::now();
+  const auto allowed = start + scale_.timeout(within);
+  if (wait_level(PinRole::status, level, std::min(allowed, bound))) return;
+  auto still = to_string(level == Level::high ? Level::low : Level::high);
+  if (bound < allowed)
+    throw PowerSequenceCut(fmt::format("{}: STATUS still {} after {} of the {} it may take", what, still, format_duration(since(start)),
+                                       format_duration(scale_.timeout(within))));
+  throw PowerSequenceFailure(fmt::format("{}: STATUS still {} after {}", what, still, format_duration(scale_.timeout(within))));
 }
 
-void PowerControl::on() {
+void PowerControl::rest(Duration rest, const char* what, Deadline bound) {
+  const auto start = Clock::now();
+  const auto end = start + scale_.hold(rest);
+  idle_(std::min(end, bound));
+  if (bound < end)
+    throw PowerSequenceCut(fmt::format("{}: the rest of {} cut short after {}", what, format_duration(scale_.hold(rest)), format_duration(since(start))));
+}
+
+void PowerControl::on(Deadline bound) {
   const auto& t = power_timing(model_);
   if (pins_.has(PinRole::status) && pins_.get(PinRole::status) == Level::high) {
     note_("power on: STATUS already high");
     return;
   }
-  press(PinRole::pwrkey, t.on_hold);
-  expect_status(Level::high, t.ready_within, "power on");
+  press(PinRole::pwrkey, t.on_hold, bound);
+  expect_status(Level::high, t.ready_within, "power on", bound);
 }
 
-void PowerControl::off() {
+void PowerControl::off(Deadline bound) {
   const auto& t = power_timing(model_);
   if (pins_.has(PinRole::status) && pins_.get(PinRole::status) == Level::low) {
     note_("power off: STATUS already low");
     return;
   }
-  press(PinRole::pwrkey, t.off_hold);
-  expect_status(Level::low, t.off_within, "power off");
-  idle_(Clock::now() + scale_.hold(t.off_rest));
+  press(PinRole::pwrkey, t.off_hold, bound);
+  expect_status(Level::low, t.off_within, "power off", bound);
+  rest(t.off_rest, "power off", bound);
 }
 
-void PowerControl::reset() {
+void PowerControl::reset(Deadline bound) {
   const auto& t = power_timing(model_);
-  if (t.reset_pin && pins_.has(PinRole::reset)) press(PinRole::reset, t.reset_hold);
-  else press(PinRole::pwrkey, t.reset_hold);
+  if (t.reset_pin && pins_.has(PinRole::reset)) press(PinRole::reset, t.reset_hold, bound);
+  else press(PinRole::pwrkey, t.reset_hold, bound);
   // Low first: a module that ignored the reset keeps STATUS high throughout.
-  expect_status(Level::low, 3s, "reset");
-  expect_status(Level::high, t.ready_within, "reset");
+  expect_status(Level::low, 3s, "reset", bound);
+  expect_status(Level::high, t.ready_within, "reset", bound);
 }
 
-void PowerControl::cycle() {
-  off();
-  on();
+void PowerControl::cycle(Deadline bound) {
+  off(bound);
+  on(bound);
 }
 
-void PowerControl::hard_cycle() {
+void PowerControl::hard_cycle(Deadline bound) {
   const auto& t = power_timing(model_);
   if (!pins_.has(PinRole::supply)) throw InfraError(fmt::format("the rig switches no supply for a {} supply cycle", model_));
   pins_.set(PinRole::supply, Level::low);
   note_("supply off");
-  idle_(Clock::now() + scale_.hold(t.off_rest));
+  rest(t.off_rest, "supply cycle", bound);  // cut short, the supply stays off: a rest too short is no rest
   pins_.set(PinRole::supply, Level::high);
   note_("supply on");
-  if (pins_.has(PinRole::pwrkey)) return on();
+  if (pins_.has(PinRole::pwrkey)) return on(bound);
   // A board with PWRKEY strapped low powers the module on with its supply.
   note_("no PWRKEY line: the module starts with its supply");
-  expect_status(Level::high, t.ready_within, "power on with the supply");
+  expect_status(Level::high, t.ready_within, "power on with the supply", bound);
 }
 
 }  // namespace athil::rig

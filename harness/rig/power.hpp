@@ -28,6 +28,11 @@ const PowerTiming& power_timing(std::string_view model);
 struct PowerSequenceFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// The sequence did not fit in the time it was given (a step's or a scenario's): a press that
+// would have outlasted it, or a wait it cut short.
+struct PowerSequenceCut : PowerSequenceFailure {
+  using PowerSequenceFailure::PowerSequenceFailure;
+};
 
 class PowerControl {
  public:
@@ -35,21 +40,24 @@ class PowerControl {
   // until the deadline; `note` records what the sequence does on the device's timeline.
   PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note);
 
-  void on();
-  void off();
-  void reset();
-  void cycle();  // off, on
+  // Each sequence ends by `bound` (the time a step or a scenario has left): a press that would
+  // outlast it is not begun, and a wait it cuts short throws PowerSequenceCut.
+  void on(Deadline bound = Deadline::max());
+  void off(Deadline bound = Deadline::max());
+  void reset(Deadline bound = Deadline::max());
+  void cycle(Deadline bound = Deadline::max());  // off, on
   // Supply off for the documented rest, on again, then PWRKEY on: the hard cycle, which
   // reaches a module that nothing else does.
-  void hard_cycle();
+  void hard_cycle(Deadline bound = Deadline::max());
   // The pin held low for `hold` (scaled) and released however the wait ends: a run stopped
   // in the middle of a press never leaves a key pressed.
-  void press(PinRole role, Duration hold);
+  void press(PinRole role, Duration hold, Deadline bound = Deadline::max());
   // Waits until the pin reads `level`; false at the deadline.
   bool wait_level(PinRole role, Level level, Deadline deadline);
 
  private:
-  void expect_status(Level level, Duration within, const char* what);
+  void expect_status(Level level, Duration within, const char* what, Deadline bound);
+  void rest(Duration rest, const char* what, Deadline bound);
 
   Pins& pins_;
   std::string model_;

@@ -280,12 +280,23 @@ void Executor::run_action(const Action& action, Context& ctx) {
     if (silent * 2 < waited) return std::string();  // it spoke during most of the wait
     return last == 0 ? std::string("; the module has sent nothing yet") : fmt::format("; the module has sent nothing for {:.1f}s", std::chrono::duration<double>(silent).count());
   };
+  // Which bound a deadline from ctx.deadline() is: "the step timeout (5s)"; empty for the action's own.
+  auto bound_name = [&](Deadline dl) {
+    if (ctx.step_deadline && dl == *ctx.step_deadline && dl != ctx.scenario_deadline) return fmt::format("the step timeout ({})", format_duration(ctx.step_timeout));
+    if (dl == ctx.scenario_deadline)
+      return fmt::format("the {} timeout ({})", ctx.block == "teardown" ? "teardown" : "scenario", format_duration(ctx.scenario_timeout));
+    return std::string();
+  };
   auto timed_out_text = [&](Duration timeout, Deadline dl) {
-    if (ctx.step_deadline && dl == *ctx.step_deadline && dl != ctx.scenario_deadline)
-      return fmt::format("the step timeout ({}) ran out first", format_duration(ctx.step_timeout)) + silence_text(ctx.step_timeout);
-    bool scenario_limit = dl == ctx.scenario_deadline;
-    return scenario_limit ? fmt::format("the {} timeout ({}) ran out first", ctx.block == "teardown" ? "teardown" : "scenario", format_duration(ctx.scenario_timeout))
-                          : fmt::format("nothing matched within {}", format_duration(timeout)) + silence_text(timeout);
+    std::string bound = bound_name(dl);
+    if (bound.empty()) return fmt::format("nothing matched within {}", format_duration(timeout)) + silence_text(timeout);
+    return fmt::format("{} ran out first", bound) + (dl == ctx.scenario_deadline ? std::string() : silence_text(ctx.step_timeout));
+  };
+  // Power sequences and presses end by the step's or the scenario's bound.
+  auto power_bound = [&] { return ctx.deadline(std::chrono::hours(24 * 365)); };
+  auto cut_short = [&](const rig::PowerSequenceCut& e, Deadline bound) {
+    std::string got = fmt::format("{}: {} ran out first", e.what(), bound_name(bound));
+    return StepFailure{fmt::format("{}: {}", where(), got), evidence("the power sequence to complete", got)};
   };
 
   // The URCs that came in this block and no wait took: often the cause (NORMAL POWER DOWN).
@@ -352,7 +363,12 @@ void Executor::run_action(const Action& action, Context& ctx) {
           if (!device_.pins || !device_.pins->has(role))
             throw InfraError(fmt::format("slot {}: {} at {} but the rig wires no {} line", device_.slot, std::is_same_v<T, scenario::PowerKey> ? "<power-key>" : "<reset>",
                                          action.pos.str(), rig::to_string(role)));
-          power_control().press(role, dur(a.hold));
+          auto bound = power_bound();
+          try {
+            power_control().press(role, dur(a.hold), bound);
+          } catch (const rig::PowerSequenceCut& e) {
+            throw cut_short(e, bound);
+          }
           device_.engine->module_restarted(fmt::format("{} pressed", rig::to_string(role)));
         } else if constexpr (std::is_same_v<T, scenario::Supply>) {
           if (!device_.pins || !device_.pins->has(rig::PinRole::supply))
@@ -427,14 +443,17 @@ void Executor::run_action(const Action& action, Context& ctx) {
         } else if constexpr (std::is_same_v<T, scenario::Power>) {
           auto& pc = power_control();
           device_.engine->module_restarted("power sequence");
+          auto bound = power_bound();
           try {
             switch (a.action) {
-              case scenario::Power::Action::on: pc.on(); break;
-              case scenario::Power::Action::off: pc.off(); break;
-              case scenario::Power::Action::cycle: pc.cycle(); break;
-              case scenario::Power::Action::hard_cycle: pc.hard_cycle(); break;
-              case scenario::Power::Action::reset: pc.reset(); break;
+              case scenario::Power::Action::on: pc.on(bound); break;
+              case scenario::Power::Action::off: pc.off(bound); break;
+              case scenario::Power::Action::cycle: pc.cycle(bound); break;
+              case scenario::Power::Action::hard_cycle: pc.hard_cycle(bound); break;
+              case scenario::Power::Action::reset: pc.reset(bound); break;
             }
+          } catch (const rig::PowerSequenceCut& e) {
+            throw cut_short(e, bound);
           } catch (const rig::PowerSequenceFailure& e) {
             throw StepFailure{fmt::format("{}: {}", where(), e.what()), evidence("the power sequence to complete", e.what())};
           }

@@ -343,6 +343,7 @@ void VirtualModule::power_down(bool graceful, Millis takes) {
   if (graceful) urc("NORMAL POWER DOWN");
   state_ = State::powering_down;
   uart_ready_ = false;
+  ++life_;  // what the running firmware had scheduled (boot URCs, registration) never comes
   later(takes, [this] { cut_power(); });
 }
 

@@ -309,6 +309,35 @@ TEST_CASE("language: supply cut and restore, and the RESET pin where the model h
   CHECK(verdicts["two.a/reset-pin"].find("but the rig wires no reset line") != std::string::npos);
 }
 
+TEST_CASE("language: a press or a power sequence that does not fit in its step fails at the step's bound, never past it") {
+  TempDir dir;
+  // Real time: the power-off sequence of a SIM7080G (1.5 s press, STATUS low within 5 s, 2 s
+  // rest) outlasts a 3 s step; a 20 s press does not fit in one at all.
+  dir.write("rig.xml", R"xml(<rig name="real" time-scale="1">
+  <slot name="v" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+</rig>)xml");
+  dir.write("sc/a.xml", scenario("press-too-long", R"xml(<step name="hold" timeout="3s">
+    <power-key hold="20s"/>
+  </step>)xml"));
+  dir.write("sc/b.xml", scenario("off-too-slow", R"xml(<setup><power action="on"/></setup>
+  <step name="off" timeout="3s">
+    <power action="off"/>
+  </step>
+  <teardown><power action="off"/></teardown>)xml"));
+  auto r = run_scenarios(dir, {"--rig", (dir.path() / "rig.xml").string()});
+  CHECK(r["press-too-long"].verdict == "failure");
+  CHECK(r["press-too-long"].message.find("step 'hold'") != std::string::npos);
+  CHECK(r["press-too-long"].message.find("a pwrkey press of 20s does not fit in the") != std::string::npos);
+  CHECK(r["press-too-long"].message.find("the step timeout (3s) ran out first") != std::string::npos);
+  const auto& pressed = r["press-too-long"].out;
+  CHECK(pressed.substr(0, pressed.find("# block teardown")).find("pwrkey low") == std::string::npos);  // never pressed
+  CHECK(r["off-too-slow"].verdict == "failure");
+  // Cut in the wait for STATUS (1.8 to 2 s after the press) or in the rest after it.
+  CHECK(r["off-too-slow"].message.find("step 'off'") != std::string::npos);
+  CHECK(r["off-too-slow"].message.find(": power off: ") != std::string::npos);
+  CHECK(r["off-too-slow"].message.find("the step timeout (3s) ran out first") != std::string::npos);
+}
+
 TEST_CASE("language: sync takes an autobauding SIM7000's lost first AT, else makes a wait optional, and a silent module fails sync") {
   TempDir dir;
   // v2 of the default rig is a SIM7000G as it leaves the factory: AT+IPR=0, silent at boot.

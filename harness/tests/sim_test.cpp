@@ -93,6 +93,19 @@ TEST_CASE("sim: PWRKEY off, then a press sooner than 2 s after power-off is igno
   CHECK(b.uart.find("RDY") != std::string::npos);
 }
 
+TEST_CASE("sim: after NORMAL POWER DOWN nothing more comes, not even the boot URCs still due") {
+  Bench b;
+  b.press(1200ms);
+  b.run_for(1600ms);  // RDY at 2.8 s: its +CFUN, +CPIN and SMS Ready are due within 2 s
+  b.module.uart_in("AT\r", b.now);
+  b.run_for(50ms);
+  CHECK(b.take().find("RDY") != std::string::npos);
+  b.module.uart_in("AT+CPOWD=1\r", b.now);
+  b.run_for(10s);
+  CHECK(b.take() == "AT+CPOWD=1\r\r\nNORMAL POWER DOWN\r\n");
+  CHECK(b.module.pin(Pin::status) == Level::low);
+}
+
 TEST_CASE("sim: HTTPTOFS needs a bearer and maps network failures to the documented codes") {
   Bench b;
   b.boot();
