@@ -1,6 +1,7 @@
 #include "base/pty.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -46,6 +47,18 @@ void write_to_host(const Pty& pty, std::string_view bytes) {
     if (n < 0) throw std::runtime_error(sys_error("writing to the pseudo-terminal"));
     at += static_cast<std::size_t>(n);
   }
+}
+
+std::optional<std::string> read_from_host(const Pty& pty, int stop_fd, int timeout_ms) {
+  pollfd fds[2] = {{pty.master.get(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
+  int r = ::poll(fds, 2, timeout_ms);
+  if (r < 0 && errno == EINTR) return std::string();
+  if (r < 0) throw std::runtime_error(sys_error("poll"));
+  if (fds[1].revents & POLLIN) return std::nullopt;
+  if (!(fds[0].revents & POLLIN)) return std::string();
+  char buf[4096];
+  ssize_t n = ::read(pty.master.get(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
 UniqueFd stop_signal_fd() {

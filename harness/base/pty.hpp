@@ -2,6 +2,7 @@
 // The serving side of a pseudo-terminal, as a module (virtual or replayed) offers its UART,
 // and the paths such a process publishes (a symlink to the port, a socket) and removes when
 // it ends.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,11 @@ struct Pty {
 Pty open_pty();
 // Writes all of `bytes` to the master side, for the host program to read. Throws std::runtime_error.
 void write_to_host(const Pty& pty, std::string_view bytes);
+
+// Waits up to `timeout_ms` (-1: no limit) for what the host program wrote, or for `stop_fd`
+// (stop_signal_fd()) to become readable. The bytes; empty when nothing came in time; nullopt
+// when a stop came. Throws std::runtime_error.
+std::optional<std::string> read_from_host(const Pty& pty, int stop_fd, int timeout_ms);
 
 // Blocks SIGINT and SIGTERM for the calling thread (and the threads it starts from now on) and
 // returns a descriptor that polls readable when one arrives: a serving loop waits on it beside

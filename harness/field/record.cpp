@@ -1,13 +1,10 @@
 #include "field/record.hpp"
 
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
@@ -94,19 +91,11 @@ int run_record(const RecordOptions& o) {
   // The host's side and the signals, on this thread.
   try {
     while (!stop) {
-      pollfd fds[2] = {{pty.master.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}};
-      int r = ::poll(fds, 2, 100);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
-      if (fds[1].revents & POLLIN) break;
-      if (fds[0].revents & POLLIN) {
-        char buf[4096];
-        ssize_t n = ::read(pty.master.get(), buf, sizeof buf);
-        if (n <= 0) continue;
-        std::string_view bytes(buf, static_cast<std::size_t>(n));
-        transcript.event('>', bytes);
-        module->write_all(bytes, Clock::now() + std::chrono::seconds(10));
-      }
+      auto bytes = read_from_host(pty, signals.get(), 100);
+      if (!bytes) break;
+      if (bytes->empty()) continue;
+      transcript.event('>', *bytes);
+      module->write_all(*bytes, Clock::now() + std::chrono::seconds(10));
     }
   } catch (...) {
     stop = true;

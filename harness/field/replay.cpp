@@ -1,13 +1,10 @@
 #include "field/replay.hpp"
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -155,16 +152,9 @@ int run_replay(const ReplayOptions& o) {
     int timeout = -1;
     if (auto next = replayer.next_due())
       timeout = static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count() + 1));
-    pollfd fds[2] = {{pty.master.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}};
-    int r = ::poll(fds, 2, timeout);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
-    if (fds[1].revents & POLLIN) break;
-    if (fds[0].revents & POLLIN) {
-      char buf[4096];
-      ssize_t n = ::read(pty.master.get(), buf, sizeof buf);
-      if (n > 0) replayer.host_bytes(std::string_view(buf, static_cast<std::size_t>(n)), ReplayClock::now());
-    }
+    auto bytes = read_from_host(pty, signals.get(), timeout);
+    if (!bytes) break;
+    if (!bytes->empty()) replayer.host_bytes(*bytes, ReplayClock::now());
   }
   std::string summary = fmt::format("served {} of {} exchanges, {} divergence(s)", replayer.served(), replayer.exchanges(), replayer.divergences());
   fmt::print(stderr, "replay: {}\n", summary);

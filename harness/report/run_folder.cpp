@@ -42,8 +42,8 @@ RunFolder::RunFolder(const fs::path& reports) {
     if (::mkdir(path_.c_str(), 0755) == 0) break;
     if (errno != EEXIST || n > 1000) throw InfraError(fmt::format("cannot create the run folder {}: {}", path_.string(), errno_text(errno)));
   }
-  lock_fd_ = ::open((path_ / ".running").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ >= 0) ::flock(lock_fd_, LOCK_EX | LOCK_NB);
+  lock_.reset(::open((path_ / ".running").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (lock_) ::flock(lock_.get(), LOCK_EX | LOCK_NB);
   // `latest` is replaced whole: a new link under a temporary name, renamed over the old one.
   fs::path tmp = reports / fmt::format(".latest.{}", ::getpid());
   ::unlink(tmp.c_str());
@@ -51,9 +51,7 @@ RunFolder::RunFolder(const fs::path& reports) {
 }
 
 RunFolder::~RunFolder() {
-  if (lock_fd_ < 0) return;
-  ::unlink((path_ / ".running").c_str());
-  ::close(lock_fd_);  // and the lock with it
+  if (lock_) ::unlink((path_ / ".running").c_str());  // the lock goes with the descriptor
 }
 
 std::vector<fs::path> prune_runs(const fs::path& reports, std::size_t keep) {
@@ -69,12 +67,7 @@ std::vector<fs::path> prune_runs(const fs::path& reports, std::size_t keep) {
   if (runs.size() <= keep) return deleted;
   for (std::size_t i = 0; i < runs.size() - keep; ++i) {
     // A run still in progress holds its lock: leave it.
-    int fd = ::open((runs[i] / ".running").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
-      ::close(fd);
-      if (busy) continue;
-    }
+    if (UniqueFd lock(::open((runs[i] / ".running").c_str(), O_RDONLY | O_CLOEXEC)); lock && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) continue;
     fs::remove_all(runs[i], ec);
     if (!ec) deleted.push_back(runs[i]);
   }

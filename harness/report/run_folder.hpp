@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
+
 namespace athil::report {
 
 class RunFolder {
@@ -26,7 +28,7 @@ class RunFolder {
  private:
   std::filesystem::path path_;
   std::string id_;
-  int lock_fd_ = -1;
+  UniqueFd lock_;  // holds the flock on <run>/.running
 };
 
 // Deletes the oldest run folders under `reports` (names as RunFolder makes them, real folders,

@@ -50,7 +50,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
             "--exit-with-parent", std::to_string(::getpid())};
     if (!replay->vary.empty()) args.insert(args.end(), {"--vary", replay->vary});
     // Appended to by each replay of the run (the log file itself is rewritten at each start).
-    args.insert(args.end(), {"--report", (paths.log_file.parent_path() / "@replay-divergences.log").string()});
+    args.insert(args.end(), {"--report", (paths.log_file.parent_path() / replay_divergences_name).string()});
   } else {
     control_socket_ = port_link_ + ".ctl";  // as `athil sim` names it: `athil pin PORT` finds it
     args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,

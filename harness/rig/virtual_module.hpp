@@ -17,6 +17,8 @@ class VirtualModuleProcess {
     std::filesystem::path run_dir;     // where the port link and control socket go
     std::filesystem::path log_file;    // the module's own diagnostics (stderr)
   };
+  // A replay slot's divergences, beside log_file, appended to by every replay of the run.
+  static constexpr const char* replay_divergences_name = "@replay-divergences.log";
   // Starts the module and waits until it has published its port. Throws InfraError.
   VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths);
   ~VirtualModuleProcess();  // stops it: SIGTERM, a bounded wait, then SIGKILL

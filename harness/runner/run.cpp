@@ -387,8 +387,10 @@ class SlotRunner {
     run_.console.event(line, verdict_tone(c));
   }
 
-  // What `athil replay` reported for this slot (rig/virtual_module.cpp names the file).
-  fs::path replay_divergences_file() const { return run_.folder.path() / report::file_safe(slot_.name) / "@replay-divergences.log"; }
+  // What `athil replay` reported for this slot, beside its log.
+  fs::path replay_divergences_file() const {
+    return run_.folder.path() / report::file_safe(slot_.name) / rig::VirtualModuleProcess::replay_divergences_name;
+  }
   std::uintmax_t replay_divergences_size() const {
     std::error_code ec;
     auto size = fs::file_size(replay_divergences_file(), ec);
