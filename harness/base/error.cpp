@@ -30,6 +30,24 @@ InputError::InputError(SourcePos pos, const std::string& message) : InputError(s
 InputError::InputError(const std::string& message) : InputError(SourcePos{}, message) {}
 InputError::InputError(std::vector<Diagnostic> all) : std::runtime_error(summary(all)), all_(std::move(all)) {}
 
+void Diagnostics::add(const std::vector<Diagnostic>& found) {
+  for (const auto& d : found) {
+    // The same mistake met again (a fixture used many times) is the same mistake.
+    bool seen = std::any_of(all_.begin(), all_.end(), [&](const Diagnostic& k) { return k.message == d.message && k.pos.str() == d.pos.str(); });
+    if (seen) continue;
+    if (all_.size() < max_kept) all_.push_back(d);
+    else ++dropped_;
+  }
+}
+
+void Diagnostics::throw_if_any() const {
+  if (all_.empty()) return;
+  if (dropped_ == 0) throw InputError(all_);
+  auto kept = all_;
+  kept.push_back(Diagnostic{SourcePos{}, fmt::format("... and {} more error(s) not shown", dropped_)});
+  throw InputError(kept);
+}
+
 std::string InputError::diagnostic() const {
   std::string out;
   for (const auto& d : all_) out += (out.empty() ? "" : "\n") + d.str();

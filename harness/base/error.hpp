@@ -38,24 +38,26 @@ class InputError : public std::runtime_error {
   std::vector<Diagnostic> all_;
 };
 
-// Collects the InputErrors of independent checks, so that one pass reports them all.
+// Collects the InputErrors of independent checks, so that one pass reports them all (the first
+// max_kept of them, and how many more there were: a hostile file cannot flood the output).
 class Diagnostics {
  public:
+  static constexpr std::size_t max_kept = 100;
   template <class F>
   void attempt(F&& check) {
     try {
       check();
     } catch (const InputError& e) {
-      all_.insert(all_.end(), e.all().begin(), e.all().end());
+      add(e.all());
     }
   }
+  void add(const std::vector<Diagnostic>& found);
   bool empty() const { return all_.empty(); }
-  void throw_if_any() const {
-    if (!all_.empty()) throw InputError(all_);
-  }
+  void throw_if_any() const;
 
  private:
   std::vector<Diagnostic> all_;
+  std::size_t dropped_ = 0;
 };
 
 // " (did you mean 'x'?)" when a candidate is a small edit away from word, else "".
@@ -65,6 +67,13 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 class InfraError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The other end went away under an open channel: a port (USB re-enumeration, a pty whose
+// module ended, ser2net closing the connection) or a virtual module's control channel.
+class PortGone : public InfraError {
+ public:
+  using InfraError::InfraError;
 };
 
 // errno as text, for messages that say what the system answered.

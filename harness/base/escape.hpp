@@ -1,6 +1,7 @@
 #pragma once
 // Bytes from a serial line, made printable: any byte survives, and the text is ASCII,
 // so it can go into a transcript or an XML report unchanged.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,5 +11,23 @@ namespace athil {
 std::string escape_bytes(std::string_view bytes);
 // The inverse of escape_bytes; also accepts \e (ESC) and \0. Throws std::invalid_argument.
 std::string unescape_bytes(std::string_view text);
+
+// The code point of the well-formed UTF-8 sequence at text[at] and its length in bytes;
+// nothing for a byte that starts none (overlong forms, surrogates and beyond U+10FFFF too).
+struct CodePoint {
+  char32_t value;
+  std::size_t length;
+};
+std::optional<CodePoint> decode_utf8(std::string_view text, std::size_t at);
+
+// Text from a file or a module, made safe for a terminal: valid UTF-8 stays, control
+// characters (C0, DEL, C1: escape sequences, line breaks) and bytes that are not UTF-8 are
+// written as escape_bytes writes them. A name can then neither repaint the screen nor forge a line.
+std::string terminal_text(std::string_view text);
+// Whether terminal_text would escape anything: a control character or a byte that is not UTF-8.
+bool has_control_characters(std::string_view text);
+// The same for text of several lines that athil composed (diagnostics, a plan): its line
+// breaks stay, every other control character is escaped.
+std::string terminal_lines(std::string_view text);
 
 }  // namespace athil

@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include <fmt/format.h>
+
 #include "base/fd.hpp"
 
 namespace athil {
@@ -20,6 +22,14 @@ bool ended(int pid) {
   return info.si_pid == pid;
 }
 }  // namespace
+
+std::optional<std::string> process_end(int pid) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != pid) return std::nullopt;
+  if (info.si_code == CLD_EXITED) return fmt::format("exited with status {}", info.si_status);
+  const char* name = sigabbrev_np(info.si_status);
+  return fmt::format("killed by signal {}{}", info.si_status, name ? fmt::format(" (SIG{})", name) : "");
+}
 
 bool wait_until_ended(int pid, Deadline deadline) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));

@@ -8,22 +8,17 @@
 
 #include <fmt/format.h>
 
+#include "base/escape.hpp"
+
 namespace athil {
 
 namespace {
 // Offset of the first byte that is not part of valid UTF-8, if any.
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return i;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    if ((len == 2 && c < 0xC2) || (len == 3 && c == 0xE0 && static_cast<unsigned char>(s[i + 1]) < 0xA0) ||
-        (len == 4 && (c > 0xF4 || (c == 0xF0 && static_cast<unsigned char>(s[i + 1]) < 0x90))))
-      return i;  // overlong or beyond U+10FFFF
-    i += len;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = decode_utf8(s, i);
+    if (!c) return i;
+    i += c->length;
   }
   return std::nullopt;
 }

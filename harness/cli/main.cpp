@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
       if (run_options.paths.empty()) run_options.paths.emplace_back("scenarios");
       for (const auto& d : defines) run_options.defines.push_back(parse_define(d));
       run_options.rig = rig;
-      run_options.junit = fs::absolute(junit);
+      run_options.junit = junit.empty() ? fs::path() : fs::absolute(junit);  // empty: refused by the run, exit 2
       run_options.fixtures = fixtures;
       run_options.executable = own_executable(argv[0]);
       if (list_cmd->parsed()) return athil::runner::list(run_options);

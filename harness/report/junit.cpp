@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "base/escape.hpp"
 #include "base/fd.hpp"
 
 namespace athil::report {
@@ -22,23 +23,13 @@ constexpr std::size_t max_case_output = 256 * 1024;  // far below libxml2's 10 M
 // scenario.
 constexpr std::size_t max_passing_output = 16 * 1024;
 
-// Length of the valid UTF-8 sequence at s[i], or 0.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
-  if (overlong || surrogate || cp > 0x10FFFF || cp == 0xFFFE || cp == 0xFFFF) return 0;
-  if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') return 0;
-  if (cp == 0x7F) return 0;  // allowed by XML, but it is serial noise and confuses viewers
-  return len;
+// Length of the UTF-8 sequence at s[i] when XML 1.0 allows its character, or 0.
+std::size_t xml_char_length(std::string_view s, std::size_t i) {
+  auto c = decode_utf8(s, i);
+  if (!c || c->value == 0xFFFE || c->value == 0xFFFF) return 0;
+  if (c->value < 0x20 && c->value != '\t' && c->value != '\n' && c->value != '\r') return 0;
+  if (c->value == 0x7F) return 0;  // allowed by XML, but it is serial noise and confuses viewers
+  return c->length;
 }
 
 std::string escape(std::string_view text, bool attribute) {
@@ -68,7 +59,7 @@ std::string xml_safe_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    std::size_t len = utf8_sequence(text, i);
+    std::size_t len = xml_char_length(text, i);
     if (len == 0) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
       ++i;
@@ -147,19 +138,23 @@ void write_junit_atomically(const std::filesystem::path& path, const std::vector
 void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
   auto tmp = path;
   tmp += fmt::format(".{}.tmp", ::getpid());
+  // A write that fails leaves no temporary file behind and the last complete file in place.
+  auto fail = [&](const std::string& what, int err) {
+    ::unlink(tmp.c_str());
+    throw InfraError(fmt::format("cannot {} {}: {}", what, path.string(), errno_text(err)));
+  };
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-  if (!fd) throw InfraError(fmt::format("cannot write {}: {}", tmp.string(), errno_text(errno)));
+  if (!fd) throw InfraError(fmt::format("cannot write {}: {}", path.string(), errno_text(errno)));
   std::string_view rest = text;
   while (!rest.empty()) {
     ssize_t n = ::write(fd.get(), rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw InfraError(fmt::format("cannot write {}: {}", tmp.string(), errno_text(errno)));
+    if (n <= 0) fail("write", n == 0 ? ENOSPC : errno);
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
-  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0)
-    throw InfraError(fmt::format("cannot write {}: {}", tmp.string(), errno_text(errno)));
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InfraError(fmt::format("cannot move into place {}: {}", path.string(), errno_text(errno)));
+  if (::fsync(fd.get()) != 0) fail("write", errno);
+  if (::close(fd.release()) != 0) fail("write", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("move into place", errno);
 }
 
 }  // namespace athil::report

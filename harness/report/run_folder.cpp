@@ -74,8 +74,27 @@ std::vector<fs::path> prune_runs(const fs::path& reports, std::size_t keep) {
   return deleted;
 }
 
-fs::path RunFolder::scenario_file(std::string_view slot, std::string_view scenario, int round, int attempt, std::string_view ext) const {
-  std::string name = file_safe(scenario);
+std::string RunFolder::stem_for(std::string_view slot, std::string_view scenario) {
+  auto key = std::pair{std::string(slot), std::string(scenario)};
+  if (auto it = stems_.find(key); it != stems_.end()) return it->second;
+  std::string base = file_safe(scenario);
+  if (base.size() > max_stem) {
+    std::uint32_t hash = 2166136261u;  // FNV-1a: the cut name stays apart from others cut alike
+    for (char c : scenario) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+    base = fmt::format("{}-{:08x}", base.substr(0, max_stem - 9), hash);
+  }
+  std::string stem = base;
+  for (int n = 2; !taken_.emplace(key.first, stem).second; ++n) stem = fmt::format("{}-{}", base, n);
+  stems_.emplace(std::move(key), stem);
+  return stem;
+}
+
+fs::path RunFolder::scenario_file(std::string_view slot, std::string_view scenario, int round, int attempt, std::string_view ext) {
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    name = stem_for(slot, scenario);
+  }
   if (round > 1) name += fmt::format(".round-{}", round);
   if (attempt > 1) name += fmt::format(".attempt-{}", attempt);
   fs::path relative = fs::path(file_safe(slot)) / (name + "." + std::string(ext));

@@ -3,6 +3,9 @@
 // transcript and a waveform per run of a scenario, summary.md, and `latest` pointing here.
 // Nothing is written outside the report folder the user chose.
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,12 +26,22 @@ class RunFolder {
   const std::filesystem::path& path() const { return path_; }
   const std::string& id() const { return id_; }
   // <slot>/<scenario>[.round-R][.attempt-A].EXT, relative to path(); the slot folder is made.
-  std::filesystem::path scenario_file(std::string_view slot, std::string_view scenario, int round, int attempt, std::string_view ext) const;
+  // Each scenario of a slot gets a stem of its own for the run, bounded in length: names that
+  // file_safe() makes alike ("a/b", "a_b") get a suffix (-2, -3, ...), and a long name is cut
+  // and told apart by a hash of it. Thread-safe.
+  std::filesystem::path scenario_file(std::string_view slot, std::string_view scenario, int round, int attempt, std::string_view ext);
+
+  static constexpr std::size_t max_stem = 96;
 
  private:
+  std::string stem_for(std::string_view slot, std::string_view scenario);
+
   std::filesystem::path path_;
   std::string id_;
   UniqueFd lock_;  // holds the flock on <run>/.running
+  std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, std::string> stems_;  // (slot, scenario) -> stem
+  std::set<std::pair<std::string, std::string>> taken_;               // (slot, stem)
 };
 
 // Deletes the oldest run folders under `reports` (names as RunFolder makes them, real folders,

@@ -17,18 +17,38 @@ const char* word(const TestCase& c) {
   return "?";
 }
 
-// One table cell or line: no newlines, pipes escaped, nothing XML-hostile either.
+// Text from scenario files, rigs and modules as one table cell or line of Markdown: no line
+// breaks, HTML's specials as entities (no tag or script gets through to a renderer), Markdown's
+// punctuation escaped (no link, image, emphasis or code span, and no bare address that a
+// renderer would make a link), nothing XML-hostile either.
 std::string cell(std::string_view text) {
   std::string out;
-  for (char c : xml_safe_text(text)) {
-    if (c == '\n' || c == '\r') out += ' ';
-    else if (c == '|') out += "\\|";
-    else out += c;
+  std::string safe = xml_safe_text(text);
+  for (std::size_t i = 0; i < safe.size(); ++i) {
+    char c = safe[i];
+    // GFM links bare addresses by themselves: "http://..." and "www." are broken up, escaped.
+    if (safe.compare(i, 3, "://") == 0 || safe.compare(i, 4, "www.") == 0) {
+      out += c == ':' ? ":\\/\\/" : "www\\.";
+      i += c == ':' ? 2 : 3;
+      continue;
+    }
+    switch (c) {
+      case '\n':
+      case '\r': out += ' '; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '(': case ')': case '!': case '|': case '#': case '~': case '{': case '}':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
   }
   return out;
 }
 
-std::string link(const std::string& file) { return file.empty() ? "" : fmt::format("[{}]({})", file.substr(file.rfind('/') + 1), file); }
+std::string link(const std::string& file) { return file.empty() ? "" : fmt::format("[{}]({})", cell(file.substr(file.rfind('/') + 1)), file); }
 
 std::string property(const TestSuite& s, std::string_view name) {
   for (const auto& [k, v] : s.properties)
@@ -43,6 +63,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, cell(run.rig), cell(run.rig_file),
                                 run.started, run.seconds, run.junit);
   if (!run.stopped.empty()) out += fmt::format("**The run stopped early: {}.**\n\n", cell(run.stopped));
+  if (run.rounds > 0) out += fmt::format("Rounds run (--until-fail): {}.\n\n", run.rounds);
   out += fmt::format("**{} passed** ({} flaky), **{} failed**, **{} errors**, {} skipped.\n\n", all.passed, all.flaky, all.failed, all.errors, all.skipped);
 
   out += "| slot | model | revision | IMEI | passed | flaky | failed | errors | skipped | note |\n|---|---|---|---|---|---|---|---|---|---|\n";
@@ -58,7 +79,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     for (const auto& s : suites)
       for (const auto& c : s.cases) {
         if (!wanted(c)) continue;
-        body += fmt::format("- **{}** `{}` {}: {}\n", cell(property(s, "slot")), cell(c.name), word(c), cell(c.message));
+        body += fmt::format("- **{}** {} {}: {}\n", cell(property(s, "slot")), cell(c.name), word(c), cell(c.message));
         for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
           body += fmt::format("  - attempt {}: error: {} {}\n", i + 1, cell(c.earlier_attempts[i].message), link(c.earlier_attempts[i].transcript));
         if (!c.transcript.empty()) body += fmt::format("  - transcript {}{}\n", link(c.transcript), c.waveform.empty() ? "" : ", waveform " + link(c.waveform));
@@ -72,7 +93,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
 
   for (const auto& s : suites) {
-    out += fmt::format("\n## Slot {} ({}, port `{}`)\n\n| scenario | result | time (s) | transcript | waveform |\n|---|---|---|---|---|\n", cell(property(s, "slot")),
+    out += fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | transcript | waveform |\n|---|---|---|---|---|\n", cell(property(s, "slot")),
                        cell(property(s, "model")), cell(property(s, "port")));
     for (const auto& c : s.cases)
       out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(c.name), word(c), format_seconds(c.seconds), link(c.transcript), link(c.waveform));

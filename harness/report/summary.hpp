@@ -15,6 +15,7 @@ struct RunInfo {
   double seconds = 0;
   std::string junit;    // the JUnit file, relative to the run folder where it can be
   std::string stopped;  // why the run stopped early, if it did
+  int rounds = 0;       // rounds run by --until-fail (0: not such a run)
 };
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites);

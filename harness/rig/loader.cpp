@@ -133,6 +133,11 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
         src.fail(supply, attribute, e.what());
       }
       if (words->empty()) src.fail(supply, attribute, fmt::format("the supply {} command is empty", attribute));
+      // A program named by a relative path is the rig's own (scripts beside the rig file),
+      // wherever athil was started from; a bare name is looked up on PATH.
+      auto& program = words->front();
+      if (program.find('/') != std::string::npos && program.front() != '/')
+        program = (std::filesystem::absolute(std::filesystem::path(src.name()).parent_path()) / program).lexically_normal().string();
     }
     r.supply_pos = src.pos(supply);
     for (const auto& line : r.lines)

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.hpp"
 #include "rig/model.hpp"
 
 namespace athil::rig {
@@ -21,6 +22,12 @@ class Pins {
   virtual bool has(PinRole role) const = 0;
   // Throws InfraError naming the slot, the pin and the cause.
   virtual void set(PinRole role, Level level) = 0;
+  // The same, ended by `bound` (what a step or a scenario has left): only a level that a
+  // program switches can take long enough to need one.
+  virtual void set_within(PinRole role, Level level, Deadline bound) {
+    (void)bound;
+    set(role, level);
+  }
   virtual Level get(PinRole role) = 0;
   // Changes of the module's output pins seen since the last call, stamped when they happened.
   virtual std::vector<PinEvent> take_events() = 0;

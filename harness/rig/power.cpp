@@ -121,10 +121,10 @@ void PowerControl::cycle(Deadline bound) {
 void PowerControl::hard_cycle(Deadline bound) {
   const auto& t = power_timing(model_);
   if (!pins_.has(PinRole::supply)) throw InfraError(fmt::format("the rig switches no supply for a {} supply cycle", model_));
-  pins_.set(PinRole::supply, Level::low);
+  pins_.set_within(PinRole::supply, Level::low, bound);
   note_("supply off");
   rest(t.off_rest, "supply cycle", bound);  // cut short, the supply stays off: a rest too short is no rest
-  pins_.set(PinRole::supply, Level::high);
+  pins_.set_within(PinRole::supply, Level::high, bound);
   note_("supply on");
   if (pins_.has(PinRole::pwrkey)) return on(bound);
   // A board with PWRKEY strapped low powers the module on with its supply.

@@ -1,9 +1,13 @@
 // A slot whose supply is switched by external programs (a USB hub's port power through
 // uhubctl, a networked PDU's command line) instead of a GPIO line. The programs run as
 // argument vectors, never through a shell. Boost.Process stays in this file.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
@@ -16,7 +20,10 @@
 
 #include "base/duration.hpp"
 #include "base/escape.hpp"
+#include "base/fd.hpp"
+#include "base/interrupt.hpp"
 #include "base/process_wait.hpp"
+#include "rig/own_process_group.hpp"
 #include "rig/pins.hpp"
 
 namespace athil::rig {
@@ -36,9 +43,11 @@ class SupplyCommandPins final : public Pins {
 
   bool has(PinRole role) const override { return role == PinRole::supply || (lines_ && lines_->has(role)); }
 
-  void set(PinRole role, Level level) override {
+  void set(PinRole role, Level level) override { set_within(role, level, Deadline::max()); }
+
+  void set_within(PinRole role, Level level, Deadline bound) override {
     if (role != PinRole::supply) return other(role).set(role, level);
-    run(level == Level::high ? on_ : off_, level == Level::high ? "on" : "off");
+    run(level == Level::high ? on_ : off_, level == Level::high ? "on" : "off", bound);
     supply_ = level;
   }
 
@@ -57,7 +66,11 @@ class SupplyCommandPins final : public Pins {
     return *lines_;
   }
 
-  void run(const std::vector<std::string>& argv, const char* which) {
+  // Runs the program in a process group of its own, reading its output as it comes (a chatty
+  // program must not block on a full pipe) until it ends; then whatever it left running in its
+  // group is killed, so that no switch leaves an orphan or waits on one that holds the output.
+  // Past `bound`, 60 s, or a stop request, the whole group is killed.
+  void run(const std::vector<std::string>& argv, const char* which, Deadline bound) {
     std::string shown = fmt::format("{}", fmt::join(argv, " "));
     std::string program = find_program(argv[0]);
     if (program.empty())
@@ -67,36 +80,68 @@ class SupplyCommandPins final : public Pins {
     bp::child child;
     try {
       child = bp::child(bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-                        (bp::std_out & bp::std_err) > output, bp::std_in < bp::null);
+                        (bp::std_out & bp::std_err) > output, bp::std_in < bp::null, OwnProcessGroup{});
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: supply {}: cannot start '{}': {}", slot_, which, shown, e.what()));
     }
-    // Read as it comes (a chatty program must not block on a full pipe), until it ends.
+    const int group = child.id();
+    struct KillGroup {
+      int group;
+      ~KillGroup() { ::kill(-group, SIGKILL); }
+    } kill_group{group};
+    auto own_limit = Clock::now() + command_timeout;
+    auto deadline = std::min(bound, own_limit);
     std::string text;
-    auto deadline = Clock::now() + command_timeout;
-    int fd = output.native_source();
-    while (true) {
-      pollfd p{fd, POLLIN, 0};
-      int n = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count())));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // the deadline
-      char buf[512];
-      ssize_t got = ::read(fd, buf, sizeof buf);
-      if (got <= 0) break;  // end of output: it has ended, or closed its output
-      text.append(buf, static_cast<std::size_t>(got));
-      if (text.size() > 2 * output_kept) text.erase(0, text.size() - output_kept);
-    }
-    bool ended = wait_until_ended(child.id(), deadline);
+    auto end = watch(child.id(), output.native_source(), deadline, text);
     std::error_code ec;
-    if (!ended) {
-      child.terminate(ec);  // SIGKILL, and reaped
-      throw InfraError(fmt::format("slot {}: supply {}: '{}' did not end within {} s (killed); output: {}", slot_, which, shown,
-                                   command_timeout.count(), tail(text)));
+    if (end != End::exited) {
+      ::kill(-group, SIGKILL);
+      child.wait(ec);
+      if (end == End::stopped) throw Interrupted(fmt::format("slot {}: supply {}: '{}' was killed: interrupted by {}", slot_, which, shown, interrupt::reason()));
+      std::string limit = deadline == own_limit ? fmt::format("within {} s", command_timeout.count()) : "by the end of the step's or the scenario's time";
+      throw InfraError(fmt::format("slot {}: supply {}: '{}' did not end {} (killed, with its process group); output: {}", slot_, which, shown, limit, tail(text)));
     }
     child.wait(ec);
     int status = child.exit_code();
     if (status != 0)
       throw InfraError(fmt::format("slot {}: supply {}: '{}' exited with status {}; output: {}", slot_, which, shown, status, tail(text)));
+  }
+
+  enum class End { exited, deadline, stopped };
+  // Collects the program's output until it exits (what it wrote before is all read), the
+  // deadline passes, or the run is asked to stop (unless this thread is shielded).
+  static End watch(int pid, int out_fd, Deadline deadline, std::string& text) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    bool output_open = true;
+    auto keep = [&](const char* buf, ssize_t got) {
+      text.append(buf, static_cast<std::size_t>(got));
+      if (text.size() > 2 * output_kept) text.erase(0, text.size() - output_kept);
+    };
+    while (true) {
+      bool exited = pidfd ? false : process_end(pid).has_value();
+      pollfd p[3] = {{output_open ? out_fd : -1, POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {interrupt::shielded() ? -1 : interrupt::wake_fd(), POLLIN, 0}};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      int timeout = static_cast<int>(std::clamp<long long>(left, 0, pidfd ? 60'000 : 20));
+      int n = exited ? 0 : ::poll(p, 3, timeout);
+      if (n < 0 && errno == EINTR) continue;
+      if (p[2].revents) return End::stopped;
+      if (output_open && (p[0].revents & (POLLIN | POLLHUP))) {
+        char buf[512];
+        ssize_t got = ::read(out_fd, buf, sizeof buf);
+        if (got > 0) keep(buf, got);
+        else output_open = false;  // closed by the program and by all it started
+        continue;
+      }
+      if (exited || (p[1].revents & POLLIN)) {
+        // What it wrote before it ended is in the pipe now; a child it left holding the pipe
+        // open must not keep the switch waiting.
+        ::fcntl(out_fd, F_SETFL, ::fcntl(out_fd, F_GETFL) | O_NONBLOCK);
+        char buf[512];
+        for (ssize_t got; output_open && (got = ::read(out_fd, buf, sizeof buf)) > 0;) keep(buf, got);
+        return End::exited;
+      }
+      if (Clock::now() >= deadline) return End::deadline;
+    }
   }
 
   static std::string tail(std::string text) {

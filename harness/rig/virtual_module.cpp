@@ -17,6 +17,7 @@
 #include "base/duration.hpp"
 #include "base/fd.hpp"
 #include "base/process_wait.hpp"
+#include "rig/own_process_group.hpp"
 
 namespace athil::rig {
 
@@ -64,7 +65,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   child_ = std::make_unique<Child>();
   try {
     child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,
-                                bp::std_err > paths.log_file.string(), bp::std_in < bp::null);
+                                bp::std_err > paths.log_file.string(), bp::std_in < bp::null, OwnProcessGroup{});
   } catch (const std::exception& e) {
     throw InfraError(fmt::format("slot {}: cannot start the module ({} {}): {}", slot.name, paths.executable.string(), args.front(), e.what()));
   }
@@ -91,12 +92,18 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
 
 int VirtualModuleProcess::pid() const { return child_->process.id(); }
 
+std::optional<std::string> VirtualModuleProcess::ended(Deadline by) const {
+  if (by > Clock::now()) wait_until_ended(pid(), by);
+  return process_end(pid());
+}
+
 VirtualModuleProcess::~VirtualModuleProcess() {
   if (!child_ || !child_->process.valid()) return;
   std::error_code ec;
   if (!child_->process.running(ec)) return;
   ::kill(child_->process.id(), SIGTERM);
   wait_until_ended(child_->process.id(), Clock::now() + stop_timeout);
+  ::kill(-child_->process.id(), SIGKILL);  // whatever of its group is left
   if (child_->process.running(ec)) child_->process.terminate(ec);  // SIGKILL, and reaped
 }
 

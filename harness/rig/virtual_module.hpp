@@ -4,8 +4,10 @@
 // Boost.Process stays inside virtual_module.cpp.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "base/duration.hpp"
 #include "rig/model.hpp"
 
 namespace athil::rig {
@@ -19,7 +21,8 @@ class VirtualModuleProcess {
   };
   // A replay slot's divergences, beside log_file, appended to by every replay of the run.
   static constexpr const char* replay_divergences_name = "@replay-divergences.log";
-  // Starts the module and waits until it has published its port. Throws InfraError.
+  // Starts the module, in a process group of its own (a Ctrl-C meant for the runner does not
+  // reach it: the runner stops it), and waits until it has published its port. Throws InfraError.
   VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths);
   ~VirtualModuleProcess();  // stops it: SIGTERM, a bounded wait, then SIGKILL
   VirtualModuleProcess(const VirtualModuleProcess&) = delete;
@@ -27,7 +30,11 @@ class VirtualModuleProcess {
 
   const std::string& port_link() const { return port_link_; }
   const std::string& control_socket() const { return control_socket_; }  // empty for a replay: no pins
-  int pid() const;
+  int pid() const;  // also its process group's id
+  // How it ended ("killed by signal 9 (SIGKILL)", "exited with status 1"), or nothing while it
+  // still runs at `by` (a process closes its files before it is seen to end: a port that went
+  // away is worth a short wait).
+  std::optional<std::string> ended(Deadline by = Deadline::min()) const;
 
  private:
   struct Child;

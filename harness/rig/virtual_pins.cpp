@@ -68,7 +68,7 @@ class VirtualPins final : public Pins {
   std::string request(const std::string& line) {
     std::string out = line + "\n";
     if (::send(fd_.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
-      throw InfraError(fmt::format("slot {}: the virtual module's control channel is gone ({})", slot_, errno_text(errno)));
+      throw PortGone(fmt::format("slot {}: the virtual module's control channel is gone ({})", slot_, errno_text(errno)));
     auto deadline = Clock::now() + reply_timeout;
     while (true) {
       auto reply = read_line(deadline);
@@ -105,7 +105,7 @@ class VirtualPins final : public Pins {
       if (n <= 0) return std::nullopt;
       char buf[512];
       ssize_t got = ::recv(fd_.get(), buf, sizeof buf, 0);
-      if (got <= 0) throw InfraError(fmt::format("slot {}: the virtual module closed its control channel (did it exit?)", slot_));
+      if (got <= 0) throw PortGone(fmt::format("slot {}: the virtual module closed its control channel (did it exit?)", slot_));
       buffer_.append(buf, static_cast<std::size_t>(got));
     }
   }

@@ -75,6 +75,19 @@ struct Executor::Context {
   }
   // Whether a deadline from deadline() is the step's or the scenario's bound, not the action's own.
   bool is_bound(Deadline dl) const { return dl == scenario_deadline || (step_deadline && dl == *step_deadline); }
+  // The nearer of the step's and the scenario's bounds.
+  Deadline bound() const { return step_deadline ? std::min(*step_deadline, scenario_deadline) : scenario_deadline; }
+  // Which bound a deadline from deadline() is: "the step timeout (5s)"; empty for the action's own.
+  std::string bound_name(Deadline dl) const {
+    if (step_deadline && dl == *step_deadline && dl != scenario_deadline) return fmt::format("the step timeout ({})", format_duration(step_timeout));
+    if (dl == scenario_deadline) return fmt::format("the {} timeout ({})", block == "teardown" ? "teardown" : "scenario", format_duration(scenario_timeout));
+    return std::string();
+  }
+  // "step 'attach' (file:line:col)"
+  std::string where(const SourcePos& pos) const {
+    std::string kind = block == "setup" || block == "teardown" ? block : fmt::format("step '{}'", block);
+    return fmt::format("{} ({})", kind, pos.str());
+  }
 };
 
 Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars)
@@ -97,7 +110,7 @@ void Executor::record_pin_events() {
 
 Outcome Executor::run(const scenario::Scenario& s) {
   Outcome out;
-  out.timeline_from = device_.timeline.size();
+  power_.reset();  // over the device's pins as they are now (a module started anew has new ones)
   auto started = Clock::now();
   Context ctx;
   ctx.vars = base_vars_;
@@ -134,7 +147,9 @@ Outcome Executor::run(const scenario::Scenario& s) {
     } catch (const InputError& e) {
       // Only what depends on run-time values gets here (a duration from a variable, say).
       fail(report::Verdict::error, fmt::format("scenario mistake: {}", e.what()), e.diagnostic());
+      out.mistake = true;
     } catch (const InfraError& e) {
+      out.port_gone |= dynamic_cast<const PortGone*>(&e) != nullptr;
       fail(report::Verdict::error, e.what(), fmt::format("in {} '{}' ({}): {}", ctx.block == "setup" || ctx.block == "teardown" ? "block" : "step",
                                                         ctx.block, ctx.block_pos.str(), e.what()));
     } catch (const std::exception& e) {
@@ -180,9 +195,8 @@ Outcome Executor::run(const scenario::Scenario& s) {
 
   device_.engine->set_line_observer(nullptr);
   device_.engine->declare_urcs({});
-  record_pin_events();
+  guarded([&] { record_pin_events(); });
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  out.timeline_to = device_.timeline.size();
   return out;
 }
 
@@ -203,11 +217,23 @@ void Executor::run_block(const scenario::Block& block, Context& ctx) {
   run_actions(block.actions, ctx);
 }
 
+// Every action, waiting or not, starts within the bounds and unless the run is being stopped:
+// a loop that does no I/O ends by them too.
+void Executor::check_bounds(const Action& action, Context& ctx) {
+  interrupt::check();
+  auto bound = ctx.bound();
+  if (Clock::now() >= bound) {
+    std::string what = fmt::format("{} ran out", ctx.bound_name(bound));
+    throw StepFailure{fmt::format("{}: {}", ctx.where(action.pos), what), fmt::format("{}\nexpected: to go on\ninstead:  {}\n", ctx.where(action.pos), what)};
+  }
+}
+
 void Executor::run_actions(const std::vector<Action>& actions, Context& ctx) {
   // A <forbid> holds to the end of the actions it stands among.
   auto forbids_before = ctx.forbids.size();
   try {
     for (const auto& action : actions) {
+      check_bounds(action, ctx);
       run_action(action, ctx);
       record_pin_events();
     }
@@ -237,10 +263,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
     }
   };
   auto timeout_or = [&](const std::optional<scenario::DurationText>& t, Duration fallback) { return scale_.timeout(t ? dur(*t) : fallback); };
-  auto where = [&] {
-    std::string kind = ctx.block == "setup" || ctx.block == "teardown" ? ctx.block : fmt::format("step '{}'", ctx.block);
-    return fmt::format("{} ({})", kind, action.pos.str());
-  };
+  auto where = [&] { return ctx.where(action.pos); };
   auto evidence = [&](const std::string& expected, const std::string& instead) {
     std::string d = fmt::format("{}\nexpected: {}\ninstead:  {}\nlast lines received:\n", where(), expected, instead);
     auto recent = device_.engine->recent_lines(recent_lines_in_report);
@@ -280,13 +303,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
     if (silent * 2 < waited) return std::string();  // it spoke during most of the wait
     return last == 0 ? std::string("; the module has sent nothing yet") : fmt::format("; the module has sent nothing for {:.1f}s", std::chrono::duration<double>(silent).count());
   };
-  // Which bound a deadline from ctx.deadline() is: "the step timeout (5s)"; empty for the action's own.
-  auto bound_name = [&](Deadline dl) {
-    if (ctx.step_deadline && dl == *ctx.step_deadline && dl != ctx.scenario_deadline) return fmt::format("the step timeout ({})", format_duration(ctx.step_timeout));
-    if (dl == ctx.scenario_deadline)
-      return fmt::format("the {} timeout ({})", ctx.block == "teardown" ? "teardown" : "scenario", format_duration(ctx.scenario_timeout));
-    return std::string();
-  };
+  auto bound_name = [&](Deadline dl) { return ctx.bound_name(dl); };
   auto timed_out_text = [&](Duration timeout, Deadline dl) {
     std::string bound = bound_name(dl);
     if (bound.empty()) return fmt::format("nothing matched within {}", format_duration(timeout)) + silence_text(timeout);
@@ -373,7 +390,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
         } else if constexpr (std::is_same_v<T, scenario::Supply>) {
           if (!device_.pins || !device_.pins->has(rig::PinRole::supply))
             throw InfraError(fmt::format("slot {}: <supply> at {} but the rig switches no supply", device_.slot, action.pos.str()));
-          device_.pins->set(rig::PinRole::supply, a.on ? rig::Level::high : rig::Level::low);
+          device_.pins->set_within(rig::PinRole::supply, a.on ? rig::Level::high : rig::Level::low, ctx.bound());
           device_.timeline.record(Direction::pin, a.on ? "supply on" : "supply off");
           device_.engine->module_restarted(a.on ? "supply on" : "supply off");
         } else if constexpr (std::is_same_v<T, scenario::Sleep>) {

@@ -20,7 +20,11 @@ struct Outcome {
   std::string message;  // one line
   std::string detail;   // the evidence
   double seconds = 0;
-  std::size_t timeline_from = 0, timeline_to = 0;
+  // A mistake in the scenario found only when it ran (a duration read from a variable, say):
+  // an error, but one that running again cannot cure.
+  bool mistake = false;
+  // The module's port or control channel went away under the scenario (its process may have died).
+  bool port_gone = false;
 };
 
 class Executor {
@@ -43,6 +47,7 @@ class Executor {
   void run_block(const scenario::Block& block, Context& ctx);
   void run_actions(const std::vector<scenario::Action>& actions, Context& ctx);
   void run_action(const scenario::Action& action, Context& ctx);
+  void check_bounds(const scenario::Action& action, Context& ctx);
   void record_pin_events();
   rig::PowerControl& power_control();
 

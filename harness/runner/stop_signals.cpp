@@ -117,7 +117,9 @@ EmergencyActions::Registration EmergencyActions::add(std::function<void()> actio
 void EmergencyActions::run_all() {
   // Held to the exit: a slot thread ending now waits here rather than free what an action uses.
   emergency_mutex.lock();
-  for (auto& [id, action] : emergency_actions()) {
+  // The latest first, as destructors go: a slot's modules are killed before the run's folder goes.
+  for (auto it = emergency_actions().rbegin(); it != emergency_actions().rend(); ++it) {
+    auto& action = it->second;
     try {
       action();
     } catch (...) {  // the others must still run

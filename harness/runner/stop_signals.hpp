@@ -27,6 +27,7 @@ class StopSignals {
 // What must happen even when the harness cannot wind down: on a second signal, and when it
 // terminates on an unhandled fault. An action registers for as long as its Registration lives;
 // once it is running the registrations wait for it, so nothing it touches is destroyed under it.
+// They run newest first.
 class EmergencyActions {
  public:
   class Registration {

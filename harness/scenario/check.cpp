@@ -1,5 +1,6 @@
 #include "scenario/check.hpp"
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -90,34 +91,77 @@ std::set<std::string> referenced_variables(const std::vector<Action>& actions) {
   return out;
 }
 
-void check_variables(const Scenario& s, const std::vector<std::string>& known) {
-  std::set<std::string> defined(known.begin(), known.end());
-  for (const auto& v : s.vars) defined.insert(v.name);
-  std::vector<const Block*> blocks = {&s.setup};
-  for (const auto& st : s.steps) blocks.push_back(&st);
-  blocks.push_back(&s.teardown);
-  blocks.push_back(&s.on_failure);
-  for (const auto* b : blocks)
-    for_each_action(b->actions, [&](const Action& a) {
-      for (auto& d : defines_of(a)) defined.insert(std::move(d));
-    });
+namespace {
 
-  Diagnostics diagnostics;
-  std::vector<std::string> names(defined.begin(), defined.end());
-  auto require = [&](std::string_view text, const SourcePos& pos) {
+// Walks actions in the order they run, each use checked against what is defined by then: a
+// variable set only later (a capture inside a <repeat> whose until reads it before the first
+// round) is a mistake found here, not when the module is already powered.
+class DefinedBeforeUse {
+ public:
+  DefinedBeforeUse(std::set<std::string> defined, Diagnostics& diagnostics) : defined_(std::move(defined)), diagnostics_(diagnostics) {}
+
+  void require(std::string_view text, const SourcePos& pos) {
     std::vector<std::string> refs;
     collect_refs(text, refs);
-    for (const auto& r : refs)
-      if (r.find(":-") == std::string::npos && !defined.count(r))
-        diagnostics.attempt([&] {
-          throw InputError(pos, fmt::format("${{{}}} is not defined{} (not a <var>, a capture, a rig variable or -D {}=...)", r, did_you_mean(r, names), r));
-        });
-  };
-  for (const auto& v : s.vars) require(v.value, v.pos);
-  for (const auto* b : blocks)
-    for_each_action(b->actions, [&](const Action& a) {
-      for (const auto& t : texts_of(a)) require(t, a.pos);
+    for (const auto& r : refs) {
+      if (r.find(":-") != std::string::npos || defined_.count(r)) continue;
+      std::vector<std::string> names(defined_.begin(), defined_.end());
+      std::string later = set_later_.count(r) ? fmt::format(" before it is used here: it is set later, at {}; give it a value first (<var name=\"{}\" value=\"...\"/>) or use ${{{}:-DEFAULT}}", set_later_.at(r).str(), r, r)
+                                               : fmt::format("{} (not a <var>, a capture, a rig variable or -D {}=...)", did_you_mean(r, names), r);
+      diagnostics_.attempt([&] { throw InputError(pos, fmt::format("${{{}}} is not defined{}", r, later)); });
+    }
+  }
+
+  void define(const std::string& name) { defined_.insert(name); }
+
+  // Every definition anywhere, for the messages: "it is set later, at ...".
+  void note_definitions(const std::vector<Action>& actions) {
+    for_each_action(actions, [&](const Action& a) {
+      for (const auto& d : defines_of(a)) set_later_.emplace(d, a.pos);
     });
+  }
+
+  void walk(const std::vector<Action>& actions) {
+    for (const auto& a : actions) {
+      if (const auto* r = std::get_if<Repeat>(&a.what)) {
+        // The condition is read before the first round: the body's captures are not there yet.
+        if (r->until) require(r->until->source(), a.pos);
+        walk(r->body);
+        continue;
+      }
+      for (const auto& t : texts_of(a)) require(t, a.pos);
+      if (const auto* scope = std::get_if<Scope>(&a.what)) {
+        for (const auto& p : scope->params) defined_.insert(p.name);
+        walk(scope->body);
+        continue;
+      }
+      for (auto& d : defines_of(a)) defined_.insert(std::move(d));
+    }
+  }
+
+ private:
+  std::set<std::string> defined_;
+  std::map<std::string, SourcePos> set_later_;
+  Diagnostics& diagnostics_;
+};
+
+}  // namespace
+
+void check_variables(const Scenario& s, const std::vector<std::string>& known) {
+  Diagnostics diagnostics;
+  DefinedBeforeUse uses(std::set<std::string>(known.begin(), known.end()), diagnostics);
+  for (const auto* b : {&s.setup, &s.teardown, &s.on_failure}) uses.note_definitions(b->actions);
+  for (const auto& st : s.steps) uses.note_definitions(st.actions);
+  // A default may use the ones before it.
+  for (const auto& v : s.vars) {
+    uses.require(v.value, v.pos);
+    uses.define(v.name);
+  }
+  uses.walk(s.setup.actions);
+  for (const auto& st : s.steps) uses.walk(st.actions);
+  // The teardown and the diagnostics run after whatever got to run: each sees what the setup
+  // and the steps may have set, and its own in order.
+  for (const auto* b : {&s.teardown, &s.on_failure}) DefinedBeforeUse(uses).walk(b->actions);
   diagnostics.throw_if_any();
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <regex>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -32,11 +33,22 @@ std::vector<std::string> split_words(std::string_view s) {
   return out;
 }
 
+// What reading one scenario has expanded so far: fixtures are plain data copied in at each
+// <use>, so fixtures that each use the next ten times would grow as 10^depth. Each fixture
+// file is parsed once, and the actions are counted against a bound.
+struct Expansion {
+  static constexpr std::size_t max_actions = 100'000;
+  std::vector<std::string> stack;  // the fixtures being read, outermost first
+  std::size_t actions = 0;         // elements read as actions, expanded fixtures' included
+  bool exceeded = false;  // reported once, at the <use> that crossed the bound
+  std::map<std::string, std::unique_ptr<XmlSource>, std::less<>> parsed;
+};
+
 // Walks one file's elements into actions; <use> recurses into fixture files.
 class FileReader {
  public:
-  FileReader(const XmlSource& src, const fs::path& fixtures_dir, std::vector<std::string>& fixture_stack, Diagnostics& diagnostics)
-      : src_(src), fixtures_dir_(fixtures_dir), stack_(fixture_stack), diagnostics_(diagnostics) {}
+  FileReader(const XmlSource& src, const fs::path& fixtures_dir, Expansion& expansion, Diagnostics& diagnostics)
+      : src_(src), fixtures_dir_(fixtures_dir), expansion_(expansion), diagnostics_(diagnostics) {}
 
   // The actions of a block. A faulty element is reported and skipped, so that one pass
   // reports every faulty element.
@@ -53,6 +65,7 @@ class FileReader {
           src_.fail(node, fmt::format("text '{}' outside an element: put it inside <send>, <expect> or <log>", trim(node.value())));
         if (node.type() == pugi::node_element) append(node, out);
       });
+      if (expansion_.exceeded) break;
     }
     --depth_;
     return out;
@@ -145,6 +158,7 @@ class FileReader {
   void append(pugi::xml_node node, std::vector<Action>& out) const {
     std::string_view name = node.name();
     SourcePos pos = src_.pos(node);
+    ++expansion_.actions;
     auto add = [&](ActionKind what) { out.push_back(Action{std::move(what), pos}); };
     if (name == "send") {
       src_.only_attributes(node, {"raw", "unanswered"});
@@ -343,9 +357,38 @@ class FileReader {
     if (!safe)
       src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/', at most 128 of them",
                                              fixture.substr(0, 200)));
-    if (stack_.size() >= static_cast<std::size_t>(max_depth)) src_.fail(node, "fixture", fmt::format("fixtures nested more than {} deep", max_depth));
-    if (std::find(stack_.begin(), stack_.end(), fixture) != stack_.end())
-      src_.fail(node, "fixture", fmt::format("fixture '{}' uses itself (through {})", fixture, fmt::join(stack_, " -> ")));
+    auto& stack = expansion_.stack;
+    if (stack.size() >= static_cast<std::size_t>(max_depth)) src_.fail(node, "fixture", fmt::format("fixtures nested more than {} deep", max_depth));
+    if (std::find(stack.begin(), stack.end(), fixture) != stack.end())
+      src_.fail(node, "fixture", fmt::format("fixture '{}' uses itself (through {})", fixture, fmt::join(stack, " -> ")));
+    if (expansion_.exceeded) return {};
+    if (expansion_.actions > Expansion::max_actions) {
+      expansion_.exceeded = true;
+      src_.fail(node, "fixture",
+                fmt::format("using fixture '{}' here makes the scenario more than {} actions long once every <use> is expanded (fixtures that use others "
+                            "many times multiply): use fewer, or a <repeat>",
+                            fixture, Expansion::max_actions));
+    }
+    const XmlSource& fsrc = fixture_source(node, fixture);
+    auto root = fsrc.doc().document_element();
+    stack.push_back(fixture);
+    std::vector<Action> result;
+    FileReader inner(fsrc, fixtures_dir_, expansion_, diagnostics_);
+    for (auto child : root.children()) {
+      if (child.type() == pugi::node_element && std::string_view(child.name()) == "description") continue;
+      diagnostics_.attempt([&] {
+        if (child.type() == pugi::node_pcdata && !trim(child.value()).empty()) fsrc.fail(child, "text outside an element");
+        if (child.type() == pugi::node_element) inner.append(child, result);
+      });
+      if (expansion_.exceeded) break;
+    }
+    stack.pop_back();
+    return result;
+  }
+
+  // The fixture's file, parsed on its first use and checked as a fixture.
+  const XmlSource& fixture_source(pugi::xml_node node, const std::string& fixture) const {
+    if (auto it = expansion_.parsed.find(fixture); it != expansion_.parsed.end()) return *it->second;
     fs::path file = fixtures_dir_ / (fixture + ".xml");
     std::error_code exists_error;
     if (!fs::is_regular_file(file, exists_error)) {
@@ -361,28 +404,23 @@ class FileReader {
     fsrc->only_attributes(root, {"name"});
     if (root.attribute("name") && fixture != root.attribute("name").value())
       fsrc->fail(root, "name", fmt::format("fixture file is named '{}' but says name=\"{}\"", fixture, root.attribute("name").value()));
-    stack_.push_back(fixture);
-    std::vector<Action> result;
-    FileReader inner(*fsrc, fixtures_dir_, stack_, diagnostics_);
-    for (auto child : root.children()) {
-      if (child.type() == pugi::node_element && std::string_view(child.name()) == "description") continue;
-      diagnostics_.attempt([&] {
-        if (child.type() == pugi::node_pcdata && !trim(child.value()).empty()) fsrc->fail(child, "text outside an element");
-        if (child.type() == pugi::node_element) inner.append(child, result);
-      });
-    }
-    stack_.pop_back();
-    return result;
+    return *expansion_.parsed.emplace(fixture, std::move(fsrc)).first->second;
   }
 
   static constexpr int max_depth = 16;
   static constexpr std::size_t max_regex_length = 1000;
   const XmlSource& src_;
   const fs::path& fixtures_dir_;
-  std::vector<std::string>& stack_;
+  Expansion& expansion_;
   Diagnostics& diagnostics_;
   mutable int depth_ = 0;
 };
+
+// A name goes into reports, file names and a terminal's lines: no control characters.
+void check_name(const XmlSource& src, pugi::xml_node node, const std::string& name, const char* what) {
+  if (has_control_characters(name))
+    src.fail(node, "name", fmt::format("the {} name '{}' holds a control character (a line break, an escape, ...): names are one line of text", what, escape_bytes(name)));
+}
 
 // The SIM70x0 family; a scenario's `models` entry must name one of them or a prefix of one.
 const std::vector<std::string>& known_models() {
@@ -417,8 +455,8 @@ Scenario Loader::load_source(const XmlSource& source) const {
   if (std::string_view(root.name()) != "scenario") src->fail(root, fmt::format("the root element is <scenario>, not <{}>", root.name()));
 
   Diagnostics diagnostics;
-  std::vector<std::string> fixture_stack;
-  FileReader reader(*src, fixtures_dir_, fixture_stack, diagnostics);
+  Expansion expansion;
+  FileReader reader(*src, fixtures_dir_, expansion, diagnostics);
   Scenario s;
   s.path = file.string();
   s.pos = src->pos(root);
@@ -434,6 +472,7 @@ Scenario Loader::load_source(const XmlSource& source) const {
   diagnostics.attempt([&] {
     s.name = src->required(root, "name");
     if (s.name.empty()) src->fail(root, "name", "the scenario's name is empty");
+    check_name(*src, root, s.name, "scenario");
   });
   diagnostics.attempt([&] {
     s.models = split_words(src->required(root, "models"));
@@ -478,6 +517,7 @@ Scenario Loader::load_source(const XmlSource& source) const {
       } else if (name == "step") {
         src->only_attributes(node, {"name", "timeout"});
         std::string step = src->required(node, "name");
+        check_name(*src, node, step, "step");
         if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
         Block b{step, src->pos(node), reader.actions(node), std::nullopt};
         if (node.attribute("timeout")) b.timeout = reader.duration(node, "timeout");

@@ -106,7 +106,14 @@ TEST_CASE("e2e: a scenario mistake stops the run before any module is touched, e
   auto r = athil_run(dir, {bad.string()});
   CHECK(r.process.exit_code == 2);
   CHECK(r.process.err.find("typo.xml:4:13: error: <expect> has no attribute 'timout'") != std::string::npos);
-  CHECK_FALSE(std::filesystem::exists(dir.path() / "junit.xml"));
+  // The report is this run's: one error that says why nothing ran, never the last run's results.
+  auto report = read_report(dir.path() / "junit.xml");
+  REQUIRE(report.loaded);
+  auto c = report.suites["athil"]["input"];
+  CHECK(c.verdict == "error");
+  CHECK(contains(c.message, "the run did not start: "));
+  CHECK(contains(c.message, "typo.xml:4:13: error: <expect> has no attribute 'timout'"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "latest"));  // no run folder: nothing ran
 }
 
 TEST_CASE("e2e: a rig mistake is exit 2 with its position, and so are bad command lines") {

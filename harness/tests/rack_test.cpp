@@ -14,53 +14,10 @@
 
 #include "rig/model.hpp"
 #include "rig/slot_lock.hpp"
-#include "tests/support.hpp"
+#include "tests/rack_support.hpp"
 
 using namespace athil::test;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string scenario(const std::string& name, const std::string& body, const std::string& extra = "") {
-  return "<scenario name=\"" + name + "\" models=\"SIM7000G SIM7080G SIM7070G SIM7090G\"" + extra + ">\n" + body + "\n</scenario>\n";
-}
-
-const std::string power = R"xml(<setup><use fixture="power-on"/></setup>
-  <teardown><use fixture="power-off"/></teardown>)xml";
-
-std::string pin_get(const std::string& link, const std::string& pin) {
-  auto r = run_process({athil_exe().string(), "pin", link, "get", pin}, source_dir());
-  return r.out;
-}
-
-bool process_gone(int pid) {
-  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  return stat.empty() || contains(stat, ") Z ");
-}
-
-// A module outside any run, as a real module on a serial port is: its pty stands in for the port.
-class StandaloneModule {
- public:
-  StandaloneModule(const TempDir& dir, const std::string& name) : link_((dir.path() / name).string()) {
-    pid_ = spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_, "--power-on", "--time-scale", "0.02",
-                          "--exit-with-parent", std::to_string(::getpid())},
-                         source_dir());
-    REQUIRE(eventually([&] { return fs::exists(link_) && fs::exists(link_ + ".ctl"); }));
-    // Booted: the firmware raises STATUS when it is ready for AT, as a real module does.
-    REQUIRE(eventually([&] { return pin_get(link_, "status") == "status high\n"; }));
-  }
-  ~StandaloneModule() {
-    ::kill(pid_, SIGTERM);
-    wait_process(pid_);
-  }
-  const std::string& link() const { return link_; }
-
- private:
-  std::string link_;
-  int pid_ = -1;
-};
-
-}  // namespace
 
 TEST_CASE("recovery ladder: each model's module comes back by the rung that reaches it, and the next scenario passes") {
   TempDir dir;

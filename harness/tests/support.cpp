@@ -68,7 +68,7 @@ Report read_report(const std::filesystem::path& junit) {
 
 namespace {
 // Starts argv[0]; stdout and stderr go to the given descriptors, or /dev/null for -1.
-pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int out_fd, int err_fd, bool own_session = false) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -80,8 +80,12 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& c
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_session) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
   return pid;
@@ -122,13 +126,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
   return r;
 }
 
-int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd, const std::filesystem::path& output) {
-  if (output.empty()) return spawn(argv, cwd, -1, -1);
+int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd, const std::filesystem::path& output, bool own_session) {
+  if (output.empty()) return spawn(argv, cwd, -1, -1, own_session);
   int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot create " + output.string());
   pid_t pid = -1;
   try {
-    pid = spawn(argv, cwd, fd, fd);
+    pid = spawn(argv, cwd, fd, fd, own_session);
   } catch (...) {
     ::close(fd);
     throw;

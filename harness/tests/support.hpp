@@ -31,8 +31,9 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
 
 // Starts argv[0] with the arguments and returns its pid at once; stdout and stderr go to
-// `output` (created), or to /dev/null when it is empty.
-int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd, const std::filesystem::path& output = {});
+// `output` (created), or to /dev/null when it is empty. With `own_session` it leads a session
+// and process group of its own, as a shell's foreground job does: kill(-pid, SIGINT) is Ctrl-C.
+int spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd, const std::filesystem::path& output = {}, bool own_session = false);
 // Waits for a spawned process; its exit code, or 128 + the signal that ended it.
 int wait_process(int pid);
 // The pids of live processes whose parent is `parent`.

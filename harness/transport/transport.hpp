@@ -28,11 +28,4 @@ class Transport {
   virtual void restart_expected() {}
 };
 
-// The port went away under an open transport (USB re-enumeration, a pty whose module ended,
-// ser2net closing the connection).
-class PortGone : public InfraError {
- public:
-  using InfraError::InfraError;
-};
-
 }  // namespace athil

@@ -1,0 +1,63 @@
+#pragma once
+// The report as it stands during a run: the JUnit file and summary.md, rewritten whole
+// (atomically) whenever a testcase starts or ends. Every planned run is listed from the first
+// write on, so a run that ends at any point (a signal, a crash, a kill, a full disk) leaves a
+// report that accounts for all of them: the one running then as an error, the rest skipped.
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/duration.hpp"
+#include "report/junit.hpp"
+#include "report/summary.hpp"
+
+namespace athil::runner {
+
+class ReportState {
+ public:
+  // A write that fails leaves the last complete files in place; later writes try again.
+  ReportState(std::filesystem::path junit, std::filesystem::path summary, report::RunInfo info);
+
+  // A slot's suite with its planned testcases (name and classname), listed as not run until
+  // they start. Returns its index.
+  std::size_t add_suite(report::TestSuite suite);
+  // A testcase beyond the plan (--until-fail going round and round); returns its index.
+  std::size_t add_planned(std::size_t suite, report::TestCase planned);
+  // The testcase is running now: a report written before it ends lists it as an error.
+  void start(std::size_t suite, std::size_t index);
+  void finish(std::size_t suite, std::size_t index, report::TestCase c, double suite_seconds);
+  // Replaces a property of that name, or adds it.
+  void set_property(std::size_t suite, const std::string& name, std::string value);
+  void stopped(std::string why);
+  // Rounds a run went through, for summary.md (--until-fail).
+  void set_rounds(int rounds);
+
+  // Whatever has not ended: a running testcase becomes an error saying `why`, the ones not
+  // started are skipped with it. Only those of `suite` when given, else of every suite.
+  void close_open(const std::string& why, std::optional<std::size_t> suite = std::nullopt);
+  // The same at once from a process about to exit (a second signal): nothing if a write is
+  // under way then (that write's files stay, listing every planned run).
+  void close_open_now(const std::string& why);
+
+  // Writes both files now; false when a write failed (write_error() says which and why).
+  bool publish();
+  std::string write_error() const;
+  std::vector<report::TestSuite> suites() const;
+
+ private:
+  enum class State { pending, running, done };
+  bool publish_locked();
+  void close_locked(std::size_t suite, const std::string& why);
+
+  mutable std::mutex mutex_;
+  std::filesystem::path junit_, summary_;
+  report::RunInfo info_;
+  Deadline started_;
+  std::vector<report::TestSuite> suites_;
+  std::vector<std::vector<State>> states_;  // per suite, per testcase
+  std::string write_error_;                 // the first write that failed
+};
+
+}  // namespace athil::runner

@@ -1,0 +1,461 @@
+#include "runner/slot_runner.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "base/error.hpp"
+#include "base/escape.hpp"
+#include "base/interrupt.hpp"
+#include "report/vcd.hpp"
+#include "rig/slot_lock.hpp"
+#include "rig/virtual_module.hpp"
+#include "runner/executor.hpp"
+#include "runner/identity.hpp"
+#include "runner/recovery.hpp"
+#include "runner/stop_signals.hpp"
+#include "transport/open_port.hpp"
+#include "transport/serial_port.hpp"
+#include "transport/tcp_port.hpp"
+
+namespace athil::runner {
+
+namespace fs = std::filesystem;
+using report::TestCase;
+using report::TestSuite;
+using report::Verdict;
+
+std::string case_name(const std::string& scenario, int round, bool rounds) {
+  // Each round is its own testcase, and (classname, name) stays unique.
+  return rounds ? fmt::format("{} [round {}]", scenario, round) : scenario;
+}
+
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+const char* verdict_word(const TestCase& c) {
+  if (c.flaky()) return "FLAKY";
+  return c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : c.verdict == Verdict::skipped ? "SKIP" : "ERROR";
+}
+
+const char* verdict_name(Verdict v) {
+  return v == Verdict::passed ? "passed" : v == Verdict::failed ? "failed" : v == Verdict::skipped ? "skipped" : "error";
+}
+
+void raise_to(std::atomic<int>& value, int at_least) {
+  for (int now = value; now < at_least && !value.compare_exchange_weak(now, at_least);) {
+  }
+}
+
+Tone verdict_tone(const TestCase& c) {
+  if (c.flaky()) return Tone::warn;
+  return c.verdict == Verdict::passed ? Tone::good : c.verdict == Verdict::skipped ? Tone::warn : Tone::bad;
+}
+
+bool has_rounds(const RunOptions& o) { return o.plan.repeat > 1 || o.until_fail; }
+std::string classname(const RunContext& run, const rig::Slot& slot) { return fmt::format("athil.{}.{}", run.rig.name, slot.name); }
+
+class SlotRunner {
+ public:
+  SlotRunner(const SlotPlan& plan, std::size_t suite, RunContext& run) : slot_(*plan.slot), plan_(plan), run_(run), scale_(run.rig.time_scale), suite_(suite) {
+    device_.slot = slot_.name;
+    device_.model = slot_.model;
+  }
+
+  void run() {
+    started_ = Clock::now();
+    run_.console.status(slot_.name, "bringing the slot up", started_);
+    try {
+      run_.report.set_property(suite_, "port", bring_up());
+    } catch (const InfraError& e) {
+      unreachable_ = e.what();
+    }
+    Executor executor(device_, scale_, variables(), run_.options.fixtures, model_variables());
+    executor.on_block([this](const std::string& block) { show_progress(block); });
+    executor.after_setup([this] { note_identity(); });
+    run_plan(executor);
+    if (!identity_.complete())
+      run_.report.set_property(suite_, "revision", identity_.revision.empty() ? fmt::format("unknown ({})", identity_problem()) : identity_.revision);
+    run_.console.status(slot_.name, "");
+  }
+
+
+ private:
+  bool has_rounds() const { return runner::has_rounds(run_.options); }
+  std::string classname() const { return runner::classname(run_, slot_); }
+
+  Executor::Vars variables() const {
+    Executor::Vars vars = {{"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}};
+    if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
+    if (!slot_.fota_target.empty()) vars["fota_target"] = slot_.fota_target;
+    for (const auto& [k, v] : run_.rig.vars) vars[k] = v;
+    for (const auto& [k, v] : run_.options.defines) vars[k] = v;
+    return vars;
+  }
+
+  Executor::Vars model_variables() const {
+    auto model_vars = run_.profiles.for_model(slot_.model);
+    return Executor::Vars(model_vars.begin(), model_vars.end());
+  }
+
+  // The plan's runs, and with --until-fail and no --repeat, round after round of them.
+  void run_plan(Executor& executor) {
+    const bool endless = run_.options.until_fail && run_.options.plan.repeat <= 1;
+    int rounds_in_plan = 1;
+    for (const auto& r : plan_.runs) rounds_in_plan = std::max(rounds_in_plan, r.round);
+    for (int cycle = 0;; ++cycle) {
+      bool ran_any = false;
+      for (std::size_t i = 0; i < plan_.runs.size(); ++i) {
+        if (run_.found_failure || (cycle > 0 && interrupt::requested())) break;
+        const auto& planned = plan_.runs[i];
+        int round = planned.round + cycle * rounds_in_plan;
+        // Rounds beyond the plan are listed as they begin: a hunt plans no end.
+        std::size_t index = cycle == 0 ? i : run_.report.add_planned(suite_, TestCase{.name = case_name(planned.scenario->name, round, true), .classname = classname()});
+        bool more = i + 1 < plan_.runs.size() || endless;
+        ran_any |= run_one(executor, index, planned, round, more);
+      }
+      // A cycle in which nothing could run (all skipped, slot gone) would only repeat itself.
+      if (!endless || !ran_any || run_.found_failure || interrupt::requested()) break;
+    }
+  }
+
+  // Why a planned run does not start, if it does not.
+  std::optional<std::pair<Verdict, std::string>> reason_not_to_run(const PlannedRun& planned) const {
+    const auto& s = *planned.scenario;
+    if (interrupt::requested())
+      return std::pair{Verdict::skipped, fmt::format("not started: the run was {}", interrupt::reason().empty() ? "interrupted" : "interrupted by " + interrupt::reason())};
+    if (!unreachable_.empty()) return std::pair{Verdict::error, fmt::format("slot {} unreachable: {}", slot_.name, unreachable_)};
+    if (!quarantine_.empty()) return std::pair{Verdict::error, fmt::format("slot {} quarantined: {}", slot_.name, quarantine_)};
+    if (!planned.missing.empty())
+      return std::pair{Verdict::skipped,
+                       fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(planned.missing, ", "), fmt::join(s.requires_, ", "))};
+    return std::nullopt;
+  }
+
+  // One planned run of a scenario, with its retries. Returns whether it ran at all.
+  bool run_one(Executor& executor, std::size_t index, const PlannedRun& planned, int round, bool more_to_come) {
+    TestCase c{.name = case_name(planned.scenario->name, round, has_rounds()), .classname = classname()};
+    auto not_run = reason_not_to_run(planned);
+    if (not_run) {
+      c.verdict = not_run->first;
+      c.message = c.detail = not_run->second;
+      announce(c);
+    } else {
+      raise_to(run_.rounds_started, round);
+      run_.report.start(suite_, index);
+      run_attempts(executor, *planned.scenario, round, more_to_come, c);
+    }
+    stop_if_until_fail(c.name, c.verdict);
+    run_.report.finish(suite_, index, c, std::chrono::duration<double>(Clock::now() - started_).count());
+    return !not_run;
+  }
+
+  // --until-fail: the first run that did not pass stops every slot from starting another.
+  void stop_if_until_fail(const std::string& name, Verdict verdict) {
+    if (!run_.options.until_fail || (verdict != Verdict::failed && verdict != Verdict::error) || run_.found_failure.exchange(true)) return;
+    run_.report.stopped(fmt::format("--until-fail: '{}' did not pass on slot {}", name, slot_.name));
+    run_.console.event(fmt::format("--until-fail: '{}' did not pass on slot {}: no more rounds start", terminal_text(name), slot_.name), Tone::bad);
+  }
+
+  // A scenario's run as the slot saw it: the executor's outcome, then what only the slot knows
+  // (the module process died, the replay diverged, the hunt's time ran out).
+  Outcome attempt(Executor& executor, const scenario::Scenario& s) {
+    if (restart_needed_) restart_module();
+    auto divergences_from = slot_.is_replay() ? replay_divergences_size() : 0;
+    auto outcome = executor.run(s);
+    if (slot_.is_replay()) judge_divergences(outcome, divergences_from);
+    // A slot whose module is a child process starts a fresh one before the next scenario: a
+    // replay serves its session once, and a module that died is gone.
+    if (module_) restart_needed_ = slot_.is_replay();
+    auto wait_for_end = outcome.port_gone ? std::chrono::seconds(5) : std::chrono::seconds(0);
+    if (auto died = module_ ? module_->ended(Clock::now() + wait_for_end) : std::nullopt) {
+      std::string what = fmt::format("the {} died: {}", slot_.is_replay() ? "replay" : "virtual module", *died);
+      outcome.detail = fmt::format("{} (see {})\n{}", what, module_log().string(), outcome.detail);
+      outcome.verdict = Verdict::error;
+      outcome.message = what;
+      outcome.mistake = false;
+      restart_needed_ = true;
+    }
+    if (run_.hunt_time_up && outcome.verdict == Verdict::error && interrupt::requested()) {
+      outcome.verdict = Verdict::skipped;
+      outcome.message = fmt::format("cut short: {} ran out during it, with no failure found (--until-fail)", interrupt::reason());
+    }
+    return outcome;
+  }
+
+  void run_attempts(Executor& executor, const scenario::Scenario& s, int round, bool more_to_come, TestCase& c) {
+    current_ = &s;
+    auto started = Clock::now();
+    for (int attempt_no = 1;; ++attempt_no) {
+      scenario_started_ = Clock::now();
+      if (!run_.console.live())
+        run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, terminal_text(c.name), attempt_no > 1 ? fmt::format(" (attempt {})", attempt_no) : ""));
+      Outcome outcome;
+      try {
+        outcome = attempt(executor, s);
+      } catch (const InfraError& e) {  // a module that could not be started again
+        unreachable_ = e.what();
+        outcome = Outcome{.verdict = Verdict::error, .message = fmt::format("slot {} unreachable: {}", slot_.name, e.what())};
+        outcome.detail = outcome.message;
+      }
+      bool retry = outcome.verdict == Verdict::error && attempt_no <= run_.options.retries && !interrupt::requested() && !outcome.mistake && unreachable_.empty();
+      if (!retry) stop_if_until_fail(c.name, outcome.verdict);
+      std::string recovery_text = recover_after(outcome, c.name, retry || (more_to_come && !run_.found_failure), retry);
+      auto evidence = keep_evidence(s, c.name, round, attempt_no);
+      if (!evidence.problem.empty()) {
+        outcome.detail = fmt::format("{}\nthe scenario itself: {}{}\n{}", evidence.problem, verdict_name(outcome.verdict), outcome.message.empty() ? "" : ": " + outcome.message, outcome.detail);
+        outcome.verdict = Verdict::error;
+        outcome.message = evidence.problem;
+        retry = false;
+        interrupt::request(fmt::format("a write error ({})", evidence.problem));
+      }
+      if (retry) {
+        c.earlier_attempts.push_back({outcome.message, outcome.detail, evidence.transcript.generic_string()});
+        run_.console.event(fmt::format("{:<8} {:<40} ERROR, retrying ({} of {}): {}", slot_.name, terminal_text(c.name), attempt_no, run_.options.retries,
+                                       terminal_text(outcome.message)),
+                           Tone::warn);
+        continue;
+      }
+      c.verdict = outcome.verdict;
+      c.message = outcome.message;
+      c.detail = outcome.detail;
+      c.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      c.transcript = evidence.transcript.generic_string();
+      c.waveform = evidence.waveform.generic_string();
+      c.system_out = system_out(s, c, evidence, recovery_text);
+      announce(c);
+      return;
+    }
+  }
+
+  // What the scenario left behind must not fail what runs next: bring the module back first.
+  // Returns what the ladder did, for the report ("" when it did not run).
+  std::string recover_after(const Outcome& outcome, const std::string& name, bool more_to_run, bool& retry) {
+    if (outcome.verdict == Verdict::passed || !more_to_run || interrupt::requested() || slot_.is_replay() || restart_needed_ || !unreachable_.empty()) return "";
+    run_.console.status(slot_.name, fmt::format("{}  recovery", name), scenario_started_);
+    auto recovery = recover_quietly();
+    std::string text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary()) : fmt::format("not recovered: {}", recovery.summary());
+    if (!recovery.recovered && !interrupt::requested()) {
+      quarantine_ = fmt::format("no rung of the recovery ladder brought the module back after '{}' ({})", name, recovery.summary());
+      run_.report.set_property(suite_, "quarantined", quarantine_);
+      retry = false;
+    }
+    run_.console.event(fmt::format("{:<8} {:<40} recovery: {}", slot_.name, terminal_text(name), terminal_text(text)), recovery.recovered ? Tone::plain : Tone::bad);
+    return text;
+  }
+
+  struct Evidence {
+    fs::path transcript, waveform;  // relative to the run folder
+    std::string problem;            // a file that could not be written, and why
+  };
+  // The whole timeline since the last scenario goes to its files: notes from between
+  // scenarios belong here too.
+  Evidence keep_evidence(const scenario::Scenario& s, const std::string& name, int round, int attempt_no) {
+    Evidence e;
+    std::string transcript = device_.timeline.render(0, device_.timeline.size());
+    try {
+      e.transcript = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "log");
+      e.waveform = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "vcd");
+      write_evidence(e.transcript, transcript);
+      write_evidence(e.waveform, report::render_vcd(device_.timeline, 0, device_.timeline.size(), fmt::format("{} on slot {}", name, slot_.name)));
+    } catch (const InfraError& error) {
+      e.problem = error.what();
+    }
+    last_transcript_ = std::move(transcript);
+    device_.timeline.clear();
+    return e;
+  }
+
+  void write_evidence(const fs::path& relative, const std::string& text) const {
+    fs::path file = run_.folder.path() / relative;
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      int err = errno;
+      out.close();
+      // A part of the file is no evidence, and on a full disk it takes the room the report needs
+      // (the report's system-out keeps the transcript's head and tail).
+      std::error_code ec;
+      fs::remove(file, ec);
+      throw InfraError(fmt::format("cannot write {}: {}", file.string(), errno_text(err ? err : EIO)));
+    }
+  }
+
+  std::string system_out(const scenario::Scenario& s, const TestCase& c, const Evidence& e, const std::string& recovery_text) const {
+    std::string attempts;
+    for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
+      attempts += fmt::format("attempt {}: error: {} (transcript {})\n", i + 1, c.earlier_attempts[i].message, (run_.folder.path() / c.earlier_attempts[i].transcript).string());
+    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
+                       (run_.folder.path() / e.waveform).string(), attempts, recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n",
+                       last_transcript_);
+  }
+
+  void show_progress(const std::string& block) {
+    if (!current_) return;
+    std::string where = block == "setup" || block == "teardown" ? block : fmt::format("step '{}'", block);
+    run_.console.status(slot_.name, fmt::format("{:<9} {}  {}", slot_.model, terminal_text(current_->name), terminal_text(where)), scenario_started_);
+  }
+
+  // After a scenario's setup: the revision and IMEI, until the module has told both; only
+  // from a module that has answered since it booted, so that a scenario about the first
+  // command after boot still sends it first.
+  void note_identity() {
+    if (identity_.complete() || identity_tries_ >= 3 || !device_.engine->answered_since_restart()) return;
+    ++identity_tries_;
+    auto id = read_identity(device_, scale_);
+    if (!id.revision.empty()) identity_.revision = id.revision;
+    if (!id.imei.empty()) identity_.imei = id.imei;
+    identity_.problem = id.problem;
+    if (!identity_.revision.empty()) run_.report.set_property(suite_, "revision", identity_.revision);
+    if (!identity_.imei.empty()) run_.report.set_property(suite_, "imei", identity_.imei);
+  }
+  std::string identity_problem() const {
+    if (!unreachable_.empty()) return "the slot was unreachable";
+    return identity_.problem.empty() ? "no scenario's setup left the module answering" : identity_.problem;
+  }
+
+  void announce(const TestCase& c) {
+    std::string line = fmt::format("{:<8} {:<40} {:<5} {:>7.1f}s{}", slot_.name, terminal_text(c.name), verdict_word(c), c.seconds,
+                                   c.message.empty() ? "" : "  " + terminal_text(c.message));
+    run_.console.event(line, verdict_tone(c));
+  }
+
+  // Starts the slot's module (virtual or replay) or takes its lock (real), opens the port and
+  // the pins. Returns the port's name for the report.
+  std::string bring_up() {
+    // A port that re-enumerates (USB) is reattached within the limit, and says so on the timeline.
+    auto note = [this](const std::string& text) { device_.timeline.record(Direction::note, text); };
+    if (slot_.is_simulated()) {
+      fs::create_directories(module_log().parent_path());
+      module_ = std::make_unique<rig::VirtualModuleProcess>(slot_, run_.rig.time_scale, rig::VirtualModuleProcess::Paths{run_.options.executable, run_.temp_dir, module_log()});
+      emergency_.push_back(EmergencyActions::add([pid = module_->pid()] { ::kill(-pid, SIGKILL); }));
+      // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
+      const unsigned baud = SerialPort::Settings{}.baud;  // the host side of every virtual module
+      PortSettings port{module_->port_link(), baud, false, baud / run_.rig.time_scale, std::nullopt};
+      if (slot_.is_virtual() && std::get<rig::VirtualSlot>(slot_.kind).usb) port.reattach = scale_.timeout(std::chrono::seconds(30));
+      device_.port = open_port(port, note);
+      if (slot_.is_virtual()) device_.pins = rig::connect_virtual_pins(slot_.name, module_->control_socket());
+      device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
+      return module_->port_link();
+    }
+    const auto& real = std::get<rig::RealSlot>(slot_.kind);
+    lock_.emplace(run_.rig.name, slot_.name);
+    // Through ser2net, the serial line is behind a buffer: the harness keeps its pace.
+    double pace = is_tcp_address(real.port) ? real.baud / run_.rig.time_scale : 0.0;
+    PortSettings port{real.port, real.baud, real.rtscts, pace, std::nullopt};
+    if (real.usb) port.reattach = real.reattach;
+    device_.port = open_port(port, note);
+    device_.pins = rig::open_real_pins(slot_.name, real);
+    // Racing the slot's own thread is accepted here: the process is about to end.
+    if (device_.pins) emergency_.push_back(EmergencyActions::add([pins = device_.pins.get()] { pins->release_outputs(); }));
+    device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
+    return real.port;
+  }
+
+  // A fresh module process for the slot (a replay from its start, or a virtual module after
+  // the last one died), behind the same link.
+  void restart_module() {
+    restart_needed_ = false;
+    device_.pins.reset();
+    device_.engine.reset();
+    device_.port.reset();
+    emergency_.clear();  // the old process's kill registration goes with it
+    module_.reset();
+    if (!slot_.is_replay()) device_.timeline.record(Direction::note, "a new virtual module started: the last one died");
+    bring_up();
+  }
+
+  // '@' is never in a file_safe() name: no scenario's files can take this one's place.
+  fs::path module_log() const { return run_.folder.path() / report::file_safe(slot_.name) / (slot_.is_replay() ? "@replay.log" : "@virtual-module.log"); }
+
+  // What `athil replay` reported for this slot, beside its log.
+  fs::path replay_divergences_file() const { return module_log().parent_path() / rig::VirtualModuleProcess::replay_divergences_name; }
+  std::uintmax_t replay_divergences_size() const {
+    std::error_code ec;
+    auto size = fs::file_size(replay_divergences_file(), ec);
+    return ec ? 0 : size;
+  }
+  // A scenario that made the replay diverge from its session did not reproduce it: the
+  // divergences (written before the replay answered) go on the timeline, and a pass becomes a
+  // failure that names the first.
+  void judge_divergences(Outcome& outcome, std::uintmax_t from) {
+    std::ifstream in(replay_divergences_file(), std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(from));
+    std::vector<std::string> found;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("divergence: ", 0) == 0) found.push_back(line.substr(12));
+    for (const auto& d : found) device_.timeline.record(Direction::note, "replay divergence: " + d);
+    if (found.empty() || outcome.verdict != Verdict::passed) return;
+    outcome.verdict = Verdict::failed;
+    outcome.message = fmt::format("the replayed session diverged{}: {}", found.size() > 1 ? fmt::format(" {} times", found.size()) : "", found.front());
+    for (const auto& d : found) outcome.detail += "replay divergence: " + d + "\n";
+  }
+
+  // The ladder, cut short only by a stop request (nothing more will run then).
+  Recovery recover_quietly() {
+    try {
+      return recover(device_, scale_);
+    } catch (const Interrupted& e) {
+      Recovery r;
+      r.rungs.push_back({"recovery", false, e.what()});
+      return r;
+    }
+  }
+
+  const rig::Slot& slot_;
+  const SlotPlan& plan_;
+  RunContext& run_;
+  TimeScale scale_;
+  // Destroyed in reverse: the emergency registrations go first, then the device (pins left at
+  // their safe levels, then the engine and the port), the module (stopped) and last the lock.
+  std::optional<rig::SlotLock> lock_;
+  std::unique_ptr<rig::VirtualModuleProcess> module_;
+  Device device_;
+  std::vector<EmergencyActions::Registration> emergency_;
+
+  std::size_t suite_;
+  Deadline started_, scenario_started_;
+  std::string unreachable_, quarantine_;
+  const scenario::Scenario* current_ = nullptr;
+  Identity identity_;
+  int identity_tries_ = 0;
+  bool restart_needed_ = false;  // the module process must be started again before the next scenario
+  std::string last_transcript_;
+};
+
+}  // namespace
+
+TestSuite planned_suite(const SlotPlan& plan, const RunContext& run) {
+  const auto& slot = *plan.slot;
+  TestSuite suite{.name = fmt::format("{}.{}", run.rig.name, slot.name), .timestamp = report::utc_timestamp_now(), .hostname = host_name()};
+  suite.properties = {{"rig", run.rig.name}, {"rig_file", run.rig.path}, {"slot", slot.name}, {"model", slot.model}, {"firmware", slot.firmware}};
+  if (!slot.fota_target.empty()) suite.properties.emplace_back("fota_target", slot.fota_target);
+  for (const auto& r : plan.runs)
+    suite.cases.push_back(TestCase{.name = case_name(r.scenario->name, r.round, has_rounds(run.options)), .classname = classname(run, slot)});
+  return suite;
+}
+
+void run_slot(const SlotPlan& plan, std::size_t suite, RunContext& run) {
+  try {
+    SlotRunner(plan, suite, run).run();
+  } catch (const std::exception& e) {
+    std::string why = fmt::format("harness fault on slot {}: {}", plan.slot->name, e.what());
+    run.console.event(fmt::format("error: {}", terminal_text(why)), Tone::bad);
+    run.harness_fault = true;
+    run.report.close_open(why, suite);
+  }
+}
+
+}  // namespace athil::runner
