@@ -74,13 +74,15 @@ void AtEngine::send_command(std::string_view command, Deadline deadline, bool an
   }
   std::string bytes = std::string(command) + "\r";
   transport_.write_all(bytes, deadline);
-  timeline_.record(Direction::to_module, bytes);
+  last_sent_us_ = to_us(Clock::now());
+  timeline_.record_at(last_sent_us_, Direction::to_module, bytes);
   pending_ = Command{std::string(command), response_prefix(command), is_set_form(command), false, false, answered};
 }
 
 void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
   transport_.write_all(bytes, deadline);
-  timeline_.record(Direction::to_module, bytes);
+  last_sent_us_ = to_us(Clock::now());
+  timeline_.record_at(last_sent_us_, Direction::to_module, bytes);
 }
 
 void AtEngine::module_restarted(std::string_view why) {

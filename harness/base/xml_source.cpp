@@ -1,5 +1,6 @@
 #include "base/xml_source.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -55,6 +56,9 @@ std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string displa
   std::unique_ptr<XmlSource> src(new XmlSource());
   src->name_ = std::move(display_name);
   src->text_ = std::move(text);
+  // Where each line starts, found once: a position is then a search, not a count from the start.
+  src->line_starts_.push_back(0);
+  for (std::size_t i = src->text_.find('\n'); i != std::string::npos; i = src->text_.find('\n', i + 1)) src->line_starts_.push_back(i + 1);
   if (src->text_.size() > max_file_bytes) throw InputError(SourcePos{src->name_}, fmt::format("more than {} bytes", max_file_bytes));
   if (auto bad = first_invalid_utf8(src->text_))
     throw InputError(src->pos_at_offset(static_cast<std::ptrdiff_t>(*bad)),
@@ -69,18 +73,11 @@ std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string displa
 }
 
 SourcePos XmlSource::pos_at_offset(std::ptrdiff_t offset) const {
-  SourcePos p{name_, 1, 1};
   if (offset < 0) return SourcePos{name_};
-  auto end = std::min<std::size_t>(static_cast<std::size_t>(offset), text_.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text_[i] == '\n') {
-      ++p.line;
-      p.col = 1;
-    } else {
-      ++p.col;
-    }
-  }
-  return p;
+  auto at = std::min<std::size_t>(static_cast<std::size_t>(offset), text_.size());
+  // The line whose start is the last one at or before the offset; columns count bytes from 1.
+  auto line = std::upper_bound(line_starts_.begin(), line_starts_.end(), at) - line_starts_.begin();
+  return SourcePos{name_, static_cast<int>(line), static_cast<int>(at - line_starts_[static_cast<std::size_t>(line) - 1] + 1)};
 }
 
 SourcePos XmlSource::pos(pugi::xml_node node) const {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <pugixml.hpp>
 
@@ -37,6 +38,7 @@ class XmlSource {
   XmlSource() = default;
   std::string name_;
   std::string text_;
+  std::vector<std::size_t> line_starts_;  // offset of each line's first byte
   pugi::xml_document doc_;
 };
 

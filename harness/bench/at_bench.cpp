@@ -5,6 +5,9 @@
 //     exchanges against the same module, and the ratio; beside them the floor: a bare loop of
 //     the same system calls (write, wait, read until OK) with no framing, sorting or timeline,
 //     the least any process that talks to the port can spend.
+//     And what a user's run costs: `athil run` of a scenario with N exchanges written out (as a
+//     scaffolded field log has them), its own CPU (as it reports it) over an empty run's, per
+//     exchange: loading, executing, evidence and all.
 //  3. Transfer: 100 KB written through AT+CFSWFILE in 10,000-byte chunks at 115200 baud, as a
 //     share of the line rate.
 // usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]
@@ -149,6 +152,36 @@ LoopCost bare_exchanges(const fs::path& port, int exchanges) {
   return {self_cpu() - cpu0, self_user_cpu() - user0, std::chrono::duration<double>(Clock::now() - wall0).count()};
 }
 
+// `athil run` of one scenario on a one-slot virtual rig: power on, sync, then `exchanges` times
+// AT+CSQ and its answer, each written out. Returns the run's own CPU seconds, as it reports them.
+double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, int exchanges) {
+  auto rig = dir / "run-rig.xml";
+  std::ofstream(rig) << fmt::format("<rig name=\"bench\" time-scale=\"{}\">\n  <slot name=\"b\" model=\"SIM7080G\" firmware=\"1951B02SIM7080G\"><virtual/></slot>\n</rig>\n", scale);
+  std::string body;
+  for (int i = 0; i < exchanges; ++i) body += "    <send>AT+CSQ</send>\n    <expect regex=\"\\+CSQ: \\d+,\\d+\"/>\n    <expect>OK</expect>\n";
+  auto scenario = dir / fmt::format("run-{}.xml", exchanges);
+  std::ofstream(scenario) << "<scenario name=\"csq\" models=\"SIM7080G\" timeout=\"1h\">\n  <setup><use fixture=\"power-on\"/></setup>\n  <step name=\"csq\">\n"
+                          << body << "    <log>done</log>\n  </step>\n</scenario>\n";
+  auto out = dir / "run.out";
+  std::vector<std::string> argv = {athil.string(), "run", "--rig", rig.string(), scenario.string(), "--junit", (dir / "run-report" / "junit.xml").string()};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("cannot start athil run");
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = text.find("its CPU: ");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos) throw std::runtime_error(fmt::format("athil run failed ({}): {}", status, text));
+  return std::stod(text.substr(at + 9));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -222,6 +255,13 @@ int main(int argc, char** argv) {
     peer_process_cpu += peer.process_cpu;
   }
   const double n = static_cast<double>(per_round) * rounds;
+  // Whole runs, in turns too: empty and with exchanges, the difference is what the exchanges cost.
+  double run_empty = 0, run_full = 0;
+  for (int round = 0; round < rounds; ++round) {
+    run_empty += whole_run_cpu(athil, dir, scale, 0);
+    run_full += whole_run_cpu(athil, dir, scale, per_round);
+  }
+  const double whole = (run_full - run_empty) / n;
 
   // Percentiles do not add up over rounds: the median round's p50, the worst round's p99 and max.
   auto print_turnaround = [](const char* who, std::vector<Turnaround> t) {
@@ -241,6 +281,9 @@ int main(int argc, char** argv) {
   fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil   (the floor: {:.1f} x, the most any harness could reach)\n", theirs.cpu / ours.cpu,
              theirs.user / ours.user, theirs.cpu / bare.cpu);
   fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (ours.cpu - bare.cpu) / n * 1e6);
+  fmt::print("   athil run        {:7.1f} us                the whole process, an exchange written out in the scenario, over an empty run\n", whole * 1e6);
+  fmt::print("   whole run / floor {:6.2f} x (goal: within 1.3 x)   pexpect / whole run {:.2f} x (goal: at least 3.5 x)\n", whole / (bare.cpu / n),
+             (theirs.cpu / n) / whole);
   fmt::print("   (totals are the scheduler's exact run time; the user/kernel split is sampled at its tick and only approximate)\n");
   double wire = static_cast<double>(payload_size) * 10 / baud * scale;
   fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);

@@ -174,6 +174,9 @@ int main(int argc, char** argv) {
   sim_cmd->add_flag("--usb", sim.usb, "behave as on USB: the port goes away while off and comes back new after boot");
   sim_cmd->add_option("--exit-with-parent", sim.parent_pid, "end when process PID (the runner that started it) ends");
   sim_cmd->add_option("--ipr", sim.ipr, "rate saved with AT+IPR at the start, 0 autobaud (default: SIM7000 0, others 115200)");
+  std::string sim_latency;
+  sim_cmd->add_option("--latency", sim_latency, "deliver the module's bytes as a USB-serial adapter does: held until this latency timer fires "
+                                                "or 62 bytes gather (FTDI: 16ms; ser2net over a LAN: more); real time, never scaled");
   std::vector<std::string> sim_faults;
   std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
   for (const auto& f : athil::sim::fault_catalogue())
@@ -285,6 +288,7 @@ int main(int argc, char** argv) {
         return athil::runner::bad_input;
       }
       if (sim.firmware.empty()) sim.firmware = std::string(model->default_firmware);
+      if (!sim_latency.empty()) sim.latency = std::chrono::duration_cast<std::chrono::microseconds>(athil::parse_duration(sim_latency));
       for (const auto& f : sim_faults) athil::sim::add_faults(sim.faults, f);
       return athil::sim::run_host(sim);
     }

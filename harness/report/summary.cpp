@@ -93,10 +93,13 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
 
   for (const auto& s : suites) {
-    out += fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | transcript | waveform |\n|---|---|---|---|---|\n", cell(property(s, "slot")),
-                       cell(property(s, "model")), cell(property(s, "port")));
-    for (const auto& c : s.cases)
-      out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(c.name), word(c), format_seconds(c.seconds), link(c.transcript), link(c.waveform));
+    out += fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | revision at start | transcript | waveform |\n|---|---|---|---|---|---|\n",
+                       cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "port")));
+    for (const auto& c : s.cases) {
+      std::string revision = cell(c.revision_at_start);
+      if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", cell(c.left_other_firmware));
+      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cell(c.name), word(c), format_seconds(c.seconds), revision, link(c.transcript), link(c.waveform));
+    }
   }
   return out;
 }

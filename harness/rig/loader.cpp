@@ -197,7 +197,7 @@ Rig load_rig(const std::string& path) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
           src->fail(node, "name", "a slot name may hold only letters, digits, '-' and '_'");
       if (auto v = node.child("virtual")) {
-        src->only_attributes(v, {"faults", "usb", "ipr"});
+        src->only_attributes(v, {"faults", "usb", "ipr", "latency"});
         for (auto child : node.children())
           if (child.type() == pugi::node_element && child != v)
             src->fail(child, fmt::format("a virtual slot holds only <virtual/>, not <{}>", child.name()));
@@ -216,7 +216,16 @@ Rig load_rig(const std::string& path) {
             src->fail(v, "ipr", fmt::format("{} is not a rate AT+IPR takes ({})", rate, fmt::join(rates, ", ")));
           ipr = static_cast<int>(rate);
         }
-        slot.kind = VirtualSlot{v.attribute("faults").value(), ipr, parse_bool(*src, v, "usb")};
+        VirtualSlot virt{.faults = v.attribute("faults").value(), .ipr = ipr, .usb = parse_bool(*src, v, "usb")};
+        if (v.attribute("latency")) {
+          try {
+            virt.latency = parse_duration(v.attribute("latency").value());
+          } catch (const std::invalid_argument& e) {
+            src->fail(v, "latency", e.what());
+          }
+          if (virt.latency > std::chrono::seconds(1)) src->fail(v, "latency", "a latency over 1s is no adapter's");
+        }
+        slot.kind = virt;
       } else if (auto r = node.child("replay")) {
         src->only_attributes(r, {"log", "format", "vary"});
         for (auto child : node.children())

@@ -43,6 +43,9 @@ struct VirtualSlot {
   std::string faults;  // checked against the virtual module's catalogue when the rig loads
   int ipr = -1;        // the rate saved in the module (AT+IPR) at the start; -1 the factory setting, 0 autobaud
   bool usb = false;  // the module's port behaves as on USB: gone while off, new after boot
+  // Bytes reach the host through a USB-serial adapter with this latency timer (0: at once);
+  // real time, as an adapter's clock is, whatever the rig's time scale.
+  Duration latency{};
 };
 
 // A field session served as the slot's module by `athil replay` (harness/field/README.md):

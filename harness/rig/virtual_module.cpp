@@ -61,6 +61,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
     if (wanted.usb) args.push_back("--usb");
     if (!wanted.faults.empty()) args.insert(args.end(), {"--fault", wanted.faults});
     if (wanted.ipr >= 0) args.insert(args.end(), {"--ipr", std::to_string(wanted.ipr)});
+    if (wanted.latency.count() > 0) args.insert(args.end(), {"--latency", format_duration(wanted.latency)});
   }
   child_ = std::make_unique<Child>();
   try {

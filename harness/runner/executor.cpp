@@ -91,7 +91,12 @@ struct Executor::Context {
 };
 
 Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars)
-    : device_(device), scale_(scale), base_vars_(std::move(base_vars)), model_vars_(std::move(model_vars)), fixtures_(std::move(fixtures)) {}
+    : device_(device),
+      scale_(scale),
+      base_vars_(std::move(base_vars)),
+      model_vars_(std::move(model_vars)),
+      fixtures_(std::move(fixtures)),
+      regexes_(std::make_unique<Regexes>()) {}
 
 Executor::~Executor() = default;
 
@@ -100,17 +105,38 @@ rig::PowerControl& Executor::power_control() {
   return *power_;
 }
 
+// std::regex is slow to build and a scenario runs the same few patterns again and again;
+// patterns with ${variables} are as many as the values they took, so the cache is bounded.
+struct Executor::Regexes {
+  static constexpr std::size_t max_cached = 1000;
+  std::map<std::string, std::shared_ptr<const std::regex>> compiled;
+  std::shared_ptr<const std::regex> get(const std::string& pattern) {
+    if (auto it = compiled.find(pattern); it != compiled.end()) return it->second;
+    if (compiled.size() >= max_cached) compiled.clear();
+    return compiled.emplace(pattern, std::make_shared<const std::regex>(pattern)).first->second;
+  }
+};
+
 void Executor::record_pin_events() {
   if (!device_.pins) return;
   for (const auto& e : device_.pins->take_events()) {
-    device_.timeline.record_at(e.t_us, Direction::pin, fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
-    if (e.role == rig::PinRole::status && e.level == rig::Level::low) last_status_fall_us_ = std::max(last_status_fall_us_, e.t_us);
+    std::string edge = fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level));
+    device_.timeline.record_at(e.t_us, Direction::pin, edge);
+    if (e.role == rig::PinRole::status) restart_window_.status_edge(e.t_us, e.level == rig::Level::high);
+    // The transcript orders events by when they reached the host: say where the pins' channel
+    // got ahead of the port's, whose bytes come after its latency.
+    if (auto read = device_.engine->last_received_us(); e.t_us < read)
+      device_.timeline.record_at(e.t_us, Direction::note,
+                                 fmt::format("{} reached the host {:.1f} ms before bytes already read: the port delivers after its latency, so the module may "
+                                             "have sent those bytes before this edge",
+                                             edge, static_cast<double>(read - e.t_us) / 1000.0));
   }
 }
 
 Outcome Executor::run(const scenario::Scenario& s) {
   Outcome out;
   power_.reset();  // over the device's pins as they are now (a module started anew has new ones)
+  restart_window_.clear();
   auto started = Clock::now();
   Context ctx;
   ctx.vars = base_vars_;
@@ -235,7 +261,12 @@ void Executor::run_actions(const std::vector<Action>& actions, Context& ctx) {
     for (const auto& action : actions) {
       check_bounds(action, ctx);
       run_action(action, ctx);
-      record_pin_events();
+      // Edges carry the time they happened, so taking them a little later changes nothing on
+      // the timeline; taking them after every action would cost a look at the pins each.
+      if (auto now = Clock::now(); now - pins_taken_ >= std::chrono::milliseconds(10)) {
+        pins_taken_ = now;
+        record_pin_events();
+      }
     }
   } catch (...) {
     ctx.forbids.resize(forbids_before);
@@ -278,7 +309,7 @@ void Executor::run_action(const Action& action, Context& ctx) {
       return {[text](const std::string& line) { return line == text; }, fmt::format("the line '{}'", text)};
     }
     std::string pattern = sub(*p.regex);
-    auto re = std::make_shared<std::regex>(pattern);
+    auto re = regexes_->get(pattern);
     return {[re, &groups](const std::string& line) {
               std::smatch m;
               if (!std::regex_match(line, m, *re)) return false;
@@ -301,7 +332,11 @@ void Executor::run_action(const Action& action, Context& ctx) {
     auto last = device_.engine->last_received_us();
     Duration silent = last == 0 ? waited : std::chrono::duration_cast<Duration>(now - from_us(last));
     if (silent * 2 < waited) return std::string();  // it spoke during most of the wait
-    return last == 0 ? std::string("; the module has sent nothing yet") : fmt::format("; the module has sent nothing for {:.1f}s", std::chrono::duration<double>(silent).count());
+    if (last == 0) return std::string("; the module has sent nothing yet");
+    // Its last words are often the cause (NORMAL POWER DOWN), even from a block before this one.
+    auto said = device_.engine->recent_lines(1);
+    return fmt::format("; the module has sent nothing for {:.1f}s{}", std::chrono::duration<double>(silent).count(),
+                       said.empty() ? "" : fmt::format(", its last line {}", said.front()));
   };
   auto bound_name = [&](Deadline dl) { return ctx.bound_name(dl); };
   auto timed_out_text = [&](Duration timeout, Deadline dl) {
@@ -489,18 +524,18 @@ void Executor::run_action(const Action& action, Context& ctx) {
           auto dl = ctx.deadline(timeout);
           const auto status = rig::PinRole::status;
           if (device_.pins && device_.pins->has(status)) {
-            // STATUS is the evidence: low after the last line a wait took (a restart before
-            // it, such as AT+CFOTA=1's into the updater, is not this one), and high again.
-            // RDY alone would not do: an autobauding SIM7000 prints none.
-            auto since = std::max(ctx.block_start_us, device_.engine->last_taken_us());
+            // STATUS is the evidence: low inside the window (a restart before it, such as
+            // AT+CFOTA=1's into the updater, is not this one), and high again. RDY alone would
+            // not do: an autobauding SIM7000 prints none.
             auto restarted = [&] {
               record_pin_events();
-              return last_status_fall_us_ > since && device_.pins->get(status) == rig::Level::high;
+              auto since = restart_window_.opens(ctx.block_start_us, device_.engine->last_sent_us(), device_.engine->last_taken_us());
+              return restart_window_.fell_after(since) && device_.pins->get(status) == rig::Level::high;
             };
             constexpr auto slice = std::chrono::milliseconds(20);
             while (!restarted()) {
               if (Clock::now() >= dl) {
-                bool fell = last_status_fall_us_ > since;
+                bool fell = restart_window_.fell_after(restart_window_.opens(ctx.block_start_us, device_.engine->last_sent_us(), device_.engine->last_taken_us()));
                 std::string got = fmt::format("{} {}", fell ? "STATUS went low but not high again:" : "STATUS never went low:", timed_out_text(timeout, dl));
                 throw StepFailure{fmt::format("{}: expected the module to restart (STATUS low, then high): {}", where(), got), evidence("a restart (STATUS low, then high)", got)};
               }

@@ -10,6 +10,7 @@
 
 #include "report/junit.hpp"
 #include "runner/device.hpp"
+#include "runner/restart_window.hpp"
 #include "scenario/model.hpp"
 
 namespace athil::runner {
@@ -59,7 +60,10 @@ class Executor {
   std::filesystem::path fixtures_;
   std::function<void(const std::string&)> on_block_;
   std::function<void()> after_setup_;
-  std::int64_t last_status_fall_us_ = 0;  // the latest STATUS high-to-low edge seen
+  RestartWindow restart_window_;  // this scenario's STATUS edges
+  Deadline pins_taken_{};         // when the pins' events were last taken between actions
+  struct Regexes;  // patterns compiled so far (std::regex stays in executor.cpp)
+  std::unique_ptr<Regexes> regexes_;
 };
 
 }  // namespace athil::runner

@@ -45,4 +45,20 @@ Identity read_identity(Device& device, TimeScale scale) {
   return id;
 }
 
+std::optional<std::string> last_reported_revision(const Timeline& timeline) {
+  constexpr std::string_view label = "Revision:";
+  const auto& events = timeline.events();
+  for (auto e = events.rbegin(); e != events.rend(); ++e) {
+    if (e->dir != Direction::from_module) continue;
+    for (auto at = e->data.rfind(label); at != std::string::npos; at = at == 0 ? std::string::npos : e->data.rfind(label, at - 1)) {
+      if (at > 0 && e->data[at - 1] != '\n') continue;  // at a line's start only
+      auto begin = at + label.size();
+      auto end = e->data.find_first_of("\r\n", begin);
+      if (end == std::string::npos) continue;  // cut: the next chunk has the rest
+      if (end > begin) return e->data.substr(begin, end - begin);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace athil::runner

@@ -3,6 +3,7 @@
 // (AT+CGMR) and IMEI (AT+GSN). Read once a scenario's setup has the module up and answering
 // (it ended a command since it booted), so the harness adds no power cycle of its own and never
 // takes a scenario's "first command after boot".
+#include <optional>
 #include <string>
 
 #include "base/duration.hpp"
@@ -20,5 +21,9 @@ struct Identity {
 // Never throws for a module that does not answer (the problem says so); a stop request
 // (Interrupted) goes through.
 Identity read_identity(Device& device, TimeScale scale);
+
+// The last revision the module reported on the timeline ("Revision:..." to AT+CGMR, AT+GMR or
+// ATI, whoever asked): what it runs as far as the harness can tell, without asking again.
+std::optional<std::string> last_reported_revision(const Timeline& timeline);
 
 }  // namespace athil::runner

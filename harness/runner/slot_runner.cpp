@@ -84,7 +84,11 @@ class SlotRunner {
     }
     Executor executor(device_, scale_, variables(), run_.options.fixtures, model_variables());
     executor.on_block([this](const std::string& block) { show_progress(block); });
-    executor.after_setup([this] { note_identity(); });
+    executor.after_setup([this] {
+      note_identity();
+      // What the module runs as its steps begin, as far as the module has said.
+      revision_at_start_ = last_reported_revision(device_.timeline).value_or(known_revision_);
+    });
     run_plan(executor);
     if (!identity_.complete())
       run_.report.set_property(suite_, "revision", identity_.revision.empty() ? fmt::format("unknown ({})", identity_problem()) : identity_.revision);
@@ -173,8 +177,10 @@ class SlotRunner {
   // (the module process died, the replay diverged, the hunt's time ran out).
   Outcome attempt(Executor& executor, const scenario::Scenario& s) {
     if (restart_needed_) restart_module();
+    revision_at_start_ = known_revision_;
     auto divergences_from = slot_.is_replay() ? replay_divergences_size() : 0;
     auto outcome = executor.run(s);
+    if (auto reported = last_reported_revision(device_.timeline)) known_revision_ = *reported;
     if (slot_.is_replay()) judge_divergences(outcome, divergences_from);
     // A slot whose module is a child process starts a fresh one before the next scenario: a
     // replay serves its session once, and a module that died is gone.
@@ -234,6 +240,7 @@ class SlotRunner {
       c.seconds = std::chrono::duration<double>(Clock::now() - started).count();
       c.transcript = evidence.transcript.generic_string();
       c.waveform = evidence.waveform.generic_string();
+      note_firmware(c);
       c.system_out = system_out(s, c, evidence, recovery_text);
       announce(c);
       return;
@@ -297,9 +304,23 @@ class SlotRunner {
     std::string attempts;
     for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
       attempts += fmt::format("attempt {}: error: {} (transcript {})\n", i + 1, c.earlier_attempts[i].message, (run_.folder.path() / c.earlier_attempts[i].transcript).string());
-    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
-                       (run_.folder.path() / e.waveform).string(), attempts, recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n",
-                       last_transcript_);
+    std::string firmware = fmt::format("module revision at start: {}\n", c.revision_at_start.empty() ? "not reported yet" : c.revision_at_start);
+    if (!c.left_other_firmware.empty())
+      firmware += fmt::format("this scenario left the module at revision {}, not the rig's {}: the next scenario starts there\n", c.left_other_firmware, slot_.firmware);
+    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
+                       (run_.folder.path() / e.waveform).string(), firmware, attempts,
+                       recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", last_transcript_);
+  }
+
+  // The revision the module ran when the scenario's steps began, and whether the scenario left
+  // it on another than the rig's: the next scenario's failure is then not blamed on the wrong one.
+  void note_firmware(TestCase& c) {
+    c.revision_at_start = revision_at_start_;
+    if (known_revision_.empty() || slot_.firmware.empty() || known_revision_ == slot_.firmware) return;
+    c.left_other_firmware = known_revision_;
+    run_.console.event(fmt::format("{:<8} {:<40} left the module at revision {}, not the rig's {}: the next scenario starts there", slot_.name, terminal_text(c.name),
+                                   terminal_text(known_revision_), slot_.firmware),
+                       Tone::warn);
   }
 
   void show_progress(const std::string& block) {
@@ -432,6 +453,8 @@ class SlotRunner {
   Identity identity_;
   int identity_tries_ = 0;
   bool restart_needed_ = false;  // the module process must be started again before the next scenario
+  std::string known_revision_;     // the last revision the module reported, in any scenario
+  std::string revision_at_start_;  // ... when the running scenario's steps began
   std::string last_transcript_;
 };
 

@@ -42,6 +42,12 @@ struct Expansion {
   std::size_t actions = 0;         // elements read as actions, expanded fixtures' included
   bool exceeded = false;  // reported once, at the <use> that crossed the bound
   std::map<std::string, std::unique_ptr<XmlSource>, std::less<>> parsed;
+  struct RegexCheck {
+    std::optional<std::size_t> count;  // its groups, when it compiles
+    std::string error;
+    bool has_value() const { return count.has_value(); }
+  };
+  std::map<std::string, RegexCheck> regexes;  // each pattern checked once
 };
 
 // Walks one file's elements into actions; <use> recurses into fixture files.
@@ -140,19 +146,29 @@ class FileReader {
       if (p.regex->rfind("+", 0) == 0) p.regex->insert(0, "\\");
       // ${variables} are substituted at run time; check the rest of the pattern now.
       std::string probe = substitute(*p.regex, [](std::string_view) { return std::string("x"); });
-      try {
-        std::regex compiled(probe);
-        if (p.capture.size() > compiled.mark_count())
-          src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), compiled.mark_count()));
-      } catch (const std::regex_error& e) {
-        src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), e.what()));
-      }
+      auto groups = regex_groups(probe);
+      if (!groups.has_value()) src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), groups.error));
+      if (p.capture.size() > *groups.count)
+        src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), *groups.count));
     } else {
       if (!p.capture.empty()) src_.fail(node, capture_attr, "capture needs a regex with groups");
       if (text_source.empty()) src_.fail(node, fmt::format("<{}> needs the line to wait for, as text or regex=\"...\"", node.name()));
       p.text = std::move(text_source);
     }
     return p;
+  }
+
+  // The regex's group count, or why it does not compile; each distinct pattern is compiled once
+  // (std::regex is slow to build, and a long scenario repeats a few patterns many times).
+  Expansion::RegexCheck regex_groups(const std::string& pattern) const {
+    auto [it, fresh] = expansion_.regexes.try_emplace(pattern);
+    if (!fresh) return it->second;
+    try {
+      it->second.count = std::regex(pattern).mark_count();
+    } catch (const std::regex_error& e) {
+      it->second.error = e.what();
+    }
+    return it->second;
   }
 
   void append(pugi::xml_node node, std::vector<Action>& out) const {

@@ -37,6 +37,7 @@
 
 #include "base/fd.hpp"
 #include "base/pty.hpp"
+#include "sim/adapter.hpp"
 #include "sim/module.hpp"
 
 namespace athil::sim {
@@ -191,6 +192,8 @@ class Host {
         timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
         tx_timer_(io_),
+        adapter_(options.latency),
+        adapter_timer_(io_),
         module_(model, options.firmware, options.time_scale,
                 VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); },
                                        [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
@@ -314,6 +317,7 @@ class Host {
   // The USB device goes away: the host's open port fails, the link disappears.
   void detach_uart() {
     tx_queue_.clear();
+    adapter_.clear();
     boost::system::error_code ignored;
     master_.cancel(ignored);
     master_.close(ignored);
@@ -386,7 +390,24 @@ class Host {
     });
   }
 
+  // Through the USB-serial adapter when the slot has one: held until its latency timer fires
+  // or a packet fills.
   void write_now(std::string_view bytes) {
+    if (options_.latency.count() == 0) return write_to_host(bytes);
+    auto packets = adapter_.receive(bytes, SteadyClock::now());
+    if (!packets.empty()) write_to_host(packets);
+    auto due = adapter_.due();
+    if (!due || (adapter_armed_ && *adapter_armed_ == *due)) return;
+    adapter_armed_ = due;
+    adapter_timer_.expires_at(*due);
+    adapter_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;  // replaced by another due time
+      adapter_armed_.reset();
+      if (pty_.master) write_to_host(adapter_.release());
+    });
+  }
+
+  void write_to_host(std::string_view bytes) {
     note_final_sent(bytes);
     while (!bytes.empty()) {
       ssize_t n = ::write(pty_.master.get(), bytes.data(), bytes.size());
@@ -486,6 +507,9 @@ class Host {
   bool tx_busy_ = false;
   SteadyClock::time_point tx_next_{};
   asio::steady_timer tx_timer_;
+  UsbSerialAdapter adapter_;
+  asio::steady_timer adapter_timer_;
+  std::optional<SteadyClock::time_point> adapter_armed_;  // when its timer is set to fire
   VirtualModule module_;
 };
 

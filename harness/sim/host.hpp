@@ -1,6 +1,7 @@
 #pragma once
 // Runs one virtual module as a process: a pseudo-terminal for its UART, a Unix socket for
 // its pins (the control channel), timers and an HTTP client, on one event loop.
+#include <chrono>
 #include <string>
 
 #include "sim/faults.hpp"
@@ -17,6 +18,8 @@ struct HostOptions {
   bool usb = false;  // as on USB: the port goes away when the module is off or resets, and a new one comes back
   int parent_pid = 0;  // started by this runner: end when it ends, however it ends (0: no)
   int ipr = -1;        // the rate saved with AT+IPR at the start (-1: the model's default; 0 autobaud)
+  // A USB-serial adapter's latency timer between the UART and the host (0: none), real time.
+  std::chrono::microseconds latency{0};
   Faults faults;
 };
 

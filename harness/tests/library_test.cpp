@@ -10,16 +10,29 @@
 
 using namespace athil::test;
 
-TEST_CASE("library self-test: each fault fails the scenarios that claim to catch it, and only those") {
+namespace {
+
+// The rig with every virtual slot behind a USB-serial adapter of that latency ("" for none):
+// the bytes then reach the host after the pins' edges, as on a real rack.
+std::string with_latency(std::string rig, const std::string& latency) {
+  if (latency.empty()) return rig;
+  for (auto at = rig.find("<virtual"); at != std::string::npos; at = rig.find("<virtual", at + 1)) rig.insert(at + 8, " latency=\"" + latency + "\"");
+  return rig;
+}
+
+}  // namespace
+
+
+void faults_fail_their_scenarios(const std::string& latency) {
   TempDir dir;
-  auto rig = dir.write("faulty.xml", R"xml(<rig name="faulty" time-scale="0.02">
+  auto rig = dir.write("faulty.xml", with_latency(R"xml(<rig name="faulty" time-scale="0.02">
   <slot name="healthy" model="SIM7090G" firmware="2110B01SIM7090"><virtual/></slot>
   <slot name="powerdown" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="spontaneous-powerdown=3s"/></slot>
   <slot name="cfun5" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="stuck-cfun5=boot"/></slot>
   <slot name="firstlost" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="first-at-lost"/></slot>
   <slot name="garbage" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="garbage-on-boot"/></slot>
   <slot name="slow" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="slow-boot=15s"/></slot>
-</rig>)xml");
+</rig>)xml", latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--junit", junit.string()},
                        source_dir());
@@ -54,18 +67,19 @@ TEST_CASE("library self-test: each fault fails the scenarios that claim to catch
   CHECK(contains(failed("firstlost", "at-first-command-after-boot").message, "step 'first command'"));
   CHECK(contains(failed("slow", "power-boot-time").message, "no RDY within 10s of the PWRKEY press"));
   CHECK(contains(failed("firstlost", "at-first-command-after-boot").message, "expected the line '+CPIN: READY': nothing matched"));
-  CHECK(contains(failed("powerdown", "at-echo-across-reboot").message, "the module did not answer AT"));
-  CHECK(contains(failed("powerdown", "at-echo-across-reboot").message, "'NORMAL POWER DOWN'"));
+  // The power-down comes in module time: which command of the scenario it cuts depends on how
+  // fast the host goes (a loaded machine, an adapter's latency). The failure names it wherever.
+  CHECK(contains(failed("powerdown", "at-echo-across-reboot").message, "NORMAL POWER DOWN"));
 }
 
-TEST_CASE("library self-test: network faults fail the network scenarios with the cause, on each model's bearer syntax") {
+void network_faults(const std::string& latency) {
   TempDir dir;
-  auto rig = dir.write("net.xml", R"xml(<rig name="net" time-scale="0.02">
+  auto rig = dir.write("net.xml", with_latency(R"xml(<rig name="net" time-scale="0.02">
   <slot name="drop7000" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="pdp-drop=10s"/></slot>
   <slot name="drop7080" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="pdp-drop=10s"/></slot>
   <slot name="http601" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="http-601"/></slot>
   <slot name="healthy" model="SIM7090G" firmware="2110B01SIM7090"><virtual/></slot>
-</rig>)xml");
+</rig>)xml", latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--filter", "network/*", "--junit", junit.string()}, source_dir());
   INFO(r.out, r.err);
@@ -84,14 +98,14 @@ TEST_CASE("library self-test: network faults fail the network scenarios with the
   for (auto& [name, c] : s["net.healthy"]) CHECK_MESSAGE(c.verdict == "passed", name);
 }
 
-TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") {
+void fota_faults(const std::string& latency) {
   TempDir dir;
-  auto rig = dir.write("fota.xml", R"xml(<rig name="fota" time-scale="0.02">
+  auto rig = dir.write("fota.xml", with_latency(R"xml(<rig name="fota" time-scale="0.02">
   <slot name="fail" model="SIM7000G" firmware="1529B08SIM7000G" fota-target="1529B10SIM7000G"><virtual faults="fota-fail=60"/></slot>
   <slot name="stall" model="SIM7070G" firmware="1951B05SIM7070" fota-target="1951B07SIM7070"><virtual faults="fota-stall=40"/></slot>
   <slot name="http601" model="SIM7090G" firmware="2110B01SIM7090" fota-target="2110B03SIM7090"><virtual faults="http-601"/></slot>
   <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/></slot>
-</rig>)xml");
+</rig>)xml", latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());
   INFO(r.out, r.err);
@@ -124,15 +138,15 @@ TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause on ea
   }
 }
 
-TEST_CASE("library self-test: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") {
+void silent_faults(const std::string& latency) {
   TempDir dir;
   // Faults that strike 3 s (model time) after the first boot: inside the first scenario.
-  auto rig = dir.write("silent.xml", R"xml(<rig name="silent" time-scale="0.02">
+  auto rig = dir.write("silent.xml", with_latency(R"xml(<rig name="silent" time-scale="0.02">
   <slot name="hang" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="hang=3s"/></slot>
   <slot name="brownout" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="brownout-silent=3s"/></slot>
   <slot name="storm" model="SIM7090G" firmware="2110B01SIM7090"><virtual faults="urc-storm=100ms"/></slot>
   <slot name="late" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="late-reply=200s"/></slot>
-</rig>)xml");
+</rig>)xml", latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--filter", "network/*",
                         "--junit", junit.string()},
@@ -170,3 +184,12 @@ TEST_CASE("library self-test: a hung or browned-out module fails the scenario it
       CHECK(contains(c.message, "slot late quarantined"));
     }
 }
+
+TEST_CASE("library self-test: each fault fails the scenarios that claim to catch it, and only those") { faults_fail_their_scenarios(""); }
+TEST_CASE("library self-test under 16 ms of USB-serial latency: each fault fails the scenarios that claim to catch it, and only those") { faults_fail_their_scenarios("16ms"); }
+TEST_CASE("library self-test: network faults fail the network scenarios with the cause, on each model's bearer syntax") { network_faults(""); }
+TEST_CASE("library self-test under 16 ms of USB-serial latency: network faults fail the network scenarios with the cause, on each model's bearer syntax") { network_faults("16ms"); }
+TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") { fota_faults(""); }
+TEST_CASE("library self-test under 16 ms of USB-serial latency: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") { fota_faults("16ms"); }
+TEST_CASE("library self-test: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") { silent_faults(""); }
+TEST_CASE("library self-test under 16 ms of USB-serial latency: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") { silent_faults("16ms"); }

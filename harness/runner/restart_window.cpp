@@ -1,0 +1,19 @@
+#include "runner/restart_window.hpp"
+
+#include <algorithm>
+
+namespace athil::runner {
+
+std::int64_t RestartWindow::opens(std::int64_t floor_us, std::int64_t sent_us, std::int64_t taken_us) const {
+  std::int64_t open = std::max(floor_us, sent_us);
+  if (taken_us == 0) return open;
+  for (const auto& e : edges_)
+    if (e.high && e.t_us < taken_us) open = std::max(open, e.t_us);
+  return open;
+}
+
+bool RestartWindow::fell_after(std::int64_t t_us) const {
+  return std::any_of(edges_.begin(), edges_.end(), [&](const Edge& e) { return !e.high && e.t_us > t_us; });
+}
+
+}  // namespace athil::runner
