@@ -13,6 +13,7 @@
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "field/log_text.hpp"
 #include "field/record.hpp"
 #include "field/replay.hpp"
 #include "field/scaffold.hpp"
@@ -40,43 +41,67 @@ std::pair<std::string, std::string> parse_define(const std::string& text) {
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-// athil import and athil scaffold: the log read once; its problems reported with line numbers.
-int field_tool(const std::string& log, const std::string& format, const std::string& transcript_out, const std::string& scenario_out, std::string name,
-               const std::string& models, bool force) {
-  std::ifstream in(log, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "error: cannot read {}\n", log);
-    return athil::runner::bad_input;
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto session = athil::field::import_log(text, athil::field::parse_log_format(format));
-  for (const auto& p : session.problems)
-    fmt::print(stderr, "{}:{}: note: {}{}\n", log, p.line, p.why, p.text.empty() ? "" : fmt::format(": '{}'", athil::escape_bytes(p.text)));
+// athil import and athil scaffold: the log read once; what the import recognised, then its
+// notes with line numbers (the first of them: a day's log can have thousands).
+int field_tool(const std::string& log, const std::string& lines, const std::string& format, const std::string& transcript_out, const std::string& scenario_out,
+               std::string name, const std::string& models, bool force) {
+  namespace field = athil::field;
   std::string out_path = scenario_out.empty() ? transcript_out : scenario_out;
-  std::string content;
-  if (scenario_out.empty()) {
-    content = athil::field::render_transcript(session);
-  } else {
-    if (name.empty()) name = "field-" + fs::path(scenario_out).stem().string();
-    content = athil::field::scaffold(session, {name, log, models});
-  }
-  if (out_path.empty()) {
-    fmt::print("{}", content);
-    return 0;
-  }
-  if (!force && fs::exists(out_path)) {
-    fmt::print(stderr, "error: {} exists (--force replaces it)\n", out_path);
+  if (!out_path.empty() && !force && fs::exists(out_path)) {
+    fmt::print(stderr, "error: {} exists (--force replaces it)\n", athil::terminal_text(out_path));
     return athil::runner::bad_input;
   }
   std::error_code ec;
   if (auto parent = fs::path(out_path).parent_path(); !parent.empty()) fs::create_directories(parent, ec);  // scenarios/field/ on first use
-  std::ofstream out(out_path, std::ios::binary);
-  out << content;
-  if (!out.flush()) {
-    fmt::print(stderr, "error: cannot write {}\n", out_path);
+  // A transcript is written as the log is read: nothing of a long log is held.
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!out_path.empty()) {
+    file.open(out_path, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      fmt::print(stderr, "error: cannot write {}\n", athil::terminal_text(out_path));
+      return athil::runner::infrastructure;
+    }
+    out = &file;
+  }
+  std::optional<field::TranscriptWriter> transcript;
+  field::ImportOptions options{.keep_notes = scenario_out.empty()};
+  if (scenario_out.empty()) {
+    transcript.emplace(*out);
+    options.sink = [&transcript](const field::SessionEvent& e) { (*transcript)(e); };
+  }
+  auto refuse = [&](const std::string& why) {
+    file.close();
+    if (!out_path.empty()) fs::remove(out_path, ec);  // no half a file where a scenario or transcript should be
+    fmt::print(stderr, "error: {}: {}\n", athil::terminal_text(log), athil::terminal_text(why));
+    return athil::runner::bad_input;
+  };
+  field::Session session;
+  try {
+    session = field::import_log(field::read_log_file(log, lines), field::parse_log_format(format), std::move(options));
+  } catch (const std::invalid_argument& e) {
+    return refuse(fmt::format("cannot import: {}", e.what()));
+  }
+  fmt::print(stderr, "{}: {}\n", athil::terminal_text(log), athil::terminal_lines(field::describe_detection(session)));
+  constexpr std::size_t notes_shown = 50;
+  for (std::size_t i = 0; i < session.problems.size() && i < notes_shown; ++i) {
+    const auto& p = session.problems[i];
+    fmt::print(stderr, "{}:{}: note: {}{}\n", athil::terminal_text(log), p.line, athil::terminal_text(p.why), p.text.empty() ? "" : fmt::format(": '{}'", athil::escape_bytes(p.text)));
+  }
+  if (auto more = session.problems.size() + session.problems_not_kept; more > notes_shown) fmt::print(stderr, "{}: ... and {} more note(s)\n", athil::terminal_text(log), more - notes_shown);
+  if (!scenario_out.empty()) {
+    if (name.empty()) name = "field-" + fs::path(scenario_out).stem().string();
+    try {
+      *out << field::scaffold(std::move(session), {name, log, models});
+    } catch (const std::length_error& e) {
+      return refuse(e.what());
+    }
+  }
+  if (!out->flush()) {
+    fmt::print(stderr, "error: cannot write {}\n", athil::terminal_text(out_path.empty() ? std::string("standard output") : out_path));
     return athil::runner::infrastructure;
   }
-  fmt::print(stderr, "{}: {} format, {} events, {} note(s); wrote {}\n", log, athil::field::to_string(session.format), session.events.size(), session.problems.size(), out_path);
+  if (!out_path.empty()) fmt::print(stderr, "{}: wrote {}\n", athil::terminal_text(log), athil::terminal_text(out_path));
   return 0;
 }
 
@@ -215,17 +240,20 @@ int main(int argc, char** argv) {
   show_cmd->add_option("file", d_file)->required();
 
   // Field failures: a log imported, replayed as a module, scaffolded into a scenario.
-  std::string log_path, log_format = "auto", import_out, scaffold_out, scaffold_name, scaffold_models;
+  std::string log_path, log_format = "auto", log_lines, import_out, scaffold_out, scaffold_name, scaffold_models;
+  const std::string formats_help = "the log's shape: auto (chosen from the text), athil, raw, markers, espidf, zephyr-chat, zephyr-hexdump, esp-modem, modemmanager, pppd or python";
   bool scaffold_force = false;
   auto* import_cmd = app.add_subcommand("import", "read a module log (any shape athil knows) and write it as an athil transcript");
   import_cmd->add_option("log", log_path, "the log")->required();
-  import_cmd->add_option("--format", log_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
+  import_cmd->add_option("--format", log_format, formats_help)->capture_default_str();
+  import_cmd->add_option("--lines", log_lines, "only lines FIRST-LAST of the log (the part around the failure)");
   import_cmd->add_option("-o,--output", import_out, "transcript file to write (default: standard output)");
   athil::field::ReplayOptions replay;
   std::string replay_format = "auto";
   auto* replay_cmd = app.add_subcommand("replay", "serve a recorded session as a module on a pseudo-terminal, reporting every divergence");
   replay_cmd->add_option("log", replay.log, "the log")->required();
-  replay_cmd->add_option("--format", replay_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
+  replay_cmd->add_option("--format", replay_format, formats_help)->capture_default_str();
+  replay_cmd->add_option("--lines", replay.lines, "only lines FIRST-LAST of the log, as scaffold --lines took them");
   replay_cmd->add_option("--link", replay.link, "symlink to create to the pty");
   replay_cmd->add_option("--time-scale", replay.time_scale, "factor on the recorded delays (1 = as recorded)")->capture_default_str();
   replay_cmd->add_option("--vary", replay.vary, "a regex for a part of a command that may differ from the log (repeatable)")->allow_extra_args(false);
@@ -247,7 +275,8 @@ int main(int argc, char** argv) {
   record_rig->excludes(record_cmd->get_option("--control"));
   auto* scaffold_cmd = app.add_subcommand("scaffold", "write a scenario from a log that passes against `athil replay` of it");
   scaffold_cmd->add_option("log", log_path, "the log")->required();
-  scaffold_cmd->add_option("--format", log_format, "auto, athil, raw, markers, espidf or arrows")->capture_default_str();
+  scaffold_cmd->add_option("--format", log_format, formats_help)->capture_default_str();
+  scaffold_cmd->add_option("--lines", log_lines, "only lines FIRST-LAST of the log (a long log's part around the failure; replay takes the same)");
   scaffold_cmd->add_option("-o,--output", scaffold_out, "scenario file to write, such as scenarios/field/NAME.xml")->required();
   scaffold_cmd->add_option("--name", scaffold_name, "the scenario's name (default: field- and the file's name)");
   scaffold_cmd->add_option("--models", scaffold_models, "models the scenario lists (default: the model the log shows, else all four)");
@@ -293,7 +322,9 @@ int main(int argc, char** argv) {
       return athil::sim::run_host(sim);
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
-    if (import_cmd->parsed() || scaffold_cmd->parsed()) return field_tool(log_path, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name, scaffold_models, scaffold_force);
+    if (import_cmd->parsed() || scaffold_cmd->parsed())
+      return field_tool(log_path, log_lines, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name, scaffold_models,
+                        scaffold_force);
     if (record_cmd->parsed()) {
       if (!record_force && fs::exists(record.out)) {
         fmt::print(stderr, "error: {} exists (--force replaces it)\n", record.out);

@@ -14,6 +14,7 @@
 #include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
+#include "field/log_text.hpp"
 
 namespace athil::field {
 
@@ -107,11 +108,7 @@ std::optional<ReplayClock::time_point> Replayer::next_due() const {
 }
 
 int run_replay(const ReplayOptions& o) {
-  std::ifstream in(o.log, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", o.log));
-  std::stringstream text;
-  text << in.rdbuf();
-  Session session = import_log(text.str(), o.format);
+  Session session = import_log(read_log_file(o.log, o.lines), o.format, {.keep_notes = false});
   for (const auto& p : session.problems) fmt::print(stderr, "{}:{}: note: {}{}\n", o.log, p.line, p.why, p.text.empty() ? "" : fmt::format(": '{}'", escape_bytes(p.text)));
   std::vector<std::regex> vary;
   for (const auto& v : o.vary) {
@@ -130,7 +127,7 @@ int run_replay(const ReplayOptions& o) {
     fmt::print(stderr, "replay: divergence: {}\n", what);
     if (report_file) report_file << "divergence: " << what << "\n" << std::flush;
   };
-  Replayer replayer(dialogue_of(session), o.time_scale, std::move(vary), report);
+  Replayer replayer(take_dialogue(session), o.time_scale, std::move(vary), report);
 
   UniqueFd signals = stop_signal_fd();
 

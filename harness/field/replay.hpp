@@ -59,6 +59,7 @@ class Replayer {
 
 struct ReplayOptions {
   std::string log;
+  std::string lines;  // "FIRST-LAST": only those lines of the log ("" for all)
   LogFormat format = LogFormat::automatic;
   std::string link;  // symlink to the pseudo-terminal
   double time_scale = 1.0;

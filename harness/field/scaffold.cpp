@@ -5,13 +5,14 @@
 #include <deque>
 #include <map>
 #include <set>
-#include <regex>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "at/dialect.hpp"
 #include "at/engine.hpp"
 #include "base/escape.hpp"
+#include "base/xml_source.hpp"
 #include "scenario/writer.hpp"
 
 namespace athil::field {
@@ -27,11 +28,21 @@ std::string timeout_for(double after, double default_s) {
   return wanted > default_s ? fmt::format("{}s", static_cast<long long>(wanted)) : "";
 }
 
-std::string regex_escape(const std::string& text) {
+// A regex that matches exactly `text`: its specials escaped, and every byte an XML file cannot
+// hold (control characters, what is not UTF-8) written as \xHH.
+std::string regex_escape(std::string_view text) {
   std::string out;
-  for (char c : text) {
-    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
-    out += c;
+  for (std::size_t i = 0; i < text.size();) {
+    auto cp = decode_utf8(text, i);
+    if (!cp || cp->value < 0x20 || cp->value == 0x7f || (cp->value >= 0x80 && cp->value < 0xa0)) {
+      std::size_t n = cp ? cp->length : 1;
+      for (std::size_t k = 0; k < n; ++k) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i + k]));
+      i += n;
+      continue;
+    }
+    if (cp->length == 1 && std::string_view("\\^$.|?*+()[]{}").find(text[i]) != std::string_view::npos) out += '\\';
+    out.append(text.substr(i, cp->length));
+    i += cp->length;
   }
   return out;
 }
@@ -39,8 +50,8 @@ std::string regex_escape(const std::string& text) {
 scenario::DraftAction line_action(const char* element, const std::string& text, double after, double default_s) {
   scenario::DraftAction a{element, {}, text, {}};
   // A scenario's line text is trimmed: a line with blanks at its ends (the "> " prompt) is
-  // matched by a regex instead.
-  if (text.front() == ' ' || text.back() == ' ' || text.front() == '\t' || text.back() == '\t') {
+  // matched by a regex instead, and so is one with bytes an XML file cannot hold.
+  if (text.front() == ' ' || text.back() == ' ' || text.front() == '\t' || text.back() == '\t' || has_control_characters(text)) {
     a.text.clear();
     a.attributes.emplace_back("regex", regex_escape(text));
   }
@@ -57,11 +68,31 @@ bool unsolicited(const Dialect& dialect, const std::string& line, const std::str
   return !(own && !AtEngine::is_set_form(pending));
 }
 
+// Where the runs of digits are in a line: [start, end) each.
+std::vector<std::pair<std::size_t, std::size_t>> digit_runs(std::string_view line) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  for (std::size_t i = 0; i < line.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(line[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t start = i;
+    while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+    out.emplace_back(start, i);
+  }
+  return out;
+}
+
 // A line with its digit runs blanked: two answers of one command with the same shape and
 // other numbers are a value that varies (a signal level, a counter, an address).
 std::string shape_of(const std::string& line) {
-  static const std::regex digits(R"(\d+)");
-  return std::regex_replace(line, digits, "#");
+  std::string out;
+  std::size_t at = 0;
+  for (auto [start, end] : digit_runs(line)) {
+    out.append(line, at, start - at).append("#");
+    at = end;
+  }
+  return out.append(line, at);
 }
 
 // The response lines, per command and position among its answers, seen anywhere in the log.
@@ -80,10 +111,9 @@ scenario::DraftAction varying_expect(const std::string& line, const std::set<std
     if (std::isalnum(static_cast<unsigned char>(c))) stem += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (stem.empty()) stem = "value";
-  static const std::regex digits(R"(\d+)");
   auto runs_of = [](const std::string& text) {
     std::vector<std::string> out;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), digits); it != std::sregex_iterator(); ++it) out.push_back(it->str());
+    for (auto [start, end] : digit_runs(text)) out.push_back(text.substr(start, end - start));
     return out;
   };
   // Only the numbers that differ are captured; the others stay as the log has them.
@@ -96,35 +126,66 @@ scenario::DraftAction varying_expect(const std::string& line, const std::set<std
   std::string regex, names;
   int n = 0;
   std::size_t at = 0, index = 0;
-  for (auto it = std::sregex_iterator(line.begin(), line.end(), digits); it != std::sregex_iterator(); ++it, ++index) {
-    regex += regex_escape(line.substr(at, static_cast<std::size_t>(it->position()) - at));
-    if (differs[index]) {
+  for (auto [start, end] : digit_runs(line)) {
+    regex += regex_escape(std::string_view(line).substr(at, start - at));
+    if (differs[index++]) {
       regex += "(\\d+)";
       names += fmt::format("{}{}_{}", names.empty() ? "" : " ", stem, ++n);
     } else {
-      regex += it->str();
+      regex += line.substr(start, end - start);
     }
-    at = static_cast<std::size_t>(it->position() + it->length());
+    at = end;
   }
-  regex += regex_escape(line.substr(at));
-  return scenario::DraftAction{"expect", {{"regex", regex}, {"capture", names}}, "", fmt::format("varies in the log: also '{}'", same_shape.front())};
+  regex += regex_escape(std::string_view(line).substr(at));
+  return scenario::DraftAction{"expect", {{"regex", regex}, {"capture", names}}, "", fmt::format("varies in the log: also '{}'", escape_bytes(same_shape.front()))};
 }
+
+// A scaffold never writes a scenario that `athil validate` refuses: past the size scenario files
+// are held to, or the actions a scenario may have, it stops and says where to cut the log.
+class Budget {
+ public:
+  void spend(const std::vector<scenario::DraftAction>& actions, int log_line) {
+    for (std::size_t i = counted_; i < actions.size(); ++i) {
+      const auto& a = actions[i];
+      bytes_ += a.text.size() + a.comment.size() + a.element.size() * 2 + 16;
+      for (const auto& [k, v] : a.attributes) bytes_ += k.size() + v.size() + 4;
+      ++count_;
+    }
+    counted_ = actions.size();
+    if (bytes_ < max_bytes && count_ < max_actions) {
+      last_fit_ = log_line;
+      return;
+    }
+    throw std::length_error(fmt::format("the scenario would outgrow what a scenario file may hold ({} KiB, {} actions) by log line {}: "
+                                        "scaffold a part of the log with --lines FIRST-LAST (up to line {} fits)",
+                                        XmlSource::max_file_bytes / 1024, max_actions, log_line, last_fit_));
+  }
+  void next_block() { counted_ = 0; }
+
+ private:
+  // The XML's own markup and indentation come on top: a margin under the file limit.
+  static constexpr std::size_t max_bytes = XmlSource::max_file_bytes * 3 / 4;
+  static constexpr std::size_t max_actions = 90'000;
+  std::size_t bytes_ = 0, count_ = 0, counted_ = 0;
+  int last_fit_ = 0;
+};
 
 }  // namespace
 
 std::string guess_model(const Session& session) {
-  static const std::regex model_re(R"(SIM(7000|7070|7080|7090))");
   for (const auto& e : session.events) {
     if (e.dir != Direction::from_module) continue;
-    std::smatch m;
-    if (std::regex_search(e.bytes, m, model_re)) return "SIM" + m[1].str();
+    for (auto at = e.bytes.find("SIM70"); at != std::string::npos; at = e.bytes.find("SIM70", at + 1)) {
+      std::string family = e.bytes.substr(at, 7);
+      if (family == "SIM7000" || family == "SIM7070" || family == "SIM7080" || family == "SIM7090") return family;
+    }
   }
   return "";
 }
 
-std::string scaffold(const Session& session, const ScaffoldOptions& o) {
-  Dialogue d = dialogue_of(session);
+std::string scaffold(Session session, const ScaffoldOptions& o) {
   std::string guessed = guess_model(session);
+  Dialogue d = take_dialogue(session);
   std::string models = !o.models.empty() ? o.models : !guessed.empty() ? guessed : "SIM7000 SIM7070 SIM7080 SIM7090";
   Dialect dialect = Dialect::sim70x0(models.substr(0, models.find(' ')));
 
@@ -143,7 +204,7 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
       "    has it, each line the module answered, each URC with a timeout from the measured time\n"
       "    plus a margin. {}Edit it into the reproduction of the field failure: say\n"
       "    here which failure it catches.\n  ",
-      o.source, to_string(session.format), commands, commands == 1 ? "" : "s",
+      escape_bytes(o.source), to_string(session.format), commands, commands == 1 ? "" : "s",
       d.before_first.empty() ? "" : fmt::format("The {} bytes the module sent before the first command are not waited for. ", [&] {
         std::size_t n = 0;
         for (const auto& out : d.before_first) n += out.bytes.size();
@@ -167,13 +228,15 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
   std::string pending;  // the command whose final result code has not come yet
   std::deque<std::string> unechoed;
   int step = 0;
+  Budget budget;
   for (std::size_t i = 0; i < d.exchanges.size(); ++i) {
     const auto& e = d.exchanges[i];
     bool command = is_command(e.command);
     if (command || draft.blocks.empty()) {
       ++step;
-      std::string shown = e.command.size() > 48 ? e.command.substr(0, 45) + "..." : e.command;
+      std::string shown = escape_bytes(e.command.size() > 48 ? e.command.substr(0, 45) + "..." : e.command);
       draft.blocks.push_back(scenario::DraftBlock{"step", fmt::format("{:02} {}", step, command ? shown : "data"), {}});
+      budget.next_block();
     }
     auto& actions = draft.blocks.back().actions;
     auto lines = output_lines(e.output);
@@ -184,7 +247,13 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
       for (std::size_t k = i; k < d.exchanges.size() && !answered && (k == i || !is_command(d.exchanges[k].command)); ++k)
         for (const auto& l : output_lines(d.exchanges[k].output)) answered |= AtEngine::is_final_result(l.text);
       scenario::DraftAction send{"send", {}, e.command, fmt::format("log line {}", e.line)};
-      if (!answered) {
+      // Bytes an XML file cannot hold go as escapes, the CR the command ends with written out.
+      bool raw = has_control_characters(e.command);
+      if (raw) {
+        send.text = escape_bytes(e.command + "\r");
+        send.attributes.emplace_back("raw", "true");
+      }
+      if (!answered && !raw) {  // raw bytes are owed no result code anyway
         send.attributes.emplace_back("unanswered", "true");
         send.comment += ": no result code follows in the log";
       }
@@ -219,6 +288,7 @@ std::string scaffold(const Session& session, const ScaffoldOptions& o) {
         actions.push_back(line_action("urc", l.text, l.after, 60));
       }
     }
+    budget.spend(actions, e.line);
   }
   return scenario::to_xml(draft);
 }

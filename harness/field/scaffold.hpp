@@ -15,8 +15,9 @@ struct ScaffoldOptions {
   std::string models;  // "" to guess from the log (a revision or model line), else all four
 };
 
-// The scenario as XML text.
-std::string scaffold(const Session& session, const ScaffoldOptions& options);
+// The scenario as XML text. Throws std::length_error when the log makes a scenario larger than
+// a scenario file may be, saying which part of the log would fit.
+std::string scaffold(Session session, const ScaffoldOptions& options);
 
 // The model the log shows (SIMCOM_SIM7070, Revision:...SIM7000E): a model prefix such as
 // "SIM7000", or "" when it shows none.

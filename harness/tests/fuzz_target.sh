@@ -4,6 +4,8 @@
 #   fuzz_target.sh BUILD loader   the shipped scenarios and fixtures, and the malformed corpus
 #   fuzz_target.sh BUILD framer   real modules' byte streams (harness/fuzz/framer_seeds, and
 #                                 ../shared/transcripts when present)
+#   fuzz_target.sh BUILD import   real field logs (harness/tests/field_logs, and
+#                                 ../shared/transcripts when present)
 # Findings exit 1 (libFuzzer would say 77, which CTest reads as skipped). Exit 77 (skipped)
 # when clang or its fuzzer runtime is missing: harness/setup.sh fuzz installs them.
 set -u
@@ -31,7 +33,11 @@ case "$target" in
       for t in ../shared/transcripts/*.txt; do split -b 2048 -d "$t" "$corpus/$(basename "$t" .txt)-"; done
     fi
     ;;
-  *) echo "unknown fuzz target '$target' (loader, framer)"; exit 2 ;;
+  import)
+    cp harness/tests/field_logs/*.log "$corpus/"
+    [ -d ../shared/transcripts ] && cp ../shared/transcripts/* "$corpus/"
+    ;;
+  *) echo "unknown fuzz target '$target' (loader, framer, import)"; exit 2 ;;
 esac
 # Findings (crash-*, timeout-*, leak-*) land in $build/fuzz, beside the binary.
 cd "$build/fuzz" && "./${target}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,10 @@
 #include <random>
 #include <sstream>
 #include <set>
+
+#include <fmt/format.h>
+
+#include <cmath>
 
 #include "tests/rack_support.hpp"
 
@@ -408,4 +413,55 @@ TEST_CASE("temporary folders: gone after a second signal, and one a crashed run 
   CHECK(fs::exists(tmp / "athil-Inuse1"));
   ::close(held);
   ::unsetenv("TMPDIR");
+}
+
+namespace {
+
+// Runs athil and returns its exit code and its peak memory in KiB (its own: it starts no child).
+std::pair<int, long> run_measured(const std::vector<std::string>& args, const fs::path& log) {
+  int pid = spawn_process(args, source_dir(), log);
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), usage.ru_maxrss};
+}
+
+}  // namespace
+
+TEST_CASE("field logs are bounded input: a 50 KB line is read cut, not a crash, and a 50 MB log imports and scaffolds within three times its size") {
+  TempDir dir;
+  auto line_log = dir.write("line.log", "-> AT" + std::string(50000, 'B') + "\nOK\n");
+  for (const char* tool : {"import", "scaffold"}) {
+    CAPTURE(tool);
+    std::vector<std::string> args = {athil_exe().string(), tool, line_log.string(), "-o", (dir.path() / (std::string(tool) + "-line.out")).string()};
+    auto r = run_process(args, source_dir());
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.err, "a line over 8192 bytes"));
+  }
+  CHECK(run_process({athil_exe().string(), "validate", (dir.path() / "scaffold-line.out").string()}, source_dir()).exit_code == 0);
+
+  // A day of a tracker's serial monitor: times, commands, answers and the sketch's own lines.
+  std::string big;
+  big.reserve(51u << 20);
+  for (long i = 0; big.size() < (50u << 20); ++i) {
+    double t = static_cast<double>(i) * 0.05;
+    auto ts = fmt::format("{:02}:{:02}:{:06.3f} -> ", static_cast<int>(t / 3600) % 24, static_cast<int>(t / 60) % 60, std::fmod(t, 60.0));
+    big += fmt::format("{0}AT+CSQ\n{0}+CSQ: {1},99\n{0}\n{0}OK\n{0}[{2}] ### heartbeat\n", ts, i % 31, i * 50);
+  }
+  auto big_log = dir.write("big.log", big);
+  const long log_kib = static_cast<long>(big.size() / 1024);
+  big.clear();
+  big.shrink_to_fit();
+  auto [import_code, import_kib] = run_measured({athil_exe().string(), "import", big_log.string(), "-o", (dir.path() / "big.transcript").string()}, dir.path() / "import.out");
+  CHECK(import_code == 0);
+  auto [scaffold_code, scaffold_kib] = run_measured({athil_exe().string(), "scaffold", big_log.string(), "-o", (dir.path() / "big.xml").string()}, dir.path() / "scaffold.out");
+  // Too long for one scenario: refused with where to cut, and no file written.
+  CHECK(scaffold_code == 2);
+  CHECK(contains(read_file(dir.path() / "scaffold.out"), "scaffold a part of the log with --lines FIRST-LAST"));
+  CHECK_FALSE(fs::exists(dir.path() / "big.xml"));
+  MESSAGE("50 MB log: import peaked at ", import_kib / 1024, " MB, scaffold at ", scaffold_kib / 1024, " MB");
+#ifndef ATHIL_SANITIZED
+  CHECK(import_kib < 3 * log_kib);
+  CHECK(scaffold_kib < 3 * log_kib);
+#endif
 }

@@ -1,0 +1,244 @@
+// The log shapes the importer recognises, on excerpts: what each places each way, with which
+// times; what it leaves as the host program's notes; the decorations taken off lines; what the
+// import says it recognised; and the bounds (cut lines, fragments, binary files, scaffold size).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "field/log_text.hpp"
+#include "field/prefix.hpp"
+#include "field/scaffold.hpp"
+#include "field/session.hpp"
+#include "scenario/loader.hpp"
+#include "tests/support.hpp"
+
+using namespace athil::field;
+using athil::Direction;
+using athil::test::contains;
+using athil::test::source_dir;
+
+namespace {
+
+// The events each way as (direction, bytes, time), notes left out.
+struct Placed {
+  char dir;
+  std::string bytes;
+  std::optional<double> t;
+  bool operator==(const Placed& o) const {
+    return dir == o.dir && bytes == o.bytes && t.has_value() == o.t.has_value() && (!t || std::abs(*t - *o.t) < 1e-6);
+  }
+};
+std::vector<Placed> placed(const Session& s) {
+  std::vector<Placed> out;
+  for (const auto& e : s.events)
+    if (e.dir != Direction::note) out.push_back({static_cast<char>(e.dir), e.bytes, e.t});
+  return out;
+}
+std::vector<std::pair<char, std::string>> bytes_of(const Session& s) {
+  std::vector<std::pair<char, std::string>> out;
+  for (const auto& e : s.events)
+    if (e.dir != Direction::note) out.emplace_back(static_cast<char>(e.dir), e.bytes);
+  return out;
+}
+using Bytes = std::vector<std::pair<char, std::string>>;
+
+}  // namespace
+
+TEST_CASE("log decorations: RTT channels, shell prompts, every common timestamp, syslog and journal headers, levels and tags come off, with their time") {
+  struct Row {
+    std::string line, text;
+    std::optional<double> t;
+  };
+  const Row rows[] = {
+      {"00> rtt:~$ [00:00:55.259,155] <dbg> modem_chat: sending: ATE0", "modem_chat: sending: ATE0", 55.259155},
+      {"[00:00:13.222,442] <dbg> modem_gsm: gsm_cmd_ok: ok", "modem_gsm: gsm_cmd_ok: ok", 13.222442},
+      {"18:00:30.324 -> +CPIN: READY", "+CPIN: READY", 18 * 3600 + 30.324},
+      {"12:34:56.789 AT+CSQ", "AT+CSQ", 12 * 3600 + 34 * 60 + 56.789},
+      {"2024-03-05T10:11:12.500Z >>> AT", ">>> AT", 19787 * 86400.0 + 10 * 3600 + 11 * 60 + 12.5},
+      {"1680000000.123456 --> 'AT<CR>'", "--> 'AT<CR>'", 1680000000.123456},
+      {"Nov 28 12:00:01 host ModemManager[812]: <debug> [ttyUSB2/at] --> 'AT+CSQ<CR>'", "--> 'AT+CSQ<CR>'", std::nullopt},
+      {"ModemManager[33505]: <dbg> [1767016030.303975] [wwan0at1/at] --> 'AT<CR>'", "--> 'AT<CR>'", 1767016030.303975},
+      {"2017-10-03 08:16:58,154 : DEBUG -> Attempt 1, (b'AT\\r')", "Attempt 1, (b'AT\\r')", 17442 * 86400.0 + 8 * 3600 + 16 * 60 + 58.154},
+      {"I (721) AT CMD: AT", "AT CMD: AT", 0.721},
+      {"\"5/9/2023 1:38:59 PM\",D (12507) esp-modem: Sending command:AT", "esp-modem: Sending command:AT", std::nullopt},
+      {"0000058788 [ncp.at] TRACE: > ATD*99***1#", "> ATD*99***1#", 58.788},
+      {"[Dec  1 11:57:24.308] mgos_pppos_uart_disp << ATH", "mgos_pppos_uart_disp << ATH", std::nullopt},
+      {"[13:19:36][D][esp-idf:000]: V (4054) command_lib: Token: {OK}", "command_lib: Token: {OK}", std::nullopt},
+      {"\x1b[0;32mI (23894) TX: 0x3ffbe690   41 54 0d   |AT.|\x1b[0m", "TX: 0x3ffbe690   41 54 0d   |AT.|", 23.894},
+      {"\t[16488] ### AT: +CIPSHUT", "### AT: +CIPSHUT", 16.488},
+      // Never taken for a decoration: the module's own lines.
+      {"+CCLK: \"21/01/27,07:30:39+36\"", "+CCLK: \"21/01/27,07:30:39+36\"", std::nullopt},
+      {"861513064189053", "861513064189053", std::nullopt},
+      {"[Send->]AT+CPIN?", "[Send->]AT+CPIN?", std::nullopt},
+      {"ERROR", "ERROR", std::nullopt},
+      {"                    41 54 2b 43   |AT+C", "                    41 54 2b 43   |AT+C", std::nullopt},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.line);
+    auto m = strip_decorations(r.line);
+    CHECK(m.text == r.text);
+    if (r.t) {
+      REQUIRE(m.t);
+      CHECK(*m.t == doctest::Approx(*r.t).epsilon(1e-9));
+    }
+  }
+  CHECK(strip_decorations("                    41 54   |AT").indented);
+}
+
+TEST_CASE("Zephyr modem_chat: sends and received lines with their times, the chat module's argument split said once, application lines kept as notes") {
+  auto s = import_log(
+      "*** Booting Zephyr OS ***\n"
+      "[00:00:12.633,000] <dbg> modem_chat: modem_chat_script_next: simcom_sim7080_init_chat_script: step: 10\n"
+      "[00:00:12.633,000] <dbg> modem_chat: modem_chat_script_next: sending: AT+CREG?\n"
+      "[00:00:12.661,000] <dbg> modem_chat: modem_chat_log_received_command: +CREG:  1 0\n"
+      "[00:00:12.661,000] <dbg> modem_chat: modem_chat_log_received_command: OK\n");
+  CHECK(s.format == LogFormat::zephyr_chat);
+  CHECK(placed(s) == std::vector<Placed>{{'>', "AT+CREG?\r", 12.633}, {'<', "\r\n+CREG:  1 0\r\n\r\nOK\r\n", 12.661}});
+  REQUIRE(s.problems.size() == 1);
+  CHECK(s.problems[0].line == 4);
+  CHECK(contains(s.problems[0].why, "commas become blanks"));
+  CHECK(s.events.front().dir == Direction::note);
+  CHECK(s.events.front().line == 1);
+  CHECK(s.detection.placed == 3);
+  CHECK(s.detection.lines == 5);
+}
+
+TEST_CASE("Zephyr modem_cmd_handler hex dumps: rows decoded into the bytes sent and the lines received, the handler's CR LF stripping said") {
+  auto s = import_log(
+      "[00:00:13.272,552] <dbg> modem_cmd_handler: modem_cmd_send_ext: SENT DATA\n"
+      "                                            41 54 2b 43 47 4d 4d                             |AT+CGMM          \n"
+      "[00:00:13.332,885] <dbg> modem_cmd_handler: cmd_handler_process_rx_buf: RECV\n"
+      "                                            53 49 4d 43 4f 4d 5f 53  49 4d 37 30 38 30       |SIMCOM_S IM7080  \n"
+      "                                            30 31                                            |01\n"
+      "[00:00:13.332,946] <dbg> modem_cmd_handler: cmd_handler_process_rx_buf: match cmd [] (len:14)\n");
+  CHECK(s.format == LogFormat::zephyr_hexdump);
+  CHECK(placed(s) == std::vector<Placed>{{'>', "AT+CGMM\r", 13.272552}, {'<', "\r\nSIMCOM_SIM708001\r\n", 13.332885}});
+  REQUIRE(!s.problems.empty());
+  CHECK(contains(s.problems[0].why, "strips CR and LF"));
+}
+
+TEST_CASE("esp-modem dumps: a writing: or reading: line and the dump row after it, and TX: / RX: rows, become bytes each way") {
+  auto old = import_log(
+      "D (990) esp-modem: writing:\n"
+      "D (990) esp-modem: 0x3f404a88   41 54 45 30 0d                                    |ATE0.|\n"
+      "D (1040) esp-modem: reading:\n"
+      "D (1040) esp-modem: 0x3ffb9be4   0d 0a                                             |..|\n"
+      "D (1090) esp-modem: reading:\n"
+      "D (1090) esp-modem: 0x3ffb9be4   4f 4b 0d 0a                                       |OK..|\n"
+      "D (1090) dce_service: disable echo ok\n");
+  CHECK(old.format == LogFormat::esp_modem);
+  CHECK(bytes_of(old) == Bytes{{'>', "ATE0\r"}, {'<', "\r\nOK\r\n"}});
+  auto console = import_log("I (23894) TX: 0x3ffbe690   41 54 0d   |AT.|\nI (23914) RX: 0x3ffbca28   0d 0a 4f 4b 0d 0a   |..OK..|\n");
+  CHECK(console.format == LogFormat::esp_modem);
+  CHECK(placed(console) == std::vector<Placed>{{'>', "AT\r", 23.894}, {'<', "\r\nOK\r\n", 23.914}});
+}
+
+TEST_CASE("ModemManager: --> and <-- with <CR><LF> notation, an answer of several lines split, the journal's header and port tag off") {
+  auto s = import_log(
+      "Nov 28 12:00:01 host ModemManager[812]: <debug> [1701172801.100000] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n"
+      "Nov 28 12:00:01 host ModemManager[812]: <debug> [1701172801.125000] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 18,99<CR><LF><CR><LF>OK<CR><LF>'\n"
+      "Nov 28 12:00:01 host ModemManager[812]: <info> [modem0] state changed (registered -> connecting)\n");
+  CHECK(s.format == LogFormat::modemmanager);
+  CHECK(bytes_of(s) == Bytes{{'>', "AT+CSQ\r"}, {'<', "\r\n+CSQ: 18,99\r\n\r\nOK\r\n"}});
+  CHECK(contains(s.detection.prefix, "syslog header"));
+}
+
+TEST_CASE("pppd's chat: send (...) with chat's escapes, what it read in ^M notation with the echo, expect and got it as notes") {
+  auto s = import_log(
+      "<6>May 20 14:22:18 chat[537]: send (\\dAT+CMEE=2^M)\n"
+      "<6>May 20 14:22:19 chat[537]: expect (OK)\n"
+      "<6>May 20 14:22:19 chat[537]: ^M\n"
+      "<6>May 20 14:22:19 chat[537]: AT+CMEE=2^M^M\n"
+      "<6>May 20 14:22:19 chat[537]: OK\n"
+      "<6>May 20 14:22:19 chat[537]:  -- got it\n");
+  CHECK(s.format == LogFormat::pppd);
+  CHECK(bytes_of(s) == Bytes{{'>', "AT+CMEE=2\r"}, {'<', "AT+CMEE=2\r\r\nOK\r\n"}});
+  int notes = 0;
+  for (const auto& e : s.events) notes += e.dir == Direction::note;
+  CHECK(notes == 2);
+}
+
+TEST_CASE("Python: bytes reprs decoded, their direction from the words before them or from what they hold, and lists of lines") {
+  auto reads = import_log("resp = ser.read(64)\nprint: b'AT+SHREQ=\"http://10.0.0.1/x\",1\\r\\r\\nOK\\r\\n\\r\\n+SHREQ: \"GET\",200,387\\r\\n'\n");
+  CHECK(reads.format == LogFormat::python);
+  // What was read begins with the echo: the command was sent, then echoed, answered, and a URC came.
+  CHECK(bytes_of(reads) == Bytes{{'>', "AT+SHREQ=\"http://10.0.0.1/x\",1\r"}, {'<', "AT+SHREQ=\"http://10.0.0.1/x\",1\r\r\nOK\r\n\r\n+SHREQ: \"GET\",200,387\r\n"}});
+  auto lists = import_log("DEBUG: write: AT+CPIN?\nDEBUG: response: ['+CPIN: READY', 'OK']\nsent b'ATI\\r' then read b'SIM7000G R1529\\r\\n\\r\\nOK\\r\\n'\n");
+  CHECK(bytes_of(lists) == Bytes{{'>', "AT+CPIN?\r"}, {'<', "\r\n+CPIN: READY\r\n\r\nOK\r\n"}, {'>', "ATI\r"}, {'<', "\r\nSIM7000G R1529\r\n\r\nOK\r\n"}});
+}
+
+TEST_CASE("direction marks: FONA's ---> / <---, Particle's > / <, mbed's AT TX / AT RX, SEND: parts and RECEIVED: blocks, TinyGSM's ### AT:") {
+  auto fona = import_log("\t---> ATI\n\t<--- SIM7000E R1351\n\nOK\n\nFONA is OK\n");
+  CHECK(fona.format == LogFormat::markers);
+  CHECK(bytes_of(fona) == Bytes{{'>', "ATI\r"}, {'<', "\r\nSIM7000E R1351\r\n\r\nOK\r\n"}});
+  auto particle = import_log("0000055897 [ncp.at] TRACE: > AT+CGATT?\n0000055897 [ncp.at] TRACE: < +CEREG: 2\n0000055905 [ncp.at] TRACE: < +CGATT: 0\n0000055905 [ncp.at] TRACE: < OK\n");
+  CHECK(placed(particle) == std::vector<Placed>{{'>', "AT+CGATT?\r", 55.897}, {'<', "\r\n+CEREG: 2\r\n", 55.897}, {'<', "\r\n+CGATT: 0\r\n\r\nOK\r\n", 55.905}});
+  auto mbed = import_log("[INFO][CELL]: AT TX ( 7): AT+CGMR\n[INFO][CELL]: AT TX ( 1): <cr>\n[INFO][CELL]: AT RX (15): <cr><ln>02.06<cr><ln><cr><ln>OK<cr><ln>\n");
+  CHECK(bytes_of(mbed) == Bytes{{'>', "AT+CGMR\r"}, {'<', "\r\n02.06\r\n\r\nOK\r\n"}});
+  auto parts = import_log("SEND:AT\nSEND:+CSQ\nSEND:\n\nRECEIVED:\n+CSQ: 14,0\n\nOK\n\n->ok\n");
+  CHECK(bytes_of(parts) == Bytes{{'>', "AT+CSQ\r"}, {'<', "\r\n+CSQ: 14,0\r\n\r\nOK\r\n"}});
+  auto tinygsm = import_log("[16488] ### AT: +CIPSHUT\n[16504] ### ..: OK , ERROR ,  ,  ,\n[16588] ### AT: +CGATT=0\n");
+  CHECK(bytes_of(tinygsm) == Bytes{{'>', "AT+CIPSHUT\r"}, {'>', "AT+CGATT=0\r"}});
+}
+
+TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
+  // StreamDebugger: the host's write, then the module's echo, until ATE0 turns the echo off.
+  auto dump = import_log("AT\nAT\n\nOK\nATE0\nATE0\n\nOK\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n[7186] ### Modem: SIMCOM SIM7000G\n");
+  CHECK(dump.format == LogFormat::raw);
+  CHECK(bytes_of(dump) == Bytes{{'>', "AT\r"}, {'<', "AT\r\r\nOK\r\n"}, {'>', "ATE0\r"}, {'<', "ATE0\r\r\nOK\r\n"}, {'>', "AT+CPIN?\r"}, {'<', "\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
+  // A terminal: each command shown once, as the module echoed it.
+  auto terminal = import_log("at+csq\n+CSQ: 31,99\n\nOK\nModem Info: SIM7600\n");
+  CHECK(bytes_of(terminal) == Bytes{{'>', "at+csq\r"}, {'<', "at+csq\r\r\n+CSQ: 31,99\r\n\r\nOK\r\n"}});
+  CHECK(terminal.events.back().dir == Direction::note);  // the sketch's own line
+}
+
+TEST_CASE("import report: the shape, the decorations taken off and the lines placed, and a log with nothing placed names the likeliest shapes and what each lacked") {
+  auto s = import_log("00> [00:00:01.000,000] <dbg> modem_chat: modem_chat_script_next: sending: AT\n00> [00:00:01.020,000] <dbg> modem_chat: modem_chat_log_received_command: OK\n00> hello\n");
+  auto text = describe_detection(s);
+  CHECK(contains(text, "shape zephyr-chat"));
+  CHECK(contains(text, "RTT channel, time, level on 2 line(s), such as '00> [00:00:01.000,000] <dbg> '"));
+  CHECK(contains(text, "placed 2 of 3 line(s)"));
+  auto nothing = import_log("boot\nwaiting for network\nno modem found\n");
+  REQUIRE(nothing.detection.candidates.size() == 3);
+  CHECK(contains(nothing.detection.candidates[0], "no line of its kind"));
+  CHECK(contains(describe_detection(nothing), "not placed as zephyr-chat: no line of its kind (it looks for modem_chat_script_next"));
+  CHECK(contains(nothing.problems.back().why, "no command sent to the module"));
+  // --format still forces a shape.
+  CHECK(import_log(">> AT\n<< OK\n", LogFormat::raw).format == LogFormat::raw);
+}
+
+TEST_CASE("log bounds: a line cut mid-way, a fragment without its last line end, a line over 8 KiB and a binary file, each said, none a crash") {
+  auto fragment = import_log("AT+CGMR\r\nRevision:1951B0");
+  CHECK(bytes_of(fragment) == Bytes{{'>', "AT+CGMR\r"}, {'<', "AT+CGMR\r\r\nRevision:1951B0\r\n"}});
+  REQUIRE(!fragment.problems.empty());
+  CHECK(contains(fragment.problems.back().why, "ends without a line end: its last line may be cut"));
+
+  std::string long_line = "-> AT" + std::string(50000, 'B') + "\nOK\n";
+  auto cut = import_log(long_line);
+  REQUIRE(!cut.problems.empty());
+  CHECK(contains(cut.problems[0].why, "a line over 8192 bytes: only its first 8192 were read"));
+  CHECK(cut.events.front().bytes.size() == 8192 - 3 + 1);  // the command as read, and its CR
+
+  std::string binary(4096, '\0');
+  for (std::size_t i = 0; i < binary.size(); i += 7) binary[i] = static_cast<char>(i);
+  CHECK_THROWS_WITH_AS(import_log(binary), doctest::Contains("not a log"), std::invalid_argument);
+
+  CHECK(log_lines("a\nb\nc\nd\n", 2, 3) == "b\nc\n");
+  CHECK(log_lines("a\nb\n", 2, 9) == "b\n");  // to the end, where the log ends first
+  CHECK_THROWS_WITH_AS(log_lines("a\nb\n", 5, 9), doctest::Contains("fewer lines"), std::invalid_argument);
+}
+
+TEST_CASE("scaffold: bytes a scenario file cannot hold become escapes that validate and match, and a log too long for one scenario is refused with where to cut") {
+  auto s = import_log(std::string("AT+CGMR\r\nRevision:1951B02SIM7080G\x1b[0m\x01\r\nOK\r\nAT\x07\r\nOK\r\n", 52));
+  std::string xml = scaffold(s, {"field-noise", "noise.log", "SIM7080"});
+  CHECK(xml.find('\x1b') == std::string::npos);
+  CHECK(xml.find('\x01') == std::string::npos);
+  athil::scenario::Loader loader(source_dir() / "fixtures");
+  CHECK_NOTHROW(loader.load_text(xml, "noise.xml"));
+
+  std::string big;
+  for (int i = 0; i < 40000; ++i) big += "AT+CSQ\r\n+CSQ: " + std::to_string(i % 31) + ",99\r\n\r\nOK\r\n";
+  CHECK_THROWS_WITH_AS(scaffold(import_log(big), {"field-big", "big.log", ""}), doctest::Contains("scaffold a part of the log with --lines FIRST-LAST"),
+                       std::length_error);
+}
