@@ -449,7 +449,7 @@ TEST_CASE("field logs are bounded input: a 50 KB line is read cut, not a crash, 
     big += fmt::format("{0}AT+CSQ\n{0}+CSQ: {1},99\n{0}\n{0}OK\n{0}[{2}] ### heartbeat\n", ts, i % 31, i * 50);
   }
   auto big_log = dir.write("big.log", big);
-  const long log_kib = static_cast<long>(big.size() / 1024);
+  [[maybe_unused]] const long log_kib = static_cast<long>(big.size() / 1024);
   big.clear();
   big.shrink_to_fit();
   auto [import_code, import_kib] = run_measured({athil_exe().string(), "import", big_log.string(), "-o", (dir.path() / "big.transcript").string()}, dir.path() / "import.out");
