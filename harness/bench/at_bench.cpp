@@ -76,7 +76,13 @@ void expect(AtEngine& engine, const std::string& line, Duration timeout = 10s) {
 struct PeerRun {
   double loop_cpu = 0, loop_user = 0, loop_wall = 0, process_cpu = 0;
 };
-PeerRun run_peer(const std::vector<std::string>& argv, const fs::path& out_file) {
+// A program run to its end with its standard output in `out_file`: how it ended, its CPU, what it printed.
+struct Finished {
+  int status = 0;
+  rusage usage{};
+  std::string text;
+};
+Finished run_to_file(const std::vector<std::string>& argv, const fs::path& out_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -86,11 +92,15 @@ PeerRun run_peer(const std::vector<std::string>& argv, const fs::path& out_file)
   pid_t pid = 0;
   if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("cannot start " + argv[0]);
   posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
+  Finished f;
+  ::wait4(pid, &f.status, 0, &f.usage);
   std::ifstream in(out_file);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  f.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return f;
+}
+
+PeerRun run_peer(const std::vector<std::string>& argv, const fs::path& out_file) {
+  auto [status, usage, text] = run_to_file(argv, out_file);
   PeerRun r;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || std::sscanf(text.c_str(), "cpu %lf user %lf wall %lf", &r.loop_cpu, &r.loop_user, &r.loop_wall) != 3)
     throw std::runtime_error(fmt::format("the pexpect peer failed ({}): {}", status, text));
@@ -164,19 +174,7 @@ double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, i
                           << body << "    <log>done</log>\n  </step>\n</scenario>\n";
   auto out = dir / "run.out";
   std::vector<std::string> argv = {athil.string(), "run", "--rig", rig.string(), scenario.string(), "--junit", (dir / "run-report" / "junit.xml").string()};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("cannot start athil run");
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::ifstream in(out);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto [status, usage, text] = run_to_file(argv, out);
   auto at = text.find("its CPU: ");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos) throw std::runtime_error(fmt::format("athil run failed ({}): {}", status, text));
   return std::stod(text.substr(at + 9));
