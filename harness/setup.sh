@@ -3,8 +3,10 @@
 #   harness/setup.sh run [ATHIL RUN OPTIONS]   install what is missing, build, run the bundled
 #                                             scenarios on rigs/virtual.xml -> reports/junit.xml
 #                                             (without options: those tagged smoke or nightly)
-#   harness/setup.sh test [--sanitize]        install, build, run the whole test suite (CTest);
-#                                             --sanitize: ASan+UBSan build in build-sanitize/
+#   harness/setup.sh test [--sanitize]        install, build, run the whole test suite (CTest),
+#                                             then the kernel lab (ctest -L kernel: QEMU, no KVM);
+#                                             --sanitize: ASan+UBSan build in build-sanitize/,
+#                                             without the kernel lab
 #   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader and the AT framer
 #                                             and engine, SECONDS each (ctest -L fuzz)
 set -euo pipefail
@@ -12,10 +14,13 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# Debian 12 packages: the build's dependencies, then the tools the tests use as real consumers.
+# Debian 12 and 13 packages: the build's dependencies, then the tools the tests use as real
+# consumers, then the kernel lab's (harness/kernel_lab: it fetches Debian's kernel itself,
+# without installing it).
 packages=(build-essential cmake pkg-config
           doctest-dev libboost-dev libboost-filesystem-dev libpugixml-dev libfmt-dev libgpiod-dev libcli11-dev
-          python3 python3-junitparser python3-pexpect python3-serial libxml2-utils picocom ser2net sigrok-cli)
+          python3 python3-junitparser python3-pexpect python3-serial libxml2-utils picocom ser2net sigrok-cli
+          ca-certificates qemu-system-x86 busybox-static kmod cpio xz-utils gpiod)
 
 install_missing() {
   local missing=() p
@@ -38,7 +43,7 @@ build() {
 }
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command=${1:-}
@@ -61,7 +66,10 @@ case "$command" in
     fi
     build "$dir" "${flags[@]}"
     # soak, fuzz and bench tests have their own labels and run on demand: ctest -L soak
-    cd "$dir" && ctest --output-on-failure -j"$(nproc)" -LE 'soak|fuzz|bench'
+    cd "$dir"
+    ctest --output-on-failure -j"$(nproc)" -LE 'soak|fuzz|bench|kernel'
+    # The kernel lab boots guests under emulation: the plain build's binaries are enough.
+    if [ "$dir" = build ]; then ctest --output-on-failure -L kernel; fi
     ;;
   fuzz)
     packages+=(clang libclang-rt-14-dev)

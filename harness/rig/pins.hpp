@@ -41,7 +41,8 @@ class Pins {
   }
 };
 
-// The virtual module's control channel (harness/sim/README.md), a Unix socket.
+// The virtual module's control channel (harness/sim/README.md): its Unix socket, or a character
+// device that carries it (a virtual machine's virtio-serial port, in harness/kernel_lab).
 // Edges are reported for STATUS, and for NETLIGHT too when `netlight_events` (it blinks all the time).
 std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events = false);
 // One request on a virtual module's control channel, for tools and benchmarks that read what

@@ -1,6 +1,8 @@
 // Client side of the virtual module's control channel (protocol: harness/sim/README.md).
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <cerrno>
@@ -23,14 +25,7 @@ constexpr auto reply_timeout = std::chrono::seconds(10);
 class VirtualPins final : public Pins {
  public:
   VirtualPins(std::string slot, std::string socket_path, bool netlight_events) : slot_(std::move(slot)), path_(std::move(socket_path)) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path_.size() >= sizeof addr.sun_path) throw InfraError(fmt::format("slot {}: control socket path too long: {}", slot_, path_));
-    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd_) throw InfraError(fmt::format("slot {}: socket: {}", slot_, errno_text(errno)));
-    if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      throw InfraError(fmt::format("slot {}: cannot reach the virtual module's control channel {}: {}", slot_, path_, errno_text(errno)));
+    open_channel();
     // The module says which pins it has (RESET only on the SIM7000).
     std::string reply = request("pins");
     std::istringstream words(reply);
@@ -67,7 +62,7 @@ class VirtualPins final : public Pins {
 
   std::string request(const std::string& line) {
     std::string out = line + "\n";
-    if (::send(fd_.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
+    if (send_all(out) != static_cast<ssize_t>(out.size()))
       throw PortGone(fmt::format("slot {}: the virtual module's control channel is gone ({})", slot_, errno_text(errno)));
     auto deadline = Clock::now() + reply_timeout;
     while (true) {
@@ -82,6 +77,31 @@ class VirtualPins final : public Pins {
   }
 
  private:
+  // The module's Unix socket, or a character device that carries it: a virtual machine's
+  // virtio-serial port connected to the socket on the host (harness/kernel_lab).
+  void open_channel() {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) == 0 && S_ISCHR(st.st_mode)) {
+      fd_.reset(::open(path_.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+      if (!fd_) throw InfraError(fmt::format("slot {}: cannot open the virtual module's control channel {}: {}", slot_, path_, errno_text(errno)));
+      return;
+    }
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path_.size() >= sizeof addr.sun_path) throw InfraError(fmt::format("slot {}: control socket path too long: {}", slot_, path_));
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd_) throw InfraError(fmt::format("slot {}: socket: {}", slot_, errno_text(errno)));
+    if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw InfraError(fmt::format("slot {}: cannot reach the virtual module's control channel {}: {}", slot_, path_, errno_text(errno)));
+    is_socket_ = true;
+  }
+
+  ssize_t send_all(const std::string& out) {
+    // A socket that is gone must not raise SIGPIPE; a character device has no MSG_NOSIGNAL.
+    return is_socket_ ? ::send(fd_.get(), out.data(), out.size(), MSG_NOSIGNAL) : ::write(fd_.get(), out.data(), out.size());
+  }
+
   void handle_event(const std::string& line) {
     // event <pin> <level> <t_us>
     char pin[32] = {}, level[16] = {};
@@ -104,7 +124,7 @@ class VirtualPins final : public Pins {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return std::nullopt;
       char buf[512];
-      ssize_t got = ::recv(fd_.get(), buf, sizeof buf, 0);
+      ssize_t got = ::read(fd_.get(), buf, sizeof buf);
       if (got <= 0) throw PortGone(fmt::format("slot {}: the virtual module closed its control channel (did it exit?)", slot_));
       buffer_.append(buf, static_cast<std::size_t>(got));
     }
@@ -113,6 +133,7 @@ class VirtualPins final : public Pins {
   std::string slot_;
   std::string path_;
   UniqueFd fd_;
+  bool is_socket_ = false;
   std::string buffer_;
   std::vector<PinEvent> events_;
   std::set<PinRole> roles_;

@@ -546,11 +546,17 @@ void Executor::run_action(const Action& action, Context& ctx) {
             throw StepFailure{fmt::format("{}: expected the module to restart (RDY; an autobauding module prints none, and this rig wires no STATUS): {}", where(), got),
                               evidence("a restart (RDY)", got)};
           }
-          // On a port that re-enumerates, the evidence could be stale: the port must have gone and come back.
+          // On a port that re-enumerates, the evidence could be stale: the port must have gone and
+          // come back. It comes back after the module's boot, often well after STATUS: the host's
+          // USB enumeration follows the module's (the kernel lab's ttyUSB0: 0.4 s after STATUS).
           const auto& port = *device_.port;
-          if (port.can_reattach() && port.reattachments() == ctx.reattachments_at_block_start)
-            throw StepFailure{fmt::format("{}: the module restarted but its port never went away and came back", where()),
-                              evidence("the port to re-enumerate", "the same port throughout")};
+          if (port.can_reattach()) {
+            auto back = [&] { return port.reattachments() != ctx.reattachments_at_block_start; };
+            while (!back() && Clock::now() < dl) device_.engine->drain_until(std::min<Deadline>(Clock::now() + std::chrono::milliseconds(20), dl));
+            if (!back())
+              throw StepFailure{fmt::format("{}: the module restarted but its port did not go away and come back within {}", where(), format_duration(timeout)),
+                                evidence("the port to re-enumerate", "the same port throughout")};
+          }
         } else if constexpr (std::is_same_v<T, scenario::EchoCheck>) {
           const auto& ended = device_.engine->last_ended_command();
           if (!ended) throw StepFailure{fmt::format("{}: no command has ended to check its echo", where()), evidence("a command", "none")};

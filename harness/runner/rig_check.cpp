@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/temp_dir.hpp"
+#include "rig/gpio_request.hpp"
 #include "rig/preflight.hpp"
 #include "runner/run.hpp"
 
@@ -31,7 +32,7 @@ int rig_check(const std::filesystem::path& rig_path, const std::filesystem::path
     slot_w = std::max(slot_w, r.slot.size());
     what_w = std::max(what_w, r.what.size());
   }
-  fmt::print("rig {} ({})\n{:<{}}  {:<{}}  {:<4}  {}\n", rig.name, rig.path, "SLOT", slot_w, "CHECK", what_w, "", "RESULT");
+  fmt::print("rig {} ({}), libgpiod {}\n{:<{}}  {:<{}}  {:<4}  {}\n", rig.name, rig.path, rig::libgpiod_version(), "SLOT", slot_w, "CHECK", what_w, "", "RESULT");
   int problems = 0;
   for (const auto& r : rows) {
     problems += !r.ok;

@@ -14,6 +14,7 @@
 #include "base/interrupt.hpp"
 #include "base/temp_dir.hpp"
 #include "report/run_folder.hpp"
+#include "rig/gpio_request.hpp"
 #include "rig/model.hpp"
 #include "runner/console.hpp"
 #include "runner/firmware_server.hpp"
@@ -42,7 +43,7 @@ LoadedInput load_input(const RunOptions& o) {
   LoadedInput in;
   in.rig = rig::load_rig(o.rig.string());
   in.profiles = scenario::ModelProfiles::load(o.fixtures / "models.xml");
-  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target"};
+  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target", "port_kind"};
   for (const auto& name : in.profiles.names()) known.push_back(name);
   for (const auto& [k, v] : in.rig.vars) known.push_back(k);
   for (const auto& [k, v] : o.defines) known.push_back(k);
@@ -153,6 +154,13 @@ std::optional<Planned> load_and_plan(const RunOptions& o, int& exit_code, std::s
 }
 
 // Why --junit cannot name the report, if it cannot: checked before anything is written.
+bool uses_gpio(const rig::Rig& rig) {
+  return std::any_of(rig.slots.begin(), rig.slots.end(), [](const rig::Slot& s) {
+    auto* real = std::get_if<rig::RealSlot>(&s.kind);
+    return real && !real->gpio_chip.empty();
+  });
+}
+
 std::optional<std::string> junit_problem(const fs::path& junit) {
   std::error_code ec;
   if (junit.empty()) return "--junit needs a file name, such as reports/junit.xml";
@@ -282,6 +290,7 @@ int run(const RunOptions& o) {
     ReportState report(o.junit, folder.path() / "summary.md", info);
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(),
                               terminal_text(planned->in.rig.name), terminal_text(folder.path().string())));
+    if (uses_gpio(planned->in.rig)) console.event(fmt::format("GPIO lines through libgpiod {}", rig::libgpiod_version()), Tone::dim);
     if (o.keep_runs > 0) {
       // Before the modules start: a nightly rack's disk does not fill with old evidence.
       auto deleted = report::prune_runs(o.junit.parent_path(), o.keep_runs);

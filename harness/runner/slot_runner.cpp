@@ -100,8 +100,16 @@ class SlotRunner {
   bool has_rounds() const { return runner::has_rounds(run_.options); }
   std::string classname() const { return runner::classname(run_, slot_); }
 
+  // "usb" where the port re-enumerates with the module (what the module prints before the host
+  // has the new port open is lost: its boot URCs), "uart" otherwise.
+  static std::string port_kind(const rig::Slot& slot) {
+    if (const auto* real = std::get_if<rig::RealSlot>(&slot.kind)) return real->usb ? "usb" : "uart";
+    if (const auto* virt = std::get_if<rig::VirtualSlot>(&slot.kind)) return virt->usb ? "usb" : "uart";
+    return "uart";
+  }
+
   Executor::Vars variables() const {
-    Executor::Vars vars = {{"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}};
+    Executor::Vars vars = {{"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}, {"port_kind", port_kind(slot_)}};
     if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
     if (!slot_.fota_target.empty()) vars["fota_target"] = slot_.fota_target;
     for (const auto& [k, v] : run_.rig.vars) vars[k] = v;
