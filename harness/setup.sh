@@ -38,7 +38,8 @@ install_missing() {
 build() {
   local dir=$1
   shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  # Of CMake's report, the line that says which libgpiod the GPIO code is built for.
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" | sed -n 's/^-- athil: /setup: /p'
   cmake --build "$dir" -j"$(nproc)"
 }
 

@@ -68,7 +68,9 @@ with tempfile.TemporaryDirectory() as tmp:
     link = os.path.join(tmp, "module.tty")
     procs = []
     try:
-        sim = subprocess.Popen([athil, "sim", "--model", "SIM7080G", "--time-scale", "0.02", "--power-on", "--link", link],
+        # 0.1, not the virtual rack's 0.02: AT+CFSWFILE's 10 s input timeout must still cover
+        # 10,000 bytes through ser2net on a loaded machine (200 ms did not, once).
+        sim = subprocess.Popen([athil, "sim", "--model", "SIM7080G", "--time-scale", "0.1", "--power-on", "--link", link],
                                stdout=subprocess.PIPE, text=True)
         procs.append(sim)
         for line in sim.stdout:
@@ -99,7 +101,7 @@ with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "scenario.xml"), "w") as f:
             f.write(SCENARIO)
         with open(os.path.join(tmp, "rig.xml"), "w") as f:
-            f.write(f'<rig name="ser2net" time-scale="0.02">\n'
+            f.write(f'<rig name="ser2net" time-scale="0.1">\n'
                     f'  <slot name="net1" model="SIM7080G" firmware="1951B02SIM7080G">\n'
                     f'    <serial port="socket://127.0.0.1:{port}" baud="115200"/>\n'
                     f'  </slot>\n</rig>\n')
