@@ -80,7 +80,10 @@ build_initramfs() {
   cp /bin/busybox "$dir/bin/busybox"
   declare -gA seen=()
   order=()
-  module_closure "$cache/root/lib/modules/$release/kernel" 9p 9pnet_virtio virtio_pci virtio_console overlay configfs xhci_pci ftdi_sio
+  # Debian 12 ships modules in /lib/modules, Debian 13 (merged /usr) in /usr/lib/modules.
+  local modules=$cache/root/lib/modules/$release
+  [ -d "$modules" ] || modules=$cache/root/usr/lib/modules/$release
+  module_closure "$modules/kernel" 9p 9pnet_virtio virtio_pci virtio_console overlay configfs xhci_pci ftdi_sio
   local i=0 m
   for m in "${order[@]}"; do
     i=$((i + 1))
