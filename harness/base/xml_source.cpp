@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/file.hpp"
 #include "base/escape.hpp"
 
 namespace athil {
@@ -45,11 +46,9 @@ std::unique_ptr<XmlSource> XmlSource::load(const std::filesystem::path& path) {
   if (ec) throw InputError(SourcePos{path.string()}, fmt::format("cannot read the file: {}", ec.message()));
   if (size > max_file_bytes)
     throw InputError(SourcePos{path.string()}, fmt::format("the file is {} bytes; scenario, fixture and rig files are limited to {}", size, max_file_bytes));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(SourcePos{path.string()}, "cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path.string());
+  auto text = read_file(path);
+  if (!text) throw InputError(SourcePos{path.string()}, "cannot read the file");
+  return parse(std::move(*text), path.string());
 }
 
 std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string display_name) {

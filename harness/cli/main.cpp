@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "base/file.hpp"
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
@@ -348,13 +349,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (show_cmd->parsed()) {
-      std::ifstream in(d_file, std::ios::binary);
-      if (!in) {
+      auto text = athil::read_file(d_file);
+      if (!text) {
         fmt::print(stderr, "error: cannot read {}\n", d_file);
         return athil::runner::bad_input;
       }
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      auto d = athil::sim::parse_delta(text);
+      auto d = athil::sim::parse_delta(*text);
       fmt::print("model {}\nfrom {}\nto {}\nlength {}\ncrc32 {:08x} (verified)\n", d.model, d.from, d.to, d.payload.size(), athil::sim::crc32(d.payload));
       return 0;
     }

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/file.hpp"
 #include "base/escape.hpp"
 #include "field/session.hpp"
 
@@ -172,11 +173,9 @@ std::string read_log_file(const std::string& path, const std::string& lines) {
   auto size = std::filesystem::file_size(path, ec);
   if (ec) throw std::invalid_argument(fmt::format("cannot read {}: {}", path, ec.message()));
   if (size > max_log_bytes) throw std::invalid_argument(fmt::format("{} is {} MiB; athil reads logs up to {} MiB: give the part around the failure", path, size >> 20, max_log_bytes >> 20));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(fmt::format("cannot read {}", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (lines.empty()) return std::move(text).str();
+  auto text = read_file(path);
+  if (!text) throw std::invalid_argument(fmt::format("cannot read {}", path));
+  if (lines.empty()) return std::move(*text);
   int first = 0, last = 0;
   auto dash = lines.find('-');
   auto number = [&](std::string_view part, int& out) {
@@ -185,7 +184,7 @@ std::string read_log_file(const std::string& path, const std::string& lines) {
   };
   if (dash == std::string::npos || !number(std::string_view(lines).substr(0, dash), first) || !number(std::string_view(lines).substr(dash + 1), last))
     throw std::invalid_argument(fmt::format("--lines '{}': give FIRST-LAST, such as 120-480", lines));
-  std::string all = std::move(text).str();
+  std::string all = std::move(*text);
   return std::string(log_lines(all, first, last));
 }
 

@@ -14,6 +14,7 @@
 #include <boost/process/pipe.hpp>
 #include <fmt/format.h>
 
+#include "base/file.hpp"
 #include "base/duration.hpp"
 #include "base/fd.hpp"
 #include "base/process_wait.hpp"
@@ -28,10 +29,7 @@ constexpr auto start_timeout = std::chrono::seconds(15);
 constexpr auto stop_timeout = std::chrono::seconds(3);
 
 std::string log_tail(const std::filesystem::path& log) {
-  std::ifstream in(log);
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
+  std::string text = read_file(log).value_or("");
   if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
   return text.empty() ? "(nothing)" : text;
 }

@@ -4,12 +4,13 @@
 // error when the port, a pin or the harness failed.
 #include <filesystem>
 #include <functional>
-#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
 #include "report/junit.hpp"
 #include "runner/device.hpp"
+#include "runner/actions/step.hpp"
 #include "runner/restart_window.hpp"
 #include "scenario/model.hpp"
 
@@ -28,29 +29,34 @@ struct Outcome {
   bool port_gone = false;
 };
 
-class Executor {
+class Executor : private StepHost {
  public:
-  using Vars = std::map<std::string, std::string>;
+  using Vars = Variables::Map;
   // `fixtures` is where <send-file> paths point. `model_vars` (the slot model's profile) rank
   // below everything else and may use other variables, read when they are used.
   Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars = {});
   ~Executor();
   Outcome run(const scenario::Scenario& scenario);
 
-  // Told the name of each block as it begins (the console's live line).
-  void on_block(std::function<void(const std::string& block)> callback) { on_block_ = std::move(callback); }
+  // Told each block as it begins (the console's live line).
+  void on_block(std::function<void(const scenario::Block& block)> callback) { on_block_ = std::move(callback); }
   // Called once the setup has passed: the module is up as the scenario wants it. What it
   // sends lands on the timeline before the first step (the runner reads the revision there).
   void after_setup(std::function<void()> callback) { after_setup_ = std::move(callback); }
 
  private:
-  struct Context;
-  void run_block(const scenario::Block& block, Context& ctx);
-  void run_actions(const std::vector<scenario::Action>& actions, Context& ctx);
-  void run_action(const scenario::Action& action, Context& ctx);
-  void check_bounds(const scenario::Action& action, Context& ctx);
-  void record_pin_events();
-  rig::PowerControl& power_control();
+  void run_block(const scenario::Block& block, Deadline scenario_deadline, Duration scenario_timeout);
+  void run_actions(const std::vector<scenario::Action>& actions);
+  void check_bounds(const scenario::Action& action);
+  // Runs the scenario's part in `body`; what it throws becomes the outcome's verdict.
+  template <class Body>
+  void guarded(Outcome& out, Body&& body);
+  void run_on_failure(const scenario::Scenario& s, Outcome& out);
+
+  // StepHost
+  void run_body(const std::vector<scenario::Action>& body) override { run_actions(body); }
+  rig::PowerControl& power_control() override;
+  const RestartWindow& take_pin_events() override;
 
   Device& device_;
   std::unique_ptr<rig::PowerControl> power_;
@@ -58,12 +64,12 @@ class Executor {
   Vars base_vars_;
   Vars model_vars_;
   std::filesystem::path fixtures_;
-  std::function<void(const std::string&)> on_block_;
+  std::function<void(const scenario::Block&)> on_block_;
   std::function<void()> after_setup_;
   RestartWindow restart_window_;  // this scenario's STATUS edges
   Deadline pins_taken_{};         // when the pins' events were last taken between actions
-  struct Regexes;  // patterns compiled so far (std::regex stays in executor.cpp)
-  std::unique_ptr<Regexes> regexes_;
+  LineMatchers matchers_;
+  std::optional<ScenarioState> state_;  // while a scenario runs
 };
 
 }  // namespace athil::runner

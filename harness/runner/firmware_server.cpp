@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "base/file.hpp"
 #include "base/error.hpp"
 
 namespace athil::runner {
@@ -62,12 +63,9 @@ class Session : public std::enable_shared_from_this<Session> {
       res->result(http::status::method_not_allowed);
       res->body() = "only GET and HEAD\n";
     } else if (auto file = resolve(root_, std::string_view(request_.target().data(), request_.target().size()))) {
-      std::ifstream in(*file, std::ios::binary);
-      std::ostringstream body;
-      body << in.rdbuf();
       res->result(http::status::ok);
       res->set(http::field::content_type, "application/octet-stream");
-      res->body() = body.str();
+      res->body() = read_file(*file).value_or("");
     } else {
       res->result(http::status::not_found);
       res->set(http::field::content_type, "text/plain");

@@ -83,7 +83,7 @@ class SlotRunner {
       unreachable_ = e.what();
     }
     Executor executor(device_, scale_, variables(), run_.options.fixtures, model_variables());
-    executor.on_block([this](const std::string& block) { show_progress(block); });
+    executor.on_block([this](const scenario::Block& block) { show_progress(block); });
     executor.after_setup([this] {
       note_identity();
       // What the module runs as its steps begin, as far as the module has said.
@@ -331,10 +331,9 @@ class SlotRunner {
                        Tone::warn);
   }
 
-  void show_progress(const std::string& block) {
+  void show_progress(const scenario::Block& block) {
     if (!current_) return;
-    std::string where = block == "setup" || block == "teardown" ? block : fmt::format("step '{}'", block);
-    run_.console.status(slot_.name, fmt::format("{:<9} {}  {}", slot_.model, terminal_text(current_->name), terminal_text(where)), scenario_started_);
+    run_.console.status(slot_.name, fmt::format("{:<9} {}  {}", slot_.model, terminal_text(current_->name), terminal_text(describe(block))), scenario_started_);
   }
 
   // After a scenario's setup: the revision and IMEI, until the module has told both; only

@@ -201,7 +201,7 @@ std::string resolve_reference(std::string_view reference, const Expr::Lookup& lo
   if (dash == std::string_view::npos) return lookup(reference);
   try {
     return lookup(reference.substr(0, dash));
-  } catch (const std::out_of_range&) {
+  } catch (const UndefinedVariable&) {
     return std::string(reference.substr(dash + 2));
   }
 }

@@ -33,7 +33,12 @@ struct ExprError : std::runtime_error {
   std::size_t column;
 };
 
-// Replaces every ${name} and ${name:-default} in text. Throws std::out_of_range naming an
+// What a lookup throws for a name it does not know: `message` is the whole sentence.
+struct UndefinedVariable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Replaces every ${name} and ${name:-default} in text. Throws UndefinedVariable naming an
 // undefined variable that has no default.
 std::string substitute(std::string_view text, const Expr::Lookup& lookup);
 // A variable name: letters, digits and '_', not starting with a digit.

@@ -450,6 +450,10 @@ std::string LinePattern::describe() const {
   return regex ? fmt::format("a line matching /{}/", *regex) : fmt::format("the line '{}'", text);
 }
 
+std::string describe(const Block& block) {
+  return block.kind == BlockKind::step ? fmt::format("step '{}'", block.name) : block.name;
+}
+
 bool Scenario::applies_to(std::string_view model) const {
   return std::any_of(models.begin(), models.end(), [&](const std::string& m) { return model.substr(0, m.size()) == m; });
 }
@@ -528,14 +532,15 @@ Scenario Loader::load_source(const XmlSource& source) const {
         if (name == "teardown") src->only_attributes(node, {"timeout"});
         else src->only_attributes(node, {});
         Block& b = name == "setup" ? s.setup : name == "teardown" ? s.teardown : s.on_failure;
-        b = Block{std::string(name), src->pos(node), reader.actions(node), std::nullopt};
+        b.pos = src->pos(node);
+        b.actions = reader.actions(node);
         if (name == "teardown" && node.attribute("timeout")) s.teardown_timeout = reader.duration(node, "timeout");
       } else if (name == "step") {
         src->only_attributes(node, {"name", "timeout"});
         std::string step = src->required(node, "name");
         check_name(*src, node, step, "step");
         if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
-        Block b{step, src->pos(node), reader.actions(node), std::nullopt};
+        Block b{.kind = BlockKind::step, .name = step, .pos = src->pos(node), .actions = reader.actions(node)};
         if (node.attribute("timeout")) b.timeout = reader.duration(node, "timeout");
         s.steps.push_back(std::move(b));
       } else {
@@ -550,10 +555,6 @@ Scenario Loader::load_source(const XmlSource& source) const {
   if (known_variables_) diagnostics.attempt([&] { check_variables(s, *known_variables_); });
   diagnostics.attempt([&] { check_reachable(s); });
   diagnostics.throw_if_any();
-  // A block the file leaves out is empty but keeps its name: the transcript and the live
-  // console say "setup", never a nameless step.
-  for (auto [block, name] : {std::pair{&s.setup, "setup"}, {&s.teardown, "teardown"}, {&s.on_failure, "on-failure"}})
-    if (block->name.empty()) block->name = name;
   return s;
 }
 

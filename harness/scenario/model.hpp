@@ -145,8 +145,11 @@ struct Action {
   SourcePos pos;
 };
 
+enum class BlockKind { setup, step, teardown, on_failure };
+
 struct Block {
-  std::string name;  // "setup", "teardown", or the step's name
+  BlockKind kind = BlockKind::step;
+  std::string name;  // "setup", "teardown", "on-failure", or the step's name
   SourcePos pos;
   std::vector<Action> actions;
   std::optional<Duration> timeout;  // a step's own bound, within the scenario's
@@ -173,12 +176,15 @@ struct Scenario {
   Duration teardown_timeout = std::chrono::minutes(5);
   std::vector<Var> vars;  // defaults, in order; a value may use earlier variables
   std::vector<UrcDeclaration> unsolicited;
-  Block setup;
+  Block setup{.kind = BlockKind::setup, .name = "setup"};
   std::vector<Block> steps;
-  Block teardown;
-  Block on_failure;  // diagnostics run when setup or a step fails; their output goes in the report
+  Block teardown{.kind = BlockKind::teardown, .name = "teardown"};
+  Block on_failure{.kind = BlockKind::on_failure, .name = "on-failure"};  // diagnostics run when setup or a step fails; their output goes in the report
 
   bool applies_to(std::string_view model) const;
 };
+
+// "setup", "teardown", "on-failure" or "step 'attach'": what a message or the console calls a block.
+std::string describe(const Block& block);
 
 }  // namespace athil::scenario

@@ -669,7 +669,7 @@ void VirtualModule::cmd_httptofs(std::string_view form, const std::string& args)
   }
   if (!dir_ok || download_.busy) return error();
   ok();
-  download_ = Download{true, download_.id + 1, a[0], path, 0, 0, 0};
+  download_ = Download{.busy = true, .id = download_.id + 1, .url = a[0], .path = path};
   bool bearer_up = std::any_of(bearers_.begin(), bearers_.end(), [](const auto& b) { return b.second.active; });
   if (!bearer_up || faults_.http_601) {
     // No PDP context: the stack cannot reach the network.
@@ -698,7 +698,6 @@ void VirtualModule::http_done(const HttpResult& r, Time now) {
     if (status == 200 || status == 206) files_[download_.path] = body;
     download_.busy = false;
     download_.got = length;
-    download_.last_status = status;
     urc(fmt::format("+HTTPTOFS: {},{}", status, length));
   });
 }

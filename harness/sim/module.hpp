@@ -195,7 +195,6 @@ class VirtualModule {
     std::uint64_t id = 0;
     std::string url, path;
     std::size_t got = 0, total = 0;
-    int last_status = 0;
   } download_;
 };
 

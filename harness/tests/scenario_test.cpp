@@ -110,7 +110,7 @@ TEST_CASE("check expressions compare numbers as numbers and strings as strings")
   std::map<std::string, std::string> vars = {{"code", "200"}, {"rev", "1951B02"}, {"n", "9"}};
   auto lookup = [&](std::string_view n) {
     auto it = vars.find(std::string(n));
-    if (it == vars.end()) throw std::out_of_range(std::string(n));
+    if (it == vars.end()) throw scenario::UndefinedVariable(std::string(n));
     return it->second;
   };
   auto eval = [&](const char* e) { return Expr::parse(e).evaluate(lookup); };
@@ -126,7 +126,7 @@ TEST_CASE("check expressions compare numbers as numbers and strings as strings")
   CHECK_FALSE(eval("${rev} ^= 'B02'"));
   CHECK_FALSE(eval("'19' ^= ${rev}"));
   CHECK_FALSE(eval("${code} == 404 || (${n} > 9 && ${rev} == 'x')"));
-  CHECK_THROWS_AS(eval("${missing} == 1"), std::out_of_range);
+  CHECK_THROWS_AS(eval("${missing} == 1"), scenario::UndefinedVariable);
   auto col = [](const char* e) {
     try {
       Expr::parse(e);
@@ -220,7 +220,7 @@ TEST_CASE("${name:-default} stands in for a variable that may be undefined") {
   std::map<std::string, std::string> vars = {{"apn", "cmnet"}};
   auto lookup = [&](std::string_view n) {
     auto it = vars.find(std::string(n));
-    if (it == vars.end()) throw std::out_of_range(std::string(n));
+    if (it == vars.end()) throw scenario::UndefinedVariable(std::string(n));
     return it->second;
   };
   CHECK(substitute("AT+CNACT=1,\"${apn:-internet}\"", lookup) == "AT+CNACT=1,\"cmnet\"");

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "base/file.hpp"
+
 namespace athil {
 
 namespace fs = std::filesystem;
@@ -17,8 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string describe_pid(long pid) {
-  std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
-  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string cmdline = read_file(fmt::format("/proc/{}/cmdline", pid)).value_or("");
   while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
   for (char& c : cmdline)
     if (c == '\0') c = ' ';

@@ -1,0 +1,62 @@
+// The scenario's own flow: checks over variables, loops, fixture scopes, pauses and notes.
+#include <fmt/format.h>
+
+#include "runner/actions/step.hpp"
+#include "scenario/expr.hpp"
+
+namespace athil::runner {
+
+namespace {
+
+bool evaluate(const scenario::Expr& expr, const Step& step) {
+  try {
+    return expr.evaluate([&](std::string_view n) { return step.vars().lookup(n); });
+  } catch (const scenario::UndefinedVariable& e) {
+    throw InputError(step.pos, e.what());
+  }
+}
+
+}  // namespace
+
+Duration Step::duration(const scenario::DurationText& d) const {
+  if (d.fixed) return *d.fixed;
+  std::string text = sub(d.text);
+  try {
+    return parse_duration(text);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(pos, fmt::format("{} (from '{}')", e.what(), d.text));
+  }
+}
+
+void perform(const scenario::Check& a, Step& step) {
+  if (evaluate(a.expr, step)) return;
+  std::string values = step.vars().shown_in(a.expr.source());
+  std::string msg = a.message.empty() ? fmt::format("check failed: {}", a.expr.source()) : step.sub(a.message);
+  throw step.text().failure(fmt::format("{} ({})", msg, values), a.expr.source(), fmt::format("false with {}", values));
+}
+
+void perform(const scenario::Repeat& a, Step& step) {
+  if (!a.until) {
+    for (int i = 0; i < a.count; ++i) step.host.run_body(a.body);
+    return;
+  }
+  for (int round = 0; !evaluate(*a.until, step); ++round) {
+    if (round == a.max) {
+      std::string got = fmt::format("still false after {} round(s)", a.max);
+      throw step.text().failure(fmt::format("'{}' {}", a.until->source(), got), a.until->source(), got);
+    }
+    step.host.run_body(a.body);
+  }
+}
+
+void perform(const scenario::Scope& a, Step& step) {
+  Variables::Parameters params(step.vars(), a.params, step.pos);
+  step.device.timeline.record(Direction::note, fmt::format("fixture {}", a.fixture));
+  step.host.run_body(a.body);
+}
+
+void perform(const scenario::Sleep& a, Step& step) { step.engine().drain_until(step.deadline(step.scale.hold(step.duration(a.duration)))); }
+
+void perform(const scenario::Log& a, Step& step) { step.device.timeline.record(Direction::note, "log: " + step.sub(a.text)); }
+
+}  // namespace athil::runner

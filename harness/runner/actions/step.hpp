@@ -1,0 +1,102 @@
+#pragma once
+// What an action's handler is given, and the handlers: one per action kind,
+// perform(const scenario::<Kind>&, Step&), in the file named for its concern:
+//   exchange.cpp  send, expect, urc, expect-any, forbid, sync, echo
+//   pins.cpp      power, power-key, reset, supply, expect-pin, expect-reboot
+//   flow.cpp      check, repeat, fixture scopes, sleep, log
+//   file.cpp      send-file
+// A handler throws StepFailure when the module did not do what the scenario says,
+// InputError for a mistake only a run could find, InfraError when the rig failed.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "rig/power.hpp"
+#include "runner/bounds.hpp"
+#include "runner/device.hpp"
+#include "runner/failure.hpp"
+#include "runner/line_match.hpp"
+#include "runner/restart_window.hpp"
+#include "runner/variables.hpp"
+#include "scenario/model.hpp"
+
+namespace athil::runner {
+
+// A <forbid> in force: any line it matches fails the scenario the moment it is read.
+struct ActiveForbid {
+  AtEngine::LineTest test;
+  std::string wanted;
+  SourcePos pos;
+};
+
+// What the executor keeps for one scenario while it runs.
+struct ScenarioState {
+  Variables vars;
+  Bounds bounds;
+  std::vector<ActiveForbid> forbids;
+  std::int64_t block_start_us = 0;
+  int reattachments_at_block_start = 0;
+};
+
+// What only the executor can do for a handler.
+class StepHost {
+ public:
+  virtual void run_body(const std::vector<scenario::Action>& body) = 0;
+  virtual rig::PowerControl& power_control() = 0;
+  // The pins' events so far onto the timeline; the STATUS edges among them in the window.
+  virtual const RestartWindow& take_pin_events() = 0;
+
+ protected:
+  virtual ~StepHost() = default;
+};
+
+struct Step {
+  Device& device;
+  const TimeScale& scale;
+  ScenarioState& state;
+  StepHost& host;
+  LineMatchers& matchers;
+  const std::filesystem::path& fixtures;  // where <send-file> paths point
+  const SourcePos& pos;                   // the action's
+
+  AtEngine& engine() const { return *device.engine; }
+  Variables& vars() const { return state.vars; }
+  FailureText text() const { return FailureText(*device.engine, state.bounds, pos); }
+  std::string sub(const std::string& text) const { return state.vars.substitute(text, pos); }
+  // A duration as written: fixed at load time, or read now from its ${variables}.
+  Duration duration(const scenario::DurationText& d) const;
+  // The action's timeout, scaled, or the fallback's.
+  Duration timeout_or(const std::optional<scenario::DurationText>& t, Duration fallback) const { return scale.timeout(t ? duration(*t) : fallback); }
+  Deadline deadline(Duration timeout) const { return state.bounds.deadline(timeout); }
+};
+
+void perform(const scenario::Send& a, Step& step);
+void perform(const scenario::Expect& a, Step& step);
+void perform(const scenario::Urc& a, Step& step);
+void perform(const scenario::ExpectAny& a, Step& step);
+void perform(const scenario::Forbid& a, Step& step);
+void perform(const scenario::Sync& a, Step& step);
+void perform(const scenario::EchoCheck& a, Step& step);
+
+void perform(const scenario::Power& a, Step& step);
+void perform(const scenario::PowerKey& a, Step& step);
+void perform(const scenario::ResetPulse& a, Step& step);
+void perform(const scenario::Supply& a, Step& step);
+void perform(const scenario::ExpectPin& a, Step& step);
+void perform(const scenario::ExpectReboot& a, Step& step);
+
+void perform(const scenario::Check& a, Step& step);
+void perform(const scenario::Repeat& a, Step& step);
+void perform(const scenario::Scope& a, Step& step);
+void perform(const scenario::Sleep& a, Step& step);
+void perform(const scenario::Log& a, Step& step);
+
+void perform(const scenario::SendFile& a, Step& step);
+
+// Timeouts for actions that name none, before scaling.
+inline constexpr Duration default_expect_timeout = std::chrono::seconds(10);
+inline constexpr Duration default_urc_timeout = std::chrono::seconds(60);
+inline constexpr Duration write_timeout = std::chrono::seconds(10);
+
+}  // namespace athil::runner

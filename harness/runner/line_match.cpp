@@ -1,0 +1,48 @@
+#include "runner/line_match.hpp"
+
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+namespace athil::runner {
+
+// std::regex is slow to build; patterns with ${variables} are as many as the values they took,
+// so the cache is bounded.
+struct LineMatchers::Cache {
+  static constexpr std::size_t max_cached = 1000;
+  std::map<std::string, std::shared_ptr<const std::regex>> compiled;
+  std::shared_ptr<const std::regex> get(const std::string& pattern) {
+    if (auto it = compiled.find(pattern); it != compiled.end()) return it->second;
+    if (compiled.size() >= max_cached) compiled.clear();
+    return compiled.emplace(pattern, std::make_shared<const std::regex>(pattern)).first->second;
+  }
+};
+
+LineMatchers::LineMatchers() : cache_(std::make_unique<Cache>()) {}
+LineMatchers::~LineMatchers() = default;
+
+LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& vars, const SourcePos& pos, std::vector<std::string>* groups) {
+  if (!p.regex) {
+    std::string text = vars.substitute(p.text, pos);
+    return {.test = [text](const std::string& line) { return line == text; }, .wanted = fmt::format("the line '{}'", text)};
+  }
+  std::string pattern = vars.substitute(*p.regex, pos);
+  auto re = cache_->get(pattern);
+  return {.test =
+              [re, groups](const std::string& line) {
+                std::smatch m;
+                if (!std::regex_match(line, m, *re)) return false;
+                if (!groups) return true;
+                groups->clear();
+                for (std::size_t i = 1; i < m.size(); ++i) groups->push_back(m[i].str());
+                return true;
+              },
+          .wanted = fmt::format("a line matching /{}/", pattern)};
+}
+
+void capture(const scenario::LinePattern& p, const std::vector<std::string>& groups, Variables& vars) {
+  for (std::size_t i = 0; i < p.capture.size() && i < groups.size(); ++i) vars.capture(p.capture[i], groups[i]);
+}
+
+}  // namespace athil::runner

@@ -1,0 +1,36 @@
+#pragma once
+// A scenario's line pattern made a test for the AT engine: the exact line, or a regex over the
+// whole line, with its ${variables} filled in now. std::regex stays in line_match.cpp.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "at/engine.hpp"
+#include "runner/variables.hpp"
+#include "scenario/model.hpp"
+
+namespace athil::runner {
+
+struct LineMatch {
+  AtEngine::LineTest test;  // fills the groups it was made with when it matches
+  std::string wanted;       // "the line 'OK'", "a line matching /.../"
+};
+
+// Compiled patterns are kept: a scenario runs the same few again and again.
+class LineMatchers {
+ public:
+  LineMatchers();
+  ~LineMatchers();
+  // A match replaces the contents of `groups` (which must outlive the test; null when not
+  // wanted) with the regex's groups.
+  LineMatch make(const scenario::LinePattern& pattern, const Variables& vars, const SourcePos& pos, std::vector<std::string>* groups);
+
+ private:
+  struct Cache;
+  std::unique_ptr<Cache> cache_;
+};
+
+// The pattern's named captures take the groups a match filled in.
+void capture(const scenario::LinePattern& pattern, const std::vector<std::string>& groups, Variables& vars);
+
+}  // namespace athil::runner

@@ -1,0 +1,372 @@
+// The executor against a scripted port and scripted pins, in process: every action's pass,
+// failure and timeout as the verdict and the words a user reads. The script is the engine's
+// contract (bytes written, bytes answered, pin levels), not a second module: what the module
+// would do is written out in each test.
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include <doctest/doctest.h>
+
+#include "runner/executor.hpp"
+#include "scenario/loader.hpp"
+#include "support.hpp"
+
+using namespace athil;
+using namespace athil::runner;
+using namespace std::chrono_literals;
+using athil::test::TempDir;
+
+namespace {
+
+// Answers what the engine writes: the first rule whose key starts the written bytes and has
+// replies left gives its next reply (the echo first, for a command). Unmatched bytes get no
+// answer: a silent module.
+class ScriptedPort : public Transport {
+ public:
+  using Effect = std::function<void()>;
+  void on(const std::string& bytes, std::string reply, Effect effect = {}) { rules_.push_back({bytes, std::move(reply), std::move(effect)}); }
+  void push(std::string bytes) { pending_ += std::move(bytes); }
+  bool echo = true;
+  std::vector<std::string> written;
+
+  std::string read_some(Deadline deadline) override {
+    for (auto& effect : std::exchange(effects_, {})) effect();
+    if (pending_.empty()) std::this_thread::sleep_until(std::min(deadline, Clock::now() + 5ms));
+    return std::exchange(pending_, std::string());
+  }
+  void write_all(std::string_view bytes, Deadline) override {
+    written.emplace_back(bytes);
+    for (auto it = rules_.begin(); it != rules_.end(); ++it) {
+      if (bytes.substr(0, it->written.size()) != it->written) continue;
+      bool command = !bytes.empty() && bytes.back() == '\r';
+      if (command && echo) pending_ += std::string(bytes);
+      pending_ += it->reply;
+      if (it->effect) effects_.push_back(std::move(it->effect));
+      rules_.erase(it);
+      return;
+    }
+    if (!bytes.empty() && bytes.back() == '\r' && echo) pending_ += std::string(bytes);
+  }
+  std::string describe() const override { return "scripted port"; }
+
+ private:
+  struct Rule {
+    std::string written;
+    std::string reply;
+    Effect effect;
+  };
+  std::deque<Rule> rules_;
+  std::string pending_;
+  std::vector<Effect> effects_;  // run as the module reads what was written, before its reply is delivered
+};
+
+// Pins as levels, with what the module does on a level written by the harness scripted.
+class ScriptedPins : public rig::Pins {
+ public:
+  explicit ScriptedPins(std::initializer_list<rig::PinRole> roles) {
+    for (auto r : roles) levels_[r] = r == rig::PinRole::status ? rig::Level::low : rig::Level::high;
+  }
+  std::function<void(rig::PinRole, rig::Level)> on_set;
+  std::vector<std::pair<rig::PinRole, rig::Level>> sets;
+
+  bool has(rig::PinRole role) const override { return levels_.count(role) != 0; }
+  void set(rig::PinRole role, rig::Level level) override {
+    levels_[role] = level;
+    sets.emplace_back(role, level);
+    if (on_set) on_set(role, level);
+  }
+  rig::Level get(rig::PinRole role) override { return levels_.at(role); }
+  std::vector<rig::PinEvent> take_events() override { return std::exchange(events_, {}); }
+  std::string describe() const override { return "scripted pins"; }
+  // The module drives one of its outputs now.
+  void module_drives(rig::PinRole role, rig::Level level) {
+    levels_[role] = level;
+    events_.push_back({role, level, to_us(Clock::now())});
+  }
+
+ private:
+  std::map<rig::PinRole, rig::Level> levels_;
+  std::vector<rig::PinEvent> events_;
+};
+
+std::string scenario_xml(const std::string& steps, const std::string& extra = "") {
+  return R"(<scenario name="t" models="SIM7080" timeout="20s">)" + extra + steps + "</scenario>";
+}
+
+struct Bench {
+  TempDir dir;
+  Device device;
+  ScriptedPort* port;
+  ScriptedPins* pins = nullptr;
+  std::map<std::string, std::string> vars;
+
+  explicit Bench(std::initializer_list<rig::PinRole> roles = {}) {
+    device.slot = "s1";
+    device.model = "SIM7080G";
+    auto p = std::make_unique<ScriptedPort>();
+    port = p.get();
+    device.port = std::move(p);
+    device.engine = std::make_unique<AtEngine>(*device.port, device.timeline, Dialect::sim70x0("SIM7080G"));
+    if (roles.size()) {
+      auto pp = std::make_unique<ScriptedPins>(roles);
+      pins = pp.get();
+      device.pins = std::move(pp);
+    }
+  }
+  Outcome run(const std::string& xml, double scale = 1.0) {
+    auto s = scenario::Loader(dir.path()).load_text(xml, "t.xml");
+    Executor executor(device, TimeScale(scale), vars, dir.path());
+    return executor.run(s);
+  }
+  std::string transcript() const { return device.timeline.render(0, device.timeline.size()); }
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The verdict, with the message shown when it is not a pass.
+#define CHECK_PASSES(outcome)                            \
+  do {                                                   \
+    auto o_ = (outcome);                                 \
+    INFO(o_.message);                                    \
+    CHECK(o_.verdict == report::Verdict::passed);        \
+  } while (0)
+
+}  // namespace
+
+TEST_CASE("executor: a command answered as expected passes and its capture is usable") {
+  Bench b;
+  b.port->on("AT+CSQ\r", "\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+  auto out = b.run(scenario_xml(R"x(<step name="signal"><command send="AT+CSQ" expect="\+CSQ: (\d+),(\d+)" capture="rssi ber"/>
+      <check expr="${rssi} == 21"/><log>rssi ${rssi}</log></step>)x"));
+  CHECK(out.verdict == report::Verdict::passed);
+  CHECK(contains(b.transcript(), "log: rssi 21"));
+}
+
+TEST_CASE("executor: a command that ends with ERROR fails naming the line expected and the result") {
+  Bench b;
+  b.port->on("AT+CSQ\r", "\r\nERROR\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="signal"><command send="AT+CSQ" expect="+CSQ: 21,99"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "step 'signal' (t.xml:1:"));
+  CHECK(contains(out.message, "expected the line '+CSQ: 21,99', the command ended with 'ERROR'"));
+  CHECK(contains(out.detail, "last lines received:"));
+}
+
+TEST_CASE("executor: an unanswered expect times out and says the module was silent") {
+  Bench b;
+  auto out = b.run(scenario_xml(R"(<step name="quiet"><send>AT</send><expect timeout="150ms">OK</expect></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "expected the line 'OK': nothing matched within 150ms"));
+  CHECK(contains(out.message, "the module has sent nothing"));
+}
+
+TEST_CASE("executor: URCs are counted, and a missing one names the URCs that came instead") {
+  Bench b;
+  b.port->push("\r\n+CPIN: READY\r\n\r\n+CPIN: READY\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="sim"><urc count="2" timeout="1s">+CPIN: READY</urc></step>)")));
+  b.port->push("\r\n+CPIN: NOT READY\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="sim"><urc timeout="150ms">+CPIN: READY</urc></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "expected URC the line '+CPIN: READY': nothing matched within 150ms"));
+  CHECK(contains(out.message, "other URCs: '+CPIN: NOT READY'"));
+}
+
+TEST_CASE("executor: expect-any names the alternative that came, its else answers a silence, and a final result fails it") {
+  Bench b;
+  auto with = [](const std::string& attrs, const std::string& command = R"(<command send="AT+CNACT=0,1"/>)") {
+    return scenario_xml(R"(<step name="bearer">)" + command + R"(<expect-any capture="outcome" timeout="200ms")" + attrs +
+                        R"(><urc name="up">+APP PDP: 0,ACTIVE</urc><expect name="refused">+CME ERROR: 3</expect></expect-any><log>got ${outcome}</log></step>)");
+  };
+  b.port->on("AT+CNACT=0,1\r", "\r\nOK\r\n\r\n+APP PDP: 0,ACTIVE\r\n");
+  CHECK_PASSES(b.run(with("")));
+  CHECK(contains(b.transcript(), "log: got up"));
+
+  b.port->on("AT+CNACT=0,1\r", "\r\nOK\r\n");
+  CHECK_PASSES(b.run(with(" else=\"late\"")));
+  CHECK(contains(b.transcript(), "log: got late"));
+
+  b.port->on("AT+CNACT=0,1\r", "\r\nERROR\r\n");
+  auto out = b.run(with("", "<send>AT+CNACT=0,1</send>"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "expected one of URC 'up'"));
+  CHECK(contains(out.message, "the command ended with 'ERROR'"));
+}
+
+TEST_CASE("executor: a forbidden line fails the scenario the moment it arrives, and only inside its block") {
+  Bench b;
+  b.port->on("AT+CGATT?\r", "\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CGATT: 1\r\n\r\nOK\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="watch"><forbid regex="\+APP PDP: \d,DEACTIVE"/><command send="AT+CGATT?" expect="+CGATT: 1"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "forbidden line '+APP PDP: 0,DEACTIVE' arrived"));
+
+  b.port->on("AT+CGATT?\r", "\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CGATT: 1\r\n\r\nOK\r\n");
+  out = b.run(scenario_xml(R"(<step name="one"><forbid>+APP PDP: 0,DEACTIVE</forbid></step><step name="two"><command send="AT+CGATT?" expect="+CGATT: 1"/></step>)"));
+  CHECK(out.verdict == report::Verdict::passed);
+}
+
+TEST_CASE("executor: sync takes unanswered ATs as lost and passes on the first OK, or fails after its tries") {
+  Bench b;
+  b.port->echo = false;  // an autobauding module takes the first AT to learn the rate
+  b.port->on("AT\r", "");
+  b.port->on("AT\r", "\r\nOK\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="wake"><sync tries="3" timeout="100ms"/></step>)")));
+  CHECK(contains(b.transcript(), "sync: AT answered at try 2"));
+
+  auto out = b.run(scenario_xml(R"(<step name="wake"><sync tries="2" timeout="100ms"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "the module did not answer AT: no OK to any of 2 AT commands, 100ms each"));
+}
+
+TEST_CASE("executor: echo checks tell an echoed command from a silent one") {
+  Bench b;
+  b.port->on("AT+CGMI\r", "\r\nSIMCOM_Ltd\r\n\r\nOK\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="e"><command send="AT+CGMI" expect="SIMCOM_Ltd" echo="on"/></step>)")));
+  b.port->on("AT+CGMI\r", "\r\nSIMCOM_Ltd\r\n\r\nOK\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="e"><command send="AT+CGMI" expect="SIMCOM_Ltd" echo="off"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "expected no echo (echo off): got 'AT+CGMI' echoed"));
+}
+
+TEST_CASE("executor: a false check shows the values it saw, and an undefined variable is a scenario mistake") {
+  Bench b;
+  b.vars["rssi"] = "7";
+  auto out = b.run(scenario_xml(R"(<step name="c"><check expr="${rssi} &gt;= 10" message="weak signal: ${rssi}"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "weak signal: 7 (rssi='7')"));
+  CHECK_FALSE(out.mistake);
+
+  out = b.run(scenario_xml(R"(<step name="c"><log>${nowhere}</log></step>)"));
+  CHECK(out.verdict == report::Verdict::error);
+  CHECK(out.mistake);
+  CHECK(contains(out.message, "scenario mistake: t.xml:1:"));
+  CHECK(contains(out.message, "undefined variable ${nowhere}"));
+}
+
+TEST_CASE("executor: repeat until stops when its condition holds and fails after max rounds") {
+  Bench b;
+  for (auto state : {"1", "1", "5"}) b.port->on("AT+CEREG?\r", fmt::format("\r\n+CEREG: 0,{}\r\n\r\nOK\r\n", state));
+  auto rounds = [](int max) {
+    return scenario_xml(fmt::format(R"(<step name="reg"><repeat until="${{stat:-0}} == 5" max="{}">)"
+                                    R"x(<command send="AT+CEREG?" expect="\+CEREG: 0,(\d)" capture="stat"/></repeat></step>)x",
+                                    max));
+  };
+  CHECK_PASSES(b.run(rounds(5)));
+  for (auto state : {"1", "1"}) b.port->on("AT+CEREG?\r", fmt::format("\r\n+CEREG: 0,{}\r\n\r\nOK\r\n", state));
+  auto out = b.run(rounds(2));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "'${stat:-0} == 5' still false after 2 round(s)"));
+}
+
+TEST_CASE("executor: a fixture's parameters hold inside it only, and a capture inside it stands") {
+  Bench b;
+  b.dir.write("bearer.xml", R"x(<fixture name="bearer"><log>pdp ${pdp:-0}</log><command send="AT+CNACT?" expect="\+CNACT: (\d),1" capture="active"/></fixture>)x");
+  b.port->on("AT+CNACT?\r", "\r\n+CNACT: 1,1\r\n\r\nOK\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="f"><use fixture="bearer"><param name="pdp" value="1"/></use><log>after ${pdp:-none} ${active}</log></step>)"));
+  CHECK(out.verdict == report::Verdict::passed);
+  CHECK(contains(b.transcript(), "log: pdp 1"));
+  CHECK(contains(b.transcript(), "log: after none 1"));
+}
+
+TEST_CASE("executor: send-file writes the file in chunks, each after its command and prompt, and names the chunk the module refused") {
+  Bench b;
+  b.dir.write("fw.bin", std::string(25, 'x'));
+  const std::string send = R"(<step name="write"><send-file path="fw.bin" chunk="10" command="AT+CFSWFILE=3,&quot;fw.bin&quot;,{mode},{length},1000"/><log>sent ${sent}</log></step>)";
+  for (auto [mode, length] : {std::pair{0, 10}, {1, 10}, {1, 5}}) {
+    b.port->on(fmt::format("AT+CFSWFILE=3,\"fw.bin\",{},{},1000\r", mode, length), "\r\nDOWNLOAD\r\n");
+    b.port->on(std::string(length, 'x'), "\r\nOK\r\n");
+  }
+  CHECK_PASSES(b.run(scenario_xml(send)));
+  CHECK(contains(b.transcript(), "log: sent 25"));
+
+  b.port->on("AT+CFSWFILE=3,\"fw.bin\",0,10,1000\r", "\r\nDOWNLOAD\r\n");
+  b.port->on(std::string(10, 'x'), "\r\nOK\r\n");
+  b.port->on("AT+CFSWFILE=3,\"fw.bin\",1,10,1000\r", "\r\nDOWNLOAD\r\n");
+  b.port->on(std::string(10, 'x'), "\r\nERROR\r\n");
+  auto out = b.run(scenario_xml(send));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "the module did not take bytes 10..20 of fw.bin: 'ERROR'"));
+
+  b.vars["file"] = "../secret";  // only a run can tell where a variable points
+  out = b.run(scenario_xml(R"(<step name="write"><send-file path="${file}"/></step>)"));
+  CHECK(out.verdict == report::Verdict::error);
+  CHECK(contains(out.message, "must lie inside the fixtures folder"));
+}
+
+TEST_CASE("executor: pin actions on a slot that wires no such line are errors naming the slot and the line") {
+  Bench b;
+  auto out = b.run(scenario_xml(R"(<step name="p"><power-key hold="100ms"/></step>)"));
+  CHECK(out.verdict == report::Verdict::error);
+  CHECK(contains(out.message, "slot s1: <power-key> at t.xml:1:"));
+  CHECK(contains(out.message, "the rig wires no pwrkey line"));
+}
+
+TEST_CASE("executor: power on presses PWRKEY and checks STATUS, and a module that never raises it fails the sequence") {
+  Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
+  b.pins->on_set = [&](rig::PinRole role, rig::Level level) {
+    if (role == rig::PinRole::pwrkey && level == rig::Level::high) b.pins->module_drives(rig::PinRole::status, rig::Level::high);
+  };
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="on"><power action="on"/><expect-pin name="status" level="high" timeout="100ms"/></step>)"), 0.01));
+  REQUIRE(b.pins->sets.size() == 2);
+  CHECK(b.pins->sets[0] == std::pair{rig::PinRole::pwrkey, rig::Level::low});
+
+  Bench dead({rig::PinRole::pwrkey, rig::PinRole::status});
+  auto out = dead.run(scenario_xml(R"(<step name="on"><power action="on"/></step>)"), 0.01);
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "STATUS still low"));
+  auto pin = dead.run(scenario_xml(R"(<step name="p"><expect-pin name="status" level="high" timeout="100ms"/></step>)"));
+  CHECK(contains(pin.message, "expected status high: status stayed low for 100ms"));
+}
+
+TEST_CASE("executor: expect-reboot takes a STATUS fall and rise after the command, even when the edge beats the OK") {
+  Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
+  b.pins->module_drives(rig::PinRole::status, rig::Level::high);
+  b.pins->take_events();
+  // The edges are stamped while the OK is still on its way: a USB adapter's latency.
+  b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n", [&] {
+    b.pins->module_drives(rig::PinRole::status, rig::Level::low);
+    b.pins->module_drives(rig::PinRole::status, rig::Level::high);
+  });
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="1s"/></step>)")));
+
+  b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="150ms"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "STATUS never went low"));
+}
+
+TEST_CASE("executor: without STATUS, expect-reboot waits for RDY") {
+  Bench b;
+  b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n\r\nRDY\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="1s"/></step>)")));
+  b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n");
+  auto out = b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="150ms"/></step>)"));
+  CHECK(contains(out.message, "expected the module to restart (RDY"));
+}
+
+TEST_CASE("executor: a step's timeout ends a long wait and is named as the bound that ran out") {
+  Bench b;
+  auto out = b.run(scenario_xml(R"(<step name="slow" timeout="200ms"><send>AT</send><expect timeout="5s">OK</expect></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "the step timeout (200ms) ran out first"));
+  CHECK(out.seconds < 4.0);  // ended by the step's bound, not the expect's 5 s
+}
+
+TEST_CASE("executor: the teardown runs after a failure, on-failure output joins the evidence, and a teardown failure is named") {
+  Bench b;
+  b.port->on("AT+CEER\r", "\r\n+CEER: no cause\r\n\r\nOK\r\n");
+  b.port->on("AT+CPOWD=1\r", "\r\nNORMAL POWER DOWN\r\n");
+  b.vars["x"] = "1";
+  auto out = b.run(scenario_xml(R"(<step name="s"><check expr="${x} == 2"/></step>)",
+                                R"(<on-failure><command send="AT+CEER"/></on-failure><teardown><send unanswered="true">AT+CPOWD=1</send></teardown>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.detail, "--- on-failure diagnostics ---"));
+  CHECK(contains(out.detail, "+CEER: no cause"));
+  CHECK(contains(b.transcript(), "# block teardown"));
+  CHECK(b.port->written.back() == "AT+CPOWD=1\r");
+
+  auto torn = b.run(scenario_xml(R"(<step name="s"><log>fine</log></step>)", R"(<teardown><send>AT</send><expect timeout="100ms">OK</expect></teardown>)"));
+  CHECK(torn.verdict == report::Verdict::failed);
+  CHECK(contains(torn.message, "teardown: teardown (t.xml:1:"));
+}
