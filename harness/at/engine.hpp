@@ -15,7 +15,7 @@
 
 #include "at/dialect.hpp"
 #include "at/framer.hpp"
-#include "at/timeline.hpp"
+#include "base/timeline.hpp"
 #include "base/duration.hpp"
 #include "transport/transport.hpp"
 

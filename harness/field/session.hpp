@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "at/timeline.hpp"
+#include "base/timeline.hpp"
 
 namespace athil::field {
 

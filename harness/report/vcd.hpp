@@ -5,7 +5,7 @@
 // the marker texts listed in the header, because body comments stop sigrok's VCD reader.
 #include <string>
 
-#include "at/timeline.hpp"
+#include "base/timeline.hpp"
 
 namespace athil::report {
 

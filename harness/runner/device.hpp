@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "at/engine.hpp"
-#include "at/timeline.hpp"
+#include "base/timeline.hpp"
 #include "rig/pins.hpp"
 #include "rig/power.hpp"
 

@@ -77,16 +77,42 @@ class ScriptedPins : public rig::Pins {
     sets.emplace_back(role, level);
     if (on_set) on_set(role, level);
   }
-  rig::Level get(rig::PinRole role) override { return levels_.at(role); }
-  std::vector<rig::PinEvent> take_events() override { return std::exchange(events_, {}); }
+  rig::Level get(rig::PinRole role) override {
+    apply_due();
+    return levels_.at(role);
+  }
+  std::vector<rig::PinEvent> take_events() override {
+    apply_due();
+    return std::exchange(events_, {});
+  }
   std::string describe() const override { return "scripted pins"; }
   // The module drives one of its outputs now.
-  void module_drives(rig::PinRole role, rig::Level level) {
-    levels_[role] = level;
-    events_.push_back({role, level, to_us(Clock::now())});
-  }
+  void module_drives(rig::PinRole role, rig::Level level) { drive(role, level, Clock::now()); }
+  // The same, `after` from now: seen by the first look at the pins from then on.
+  void module_drives(rig::PinRole role, rig::Level level, Duration after) { scheduled_.push_back({role, level, Clock::now() + after}); }
 
  private:
+  struct Scheduled {
+    rig::PinRole role;
+    rig::Level level;
+    Clock::time_point at;
+  };
+  void drive(rig::PinRole role, rig::Level level, Clock::time_point at) {
+    levels_[role] = level;
+    events_.push_back({role, level, to_us(at)});
+  }
+  void apply_due() {
+    auto now = Clock::now();
+    for (auto it = scheduled_.begin(); it != scheduled_.end();) {
+      if (it->at > now) {
+        ++it;
+        continue;
+      }
+      drive(it->role, it->level, it->at);
+      it = scheduled_.erase(it);
+    }
+  }
+  std::vector<Scheduled> scheduled_;
   std::map<rig::PinRole, rig::Level> levels_;
   std::vector<rig::PinEvent> events_;
 };
@@ -323,10 +349,11 @@ TEST_CASE("executor: expect-reboot takes a STATUS fall and rise after the comman
   Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
   b.pins->module_drives(rig::PinRole::status, rig::Level::high);
   b.pins->take_events();
-  // The edges are stamped while the OK is still on its way: a USB adapter's latency.
+  // STATUS falls while the OK is still on its way (a USB adapter's latency) and rises after
+  // the module's boot.
   b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n", [&] {
     b.pins->module_drives(rig::PinRole::status, rig::Level::low);
-    b.pins->module_drives(rig::PinRole::status, rig::Level::high);
+    b.pins->module_drives(rig::PinRole::status, rig::Level::high, 100ms);
   });
   CHECK_PASSES(b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="1s"/></step>)")));
 

@@ -1,4 +1,4 @@
-#include "at/timeline.hpp"
+#include "base/timeline.hpp"
 
 #include <algorithm>
 
