@@ -13,14 +13,14 @@ bool UrcTable::matches(std::string_view line) const {
 Dialect Dialect::sim70x0(std::string_view model) {
   Dialect d;
   // Boot, SIM, power and voltage URCs, spelt as the modules print them (WARNNING included).
-  for (const char* line : {"RDY", "SMS Ready", "NORMAL POWER DOWN", "UNDER-VOLTAGE WARNNING", "UNDER-VOLTAGE POWER DOWN",
-                           "OVER-VOLTAGE WARNNING", "OVER-VOLTAGE POWER DOWN"})
+  for (const char* line :
+       {"RDY", "SMS Ready", "NORMAL POWER DOWN", "UNDER-VOLTAGE WARNNING", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE WARNNING", "OVER-VOLTAGE POWER DOWN"})
     d.urcs.add_line(line);
   // Asynchronous results and state changes: registration, bearer, HTTP(S), MQTT, TCP/UDP,
   // FOTA, time, DNS, ping, SMS.
-  for (const char* prefix : {"+CFUN:", "+CPIN:", "+CEREG:", "+CGREG:", "+CREG:", "+APP PDP:", "+HTTPTOFS:", "+CFOTA:",
-                             "DST:", "*PSUTTZ:", "+CTZV:", "+SHREQ:", "+SHSTATE:", "+SMSTATE:", "+SMSUB:", "+CADATAIND:",
-                             "+CASTATE:", "+CDNSGIP:", "+CPING:", "+CNTP:", "+CMTI:"})
+  for (const char* prefix :
+       {"+CFUN:",  "+CPIN:",    "+CEREG:",   "+CGREG:", "+CREG:",      "+APP PDP:", "+HTTPTOFS:", "+CFOTA:", "DST:",   "*PSUTTZ:", "+CTZV:",
+        "+SHREQ:", "+SHSTATE:", "+SMSTATE:", "+SMSUB:", "+CADATAIND:", "+CASTATE:", "+CDNSGIP:",  "+CPING:", "+CNTP:", "+CMTI:"})
     d.urcs.add_prefix(prefix);
   d.payloads = {{"+SHREAD: ", false}, {"+CFSRFILE: ", false}, {"+FTPGET: 2,", false}, {"+CARECV: ", true}};
   if (model.substr(0, 7) == "SIM7000") {

@@ -30,8 +30,7 @@ AtEngine::AtEngine(Transport& transport, Timeline& timeline, Dialect dialect)
     : transport_(transport), timeline_(timeline), dialect_(std::move(dialect)), framer_(dialect_.payloads) {}
 
 bool AtEngine::is_final_result(std::string_view line) {
-  return line == "OK" || line == "ERROR" || line.substr(0, 11) == "+CME ERROR:" || line.substr(0, 11) == "+CMS ERROR:" ||
-         line == "NO CARRIER";
+  return line == "OK" || line == "ERROR" || line.substr(0, 11) == "+CME ERROR:" || line.substr(0, 11) == "+CMS ERROR:" || line == "NO CARRIER";
 }
 
 std::string AtEngine::response_prefix(std::string_view command) {
@@ -107,8 +106,10 @@ AtEngine::ExpectResult AtEngine::probe_at(Deadline write_deadline, Deadline answ
   auto r = expect_response([](const std::string& l) { return l == "OK"; }, answer_deadline);
   if (r.kind != ExpectResult::Kind::timeout) return r;
   // An AT the module echoed was heard: it is slow, not lost, and its OK, when it comes, is late.
-  if (pending_ && pending_->echoed) timeline_.record(Direction::note, fmt::format("{}, but it was echoed: its final result code is still owed", lost_why));
-  else commands_lost(lost_why);
+  if (pending_ && pending_->echoed)
+    timeline_.record(Direction::note, fmt::format("{}, but it was echoed: its final result code is still owed", lost_why));
+  else
+    commands_lost(lost_why);
   return r;
 }
 
@@ -209,8 +210,7 @@ bool AtEngine::pump(Deadline deadline) {
 }
 
 void AtEngine::drain_until(Deadline deadline) {
-  while (pump(deadline)) {
-  }
+  while (pump(deadline)) {}
 }
 
 AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternatives, Deadline deadline) {

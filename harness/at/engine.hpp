@@ -15,8 +15,8 @@
 
 #include "at/dialect.hpp"
 #include "at/framer.hpp"
-#include "base/timeline.hpp"
 #include "base/duration.hpp"
+#include "base/timeline.hpp"
 #include "transport/transport.hpp"
 
 namespace athil {
@@ -32,8 +32,8 @@ class AtEngine {
 
   struct ExpectResult {
     enum class Kind { matched, other_final, timeout } kind;
-    ReceivedLine line;                       // the match, or the final result code that ended the wait
-    std::vector<ReceivedLine> passed_over;   // response lines seen before it
+    ReceivedLine line;                      // the match, or the final result code that ended the wait
+    std::vector<ReceivedLine> passed_over;  // response lines seen before it
   };
 
   AtEngine(Transport& transport, Timeline& timeline, Dialect dialect);
@@ -91,9 +91,9 @@ class AtEngine {
     LineTest test;
   };
   struct AnyResult {
-    std::optional<std::size_t> index;        // which alternative matched; empty: none did
-    ReceivedLine line;                       // the match, or the final result code that ended the wait
-    std::vector<ReceivedLine> passed_over;   // response lines seen before it
+    std::optional<std::size_t> index;       // which alternative matched; empty: none did
+    ReceivedLine line;                      // the match, or the final result code that ended the wait
+    std::vector<ReceivedLine> passed_over;  // response lines seen before it
   };
   AnyResult expect_any(std::span<const Alternative> alternatives, Deadline deadline);
 
@@ -123,8 +123,8 @@ class AtEngine {
   // A command between its last byte written and its final result code.
   struct Command {
     std::string text;
-    std::string prefix;      // "+NAME" of its responses, or empty
-    bool set_form = false;   // AT+X=... (not AT+X?, AT+X=?, AT+X): its +X: lines may be URCs
+    std::string prefix;     // "+NAME" of its responses, or empty
+    bool set_form = false;  // AT+X=... (not AT+X?, AT+X=?, AT+X): its +X: lines may be URCs
     bool seen_response = false;
     bool echoed = false;
     bool answered = true;
@@ -144,7 +144,7 @@ class AtEngine {
   LineFramer framer_;
 
   std::optional<Command> pending_;
-  std::deque<Command> owed_;  // sent earlier, final result code never came; oldest first
+  std::deque<Command> owed_;        // sent earlier, final result code never came; oldest first
   Sorted last_line_ = Sorted::urc;  // where a payload after its header goes
   int reattachments_seen_ = 0;
   bool answered_since_restart_ = false;

@@ -9,7 +9,8 @@ namespace athil {
 namespace {
 
 std::string chunk_command(std::string command, std::size_t offset, std::size_t length) {
-  std::array<std::pair<std::string_view, std::string>, 3> fields = {{{"{mode}", offset == 0 ? "0" : "1"}, {"{length}", std::to_string(length)}, {"{offset}", std::to_string(offset)}}};
+  std::array<std::pair<std::string_view, std::string>, 3> fields = {
+      {{"{mode}", offset == 0 ? "0" : "1"}, {"{length}", std::to_string(length)}, {"{offset}", std::to_string(offset)}}};
   for (const auto& [key, value] : fields)
     for (auto at = command.find(key); at != std::string::npos; at = command.find(key, at + value.size())) command.replace(at, key.size(), value);
   return command;

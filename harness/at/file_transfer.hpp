@@ -27,7 +27,7 @@ struct TransferResult {
   std::size_t sent = 0;    // bytes the module took
   std::size_t offset = 0;  // where the chunk it stopped at begins
   std::size_t length = 0;
-  std::string line;        // the final result that ended it, for a refusal
+  std::string line;  // the final result that ended it, for a refusal
 };
 
 // `bounded` cuts each wait's deadline by the caller's own bounds.

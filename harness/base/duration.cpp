@@ -19,11 +19,16 @@ Duration parse_duration(std::string_view text) {
   if (ec != std::errc() || end != number.data() + number.size())
     throw std::invalid_argument(fmt::format("'{}' is not a duration: bad number '{}'", text, number));
   double us_per_unit = 0;
-  if (unit == "ms") us_per_unit = 1e3;
-  else if (unit == "s") us_per_unit = 1e6;
-  else if (unit == "m") us_per_unit = 60e6;
-  else if (unit == "h") us_per_unit = 3600e6;
-  else throw std::invalid_argument(fmt::format("'{}' is not a duration: unit '{}' is not one of ms, s, m, h", text, unit));
+  if (unit == "ms")
+    us_per_unit = 1e3;
+  else if (unit == "s")
+    us_per_unit = 1e6;
+  else if (unit == "m")
+    us_per_unit = 60e6;
+  else if (unit == "h")
+    us_per_unit = 3600e6;
+  else
+    throw std::invalid_argument(fmt::format("'{}' is not a duration: unit '{}' is not one of ms, s, m, h", text, unit));
   double us = value * us_per_unit;
   if (!std::isfinite(us) || us > 1e15) throw std::invalid_argument(fmt::format("'{}' is too long a duration", text));
   return Duration(static_cast<std::int64_t>(std::llround(us)));

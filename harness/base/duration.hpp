@@ -14,9 +14,7 @@ using Deadline = Clock::time_point;
 Duration parse_duration(std::string_view text);
 std::string format_duration(Duration d);
 
-inline std::int64_t to_us(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
+inline std::int64_t to_us(Clock::time_point t) { return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(); }
 inline Clock::time_point from_us(std::int64_t us) { return Clock::time_point(std::chrono::microseconds(us)); }
 
 // The rig's time scale. Holds and sleeps shrink with it; a timeout never shrinks below

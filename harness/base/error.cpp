@@ -14,9 +14,7 @@ std::string SourcePos::str() const {
   return fmt::format("{}:{}:{}", file, line, col);
 }
 
-std::string Diagnostic::str() const {
-  return pos.file.empty() ? fmt::format("error: {}", message) : fmt::format("{}: error: {}", pos.str(), message);
-}
+std::string Diagnostic::str() const { return pos.file.empty() ? fmt::format("error: {}", message) : fmt::format("{}: error: {}", pos.str(), message); }
 
 namespace {
 std::string summary(const std::vector<Diagnostic>& all) {
@@ -35,8 +33,10 @@ void Diagnostics::add(const std::vector<Diagnostic>& found) {
     // The same mistake met again (a fixture used many times) is the same mistake.
     bool seen = std::any_of(all_.begin(), all_.end(), [&](const Diagnostic& k) { return k.message == d.message && k.pos.str() == d.pos.str(); });
     if (seen) continue;
-    if (all_.size() < max_kept) all_.push_back(d);
-    else ++dropped_;
+    if (all_.size() < max_kept)
+      all_.push_back(d);
+    else
+      ++dropped_;
   }
 }
 

@@ -17,8 +17,10 @@ std::string escape_bytes(std::string_view bytes) {
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (u >= 0x20 && u < 0x7f) out += c;
-        else out += fmt::format("\\x{:02x}", u);
+        if (u >= 0x20 && u < 0x7f)
+          out += c;
+        else
+          out += fmt::format("\\x{:02x}", u);
     }
   }
   return out;

@@ -37,8 +37,10 @@ bool wait_until_ended(int pid, Deadline deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
     pollfd p{pidfd.get(), POLLIN, 0};
-    if (pidfd) ::poll(&p, 1, static_cast<int>(left) + 1);
-    else ::poll(nullptr, 0, 10);  // no pidfd (kernel before 5.3): look again shortly
+    if (pidfd)
+      ::poll(&p, 1, static_cast<int>(left) + 1);
+    else
+      ::poll(nullptr, 0, 10);  // no pidfd (kernel before 5.3): look again shortly
   }
   return true;
 }

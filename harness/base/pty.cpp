@@ -82,7 +82,7 @@ OwnedPath::~OwnedPath() {
 }
 
 OwnedPath publish_link(const std::string& link, const std::string& target) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(link.c_str(), &st) == 0 && !S_ISLNK(st.st_mode))
     throw std::runtime_error(fmt::format("--link {} exists and is not a symbolic link; refusing to replace it", link));
   std::string tmp = fmt::format("{}.{}.tmp", link, ::getpid());

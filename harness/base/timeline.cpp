@@ -11,9 +11,7 @@ namespace athil {
 
 void Timeline::record(Direction dir, std::string_view data) { record_at(to_us(Clock::now()), dir, data); }
 
-void Timeline::record_at(std::int64_t t_us, Direction dir, std::string_view data) {
-  events_.push_back(TimelineEvent{t_us, dir, std::string(data)});
-}
+void Timeline::record_at(std::int64_t t_us, Direction dir, std::string_view data) { events_.push_back(TimelineEvent{t_us, dir, std::string(data)}); }
 
 std::string Timeline::render(std::size_t from, std::size_t to) const {
   std::string out = "# athil-transcript 1\n";

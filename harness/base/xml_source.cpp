@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "base/file.hpp"
 #include "base/escape.hpp"
+#include "base/file.hpp"
 
 namespace athil {
 
@@ -64,8 +64,7 @@ std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string displa
                      fmt::format("not UTF-8: byte 0x{:02x} here (save the file as UTF-8)", static_cast<unsigned char>(src->text_[*bad])));
   // parse_doctype keeps DOCTYPE as a node so that it can be refused; pugixml never expands
   // entities other than the five predefined ones and character references.
-  auto result = src->doc_.load_buffer(src->text_.data(), src->text_.size(),
-                                      pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+  auto result = src->doc_.load_buffer(src->text_.data(), src->text_.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
   if (!result) throw InputError(src->pos_at_offset(result.offset), fmt::format("XML syntax error: {}", result.description()));
   if (auto doctype = find_doctype(src->doc_)) throw InputError(src->pos(*doctype), "DOCTYPE and entity declarations are not allowed");
   return src;
@@ -113,8 +112,8 @@ void XmlSource::only_attributes(pugi::xml_node node, std::initializer_list<const
       std::vector<std::string> names(allowed.begin(), allowed.end());
       std::string list;
       for (const auto& name : names) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);
-      fail(node, attr.name(), fmt::format("<{}> has no attribute '{}'{} (allowed: {})", node.name(), attr.name(), did_you_mean(attr.name(), names),
-                                          list.empty() ? "none" : list));
+      fail(node, attr.name(),
+           fmt::format("<{}> has no attribute '{}'{} (allowed: {})", node.name(), attr.name(), did_you_mean(attr.name(), names), list.empty() ? "none" : list));
     }
   }
 }
@@ -126,8 +125,6 @@ std::string XmlSource::required(pugi::xml_node node, const char* attribute) cons
 }
 
 void XmlSource::fail(pugi::xml_node node, const std::string& message) const { throw InputError(pos(node), message); }
-void XmlSource::fail(pugi::xml_node node, const char* attribute, const std::string& message) const {
-  throw InputError(pos(node, attribute), message);
-}
+void XmlSource::fail(pugi::xml_node node, const char* attribute, const std::string& message) const { throw InputError(pos(node, attribute), message); }
 
 }  // namespace athil

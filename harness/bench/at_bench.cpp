@@ -12,8 +12,8 @@
 //     share of the line rate.
 // usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]
 #include <fcntl.h>
-#include <sys/epoll.h>
 #include <spawn.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -166,7 +166,8 @@ LoopCost bare_exchanges(const fs::path& port, int exchanges) {
 // AT+CSQ and its answer, each written out. Returns the run's own CPU seconds, as it reports them.
 double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, int exchanges) {
   auto rig = dir / "run-rig.xml";
-  std::ofstream(rig) << fmt::format("<rig name=\"bench\" time-scale=\"{}\">\n  <slot name=\"b\" model=\"SIM7080G\" firmware=\"1951B02SIM7080G\"><virtual/></slot>\n</rig>\n", scale);
+  std::ofstream(rig) << fmt::format(
+      "<rig name=\"bench\" time-scale=\"{}\">\n  <slot name=\"b\" model=\"SIM7080G\" firmware=\"1951B02SIM7080G\"><virtual/></slot>\n</rig>\n", scale);
   std::string body;
   for (int i = 0; i < exchanges; ++i) body += "    <send>AT+CSQ</send>\n    <expect regex=\"\\+CSQ: \\d+,\\d+\"/>\n    <expect>OK</expect>\n";
   auto scenario = dir / fmt::format("run-{}.xml", exchanges);
@@ -176,7 +177,8 @@ double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, i
   std::vector<std::string> argv = {athil.string(), "run", "--rig", rig.string(), scenario.string(), "--junit", (dir / "run-report" / "junit.xml").string()};
   auto [status, usage, text] = run_to_file(argv, out);
   auto at = text.find("its CPU: ");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos) throw std::runtime_error(fmt::format("athil run failed ({}): {}", status, text));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos)
+    throw std::runtime_error(fmt::format("athil run failed ({}): {}", status, text));
   return std::stod(text.substr(at + 9));
 }
 

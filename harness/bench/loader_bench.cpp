@@ -40,8 +40,8 @@ void long_scenarios(const athil::scenario::Loader& loader, const fs::path& dir) 
     }
     std::sort(runs.begin(), runs.end());
     double mib = static_cast<double>(fs::file_size(file)) / (1024.0 * 1024.0);
-    fmt::print("loader: one scenario of {:4} KiB: median {:.3f} s, {:.3f} s per MiB (goal for 1 MiB: under 0.1 s; the same per MiB at every size is linear)\n", kib, runs[2],
-               runs[2] / mib);
+    fmt::print("loader: one scenario of {:4} KiB: median {:.3f} s, {:.3f} s per MiB (goal for 1 MiB: under 0.1 s; the same per MiB at every size is linear)\n",
+               kib, runs[2], runs[2] / mib);
   }
 }
 
@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
   }
   std::sort(runs.begin(), runs.end());
   fmt::print("loader: {} scenario files (each with 2 fixtures) loaded and validated\n", count);
-  fmt::print("loader: median {:.3f} s, best {:.3f} s, worst {:.3f} s over {} rounds ({:.0f} files/s; goal: under 1 s)\n", runs[2], runs[0],
-             runs[4], runs.size(), count / runs[2]);
+  fmt::print("loader: median {:.3f} s, best {:.3f} s, worst {:.3f} s over {} rounds ({:.0f} files/s; goal: under 1 s)\n", runs[2], runs[0], runs[4],
+             runs.size(), count / runs[2]);
   long_scenarios(loader, dir);
   return 0;
 }

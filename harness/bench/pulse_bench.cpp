@@ -58,12 +58,13 @@ int main(int argc, char** argv) {
   Timeline timeline;
   SerialPort port(module.port_link(), SerialPort::Settings{115200, false, 115200});
   AtEngine engine(port, timeline, Dialect::sim70x0(slot.model));
-  rig::PowerControl power(*pins, slot.model, TimeScale(1.0), [&](Deadline dl) { engine.drain_until(dl); }, [](const std::string&) {});
+  rig::PowerControl power(
+      *pins, slot.model, TimeScale(1.0), [&](Deadline dl) { engine.drain_until(dl); }, [](const std::string&) {});
 
   fmt::print("PWRKEY and RESET pulse widths on a virtual SIM7000G, as the module sees them ({} pulses each)\n", pulses);
   fmt::print("{:<8} {:>8} {:>12} {:>12} {:>12} {:>12}\n", "pin", "asked", "p50 dev us", "p99 dev us", "max dev us", "mean width");
-  for (auto [role, hold] : {std::pair{rig::PinRole::pwrkey, Duration(50ms)}, std::pair{rig::PinRole::pwrkey, Duration(200ms)},
-                            std::pair{rig::PinRole::reset, Duration(252ms)}}) {
+  for (auto [role, hold] :
+       {std::pair{rig::PinRole::pwrkey, Duration(50ms)}, std::pair{rig::PinRole::pwrkey, Duration(200ms)}, std::pair{rig::PinRole::reset, Duration(252ms)}}) {
     widths(module.control_socket(), role);  // forget earlier samples
     for (int i = 0; i < pulses; ++i) {
       power.press(role, hold);

@@ -7,13 +7,13 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
-#include "base/file.hpp"
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/file.hpp"
 #include "field/log_text.hpp"
 #include "field/record.hpp"
 #include "field/replay.hpp"
@@ -87,9 +87,11 @@ int field_tool(const std::string& log, const std::string& lines, const std::stri
   constexpr std::size_t notes_shown = 50;
   for (std::size_t i = 0; i < session.problems.size() && i < notes_shown; ++i) {
     const auto& p = session.problems[i];
-    fmt::print(stderr, "{}:{}: note: {}{}\n", athil::terminal_text(log), p.line, athil::terminal_text(p.why), p.text.empty() ? "" : fmt::format(": '{}'", athil::escape_bytes(p.text)));
+    fmt::print(stderr, "{}:{}: note: {}{}\n", athil::terminal_text(log), p.line, athil::terminal_text(p.why),
+               p.text.empty() ? "" : fmt::format(": '{}'", athil::escape_bytes(p.text)));
   }
-  if (auto more = session.problems.size() + session.problems_not_kept; more > notes_shown) fmt::print(stderr, "{}: ... and {} more note(s)\n", athil::terminal_text(log), more - notes_shown);
+  if (auto more = session.problems.size() + session.problems_not_kept; more > notes_shown)
+    fmt::print(stderr, "{}: ... and {} more note(s)\n", athil::terminal_text(log), more - notes_shown);
   if (!scenario_out.empty()) {
     if (name.empty()) name = "field-" + fs::path(scenario_out).stem().string();
     try {
@@ -138,7 +140,8 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
     auto start = athil::Clock::now();
     while (!interrupted) {
       for (const auto& e : pins->take_events())
-        fmt::print("{:10.3f} s  {} {}\n", static_cast<double>(e.t_us - athil::to_us(start)) / 1e6, athil::rig::to_string(e.role), athil::rig::to_string(e.level));
+        fmt::print("{:10.3f} s  {} {}\n", static_cast<double>(e.t_us - athil::to_us(start)) / 1e6, athil::rig::to_string(e.role),
+                   athil::rig::to_string(e.level));
       std::fflush(stdout);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -172,12 +175,16 @@ int main(int argc, char** argv) {
     cmd->add_option("--slot", plan.slots, "only slots whose name matches this glob (repeatable)")->delimiter(',')->allow_extra_args(false);
     cmd->add_flag("--spread", plan.spread, "run each scenario once per model, shared among that model's slots, instead of on every slot");
     cmd->add_option("--shard", shard, "run only part K of N of the plan (such as 2/4), for fanning out over several hosts");
-    cmd->add_option("--shard-by", shard_by, "deal (slot, scenario) pairs or whole slots among the shards")->check(CLI::IsMember({"pair", "slot"}))->capture_default_str();
+    cmd->add_option("--shard-by", shard_by, "deal (slot, scenario) pairs or whole slots among the shards")
+        ->check(CLI::IsMember({"pair", "slot"}))
+        ->capture_default_str();
     cmd->add_option("--repeat", plan.repeat, "run the plan this many rounds, each run its own testcase")->check(CLI::PositiveNumber);
     if (cmd->get_name() == "list") return;
-    cmd->add_option("--keep", run_options.keep_runs, "keep at most N run folders in the report folder, this one included (older ones, not still running, are deleted)")
+    cmd->add_option("--keep", run_options.keep_runs,
+                    "keep at most N run folders in the report folder, this one included (older ones, not still running, are deleted)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--retries", run_options.retries, "run a scenario that ended in an error (never a failure) again, up to N times; a pass on retry is flaky")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--retries", run_options.retries, "run a scenario that ended in an error (never a failure) again, up to N times; a pass on retry is flaky")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--until-fail", run_options.until_fail, "run rounds until a scenario fails or errs (at most --repeat rounds when given)");
     cmd->add_option("--run-timeout", run_timeout, "stop the whole run after this long (wall clock, such as 2h): running scenarios end as errors");
   };
@@ -201,8 +208,9 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--exit-with-parent", sim.parent_pid, "end when process PID (the runner that started it) ends");
   sim_cmd->add_option("--ipr", sim.ipr, "rate saved with AT+IPR at the start, 0 autobaud (default: SIM7000 0, others 115200)");
   std::string sim_latency;
-  sim_cmd->add_option("--latency", sim_latency, "deliver the module's bytes as a USB-serial adapter does: held until this latency timer fires "
-                                                "or 62 bytes gather (FTDI: 16ms; ser2net over a LAN: more); real time, never scaled");
+  sim_cmd->add_option("--latency", sim_latency,
+                      "deliver the module's bytes as a USB-serial adapter does: held until this latency timer fires "
+                      "or 62 bytes gather (FTDI: 16ms; ser2net over a LAN: more); real time, never scaled");
   std::vector<std::string> sim_faults;
   std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
   for (const auto& f : athil::sim::fault_catalogue())
@@ -224,7 +232,8 @@ int main(int argc, char** argv) {
   auto* rig_cmd = app.add_subcommand("rig", "work with a rig file");
   rig_cmd->require_subcommand(1);
   std::string check_rig;
-  auto* check_cmd = rig_cmd->add_subcommand("check", "try every slot without running a scenario: ports, GPIO lines, supply programs, ModemManager, virtual modules");
+  auto* check_cmd =
+      rig_cmd->add_subcommand("check", "try every slot without running a scenario: ports, GPIO lines, supply programs, ModemManager, virtual modules");
   check_cmd->add_option("rig", check_rig, "rig file")->required();
 
   auto* delta_cmd = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");
@@ -242,7 +251,8 @@ int main(int argc, char** argv) {
 
   // Field failures: a log imported, replayed as a module, scaffolded into a scenario.
   std::string log_path, log_format = "auto", log_lines, import_out, scaffold_out, scaffold_name, scaffold_models;
-  const std::string formats_help = "the log's shape: auto (chosen from the text), athil, raw, markers, espidf, zephyr-chat, zephyr-hexdump, esp-modem, modemmanager, pppd or python";
+  const std::string formats_help =
+      "the log's shape: auto (chosen from the text), athil, raw, markers, espidf, zephyr-chat, zephyr-hexdump, esp-modem, modemmanager, pppd or python";
   bool scaffold_force = false;
   auto* import_cmd = app.add_subcommand("import", "read a module log (any shape athil knows) and write it as an athil transcript");
   import_cmd->add_option("log", log_path, "the log")->required();
@@ -263,7 +273,8 @@ int main(int argc, char** argv) {
   athil::field::RecordOptions record;
   std::string record_flow = "none";
   bool record_force = false;
-  auto* record_cmd = app.add_subcommand("record", "a transparent tap: a pty for a host program, the module's port behind it, every byte recorded with its time");
+  auto* record_cmd =
+      app.add_subcommand("record", "a transparent tap: a pty for a host program, the module's port behind it, every byte recorded with its time");
   record_cmd->add_option("--port", record.port, "the module's port: a device, socket://HOST:PORT, or a virtual module's link")->required();
   record_cmd->add_option("--baud", record.baud, "line rate of a serial port")->capture_default_str();
   record_cmd->add_option("--flow", record_flow, "none or rtscts")->check(CLI::IsMember({"none", "rtscts"}))->capture_default_str();
@@ -324,8 +335,8 @@ int main(int argc, char** argv) {
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
     if (import_cmd->parsed() || scaffold_cmd->parsed())
-      return field_tool(log_path, log_lines, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name, scaffold_models,
-                        scaffold_force);
+      return field_tool(log_path, log_lines, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name,
+                        scaffold_models, scaffold_force);
     if (record_cmd->parsed()) {
       if (!record_force && fs::exists(record.out)) {
         fmt::print(stderr, "error: {} exists (--force replaces it)\n", record.out);

@@ -158,7 +158,8 @@ void import_lines(std::string_view text, Session& s, bool host_lines_shown) {
       continue;
     }
     Message m = strip_decorations(l->text);
-    if (l->cut) b.problem(l->number, l->text.substr(0, 60), fmt::format("a line over {} bytes: only its first {} were read", LogLines::max_line, LogLines::max_line));
+    if (l->cut)
+      b.problem(l->number, l->text.substr(0, 60), fmt::format("a line over {} bytes: only its first {} were read", LogLines::max_line, LogLines::max_line));
     s.detection.placed += shape->take(m, l->number, b);
   }
   shape->finish(b);
@@ -178,11 +179,16 @@ struct FormatName {
   LogFormat format;
   std::string_view name;
 };
-constexpr FormatName format_names[] = {{LogFormat::automatic, "auto"},       {LogFormat::athil, "athil"},
-                                       {LogFormat::raw, "raw"},              {LogFormat::markers, "markers"},
-                                       {LogFormat::espidf, "espidf"},        {LogFormat::zephyr_chat, "zephyr-chat"},
-                                       {LogFormat::zephyr_hexdump, "zephyr-hexdump"}, {LogFormat::esp_modem, "esp-modem"},
-                                       {LogFormat::modemmanager, "modemmanager"}, {LogFormat::pppd, "pppd"},
+constexpr FormatName format_names[] = {{LogFormat::automatic, "auto"},
+                                       {LogFormat::athil, "athil"},
+                                       {LogFormat::raw, "raw"},
+                                       {LogFormat::markers, "markers"},
+                                       {LogFormat::espidf, "espidf"},
+                                       {LogFormat::zephyr_chat, "zephyr-chat"},
+                                       {LogFormat::zephyr_hexdump, "zephyr-hexdump"},
+                                       {LogFormat::esp_modem, "esp-modem"},
+                                       {LogFormat::modemmanager, "modemmanager"},
+                                       {LogFormat::pppd, "pppd"},
                                        {LogFormat::python, "python"}};
 }  // namespace
 
@@ -285,8 +291,10 @@ Dialogue dialogue_from(Events& events) {
     } else if (e.dir == Direction::from_module) {
       double after = e.t && sent_at ? std::max(0.0, *e.t - *sent_at) : 0.0;
       auto& into = d.exchanges.empty() ? d.before_first : d.exchanges.back().output;
-      if constexpr (std::is_const_v<std::remove_reference_t<decltype(e)>>) into.push_back(Output{after, e.bytes, e.line, e.payload});
-      else into.push_back(Output{after, std::move(e.bytes), e.line, e.payload});
+      if constexpr (std::is_const_v<std::remove_reference_t<decltype(e)>>)
+        into.push_back(Output{after, e.bytes, e.line, e.payload});
+      else
+        into.push_back(Output{after, std::move(e.bytes), e.line, e.payload});
     }
   }
   return d;

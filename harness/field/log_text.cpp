@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "base/file.hpp"
 #include "base/escape.hpp"
+#include "base/file.hpp"
 #include "field/session.hpp"
 
 namespace athil::field {
@@ -152,7 +152,9 @@ std::optional<PythonBytes> python_bytes(std::string_view text) {
       case 'n': out.bytes += '\n'; break;
       case 't': out.bytes += '\t'; break;
       case '0': out.bytes += '\0'; break;
-      case '\\': case '\'': case '"': out.bytes += e; break;
+      case '\\':
+      case '\'':
+      case '"': out.bytes += e; break;
       case 'x':
         if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
           out.bytes += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
@@ -160,9 +162,7 @@ std::optional<PythonBytes> python_bytes(std::string_view text) {
           break;
         }
         [[fallthrough]];
-      default:
-        out.bytes += '\\';
-        out.bytes += e;
+      default: out.bytes += '\\'; out.bytes += e;
     }
   }
   return std::nullopt;  // not closed: a repr cut mid-way
@@ -172,7 +172,9 @@ std::string read_log_file(const std::string& path, const std::string& lines) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) throw std::invalid_argument(fmt::format("cannot read {}: {}", path, ec.message()));
-  if (size > max_log_bytes) throw std::invalid_argument(fmt::format("{} is {} MiB; athil reads logs up to {} MiB: give the part around the failure", path, size >> 20, max_log_bytes >> 20));
+  if (size > max_log_bytes)
+    throw std::invalid_argument(
+        fmt::format("{} is {} MiB; athil reads logs up to {} MiB: give the part around the failure", path, size >> 20, max_log_bytes >> 20));
   auto text = read_file(path);
   if (!text) throw std::invalid_argument(fmt::format("cannot read {}", path));
   if (lines.empty()) return std::move(*text);

@@ -85,7 +85,8 @@ std::optional<Clock> clock_at(std::string_view s, std::size_t at) {
     if (s[i + 1] == 'A' && h->value == 12) seconds -= 12 * 3600;
     i += 3;
   }
-  if (i < s.size() && s[i] == 'Z') ++i;
+  if (i < s.size() && s[i] == 'Z')
+    ++i;
   else if (i + 5 < s.size() + 1 && (s[i] == '+' || s[i] == '-') && digits(s, i + 1, 2, 2) && i + 3 < s.size() && s[i + 3] == ':' && digits(s, i + 4, 2, 2))
     i += 6;
   return Clock{seconds, i - at};
@@ -113,7 +114,8 @@ std::optional<Date> date_at(std::string_view s, std::size_t at) {
   i += b->length + 1;
   auto y = digits(s, i, 4, 4);
   if (!y) return std::nullopt;
-  return Date{days_from_civil(y->value, static_cast<unsigned>(std::clamp<std::int64_t>(a->value, 1, 12)), static_cast<unsigned>(std::clamp<std::int64_t>(b->value, 1, 31))),
+  return Date{days_from_civil(y->value, static_cast<unsigned>(std::clamp<std::int64_t>(a->value, 1, 12)),
+                              static_cast<unsigned>(std::clamp<std::int64_t>(b->value, 1, 31))),
               i + 4 - at};
 }
 
@@ -306,7 +308,8 @@ struct Stripper {
     auto inside = rest.substr(1, close - 1);
     if (auto c = month_day_time_at(inside, 0); c && c->length == inside.size()) return take(close + 1, "time", c->seconds), true;
     if (auto c = datetime_at(inside, 0); c && c->length == inside.size()) return take(close + 1, "time", c->seconds), true;
-    if (auto n = digits(inside, 0, 1, 12); n && n->length == inside.size()) return take(close + 1, "millisecond counter", static_cast<double>(n->value) / 1000.0), true;
+    if (auto n = digits(inside, 0, 1, 12); n && n->length == inside.size())
+      return take(close + 1, "millisecond counter", static_cast<double>(n->value) / 1000.0), true;
     if (auto n = digits(inside, 0, 9, 10); n && inside.size() > n->length && inside[n->length] == '.') {
       auto f = digits(inside, n->length + 1, 1, 9);
       if (f && n->length + 1 + f->length == inside.size()) {
@@ -361,8 +364,8 @@ Message strip_decorations(std::string_view line) {
   Stripper s{unindented, m};
   // A bounded number of rounds: each takes one decoration off the front.
   for (int round = 0; round < 12; ++round) {
-    bool took = s.rtt_channel() || s.shell_prompt() || s.quoted_time() || s.syslog_priority() || s.weekday() || s.timestamp() || s.program_tag() || s.espidf_level() ||
-                s.angle_level() || s.word_level() || s.bracket();
+    bool took = s.rtt_channel() || s.shell_prompt() || s.quoted_time() || s.syslog_priority() || s.weekday() || s.timestamp() || s.program_tag() ||
+                s.espidf_level() || s.angle_level() || s.word_level() || s.bracket();
     if (!took) break;
   }
   bool decorated = m.kinds.size() > (clean.empty() ? 0u : 1u);

@@ -13,10 +13,10 @@
 namespace athil::field {
 
 struct Message {
-  std::string text;              // the line without its decorations
-  std::optional<double> t;       // seconds, on the log's own clock, when a decoration had a time
+  std::string text;                // the line without its decorations
+  std::optional<double> t;         // seconds, on the log's own clock, when a decoration had a time
   std::vector<const char*> kinds;  // the decorations taken off, in order ("RTT channel", "time", ...)
-  bool indented = false;         // the text began with blanks (a continuation line, a dump's row)
+  bool indented = false;           // the text began with blanks (a continuation line, a dump's row)
 };
 
 Message strip_decorations(std::string_view line);

@@ -71,8 +71,9 @@ void Replayer::line_from_host(const std::string& line, ReplayClock::time_point n
                           dialogue_.exchanges[i].line, escape_bytes(dialogue_.exchanges[next_].command), dialogue_.exchanges[next_].line));
       return serve(i, now);
     }
-  std::string expected = next_ < done_.size() ? fmt::format("the log has '{}' next (line {})", escape_bytes(dialogue_.exchanges[next_].command), dialogue_.exchanges[next_].line)
-                                              : "the log has no more commands";
+  std::string expected = next_ < done_.size()
+                             ? fmt::format("the log has '{}' next (line {})", escape_bytes(dialogue_.exchanges[next_].command), dialogue_.exchanges[next_].line)
+                             : "the log has no more commands";
   if (!is_command(line)) {
     diverge(fmt::format("'{}' is not in the log ({}); not a command, so nothing is answered", escape_bytes(line), expected));
     return;
@@ -109,7 +110,8 @@ std::optional<ReplayClock::time_point> Replayer::next_due() const {
 
 int run_replay(const ReplayOptions& o) {
   Session session = import_log(read_log_file(o.log, o.lines), o.format, {.keep_notes = false});
-  for (const auto& p : session.problems) fmt::print(stderr, "{}:{}: note: {}{}\n", o.log, p.line, p.why, p.text.empty() ? "" : fmt::format(": '{}'", escape_bytes(p.text)));
+  for (const auto& p : session.problems)
+    fmt::print(stderr, "{}:{}: note: {}{}\n", o.log, p.line, p.why, p.text.empty() ? "" : fmt::format(": '{}'", escape_bytes(p.text)));
   std::vector<std::regex> vary;
   for (const auto& v : o.vary) {
     try {

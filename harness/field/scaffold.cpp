@@ -137,7 +137,8 @@ scenario::DraftAction varying_expect(const std::string& line, const std::set<std
     at = end;
   }
   regex += regex_escape(std::string_view(line).substr(at));
-  return scenario::DraftAction{"expect", {{"regex", regex}, {"capture", names}}, "", fmt::format("varies in the log: also '{}'", escape_bytes(same_shape.front()))};
+  return scenario::DraftAction{
+      "expect", {{"regex", regex}, {"capture", names}}, "", fmt::format("varies in the log: also '{}'", escape_bytes(same_shape.front()))};
 }
 
 // A scaffold never writes a scenario that `athil validate` refuses: past the size scenario files
@@ -156,9 +157,10 @@ class Budget {
       last_fit_ = log_line;
       return;
     }
-    throw std::length_error(fmt::format("the scenario would outgrow what a scenario file may hold ({} KiB, {} actions) by log line {}: "
-                                        "scaffold a part of the log with --lines FIRST-LAST (up to line {} fits)",
-                                        XmlSource::max_file_bytes / 1024, max_actions, log_line, last_fit_));
+    throw std::length_error(
+        fmt::format("the scenario would outgrow what a scenario file may hold ({} KiB, {} actions) by log line {}: "
+                    "scaffold a part of the log with --lines FIRST-LAST (up to line {} fits)",
+                    XmlSource::max_file_bytes / 1024, max_actions, log_line, last_fit_));
   }
   void next_block() { counted_ = 0; }
 

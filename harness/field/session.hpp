@@ -24,7 +24,7 @@ struct SessionEvent {
   std::optional<double> t;  // seconds, on the log's own clock; empty when the log has none
   Direction dir;            // to_module, from_module, or note (a line of the host's own log)
   std::string bytes;
-  int line = 0;  // where in the log
+  int line = 0;          // where in the log
   bool payload = false;  // raw bytes a header announced (+SHREAD: N), not lines
 };
 
@@ -38,9 +38,9 @@ struct ImportProblem {
 // What the import made of the log: the shape it recognised (or was told), the decorations it
 // took off the lines, and how much of the log it placed.
 struct Detection {
-  std::string prefix;      // "RTT channel, time, level" and an example, or empty
-  int lines = 0;           // lines in the log
-  int placed = 0;          // lines that became bytes to or from the module
+  std::string prefix;                   // "RTT channel, time, level" and an example, or empty
+  int lines = 0;                        // lines in the log
+  int placed = 0;                       // lines that became bytes to or from the module
   std::vector<std::string> candidates;  // when nothing was placed: the likeliest shapes, and why each failed
 };
 
@@ -69,8 +69,10 @@ struct Session {
   std::vector<ImportProblem> problems;
   std::size_t problems_not_kept = 0;
   void problem(ImportProblem p) {
-    if (problems.size() < max_problems) problems.push_back(std::move(p));
-    else ++problems_not_kept;
+    if (problems.size() < max_problems)
+      problems.push_back(std::move(p));
+    else
+      ++problems_not_kept;
   }
 };
 

@@ -143,7 +143,8 @@ void Builder::end_payload() {
   if (!in_payload()) return;
   // The CR LF that ended the last line is framing when the payload is complete without it.
   std::size_t got = payload_.size();
-  if (got == payload_size_ + 2) payload_.resize(payload_size_);
+  if (got == payload_size_ + 2)
+    payload_.resize(payload_size_);
   else if (got != payload_size_)
     s_.problem(ImportProblem{payload_line_, payload_.substr(0, 40),
                              fmt::format("a payload of {} bytes announced, the log holds {}: replayed as the log has it", payload_size_, got)});
@@ -155,7 +156,8 @@ void Builder::end_payload() {
 bool looks_like_module_output(std::string_view text, const Dialect& dialect) {
   text = trim_view(text);
   if (text.empty()) return false;
-  if (AtEngine::is_final_result(text) || text.front() == '+' || text.front() == '*' || text.front() == '$' || text == ">" || starts_with(text, "> ")) return true;
+  if (AtEngine::is_final_result(text) || text.front() == '+' || text.front() == '*' || text.front() == '$' || text == ">" || starts_with(text, "> "))
+    return true;
   if (dialect.urcs.matches(std::string(text))) return true;
   if (text.size() >= 6 && text.size() <= 22 && std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || c == 'F' || c == 'f'; }))
     return true;  // an IMEI, an IMSI, an ICCID
@@ -184,7 +186,7 @@ class RawShape final : public Shape {
       return true;
     }
     if (text.empty()) return false;  // framing
-    if (text.front() == '#') {  // the log keeper's comment, or a host library's (TinyGSM's ### lines)
+    if (text.front() == '#') {       // the log keeper's comment, or a host library's (TinyGSM's ### lines)
       b.note(text, m.t, line);
       return false;
     }
@@ -274,15 +276,30 @@ class MarkersShape final : public Shape {
       bool fragment = false;
       std::string_view prefix = "";
     };
-    static const Token tokens[] = {
-        {"[Send->]", true, false, true},   {"[Recv<-]", false, false, true}, {"### AT:", true, false, false, false, "AT"},
-        {"Sending command:", true},        {"AT TX", true},                  {"AT RX", false},
-        {"RECEIVED:", false, false, true}, {"SEND:", true, false, false, true}, {"SENT:", true},
-        {"RECV:", false},                  {">>>", true},                    {"<<<", false},
-        {"--->", true},                    {"<---", false},                  {"-->", true},
-        {"<--", false},                    {">>", true},                     {"<<", false},
-        {"->", true, true},                {"<-", false, true},              {"TX:", true},
-        {"RX:", false},                    {">", true, true},                {"<", false, true}};
+    static const Token tokens[] = {{"[Send->]", true, false, true},
+                                   {"[Recv<-]", false, false, true},
+                                   {"### AT:", true, false, false, false, "AT"},
+                                   {"Sending command:", true},
+                                   {"AT TX", true},
+                                   {"AT RX", false},
+                                   {"RECEIVED:", false, false, true},
+                                   {"SEND:", true, false, false, true},
+                                   {"SENT:", true},
+                                   {"RECV:", false},
+                                   {">>>", true},
+                                   {"<<<", false},
+                                   {"--->", true},
+                                   {"<---", false},
+                                   {"-->", true},
+                                   {"<--", false},
+                                   {">>", true},
+                                   {"<<", false},
+                                   {"->", true, true},
+                                   {"<-", false, true},
+                                   {"TX:", true},
+                                   {"RX:", false},
+                                   {">", true, true},
+                                   {"<", false, true}};
     for (const auto& t : tokens) {
       if (!starts_with(text, t.text)) continue;
       std::string_view rest = text.substr(t.text.size());
@@ -325,8 +342,10 @@ class MarkersShape final : public Shape {
     std::string text = decode_notation(payload);
     // A log of what was read only: the module's echo of a command says the command was sent.
     if (auto first = trim_view(std::string_view(text).substr(0, text.find_first_of("\r\n"))); is_command(first) && !b.unechoed(first)) b.send(first, t, line);
-    if (text.find_first_of("\r\n") != std::string::npos) b.receive_bytes(text + "\r\n", t, line);
-    else b.receive(text, t, line);
+    if (text.find_first_of("\r\n") != std::string::npos)
+      b.receive_bytes(text + "\r\n", t, line);
+    else
+      b.receive(text, t, line);
   }
 
   bool unmarked(const Message& m, int line, Builder& b) {
@@ -492,8 +511,10 @@ class EspModemShape final : public Shape {
  private:
   enum class Expecting { nothing, sent, received };
   bool place(const std::string& bytes, bool sent, std::optional<double> t, int line, Builder& b) {
-    if (sent) b.send_bytes(bytes, t, line);
-    else b.receive_bytes(bytes, t, line);
+    if (sent)
+      b.send_bytes(bytes, t, line);
+    else
+      b.receive_bytes(bytes, t, line);
     expecting_ = Expecting::nothing;
     return true;
   }
@@ -559,8 +580,9 @@ class PppdShape final : public Shape {
       b.send(strip_line_ends(decode_notation(without_chat_escapes(text.substr(6, text.size() - 7)))), m.t, line);
       return true;
     }
-    for (std::string_view own : {"expect (", "-- got it", "abort on (", "timeout set to", "alarm", "pppd ", "Connect:", "Serial connection", "Script ", "Using interface",
-                                 "send (", "sent [", "rcvd [", "local  IP", "remote IP", "primary", "secondary", "Exit", "Terminating", "Modem hangup", "Connection terminated",
+    for (std::string_view own : {"expect (",          "-- got it", "abort on (",      "timeout set to", "alarm",       "pppd ",        "Connect:",
+                                 "Serial connection", "Script ",   "Using interface", "send (",         "sent [",      "rcvd [",       "local  IP",
+                                 "remote IP",         "primary",   "secondary",       "Exit",           "Terminating", "Modem hangup", "Connection terminated",
                                  "started by"})
       if (trim_view(text).rfind(own, 0) == 0 || text.find(own) != std::string_view::npos) {
         b.note(text, m.t, line);
@@ -622,7 +644,8 @@ class PythonShape final : public Shape {
  private:
   static std::size_t find_repr(std::string_view text, std::size_t from) {
     for (std::size_t i = from; i + 2 < text.size(); ++i)
-      if ((text[i] == 'b' || text[i] == 'B') && (text[i + 1] == '\'' || text[i + 1] == '"') && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))))
+      if ((text[i] == 'b' || text[i] == 'B') && (text[i + 1] == '\'' || text[i + 1] == '"') &&
+          (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))))
         return i;
     return std::string_view::npos;
   }
@@ -667,8 +690,9 @@ class PythonShape final : public Shape {
 }  // namespace
 
 const std::vector<LogFormat>& line_shapes() {
-  static const std::vector<LogFormat> shapes = {LogFormat::zephyr_chat, LogFormat::zephyr_hexdump, LogFormat::esp_modem, LogFormat::espidf, LogFormat::modemmanager,
-                                                LogFormat::pppd,        LogFormat::python,         LogFormat::markers,   LogFormat::raw};
+  static const std::vector<LogFormat> shapes = {LogFormat::zephyr_chat, LogFormat::zephyr_hexdump, LogFormat::esp_modem,
+                                                LogFormat::espidf,      LogFormat::modemmanager,   LogFormat::pppd,
+                                                LogFormat::python,      LogFormat::markers,        LogFormat::raw};
   return shapes;
 }
 

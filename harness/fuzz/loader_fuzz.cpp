@@ -11,7 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const athil::scenario::Loader loader(ATHIL_FUZZ_FIXTURES, std::vector<std::string>{"slot", "model", "firmware"});
   try {
     loader.load_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz.xml");
-  } catch (const athil::InputError&) {
-  }
+  } catch (const athil::InputError&) {}
   return 0;
 }

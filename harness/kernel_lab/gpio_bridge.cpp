@@ -86,8 +86,10 @@ class Bridge {
     for (auto& [role, line] : lines_) {
       // The board's pull resistors: while nothing drives a line (before athil requests it, after
       // it releases it), the module's pins stay released (PWRKEY and RESET not pressed, supply on).
-      if (is_output(role)) drive_input(line, rig::Level::high);
-      else if (module_.has(role)) drive_input(line, module_.get(role));
+      if (is_output(role))
+        drive_input(line, rig::Level::high);
+      else if (module_.has(role))
+        drive_input(line, module_.get(role));
     }
   }
 
@@ -99,8 +101,10 @@ class Bridge {
       auto level = wire_to_module(read_wire(line), line.wiring.active_low);
       if (level == line.module_level) continue;
       line.module_level = level;
-      if (level == rig::Level::low) line.low_since_us = now;
-      else if (line.low_since_us >= 0) line.low_pulses_ms.push_back(double(now - line.low_since_us) / 1000.0);
+      if (level == rig::Level::low)
+        line.low_since_us = now;
+      else if (line.low_since_us >= 0)
+        line.low_pulses_ms.push_back(double(now - line.low_since_us) / 1000.0);
       if (module_.has(role)) module_.set(role, level);
     }
     for (const auto& e : module_.take_events()) {
@@ -160,7 +164,8 @@ int run(const std::vector<std::string>& args) {
   // The control socket needs a file system that has sockets: the run's own folder under TMPDIR.
   RunTempDir run_dir;
   auto log = pulses_file.parent_path() / fmt::format("bridge-{}-module.log", slot->name);
-  rig::VirtualModuleProcess module(module_slot, rig.time_scale, rig::VirtualModuleProcess::Paths{.executable = ATHIL_EXE, .run_dir = run_dir.path(), .log_file = log});
+  rig::VirtualModuleProcess module(module_slot, rig.time_scale,
+                                   rig::VirtualModuleProcess::Paths{.executable = ATHIL_EXE, .run_dir = run_dir.path(), .log_file = log});
   const auto& port = std::get<rig::RealSlot>(slot->kind).port;
   fs::remove(port);
   fs::create_symlink(module.port_link(), port);

@@ -74,8 +74,8 @@ std::string xml_safe_text(std::string_view text) {
 std::string cap_text(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   std::size_t half = max_bytes / 2;
-  return fmt::format("{}\n[... {} bytes cut; the whole transcript is in its own file ...]\n{}", text.substr(0, half),
-                     text.size() - 2 * half, text.substr(text.size() - half));
+  return fmt::format("{}\n[... {} bytes cut; the whole transcript is in its own file ...]\n{}", text.substr(0, half), text.size() - 2 * half,
+                     text.substr(text.size() - half));
 }
 
 std::string format_seconds(double seconds) {
@@ -113,16 +113,22 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
     for (const auto& c : s.cases) {
       out += fmt::format("    <testcase{}{}{}>\n", attr("name", c.name), attr("classname", c.classname), attr("time", format_seconds(c.seconds)));
       // GitLab shows the element text, Jenkins the message: both carry the failure.
-      const char* element = c.verdict == Verdict::failed ? "failure" : c.verdict == Verdict::error ? "error" : c.verdict == Verdict::skipped ? "skipped" : nullptr;
+      const char* element = c.verdict == Verdict::failed    ? "failure"
+                            : c.verdict == Verdict::error   ? "error"
+                            : c.verdict == Verdict::skipped ? "skipped"
+                                                            : nullptr;
       if (element) {
         out += fmt::format("      <{}{}{}>{}</{}>\n", element, attr("message", c.message),
-                           attr("type", c.verdict == Verdict::failed ? "ScenarioFailure" : c.verdict == Verdict::error ? "HarnessError" : "Skipped"),
+                           attr("type", c.verdict == Verdict::failed  ? "ScenarioFailure"
+                                        : c.verdict == Verdict::error ? "HarnessError"
+                                                                      : "Skipped"),
                            escape(cap_text(c.detail.empty() ? c.message : c.detail, max_case_output), false), element);
       }
       // Surefire's rerun elements: Jenkins shows a passed-on-retry case as flaky.
       for (const auto& a : c.earlier_attempts)
-        out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message), attr("type", "HarnessError"),
-                           escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false), c.verdict == Verdict::passed ? "flakyError" : "rerunError");
+        out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message),
+                           attr("type", "HarnessError"), escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false),
+                           c.verdict == Verdict::passed ? "flakyError" : "rerunError");
       std::size_t cap = c.verdict == Verdict::failed || c.verdict == Verdict::error ? max_case_output : max_passing_output;
       if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(c.system_out, cap), false));
       out += "    </testcase>\n";

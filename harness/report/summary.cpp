@@ -38,7 +38,20 @@ std::string cell(std::string_view text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '&': out += "&amp;"; break;
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '(': case ')': case '!': case '|': case '#': case '~': case '{': case '}':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '(':
+      case ')':
+      case '!':
+      case '|':
+      case '#':
+      case '~':
+      case '{':
+      case '}':
         out += '\\';
         out += c;
         break;
@@ -60,8 +73,8 @@ std::string property(const TestSuite& s, std::string_view name) {
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
   auto all = count_all(suites);
-  std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, cell(run.rig), cell(run.rig_file),
-                                run.started, run.seconds, run.junit);
+  std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, cell(run.rig),
+                                cell(run.rig_file), run.started, run.seconds, run.junit);
   if (!run.stopped.empty()) out += fmt::format("**The run stopped early: {}.**\n\n", cell(run.stopped));
   if (run.rounds > 0) out += fmt::format("Rounds run (--until-fail): {}.\n\n", run.rounds);
   out += fmt::format("**{} passed** ({} flaky), **{} failed**, **{} errors**, {} skipped.\n\n", all.passed, all.flaky, all.failed, all.errors, all.skipped);
@@ -70,8 +83,8 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   for (const auto& s : suites) {
     auto n = s.counts();
     std::string note = property(s, "quarantined").empty() ? "" : "quarantined";
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "revision")),
-                       cell(property(s, "imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(property(s, "model")),
+                       cell(property(s, "revision")), cell(property(s, "imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
   }
 
   auto section = [&](const std::string& title, auto&& wanted) {
@@ -93,8 +106,9 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
 
   for (const auto& s : suites) {
-    out += fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | revision at start | transcript | waveform |\n|---|---|---|---|---|---|\n",
-                       cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "port")));
+    out +=
+        fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | revision at start | transcript | waveform |\n|---|---|---|---|---|---|\n",
+                    cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "port")));
     for (const auto& c : s.cases) {
       std::string revision = cell(c.revision_at_start);
       if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", cell(c.left_other_firmware));

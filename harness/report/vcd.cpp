@@ -74,8 +74,10 @@ std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t t
       command_open = false;
     } else if (e->dir == Direction::note && e->data.rfind("urc: ", 0) == 0) {
       // Pulses that overlap merge into one.
-      if (t > urc_until) changes.push_back({t, 1, '1'});
-      else changes.erase(std::remove_if(changes.begin(), changes.end(), [&](const Change& c) { return c.signal == 1 && c.t == urc_until; }), changes.end());
+      if (t > urc_until)
+        changes.push_back({t, 1, '1'});
+      else
+        changes.erase(std::remove_if(changes.begin(), changes.end(), [&](const Change& c) { return c.signal == 1 && c.t == urc_until; }), changes.end());
       urc_until = t + urc_pulse_us;
       changes.push_back({urc_until, 1, '0'});
       markers.push_back(fmt::format("{} urc {}", t, header_safe(e->data.substr(5))));

@@ -44,8 +44,10 @@ std::vector<GpioFinding> gpio_findings(const RealSlot& wiring, const std::functi
     GpioFinding f{fmt::format("gpio {} line {} ({})", wiring.gpio_chip, l.offset, to_string(l.role)), false, ""};
     try {
       auto look = line(l.offset);
-      if (look.used) f.result = fmt::format("busy: held by consumer '{}'", look.consumer);
-      else f = {f.what, true, fmt::format("present, free{}", look.name.empty() ? "" : fmt::format(" (named {})", look.name))};
+      if (look.used)
+        f.result = fmt::format("busy: held by consumer '{}'", look.consumer);
+      else
+        f = {f.what, true, fmt::format("present, free{}", look.name.empty() ? "" : fmt::format(" (named {})", look.name))};
     } catch (const std::exception& e) {
       f.result = fmt::format("missing: the chip has {} lines ({})", c.num_lines, e.what());
     }

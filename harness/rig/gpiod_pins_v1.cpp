@@ -18,7 +18,7 @@ namespace gpiod_backend {
 V1Request request_for(const LineRequest& plan, const std::string& consumer) {
   gpiod::line_request req;
   req.consumer = consumer;
-  req.request_type = plan.edge_events                           ? gpiod::line_request::EVENT_BOTH_EDGES
+  req.request_type = plan.edge_events                         ? gpiod::line_request::EVENT_BOTH_EDGES
                      : plan.direction == LineDirection::input ? gpiod::line_request::DIRECTION_INPUT
                                                               : gpiod::line_request::DIRECTION_OUTPUT;
   req.flags = plan.active_low ? gpiod::line_request::FLAG_ACTIVE_LOW : std::bitset<32>();
@@ -46,8 +46,8 @@ class GpiodPins final : public Pins {
         throw InfraError(fmt::format("slot {}: GPIO chip '{}' has no line {} for {} ({})", slot_, chip_name_, l.offset, to_string(l.role), e.what()));
       }
       if (line.is_used())
-        throw InfraError(fmt::format("slot {}: GPIO {} line {} ({}) is busy, held by consumer '{}'", slot_, chip_name_, l.offset,
-                                     to_string(l.role), line.consumer()));
+        throw InfraError(
+            fmt::format("slot {}: GPIO {} line {} ({}) is busy, held by consumer '{}'", slot_, chip_name_, l.offset, to_string(l.role), line.consumer()));
       auto req = gpiod_backend::request_for(plan_request(l), gpio_consumer(slot_));
       try {
         line.request(req.request, req.initial);
@@ -67,8 +67,7 @@ class GpiodPins final : public Pins {
     for (auto& [role, requested] : lines_) {
       try {
         requested.line.release();
-      } catch (...) {
-      }
+      } catch (...) {}
     }
   }
 

@@ -31,7 +31,9 @@ gpiod::line_settings settings_for(const LineRequest& plan) {
 
 namespace {
 
-bool all_digits(const std::string& s) { return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }); }
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
 
 std::vector<std::filesystem::path> gpiochip_devices() {
   std::vector<std::filesystem::path> out;
@@ -58,8 +60,8 @@ std::string find_chip(const std::string& name) {
       seen.push_back(fmt::format("{} (cannot be opened: {})", path.filename().string(), e.what()));
     }
   }
-  throw std::runtime_error(fmt::format("no chip of that path, name, number or label; chips here: {}",
-                                       seen.empty() ? "none" : fmt::format("{}", fmt::join(seen, ", "))));
+  throw std::runtime_error(
+      fmt::format("no chip of that path, name, number or label; chips here: {}", seen.empty() ? "none" : fmt::format("{}", fmt::join(seen, ", "))));
 }
 
 }  // namespace gpiod_backend
@@ -153,8 +155,8 @@ class GpiodPins final : public Pins {
       throw InfraError(fmt::format("slot {}: GPIO chip '{}' has no line {} for {} ({})", slot_, chip_name_, l.offset, to_string(l.role), e.what()));
     }
     if (info->used())
-      throw InfraError(fmt::format("slot {}: GPIO {} line {} ({}) is busy, held by consumer '{}'", slot_, chip_name_, l.offset,
-                                   to_string(l.role), info->consumer()));
+      throw InfraError(
+          fmt::format("slot {}: GPIO {} line {} ({}) is busy, held by consumer '{}'", slot_, chip_name_, l.offset, to_string(l.role), info->consumer()));
   }
 
   gpiod::line::offset offset(PinRole role) const {

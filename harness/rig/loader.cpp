@@ -107,8 +107,10 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
   if (serial.attribute("baud")) r.baud = parse_unsigned(src, serial, "baud");
   if (!is_standard_baud(r.baud)) src.fail(serial, "baud", fmt::format("{} is not a standard baud rate ({})", r.baud, standard_bauds_text()));
   std::string flow = serial.attribute("flow").value();
-  if (flow == "rtscts") r.rtscts = true;
-  else if (!flow.empty() && flow != "none") src.fail(serial, "flow", fmt::format("flow is \"none\" or \"rtscts\", not '{}'", flow));
+  if (flow == "rtscts")
+    r.rtscts = true;
+  else if (!flow.empty() && flow != "none")
+    src.fail(serial, "flow", fmt::format("flow is \"none\" or \"rtscts\", not '{}'", flow));
   if (auto gpio = slot.child("gpio")) {
     src.only_attributes(gpio, {"chip"});
     r.gpio_chip = src.required(gpio, "chip");
@@ -142,7 +144,8 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
     r.supply_pos = src.pos(supply);
     for (const auto& line : r.lines)
       if (line.role == PinRole::supply)
-        src.fail(supply, fmt::format("the supply is switched by the GPIO line at {} already: a slot has a supply line or supply commands, not both", line.pos.str()));
+        src.fail(supply,
+                 fmt::format("the supply is switched by the GPIO line at {} already: a slot has a supply line or supply commands, not both", line.pos.str()));
   }
   for (auto child : slot.children()) {
     std::string_view name = child.name();
@@ -199,8 +202,7 @@ Rig load_rig(const std::string& path) {
       if (auto v = node.child("virtual")) {
         src->only_attributes(v, {"faults", "usb", "ipr", "latency"});
         for (auto child : node.children())
-          if (child.type() == pugi::node_element && child != v)
-            src->fail(child, fmt::format("a virtual slot holds only <virtual/>, not <{}>", child.name()));
+          if (child.type() == pugi::node_element && child != v) src->fail(child, fmt::format("a virtual slot holds only <virtual/>, not <{}>", child.name()));
         try {
           sim::Faults checked;
           sim::add_faults(checked, v.attribute("faults").value());
@@ -229,8 +231,7 @@ Rig load_rig(const std::string& path) {
       } else if (auto r = node.child("replay")) {
         src->only_attributes(r, {"log", "format", "vary"});
         for (auto child : node.children())
-          if (child.type() == pugi::node_element && child != r)
-            src->fail(child, fmt::format("a replay slot holds only <replay/>, not <{}>", child.name()));
+          if (child.type() == pugi::node_element && child != r) src->fail(child, fmt::format("a replay slot holds only <replay/>, not <{}>", child.name()));
         ReplaySlot replay;
         std::string log = src->required(r, "log");
         replay.log = (std::filesystem::path(path).parent_path() / log).lexically_normal().string();

@@ -42,7 +42,7 @@ struct RealSlot {
 struct VirtualSlot {
   std::string faults;  // checked against the virtual module's catalogue when the rig loads
   int ipr = -1;        // the rate saved in the module (AT+IPR) at the start; -1 the factory setting, 0 autobaud
-  bool usb = false;  // the module's port behaves as on USB: gone while off, new after boot
+  bool usb = false;    // the module's port behaves as on USB: gone while off, new after boot
   // Bytes reach the host through a USB-serial adapter with this latency timer (0: at once);
   // real time, as an adapter's clock is, whatever the rig's time scale.
   Duration latency{};
@@ -51,9 +51,9 @@ struct VirtualSlot {
 // A field session served as the slot's module by `athil replay` (harness/field/README.md):
 // no pins, the recorded answers at the rig's time scale.
 struct ReplaySlot {
-  std::string log;            // resolved against the rig file's folder
+  std::string log;  // resolved against the rig file's folder
   std::string format = "auto";
-  std::string vary;           // a regex for the parts of commands that may differ ("" for none)
+  std::string vary;  // a regex for the parts of commands that may differ ("" for none)
 };
 
 struct Slot {

@@ -53,7 +53,7 @@ std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wi
 // For a preflight: the chip and each line, looked at without requesting any (a request would
 // drive the outputs). One finding per line, and one for the chip.
 struct GpioFinding {
-  std::string what;    // "gpio gpiochip0", "gpio gpiochip0 line 17 (pwrkey)"
+  std::string what;  // "gpio gpiochip0", "gpio gpiochip0 line 17 (pwrkey)"
   bool ok = false;
   std::string result;  // "present, free", "busy: held by consumer 'athil:s1'", ...
 };

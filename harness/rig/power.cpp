@@ -19,8 +19,7 @@ const PowerTiming& power_timing(std::string_view model) {
   return model.rfind("SIM7000", 0) == 0 ? sim7000 : sim7080;
 }
 
-PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle,
-                           std::function<void(const std::string&)> note)
+PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note)
     : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
 
 void PowerControl::press(PinRole role, Duration d, Deadline bound) {
@@ -30,7 +29,8 @@ void PowerControl::press(PinRole role, Duration d, Deadline bound) {
   // A press cut short is another press (a 1.2 s power-on press released early does nothing).
   if (bound < pressed + scale_.hold(d)) {
     Duration left = std::max<Duration>(Duration::zero(), std::chrono::round<std::chrono::milliseconds>(bound - pressed));
-    throw PowerSequenceCut(fmt::format("a {} press of {} does not fit in the {} left", to_string(role), format_duration(scale_.hold(d)), format_duration(left)));
+    throw PowerSequenceCut(
+        fmt::format("a {} press of {} does not fit in the {} left", to_string(role), format_duration(scale_.hold(d)), format_duration(left)));
   }
   pins_.set(role, Level::low);
   note_(fmt::format("{} low", to_string(role)));
@@ -70,8 +70,8 @@ void PowerControl::expect_status(Level level, Duration within, const char* what,
   if (wait_level(PinRole::status, level, std::min(allowed, bound))) return;
   auto still = to_string(level == Level::high ? Level::low : Level::high);
   if (bound < allowed)
-    throw PowerSequenceCut(fmt::format("{}: STATUS still {} after {} of the {} it may take", what, still, format_duration(since(start)),
-                                       format_duration(scale_.timeout(within))));
+    throw PowerSequenceCut(
+        fmt::format("{}: STATUS still {} after {} of the {} it may take", what, still, format_duration(since(start)), format_duration(scale_.timeout(within))));
   throw PowerSequenceFailure(fmt::format("{}: STATUS still {} after {}", what, still, format_duration(scale_.timeout(within))));
 }
 
@@ -106,8 +106,10 @@ void PowerControl::off(Deadline bound) {
 
 void PowerControl::reset(Deadline bound) {
   const auto& t = power_timing(model_);
-  if (t.reset_pin && pins_.has(PinRole::reset)) press(PinRole::reset, t.reset_hold, bound);
-  else press(PinRole::pwrkey, t.reset_hold, bound);
+  if (t.reset_pin && pins_.has(PinRole::reset))
+    press(PinRole::reset, t.reset_hold, bound);
+  else
+    press(PinRole::pwrkey, t.reset_hold, bound);
   // Low first: a module that ignored the reset keeps STATUS high throughout.
   expect_status(Level::low, 3s, "reset", bound);
   expect_status(Level::high, t.ready_within, "reset", bound);

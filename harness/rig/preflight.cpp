@@ -62,7 +62,8 @@ void check_real(const Rig& rig, const Slot& slot, const RealSlot& real, std::vec
     if (!is_tcp_address(real.port) && !fs::exists(real.port) && real.usb)
       throw InfraError(fmt::format("missing: {} is not there (a module on USB has no port while it is off: power it on first)", real.port));
     auto port = open_port(PortSettings{real.port, real.baud, real.rtscts, 0.0, std::nullopt});
-    return is_tcp_address(real.port) ? std::string("reachable") : fmt::format("present and free (opened at {} baud{})", real.baud, real.rtscts ? ", RTS/CTS" : "");
+    return is_tcp_address(real.port) ? std::string("reachable")
+                                     : fmt::format("present and free (opened at {} baud{})", real.baud, real.rtscts ? ", RTS/CTS" : "");
   }));
   if (!real.gpio_chip.empty())
     for (auto& f : inspect_gpio(real)) rows.push_back({slot.name, f.what, f.ok, f.result});
@@ -78,8 +79,10 @@ void check_real(const Rig& rig, const Slot& slot, const RealSlot& real, std::vec
   }
   if (!is_tcp_address(real.port)) {
     int mm = modem_manager_pid();
-    if (mm == 0) rows.push_back({slot.name, "ModemManager", true, "not running"});
-    else if (udev_ignores_for_modem_manager(real.port)) rows.push_back({slot.name, "ModemManager", true, fmt::format("running (pid {}), told by udev to ignore the port", mm)});
+    if (mm == 0)
+      rows.push_back({slot.name, "ModemManager", true, "not running"});
+    else if (udev_ignores_for_modem_manager(real.port))
+      rows.push_back({slot.name, "ModemManager", true, fmt::format("running (pid {}), told by udev to ignore the port", mm)});
     else
       rows.push_back({slot.name, "ModemManager", false,
                       fmt::format("running (pid {}) and nothing tells it to ignore {}: it will probe the module with AT commands of its own; "
@@ -110,9 +113,12 @@ void check_replay(const Rig& rig, const Slot& slot, const PreflightPaths& paths,
 std::vector<PreflightRow> preflight(const Rig& rig, const PreflightPaths& paths) {
   std::vector<PreflightRow> rows;
   for (const auto& slot : rig.slots) {
-    if (slot.is_virtual()) check_virtual(rig, slot, paths, rows);
-    else if (slot.is_replay()) check_replay(rig, slot, paths, rows);
-    else check_real(rig, slot, std::get<RealSlot>(slot.kind), rows);
+    if (slot.is_virtual())
+      check_virtual(rig, slot, paths, rows);
+    else if (slot.is_replay())
+      check_replay(rig, slot, paths, rows);
+    else
+      check_real(rig, slot, std::get<RealSlot>(slot.kind), rows);
   }
   return rows;
 }

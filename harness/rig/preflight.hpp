@@ -12,7 +12,7 @@ namespace athil::rig {
 
 struct PreflightRow {
   std::string slot;
-  std::string what;    // "port /dev/ttyUSB2", "lock", "ModemManager", ...
+  std::string what;  // "port /dev/ttyUSB2", "lock", "ModemManager", ...
   bool ok = false;
   std::string result;
 };

@@ -58,7 +58,8 @@ SlotLock::SlotLock(const std::string& rig, const std::string& slot) {
     throw SlotBusy(fmt::format("slot {} of rig {} is in use by {} (lock {})", slot, rig, holder, path_.string()));
   }
   std::string me = fmt::format("pid {}\n", ::getpid());
-  if (::ftruncate(fd_.get(), 0) == 0) [[maybe_unused]] auto n = ::pwrite(fd_.get(), me.data(), me.size(), 0);
+  if (::ftruncate(fd_.get(), 0) == 0) [[maybe_unused]]
+    auto n = ::pwrite(fd_.get(), me.data(), me.size(), 0);
 }
 
 }  // namespace athil::rig

@@ -9,14 +9,14 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
 #include <boost/process/search_path.hpp>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "base/duration.hpp"
 #include "base/escape.hpp"
@@ -79,8 +79,8 @@ class SupplyCommandPins final : public Pins {
     bp::pipe output;
     bp::child child;
     try {
-      child = bp::child(bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-                        (bp::std_out & bp::std_err) > output, bp::std_in < bp::null, OwnProcessGroup{});
+      child = bp::child(bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), (bp::std_out & bp::std_err) > output,
+                        bp::std_in < bp::null, OwnProcessGroup{});
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: supply {}: cannot start '{}': {}", slot_, which, shown, e.what()));
     }
@@ -97,14 +97,15 @@ class SupplyCommandPins final : public Pins {
     if (end != End::exited) {
       ::kill(-group, SIGKILL);
       child.wait(ec);
-      if (end == End::stopped) throw Interrupted(fmt::format("slot {}: supply {}: '{}' was killed: interrupted by {}", slot_, which, shown, interrupt::reason()));
+      if (end == End::stopped)
+        throw Interrupted(fmt::format("slot {}: supply {}: '{}' was killed: interrupted by {}", slot_, which, shown, interrupt::reason()));
       std::string limit = deadline == own_limit ? fmt::format("within {} s", command_timeout.count()) : "by the end of the step's or the scenario's time";
-      throw InfraError(fmt::format("slot {}: supply {}: '{}' did not end {} (killed, with its process group); output: {}", slot_, which, shown, limit, tail(text)));
+      throw InfraError(
+          fmt::format("slot {}: supply {}: '{}' did not end {} (killed, with its process group); output: {}", slot_, which, shown, limit, tail(text)));
     }
     child.wait(ec);
     int status = child.exit_code();
-    if (status != 0)
-      throw InfraError(fmt::format("slot {}: supply {}: '{}' exited with status {}; output: {}", slot_, which, shown, status, tail(text)));
+    if (status != 0) throw InfraError(fmt::format("slot {}: supply {}: '{}' exited with status {}; output: {}", slot_, which, shown, status, tail(text)));
   }
 
   enum class End { exited, deadline, stopped };
@@ -128,8 +129,10 @@ class SupplyCommandPins final : public Pins {
       if (output_open && (p[0].revents & (POLLIN | POLLHUP))) {
         char buf[512];
         ssize_t got = ::read(out_fd, buf, sizeof buf);
-        if (got > 0) keep(buf, got);
-        else output_open = false;  // closed by the program and by all it started
+        if (got > 0)
+          keep(buf, got);
+        else
+          output_open = false;  // closed by the program and by all it started
         continue;
       }
       if (exited || (p[1].revents & POLLIN)) {

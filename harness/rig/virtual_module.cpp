@@ -7,16 +7,16 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
-#include <fmt/format.h>
 
-#include "base/file.hpp"
 #include "base/duration.hpp"
 #include "base/fd.hpp"
+#include "base/file.hpp"
 #include "base/process_wait.hpp"
 #include "rig/own_process_group.hpp"
 
@@ -45,16 +45,34 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   std::vector<std::string> args;
   if (const auto* replay = std::get_if<ReplaySlot>(&slot.kind)) {
     // A field session: `athil replay`, no pins; its divergences go to the log file.
-    args = {"replay", replay->log, "--format", replay->format, "--link", port_link_, "--time-scale", fmt::format("{}", time_scale),
-            "--exit-with-parent", std::to_string(::getpid())};
+    args = {"replay",
+            replay->log,
+            "--format",
+            replay->format,
+            "--link",
+            port_link_,
+            "--time-scale",
+            fmt::format("{}", time_scale),
+            "--exit-with-parent",
+            std::to_string(::getpid())};
     if (!replay->vary.empty()) args.insert(args.end(), {"--vary", replay->vary});
     // Appended to by each replay of the run (the log file itself is rewritten at each start).
     args.insert(args.end(), {"--report", (paths.log_file.parent_path() / replay_divergences_name).string()});
   } else {
     control_socket_ = port_link_ + ".ctl";  // as `athil sim` names it: `athil pin PORT` finds it
-    args = {"sim", "--model", slot.model, "--firmware", slot.firmware, "--link", port_link_,
-            "--control", control_socket_, "--time-scale", fmt::format("{}", time_scale),
-            "--exit-with-parent", std::to_string(::getpid())};
+    args = {"sim",
+            "--model",
+            slot.model,
+            "--firmware",
+            slot.firmware,
+            "--link",
+            port_link_,
+            "--control",
+            control_socket_,
+            "--time-scale",
+            fmt::format("{}", time_scale),
+            "--exit-with-parent",
+            std::to_string(::getpid())};
     const auto& wanted = std::get<VirtualSlot>(slot.kind);
     if (wanted.usb) args.push_back("--usb");
     if (!wanted.faults.empty()) args.insert(args.end(), {"--fault", wanted.faults});
@@ -63,8 +81,8 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   }
   child_ = std::make_unique<Child>();
   try {
-    child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out,
-                                bp::std_err > paths.log_file.string(), bp::std_in < bp::null, OwnProcessGroup{});
+    child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out, bp::std_err > paths.log_file.string(),
+                                bp::std_in < bp::null, OwnProcessGroup{});
   } catch (const std::exception& e) {
     throw InfraError(fmt::format("slot {}: cannot start the module ({} {}): {}", slot.name, paths.executable.string(), args.front(), e.what()));
   }
@@ -82,8 +100,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
     ssize_t got = n > 0 ? ::read(fd, buf, sizeof buf) : 0;
     if (got <= 0) {
       throw InfraError(fmt::format("slot {}: the virtual module {} (log {}): {}", slot.name,
-                                   n == 0 ? "did not report ready in time" : "exited before it was ready", paths.log_file.string(),
-                                   log_tail(paths.log_file)));
+                                   n == 0 ? "did not report ready in time" : "exited before it was ready", paths.log_file.string(), log_tail(paths.log_file)));
     }
     seen.append(buf, static_cast<std::size_t>(got));
   }
@@ -102,7 +119,7 @@ VirtualModuleProcess::~VirtualModuleProcess() {
   if (!child_->process.running(ec)) return;
   ::kill(child_->process.id(), SIGTERM);
   wait_until_ended(child_->process.id(), Clock::now() + stop_timeout);
-  ::kill(-child_->process.id(), SIGKILL);  // whatever of its group is left
+  ::kill(-child_->process.id(), SIGKILL);                          // whatever of its group is left
   if (child_->process.running(ec)) child_->process.terminate(ec);  // SIGKILL, and reaped
 }
 

@@ -30,7 +30,7 @@ class VirtualModuleProcess {
 
   const std::string& port_link() const { return port_link_; }
   const std::string& control_socket() const { return control_socket_; }  // empty for a replay: no pins
-  int pid() const;  // also its process group's id
+  int pid() const;                                                       // also its process group's id
   // How it ended ("killed by signal 9 (SIGKILL)", "exited with status 1"), or nothing while it
   // still runs at `by` (a process closes its files before it is seen to end: a port that went
   // away is worth a short wait).

@@ -42,7 +42,8 @@ class VirtualPins final : public Pins {
 
   void set(PinRole role, Level level) override {
     auto reply = request(fmt::format("set {} {} {}", to_string(role), to_string(level), to_us(Clock::now())));
-    if (reply != "ok") throw InfraError(fmt::format("slot {}: setting {} {}: the virtual module answered '{}'", slot_, to_string(role), to_string(level), reply));
+    if (reply != "ok")
+      throw InfraError(fmt::format("slot {}: setting {} {}: the virtual module answered '{}'", slot_, to_string(role), to_string(level), reply));
   }
 
   Level get(PinRole role) override {

@@ -14,9 +14,7 @@ namespace {
 // timeline; taking them after every action would cost a look at the pins each.
 constexpr auto pin_look_interval = std::chrono::milliseconds(10);
 
-std::string block_note(const scenario::Block& block) {
-  return fmt::format("{} {}", block.kind == scenario::BlockKind::step ? "step" : "block", block.name);
-}
+std::string block_note(const scenario::Block& block) { return fmt::format("{} {}", block.kind == scenario::BlockKind::step ? "step" : "block", block.name); }
 
 }  // namespace
 
@@ -90,13 +88,16 @@ Outcome Executor::run(const scenario::Scenario& s) {
   device_.engine->set_line_observer([this](const ReceivedLine& line) {
     for (const auto& f : state_->forbids)
       if (f.test(line.text))
-        throw StepFailure{fmt::format("forbidden line '{}' arrived (forbid {} at {})", escape_bytes(line.text), f.wanted, f.pos.str()),
-                          fmt::format("forbidden: {} (declared at {})\narrived:   '{}' at t={} us\n", f.wanted, f.pos.str(), escape_bytes(line.text), line.t_us)};
+        throw StepFailure{
+            fmt::format("forbidden line '{}' arrived (forbid {} at {})", escape_bytes(line.text), f.wanted, f.pos.str()),
+            fmt::format("forbidden: {} (declared at {})\narrived:   '{}' at t={} us\n", f.wanted, f.pos.str(), escape_bytes(line.text), line.t_us)};
   });
   UrcTable declared;
   for (const auto& u : s.unsolicited) {
-    if (u.regex) declared.add_regex(*u.regex);
-    else declared.add_prefix(u.prefix);
+    if (u.regex)
+      declared.add_regex(*u.regex);
+    else
+      declared.add_prefix(u.prefix);
   }
   device_.engine->declare_urcs(std::move(declared));
   device_.timeline.record(Direction::note, fmt::format("scenario {} on slot {} ({})", s.name, device_.slot, s.path));

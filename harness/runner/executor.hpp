@@ -4,18 +4,17 @@
 // error when the port, a pin or the harness failed.
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "report/junit.hpp"
-#include "runner/device.hpp"
 #include "runner/actions/step.hpp"
+#include "runner/device.hpp"
 #include "runner/restart_window.hpp"
 #include "scenario/model.hpp"
 
 namespace athil::runner {
-
 
 struct Outcome {
   report::Verdict verdict = report::Verdict::passed;

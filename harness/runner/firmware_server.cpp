@@ -5,15 +5,15 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
-#include "base/file.hpp"
 #include "base/error.hpp"
+#include "base/file.hpp"
 
 namespace athil::runner {
 

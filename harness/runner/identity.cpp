@@ -32,11 +32,13 @@ Identity read_identity(Device& device, TimeScale scale) {
   Identity id;
   device.timeline.record(Direction::note, "reading the module's revision and IMEI for the report");
   try {
-    std::string revision = ask(device, scale, "AT+CGMR", [](const std::string& l) { return l.rfind("Revision:", 0) == 0; }, id.problem);
+    std::string revision = ask(
+        device, scale, "AT+CGMR", [](const std::string& l) { return l.rfind("Revision:", 0) == 0; }, id.problem);
     if (!revision.empty()) id.revision = revision.substr(9);
-    id.imei = ask(device, scale, "AT+GSN", [](const std::string& l) {
-      return l.size() >= 14 && l.size() <= 17 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; });
-    }, id.problem);
+    id.imei = ask(
+        device, scale, "AT+GSN",
+        [](const std::string& l) { return l.size() >= 14 && l.size() <= 17 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; }); },
+        id.problem);
   } catch (const Interrupted&) {
     throw;
   } catch (const std::exception& e) {

@@ -23,9 +23,8 @@ bool glob_matches(const std::string& glob, const std::string& text) {
 
 bool any_glob(const std::vector<std::string>& globs, std::initializer_list<const std::string*> texts) {
   if (globs.empty()) return true;
-  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
-    return std::any_of(texts.begin(), texts.end(), [&](const std::string* t) { return glob_matches(g, *t); });
-  });
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& g) { return std::any_of(texts.begin(), texts.end(), [&](const std::string* t) { return glob_matches(g, *t); }); });
 }
 
 bool wanted_scenario(const scenario::Scenario& s, const PlanOptions& o) {
@@ -70,11 +69,10 @@ std::size_t Plan::run_count() const {
 bool slot_provides(const rig::Slot& slot, const std::string& capability) {
   if (capability == "fota-target") return !slot.fota_target.empty();
   if (slot.is_replay()) return false;  // a recorded session: no pins, no supply, no USB
-  if (const auto* v = std::get_if<rig::VirtualSlot>(&slot.kind)) return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset";
+  if (const auto* v = std::get_if<rig::VirtualSlot>(&slot.kind))
+    return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset";
   const auto& real = std::get<rig::RealSlot>(slot.kind);
-  auto wired = [&](rig::PinRole role) {
-    return std::any_of(real.lines.begin(), real.lines.end(), [&](const rig::GpioLine& l) { return l.role == role; });
-  };
+  auto wired = [&](rig::PinRole role) { return std::any_of(real.lines.begin(), real.lines.end(), [&](const rig::GpioLine& l) { return l.role == role; }); };
   if (capability == "status") return wired(rig::PinRole::status);
   if (capability == "supply") return wired(rig::PinRole::supply) || !real.supply_on.empty();
   if (capability == "reset") return wired(rig::power_timing(slot.model).reset_pin ? rig::PinRole::reset : rig::PinRole::pwrkey);

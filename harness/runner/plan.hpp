@@ -31,7 +31,7 @@ struct PlanOptions {
 
 struct PlannedRun {
   const scenario::Scenario* scenario = nullptr;
-  int round = 1;                      // 1..repeat
+  int round = 1;                     // 1..repeat
   std::vector<std::string> missing;  // requirements the slot cannot meet: reported as skipped
 };
 
@@ -41,7 +41,7 @@ struct SlotPlan {
 };
 
 struct Plan {
-  std::vector<SlotPlan> slots;  // rig order; slots with nothing to run are left out
+  std::vector<SlotPlan> slots;     // rig order; slots with nothing to run are left out
   std::vector<std::string> notes;  // scenarios that run nowhere, and why
   std::size_t run_count() const;
 };

@@ -54,8 +54,9 @@ RecoveryRung back_or_not(Device& d, TimeScale scale, std::string name, Clock::ti
     }
     if (r.kind == AtEngine::ExpectResult::Kind::other_final) d.engine->drain_until(std::min(Clock::now() + one_try, until));
   }
-  return {std::move(name), false, fmt::format("no answer to AT within {} after {}", format_duration(scale.timeout(answer_within)),
-                                              format_duration(scale.timeout(timing.ready_within)))};
+  return {
+      std::move(name), false,
+      fmt::format("no answer to AT within {} after {}", format_duration(scale.timeout(answer_within)), format_duration(scale.timeout(timing.ready_within)))};
 }
 
 RecoveryRung soft_reset(Device& d, TimeScale scale) {
@@ -64,7 +65,8 @@ RecoveryRung soft_reset(Device& d, TimeScale scale) {
   auto started = Clock::now();
   d.engine->send_command("AT+CFUN=1,1", Clock::now() + command_timeout);
   auto r = d.engine->expect_response([](const std::string& l) { return l == "OK"; }, Clock::now() + scale.timeout(command_timeout));
-  if (r.kind == AtEngine::ExpectResult::Kind::timeout) return {"AT+CFUN=1,1", false, fmt::format("no answer within {}", format_duration(scale.timeout(command_timeout)))};
+  if (r.kind == AtEngine::ExpectResult::Kind::timeout)
+    return {"AT+CFUN=1,1", false, fmt::format("no answer within {}", format_duration(scale.timeout(command_timeout)))};
   if (r.kind == AtEngine::ExpectResult::Kind::other_final) return {"AT+CFUN=1,1", false, fmt::format("answered {}", r.line.text)};
   d.engine->module_restarted("AT+CFUN=1,1");
   return back_or_not(d, scale, "AT+CFUN=1,1", started);
@@ -79,8 +81,10 @@ RecoveryRung pin_reset(Device& d, TimeScale scale) {
   auto power = d.power_control(scale);
   d.engine->module_restarted(name);
   try {
-    if (off) power->on();
-    else power->reset();
+    if (off)
+      power->on();
+    else
+      power->reset();
   } catch (const rig::PowerSequenceFailure& e) {
     return {name, false, e.what()};
   }

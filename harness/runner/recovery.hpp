@@ -17,7 +17,7 @@
 namespace athil::runner {
 
 struct RecoveryRung {
-  std::string name;     // "AT+CFUN=1,1", "RESET pin", "long PWRKEY reset", ...
+  std::string name;  // "AT+CFUN=1,1", "RESET pin", "long PWRKEY reset", ...
   bool recovered = false;
   std::string outcome;  // "answering AT after 0.4 s", "no answer within 2 s", "not wired"
 };

@@ -62,8 +62,10 @@ void ReportState::set_property(std::size_t suite, const std::string& name, std::
   std::lock_guard lock(mutex_);
   auto& props = suites_[suite].properties;
   auto it = std::find_if(props.begin(), props.end(), [&](const auto& p) { return p.first == name; });
-  if (it != props.end()) it->second = std::move(value);
-  else props.emplace_back(name, std::move(value));
+  if (it != props.end())
+    it->second = std::move(value);
+  else
+    props.emplace_back(name, std::move(value));
   publish_locked();
 }
 
@@ -92,7 +94,8 @@ void ReportState::close_locked(std::size_t suite, const std::string& why) {
 
 void ReportState::close_open(const std::string& why, std::optional<std::size_t> suite) {
   std::lock_guard lock(mutex_);
-  if (suite) close_locked(*suite, why);
+  if (suite)
+    close_locked(*suite, why);
   else
     for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why);
   publish_locked();

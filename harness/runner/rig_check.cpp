@@ -32,14 +32,17 @@ int rig_check(const std::filesystem::path& rig_path, const std::filesystem::path
     slot_w = std::max(slot_w, r.slot.size());
     what_w = std::max(what_w, r.what.size());
   }
-  fmt::print("rig {} ({}), libgpiod {}\n{:<{}}  {:<{}}  {:<4}  {}\n", rig.name, rig.path, rig::libgpiod_version(), "SLOT", slot_w, "CHECK", what_w, "", "RESULT");
+  fmt::print("rig {} ({}), libgpiod {}\n{:<{}}  {:<{}}  {:<4}  {}\n", rig.name, rig.path, rig::libgpiod_version(), "SLOT", slot_w, "CHECK", what_w, "",
+             "RESULT");
   int problems = 0;
   for (const auto& r : rows) {
     problems += !r.ok;
     fmt::print("{:<{}}  {:<{}}  {:<4}  {}\n", r.slot, slot_w, r.what, what_w, r.ok ? "ok" : "FAIL", r.result);
   }
-  if (problems) fmt::print("{} of {} checks failed\n", problems, rows.size());
-  else fmt::print("all {} checks passed\n", rows.size());
+  if (problems)
+    fmt::print("{} of {} checks failed\n", problems, rows.size());
+  else
+    fmt::print("all {} checks passed\n", rows.size());
   return problems ? infrastructure : all_passed;
 }
 

@@ -61,7 +61,8 @@ class RunTimer {
       if (wake_.wait_for(lock, *limit, [this] { return done_; })) return;
       std::string why = fmt::format("the run timeout ({})", format_duration(*limit));
       hunt_time_up = hunting;
-      console.event(fmt::format("{} ran out: the running scenarios end{}, their teardowns run", why, hunting ? "" : " as errors"), hunting ? Tone::plain : Tone::bad);
+      console.event(fmt::format("{} ran out: the running scenarios end{}, their teardowns run", why, hunting ? "" : " as errors"),
+                    hunting ? Tone::plain : Tone::bad);
       interrupt::request(why);
     });
   }
@@ -88,8 +89,10 @@ void print_final_summary(Console& console, const std::vector<TestSuite>& suites,
       if (c.verdict == Verdict::failed || c.verdict == Verdict::error || c.flaky()) {
         std::string slot = s.name.substr(s.name.rfind('.') + 1);
         std::string word = c.flaky() ? "FLAKY" : c.verdict == Verdict::failed ? "FAIL" : "ERROR";
-        std::string why = c.flaky() ? fmt::format("passed on attempt {}, after: {}", c.earlier_attempts.size() + 1, c.earlier_attempts.front().message) : c.message;
-        std::string line = console.paint(fmt::format("{} {} {}: {}", word, terminal_text(slot), terminal_text(c.name), terminal_text(why)), c.flaky() ? Tone::warn : Tone::bad);
+        std::string why =
+            c.flaky() ? fmt::format("passed on attempt {}, after: {}", c.earlier_attempts.size() + 1, c.earlier_attempts.front().message) : c.message;
+        std::string line = console.paint(fmt::format("{} {} {}: {}", word, terminal_text(slot), terminal_text(c.name), terminal_text(why)),
+                                         c.flaky() ? Tone::warn : Tone::bad);
         if (!c.transcript.empty()) line += fmt::format("\n      transcript {}", terminal_text((folder.path() / c.transcript).string()));
         problems.push_back(std::move(line));
       }
@@ -105,9 +108,10 @@ void print_final_summary(Console& console, const std::vector<TestSuite>& suites,
   ::getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   // The harness's own, its modules' not included (they are processes of their own).
-  console.event(fmt::format("report {}\nsummary {}\npeak memory of the harness: {:.1f} MB; its CPU: {:.6f} s ({:.3f} s user, {:.3f} s system)", terminal_text(junit.string()),
-                            terminal_text((folder.path() / "summary.md").string()), static_cast<double>(usage.ru_maxrss) / 1024.0,
-                            seconds(usage.ru_utime) + seconds(usage.ru_stime), seconds(usage.ru_utime), seconds(usage.ru_stime)));
+  console.event(fmt::format("report {}\nsummary {}\npeak memory of the harness: {:.1f} MB; its CPU: {:.6f} s ({:.3f} s user, {:.3f} s system)",
+                            terminal_text(junit.string()), terminal_text((folder.path() / "summary.md").string()),
+                            static_cast<double>(usage.ru_maxrss) / 1024.0, seconds(usage.ru_utime) + seconds(usage.ru_stime), seconds(usage.ru_utime),
+                            seconds(usage.ru_stime)));
 }
 
 // A run that ends before it starts still leaves a report of its own, one error that says why:
@@ -145,7 +149,8 @@ std::optional<Planned> load_and_plan(const RunOptions& o, int& exit_code, std::s
     for (const auto& n : p.plan.notes) fmt::print(stderr, "note: {}\n", terminal_text(n));
     std::vector<std::string> paths;
     for (const auto& path : o.paths) paths.push_back(path.string());
-    problem = fmt::format("nothing to run: no scenario of {} is for a slot of rig {} ({}) after the filters", fmt::join(paths, ", "), p.in.rig.name, p.in.rig.path);
+    problem =
+        fmt::format("nothing to run: no scenario of {} is for a slot of rig {} ({}) after the filters", fmt::join(paths, ", "), p.in.rig.name, p.in.rig.path);
     fmt::print(stderr, "error: {}\n", terminal_text(problem));
     exit_code = bad_input;
     return std::nullopt;
@@ -215,20 +220,26 @@ int run_slots(const Planned& planned, const RunOptions& o, report::RunFolder& fo
     server = std::make_unique<FirmwareServer>(firmware_dir);
     console.event(fmt::format("serving {} at {}", firmware_dir.string(), server->url()), Tone::dim);
   }
-  RunContext context{.rig = in.rig, .profiles = in.profiles, .options = o, .temp_dir = temp_dir.path(), .firmware_url = server ? server->url() : "",
-                     .folder = folder, .report = report, .console = console};
+  RunContext context{.rig = in.rig,
+                     .profiles = in.profiles,
+                     .options = o,
+                     .temp_dir = temp_dir.path(),
+                     .firmware_url = server ? server->url() : "",
+                     .folder = folder,
+                     .report = report,
+                     .console = console};
   // Every planned run is in the report before any starts, so that however the run ends (even
   // killed outright) the report lists them all.
   std::vector<std::size_t> suites;
   for (const auto& slot_plan : plan.slots) suites.push_back(report.add_suite(planned_suite(slot_plan, context)));
   if (!report.publish()) throw InfraError(report.write_error());
-  auto close_report = EmergencyActions::add([&report] {
-    report.close_open_now(fmt::format("the run was interrupted by {}, and a second signal stopped it at once", interrupt::reason()));
-  });
+  auto close_report = EmergencyActions::add(
+      [&report] { report.close_open_now(fmt::format("the run was interrupted by {}, and a second signal stopped it at once", interrupt::reason())); });
   {
     RunTimer timer(o.run_timeout, console, context.hunt_time_up, o.until_fail);
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < plan.slots.size(); ++i) threads.emplace_back([&slot_plan = plan.slots[i], suite = suites[i], &context] { run_slot(slot_plan, suite, context); });
+    for (std::size_t i = 0; i < plan.slots.size(); ++i)
+      threads.emplace_back([&slot_plan = plan.slots[i], suite = suites[i], &context] { run_slot(slot_plan, suite, context); });
     for (auto& t : threads) t.join();
   }
   if (interrupt::requested()) report.stopped("interrupted by " + interrupt::reason());
@@ -285,7 +296,10 @@ int run(const RunOptions& o) {
     Console console(stdout, Console::detect(stdout));
     for (const auto& n : plan.notes) console.event("note: " + terminal_text(n), Tone::dim);
     report::RunFolder folder(o.junit.parent_path());
-    report::RunInfo info{.id = folder.id(), .rig = planned->in.rig.name, .rig_file = planned->in.rig.path, .started = report::utc_timestamp_now(),
+    report::RunInfo info{.id = folder.id(),
+                         .rig = planned->in.rig.name,
+                         .rig_file = planned->in.rig.path,
+                         .started = report::utc_timestamp_now(),
                          .junit = fs::relative(o.junit, folder.path()).generic_string()};
     ReportState report(o.junit, folder.path() / "summary.md", info);
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(),
@@ -294,7 +308,9 @@ int run(const RunOptions& o) {
     if (o.keep_runs > 0) {
       // Before the modules start: a nightly rack's disk does not fill with old evidence.
       auto deleted = report::prune_runs(o.junit.parent_path(), o.keep_runs);
-      if (!deleted.empty()) console.event(fmt::format("--keep {}: deleted {} older run folder(s), the oldest {}", o.keep_runs, deleted.size(), deleted.front().filename().string()), Tone::dim);
+      if (!deleted.empty())
+        console.event(fmt::format("--keep {}: deleted {} older run folder(s), the oldest {}", o.keep_runs, deleted.size(), deleted.front().filename().string()),
+                      Tone::dim);
     }
     if (plan.run_count() == 0) console.event(fmt::format("shard {}/{} has nothing to run", o.plan.shard->index, o.plan.shard->count));
     return run_slots(*planned, o, folder, report, console);

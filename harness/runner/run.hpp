@@ -20,11 +20,11 @@ struct RunOptions {
   std::filesystem::path junit;  // its folder is the report folder: reports/<run-id>/ goes there
   std::filesystem::path fixtures;
   std::vector<std::pair<std::string, std::string>> defines;  // -D name=value
-  std::filesystem::path executable;                           // athil itself, to start `athil sim`
+  std::filesystem::path executable;                          // athil itself, to start `athil sim`
   PlanOptions plan;
-  std::size_t keep_runs = 0;  // after the run, keep at most this many run folders (0: all)
-  int retries = 0;          // errors (never failures) run again up to this many times
-  bool until_fail = false;  // rounds again and again until a scenario fails or errs
+  std::size_t keep_runs = 0;            // after the run, keep at most this many run folders (0: all)
+  int retries = 0;                      // errors (never failures) run again up to this many times
+  bool until_fail = false;              // rounds again and again until a scenario fails or errs
   std::optional<Duration> run_timeout;  // wall clock, not scaled: the CI job's own limit
 };
 

@@ -50,13 +50,10 @@ const char* verdict_word(const TestCase& c) {
   return c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : c.verdict == Verdict::skipped ? "SKIP" : "ERROR";
 }
 
-const char* verdict_name(Verdict v) {
-  return v == Verdict::passed ? "passed" : v == Verdict::failed ? "failed" : v == Verdict::skipped ? "skipped" : "error";
-}
+const char* verdict_name(Verdict v) { return v == Verdict::passed ? "passed" : v == Verdict::failed ? "failed" : v == Verdict::skipped ? "skipped" : "error"; }
 
 void raise_to(std::atomic<int>& value, int at_least) {
-  for (int now = value; now < at_least && !value.compare_exchange_weak(now, at_least);) {
-  }
+  for (int now = value; now < at_least && !value.compare_exchange_weak(now, at_least);) {}
 }
 
 Tone verdict_tone(const TestCase& c) {
@@ -94,7 +91,6 @@ class SlotRunner {
       run_.report.set_property(suite_, "revision", identity_.revision.empty() ? fmt::format("unknown ({})", identity_problem()) : identity_.revision);
     run_.console.status(slot_.name, "");
   }
-
 
  private:
   bool has_rounds() const { return runner::has_rounds(run_.options); }
@@ -134,7 +130,8 @@ class SlotRunner {
         const auto& planned = plan_.runs[i];
         int round = planned.round + cycle * rounds_in_plan;
         // Rounds beyond the plan are listed as they begin: a hunt plans no end.
-        std::size_t index = cycle == 0 ? i : run_.report.add_planned(suite_, TestCase{.name = case_name(planned.scenario->name, round, true), .classname = classname()});
+        std::size_t index =
+            cycle == 0 ? i : run_.report.add_planned(suite_, TestCase{.name = case_name(planned.scenario->name, round, true), .classname = classname()});
         bool more = i + 1 < plan_.runs.size() || endless;
         ran_any |= run_one(executor, index, planned, round, more);
       }
@@ -147,12 +144,13 @@ class SlotRunner {
   std::optional<std::pair<Verdict, std::string>> reason_not_to_run(const PlannedRun& planned) const {
     const auto& s = *planned.scenario;
     if (interrupt::requested())
-      return std::pair{Verdict::skipped, fmt::format("not started: the run was {}", interrupt::reason().empty() ? "interrupted" : "interrupted by " + interrupt::reason())};
+      return std::pair{Verdict::skipped,
+                       fmt::format("not started: the run was {}", interrupt::reason().empty() ? "interrupted" : "interrupted by " + interrupt::reason())};
     if (!unreachable_.empty()) return std::pair{Verdict::error, fmt::format("slot {} unreachable: {}", slot_.name, unreachable_)};
     if (!quarantine_.empty()) return std::pair{Verdict::error, fmt::format("slot {} quarantined: {}", slot_.name, quarantine_)};
     if (!planned.missing.empty())
-      return std::pair{Verdict::skipped,
-                       fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(planned.missing, ", "), fmt::join(s.requires_, ", "))};
+      return std::pair{Verdict::skipped, fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(planned.missing, ", "),
+                                                     fmt::join(s.requires_, ", "))};
     return std::nullopt;
   }
 
@@ -215,7 +213,8 @@ class SlotRunner {
     for (int attempt_no = 1;; ++attempt_no) {
       scenario_started_ = Clock::now();
       if (!run_.console.live())
-        run_.console.event(fmt::format("{:<8} {:<40} start{}", slot_.name, terminal_text(c.name), attempt_no > 1 ? fmt::format(" (attempt {})", attempt_no) : ""));
+        run_.console.event(
+            fmt::format("{:<8} {:<40} start{}", slot_.name, terminal_text(c.name), attempt_no > 1 ? fmt::format(" (attempt {})", attempt_no) : ""));
       Outcome outcome;
       try {
         outcome = attempt(executor, s);
@@ -224,12 +223,14 @@ class SlotRunner {
         outcome = Outcome{.verdict = Verdict::error, .message = fmt::format("slot {} unreachable: {}", slot_.name, e.what())};
         outcome.detail = outcome.message;
       }
-      bool retry = outcome.verdict == Verdict::error && attempt_no <= run_.options.retries && !interrupt::requested() && !outcome.mistake && unreachable_.empty();
+      bool retry =
+          outcome.verdict == Verdict::error && attempt_no <= run_.options.retries && !interrupt::requested() && !outcome.mistake && unreachable_.empty();
       if (!retry) stop_if_until_fail(c.name, outcome.verdict);
       std::string recovery_text = recover_after(outcome, c.name, retry || (more_to_come && !run_.found_failure), retry);
       auto evidence = keep_evidence(s, c.name, round, attempt_no);
       if (!evidence.problem.empty()) {
-        outcome.detail = fmt::format("{}\nthe scenario itself: {}{}\n{}", evidence.problem, verdict_name(outcome.verdict), outcome.message.empty() ? "" : ": " + outcome.message, outcome.detail);
+        outcome.detail = fmt::format("{}\nthe scenario itself: {}{}\n{}", evidence.problem, verdict_name(outcome.verdict),
+                                     outcome.message.empty() ? "" : ": " + outcome.message, outcome.detail);
         outcome.verdict = Verdict::error;
         outcome.message = evidence.problem;
         retry = false;
@@ -258,7 +259,8 @@ class SlotRunner {
   // What the scenario left behind must not fail what runs next: bring the module back first.
   // Returns what the ladder did, for the report ("" when it did not run).
   std::string recover_after(const Outcome& outcome, const std::string& name, bool more_to_run, bool& retry) {
-    if (outcome.verdict == Verdict::passed || !more_to_run || interrupt::requested() || slot_.is_replay() || restart_needed_ || !unreachable_.empty()) return "";
+    if (outcome.verdict == Verdict::passed || !more_to_run || interrupt::requested() || slot_.is_replay() || restart_needed_ || !unreachable_.empty())
+      return "";
     run_.console.status(slot_.name, fmt::format("{}  recovery", name), scenario_started_);
     auto recovery = recover_quietly();
     std::string text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary()) : fmt::format("not recovered: {}", recovery.summary());
@@ -267,7 +269,8 @@ class SlotRunner {
       run_.report.set_property(suite_, "quarantined", quarantine_);
       retry = false;
     }
-    run_.console.event(fmt::format("{:<8} {:<40} recovery: {}", slot_.name, terminal_text(name), terminal_text(text)), recovery.recovered ? Tone::plain : Tone::bad);
+    run_.console.event(fmt::format("{:<8} {:<40} recovery: {}", slot_.name, terminal_text(name), terminal_text(text)),
+                       recovery.recovered ? Tone::plain : Tone::bad);
     return text;
   }
 
@@ -311,10 +314,12 @@ class SlotRunner {
   std::string system_out(const scenario::Scenario& s, const TestCase& c, const Evidence& e, const std::string& recovery_text) const {
     std::string attempts;
     for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
-      attempts += fmt::format("attempt {}: error: {} (transcript {})\n", i + 1, c.earlier_attempts[i].message, (run_.folder.path() / c.earlier_attempts[i].transcript).string());
+      attempts += fmt::format("attempt {}: error: {} (transcript {})\n", i + 1, c.earlier_attempts[i].message,
+                              (run_.folder.path() / c.earlier_attempts[i].transcript).string());
     std::string firmware = fmt::format("module revision at start: {}\n", c.revision_at_start.empty() ? "not reported yet" : c.revision_at_start);
     if (!c.left_other_firmware.empty())
-      firmware += fmt::format("this scenario left the module at revision {}, not the rig's {}: the next scenario starts there\n", c.left_other_firmware, slot_.firmware);
+      firmware += fmt::format("this scenario left the module at revision {}, not the rig's {}: the next scenario starts there\n", c.left_other_firmware,
+                              slot_.firmware);
     return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
                        (run_.folder.path() / e.waveform).string(), firmware, attempts,
                        recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", last_transcript_);
@@ -326,8 +331,8 @@ class SlotRunner {
     c.revision_at_start = revision_at_start_;
     if (known_revision_.empty() || slot_.firmware.empty() || known_revision_ == slot_.firmware) return;
     c.left_other_firmware = known_revision_;
-    run_.console.event(fmt::format("{:<8} {:<40} left the module at revision {}, not the rig's {}: the next scenario starts there", slot_.name, terminal_text(c.name),
-                                   terminal_text(known_revision_), slot_.firmware),
+    run_.console.event(fmt::format("{:<8} {:<40} left the module at revision {}, not the rig's {}: the next scenario starts there", slot_.name,
+                                   terminal_text(c.name), terminal_text(known_revision_), slot_.firmware),
                        Tone::warn);
   }
 
@@ -367,7 +372,8 @@ class SlotRunner {
     auto note = [this](const std::string& text) { device_.timeline.record(Direction::note, text); };
     if (slot_.is_simulated()) {
       fs::create_directories(module_log().parent_path());
-      module_ = std::make_unique<rig::VirtualModuleProcess>(slot_, run_.rig.time_scale, rig::VirtualModuleProcess::Paths{run_.options.executable, run_.temp_dir, module_log()});
+      module_ = std::make_unique<rig::VirtualModuleProcess>(slot_, run_.rig.time_scale,
+                                                            rig::VirtualModuleProcess::Paths{run_.options.executable, run_.temp_dir, module_log()});
       emergency_.push_back(EmergencyActions::add([pid = module_->pid()] { ::kill(-pid, SIGKILL); }));
       // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
       const unsigned baud = SerialPort::Settings{}.baud;  // the host side of every virtual module
@@ -459,7 +465,7 @@ class SlotRunner {
   const scenario::Scenario* current_ = nullptr;
   Identity identity_;
   int identity_tries_ = 0;
-  bool restart_needed_ = false;  // the module process must be started again before the next scenario
+  bool restart_needed_ = false;    // the module process must be started again before the next scenario
   std::string known_revision_;     // the last revision the module reported, in any scenario
   std::string revision_at_start_;  // ... when the running scenario's steps began
   std::string last_transcript_;

@@ -72,8 +72,10 @@ Variables::Parameters::~Parameters() { restore(); }
 void Variables::Parameters::restore() {
   for (const auto& [name, value] : saved_) {
     if (vars_.fixed_.count(name)) continue;  // captured inside: the capture stands
-    if (value) vars_.values_[name] = *value;
-    else vars_.values_.erase(name);
+    if (value)
+      vars_.values_[name] = *value;
+    else
+      vars_.values_.erase(name);
   }
 }
 

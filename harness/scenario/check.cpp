@@ -30,16 +30,26 @@ std::vector<std::string> texts_of(const Action& a) {
   return std::visit(
       [](const auto& x) -> std::vector<std::string> {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>) return {x.text};
-        else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>) return {pattern_text(x.pattern), timeout_text(x.timeout)};
-        else if constexpr (std::is_same_v<T, Forbid>) return {pattern_text(x.pattern)};
-        else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>) return {x.hold.text};
-        else if constexpr (std::is_same_v<T, SendFile>) return {x.path, x.command, timeout_text(x.timeout)};
-        else if constexpr (std::is_same_v<T, Sleep>) return {x.duration.text};
-        else if constexpr (std::is_same_v<T, Sync>) return {x.each.text};
-        else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>) return {timeout_text(x.timeout)};
-        else if constexpr (std::is_same_v<T, Check>) return {x.expr.source(), x.message};
-        else if constexpr (std::is_same_v<T, Repeat>) return x.until ? std::vector<std::string>{x.until->source()} : std::vector<std::string>{};
+        if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>)
+          return {x.text};
+        else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>)
+          return {pattern_text(x.pattern), timeout_text(x.timeout)};
+        else if constexpr (std::is_same_v<T, Forbid>)
+          return {pattern_text(x.pattern)};
+        else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>)
+          return {x.hold.text};
+        else if constexpr (std::is_same_v<T, SendFile>)
+          return {x.path, x.command, timeout_text(x.timeout)};
+        else if constexpr (std::is_same_v<T, Sleep>)
+          return {x.duration.text};
+        else if constexpr (std::is_same_v<T, Sync>)
+          return {x.each.text};
+        else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>)
+          return {timeout_text(x.timeout)};
+        else if constexpr (std::is_same_v<T, Check>)
+          return {x.expr.source(), x.message};
+        else if constexpr (std::is_same_v<T, Repeat>)
+          return x.until ? std::vector<std::string>{x.until->source()} : std::vector<std::string>{};
         else if constexpr (std::is_same_v<T, ExpectAny>) {
           std::vector<std::string> out = {timeout_text(x.timeout)};
           for (const auto& alt : x.alternatives) out.push_back(pattern_text(alt.pattern));
@@ -106,8 +116,11 @@ class DefinedBeforeUse {
     for (const auto& r : refs) {
       if (r.find(":-") != std::string::npos || defined_.count(r)) continue;
       std::vector<std::string> names(defined_.begin(), defined_.end());
-      std::string later = set_later_.count(r) ? fmt::format(" before it is used here: it is set later, at {}; give it a value first (<var name=\"{}\" value=\"...\"/>) or use ${{{}:-DEFAULT}}", set_later_.at(r).str(), r, r)
-                                               : fmt::format("{} (not a <var>, a capture, a rig variable or -D {}=...)", did_you_mean(r, names), r);
+      std::string later =
+          set_later_.count(r)
+              ? fmt::format(" before it is used here: it is set later, at {}; give it a value first (<var name=\"{}\" value=\"...\"/>) or use ${{{}:-DEFAULT}}",
+                            set_later_.at(r).str(), r, r)
+              : fmt::format("{} (not a <var>, a capture, a rig variable or -D {}=...)", did_you_mean(r, names), r);
       diagnostics_.attempt([&] { throw InputError(pos, fmt::format("${{{}}} is not defined{}", r, later)); });
     }
   }
@@ -187,7 +200,8 @@ void check_reachable(const Scenario& s) {
         if (auto r = std::get_if<Repeat>(&a.what); r && r->until) {
           auto value = constant(*r->until);
           if (value == true) throw InputError(a.pos, fmt::format("'{}' is always true: the repeat's body is never reached", r->until->source()));
-          if (value == false) throw InputError(a.pos, fmt::format("'{}' is always false: the repeat always fails after {} round(s)", r->until->source(), r->max));
+          if (value == false)
+            throw InputError(a.pos, fmt::format("'{}' is always false: the repeat always fails after {} round(s)", r->until->source(), r->max));
         }
       });
     });

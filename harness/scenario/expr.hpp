@@ -5,8 +5,8 @@
 // Operators: == != < <= > >= ^= (starts with) && || ! and parentheses. Two operands that both
 // read as numbers compare as numbers, otherwise as strings; ^= always compares text.
 #include <functional>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 

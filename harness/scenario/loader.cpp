@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <regex>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -40,7 +40,7 @@ struct Expansion {
   static constexpr std::size_t max_actions = 100'000;
   std::vector<std::string> stack;  // the fixtures being read, outermost first
   std::size_t actions = 0;         // elements read as actions, expanded fixtures' included
-  bool exceeded = false;  // reported once, at the <use> that crossed the bound
+  bool exceeded = false;           // reported once, at the <use> that crossed the bound
   std::map<std::string, std::unique_ptr<XmlSource>, std::less<>> parsed;
   struct RegexCheck {
     std::optional<std::size_t> count;  // its groups, when it compiles
@@ -136,8 +136,7 @@ class FileReader {
     for (const auto& name : p.capture)
       if (!is_identifier(name)) src_.fail(node, capture_attr, fmt::format("capture name '{}' is not a valid variable name", name));
     if (regex) {
-      if (!text_source.empty() && std::string_view(regex_attr) == "regex")
-        src_.fail(node, "give either text or regex=\"...\", not both");
+      if (!text_source.empty() && std::string_view(regex_attr) == "regex") src_.fail(node, "give either text or regex=\"...\", not both");
       p.regex = regex.value();
       // std::regex compiles and matches recursively: a bounded pattern keeps the stack safe.
       if (p.regex->size() > max_regex_length)
@@ -217,8 +216,10 @@ class FileReader {
         std::string expect = node.attribute("expect").value();
         LinePattern p;
         // With capture the expected line is a regex; without, the exact text.
-        if (node.attribute("capture")) p = pattern(node, "", "expect", "capture");
-        else p.text = expect;
+        if (node.attribute("capture"))
+          p = pattern(node, "", "expect", "capture");
+        else
+          p.text = expect;
         add(Expect{std::move(p), timeout});
       } else if (node.attribute("capture")) {
         src_.fail(node, "capture", "capture needs expect=\"regex with groups\"");
@@ -292,12 +293,14 @@ class FileReader {
       std::string action = src_.required(node, "action");
       static const std::vector<std::string> actions = {"on", "off", "cycle", "hard-cycle", "reset"};
       auto it = std::find(actions.begin(), actions.end(), action);
-      if (it == actions.end()) src_.fail(node, "action", fmt::format("action is on, off, cycle, hard-cycle or reset, not '{}'{}", action, did_you_mean(action, actions)));
+      if (it == actions.end())
+        src_.fail(node, "action", fmt::format("action is on, off, cycle, hard-cycle or reset, not '{}'{}", action, did_you_mean(action, actions)));
       add(Power{static_cast<Power::Action>(it - actions.begin())});
     } else if (name == "expect-pin") {
       src_.only_attributes(node, {"name", "level", "timeout"});
       std::string pin = src_.required(node, "name");
-      if (pin != "status" && pin != "netlight") src_.fail(node, "name", fmt::format("expect-pin reads the module's outputs, status or netlight, not '{}'", pin));
+      if (pin != "status" && pin != "netlight")
+        src_.fail(node, "name", fmt::format("expect-pin reads the module's outputs, status or netlight, not '{}'", pin));
       std::string level = src_.required(node, "level");
       if (level != "high" && level != "low") src_.fail(node, "level", fmt::format("level is high or low, not '{}'", level));
       add(ExpectPin{pin, level == "high", optional_duration(node, "timeout")});
@@ -318,8 +321,10 @@ class FileReader {
       src_.only_attributes(node, {"capture", "timeout", "else"});
       ExpectAny any{{}, node.attribute("capture").value(), optional_duration(node, "timeout"), node.attribute("else").value()};
       if (!any.variable.empty() && !is_identifier(any.variable)) src_.fail(node, "capture", fmt::format("'{}' is not a valid variable name", any.variable));
-      if (node.attribute("else") && any.otherwise.empty()) src_.fail(node, "else", "else names what the variable gets when nothing comes in time: it cannot be empty");
-      if (!any.otherwise.empty() && any.variable.empty()) src_.fail(node, "else", "else needs capture=\"VARIABLE\": it is the value that variable gets when nothing comes in time");
+      if (node.attribute("else") && any.otherwise.empty())
+        src_.fail(node, "else", "else names what the variable gets when nothing comes in time: it cannot be empty");
+      if (!any.otherwise.empty() && any.variable.empty())
+        src_.fail(node, "else", "else needs capture=\"VARIABLE\": it is the value that variable gets when nothing comes in time");
       std::set<std::string> names;
       for (auto alt : node.children()) {
         if (alt.type() != pugi::node_element) continue;
@@ -336,7 +341,9 @@ class FileReader {
         src_.fail(node, any.otherwise.empty() ? "<expect-any> needs at least two alternatives (or one, with else)" : "<expect-any> needs an alternative");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send", "expect", "urc", "command", "check", "power-key", "sleep", "log", "repeat", "use", "forbid", "expect-any", "power", "expect-pin", "expect-reboot", "send-file", "reset", "supply", "sync"};
+      static const std::vector<std::string> known = {"send",          "expect",    "urc",   "command", "check",      "power-key", "sleep",
+                                                     "log",           "repeat",    "use",   "forbid",  "expect-any", "power",     "expect-pin",
+                                                     "expect-reboot", "send-file", "reset", "supply",  "sync"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
@@ -368,11 +375,11 @@ class FileReader {
   }
 
   std::vector<Action> use_fixture(pugi::xml_node node, const std::string& fixture) const {
-    bool safe = !fixture.empty() && fixture.size() <= 128 && fixture.find("..") == std::string::npos && fixture[0] != '/' &&
-                std::all_of(fixture.begin(), fixture.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/'; });
+    bool safe =
+        !fixture.empty() && fixture.size() <= 128 && fixture.find("..") == std::string::npos && fixture[0] != '/' &&
+        std::all_of(fixture.begin(), fixture.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/'; });
     if (!safe)
-      src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/', at most 128 of them",
-                                             fixture.substr(0, 200)));
+      src_.fail(node, "fixture", fmt::format("fixture name '{}' may hold only letters, digits, '-', '_' and '/', at most 128 of them", fixture.substr(0, 200)));
     auto& stack = expansion_.stack;
     if (stack.size() >= static_cast<std::size_t>(max_depth)) src_.fail(node, "fixture", fmt::format("fixtures nested more than {} deep", max_depth));
     if (std::find(stack.begin(), stack.end(), fixture) != stack.end())
@@ -435,7 +442,8 @@ class FileReader {
 // A name goes into reports, file names and a terminal's lines: no control characters.
 void check_name(const XmlSource& src, pugi::xml_node node, const std::string& name, const char* what) {
   if (has_control_characters(name))
-    src.fail(node, "name", fmt::format("the {} name '{}' holds a control character (a line break, an escape, ...): names are one line of text", what, escape_bytes(name)));
+    src.fail(node, "name",
+             fmt::format("the {} name '{}' holds a control character (a line break, an escape, ...): names are one line of text", what, escape_bytes(name)));
 }
 
 // The SIM70x0 family; a scenario's `models` entry must name one of them or a prefix of one.
@@ -446,13 +454,9 @@ const std::vector<std::string>& known_models() {
 
 }  // namespace
 
-std::string LinePattern::describe() const {
-  return regex ? fmt::format("a line matching /{}/", *regex) : fmt::format("the line '{}'", text);
-}
+std::string LinePattern::describe() const { return regex ? fmt::format("a line matching /{}/", *regex) : fmt::format("the line '{}'", text); }
 
-std::string describe(const Block& block) {
-  return block.kind == BlockKind::step ? fmt::format("step '{}'", block.name) : block.name;
-}
+std::string describe(const Block& block) { return block.kind == BlockKind::step ? fmt::format("step '{}'", block.name) : block.name; }
 
 bool Scenario::applies_to(std::string_view model) const {
   return std::any_of(models.begin(), models.end(), [&](const std::string& m) { return model.substr(0, m.size()) == m; });
@@ -529,8 +533,10 @@ Scenario Loader::load_source(const XmlSource& source) const {
         bool& seen = name == "setup" ? seen_setup : name == "teardown" ? seen_teardown : seen_on_failure;
         if (seen) src->fail(node, fmt::format("a scenario has one <{}>", name));
         seen = true;
-        if (name == "teardown") src->only_attributes(node, {"timeout"});
-        else src->only_attributes(node, {});
+        if (name == "teardown")
+          src->only_attributes(node, {"timeout"});
+        else
+          src->only_attributes(node, {});
         Block& b = name == "setup" ? s.setup : name == "teardown" ? s.teardown : s.on_failure;
         b.pos = src->pos(node);
         b.actions = reader.actions(node);
@@ -575,7 +581,7 @@ std::vector<Scenario> Loader::load_all(const std::vector<fs::path>& paths) const
   std::sort(files.begin(), files.end());
   std::vector<Scenario> out;
   std::map<std::string, std::string> names;  // name -> the file that has it
-  Diagnostics diagnostics;  // every file is read, and every mistake of every file reported
+  Diagnostics diagnostics;                   // every file is read, and every mistake of every file reported
   for (const auto& f : files) {
     diagnostics.attempt([&] {
       Scenario s = load(f);

@@ -36,8 +36,8 @@ struct LinePattern {
 };
 
 struct Send {
-  std::string text;  // ${variables} substituted at run time
-  bool raw = false;  // raw: exact bytes (escapes such as \x1a), no CR appended
+  std::string text;         // ${variables} substituted at run time
+  bool raw = false;         // raw: exact bytes (escapes such as \x1a), no CR appended
   bool unanswered = false;  // the module ends it with no result code (data mode; a log edited without it)
 };
 struct Expect {
@@ -60,10 +60,10 @@ struct PowerKey {
 // chunks, each after its own command ({mode} 0 for the first chunk and 1 after, {length},
 // {offset} filled in) and each answered by OK: AT+CFSWFILE's appended writes.
 struct SendFile {
-  std::string path;          // relative to the fixtures folder; may hold ${variables}
-  std::string prompt;        // DOWNLOAD or "> "
-  std::size_t chunk = 0;     // bytes per write (0: all at once)
-  std::string command;       // optional per-chunk command template
+  std::string path;                     // relative to the fixtures folder; may hold ${variables}
+  std::string prompt;                   // DOWNLOAD or "> "
+  std::size_t chunk = 0;                // bytes per write (0: all at once)
+  std::string command;                  // optional per-chunk command template
   std::optional<DurationText> timeout;  // for each prompt and OK
 };
 // A RESET pin pulse of exactly `hold`.
@@ -132,13 +132,14 @@ struct Scope {
   std::vector<Action> body;
 };
 struct Repeat {
-  int count = 0;                // with no `until`: run the body this many times
-  std::optional<Expr> until;    // checked before each round; stops when true
-  int max = 0;                  // with `until`: rounds allowed before it is a failure
+  int count = 0;              // with no `until`: run the body this many times
+  std::optional<Expr> until;  // checked before each round; stops when true
+  int max = 0;                // with `until`: rounds allowed before it is a failure
   std::vector<Action> body;
 };
 
-using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile, ResetPulse, Supply, Sync, EchoCheck>;
+using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile,
+                                ResetPulse, Supply, Sync, EchoCheck>;
 
 struct Action {
   ActionKind what;

@@ -63,18 +63,23 @@ Delta parse_delta(std::string_view file) {
     if (sp == std::string_view::npos) throw std::invalid_argument(fmt::format("bad header line '{}'", line));
     auto key = line.substr(0, sp);
     std::string value(line.substr(sp + 1));
-    if (key == "model") d.model = value;
-    else if (key == "from") d.from = value;
-    else if (key == "to") d.to = value;
-    else if (key == "length") length = value;
-    else if (key == "crc32") crc = value;
-    else throw std::invalid_argument(fmt::format("unknown header field '{}'", key));
+    if (key == "model")
+      d.model = value;
+    else if (key == "from")
+      d.from = value;
+    else if (key == "to")
+      d.to = value;
+    else if (key == "length")
+      length = value;
+    else if (key == "crc32")
+      crc = value;
+    else
+      throw std::invalid_argument(fmt::format("unknown header field '{}'", key));
   }
   if (!valid_revision(d.model) || !valid_revision(d.from) || !valid_revision(d.to) || length.empty() || crc.empty())
     throw std::invalid_argument("header lacks model, from, to, length or crc32");
   d.payload = std::string(file.substr(header_end + 2));
-  if (std::to_string(d.payload.size()) != length)
-    throw std::invalid_argument(fmt::format("payload is {} bytes, header says {}", d.payload.size(), length));
+  if (std::to_string(d.payload.size()) != length) throw std::invalid_argument(fmt::format("payload is {} bytes, header says {}", d.payload.size(), length));
   if (fmt::format("{:08x}", crc32(d.payload)) != crc)
     throw std::invalid_argument(fmt::format("checksum mismatch: payload crc32 {:08x}, header says {}", crc32(d.payload), crc));
   return d;

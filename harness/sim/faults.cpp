@@ -18,7 +18,8 @@ using Millis = Faults::Millis;
 const std::vector<FaultInfo> catalogue = {
     {"fota-fail", "PERCENT (default 60)", "a valid update stops at PERCENT with \"Update failed\", restarts on the old revision, +CFOTA: 7"},
     {"fota-stall", "PERCENT (default 40)", "update progress stops at PERCENT; the updater stays silent until the supply is cut"},
-    {"fota-brick", "PERCENT (default 50)", "the update dies at PERCENT and the module never boots again: no PWRKEY, RESET or supply cycle reaches it (a flash that needs a reflash)"},
+    {"fota-brick", "PERCENT (default 50)",
+     "the update dies at PERCENT and the module never boots again: no PWRKEY, RESET or supply cycle reaches it (a flash that needs a reflash)"},
     {"spontaneous-powerdown", "AFTER (default 20s)", "AFTER the first boot: NORMAL POWER DOWN and off, once"},
     {"brownout-silent", "AFTER (default 10s)", "AFTER the first boot: answers nothing, ignores PWRKEY and RESET, until the supply is cut; once"},
     {"hang", "AFTER (default 10s)", "AFTER the first boot: stops answering until RESET, a long PWRKEY reset or a supply cut; once"},
@@ -76,26 +77,42 @@ void add_one(Faults& f, std::string_view item) {
   if (arg && info->argument.empty()) throw std::invalid_argument(fmt::format("fault '{}' takes no argument", name));
   if (arg && arg->empty()) throw std::invalid_argument(fmt::format("fault '{}': empty argument after '='", name));
 
-  if (name == "fota-fail") f.fota_fail = percent_arg(item, arg, 60);
-  else if (name == "fota-stall") f.fota_stall = percent_arg(item, arg, 40);
-  else if (name == "fota-brick") f.fota_brick = percent_arg(item, arg, 50);
-  else if (name == "spontaneous-powerdown") f.spontaneous_powerdown = delay_arg(item, arg, 20s);
-  else if (name == "brownout-silent") f.brownout_silent = delay_arg(item, arg, 10s);
-  else if (name == "hang") f.hang = delay_arg(item, arg, 10s);
-  else if (name == "garbage-on-boot") f.garbage_on_boot = true;
-  else if (name == "first-at-lost") f.first_at_lost = true;
+  if (name == "fota-fail")
+    f.fota_fail = percent_arg(item, arg, 60);
+  else if (name == "fota-stall")
+    f.fota_stall = percent_arg(item, arg, 40);
+  else if (name == "fota-brick")
+    f.fota_brick = percent_arg(item, arg, 50);
+  else if (name == "spontaneous-powerdown")
+    f.spontaneous_powerdown = delay_arg(item, arg, 20s);
+  else if (name == "brownout-silent")
+    f.brownout_silent = delay_arg(item, arg, 10s);
+  else if (name == "hang")
+    f.hang = delay_arg(item, arg, 10s);
+  else if (name == "garbage-on-boot")
+    f.garbage_on_boot = true;
+  else if (name == "first-at-lost")
+    f.first_at_lost = true;
   else if (name == "urc-storm") {
     f.urc_storm = delay_arg(item, arg, 200ms);
     if (*f.urc_storm < 1ms) throw std::invalid_argument(fmt::format("fault '{}': the interval must be at least 1ms", item));
-  } else if (name == "late-reply") f.late_reply = delay_arg(item, arg, 5s);
-  else if (name == "byte-loss") f.byte_loss = rate_arg(item, arg);
-  else if (name == "pdp-drop") f.pdp_drop = delay_arg(item, arg, 5s);
+  } else if (name == "late-reply")
+    f.late_reply = delay_arg(item, arg, 5s);
+  else if (name == "byte-loss")
+    f.byte_loss = rate_arg(item, arg);
+  else if (name == "pdp-drop")
+    f.pdp_drop = delay_arg(item, arg, 5s);
   else if (name == "stuck-cfun5") {
-    if (!arg || *arg == "update") f.stuck_cfun5_after_update = true;
-    else if (*arg == "boot") f.stuck_cfun5_at_boot = true;
-    else throw std::invalid_argument(fmt::format("fault '{}': WHEN is 'update' or 'boot', not '{}'", item, *arg));
-  } else if (name == "http-601") f.http_601 = true;
-  else if (name == "slow-boot") f.slow_boot = delay_arg(item, arg, 15s);
+    if (!arg || *arg == "update")
+      f.stuck_cfun5_after_update = true;
+    else if (*arg == "boot")
+      f.stuck_cfun5_at_boot = true;
+    else
+      throw std::invalid_argument(fmt::format("fault '{}': WHEN is 'update' or 'boot', not '{}'", item, *arg));
+  } else if (name == "http-601")
+    f.http_601 = true;
+  else if (name == "slow-boot")
+    f.slow_boot = delay_arg(item, arg, 15s);
 }
 
 }  // namespace
@@ -108,8 +125,8 @@ bool Faults::any() const {
 const std::vector<FaultInfo>& fault_catalogue() { return catalogue; }
 
 const std::vector<unsigned>& ipr_rates() {
-  static const std::vector<unsigned> rates = {0,      300,    600,     1200,    2400,    4800,    9600,    19200,   38400,   57600,
-                                              115200, 230400, 460800,  921600,  2000000, 2900000, 3000000, 3200000, 3686400, 4000000};
+  static const std::vector<unsigned> rates = {0,      300,    600,    1200,   2400,    4800,    9600,    19200,   38400,   57600,
+                                              115200, 230400, 460800, 921600, 2000000, 2900000, 3000000, 3200000, 3686400, 4000000};
   return rates;
 }
 

@@ -14,9 +14,9 @@ namespace athil::sim {
 // Every fault is off unless named; delays are model time (scaled by the time scale).
 struct Faults {
   using Millis = std::chrono::milliseconds;
-  std::optional<int> fota_fail;            // a valid update fails at this percent
-  std::optional<int> fota_stall;           // update progress stops at this percent
-  std::optional<int> fota_brick;           // a valid update leaves a module that never boots again, at this percent
+  std::optional<int> fota_fail;                 // a valid update fails at this percent
+  std::optional<int> fota_stall;                // update progress stops at this percent
+  std::optional<int> fota_brick;                // a valid update leaves a module that never boots again, at this percent
   std::optional<Millis> spontaneous_powerdown;  // after the first boot, once
   std::optional<Millis> brownout_silent;        // after the first boot, once: silent until a supply cut
   std::optional<Millis> hang;                   // after the first boot, once: silent until a reset
@@ -29,7 +29,7 @@ struct Faults {
   bool stuck_cfun5_after_update = false;
   bool stuck_cfun5_at_boot = false;
   bool http_601 = false;
-  std::optional<Millis> slow_boot;   // added to every boot's time to UART ready
+  std::optional<Millis> slow_boot;  // added to every boot's time to UART ready
 
   bool any() const;
 };

@@ -20,6 +20,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,8 +34,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "base/fd.hpp"
 #include "base/pty.hpp"
@@ -195,8 +195,7 @@ class Host {
         adapter_(options.latency),
         adapter_timer_(io_),
         module_(model, options.firmware, options.time_scale,
-                VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); },
-                                       [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
+                VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); }, [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
                                        [this](const HttpGet& g) { fetch(g); },
                                        options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr},
                 options.faults) {
@@ -276,7 +275,8 @@ class Host {
     } else if (v == "state" && n == 1) {
       session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     } else {
-      session.send(fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses pwrkey|reset)", line));
+      session.send(fmt::format(
+          "error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses pwrkey|reset)", line));
     }
   }
 
@@ -286,7 +286,7 @@ class Host {
 
  private:
   void open_control(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
       if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(fmt::format("--control {} exists and is not a socket; refusing to replace it", path));
       ::unlink(path.c_str());
@@ -328,8 +328,10 @@ class Host {
   void usb_present(bool present) {
     if (!options_.usb || present == static_cast<bool>(pty_.master)) return;
     std::fprintf(stderr, "usb: %s\n", present ? "enumerated" : "gone");
-    if (present) attach_uart();
-    else detach_uart();
+    if (present)
+      attach_uart();
+    else
+      detach_uart();
   }
 
   void read_uart() {
@@ -438,8 +440,10 @@ class Host {
   void note_pulse(Pin p, bool low, SteadyClock::time_point arrived) {
     if (p != Pin::pwrkey && p != Pin::reset) return;
     auto& pressed = pressed_at_[p];
-    if (low) pressed = arrived;
-    else if (pressed) pulse_widths_us_[p].push_back(std::chrono::duration_cast<std::chrono::microseconds>(arrived - *std::exchange(pressed, std::nullopt)).count());
+    if (low)
+      pressed = arrived;
+    else if (pressed)
+      pulse_widths_us_[p].push_back(std::chrono::duration_cast<std::chrono::microseconds>(arrived - *std::exchange(pressed, std::nullopt)).count());
   }
 
   // "pulses <pin> <count> <width us>..."; the samples are then forgotten.
@@ -498,8 +502,8 @@ class Host {
   std::list<std::weak_ptr<ControlSession>> sessions_;
   std::optional<Time> scheduled_;
   std::array<char, 4096> uart_buffer_{};
-  std::string tx_tail_;                                      // the last bytes sent, to spot a final result code
-  std::optional<SteadyClock::time_point> final_sent_at_;    // its last byte left then; no command since
+  std::string tx_tail_;                                   // the last bytes sent, to spot a final result code
+  std::optional<SteadyClock::time_point> final_sent_at_;  // its last byte left then; no command since
   std::vector<std::int64_t> turnarounds_us_;
   std::map<Pin, std::optional<SteadyClock::time_point>> pressed_at_;
   std::map<Pin, std::vector<std::int64_t>> pulse_widths_us_;

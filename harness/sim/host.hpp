@@ -15,7 +15,7 @@ struct HostOptions {
   std::string control;  // control socket path ("" for link + ".ctl", or none without a link)
   double time_scale = 1.0;
   bool power_on = false;
-  bool usb = false;  // as on USB: the port goes away when the module is off or resets, and a new one comes back
+  bool usb = false;    // as on USB: the port goes away when the module is off or resets, and a new one comes back
   int parent_pid = 0;  // started by this runner: end when it ends, however it ends (0: no)
   int ipr = -1;        // the rate saved with AT+IPR at the start (-1: the model's default; 0 autobaud)
   // A USB-serial adapter's latency timer between the UART and the host (0: none), real time.

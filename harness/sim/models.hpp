@@ -13,17 +13,17 @@ enum class CnactSyntax {
 };
 
 struct ModelInfo {
-  std::string_view name;       // SIM7080G
-  std::string_view cgmm;       // AT+CGMM
-  std::string_view ati;        // ATI
-  std::string_view imei14;     // IMEI without its Luhn check digit
+  std::string_view name;    // SIM7080G
+  std::string_view cgmm;    // AT+CGMM
+  std::string_view ati;     // ATI
+  std::string_view imei14;  // IMEI without its Luhn check digit
   std::string_view default_firmware;
   std::chrono::milliseconds boot_to_uart_ready;
   bool has_reset_pin;
   CnactSyntax cnact;
-  unsigned default_ipr;                     // AT+IPR out of the factory: 0 autobaud
-  std::chrono::milliseconds power_down;     // NORMAL POWER DOWN to STATUS low
-  bool fota_recovery_codes;                 // AT+CFOTA? documents 2-5 (recovery), not only 1, 6, 7, 8
+  unsigned default_ipr;                  // AT+IPR out of the factory: 0 autobaud
+  std::chrono::milliseconds power_down;  // NORMAL POWER DOWN to STATUS low
+  bool fota_recovery_codes;              // AT+CFOTA? documents 2-5 (recovery), not only 1, 6, 7, 8
   std::string imei() const;
 };
 

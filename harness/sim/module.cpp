@@ -18,7 +18,7 @@ using namespace std::string_view_literals;
 // Documented timings (../shared/reference/sim70x0.md), in model time.
 constexpr Millis pwrkey_on_hold = 1000ms;
 constexpr Millis pwrkey_off_hold = 1200ms;
-constexpr Millis off_before_on = 2000ms;     // a press sooner than this after power-off is ignored
+constexpr Millis off_before_on = 2000ms;       // a press sooner than this after power-off is ignored
 constexpr Millis pwrkey_reset_hold = 12600ms;  // models without a RESET pin reset on a long press
 constexpr Millis urgent_power_down = 100ms;
 constexpr Millis registration_time = 3000ms;  // searching, then registered on the home network
@@ -51,9 +51,12 @@ std::vector<std::string> split_args(std::string_view args) {
   std::vector<std::string> out(1);
   bool quoted = false;
   for (char c : args) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) out.emplace_back();
-    else out.back() += c;
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      out.emplace_back();
+    else
+      out.back() += c;
   }
   if (args.empty()) out.clear();
   return out;
@@ -92,9 +95,9 @@ VirtualModule::VirtualModule(const ModelInfo& model, std::string firmware, doubl
   auto any_args = [](const std::string& v) { return !v.empty(); };
   // Settings answered as "+NAME: value" and changed with AT+NAME=value.
   settings_ = {
-      {"+CNMP", {"38", one_of({"2", "13", "38", "51"})}},        // preferred mode: auto, GSM, LTE, GSM and LTE
-      {"+CMNB", {"1", one_of({"1", "2", "3"})}},                // Cat-M, NB-IoT, both
-      {"+IFC", {"0,0", one_of({"0,0", "2,2"})}},                // flow control: none, RTS/CTS
+      {"+CNMP", {"38", one_of({"2", "13", "38", "51"})}},  // preferred mode: auto, GSM, LTE, GSM and LTE
+      {"+CMNB", {"1", one_of({"1", "2", "3"})}},           // Cat-M, NB-IoT, both
+      {"+IFC", {"0,0", one_of({"0,0", "2,2"})}},           // flow control: none, RTS/CTS
       {"+CBANDCFG", {"\"CAT-M\",1,2,3,4,5,8,12,13,18,19,20,26,28", any_args}},
       {"+CGDCONT", {"1,\"IP\",\"\"", any_args}},
       {"+CEDRXS", {"0,4,\"0010\"", any_args}},
@@ -171,9 +174,7 @@ const char* VirtualModule::state_name() const {
 
 // ---- output ---------------------------------------------------------------------------
 
-bool VirtualModule::lost() {
-  return faults_.byte_loss && std::uniform_real_distribution<double>(0, 1)(loss_random_) < *faults_.byte_loss;
-}
+bool VirtualModule::lost() { return faults_.byte_loss && std::uniform_real_distribution<double>(0, 1)(loss_random_) < *faults_.byte_loss; }
 
 void VirtualModule::emit(std::string_view bytes) {
   if (line_rate() == 0 && !usb()) return;  // autobauding: nothing goes out before the rate is known
@@ -204,9 +205,12 @@ void VirtualModule::ok() {
 }
 void VirtualModule::error() { emit_final("\r\nERROR\r\n"); }
 void VirtualModule::cme_error(int code, std::string_view text) {
-  if (cmee_ == 0) error();
-  else if (cmee_ == 1) emit_final(fmt::format("\r\n+CME ERROR: {}\r\n", code));
-  else emit_final(fmt::format("\r\n+CME ERROR: {}\r\n", text));
+  if (cmee_ == 0)
+    error();
+  else if (cmee_ == 1)
+    emit_final(fmt::format("\r\n+CME ERROR: {}\r\n", code));
+  else
+    emit_final(fmt::format("\r\n+CME ERROR: {}\r\n", text));
 }
 
 void VirtualModule::set_status(Level level) {
@@ -313,8 +317,10 @@ void VirtualModule::arm_once_faults() {
   // Each strikes once, AFTER the first boot; if the module is off by then, at its next boot.
   auto once = [this](Millis after, std::function<void()> apply) {
     at(this->after(after), [this, apply = std::move(apply)] {
-      if (state_ == State::on) apply();
-      else deferred_faults_.push_back(apply);
+      if (state_ == State::on)
+        apply();
+      else
+        deferred_faults_.push_back(apply);
     });
   };
   if (faults_.spontaneous_powerdown) once(*faults_.spontaneous_powerdown, [this] { power_down(true, model_.power_down); });
@@ -502,8 +508,8 @@ void VirtualModule::handle_command(const std::string& cmd) {
   if (name == "+CGMM" && form == "exec") return reply({model_.cgmm});
   if ((name == "+GSN" || name == "+CGSN") && form == "exec") return reply({model_.imei()});
   if (name == "+SIMCOMATI" && form == "exec")
-    return reply({fmt::format("Revision:{}", firmware_), "CSUB:V01", fmt::format("APRev:{},V01", firmware_),
-                  fmt::format("QCN:{}_P1.03", model_.name), fmt::format("IMEI:{}", model_.imei())});
+    return reply({fmt::format("Revision:{}", firmware_), "CSUB:V01", fmt::format("APRev:{},V01", firmware_), fmt::format("QCN:{}_P1.03", model_.name),
+                  fmt::format("IMEI:{}", model_.imei())});
   if (name == "+CMEE") {
     if (form == "read") return reply({fmt::format("+CMEE: {}", cmee_)});
     if (form == "test") return reply({"+CMEE: (0-2)"});
@@ -524,8 +530,9 @@ void VirtualModule::handle_command(const std::string& cmd) {
   if (name == "+COPS" && form == "read") return reply({registered ? "+COPS: 0,0,\"Virtual Operator\",7" : "+COPS: 0"});
   if (name == "+CREG" && form == "read") return reply({fmt::format("+CREG: 0,{}", reg_stat_)});
   if (name == "+CPSI" && form == "read")
-    return reply({registered ? "+CPSI: LTE CAT-M1,Online,001-01,0x07D0,12024586,465,EUTRAN-BAND20,6350,5,5,-16,-83,-53,10"
-                             : cfun_ == 1 ? "+CPSI: NO SERVICE,Online" : "+CPSI: NO SERVICE,Low Power Mode"});
+    return reply({registered   ? "+CPSI: LTE CAT-M1,Online,001-01,0x07D0,12024586,465,EUTRAN-BAND20,6350,5,5,-16,-83,-53,10"
+                  : cfun_ == 1 ? "+CPSI: NO SERVICE,Online"
+                               : "+CPSI: NO SERVICE,Low Power Mode"});
   if (name == "+CGNAPN" && form == "exec") return reply({"+CGNAPN: 0,\"\""});
   if (name == "+CEDRXRDP" && form == "exec") return reply({"+CEDRXRDP: 4,\"0010\",\"0010\",\"0000\""});
   if (name == "+CPSMRDP" && form == "exec") return reply({"+CPSMRDP: 0,20,14400,0,0,3600"});
@@ -581,7 +588,8 @@ void VirtualModule::handle_command(const std::string& cmd) {
     return later(200ms, [this] { restart(500ms); });
   }
   if (name == "+CNACT") return cmd_cnact(form, args);
-  if (name == "+HTTPTOFS" || name == "+HTTPTOFSRL") return name == "+HTTPTOFS" ? cmd_httptofs(form, args) : cmd_httptofs(form == "read" ? "progress" : "bad", "");
+  if (name == "+HTTPTOFS" || name == "+HTTPTOFSRL")
+    return name == "+HTTPTOFS" ? cmd_httptofs(form, args) : cmd_httptofs(form == "read" ? "progress" : "bad", "");
   if (name == "+CFOTA") return cmd_cfota(form, args);
   if (name.rfind("+CFS", 0) == 0) return cmd_cfs(name, form, args);
   error();  // unknown command: plain ERROR, whatever AT+CMEE says
@@ -655,8 +663,9 @@ void VirtualModule::cmd_httptofs(std::string_view form, const std::string& args)
   auto a = split_args(args);
   if (a.size() < 2 || a.size() > 4 || a[0].empty()) return error();
   const std::string& path = a[1];
-  bool dir_ok = std::any_of(std::begin(fs_dirs), std::end(fs_dirs),
-                            [&](std::string_view d) { return path.size() > d.size() && path.rfind(d, 0) == 0 && path.find('/', d.size()) == std::string::npos; });
+  bool dir_ok = std::any_of(std::begin(fs_dirs), std::end(fs_dirs), [&](std::string_view d) {
+    return path.size() > d.size() && path.rfind(d, 0) == 0 && path.find('/', d.size()) == std::string::npos;
+  });
   int timeout_s = 50;
   if (a.size() >= 3) {
     auto t = to_int(a[2]);
@@ -734,8 +743,10 @@ void VirtualModule::begin_update() {
   } else {
     try {
       delta = parse_delta(file->second);
-      if (delta.model != model_.name) why = fmt::format("package is for {}", delta.model);
-      else if (delta.from != firmware_) why = fmt::format("package is from {}, module runs {}", delta.from, firmware_);
+      if (delta.model != model_.name)
+        why = fmt::format("package is for {}", delta.model);
+      else if (delta.from != firmware_)
+        why = fmt::format("package is from {}, module runs {}", delta.from, firmware_);
     } catch (const std::invalid_argument& e) {
       why = e.what();
     }
@@ -788,8 +799,10 @@ void VirtualModule::file_bytes(std::string_view bytes) {
   if (file_write_.data.size() < file_write_.size) return;
   file_write_.active = false;
   auto& file = files_[file_write_.path];
-  if (file_write_.append) file += file_write_.data;
-  else file = std::move(file_write_.data);
+  if (file_write_.append)
+    file += file_write_.data;
+  else
+    file = std::move(file_write_.data);
   ok();
 }
 
@@ -815,8 +828,7 @@ void VirtualModule::cmd_cfs(const std::string& name, std::string_view form, cons
     // AT+CFSWFILE=<index>,"<name>",<mode 0|1>,<size 1..10240>,<input time ms 1..10000>
     if (a.size() != 5 || !cfs_ready_) return error();
     auto mode = to_int(a[2]), size = to_int(a[3]), input_ms = to_int(a[4]);
-    if (!mode || *mode > 1 || !size || *size < 1 || *size > static_cast<int>(max_file_chunk) || !input_ms || *input_ms < 1 || *input_ms > 10000)
-      return error();
+    if (!mode || *mode > 1 || !size || *size < 1 || *size > static_cast<int>(max_file_chunk) || !input_ms || *input_ms < 1 || *input_ms > 10000) return error();
     file_write_ = FileWrite{true, path, *mode == 1, static_cast<std::size_t>(*size), {}, file_write_.id + 1};
     emit("\r\nDOWNLOAD");  // a prompt: no line end
     auto id = file_write_.id;
@@ -860,7 +872,8 @@ void VirtualModule::cmd_ipr(std::string_view form, const std::string& args) {
   // OK still goes out at the old rate; the new one is saved and used from the next byte on.
   // IPR=0 autobauds from the next boot; until then the module keeps the rate it runs at.
   ok();
-  if (*rate != 0) ipr_ = static_cast<unsigned>(*rate);
+  if (*rate != 0)
+    ipr_ = static_cast<unsigned>(*rate);
   else {
     locked_rate_ = line_rate();
     ipr_ = 0;

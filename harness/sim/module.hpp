@@ -148,8 +148,8 @@ class VirtualModule {
   Level status_ = Level::low;
   Level netlight_ = Level::low;
 
-  unsigned ipr_;              // saved with AT+IPR: survives power cycles; 0 autobaud
-  unsigned locked_rate_ = 0;  // what autobauding detected since the last boot
+  unsigned ipr_;               // saved with AT+IPR: survives power cycles; 0 autobaud
+  unsigned locked_rate_ = 0;   // what autobauding detected since the last boot
   bool discard_line_ = false;  // the line that autobauding (or first-at-lost) swallowed
   bool first_command_ = true;
 

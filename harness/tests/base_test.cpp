@@ -23,9 +23,9 @@ TEST_CASE("durations read the units scenario authors write") {
 TEST_CASE("a scaled timeout never drops below the floor, holds scale freely") {
   TimeScale fast(0.02);
   CHECK(fast.hold(1200ms) == 24ms);
-  CHECK(fast.timeout(10s) == 2s);      // 0.2 s scaled, floored at 2 s
-  CHECK(fast.timeout(15min) == 18s);   // well above the floor
-  CHECK(fast.timeout(500ms) == 500ms); // never longer than what was written
+  CHECK(fast.timeout(10s) == 2s);       // 0.2 s scaled, floored at 2 s
+  CHECK(fast.timeout(15min) == 18s);    // well above the floor
+  CHECK(fast.timeout(500ms) == 500ms);  // never longer than what was written
   CHECK(TimeScale(1.0).timeout(10s) == 10s);
 }
 

@@ -102,7 +102,9 @@ TEST_CASE("e2e: a delta built for another revision fails the scenario with +CFOT
 
 TEST_CASE("e2e: a scenario mistake stops the run before any module is touched, exit 2 with file:line:col") {
   TempDir dir;
-  auto bad = dir.write("bad/typo.xml", "<?xml version=\"1.0\"?>\n<scenario name=\"t\" models=\"SIM7080G\">\n  <step name=\"s\">\n    <expect timout=\"5s\">OK</expect>\n  </step>\n</scenario>\n");
+  auto bad = dir.write("bad/typo.xml",
+                       "<?xml version=\"1.0\"?>\n<scenario name=\"t\" models=\"SIM7080G\">\n  <step name=\"s\">\n    <expect timout=\"5s\">OK</expect>\n  "
+                       "</step>\n</scenario>\n");
   auto r = athil_run(dir, {bad.string()});
   CHECK(r.process.exit_code == 2);
   CHECK(r.process.err.find("typo.xml:4:13: error: <expect> has no attribute 'timout'") != std::string::npos);
@@ -129,7 +131,8 @@ TEST_CASE("e2e: a rig mistake is exit 2 with its position, and so are bad comman
 
 TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, exit 3, and still a valid report") {
   TempDir dir;
-  auto rig = dir.write("rig.xml", "<rig name=\"r\">\n  <slot name=\"real1\" model=\"SIM7080G\">\n    <serial port=\"/dev/athil-missing-port\"/>\n  </slot>\n</rig>\n");
+  auto rig =
+      dir.write("rig.xml", "<rig name=\"r\">\n  <slot name=\"real1\" model=\"SIM7080G\">\n    <serial port=\"/dev/athil-missing-port\"/>\n  </slot>\n</rig>\n");
   auto r = athil_run(dir, {"--rig", rig.string(), "scenarios/fota/http-upgrade.xml"});
   CHECK(r.process.exit_code == 3);
   auto tc = r.junit.child("testsuites").child("testsuite").child("testcase");

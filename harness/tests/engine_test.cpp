@@ -11,10 +11,10 @@
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/fd.hpp"
-#include "transport/reattaching_port.hpp"
-#include "transport/serial_port.hpp"
 #include "module_bytes.hpp"
 #include "pty_pair.hpp"
+#include "transport/reattaching_port.hpp"
+#include "transport/serial_port.hpp"
 
 using namespace athil;
 using namespace std::chrono_literals;
@@ -228,4 +228,3 @@ TEST_CASE("engine: URCs nothing waited for are named on the timeline when a step
   CHECK(r.engine.urcs().empty());
   CHECK(r.timeline.events().back().data == "URCs nothing waited for: '+CEREG: 0,2'");
 }
-

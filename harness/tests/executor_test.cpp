@@ -152,11 +152,11 @@ struct Bench {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // The verdict, with the message shown when it is not a pass.
-#define CHECK_PASSES(outcome)                            \
-  do {                                                   \
-    auto o_ = (outcome);                                 \
-    INFO(o_.message);                                    \
-    CHECK(o_.verdict == report::Verdict::passed);        \
+#define CHECK_PASSES(outcome)                     \
+  do {                                            \
+    auto o_ = (outcome);                          \
+    INFO(o_.message);                             \
+    CHECK(o_.verdict == report::Verdict::passed); \
   } while (0)
 
 }  // namespace
@@ -202,8 +202,9 @@ TEST_CASE("executor: URCs are counted, and a missing one names the URCs that cam
 TEST_CASE("executor: expect-any names the alternative that came, its else answers a silence, and a final result fails it") {
   Bench b;
   auto with = [](const std::string& attrs, const std::string& command = R"(<command send="AT+CNACT=0,1"/>)") {
-    return scenario_xml(R"(<step name="bearer">)" + command + R"(<expect-any capture="outcome" timeout="200ms")" + attrs +
-                        R"(><urc name="up">+APP PDP: 0,ACTIVE</urc><expect name="refused">+CME ERROR: 3</expect></expect-any><log>got ${outcome}</log></step>)");
+    return scenario_xml(
+        R"(<step name="bearer">)" + command + R"(<expect-any capture="outcome" timeout="200ms")" + attrs +
+        R"(><urc name="up">+APP PDP: 0,ACTIVE</urc><expect name="refused">+CME ERROR: 3</expect></expect-any><log>got ${outcome}</log></step>)");
   };
   b.port->on("AT+CNACT=0,1\r", "\r\nOK\r\n\r\n+APP PDP: 0,ACTIVE\r\n");
   CHECK_PASSES(b.run(with("")));
@@ -228,7 +229,8 @@ TEST_CASE("executor: a forbidden line fails the scenario the moment it arrives, 
   CHECK(contains(out.message, "forbidden line '+APP PDP: 0,DEACTIVE' arrived"));
 
   b.port->on("AT+CGATT?\r", "\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CGATT: 1\r\n\r\nOK\r\n");
-  out = b.run(scenario_xml(R"(<step name="one"><forbid>+APP PDP: 0,DEACTIVE</forbid></step><step name="two"><command send="AT+CGATT?" expect="+CGATT: 1"/></step>)"));
+  out = b.run(
+      scenario_xml(R"(<step name="one"><forbid>+APP PDP: 0,DEACTIVE</forbid></step><step name="two"><command send="AT+CGATT?" expect="+CGATT: 1"/></step>)"));
   CHECK(out.verdict == report::Verdict::passed);
 }
 
@@ -287,7 +289,8 @@ TEST_CASE("executor: repeat until stops when its condition holds and fails after
 
 TEST_CASE("executor: a fixture's parameters hold inside it only, and a capture inside it stands") {
   Bench b;
-  b.dir.write("bearer.xml", R"x(<fixture name="bearer"><log>pdp ${pdp:-0}</log><command send="AT+CNACT?" expect="\+CNACT: (\d),1" capture="active"/></fixture>)x");
+  b.dir.write("bearer.xml",
+              R"x(<fixture name="bearer"><log>pdp ${pdp:-0}</log><command send="AT+CNACT?" expect="\+CNACT: (\d),1" capture="active"/></fixture>)x");
   b.port->on("AT+CNACT?\r", "\r\n+CNACT: 1,1\r\n\r\nOK\r\n");
   auto out = b.run(scenario_xml(R"(<step name="f"><use fixture="bearer"><param name="pdp" value="1"/></use><log>after ${pdp:-none} ${active}</log></step>)"));
   CHECK(out.verdict == report::Verdict::passed);
@@ -298,7 +301,8 @@ TEST_CASE("executor: a fixture's parameters hold inside it only, and a capture i
 TEST_CASE("executor: send-file writes the file in chunks, each after its command and prompt, and names the chunk the module refused") {
   Bench b;
   b.dir.write("fw.bin", std::string(25, 'x'));
-  const std::string send = R"(<step name="write"><send-file path="fw.bin" chunk="10" command="AT+CFSWFILE=3,&quot;fw.bin&quot;,{mode},{length},1000"/><log>sent ${sent}</log></step>)";
+  const std::string send =
+      R"(<step name="write"><send-file path="fw.bin" chunk="10" command="AT+CFSWFILE=3,&quot;fw.bin&quot;,{mode},{length},1000"/><log>sent ${sent}</log></step>)";
   for (auto [mode, length] : {std::pair{0, 10}, {1, 10}, {1, 5}}) {
     b.port->on(fmt::format("AT+CFSWFILE=3,\"fw.bin\",{},{},1000\r", mode, length), "\r\nDOWNLOAD\r\n");
     b.port->on(std::string(length, 'x'), "\r\nOK\r\n");

@@ -104,7 +104,8 @@ std::vector<Exchange> parse_espidf(const std::string& text) {
   for (std::string l; std::getline(in, l);) {
     auto cmd = l.find("AT CMD: ");
     auto resp = l.find("AT RESP: ");
-    if (cmd != std::string::npos) out.push_back(Exchange{l.substr(cmd + 8), {}, {}});
+    if (cmd != std::string::npos)
+      out.push_back(Exchange{l.substr(cmd + 8), {}, {}});
     else if (resp != std::string::npos && !out.empty()) {
       std::string r = l.substr(resp + 9);
       if (!r.empty() && r != out.back().command) out.back().lines.push_back(r);

@@ -25,9 +25,7 @@ struct Placed {
   char dir;
   std::string bytes;
   std::optional<double> t;
-  bool operator==(const Placed& o) const {
-    return dir == o.dir && bytes == o.bytes && t.has_value() == o.t.has_value() && (!t || std::abs(*t - *o.t) < 1e-6);
-  }
+  bool operator==(const Placed& o) const { return dir == o.dir && bytes == o.bytes && t.has_value() == o.t.has_value() && (!t || std::abs(*t - *o.t) < 1e-6); }
 };
 std::vector<Placed> placed(const Session& s) {
   std::vector<Placed> out;
@@ -163,7 +161,8 @@ TEST_CASE("Python: bytes reprs decoded, their direction from the words before th
   auto reads = import_log("resp = ser.read(64)\nprint: b'AT+SHREQ=\"http://10.0.0.1/x\",1\\r\\r\\nOK\\r\\n\\r\\n+SHREQ: \"GET\",200,387\\r\\n'\n");
   CHECK(reads.format == LogFormat::python);
   // What was read begins with the echo: the command was sent, then echoed, answered, and a URC came.
-  CHECK(bytes_of(reads) == Bytes{{'>', "AT+SHREQ=\"http://10.0.0.1/x\",1\r"}, {'<', "AT+SHREQ=\"http://10.0.0.1/x\",1\r\r\nOK\r\n\r\n+SHREQ: \"GET\",200,387\r\n"}});
+  CHECK(bytes_of(reads) ==
+        Bytes{{'>', "AT+SHREQ=\"http://10.0.0.1/x\",1\r"}, {'<', "AT+SHREQ=\"http://10.0.0.1/x\",1\r\r\nOK\r\n\r\n+SHREQ: \"GET\",200,387\r\n"}});
   auto lists = import_log("DEBUG: write: AT+CPIN?\nDEBUG: response: ['+CPIN: READY', 'OK']\nsent b'ATI\\r' then read b'SIM7000G R1529\\r\\n\\r\\nOK\\r\\n'\n");
   CHECK(bytes_of(lists) == Bytes{{'>', "AT+CPIN?\r"}, {'<', "\r\n+CPIN: READY\r\n\r\nOK\r\n"}, {'>', "ATI\r"}, {'<', "\r\nSIM7000G R1529\r\n\r\nOK\r\n"}});
 }
@@ -172,9 +171,13 @@ TEST_CASE("direction marks: FONA's ---> / <---, Particle's > / <, mbed's AT TX /
   auto fona = import_log("\t---> ATI\n\t<--- SIM7000E R1351\n\nOK\n\nFONA is OK\n");
   CHECK(fona.format == LogFormat::markers);
   CHECK(bytes_of(fona) == Bytes{{'>', "ATI\r"}, {'<', "\r\nSIM7000E R1351\r\n\r\nOK\r\n"}});
-  auto particle = import_log("0000055897 [ncp.at] TRACE: > AT+CGATT?\n0000055897 [ncp.at] TRACE: < +CEREG: 2\n0000055905 [ncp.at] TRACE: < +CGATT: 0\n0000055905 [ncp.at] TRACE: < OK\n");
-  CHECK(placed(particle) == std::vector<Placed>{{'>', "AT+CGATT?\r", 55.897}, {'<', "\r\n+CEREG: 2\r\n", 55.897}, {'<', "\r\n+CGATT: 0\r\n\r\nOK\r\n", 55.905}});
-  auto mbed = import_log("[INFO][CELL]: AT TX ( 7): AT+CGMR\n[INFO][CELL]: AT TX ( 1): <cr>\n[INFO][CELL]: AT RX (15): <cr><ln>02.06<cr><ln><cr><ln>OK<cr><ln>\n");
+  auto particle = import_log(
+      "0000055897 [ncp.at] TRACE: > AT+CGATT?\n0000055897 [ncp.at] TRACE: < +CEREG: 2\n0000055905 [ncp.at] TRACE: < +CGATT: 0\n0000055905 [ncp.at] TRACE: < "
+      "OK\n");
+  CHECK(placed(particle) ==
+        std::vector<Placed>{{'>', "AT+CGATT?\r", 55.897}, {'<', "\r\n+CEREG: 2\r\n", 55.897}, {'<', "\r\n+CGATT: 0\r\n\r\nOK\r\n", 55.905}});
+  auto mbed =
+      import_log("[INFO][CELL]: AT TX ( 7): AT+CGMR\n[INFO][CELL]: AT TX ( 1): <cr>\n[INFO][CELL]: AT RX (15): <cr><ln>02.06<cr><ln><cr><ln>OK<cr><ln>\n");
   CHECK(bytes_of(mbed) == Bytes{{'>', "AT+CGMR\r"}, {'<', "\r\n02.06\r\n\r\nOK\r\n"}});
   auto parts = import_log("SEND:AT\nSEND:+CSQ\nSEND:\n\nRECEIVED:\n+CSQ: 14,0\n\nOK\n\n->ok\n");
   CHECK(bytes_of(parts) == Bytes{{'>', "AT+CSQ\r"}, {'<', "\r\n+CSQ: 14,0\r\n\r\nOK\r\n"}});
@@ -186,15 +189,20 @@ TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library
   // StreamDebugger: the host's write, then the module's echo, until ATE0 turns the echo off.
   auto dump = import_log("AT\nAT\n\nOK\nATE0\nATE0\n\nOK\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n[7186] ### Modem: SIMCOM SIM7000G\n");
   CHECK(dump.format == LogFormat::raw);
-  CHECK(bytes_of(dump) == Bytes{{'>', "AT\r"}, {'<', "AT\r\r\nOK\r\n"}, {'>', "ATE0\r"}, {'<', "ATE0\r\r\nOK\r\n"}, {'>', "AT+CPIN?\r"}, {'<', "\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
+  CHECK(
+      bytes_of(dump) ==
+      Bytes{{'>', "AT\r"}, {'<', "AT\r\r\nOK\r\n"}, {'>', "ATE0\r"}, {'<', "ATE0\r\r\nOK\r\n"}, {'>', "AT+CPIN?\r"}, {'<', "\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
   // A terminal: each command shown once, as the module echoed it.
   auto terminal = import_log("at+csq\n+CSQ: 31,99\n\nOK\nModem Info: SIM7600\n");
   CHECK(bytes_of(terminal) == Bytes{{'>', "at+csq\r"}, {'<', "at+csq\r\r\n+CSQ: 31,99\r\n\r\nOK\r\n"}});
   CHECK(terminal.events.back().dir == Direction::note);  // the sketch's own line
 }
 
-TEST_CASE("import report: the shape, the decorations taken off and the lines placed, and a log with nothing placed names the likeliest shapes and what each lacked") {
-  auto s = import_log("00> [00:00:01.000,000] <dbg> modem_chat: modem_chat_script_next: sending: AT\n00> [00:00:01.020,000] <dbg> modem_chat: modem_chat_log_received_command: OK\n00> hello\n");
+TEST_CASE(
+    "import report: the shape, the decorations taken off and the lines placed, and a log with nothing placed names the likeliest shapes and what each lacked") {
+  auto s = import_log(
+      "00> [00:00:01.000,000] <dbg> modem_chat: modem_chat_script_next: sending: AT\n00> [00:00:01.020,000] <dbg> modem_chat: modem_chat_log_received_command: "
+      "OK\n00> hello\n");
   auto text = describe_detection(s);
   CHECK(contains(text, "shape zephyr-chat"));
   CHECK(contains(text, "RTT channel, time, level on 2 line(s), such as '00> [00:00:01.000,000] <dbg> '"));
@@ -229,7 +237,8 @@ TEST_CASE("log bounds: a line cut mid-way, a fragment without its last line end,
   CHECK_THROWS_WITH_AS(log_lines("a\nb\n", 5, 9), doctest::Contains("fewer lines"), std::invalid_argument);
 }
 
-TEST_CASE("scaffold: bytes a scenario file cannot hold become escapes that validate and match, and a log too long for one scenario is refused with where to cut") {
+TEST_CASE(
+    "scaffold: bytes a scenario file cannot hold become escapes that validate and match, and a log too long for one scenario is refused with where to cut") {
   auto s = import_log(std::string("AT+CGMR\r\nRevision:1951B02SIM7080G\x1b[0m\x01\r\nOK\r\nAT\x07\r\nOK\r\n", 52));
   std::string xml = scaffold(s, {"field-noise", "noise.log", "SIM7080"});
   CHECK(xml.find('\x1b') == std::string::npos);

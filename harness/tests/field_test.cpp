@@ -44,9 +44,12 @@ TEST_CASE("field import: a raw terminal capture is echoed commands and the modul
   using E = std::vector<std::pair<char, std::string>>;
   // The module's lines of one moment are one chunk (this log has no times: all of them between
   // two commands), as the harness records what it reads; a payload stays a chunk of its own.
-  CHECK(events_of(s) == E{{'>', "AT+CSQ\r"}, {'<', "AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n"},
-                          {'>', "AT+SHREAD=0,8\r"}, {'<', "AT+SHREAD=0,8\r\r\nOK\r\n\r\n+SHREAD: 8\r\n"},
-                          {'<', "ab\r\n\r\ncd"}, {'<', "\r\n+SHSTATE: 0\r\n"}});
+  CHECK(events_of(s) == E{{'>', "AT+CSQ\r"},
+                          {'<', "AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n"},
+                          {'>', "AT+SHREAD=0,8\r"},
+                          {'<', "AT+SHREAD=0,8\r\r\nOK\r\n\r\n+SHREAD: 8\r\n"},
+                          {'<', "ab\r\n\r\ncd"},
+                          {'<', "\r\n+SHSTATE: 0\r\n"}});
   // A payload shorter than its header says: kept as the log has it, and said so.
   auto short_payload = import_log("AT+SHREAD=0,100\r\n+SHREAD: 100\r\nab\r\n");
   REQUIRE(short_payload.problems.size() == 1);
@@ -143,13 +146,13 @@ TEST_CASE("field replay: answers in the recorded order and timing, and reports a
 }
 
 TEST_CASE("field scaffold: a scenario that loads, sends what the log sent, expects what the module answered, captures what varies") {
-  auto s = import_log(
-      "AT+CGMM\r\nSIMCOM_SIM7070\r\n\r\nOK\r\nAT+CASEND=0,5\r\n\r\n> \r\n\r\nOK\r\n\r\n+CASEND: 0,0,5\r\nAT+CSQ\r\n+CSQ: 23,99\r\nAT\r\nOK\r\n");
+  auto s =
+      import_log("AT+CGMM\r\nSIMCOM_SIM7070\r\n\r\nOK\r\nAT+CASEND=0,5\r\n\r\n> \r\n\r\nOK\r\n\r\n+CASEND: 0,0,5\r\nAT+CSQ\r\n+CSQ: 23,99\r\nAT\r\nOK\r\n");
   CHECK(guess_model(s) == "SIM7070");
   auto xml = scaffold(s, {"field-test", "test.log", ""});
   CHECK(contains(xml, "models=\"SIM7070\""));
-  CHECK(contains(xml, "<expect regex=\"> \" />"));        // the prompt, its blank kept
-  CHECK(contains(xml, "<urc>+CASEND: 0,0,5</urc>"));        // after the result code: unsolicited
+  CHECK(contains(xml, "<expect regex=\"> \" />"));                  // the prompt, its blank kept
+  CHECK(contains(xml, "<urc>+CASEND: 0,0,5</urc>"));                // after the result code: unsolicited
   CHECK(contains(xml, "<send unanswered=\"true\">AT+CSQ</send>"));  // the log has no result code for it
   // A value the log shows changing is captured, the rest of the line kept as it was.
   auto twice = scaffold(import_log("AT+CSQ\r\n+CSQ: 20,99\r\n\r\nOK\r\nAT+CSQ\r\n+CSQ: 23,99\r\n\r\nOK\r\n"), {"field-csq", "t.log", "SIM7080"});
@@ -174,15 +177,16 @@ TEST_CASE("field record: a scenario run through the tap, and the recorded transc
       wait_process(pid);
     }
   };
-  Child module{spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_of("module"), "--power-on", "--time-scale", "0.02"}, source_dir())};
+  Child module{
+      spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_of("module"), "--power-on", "--time-scale", "0.02"}, source_dir())};
   REQUIRE(eventually([&] { return std::filesystem::exists(link_of("module")); }));
-  int tap = spawn_process({athil_exe().string(), "record", "--port", link_of("module"), "--link", link_of("host"), "--out", link_of("recorded.log"), "--control",
-                           link_of("module") + ".ctl"},
-                          source_dir(),
-                          dir.path() / "record.out");
+  int tap = spawn_process({athil_exe().string(), "record", "--port", link_of("module"), "--link", link_of("host"), "--out", link_of("recorded.log"),
+                           "--control", link_of("module") + ".ctl"},
+                          source_dir(), dir.path() / "record.out");
   Child tap_guard{tap};
   REQUIRE(eventually([&] { return std::filesystem::exists(link_of("host")); }));
-  auto rig = dir.write("rig.xml", "<rig name=\"tap\" time-scale=\"0.02\"><slot name=\"t1\" model=\"SIM7080G\"><serial port=\"" + link_of("host") + "\"/></slot></rig>");
+  auto rig = dir.write("rig.xml",
+                       "<rig name=\"tap\" time-scale=\"0.02\"><slot name=\"t1\" model=\"SIM7080G\"><serial port=\"" + link_of("host") + "\"/></slot></rig>");
   auto sc = dir.write("sc.xml", R"xml(<scenario name="through-the-tap" models="SIM7080G" timeout="2m">
   <step name="talk">
     <urc>SMS Ready</urc>  <!-- the boot URCs all out: nothing comes unasked after the run -->
@@ -230,8 +234,11 @@ TEST_CASE("field replay slot: a rig slot serves a recorded session, its scaffold
             "[10:00:00.000] >>> AT+CNACT=1,\"iot\"\n[10:00:00.020] <<< AT+CNACT=1,\"iot\"\n[10:00:00.021] <<< OK\n[10:00:00.500] <<< +APP PDP: ACTIVE\n"
             "[10:00:05.000] >>> AT+CNACT?\n[10:00:05.010] <<< AT+CNACT?\n[10:00:05.011] <<< +CNACT: 1,\"10.0.0.5\"\n[10:00:05.012] <<< OK\n"
             "[10:00:09.000] <<< +APP PDP: DEACTIVE\n");
-  auto rig = dir.write("rig.xml", "<rig name=\"field\" time-scale=\"0.05\">\n  <slot name=\"f1\" model=\"SIM7000G\"><replay log=\"logs/drop.log\" vary=\"&quot;[^&quot;]*&quot;\"/></slot>\n</rig>\n");
-  auto scaffolded = run_process({athil_exe().string(), "scaffold", (dir.path() / "logs/drop.log").string(), "-o", (dir.path() / "sc/drop.xml").string()}, source_dir());
+  auto rig = dir.write("rig.xml",
+                       "<rig name=\"field\" time-scale=\"0.05\">\n  <slot name=\"f1\" model=\"SIM7000G\"><replay log=\"logs/drop.log\" "
+                       "vary=\"&quot;[^&quot;]*&quot;\"/></slot>\n</rig>\n");
+  auto scaffolded =
+      run_process({athil_exe().string(), "scaffold", (dir.path() / "logs/drop.log").string(), "-o", (dir.path() / "sc/drop.xml").string()}, source_dir());
   REQUIRE(scaffolded.exit_code == 0);
   std::string xml = read_file(dir.path() / "sc/drop.xml");
   CHECK(contains(xml, "<urc>+APP PDP: DEACTIVE</urc>"));
@@ -269,8 +276,9 @@ TEST_CASE("field replay slot: a rig slot serves a recorded session, its scaffold
   CHECK(contains(replay_log, "divergence: 'AT+CSQ' is not in the log"));
 
   auto bad = dir.write("bad.xml", "<rig name=\"b\">\n  <slot name=\"f1\" model=\"SIM7000G\"><replay log=\"logs/none.log\"/></slot>\n</rig>\n");
-  auto refused = run_process({athil_exe().string(), "run", "--rig", bad.string(), "--junit", (dir.path() / "out2" / "junit.xml").string(), (dir.path() / "sc").string()},
-                             source_dir());
+  auto refused =
+      run_process({athil_exe().string(), "run", "--rig", bad.string(), "--junit", (dir.path() / "out2" / "junit.xml").string(), (dir.path() / "sc").string()},
+                  source_dir());
   CHECK(refused.exit_code == 2);
   CHECK(contains(refused.err, "bad.xml:2:44: error:"));  // at the log attribute
   CHECK(contains(refused.err, "no log file"));

@@ -74,15 +74,13 @@ TEST_CASE("framer: real modules' lines, blank and single-space lines, prompts, a
 }
 
 TEST_CASE("framer: power-up garbage and bytes that are not UTF-8 are kept, byte for byte") {
-  check_every_split(bytes::power_up_garbage,
-                    {line("NORMAL POWER DOWN"), line("~}#\xc0!}!}!} }8}\"}&\xde\xad\xbe\xef~\xff\xfe\0~"s), line("RDY")});
+  check_every_split(bytes::power_up_garbage, {line("NORMAL POWER DOWN"), line("~}#\xc0!}!}!} }8}\"}&\xde\xad\xbe\xef~\xff\xfe\0~"s), line("RDY")});
 }
 
 TEST_CASE("framer: a +SHREAD body is taken as raw bytes, CR, LF and OK inside it included") {
   // The body holds "\r\nOK\r\n", a would-be header and a would-be prompt: none of it is framed.
-  check_every_split(bytes::sim7000e_shread,
-                    {line("AT+SHREAD=0,3762"), line("OK"), line("+SHREAD: 2048"), data(bytes::shread_body(2048)), line("+SHREAD: 1714"),
-                     data(bytes::shread_body(1714))});
+  check_every_split(bytes::sim7000e_shread, {line("AT+SHREAD=0,3762"), line("OK"), line("+SHREAD: 2048"), data(bytes::shread_body(2048)), line("+SHREAD: 1714"),
+                                             data(bytes::shread_body(1714))});
 }
 
 TEST_CASE("framer: payloads of AT+CFSRFILE, AT+FTPGET, AT+HTTPREAD (SIM7000) and inline AT+CARECV") {

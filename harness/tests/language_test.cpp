@@ -35,8 +35,13 @@ struct Outcome {
 // Runs the scenarios in one athil run; returns each testcase's outcome by name.
 std::map<std::string, Outcome> run_scenarios(const TempDir& dir, const std::vector<std::string>& extra = {}) {
   for (const char* f : {"power-on.xml", "boot-ready.xml", "power-off.xml"}) dir.write(std::string("fixtures/") + f, read_file(source_dir() / "fixtures" / f));
-  std::vector<std::string> argv = {athil_exe().string(), "run", (dir.path() / "sc").string(), "--fixtures", (dir.path() / "fixtures").string(),
-                                   "--junit", (dir.path() / "out" / "junit.xml").string()};
+  std::vector<std::string> argv = {athil_exe().string(),
+                                   "run",
+                                   (dir.path() / "sc").string(),
+                                   "--fixtures",
+                                   (dir.path() / "fixtures").string(),
+                                   "--junit",
+                                   (dir.path() / "out" / "junit.xml").string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto r = run_process(argv, source_dir());
   INFO(r.out, r.err);
@@ -187,7 +192,8 @@ TEST_CASE("language: durations from variables are read when the action runs") {
   CHECK(r["param-duration"].out.find("log: slept 2s") != std::string::npos);
   CHECK(r["bad-duration"].verdict == "error");
   CHECK(r["bad-duration"].message.find("scenario mistake: ") == 0);
-  CHECK(r["bad-duration"].message.find("b.xml:3:16: 'forever' is not a duration (expected a number and a unit: ms, s, m, h) (from '${pause}')") != std::string::npos);
+  CHECK(r["bad-duration"].message.find("b.xml:3:16: 'forever' is not a duration (expected a number and a unit: ms, s, m, h) (from '${pause}')") !=
+        std::string::npos);
 }
 
 TEST_CASE("language: a urc count waits for that many lines") {
@@ -268,7 +274,8 @@ TEST_CASE("language: supply cut and restore, and the RESET pin where the model h
   <slot name="b" model="SIM7000G" firmware="1529B08SIM7000G"><virtual ipr="115200"/></slot>
 </rig>)xml");
   auto any_model = [](const std::string& name, const std::string& body) {
-    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G SIM7000G\" timeout=\"5m\" requires=\"supply\">\n" + body + "\n</scenario>\n";
+    return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G SIM7000G\" timeout=\"5m\" requires=\"supply\">\n" + body +
+           "\n</scenario>\n";
   };
   dir.write("sc/a.xml", any_model("brownout", R"xml(<step name="s">
     <power action="on"/>

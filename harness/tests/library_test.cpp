@@ -22,7 +22,6 @@ std::string with_latency(std::string rig, const std::string& latency) {
 
 }  // namespace
 
-
 void faults_fail_their_scenarios(const std::string& latency) {
   TempDir dir;
   auto rig = dir.write("faulty.xml", with_latency(R"xml(<rig name="faulty" time-scale="0.02">
@@ -32,10 +31,12 @@ void faults_fail_their_scenarios(const std::string& latency) {
   <slot name="firstlost" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="first-at-lost"/></slot>
   <slot name="garbage" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="garbage-on-boot"/></slot>
   <slot name="slow" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="slow-boot=15s"/></slot>
-</rig>)xml", latency));
+</rig>)xml",
+                                                  latency));
   auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--junit", junit.string()},
-                       source_dir());
+  auto r = run_process(
+      {athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--junit", junit.string()},
+      source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);  // failures of the module, no errors of the rig
   auto report = read_report(junit);
@@ -43,7 +44,7 @@ void faults_fail_their_scenarios(const std::string& latency) {
   auto failed = [&](const std::string& slot, const std::string& name) -> const Case& { return report.suites["faulty." + slot][name]; };
   std::map<std::string, std::set<std::string>> expected_failures = {
       {"healthy", {}},
-      {"garbage", {}},  // noise before boot is the host's problem to survive, not a failure
+      {"garbage", {}},                           // noise before boot is the host's problem to survive, not a failure
       {"powerdown", {"at-echo-across-reboot"}},  // the first scenario: the power-down comes 3 s (model time) after the first boot
       // Stuck in factory test mode: no SIM, and AT+CFUN cannot leave it.
       {"cfun5", {"at-identity", "at-first-command-after-boot", "at-cmee-error-forms", "at-urcs-in-responses", "power-restart-commands"}},
@@ -79,7 +80,8 @@ void network_faults(const std::string& latency) {
   <slot name="drop7080" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="pdp-drop=10s"/></slot>
   <slot name="http601" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="http-601"/></slot>
   <slot name="healthy" model="SIM7090G" firmware="2110B01SIM7090"><virtual/></slot>
-</rig>)xml", latency));
+</rig>)xml",
+                                               latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--filter", "network/*", "--junit", junit.string()}, source_dir());
   INFO(r.out, r.err);
@@ -105,7 +107,8 @@ void fota_faults(const std::string& latency) {
   <slot name="stall" model="SIM7070G" firmware="1951B05SIM7070" fota-target="1951B07SIM7070"><virtual faults="fota-stall=40"/></slot>
   <slot name="http601" model="SIM7090G" firmware="2110B01SIM7090" fota-target="2110B03SIM7090"><virtual faults="http-601"/></slot>
   <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/></slot>
-</rig>)xml", latency));
+</rig>)xml",
+                                                latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());
   INFO(r.out, r.err);
@@ -146,10 +149,11 @@ void silent_faults(const std::string& latency) {
   <slot name="brownout" model="SIM7070G" firmware="1951B05SIM7070"><virtual faults="brownout-silent=3s"/></slot>
   <slot name="storm" model="SIM7090G" firmware="2110B01SIM7090"><virtual faults="urc-storm=100ms"/></slot>
   <slot name="late" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="late-reply=200s"/></slot>
-</rig>)xml", latency));
+</rig>)xml",
+                                                  latency));
   auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--filter", "network/*",
-                        "--junit", junit.string()},
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--filter",
+                        "network/*", "--junit", junit.string()},
                        source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 3);  // the late slot ends quarantined: errors of the rig
@@ -186,10 +190,27 @@ void silent_faults(const std::string& latency) {
 }
 
 TEST_CASE("library self-test: each fault fails the scenarios that claim to catch it, and only those") { faults_fail_their_scenarios(""); }
-TEST_CASE("library self-test under 16 ms of USB-serial latency: each fault fails the scenarios that claim to catch it, and only those") { faults_fail_their_scenarios("16ms"); }
+TEST_CASE("library self-test under 16 ms of USB-serial latency: each fault fails the scenarios that claim to catch it, and only those") {
+  faults_fail_their_scenarios("16ms");
+}
 TEST_CASE("library self-test: network faults fail the network scenarios with the cause, on each model's bearer syntax") { network_faults(""); }
-TEST_CASE("library self-test under 16 ms of USB-serial latency: network faults fail the network scenarios with the cause, on each model's bearer syntax") { network_faults("16ms"); }
-TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") { fota_faults(""); }
-TEST_CASE("library self-test under 16 ms of USB-serial latency: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") { fota_faults("16ms"); }
-TEST_CASE("library self-test: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") { silent_faults(""); }
-TEST_CASE("library self-test under 16 ms of USB-serial latency: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") { silent_faults("16ms"); }
+TEST_CASE("library self-test under 16 ms of USB-serial latency: network faults fail the network scenarios with the cause, on each model's bearer syntax") {
+  network_faults("16ms");
+}
+TEST_CASE("library self-test: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the supply, refusals still pass") {
+  fota_faults("");
+}
+TEST_CASE(
+    "library self-test under 16 ms of USB-serial latency: FOTA faults fail the upgrades with the cause on each model, a stalled updater is recovered by the "
+    "supply, refusals still pass") {
+  fota_faults("16ms");
+}
+TEST_CASE(
+    "library self-test: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails nothing, late answers are named") {
+  silent_faults("");
+}
+TEST_CASE(
+    "library self-test under 16 ms of USB-serial latency: a hung or browned-out module fails the scenario it hangs in and is brought back, a URC storm fails "
+    "nothing, late answers are named") {
+  silent_faults("16ms");
+}

@@ -36,7 +36,7 @@ inline std::string shread_body(std::size_t n) {
   body.resize(n);
   return body;
 }
-inline const std::string sim7000e_shread = "AT+SHREAD=0,3762\r\r\nOK\r\n\r\n \r\n\r\n+SHREAD: 2048\r\n" + shread_body(2048) +
-                                           "\r\n \r\n\r\n+SHREAD: 1714\r\n" + shread_body(1714) + "\r\n";
+inline const std::string sim7000e_shread =
+    "AT+SHREAD=0,3762\r\r\nOK\r\n\r\n \r\n\r\n+SHREAD: 2048\r\n" + shread_body(2048) + "\r\n \r\n\r\n+SHREAD: 1714\r\n" + shread_body(1714) + "\r\n";
 
 }  // namespace athil::test::module_bytes

@@ -93,23 +93,24 @@ TEST_CASE("the bundled rigs load and a real slot's wiring is read as written") {
   REQUIRE(real.lines.size() == 2);
   CHECK(real.lines[0].offset == 17);
   CHECK(real.lines[0].active_low);
-  auto bad = dir.write("b.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7000G\">\n    <serial port=\"/dev/x\"/>\n    <gpio chip=\"c\"><line role=\"pwrkye\" offset=\"1\"/></gpio>\n  </slot>\n</rig>");
+  auto bad = dir.write("b.xml",
+                       "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7000G\">\n    <serial port=\"/dev/x\"/>\n    <gpio chip=\"c\"><line role=\"pwrkye\" "
+                       "offset=\"1\"/></gpio>\n  </slot>\n</rig>");
   CHECK_THROWS_WITH_AS(rig::load_rig(bad.string()), doctest::Contains("b.xml:4:26: unknown pin role 'pwrkye'"), InputError);
 }
 
 TEST_CASE("a rig's serial port: ser2net's socket://, standard rates only, mistakes at file:line:col") {
   test::TempDir dir;
   auto serial = [&](const std::string& attributes) {
-    return dir.write("s.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7080G\">\n    <serial " + attributes +
-                                  "/>\n  </slot>\n</rig>\n");
+    return dir.write("s.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7080G\">\n    <serial " + attributes + "/>\n  </slot>\n</rig>\n");
   };
   auto net = rig::load_rig(serial(R"(port="socket://lab-pi:3001" baud="3686400" usb="true")").string());
   CHECK(std::get<rig::RealSlot>(net.slots[0].kind).port == "socket://lab-pi:3001");
   CHECK(std::get<rig::RealSlot>(net.slots[0].kind).baud == 3686400);
-  CHECK_THROWS_WITH_AS(rig::load_rig(serial(R"(port="socket://lab-pi" )").string()),
-                       doctest::Contains("s.xml:3:13: the address needs :PORT after the host"), InputError);
-  CHECK_THROWS_WITH_AS(rig::load_rig(serial(R"(port="rfc2217://lab-pi:3001")").string()),
-                       doctest::Contains("a port is a device path or socket://HOST:PORT"), InputError);
+  CHECK_THROWS_WITH_AS(rig::load_rig(serial(R"(port="socket://lab-pi" )").string()), doctest::Contains("s.xml:3:13: the address needs :PORT after the host"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(rig::load_rig(serial(R"(port="rfc2217://lab-pi:3001")").string()), doctest::Contains("a port is a device path or socket://HOST:PORT"),
+                       InputError);
   CHECK_THROWS_WITH_AS(rig::load_rig(serial(R"(port="/dev/ttyUSB2" baud="115201")").string()),
                        doctest::Contains("s.xml:3:33: 115201 is not a standard baud rate"), InputError);
 }

@@ -33,10 +33,10 @@ TEST_CASE("recovery ladder: each model's module comes back by the rung that reac
   <step name="outlast the fault"><sleep duration="30s"/><command send="AT"/></step>)xml"));
   dir.write("sc/2-after.xml", scenario("after-recovery", power + R"xml(
   <step name="answers"><command send="AT+CGMR" expect="Revision:(.+)" capture="revision"/></step>)xml"));
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc" / "1-wedged.xml").string(),
-                        (dir.path() / "sc" / "2-after.xml").string(), "--fixtures", (dir.path() / "fixtures").string(), "--junit",
-                        (dir.path() / "out" / "junit.xml").string()},
-                       source_dir());
+  auto r = run_process(
+      {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc" / "1-wedged.xml").string(), (dir.path() / "sc" / "2-after.xml").string(),
+       "--fixtures", (dir.path() / "fixtures").string(), "--junit", (dir.path() / "out" / "junit.xml").string()},
+      source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);  // the wedged scenarios failed; nothing was an error
   auto report = read_report(dir.path() / "out" / "junit.xml");
@@ -78,8 +78,9 @@ TEST_CASE("quarantine: a slot that no rung brings back reports its remaining sce
   REQUIRE(report.loaded);
   auto& dead = report.suites["quarantine.dead"];
   CHECK(dead["fota-fs-upgrade"].verdict == "failure");
-  CHECK(contains(dead["fota-fs-upgrade"].out, "recovery after this scenario: not recovered: AT+CFUN=1,1: skipped: STATUS low, the module is off; "
-                                     "PWRKEY power-on (STATUS low): power on: STATUS still low after"));
+  CHECK(contains(dead["fota-fs-upgrade"].out,
+                 "recovery after this scenario: not recovered: AT+CFUN=1,1: skipped: STATUS low, the module is off; "
+                 "PWRKEY power-on (STATUS low): power on: STATUS still low after"));
   CHECK(contains(dead["fota-fs-upgrade"].out, "; supply cycle: power on: STATUS still low after"));
   for (const char* name : {"next", "last"}) {
     CAPTURE(name);
@@ -115,8 +116,8 @@ TEST_CASE("slot lock: a second run on a real slot is an error naming the first r
   TempDir dir;
   ::setenv("ATHIL_LOCK_DIR", (dir.path() / "locks").c_str(), 1);
   StandaloneModule module(dir, "tty-real");
-  auto rig = dir.write("rig.xml", "<rig name=\"locked\" time-scale=\"0.02\">\n  <slot name=\"r1\" model=\"SIM7080G\"><serial port=\"" + module.link() +
-                                      "\"/></slot>\n</rig>\n");
+  auto rig = dir.write(
+      "rig.xml", "<rig name=\"locked\" time-scale=\"0.02\">\n  <slot name=\"r1\" model=\"SIM7080G\"><serial port=\"" + module.link() + "\"/></slot>\n</rig>\n");
   auto long_one = dir.write("sc/long.xml", scenario("long", R"xml(<step name="wait"><sleep duration="1h"/></step>)xml"));
   auto quick = dir.write("sc2/quick.xml", scenario("quick", R"xml(<step name="at"><command send="AT"/></step>)xml"));
   int first = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), long_one.string(), "--junit", (dir.path() / "first" / "junit.xml").string()},
@@ -136,8 +137,8 @@ TEST_CASE("slot lock: a second run on a real slot is an error naming the first r
 
   ::kill(first, SIGKILL);
   wait_process(first);
-  auto third = run_process({athil_exe().string(), "run", "--rig", rig.string(), quick.string(), "--junit", (dir.path() / "third" / "junit.xml").string()},
-                           source_dir());
+  auto third =
+      run_process({athil_exe().string(), "run", "--rig", rig.string(), quick.string(), "--junit", (dir.path() / "third" / "junit.xml").string()}, source_dir());
   INFO(third.out, third.err);
   CHECK(third.exit_code == 0);
   ::unsetenv("ATHIL_LOCK_DIR");
@@ -149,14 +150,21 @@ TEST_CASE("supply commands: a rig switches a slot's supply with external program
   StandaloneModule module(dir, "tty-pdu");
   // The "PDU" is athil's own pin tool, cutting the standalone module's supply as a hub or PDU would.
   std::string pin = athil_exe().string() + " pin " + module.link() + " set supply ";
-  auto rig = dir.write("rig.xml", "<rig name=\"pdu\" time-scale=\"0.02\">\n"
-                                  "  <slot name=\"p1\" model=\"SIM7080G\"><serial port=\"" + module.link() + "\"/>\n"
-                                  "    <supply on=\"" + pin + "high\" off=\"" + pin + "low\"/></slot>\n"
-                                  "  </rig>\n");
+  auto rig = dir.write("rig.xml",
+                       "<rig name=\"pdu\" time-scale=\"0.02\">\n"
+                       "  <slot name=\"p1\" model=\"SIM7080G\"><serial port=\"" +
+                           module.link() +
+                           "\"/>\n"
+                           "    <supply on=\"" +
+                           pin + "high\" off=\"" + pin +
+                           "low\"/></slot>\n"
+                           "  </rig>\n");
   auto cut = dir.write("sc/cut.xml", scenario("cut", R"xml(
   <step name="alive"><command send="AT"/></step>
-  <step name="cut"><supply state="off"/><supply state="on"/></step>)xml", " requires=\"supply\""));
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), cut.string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir());
+  <step name="cut"><supply state="off"/><supply state="on"/></step>)xml",
+                                              " requires=\"supply\""));
+  auto r =
+      run_process({athil_exe().string(), "run", "--rig", rig.string(), cut.string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 0);
   // The module lost its power and stays off until PWRKEY, as a real one does; its supply is back.
@@ -167,13 +175,19 @@ TEST_CASE("supply commands: a rig switches a slot's supply with external program
 
   StandaloneModule second(dir, "tty-pdu2");
   auto cut_only = dir.write("sc2/cut-only.xml", scenario("cut-only", R"xml(<step name="cut"><supply state="off"/></step>)xml", " requires=\"supply\""));
-  auto failing = dir.write("failing.xml", "<rig name=\"pdu2\" time-scale=\"0.02\">\n"
-                                          "  <slot name=\"p2\" model=\"SIM7080G\"><serial port=\"" + module.link() + "\"/>\n"
-                                          "    <supply on=\"/bin/true\" off=\"/bin/sh -c 'echo relay stuck >&amp;2; exit 4'\"/></slot>\n"
-                                          "  <slot name=\"p3\" model=\"SIM7080G\"><serial port=\"" + second.link() + "\"/>\n"
-                                          "    <supply on=\"athil-no-such-pdu-tool on\" off=\"athil-no-such-pdu-tool off\"/></slot>\n"
-                                          "  </rig>\n");
-  auto bad = run_process({athil_exe().string(), "run", "--rig", failing.string(), cut_only.string(), "--junit", (dir.path() / "bad" / "junit.xml").string()}, source_dir());
+  auto failing = dir.write("failing.xml",
+                           "<rig name=\"pdu2\" time-scale=\"0.02\">\n"
+                           "  <slot name=\"p2\" model=\"SIM7080G\"><serial port=\"" +
+                               module.link() +
+                               "\"/>\n"
+                               "    <supply on=\"/bin/true\" off=\"/bin/sh -c 'echo relay stuck >&amp;2; exit 4'\"/></slot>\n"
+                               "  <slot name=\"p3\" model=\"SIM7080G\"><serial port=\"" +
+                               second.link() +
+                               "\"/>\n"
+                               "    <supply on=\"athil-no-such-pdu-tool on\" off=\"athil-no-such-pdu-tool off\"/></slot>\n"
+                               "  </rig>\n");
+  auto bad = run_process({athil_exe().string(), "run", "--rig", failing.string(), cut_only.string(), "--junit", (dir.path() / "bad" / "junit.xml").string()},
+                         source_dir());
   INFO(bad.out, bad.err);
   CHECK(bad.exit_code == 3);
   auto bad_report = read_report(dir.path() / "bad" / "junit.xml");
@@ -237,7 +251,8 @@ BackgroundRun start_run(const TempDir& dir, const std::vector<std::string>& scen
   BackgroundRun run;
   run.junit = dir.path() / "out" / "junit.xml";
   run.log = dir.path() / "run.log";
-  std::vector<std::string> argv = {athil_exe().string(), "run", "--rig", rig.string(), "--fixtures", (dir.path() / "fixtures").string(), "--junit", run.junit.string()};
+  std::vector<std::string> argv = {athil_exe().string(), "run", "--rig", rig.string(), "--fixtures", (dir.path() / "fixtures").string(), "--junit",
+                                   run.junit.string()};
   argv.insert(argv.end(), scenarios.begin(), scenarios.end());
   run.pid = spawn_process(argv, source_dir(), run.log);
   return run;
@@ -284,7 +299,8 @@ TEST_CASE("signals: a second SIGINT stops at once, kills the modules and leaves 
   TempDir dir;
   auto stuck = dir.write("sc/stuck.xml", scenario("stuck-teardown", R"xml(
   <step name="wait"><sleep duration="1h"/></step>
-  <teardown timeout="1h"><sleep duration="1h"/></teardown>)xml", " timeout=\"1h\""));
+  <teardown timeout="1h"><sleep duration="1h"/></teardown>)xml",
+                                                  " timeout=\"1h\""));
   auto run = start_run(dir, {stuck.string()});
   std::string link;
   REQUIRE(eventually([&] { return !(link = run.module_link()).empty(); }));
@@ -319,12 +335,15 @@ TEST_CASE("rig check: the virtual rack passes, and every problem of a real rack 
   int mm = spawn_process({(dir.path() / "ModemManager").string(), "120"}, source_dir());
   REQUIRE(eventually([&] { return contains(read_file("/proc/" + std::to_string(mm) + "/comm"), "ModemManager"); }));
   athil::rig::SlotLock held("rack", "busy");  // another run holds this slot
-  auto rig = dir.write("rack.xml", "<rig name=\"rack\">\n"
-                                   "  <slot name=\"good\" model=\"SIM7080G\"><serial port=\"" + module.link() + "\"/></slot>\n"
-                                   "  <slot name=\"busy\" model=\"SIM7080G\"><serial port=\"/dev/athil-missing\" usb=\"true\"/>\n"
-                                   "    <gpio chip=\"athil-no-chip\"><line role=\"pwrkey\" offset=\"3\"/></gpio>\n"
-                                   "    <supply on=\"athil-no-hub-tool on\" off=\"/bin/true\"/></slot>\n"
-                                   "</rig>\n");
+  auto rig = dir.write("rack.xml",
+                       "<rig name=\"rack\">\n"
+                       "  <slot name=\"good\" model=\"SIM7080G\"><serial port=\"" +
+                           module.link() +
+                           "\"/></slot>\n"
+                           "  <slot name=\"busy\" model=\"SIM7080G\"><serial port=\"/dev/athil-missing\" usb=\"true\"/>\n"
+                           "    <gpio chip=\"athil-no-chip\"><line role=\"pwrkey\" offset=\"3\"/></gpio>\n"
+                           "    <supply on=\"athil-no-hub-tool on\" off=\"/bin/true\"/></slot>\n"
+                           "</rig>\n");
   auto r = run_process({athil_exe().string(), "rig", "check", rig.string()}, source_dir());
   ::kill(mm, SIGKILL);
   wait_process(mm);
@@ -368,7 +387,8 @@ TEST_CASE("power: a hard cycle cuts the supply for the documented rest, restores
     <urc>RDY</urc>
     <command send="AT"/>
     <expect-pin name="status" level="high"/>
-  </step>)xml", " requires=\"supply\""));
+  </step>)xml",
+                                              " requires=\"supply\""));
   auto r = run_process({athil_exe().string(), "run", sc.string(), "--rig", rig.string(), "--fixtures", (dir.path() / "fixtures").string(), "--junit",
                         (dir.path() / "out" / "junit.xml").string()},
                        source_dir());

@@ -15,8 +15,8 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -98,8 +98,9 @@ TEST_CASE("Ctrl-C in a terminal (SIGINT to the whole process group) at random po
     CAPTURE(delay);
     auto out = dir.path() / ("run" + std::to_string(i));
     auto log = dir.path() / ("run" + std::to_string(i) + ".log");
-    int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--repeat", "2", "--junit", (out / "junit.xml").string()},
-                            source_dir(), log, true);
+    int pid = spawn_process(
+        {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--repeat", "2", "--junit", (out / "junit.xml").string()},
+        source_dir(), log, true);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     auto modules = children_of(pid);
     ::kill(-pid, SIGINT);  // what a terminal does on Ctrl-C: the runner and everything in its group
@@ -116,10 +117,14 @@ TEST_CASE("Ctrl-C in a terminal (SIGINT to the whole process group) at random po
       for (auto& [name, c] : cases) {
         CAPTURE(name);
         CAPTURE(c.message);
-        if (c.verdict == "passed") ++passed;
-        else if (c.verdict == "error") CHECK(contains(c.message, "interrupted by SIGINT"));
-        else if (c.verdict == "skipped") CHECK(contains(c.message, "not started: the run was interrupted by SIGINT"));
-        else FAIL("a scenario failed: the modules must not have died of the Ctrl-C");
+        if (c.verdict == "passed")
+          ++passed;
+        else if (c.verdict == "error")
+          CHECK(contains(c.message, "interrupted by SIGINT"));
+        else if (c.verdict == "skipped")
+          CHECK(contains(c.message, "not started: the run was interrupted by SIGINT"));
+        else
+          FAIL("a scenario failed: the modules must not have died of the Ctrl-C");
       }
     CHECK((code == 3 || (code == 0 && passed == 16)));
   }
@@ -167,8 +172,9 @@ TEST_CASE("a full disk: the write that fails is an error naming the file, nothin
   // Each round of the chatty one writes tens of kilobytes of evidence: the disk fills within a few.
   dir.write("sc/1-chatty.xml", scenario("chatty", power + R"xml(<step name="talk"><repeat count="300"><command send="AT+GMR"/></repeat></step>)xml"));
   dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--repeat", "4", "--junit", (disk / "junit.xml").string()},
-                       source_dir());
+  auto r =
+      run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--repeat", "4", "--junit", (disk / "junit.xml").string()},
+                  source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 3);
   CHECK(contains(r.out + r.err, "No space left on device"));
@@ -181,7 +187,9 @@ TEST_CASE("a full disk: the write that fails is an error naming the file, nothin
   CHECK(not_passed > 0);
 }
 
-TEST_CASE("the report always belongs to this run: 'nothing to run' and a bad scenario replace the last one, and a --junit that names no file is exit 2 with nothing written") {
+TEST_CASE(
+    "the report always belongs to this run: 'nothing to run' and a bad scenario replace the last one, and a --junit that names no file is exit 2 with nothing "
+    "written") {
   TempDir dir;
   auto rig = dir.write("rig.xml", one_slot);
   dir.write("sc/at.xml", scenario("at", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
@@ -190,7 +198,8 @@ TEST_CASE("the report always belongs to this run: 'nothing to run' and a bad sce
   REQUIRE(first.exit_code == 0);
   REQUIRE(read_report(junit).suites["one.a"]["at"].verdict == "passed");
 
-  auto none = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--tag", "no-such-tag", "--junit", junit.string()}, source_dir());
+  auto none = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--tag", "no-such-tag", "--junit", junit.string()},
+                          source_dir());
   CHECK(none.exit_code == 2);
   auto report = read_report(junit);
   REQUIRE(report.loaded);
@@ -234,7 +243,8 @@ TEST_CASE("a loop that does no I/O ends by the scenario's timeout, and stops at 
   for (int i = 0; i < 10; ++i) loop = "<repeat count=\"1000000\">" + loop + "</repeat>";
   SUBCASE("the timeout") {
     auto sc = dir.write("sc/loop.xml", scenario("loop", "<step name=\"spin\">" + loop + "</step>", " timeout=\"5s\""));
-    int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), sc.string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir());
+    int pid =
+        spawn_process({athil_exe().string(), "run", "--rig", rig.string(), sc.string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir());
     CHECK(wait_bounded(pid) == 1);
     auto c = read_report(dir.path() / "out" / "junit.xml").suites["one.a"]["loop"];
     CHECK(c.verdict == "failure");
@@ -242,8 +252,8 @@ TEST_CASE("a loop that does no I/O ends by the scenario's timeout, and stops at 
   }
   SUBCASE("SIGTERM") {
     auto sc = dir.write("sc/loop.xml", scenario("loop", "<step name=\"spin\">" + loop + "</step>", " timeout=\"1h\""));
-    int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), sc.string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir(),
-                            dir.path() / "run.log");
+    int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), sc.string(), "--junit", (dir.path() / "out" / "junit.xml").string()},
+                            source_dir(), dir.path() / "run.log");
     REQUIRE(eventually([&] { return !children_of(pid).empty(); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ::kill(pid, SIGTERM);
@@ -254,7 +264,9 @@ TEST_CASE("a loop that does no I/O ends by the scenario's timeout, and stops at 
   }
 }
 
-TEST_CASE("supply programs run in their own process group: one that leaves a child behind costs nothing and leaves none, one that hangs is killed with its children at the step's bound") {
+TEST_CASE(
+    "supply programs run in their own process group: one that leaves a child behind costs nothing and leaves none, one that hangs is killed with its children "
+    "at the step's bound") {
   TempDir dir;
   ::setenv("ATHIL_LOCK_DIR", (dir.path() / "locks").c_str(), 1);
   StandaloneModule module(dir, "tty-hub");
@@ -263,9 +275,12 @@ TEST_CASE("supply programs run in their own process group: one that leaves a chi
   dir.write("hub/leaves-child.sh", "#!/bin/sh\nsleep 3000 &\necho $! >> " + pids.string() + "\nexit 0\n");
   dir.write("hub/hangs.sh", "#!/bin/sh\nsleep 3000 &\necho $! >> " + pids.string() + "\necho $$ >> " + pids.string() + "\nsleep 3000\n");
   for (const char* f : {"hub/leaves-child.sh", "hub/hangs.sh"}) fs::permissions(dir.path() / f, fs::perms::owner_all);
-  auto rig = dir.write("rig.xml", "<rig name=\"hub\" time-scale=\"0.02\">\n"
-                                  "  <slot name=\"h1\" model=\"SIM7080G\"><serial port=\"" + module.link() + "\"/>\n"
-                                  "    <supply on=\"hub/leaves-child.sh\" off=\"hub/hangs.sh\"/></slot>\n</rig>\n");
+  auto rig = dir.write("rig.xml",
+                       "<rig name=\"hub\" time-scale=\"0.02\">\n"
+                       "  <slot name=\"h1\" model=\"SIM7080G\"><serial port=\"" +
+                           module.link() +
+                           "\"/>\n"
+                           "    <supply on=\"hub/leaves-child.sh\" off=\"hub/hangs.sh\"/></slot>\n</rig>\n");
   dir.write("sc/1-on.xml", scenario("on", R"xml(<step name="switch"><supply state="on"/><command send="AT"/></step>)xml", " requires=\"supply\""));
   dir.write("sc/2-off.xml", scenario("off", R"xml(<step name="switch" timeout="100s"><supply state="off"/></step>)xml", " requires=\"supply\""));
   auto junit = dir.path() / "out" / "junit.xml";
@@ -310,7 +325,9 @@ TEST_CASE("evidence is never overwritten: names that make the same file name, an
   }
 }
 
-TEST_CASE("text from files reaches every output escaped: no raw escape in the terminal, no HTML or link in summary.md, whole in JUnit, and control characters in names are refused") {
+TEST_CASE(
+    "text from files reaches every output escaped: no raw escape in the terminal, no HTML or link in summary.md, whole in JUnit, and control characters in "
+    "names are refused") {
   TempDir dir;
   auto rig = dir.write("rig.xml", one_slot);
   auto escape = dir.write("bad/escape.xml", scenario("clear&#27;[2J", R"xml(<step name="s"><log>x</log></step>)xml"));
@@ -320,7 +337,11 @@ TEST_CASE("text from files reaches every output escaped: no raw escape in the te
   CHECK(refused.err.find('\x1b') == std::string::npos);
 
   std::string name = "&lt;img src=x onerror=alert(1)&gt; [click](http://example.invalid) &lt;script&gt;";
-  dir.write("sc/hostile.xml", scenario(name, R"xml(<step name="s"><check expr="${slot} == 'nowhere'" message="&#27;[31m&lt;script&gt;alert(2)&lt;/script&gt; ![i](http://example.invalid/i.png)"/></step>)xml"));
+  dir.write(
+      "sc/hostile.xml",
+      scenario(
+          name,
+          R"xml(<step name="s"><check expr="${slot} == 'nowhere'" message="&#27;[31m&lt;script&gt;alert(2)&lt;/script&gt; ![i](http://example.invalid/i.png)"/></step>)xml"));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", junit.string()}, source_dir());
   INFO(r.out, r.err);
@@ -364,8 +385,9 @@ TEST_CASE("a hunt that finds no failure before --run-timeout is the good outcome
   auto rig = dir.write("rig.xml", one_slot);
   dir.write("sc/at.xml", scenario("at", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
   auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--until-fail", "--run-timeout", "3s", "--junit", junit.string()},
-                       source_dir());
+  auto r = run_process(
+      {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--until-fail", "--run-timeout", "3s", "--junit", junit.string()},
+      source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "--until-fail: no failure in "));
@@ -383,12 +405,13 @@ TEST_CASE("temporary folders: gone after a second signal, and one a crashed run 
   auto rig = dir.write("rig.xml", one_slot);
   dir.write("fixtures/power-on.xml", read_file(source_dir() / "fixtures" / "power-on.xml"));
   auto stuck = dir.write("sc/stuck.xml", scenario("stuck", R"xml(<step name="wait"><sleep duration="1h"/></step>
-  <teardown timeout="1h"><sleep duration="1h"/></teardown>)xml", " timeout=\"1h\""));
+  <teardown timeout="1h"><sleep duration="1h"/></teardown>)xml",
+                                                  " timeout=\"1h\""));
   auto run_dirs = [&] { return files_named(tmp, ".owner").size(); };
 
   // Twice signalled: the run stops at once, and its folder goes with it.
-  int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), stuck.string(), "--junit", (dir.path() / "o1" / "junit.xml").string()}, source_dir(),
-                          dir.path() / "o1.log");
+  int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), stuck.string(), "--junit", (dir.path() / "o1" / "junit.xml").string()},
+                          source_dir(), dir.path() / "o1.log");
   REQUIRE(eventually([&] { return !children_of(pid).empty() && run_dirs() == 1; }));
   ::kill(pid, SIGINT);
   REQUIRE(eventually([&] { return contains(read_file(dir.path() / "o1.log"), "SIGINT: stopping"); }));
@@ -397,7 +420,8 @@ TEST_CASE("temporary folders: gone after a second signal, and one a crashed run 
   CHECK(run_dirs() == 0);
 
   // Killed outright: its folder stays, until the next run proves its owner gone.
-  pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), stuck.string(), "--junit", (dir.path() / "o2" / "junit.xml").string()}, source_dir());
+  pid =
+      spawn_process({athil_exe().string(), "run", "--rig", rig.string(), stuck.string(), "--junit", (dir.path() / "o2" / "junit.xml").string()}, source_dir());
   REQUIRE(eventually([&] { return !children_of(pid).empty() && run_dirs() == 1; }));
   ::kill(pid, SIGKILL);
   wait_bounded(pid);
@@ -407,7 +431,8 @@ TEST_CASE("temporary folders: gone after a second signal, and one a crashed run 
   int held = ::open((tmp / "athil-Inuse1" / ".owner").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   REQUIRE(::flock(held, LOCK_EX) == 0);
   auto quick = dir.write("sc2/quick.xml", scenario("quick", R"xml(<step name="s"><log>x</log></step>)xml"));
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), quick.string(), "--junit", (dir.path() / "o3" / "junit.xml").string()}, source_dir());
+  auto r =
+      run_process({athil_exe().string(), "run", "--rig", rig.string(), quick.string(), "--junit", (dir.path() / "o3" / "junit.xml").string()}, source_dir());
   CHECK(r.exit_code == 0);
   CHECK(run_dirs() == 1);  // only the one in use
   CHECK(fs::exists(tmp / "athil-Inuse1"));
@@ -452,9 +477,11 @@ TEST_CASE("field logs are bounded input: a 50 KB line is read cut, not a crash, 
   [[maybe_unused]] const long log_kib = static_cast<long>(big.size() / 1024);
   big.clear();
   big.shrink_to_fit();
-  auto [import_code, import_kib] = run_measured({athil_exe().string(), "import", big_log.string(), "-o", (dir.path() / "big.transcript").string()}, dir.path() / "import.out");
+  auto [import_code, import_kib] =
+      run_measured({athil_exe().string(), "import", big_log.string(), "-o", (dir.path() / "big.transcript").string()}, dir.path() / "import.out");
   CHECK(import_code == 0);
-  auto [scaffold_code, scaffold_kib] = run_measured({athil_exe().string(), "scaffold", big_log.string(), "-o", (dir.path() / "big.xml").string()}, dir.path() / "scaffold.out");
+  auto [scaffold_code, scaffold_kib] =
+      run_measured({athil_exe().string(), "scaffold", big_log.string(), "-o", (dir.path() / "big.xml").string()}, dir.path() / "scaffold.out");
   // Too long for one scenario: refused with where to cut, and no file written.
   CHECK(scaffold_code == 2);
   CHECK(contains(read_file(dir.path() / "scaffold.out"), "scaffold a part of the log with --lines FIRST-LAST"));

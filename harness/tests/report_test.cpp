@@ -31,8 +31,8 @@ TEST_CASE("serial noise never makes the report invalid XML") {
   CHECK(xml_safe_text("ok\x1b[31m") == "ok\\x1b[31m");
   CHECK(xml_safe_text(std::string("a\0b", 3)) == "a\\x00b");
   CHECK(xml_safe_text("\xff\xfe garbage") == "\\xff\\xfe garbage");
-  CHECK(xml_safe_text("\xef\xbf\xbe") == "\\xef\\xbf\\xbe");            // U+FFFE
-  CHECK(xml_safe_text("\xc0\xaf") == "\\xc0\\xaf");                      // overlong '/'
+  CHECK(xml_safe_text("\xef\xbf\xbe") == "\\xef\\xbf\\xbe");                                     // U+FFFE
+  CHECK(xml_safe_text("\xc0\xaf") == "\\xc0\\xaf");                                              // overlong '/'
   CHECK(xml_safe_text("caf\xc3\xa9 \xe2\x82\xac \r\n\t") == "caf\xc3\xa9 \xe2\x82\xac \r\n\t");  // valid UTF-8 stays
 }
 
@@ -98,8 +98,16 @@ TEST_CASE("the report is replaced atomically, leaving no temporary file") {
 }
 
 TEST_CASE("a retried error becomes <flakyError> on a pass and <rerunError> on a last error, and summary.md lists the flaky one") {
-  TestCase flaky{"long-session", "athil.r.d2", 3.8, Verdict::passed, "", "", "", {{"port gone", "d2.tty: gone for more than 2s", "d2/long-session.log"}},
-                 "d2/long-session.attempt-2.log", "d2/long-session.attempt-2.vcd"};
+  TestCase flaky{"long-session",
+                 "athil.r.d2",
+                 3.8,
+                 Verdict::passed,
+                 "",
+                 "",
+                 "",
+                 {{"port gone", "d2.tty: gone for more than 2s", "d2/long-session.log"}},
+                 "d2/long-session.attempt-2.log",
+                 "d2/long-session.attempt-2.vcd"};
   TestCase broken{"radio", "athil.r.d2", 1, Verdict::error, "port gone again", "", "", {{"port gone", "", "d2/radio.log"}}, "d2/radio.attempt-2.log", ""};
   auto s = suite_with({flaky, broken});
   s.properties = {{"slot", "d2"}, {"model", "SIM7090G"}};
@@ -126,7 +134,7 @@ TEST_CASE("a waveform has a wire per pin seen, command and URC markers, and the 
   athil::Timeline t;
   t.record_at(1'000'000, athil::Direction::pin, "pwrkey low");
   t.record_at(1'050'000, athil::Direction::pin, "pwrkey high");
-  t.record_at(1'040'000, athil::Direction::pin, "status high");  // read late, stamped when it happened
+  t.record_at(1'040'000, athil::Direction::pin, "status high");                    // read late, stamped when it happened
   t.record_at(1'060'000, athil::Direction::pin, "power on: STATUS already high");  // a note, no change
   t.record_at(1'100'000, athil::Direction::to_module, "AT+CGMR\r");
   t.record_at(1'100'400, athil::Direction::from_module, "AT+CGMR\r\r\nRevision:X\r\n\r\nOK\r\n");
@@ -140,7 +148,8 @@ TEST_CASE("a waveform has a wire per pin seen, command and URC markers, and the 
   CHECK(vcd.find("  100000 > AT+CGMR\\r\n") != std::string::npos);
   CHECK(vcd.find("  200000 urc +CFOTA: \"Updating\",10 _end\n") != std::string::npos);  // "$end" may not appear in a comment
   // Before its first change a pin was at the other level; then the changes in time order.
-  CHECK(vcd.find("$dumpvars\n0!\n0\"\n1#\n0$\n$end\n#0\n0#\n#40000\n1$\n#50000\n1#\n#100000\n1!\n#100400\n0!\n#200000\n1\"\n#201000\n0\"\n#201001\n") != std::string::npos);
+  CHECK(vcd.find("$dumpvars\n0!\n0\"\n1#\n0$\n$end\n#0\n0#\n#40000\n1$\n#50000\n1#\n#100000\n1!\n#100400\n0!\n#200000\n1\"\n#201000\n0\"\n#201001\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("a passing case keeps 16 KB of its output, a failing one 256 KB: the transcript file has the rest") {
@@ -165,7 +174,8 @@ TEST_CASE("run folders: with --keep N the oldest go, and a run still in progress
   using namespace athil::test;
   TempDir dir;
   auto reports = dir.path() / "reports";
-  for (const char* run : {"20250101-000000Z", "20250102-000000Z", "20250103-000000Z-2", "20250104-000000Z"}) dir.write("reports/" + std::string(run) + "/junit.xml", "<testsuites/>");
+  for (const char* run : {"20250101-000000Z", "20250102-000000Z", "20250103-000000Z-2", "20250104-000000Z"})
+    dir.write("reports/" + std::string(run) + "/junit.xml", "<testsuites/>");
   dir.write("reports/notes/keep-me.txt", "a folder that is not a run");
   dir.write("reports/20250105.txt", "a file");
   // The oldest is still being written by a run in another process (its lock is held).
@@ -174,8 +184,10 @@ TEST_CASE("run folders: with --keep N the oldest go, and a run still in progress
   REQUIRE(held >= 0);
   REQUIRE(::flock(held, LOCK_EX | LOCK_NB) == 0);
   auto sc = dir.write("sc/a.xml", R"xml(<scenario name="answers" models="SIM7080G"><step name="at"><sync/></step></scenario>)xml");
-  auto rig = dir.write("rig.xml", R"xml(<rig name="k" time-scale="0.02"><slot name="v" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot></rig>)xml");
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--keep", "2", "--junit", (reports / "junit.xml").string(), sc.string()}, source_dir());
+  auto rig =
+      dir.write("rig.xml", R"xml(<rig name="k" time-scale="0.02"><slot name="v" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot></rig>)xml");
+  auto r =
+      run_process({athil_exe().string(), "run", "--rig", rig.string(), "--keep", "2", "--junit", (reports / "junit.xml").string(), sc.string()}, source_dir());
   ::close(held);
   INFO(r.out, r.err);
   CHECK(contains(r.out, "--keep 2: deleted 2 older run folder(s), the oldest 20250102-000000Z"));
@@ -185,6 +197,6 @@ TEST_CASE("run folders: with --keep N the oldest go, and a run still in progress
   CHECK(std::filesystem::exists(reports / "20250104-000000Z"));
   CHECK(std::filesystem::exists(reports / "notes" / "keep-me.txt"));
   CHECK(std::filesystem::exists(reports / "20250105.txt"));
-  CHECK(std::filesystem::exists(reports / "latest" / "summary.md"));  // this run's folder, and the link to it
+  CHECK(std::filesystem::exists(reports / "latest" / "summary.md"));      // this run's folder, and the link to it
   CHECK_FALSE(std::filesystem::exists(reports / "latest" / ".running"));  // its lock is gone with the run
 }

@@ -147,7 +147,7 @@ TEST_CASE("plan: --shard K/N partitions the plan, covering every pair exactly on
         CHECK(pairs(make_plan(in.rig, in.scenarios, o)) == part);
       }
       CAPTURE(n);
-      CHECK(joined == whole);  // a multiset: no pair twice, none missing
+      CHECK(joined == whole);                                                    // a multiset: no pair twice, none missing
       if (by == athil::runner::Shard::By::pair) CHECK(largest - smallest <= 1);  // dealt evenly
     }
   CHECK(athil::runner::parse_shard("2/4").index == 2);
@@ -192,7 +192,8 @@ void write_rack_scenarios(const TempDir& dir) {
   dir.write("sc/2-long-session.xml", scenario("long-session", power + R"xml(<step name="idle"><sleep duration="60s"/><command send="AT"/></step>)xml"));
   dir.write("sc/3-radio-on.xml", scenario("radio-on", power + R"xml(<step name="cfun"><command send="AT+CFUN?" expect="+CFUN: 1"/></step>)xml"));
   dir.write("sc/4-usb.xml", scenario("usb-restart", power + R"xml(<step name="restart">
-      <command send="AT+CFUN=1,1"/><expect-reboot timeout="30s"/><urc timeout="15s">SMS Ready</urc><command send="AT"/></step>)xml", " requires=\"usb\""));
+      <command send="AT+CFUN=1,1"/><expect-reboot timeout="30s"/><urc timeout="15s">SMS Ready</urc><command send="AT"/></step>)xml",
+                                     " requires=\"usb\""));
 }
 
 std::string tool(const std::string& name) {
@@ -214,7 +215,8 @@ xml = JUnitXml.fromfile(sys.argv[1])
 cases = [c for s in xml for c in s]
 kinds = lambda k: sum(1 for c in cases if any(isinstance(r, k) for r in c.result))
 print(len(cases), kinds(Failure), kinds(Error), kinds(Skipped))
-)py", junit.string()},
+)py",
+                        junit.string()},
                        source_dir());
   return r.exit_code == 77 ? "" : r.out + r.err;
 }
@@ -231,8 +233,8 @@ TEST_CASE("rack of 8: every verdict class, a flaky retry, a quarantine and an un
   auto rig = dir.write("rack8.xml", rack8);
   write_rack_scenarios(dir);
   auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota/fs-upgrade.xml", (dir.path() / "sc").string(), "--retries", "1", "--junit",
-                        junit.string()},
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota/fs-upgrade.xml", (dir.path() / "sc").string(), "--retries", "1",
+                        "--junit", junit.string()},
                        source_dir());
   INFO(r.out, r.err);
   CHECK(r.exit_code == 3);  // errors (quarantine, unreachable) rank above failures
@@ -324,8 +326,10 @@ TEST_CASE("rack of 8: every verdict class, a flaky retry, a quarantine and an un
       skipped += c.verdict == "skipped";
     }
   auto counts = junitparser_counts(junit);
-  if (!counts.empty()) CHECK(counts == fmt_counts(tests, failures, errors, skipped));
-  else MESSAGE("junitparser check skipped: python3-junitparser is not installed");
+  if (!counts.empty())
+    CHECK(counts == fmt_counts(tests, failures, errors, skipped));
+  else
+    MESSAGE("junitparser check skipped: python3-junitparser is not installed");
 }
 
 TEST_CASE("repeat and until-fail: --repeat runs each scenario N times as N testcases, and --until-fail stops every slot at the first failure") {
@@ -337,22 +341,25 @@ TEST_CASE("repeat and until-fail: --repeat runs each scenario N times as N testc
   dir.write("sc/answers.xml", scenario("answers", power + R"xml(<step name="at"><command send="AT"/><sleep duration="10s"/><command send="AT"/></step>)xml"));
   SUBCASE("--repeat") {
     auto junit = dir.path() / "repeat" / "junit.xml";
-    auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--slot", "y", "--repeat", "3", "--junit", junit.string()},
-                         source_dir());
+    auto r = run_process(
+        {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--slot", "y", "--repeat", "3", "--junit", junit.string()},
+        source_dir());
     INFO(r.out, r.err);
     CHECK(r.exit_code == 0);
     auto report = read_report(junit);
     auto& y = report.suites["r.y"];
     CHECK(y.size() == 3);
     for (const char* name : {"answers [round 1]", "answers [round 2]", "answers [round 3]"}) CHECK_MESSAGE(y[name].verdict == "passed", name);
-    for (const char* file : {"answers.log", "answers.round-2.log", "answers.round-3.log"}) CHECK_MESSAGE(fs::exists(dir.path() / "repeat" / "latest" / "y" / file), file);
+    for (const char* file : {"answers.log", "answers.round-2.log", "answers.round-3.log"})
+      CHECK_MESSAGE(fs::exists(dir.path() / "repeat" / "latest" / "y" / file), file);
   }
   SUBCASE("--until-fail") {
     // x's module powers itself down once, about 1.2 s (60 s scaled) after its first boot:
     // an intermittent field failure that a few rounds catch. The run timeout only guards the test.
     auto junit = dir.path() / "until" / "junit.xml";
-    auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--until-fail", "--run-timeout", "90s", "--junit", junit.string()},
-                         source_dir());
+    auto r = run_process(
+        {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--until-fail", "--run-timeout", "90s", "--junit", junit.string()},
+        source_dir());
     INFO(r.out, r.err);
     CHECK(r.exit_code == 1);
     auto report = read_report(junit);
@@ -440,8 +447,9 @@ TEST_CASE("signals at random points: the report stays valid, teardowns ran, noth
     CAPTURE(sig);
     auto out = dir.path() / ("run" + std::to_string(i));
     auto log = dir.path() / ("run" + std::to_string(i) + ".log");
-    int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--repeat", "4", "--junit", (out / "junit.xml").string()},
-                            source_dir(), log);
+    int pid = spawn_process(
+        {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--repeat", "4", "--junit", (out / "junit.xml").string()},
+        source_dir(), log);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     auto modules = children_of(pid);
     ::kill(pid, sig);
@@ -510,9 +518,12 @@ std::string run_on_terminal(const std::vector<std::string>& args, const std::vec
   char buf[4096];
   while (true) {
     ssize_t n = ::read(master, buf, sizeof buf);
-    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-    else if (n < 0 && errno == EINTR) continue;
-    else break;  // EIO: every writer has closed the terminal
+    if (n > 0)
+      out.append(buf, static_cast<std::size_t>(n));
+    else if (n < 0 && errno == EINTR)
+      continue;
+    else
+      break;  // EIO: every writer has closed the terminal
   }
   ::close(master);
   wait_process(pid);
@@ -529,13 +540,14 @@ TEST_CASE("console: on a terminal each slot has a live line with its scenario an
 </rig>)xml");
   // A step long enough (2 s) for several repaints of the live lines.
   dir.write("sc/idle.xml", scenario("idle", power + R"xml(<step name="idle"><sleep duration="100s"/><command send="AT"/></step>)xml"));
-  std::vector<std::string> args = {athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (dir.path() / "out" / "junit.xml").string()};
+  std::vector<std::string> args = {
+      athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (dir.path() / "out" / "junit.xml").string()};
   auto coloured = run_on_terminal(args, {});
   INFO(coloured);
   CHECK(contains(coloured, "a        SIM7080G  idle  step 'idle'"));
   CHECK(contains(coloured, "c        SIM7070G  idle  step 'idle'"));
-  CHECK(contains(coloured, "\x1b[2A\x1b[J"));  // the two live lines are repainted in place
-  CHECK(contains(coloured, "\x1b[32ma        idle"));  // PASS in green
+  CHECK(contains(coloured, "\x1b[2A\x1b[J"));                                         // the two live lines are repainted in place
+  CHECK(contains(coloured, "\x1b[32ma        idle"));                                 // PASS in green
   CHECK_FALSE(contains(coloured, "idle                                     start"));  // the live line shows starts
   auto plain = run_on_terminal(args, {"NO_COLOR=1"});
   INFO(plain);
@@ -552,7 +564,9 @@ TEST_CASE("timeouts: a step's own bound fails it with that reason, and the run t
   SUBCASE("step timeout") {
     // 150 s of scaled waiting in a step bounded to 100 s (2 s after scaling): the step's bound wins.
     dir.write("sc/slow.xml", scenario("slow-step", power + R"xml(<step name="wait" timeout="100s"><urc timeout="150s">+NEVER</urc></step>)xml"));
-    auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (dir.path() / "out" / "junit.xml").string()}, source_dir());
+    auto r =
+        run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (dir.path() / "out" / "junit.xml").string()},
+                    source_dir());
     INFO(r.out, r.err);
     CHECK(r.exit_code == 1);
     auto c = read_report(dir.path() / "out" / "junit.xml").suites["t.a"]["slow-step"];

@@ -40,7 +40,8 @@ std::string load_error(const std::string& text, std::map<std::string, std::strin
 
 TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   TempDir dir;
-  auto s = load_text(dir, wrap(R"xml(
+  auto s = load_text(dir,
+                     wrap(R"xml(
   <description>  What it catches.  </description>
   <var name="target" value="B03"/>
   <unsolicited prefix="+SMSUB:"/>
@@ -54,7 +55,8 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
     <check expr="${code} == 200" message="got ${code}"/>
     <repeat count="2"><sleep duration="1s"/></repeat>
   </step>
-  <teardown timeout="1m"><log>bye</log></teardown>)xml", "name=\"s\" models=\"SIM7080G SIM7070\" tags=\"fota smoke\" timeout=\"30m\""),
+  <teardown timeout="1m"><log>bye</log></teardown>)xml",
+                          "name=\"s\" models=\"SIM7080G SIM7070\" tags=\"fota smoke\" timeout=\"30m\""),
                      {{"power-on", "<fixture name=\"power-on\"><power-key hold=\"1.2s\"/><urc>RDY</urc></fixture>"}});
   CHECK(s.name == "s");
   CHECK(s.description == "What it catches.");
@@ -86,11 +88,13 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
 }
 
 TEST_CASE("every scenario mistake is an error at file:line:col") {
-  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>")).rfind("s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc,", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>"))
+            .rfind("s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc,", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><expect timout=\"5s\">OK</expect></step>")).rfind("s.xml:3:24: <expect> has no attribute 'timout'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><sleep duration=\"5 parsecs\"/></step>")).rfind("s.xml:3:23: '5 parsecs' is not a duration", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(unclosed\"/></step>")).rfind("s.xml:3:21: invalid regex", 0) == 0);
-  CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(\\d+)\" capture=\"a b\"/></step>")).rfind("s.xml:3:35: 2 capture names but the regex has 1 group", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(\\d+)\" capture=\"a b\"/></step>")).rfind("s.xml:3:35: 2 capture names but the regex has 1 group", 0) ==
+        0);
   CHECK(load_error(wrap("<step name=\"a\"><check expr=\"${a} = 1\"/></step>")).rfind("s.xml:3:34: in expression '${a} = 1': unexpected character '='", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"nope\"/></step>")).rfind("s.xml:3:21: no fixture 'nope'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"../../etc/passwd\"/></step>")).find("may hold only") != std::string::npos);
@@ -116,13 +120,13 @@ TEST_CASE("check expressions compare numbers as numbers and strings as strings")
   auto eval = [&](const char* e) { return Expr::parse(e).evaluate(lookup); };
   CHECK(eval("${code} == 200"));
   CHECK(eval("${code} == 200.0"));
-  CHECK(eval("${n} < 10"));                       // numerically, though "9" > "10" as text
+  CHECK(eval("${n} < 10"));  // numerically, though "9" > "10" as text
   CHECK(eval("${rev} == '1951B02'"));
   CHECK(eval("'${rev}x' == \"1951B02x\""));
   CHECK(eval("${code} >= 200 && ${code} < 300 || ${n} == 0"));
   CHECK(eval("!(${code} != 200)"));
-  CHECK(eval("${rev} ^= '1951'"));        // starts with, as text
-  CHECK(eval("${code} ^= 20"));           // as text even between numbers
+  CHECK(eval("${rev} ^= '1951'"));  // starts with, as text
+  CHECK(eval("${code} ^= 20"));     // as text even between numbers
   CHECK_FALSE(eval("${rev} ^= 'B02'"));
   CHECK_FALSE(eval("'19' ^= ${rev}"));
   CHECK_FALSE(eval("${code} == 404 || (${n} > 9 && ${rev} == 'x')"));
@@ -184,7 +188,8 @@ TEST_CASE("validation reports every mistake of a file in one pass, with suggesti
     for (const auto& d : e.all()) got.push_back(d.pos.str().substr(d.pos.str().rfind('/') + 1) + " " + d.message.substr(0, d.message.find(" (allowed")));
     CHECK(got == std::vector<std::string>{
                      "s.xml:2:49 <scenario> has no attribute 'timout' (did you mean 'timeout'?)",
-                     "s.xml:2:22 unknown model 'SIM7008G' (did you mean 'SIM7000G'?) (the family: SIM7000G, SIM7000E, SIM7000A, SIM7000C, SIM7070G, SIM7070E, SIM7080G, SIM7090G)",
+                     "s.xml:2:22 unknown model 'SIM7008G' (did you mean 'SIM7000G'?) (the family: SIM7000G, SIM7000E, SIM7000A, SIM7000C, SIM7070G, SIM7070E, "
+                     "SIM7080G, SIM7090G)",
                      "s.xml:5:5 unknown element <sned> (did you mean 'send'?)",
                      "s.xml:6:13 <expect> has no attribute 'timout' (did you mean 'timeout'?)",
                      "s.xml:8:10 no fixture 'power-of' (did you mean 'power-off'?) (looked for " + (dir.path() / "fixtures" / "power-of.xml").string() + ")",

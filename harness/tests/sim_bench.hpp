@@ -27,7 +27,8 @@ struct SimBench {
                                              pins.emplace_back(p, l);
                                              pin_times.push_back(t);
                                            },
-                                           [this](const sim::HttpGet& g) { http.push_back(g); }, {}},
+                                           [this](const sim::HttpGet& g) { http.push_back(g); },
+                                           {}},
                faults) {}
 
   std::vector<sim::Level> levels_of(sim::Pin pin) const {
@@ -68,8 +69,7 @@ struct SimBench {
   }
   // As a host does after a restart it did not cause: AT until OK, then time to register.
   void sync() {
-    for (int i = 0; i < 100 && command("AT", 200ms).find("OK") == std::string::npos; ++i) {
-    }
+    for (int i = 0; i < 100 && command("AT", 200ms).find("OK") == std::string::npos; ++i) {}
     run_for(4s);
     take();
   }

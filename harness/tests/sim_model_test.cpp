@@ -65,7 +65,7 @@ TEST_CASE("sim: SIM7000 autobauds: silent boot, the first AT lost, then AT+IPR f
   b.press(1200ms);
   b.run_for(8s);
   CHECK(b.take() == "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n");  // a fixed rate: boot URCs
-  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");                                          // and no AT lost
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");                                             // and no AT lost
 
   Bench fixed("SIM7080G");
   CHECK(fixed.module.line_rate() == 115200);
@@ -128,8 +128,7 @@ TEST_CASE("sim: registration: CEREG and CGREG read and unsolicited forms, CFUN=0
   CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 2,2\r\n\r\nOK\r\n");  // searching
   CHECK(b.command("AT+CGATT?") == "AT+CGATT?\r\r\n+CGATT: 0\r\n\r\nOK\r\n");
   // Not attached yet: the bearer fails; then the module registers and says so.
-  CHECK(b.command("AT+CNACT=0,1", 1s) ==
-        "AT+CNACT=0,1\r\r\nOK\r\n\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CEREG: 1,\"1A2B\",\"01A2D101\",7\r\n\r\n+CGREG: 1\r\n");
+  CHECK(b.command("AT+CNACT=0,1", 1s) == "AT+CNACT=0,1\r\r\nOK\r\n\r\n+APP PDP: 0,DEACTIVE\r\n\r\n+CEREG: 1,\"1A2B\",\"01A2D101\",7\r\n\r\n+CGREG: 1\r\n");
   CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 2,1,\"1A2B\",\"01A2D101\",7\r\n\r\nOK\r\n");
   CHECK(b.command("AT+CGREG?") == "AT+CGREG?\r\r\n+CGREG: 1,1\r\n\r\nOK\r\n");
   CHECK(b.command("AT+CEREG=3") == "AT+CEREG=3\r\r\nERROR\r\n");
@@ -138,7 +137,8 @@ TEST_CASE("sim: registration: CEREG and CGREG read and unsolicited forms, CFUN=0
   CHECK(b.command("AT+CFUN?") == "AT+CFUN?\r\r\n+CFUN: 0\r\n\r\nOK\r\n");
   CHECK(b.command("AT+CSQ") == "AT+CSQ\r\r\n+CSQ: 99,99\r\n\r\nOK\r\n");
   CHECK(b.command("AT+CPIN?") == "AT+CPIN?\r\r\n+CPIN: NOT READY\r\n\r\nOK\r\n");
-  CHECK(b.command("AT+CFUN=1", 4s) == "AT+CFUN=1\r\r\nOK\r\n\r\n+CPIN: READY\r\n\r\n+CEREG: 2\r\n\r\n+CGREG: 2\r\n\r\n+CEREG: 1,\"1A2B\",\"01A2D101\",7\r\n\r\n+CGREG: 1\r\n");
+  CHECK(b.command("AT+CFUN=1", 4s) ==
+        "AT+CFUN=1\r\r\nOK\r\n\r\n+CPIN: READY\r\n\r\n+CEREG: 2\r\n\r\n+CGREG: 2\r\n\r\n+CEREG: 1,\"1A2B\",\"01A2D101\",7\r\n\r\n+CGREG: 1\r\n");
   CHECK(b.command("AT+CFUN=1") == "AT+CFUN=1\r\r\nOK\r\n");  // already on: no URC
 }
 

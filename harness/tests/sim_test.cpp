@@ -25,8 +25,8 @@ TEST_CASE("sim: off until PWRKEY is held low for 1 s, a short press does nothing
   b.run_for(1s);
   CHECK(b.uart.empty());
 
-  b.press(1100ms);    // recognised at 1.0 s: power-on
-  b.run_for(1600ms);  // 2.7 s
+  b.press(1100ms);        // recognised at 1.0 s: power-on
+  b.run_for(1600ms);      // 2.7 s
   CHECK(b.uart.empty());  // SIM7080G: UART ready 1.8 s after power-on, at 2.8 s
   b.run_for(3s);
   CHECK(b.uart == "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n");
@@ -109,7 +109,8 @@ TEST_CASE("sim: after NORMAL POWER DOWN nothing more comes, not even the boot UR
 TEST_CASE("sim: HTTPTOFS needs a bearer and maps network failures to the documented codes") {
   Bench b;
   b.boot();
-  CHECK(b.command("AT+HTTPTOFS=\"http://127.0.0.1:1/x\",\"/fota/update.zip\"", 2s) == "AT+HTTPTOFS=\"http://127.0.0.1:1/x\",\"/fota/update.zip\"\r\r\nOK\r\n\r\n+HTTPTOFS: 601,0\r\n");
+  CHECK(b.command("AT+HTTPTOFS=\"http://127.0.0.1:1/x\",\"/fota/update.zip\"", 2s) ==
+        "AT+HTTPTOFS=\"http://127.0.0.1:1/x\",\"/fota/update.zip\"\r\r\nOK\r\n\r\n+HTTPTOFS: 601,0\r\n");
   b.command("AT+CNACT=0,1", 1s);
   CHECK(b.command("AT+HTTPTOFS=\"http://h/x\",\"/nowhere/update.zip\"") == "AT+HTTPTOFS=\"http://h/x\",\"/nowhere/update.zip\"\r\r\nERROR\r\n");
   struct Case {
@@ -118,8 +119,9 @@ TEST_CASE("sim: HTTPTOFS needs a bearer and maps network failures to the documen
     std::string body;
     std::string urc;
   };
-  for (const auto& c : {Case{HttpResult::Failure::refused, 0, "", "+HTTPTOFS: 601,0"}, Case{HttpResult::Failure::dns, 0, "", "+HTTPTOFS: 603,0"},
-                        Case{HttpResult::Failure::timeout, 0, "", "+HTTPTOFS: 408,0"}, Case{HttpResult::Failure::none, 404, "not found\n", "+HTTPTOFS: 404,10"}}) {
+  for (const auto& c :
+       {Case{HttpResult::Failure::refused, 0, "", "+HTTPTOFS: 601,0"}, Case{HttpResult::Failure::dns, 0, "", "+HTTPTOFS: 603,0"},
+        Case{HttpResult::Failure::timeout, 0, "", "+HTTPTOFS: 408,0"}, Case{HttpResult::Failure::none, 404, "not found\n", "+HTTPTOFS: 404,10"}}) {
     b.command("AT+HTTPTOFS=\"http://h/x\",\"/fota/update.zip\"");
     REQUIRE(!b.http.empty());
     b.module.http_done(HttpResult{b.http.back().id, c.failure, c.status, c.body}, b.now);
@@ -248,7 +250,7 @@ TEST_CASE("sim: AT+CFSWFILE takes exactly the announced bytes after DOWNLOAD, ap
   b.module.uart_in("short", b.now);
   b.run_for(1100ms);  // the input time runs out
   CHECK(b.take() == "\r\nERROR\r\n");
-  CHECK(b.command("AT+CFSGFIS=3,\"a.txt\"").find("+CFSGFIS: 8") != std::string::npos);  // unchanged
+  CHECK(b.command("AT+CFSGFIS=3,\"a.txt\"").find("+CFSGFIS: 8") != std::string::npos);          // unchanged
   CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,10241,5000").find("ERROR") != std::string::npos);  // over the limit
 }
 

@@ -131,7 +131,9 @@ TEST_CASE("athil sim --latency: an answer reaches the host no sooner than the ad
   wait_process(pid);
 }
 
-TEST_CASE("the restart race of a real rack: behind a 16 ms adapter a healthy module restarts by AT+CREBOOT and AT+CFUN=1,1, and the transcript says which channel came first") {
+TEST_CASE(
+    "the restart race of a real rack: behind a 16 ms adapter a healthy module restarts by AT+CREBOOT and AT+CFUN=1,1, and the transcript says which channel "
+    "came first") {
   TempDir dir;
   auto rig = dir.write("rig.xml", R"xml(<rig name="race" time-scale="0.02">
   <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual latency="16ms"/></slot>

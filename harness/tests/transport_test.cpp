@@ -29,8 +29,10 @@ std::string module_reads(const PtyPair& pty, std::size_t n, Duration limit) {
   char buf[4096];
   while (got.size() < n && Clock::now() < until) {
     ssize_t r = ::read(pty.master.get(), buf, sizeof buf);
-    if (r > 0) got.append(buf, static_cast<std::size_t>(r));
-    else std::this_thread::sleep_for(1ms);
+    if (r > 0)
+      got.append(buf, static_cast<std::size_t>(r));
+    else
+      std::this_thread::sleep_for(1ms);
   }
   return got;
 }
@@ -105,7 +107,6 @@ TEST_CASE("serial port: a paced write keeps the line rate and a timeout stops it
   CHECK(got == payload);
   // Bytes cannot leave faster than the line (the last chunk's own time is still on the wire).
   CHECK(took >= 190ms);
-
 }
 
 TEST_CASE("serial port: a write the deadline overtakes stops between chunks, and what is left is never sent") {
@@ -189,8 +190,7 @@ TEST_CASE("serial port: what the module sent before a look is there at that look
   std::vector<std::jthread> busy;
   for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i)
     busy.emplace_back([&] {
-      while (!done) {
-      }
+      while (!done) {}
     });
   for (int round = 0; round < 300; ++round) {
     CAPTURE(round);
@@ -240,7 +240,10 @@ TEST_CASE("tcp port: reconnects when ser2net drops the connection and takes it a
   auto port = open_port(PortSettings{server.address(), 115200, false, 0, 5s}, [&](const std::string& n) { notes.push_back(n); });
   UniqueFd conn = server.accept_one();
   conn.reset();  // the device behind ser2net went away
-  std::thread again([&] { conn = server.accept_one(); ::write(conn.get(), "\r\nRDY\r\n", 7); });
+  std::thread again([&] {
+    conn = server.accept_one();
+    ::write(conn.get(), "\r\nRDY\r\n", 7);
+  });
   std::string got;
   auto until = Clock::now() + 10s;
   while (got.find("RDY") == std::string::npos && Clock::now() < until) got += port->read_some(Clock::now() + 100ms);

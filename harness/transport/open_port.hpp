@@ -14,8 +14,8 @@ struct PortSettings {
   std::string port;  // a device path, or socket://HOST:PORT
   unsigned baud = 115200;
   bool rtscts = false;
-  double pace_baud = 0;               // see SerialPort::Settings
-  std::optional<Duration> reattach;   // the port may go away and come back within this
+  double pace_baud = 0;              // see SerialPort::Settings
+  std::optional<Duration> reattach;  // the port may go away and come back within this
 };
 
 // Throws InfraError naming the port and the cause. `note` hears reattachments.

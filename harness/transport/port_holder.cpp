@@ -38,7 +38,8 @@ std::set<long> lockers(const struct stat& node) {
     std::istringstream fields(line);
     std::string id, kind, mode, access, pid, where;
     fields >> id >> kind;
-    if (kind == "->") fields >> kind;  // a process waiting for the lock, not holding it
+    if (kind == "->")
+      fields >> kind;  // a process waiting for the lock, not holding it
     else {
       fields >> mode >> access >> pid >> where;
       if (where == wanted) pids.insert(std::strtol(pid.c_str(), nullptr, 10));

@@ -85,8 +85,6 @@ void ReattachingPort::write_all(std::string_view bytes, Deadline deadline) {
   }
 }
 
-std::string ReattachingPort::describe() const {
-  return fmt::format("{} (reattaches within {})", port_ ? port_->describe() : name_, format_duration(limit_));
-}
+std::string ReattachingPort::describe() const { return fmt::format("{} (reattaches within {})", port_ ? port_->describe() : name_, format_duration(limit_)); }
 
 }  // namespace athil

@@ -65,8 +65,7 @@ std::string standard_bauds_text() { return fmt::format("{}", fmt::join(standard_
 
 SerialPort::SerialPort(std::filesystem::path path, Settings settings)
     : path_(std::move(path)), settings_(settings), pacer_(settings.pace_baud), name_("serial port " + path_.string()) {
-  if (!is_standard_baud(settings_.baud))
-    throw InfraError(fmt::format("{}: {} is not a standard baud rate ({})", name_, settings_.baud, standard_bauds_text()));
+  if (!is_standard_baud(settings_.baud)) throw InfraError(fmt::format("{}: {} is not a standard baud rate ({})", name_, settings_.baud, standard_bauds_text()));
   fd_.reset(::open(path_.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
   if (!fd_ && errno == EBUSY) throw InfraError(fmt::format("{}: in use: held exclusively by {}", name_, held_by(path_)));
   if (!fd_) throw InfraError(fmt::format("{}: cannot open: {}", name_, errno_text(errno)));
@@ -78,8 +77,10 @@ SerialPort::SerialPort(std::filesystem::path path, Settings settings)
   if (::tcgetattr(fd_.get(), &tio) != 0) throw InfraError(fmt::format("{}: not a terminal device: {}", name_, errno_text(errno)));
   ::cfmakeraw(&tio);
   tio.c_cflag |= CLOCAL | CREAD;
-  if (settings_.rtscts) tio.c_cflag |= CRTSCTS;
-  else tio.c_cflag &= ~static_cast<tcflag_t>(CRTSCTS);
+  if (settings_.rtscts)
+    tio.c_cflag |= CRTSCTS;
+  else
+    tio.c_cflag &= ~static_cast<tcflag_t>(CRTSCTS);
   tio.c_cc[VMIN] = 0;
   tio.c_cc[VTIME] = 0;
   speed_t speed = baud_constant(settings_.baud);
@@ -102,8 +103,8 @@ void SerialPort::write_all(std::string_view bytes, Deadline deadline) {
   if (left == 0) return;
   // What the driver still holds would go out after the timeout, into the next exchange.
   ::tcflush(fd_.get(), TCOFLUSH);
-  throw InfraError(fmt::format("{}: write timed out with {} of {} bytes not written{}", name_, left, bytes.size(),
-                               settings_.rtscts ? " (is the module holding CTS?)" : ""));
+  throw InfraError(
+      fmt::format("{}: write timed out with {} of {} bytes not written{}", name_, left, bytes.size(), settings_.rtscts ? " (is the module holding CTS?)" : ""));
 }
 
 std::string SerialPort::describe() const { return fmt::format("{} @{}{}", path_.string(), settings_.baud, settings_.rtscts ? " rtscts" : ""); }

@@ -19,8 +19,10 @@ std::string joined(const std::vector<ReceivedLine>& lines) {
 
 void perform(const scenario::Send& a, Step& step) {
   std::string text = step.sub(a.text);
-  if (a.raw) step.engine().send_raw(unescape_bytes(text), Clock::now() + write_timeout);
-  else step.engine().send_command(text, Clock::now() + write_timeout, !a.unanswered);
+  if (a.raw)
+    step.engine().send_raw(unescape_bytes(text), Clock::now() + write_timeout);
+  else
+    step.engine().send_command(text, Clock::now() + write_timeout, !a.unanswered);
 }
 
 void perform(const scenario::Expect& a, Step& step) {
@@ -66,7 +68,8 @@ void perform(const scenario::ExpectAny& a, Step& step) {
     wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", alt.urc ? "URC" : "response", alt.name, match.wanted);
   }
   bool optional = !a.otherwise.empty();
-  auto timeout = optional ? step.scale.optional_wait(a.timeout ? step.duration(*a.timeout) : default_urc_timeout) : step.timeout_or(a.timeout, default_urc_timeout);
+  auto timeout =
+      optional ? step.scale.optional_wait(a.timeout ? step.duration(*a.timeout) : default_urc_timeout) : step.timeout_or(a.timeout, default_urc_timeout);
   auto dl = step.deadline(timeout);
   auto r = step.engine().expect_any(alternatives, dl);
   auto& timeline = step.device.timeline;

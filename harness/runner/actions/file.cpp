@@ -24,7 +24,8 @@ StepFailure stopped(const Step& step, const scenario::SendFile& a, const Transfe
   auto text = step.text();
   if (r.stop == Stop::no_prompt || r.stop == Stop::ended_before_prompt) {
     std::string after = a.command.empty() ? "before the file" : fmt::format("for bytes {}..{}", r.offset, r.offset + r.length);
-    std::string got = r.stop == Stop::no_prompt ? fmt::format("no prompt within {}", format_duration(timeout)) : fmt::format("the command ended with {}", show_line(r.line));
+    std::string got =
+        r.stop == Stop::no_prompt ? fmt::format("no prompt within {}", format_duration(timeout)) : fmt::format("the command ended with {}", show_line(r.line));
     return text.failure(fmt::format("expected the prompt '{}' {}: {}", a.prompt, after, got), "the prompt " + a.prompt, got);
   }
   std::string got = r.stop == Stop::chunk_unanswered ? fmt::format("nothing within {}", format_duration(timeout)) : show_line(r.line);
@@ -36,7 +37,10 @@ StepFailure stopped(const Step& step, const scenario::SendFile& a, const Transfe
 void perform(const scenario::SendFile& a, Step& step) {
   std::string rel = step.sub(a.path);
   std::string data = read_fixture(step, rel);
-  FileTransfer how{.command = step.sub(a.command), .prompt = a.prompt, .chunk = a.chunk, .write_timeout = write_timeout,
+  FileTransfer how{.command = step.sub(a.command),
+                   .prompt = a.prompt,
+                   .chunk = a.chunk,
+                   .write_timeout = write_timeout,
                    .answer_timeout = step.timeout_or(a.timeout, default_expect_timeout)};
   auto r = send_file(step.engine(), data, how, [&](Duration t) { return step.deadline(t); });
   if (r.stop != TransferResult::Stop::done) throw stopped(step, a, r, how.answer_timeout, rel);

@@ -119,7 +119,8 @@ void perform(const scenario::ExpectReboot& a, Step& step) {
   } else if (!step.engine().wait_urc([](const std::string& l) { return l == "RDY"; }, dl)) {
     auto text = step.text();
     std::string got = text.timed_out(timeout, dl);
-    throw text.failure(fmt::format("expected the module to restart (RDY; an autobauding module prints none, and this rig wires no STATUS): {}", got), "a restart (RDY)", got);
+    throw text.failure(fmt::format("expected the module to restart (RDY; an autobauding module prints none, and this rig wires no STATUS): {}", got),
+                       "a restart (RDY)", got);
   }
   await_port_back(step, timeout, dl);
 }
