@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/models.hpp"
+
 namespace athil {
 
 bool UrcTable::matches(std::string_view line) const {
@@ -23,7 +25,7 @@ Dialect Dialect::sim70x0(std::string_view model) {
         "+SHREQ:", "+SHSTATE:", "+SMSTATE:", "+SMSUB:", "+CADATAIND:", "+CASTATE:", "+CDNSGIP:",  "+CPING:", "+CNTP:", "+CMTI:"})
     d.urcs.add_prefix(prefix);
   d.payloads = {{"+SHREAD: ", false}, {"+CFSRFILE: ", false}, {"+FTPGET: 2,", false}, {"+CARECV: ", true}};
-  if (model.substr(0, 7) == "SIM7000") {
+  if (model_or_default(model).legacy_app_stack) {
     // The SIM7000's older application stack (bearer profiles, HTTP and FTP actions).
     for (const char* prefix : {"+HTTPACTION:", "+FTPGET: 1,", "+FTPPUT: 1,", "+SAPBR "}) d.urcs.add_prefix(prefix);
     d.payloads.push_back({"+HTTPREAD: ", false});

@@ -13,6 +13,7 @@
 #include "at/engine.hpp"
 #include "base/escape.hpp"
 #include "base/xml_source.hpp"
+#include "models/models.hpp"
 #include "scenario/writer.hpp"
 
 namespace athil::field {
@@ -179,7 +180,8 @@ std::string guess_model(const Session& session) {
     if (e.dir != Direction::from_module) continue;
     for (auto at = e.bytes.find("SIM70"); at != std::string::npos; at = e.bytes.find("SIM70", at + 1)) {
       std::string family = e.bytes.substr(at, 7);
-      if (family == "SIM7000" || family == "SIM7070" || family == "SIM7080" || family == "SIM7090") return family;
+      auto families = family_names();
+      if (std::find(families.begin(), families.end(), family) != families.end()) return family;
     }
   }
   return "";
@@ -188,7 +190,7 @@ std::string guess_model(const Session& session) {
 std::string scaffold(Session session, const ScaffoldOptions& o) {
   std::string guessed = guess_model(session);
   Dialogue d = take_dialogue(session);
-  std::string models = !o.models.empty() ? o.models : !guessed.empty() ? guessed : "SIM7000 SIM7070 SIM7080 SIM7090";
+  std::string models = !o.models.empty() ? o.models : !guessed.empty() ? guessed : fmt::format("{}", fmt::join(family_names(), " "));
   Dialect dialect = Dialect::sim70x0(models.substr(0, models.find(' ')));
 
   scenario::ScenarioDraft draft;

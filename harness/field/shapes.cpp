@@ -7,6 +7,7 @@
 
 #include "at/engine.hpp"
 #include "field/log_text.hpp"
+#include "models/models.hpp"
 
 namespace athil::field {
 
@@ -31,7 +32,9 @@ std::optional<std::string_view> after(std::string_view text, std::string_view ma
 // ---------------------------------------------------------------------------------------------
 // Builder
 
-Builder::Builder(Session& s) : s_(s), dialect_(Dialect::sim70x0("SIM7000")) {}
+// A log seldom says its model: the SIM7000's table is the widest (its older application stack's
+// URCs besides the common ones), so no URC of any model is taken for a response.
+Builder::Builder(Session& s) : s_(s), dialect_(Dialect::sim70x0(family_name(Family::sim7000))) {}
 
 Builder::~Builder() {
   flush_partial();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/xml_source.hpp"
+#include "models/models.hpp"
 #include "rig/model.hpp"
 #include "sim/faults.hpp"
 #include "transport/serial_port.hpp"
@@ -185,6 +186,9 @@ Rig load_rig(const std::string& path) {
       Slot slot;
       slot.name = src->required(node, "name");
       slot.model = src->required(node, "model");
+      if (const auto* m = find_model(slot.model); !m || m->name != slot.model)
+        src->fail(node, "model",
+                  fmt::format("unknown model '{}'{} (the family: {})", slot.model, did_you_mean(slot.model, model_names()), fmt::join(model_names(), ", ")));
       slot.firmware = node.attribute("firmware").value();
       slot.fota_target = node.attribute("fota-target").value();
       // A revision names delta folders and URLs: FROM___TO/update.zip.

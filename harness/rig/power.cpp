@@ -11,13 +11,7 @@ namespace {
 Duration since(Clock::time_point start) { return std::chrono::round<std::chrono::milliseconds>(Clock::now() - start); }
 }  // namespace
 
-const PowerTiming& power_timing(std::string_view model) {
-  // SIM7000: STATUS may drop up to 6.9 s after an off request; boot to UART ready >= 4.5 s.
-  static const PowerTiming sim7000{1200ms, 1500ms, 10s, 10s, 2s, 300ms, true};
-  // SIM7070/7080/7090: graceful power-down 1.8 to 2 s; boot >= 1.8 s; reset by PWRKEY > 12.6 s.
-  static const PowerTiming sim7080{1200ms, 1500ms, 8s, 5s, 2s, 13500ms, false};
-  return model.rfind("SIM7000", 0) == 0 ? sim7000 : sim7080;
-}
+const PowerTiming& power_timing(std::string_view model) { return model_or_default(model).power; }
 
 PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note)
     : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
@@ -106,7 +100,7 @@ void PowerControl::off(Deadline bound) {
 
 void PowerControl::reset(Deadline bound) {
   const auto& t = power_timing(model_);
-  if (t.reset_pin && pins_.has(PinRole::reset))
+  if (model_or_default(model_).reset_pin && pins_.has(PinRole::reset))
     press(PinRole::reset, t.reset_hold, bound);
   else
     press(PinRole::pwrkey, t.reset_hold, bound);

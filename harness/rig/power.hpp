@@ -7,20 +7,12 @@
 #include <string>
 
 #include "base/duration.hpp"
+#include "models/models.hpp"
 #include "rig/pins.hpp"
 
 namespace athil::rig {
 
-struct PowerTiming {
-  Duration on_hold;       // PWRKEY low to power on (>= 1 s)
-  Duration off_hold;      // PWRKEY low to power off (>= 1.2 s)
-  Duration ready_within;  // STATUS high after the press, with margin over the boot time
-  Duration off_within;    // STATUS low after the off press
-  Duration off_rest;      // documented wait after power-off before the next power-on
-  Duration reset_hold;    // RESET pin pulse, or PWRKEY hold on models without a RESET pin
-  bool reset_pin;
-};
-
+// The model's power timing (harness/models).
 const PowerTiming& power_timing(std::string_view model);
 
 // The module did not follow the sequence (STATUS stayed where it was): a scenario failure,

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "models/models.hpp"
 #include "rig/power.hpp"
 
 namespace athil::runner {
@@ -75,7 +76,7 @@ bool slot_provides(const rig::Slot& slot, const std::string& capability) {
   auto wired = [&](rig::PinRole role) { return std::any_of(real.lines.begin(), real.lines.end(), [&](const rig::GpioLine& l) { return l.role == role; }); };
   if (capability == "status") return wired(rig::PinRole::status);
   if (capability == "supply") return wired(rig::PinRole::supply) || !real.supply_on.empty();
-  if (capability == "reset") return wired(rig::power_timing(slot.model).reset_pin ? rig::PinRole::reset : rig::PinRole::pwrkey);
+  if (capability == "reset") return wired(model_or_default(slot.model).reset_pin ? rig::PinRole::reset : rig::PinRole::pwrkey);
   if (capability == "usb") return real.usb;
   return false;
 }

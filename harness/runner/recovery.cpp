@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/interrupt.hpp"
+#include "models/models.hpp"
 
 namespace athil::runner {
 
@@ -73,7 +74,7 @@ RecoveryRung soft_reset(Device& d, TimeScale scale) {
 }
 
 RecoveryRung pin_reset(Device& d, TimeScale scale) {
-  const bool reset_pin = rig::power_timing(d.model).reset_pin && d.pins && d.pins->has(rig::PinRole::reset);
+  const bool reset_pin = model_or_default(d.model).reset_pin && d.pins && d.pins->has(rig::PinRole::reset);
   const bool off = has_status(d) && d.pins->get(rig::PinRole::status) == rig::Level::low;
   std::string name = off ? "PWRKEY power-on (STATUS low)" : reset_pin ? "RESET pin" : "long PWRKEY reset";
   if (!d.pins || (!d.pins->has(rig::PinRole::pwrkey) && !reset_pin)) return {name, false, "not wired"};

@@ -13,6 +13,7 @@
 #include "base/escape.hpp"
 #include "base/text.hpp"
 #include "base/xml_source.hpp"
+#include "models/models.hpp"
 #include "scenario/check.hpp"
 
 namespace athil::scenario {
@@ -446,12 +447,6 @@ void check_name(const XmlSource& src, pugi::xml_node node, const std::string& na
              fmt::format("the {} name '{}' holds a control character (a line break, an escape, ...): names are one line of text", what, escape_bytes(name)));
 }
 
-// The SIM70x0 family; a scenario's `models` entry must name one of them or a prefix of one.
-const std::vector<std::string>& known_models() {
-  static const std::vector<std::string> models = {"SIM7000G", "SIM7000E", "SIM7000A", "SIM7000C", "SIM7070G", "SIM7070E", "SIM7080G", "SIM7090G"};
-  return models;
-}
-
 }  // namespace
 
 std::string LinePattern::describe() const { return regex ? fmt::format("a line matching /{}/", *regex) : fmt::format("the line '{}'", text); }
@@ -502,9 +497,10 @@ Scenario Loader::load_source(const XmlSource& source) const {
     s.models = split_words(src->required(root, "models"));
     if (s.models.empty()) src->fail(root, "models", "models lists no model");
     for (const auto& m : s.models) {
-      bool known = std::any_of(known_models().begin(), known_models().end(), [&](const std::string& k) { return m.size() >= 7 && k.rfind(m, 0) == 0; });
+      // A model of the family or a prefix of one, at least the family's name ("SIM7000").
+      bool known = m.size() >= 7 && find_model(m);
       if (!known)
-        src->fail(root, "models", fmt::format("unknown model '{}'{} (the family: {})", m, did_you_mean(m, known_models()), fmt::join(known_models(), ", ")));
+        src->fail(root, "models", fmt::format("unknown model '{}'{} (the family: {})", m, did_you_mean(m, model_names()), fmt::join(model_names(), ", ")));
     }
   });
   s.tags = split_words(root.attribute("tags").value());
