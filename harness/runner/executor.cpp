@@ -56,6 +56,7 @@ void Executor::guarded(Outcome& out, Body&& body) {
   try {
     body();
   } catch (const StepFailure& f) {
+    if (out.verdict == report::Verdict::passed) out.instead = f.instead;
     fail(report::Verdict::failed, f.message, f.detail);
   } catch (const InputError& e) {
     // Only what depends on run-time values gets here (a duration from a variable, say).
@@ -70,12 +71,14 @@ void Executor::guarded(Outcome& out, Body&& body) {
   }
 }
 
-Outcome Executor::run(const scenario::Scenario& s) {
-  Outcome out;
+Outcome Executor::run(const scenario::Scenario& s, const Vars& script_vars) {
+  if (state_) {
+    if (nested_) throw std::logic_error("a built-in script runs another");
+    return run_nested(s, script_vars);
+  }
   power_.reset();  // over the device's pins as they are now (a module started anew has new ones)
   restart_window_.clear();
-  auto started = Clock::now();
-  state_.emplace(ScenarioState{.vars = Variables(base_vars_, model_vars_)});
+  state_.emplace(ScenarioState{.vars = Variables(with(script_vars), model_vars_)});
   struct EndRun {
     Executor& e;
     ~EndRun() {
@@ -89,8 +92,9 @@ Outcome Executor::run(const scenario::Scenario& s) {
     for (const auto& f : state_->forbids)
       if (f.test(line.text))
         throw StepFailure{
-            fmt::format("forbidden line '{}' arrived (forbid {} at {})", escape_bytes(line.text), f.wanted, f.pos.str()),
-            fmt::format("forbidden: {} (declared at {})\narrived:   '{}' at t={} us\n", f.wanted, f.pos.str(), escape_bytes(line.text), line.t_us)};
+            .message = fmt::format("forbidden line '{}' arrived (forbid {} at {})", escape_bytes(line.text), f.wanted, f.pos.str()),
+            .detail = fmt::format("forbidden: {} (declared at {})\narrived:   '{}' at t={} us\n", f.wanted, f.pos.str(), escape_bytes(line.text), line.t_us),
+            .instead = fmt::format("'{}' arrived", escape_bytes(line.text))};
   });
   UrcTable declared;
   for (const auto& u : s.unsolicited) {
@@ -100,13 +104,45 @@ Outcome Executor::run(const scenario::Scenario& s) {
       declared.add_prefix(u.prefix);
   }
   device_.engine->declare_urcs(std::move(declared));
-  device_.timeline.record(Direction::note, fmt::format("scenario {} on slot {} ({})", s.name, device_.slot, s.path));
+  return walk(s, after_setup_);
+}
 
+// A script run while a scenario runs (the identity read after its setup): the scenario's
+// forbids stay in force, and its state (variables, bounds, STATUS edges) is its own again after.
+Outcome Executor::run_nested(const scenario::Scenario& s, const Vars& script_vars) {
+  std::optional<ScenarioState> outer;
+  outer.emplace(std::move(*state_));
+  state_.reset();
+  state_.emplace(ScenarioState{.vars = Variables(with(script_vars), model_vars_), .forbids = outer->forbids});
+  nested_ = true;
+  struct Restore {
+    Executor& e;
+    std::optional<ScenarioState>& outer;
+    ~Restore() {
+      e.state_.reset();
+      e.state_.emplace(std::move(*outer));
+      e.nested_ = false;
+    }
+  } restore{*this, outer};
+  return walk(s, nullptr);
+}
+
+Executor::Vars Executor::with(const Vars& script_vars) const {
+  Vars fixed = base_vars_;
+  for (const auto& [name, value] : script_vars) fixed[name] = value;
+  return fixed;
+}
+
+// The scenario's blocks in order: setup, steps, on-failure when something failed, teardown.
+Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>& after_setup) {
+  Outcome out;
+  auto started = Clock::now();
+  device_.timeline.record(Direction::note, fmt::format("scenario {} on slot {} ({})", s.name, device_.slot, s.path));
   auto timeout = scale_.timeout(s.timeout);
   guarded(out, [&] {
     state_->vars.set_defaults(s.vars);  // -D, rig and slot variables override a scenario's defaults
     run_block(s.setup, started + timeout, timeout);
-    if (after_setup_) after_setup_();
+    if (after_setup) after_setup();
     for (const auto& step : s.steps) run_block(step, started + timeout, timeout);
   });
 
@@ -120,6 +156,7 @@ Outcome Executor::run(const scenario::Scenario& s) {
   if (passed_before_teardown && out.verdict != report::Verdict::passed) out.message = "teardown: " + out.message;
 
   guarded(out, [&] { take_pin_events(); });
+  out.variables = state_->vars.values();
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return out;
 }
@@ -149,7 +186,7 @@ void Executor::run_block(const scenario::Block& block, Deadline scenario_deadlin
     state.bounds.step_timeout = scale_.timeout(*block.timeout);
     state.bounds.step_deadline = Clock::now() + state.bounds.step_timeout;
   }
-  if (on_block_) on_block_(block);
+  if (on_block_ && !nested_) on_block_(block);
   device_.engine->clear_urcs();  // a <urc> counts lines that arrived since its block began
   state.reattachments_at_block_start = device_.port->reattachments();
   take_pin_events();

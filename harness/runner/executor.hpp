@@ -4,6 +4,7 @@
 // error when the port, a pin or the harness failed.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,12 +21,15 @@ struct Outcome {
   report::Verdict verdict = report::Verdict::passed;
   std::string message;  // one line
   std::string detail;   // the evidence
+  std::string instead;  // for a failure: what came instead of what was expected, in a few words
   double seconds = 0;
   // A mistake in the scenario found only when it ran (a duration read from a variable, say):
   // an error, but one that running again cannot cure.
   bool mistake = false;
   // The module's port or control channel went away under the scenario (its process may have died).
   bool port_gone = false;
+  // The variables as the scenario left them: what a built-in script read (a revision, say).
+  std::map<std::string, std::string> variables;
 };
 
 class Executor : private StepHost {
@@ -35,7 +39,10 @@ class Executor : private StepHost {
   // below everything else and may use other variables, read when they are used.
   Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars = {});
   ~Executor();
-  Outcome run(const scenario::Scenario& scenario);
+  // `script_vars` rank with the slot's variables: a built-in script's inputs. Run while a
+  // scenario runs (from after_setup), a script keeps that scenario's forbids in force and
+  // leaves its state as it was.
+  Outcome run(const scenario::Scenario& scenario, const Vars& script_vars = {});
 
   // Told each block as it begins (the console's live line).
   void on_block(std::function<void(const scenario::Block& block)> callback) { on_block_ = std::move(callback); }
@@ -44,6 +51,9 @@ class Executor : private StepHost {
   void after_setup(std::function<void()> callback) { after_setup_ = std::move(callback); }
 
  private:
+  Outcome run_nested(const scenario::Scenario& s, const Vars& script_vars);
+  Outcome walk(const scenario::Scenario& s, const std::function<void()>& after_setup);
+  Vars with(const Vars& script_vars) const;
   void run_block(const scenario::Block& block, Deadline scenario_deadline, Duration scenario_timeout);
   void run_actions(const std::vector<scenario::Action>& actions);
   void check_bounds(const scenario::Action& action);
@@ -69,6 +79,7 @@ class Executor : private StepHost {
   Deadline pins_taken_{};         // when the pins' events were last taken between actions
   LineMatchers matchers_;
   std::optional<ScenarioState> state_;  // while a scenario runs
+  bool nested_ = false;                 // a script runs inside it
 };
 
 }  // namespace athil::runner

@@ -24,7 +24,7 @@ std::string Bounds::bound_name(Deadline dl) const {
 std::string Bounds::where(const SourcePos& pos) const { return fmt::format("{} ({})", block ? describe(*block) : "scenario", pos.str()); }
 
 StepFailure FailureText::failure(std::string_view summary, std::string_view expected, std::string_view instead) const {
-  return StepFailure{fmt::format("{}: {}", where(), summary), evidence(expected, instead)};
+  return StepFailure{.message = fmt::format("{}: {}", where(), summary), .detail = evidence(expected, instead), .instead = std::string(instead)};
 }
 
 std::string FailureText::evidence(std::string_view expected, std::string_view instead) const {

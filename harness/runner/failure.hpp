@@ -13,6 +13,7 @@ namespace athil::runner {
 struct StepFailure {
   std::string message;
   std::string detail;
+  std::string instead;  // what came instead of what was expected, in a few words
 };
 
 // "'text'", escaped for any output.

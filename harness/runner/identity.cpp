@@ -2,48 +2,29 @@
 
 #include <algorithm>
 
-#include "base/interrupt.hpp"
+#include "runner/scripts.hpp"
 
 namespace athil::runner {
 
 namespace {
 
-// The first response line that passes `take`, then the command's OK.
-std::string ask(Device& device, TimeScale scale, std::string_view command, const AtEngine::LineTest& take, std::string& problem) {
-  using namespace std::chrono_literals;
-  auto deadline = Clock::now() + scale.timeout(5s);
-  device.engine->send_command(command, Clock::now() + scale.timeout(5s));
-  auto r = device.engine->expect_response(take, deadline);
+// The script's variable, or empty with the problem noted.
+std::string read(Executor& executor, Device& device, const scenario::Scenario& script, const std::string& name, std::string& problem) {
+  auto out = executor.run(script);
+  if (auto it = out.variables.find(name); out.verdict == report::Verdict::passed && it != out.variables.end()) return it->second;
   // Unanswered, the command must not take the next one's answer (the scenario's).
-  if (r.kind == AtEngine::ExpectResult::Kind::timeout) device.engine->commands_lost(fmt::format("{} unanswered", command));
-  if (r.kind != AtEngine::ExpectResult::Kind::matched) {
-    problem = fmt::format("{} answered {}", command, r.kind == AtEngine::ExpectResult::Kind::timeout ? "nothing" : "'" + r.line.text + "'");
-    return "";
-  }
-  auto ok = device.engine->expect_response([](const std::string& l) { return l == "OK"; }, deadline);
-  if (ok.kind == AtEngine::ExpectResult::Kind::timeout) device.engine->commands_lost(fmt::format("{} unanswered", command));
-  if (ok.kind != AtEngine::ExpectResult::Kind::matched) problem = fmt::format("{} did not end with OK", command);
-  return r.line.text;
+  device.engine->commands_lost(fmt::format("{} not read", name));
+  problem = out.message;
+  return {};
 }
 
 }  // namespace
 
-Identity read_identity(Device& device, TimeScale scale) {
+Identity read_identity(Executor& executor, Device& device) {
   Identity id;
   device.timeline.record(Direction::note, "reading the module's revision and IMEI for the report");
-  try {
-    std::string revision = ask(
-        device, scale, "AT+CGMR", [](const std::string& l) { return l.rfind("Revision:", 0) == 0; }, id.problem);
-    if (!revision.empty()) id.revision = revision.substr(9);
-    id.imei = ask(
-        device, scale, "AT+GSN",
-        [](const std::string& l) { return l.size() >= 14 && l.size() <= 17 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; }); },
-        id.problem);
-  } catch (const Interrupted&) {
-    throw;
-  } catch (const std::exception& e) {
-    id.problem = e.what();
-  }
+  id.revision = read(executor, device, scripts::revision(), "revision", id.problem);
+  id.imei = read(executor, device, scripts::imei(), "imei", id.problem);
   return id;
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/duration.hpp"
 #include "runner/device.hpp"
+#include "runner/executor.hpp"
 
 namespace athil::runner {
 
@@ -18,9 +19,9 @@ struct Identity {
   bool complete() const { return !revision.empty() && !imei.empty(); }
 };
 
-// Never throws for a module that does not answer (the problem says so); a stop request
-// (Interrupted) goes through.
-Identity read_identity(Device& device, TimeScale scale);
+// Through the executor running the scenario whose setup just passed (built-in scripts, see
+// scripts.hpp). Never throws for a module that does not answer: the problem says so.
+Identity read_identity(Executor& executor, Device& device);
 
 // The last revision the module reported on the timeline ("Revision:..." to AT+CGMR, AT+GMR or
 // ATI, whoever asked): what it runs as far as the harness can tell, without asking again.

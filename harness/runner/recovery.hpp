@@ -8,7 +8,8 @@
 // A rung has worked when the module answers AT; it is then powered down by the book
 // (AT+CPOWD=1), because a slot rests powered off between scenarios: each scenario powers the
 // module on in its setup and off in its teardown.
-// A strategy in labgrid's sense: it knows the device's engine and power sequences.
+// A strategy in labgrid's sense: it picks the rungs; their exchanges and power sequences are
+// built-in scripts (scripts.hpp) that an executor of its own runs.
 #include <string>
 #include <vector>
 

@@ -81,8 +81,8 @@ class SlotRunner {
     }
     Executor executor(device_, scale_, variables(), run_.options.fixtures, model_variables());
     executor.on_block([this](const scenario::Block& block) { show_progress(block); });
-    executor.after_setup([this] {
-      note_identity();
+    executor.after_setup([this, &executor] {
+      note_identity(executor);
       // What the module runs as its steps begin, as far as the module has said.
       revision_at_start_ = last_reported_revision(device_.timeline).value_or(known_revision_);
     });
@@ -344,10 +344,10 @@ class SlotRunner {
   // After a scenario's setup: the revision and IMEI, until the module has told both; only
   // from a module that has answered since it booted, so that a scenario about the first
   // command after boot still sends it first.
-  void note_identity() {
+  void note_identity(Executor& executor) {
     if (identity_.complete() || identity_tries_ >= 3 || !device_.engine->answered_since_restart()) return;
     ++identity_tries_;
-    auto id = read_identity(device_, scale_);
+    auto id = read_identity(executor, device_);
     if (!id.revision.empty()) identity_.revision = id.revision;
     if (!id.imei.empty()) identity_.imei = id.imei;
     identity_.problem = id.problem;

@@ -31,6 +31,8 @@ class Variables {
   void capture(const std::string& name, std::string value);
   // Sets a plain value (not fixed): what <send-file> reports as ${sent}.
   void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
+  // The values set so far (not the model's profile).
+  const Map& values() const { return values_; }
   // "k='v', ..." for the variables the text names: the values a failed check saw.
   std::string shown_in(std::string_view text) const;
 

@@ -10,6 +10,8 @@
 #include <doctest/doctest.h>
 
 #include "runner/executor.hpp"
+#include "runner/identity.hpp"
+#include "runner/recovery.hpp"
 #include "scenario/loader.hpp"
 #include "support.hpp"
 
@@ -400,4 +402,55 @@ TEST_CASE("executor: the teardown runs after a failure, on-failure output joins 
   auto torn = b.run(scenario_xml(R"(<step name="s"><log>fine</log></step>)", R"(<teardown><send>AT</send><expect timeout="100ms">OK</expect></teardown>)"));
   CHECK(torn.verdict == report::Verdict::failed);
   CHECK(contains(torn.message, "teardown: teardown (t.xml:1:"));
+}
+
+TEST_CASE("executor: the identity read runs as built-in scripts after the setup, inside the scenario, and leaves it as it was") {
+  Bench b;
+  b.vars["x"] = "1";
+  b.port->on("AT+CGMR\r", "\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+  b.port->on("AT+GSN\r", "\r\n860141052214560\r\n\r\nOK\r\n");
+  b.port->on("AT+CSQ\r", "\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+  auto s = scenario::Loader(b.dir.path())
+               .load_text(scenario_xml(R"(<setup><log>up</log></setup>
+      <step name="after"><forbid>+CPIN: NOT READY</forbid><command send="AT+CSQ" expect="+CSQ: 21,99"/><log>x is ${x}</log></step>)"),
+                          "t.xml");
+  Executor executor(b.device, TimeScale(1.0), b.vars, b.dir.path());
+  Identity id;
+  executor.after_setup([&] { id = read_identity(executor, b.device); });
+  auto out = executor.run(s);
+  INFO(out.message);
+  CHECK(out.verdict == report::Verdict::passed);
+  CHECK(id.revision == "1951B02SIM7080G");
+  CHECK(id.imei == "860141052214560");
+  CHECK(contains(b.transcript(), "log: x is 1"));
+
+  // A module that does not answer leaves the problem, and the scenario goes on.
+  b.port->on("AT+CGMR\r", "\r\nERROR\r\n");
+  b.port->on("AT+GSN\r", "\r\n860141052214560\r\n\r\nOK\r\n");
+  b.port->on("AT+CSQ\r", "\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+  out = executor.run(s);
+  CHECK(out.verdict == report::Verdict::passed);
+  CHECK(id.revision.empty());
+  CHECK(id.imei == "860141052214560");
+  CHECK(contains(id.problem, "the command ended with 'ERROR'"));
+}
+
+TEST_CASE("recovery: the ladder's first rung restarts the firmware, waits for AT and powers the module down to rest, all as scripts") {
+  Bench b;
+  b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n\r\nRDY\r\n");
+  b.port->on("AT\r", "\r\nOK\r\n");
+  b.port->on("AT+CPOWD=1\r", "\r\nNORMAL POWER DOWN\r\n");
+  auto r = recover(b.device, TimeScale(0.02));
+  INFO(r.summary());
+  CHECK(r.recovered);
+  REQUIRE(r.rungs.size() == 1);
+  CHECK(contains(r.rungs[0].outcome, "then powered down to rest"));
+  CHECK(contains(b.transcript(), "scenario recovery-soft-restart"));
+
+  // Silent to AT+CFUN=1,1 and wiring no pins: every rung says why it did not reach the module.
+  Bench silent;
+  auto none = recover(silent.device, TimeScale(0.02));
+  CHECK_FALSE(none.recovered);
+  CHECK(contains(none.summary(), "AT+CFUN=1,1: nothing matched within 2s"));
+  CHECK(contains(none.summary(), "long PWRKEY reset: not wired; supply cycle: not wired"));
 }

@@ -41,16 +41,21 @@ TEST_CASE("recovery ladder: each model's module comes back by the rung that reac
   CHECK(r.exit_code == 1);  // the wedged scenarios failed; nothing was an error
   auto report = read_report(dir.path() / "out" / "junit.xml");
   REQUIRE(report.loaded);
-  const std::map<std::string, std::string> rung = {
-      {"ladder.h80", "AT+CFUN=1,1: no answer within 2s; long PWRKEY reset: answering AT after"},
-      {"ladder.h00", "AT+CFUN=1,1: no answer within 2s; RESET pin: answering AT after"},
-      {"ladder.b70", "AT+CFUN=1,1: no answer within 2s; long PWRKEY reset: reset: STATUS still high after 2s; supply cycle: answering AT after"}};
-  for (const auto& [suite, expected] : rung) {
+  // Each rung's outcome in the executor's words (the rungs are built-in scripts), in order.
+  const std::string soft = "recovery after this scenario: recovered: AT+CFUN=1,1: nothing matched within 2s";
+  const std::map<std::string, std::vector<std::string>> rungs = {
+      {"ladder.h80", {soft, "; long PWRKEY reset: answering AT after"}},
+      {"ladder.h00", {soft, "; RESET pin: answering AT after"}},
+      {"ladder.b70", {soft, "; long PWRKEY reset: reset: STATUS still high after 2s; supply cycle: answering AT after"}}};
+  for (const auto& [suite, expected] : rungs) {
     CAPTURE(suite);
     auto& cases = report.suites[suite];
     CHECK(cases["wedged"].verdict == "failure");
     CHECK(contains(cases["wedged"].message, "expected the line 'OK'"));
-    CHECK(contains(cases["wedged"].out, "recovery after this scenario: recovered: " + expected));
+    const auto& out = cases["wedged"].out;
+    auto first = out.find(expected[0]);
+    CHECK(first != std::string::npos);
+    CHECK(out.find(expected[1], first) != std::string::npos);
     CHECK(contains(cases["wedged"].out, "then powered down to rest"));
     CHECK(contains(cases["wedged"].out, "# recovery rung 1 (AT+CFUN=1,1)"));  // each rung on the timeline too
     CHECK(cases["after-recovery"].verdict == "passed");
