@@ -4,127 +4,44 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <list>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 
 #include "base/fd.hpp"
 #include "base/pty.hpp"
 #include "sim/adapter.hpp"
+#include "sim/control_request.hpp"
+#include "sim/http_fetch.hpp"
 #include "sim/module.hpp"
+#include "sim/probes.hpp"
+#include "sim/uart.hpp"
 
 namespace athil::sim {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using local = asio::local::stream_protocol;
-using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
-
-const char* level_name(Level l) { return l == Level::high ? "high" : "low"; }
-const char* pin_name(Pin p) {
-  switch (p) {
-    case Pin::pwrkey: return "pwrkey";
-    case Pin::reset: return "reset";
-    case Pin::status: return "status";
-    case Pin::netlight: return "netlight";
-    case Pin::supply: return "supply";
-  }
-  return "?";
-}
-std::optional<Pin> pin_from(std::string_view s) {
-  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::supply, Pin::status, Pin::netlight})
-    if (s == pin_name(p)) return p;
-  return std::nullopt;
-}
-
-// One HTTP GET with Beast, for AT+HTTPTOFS.
-class Fetch : public std::enable_shared_from_this<Fetch> {
- public:
-  Fetch(asio::io_context& io, HttpGet request, std::function<void(HttpResult)> done)
-      : resolver_(io), stream_(io), request_(std::move(request)), done_(std::move(done)) {}
-
-  void start() {
-    std::string_view url = request_.url;
-    constexpr std::string_view scheme = "http://";
-    if (url.substr(0, scheme.size()) != scheme) return finish(HttpResult::Failure::other);
-    url.remove_prefix(scheme.size());
-    auto slash = url.find('/');
-    std::string_view authority = url.substr(0, slash);
-    target_ = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-    auto colon = authority.rfind(':');
-    host_ = std::string(authority.substr(0, colon));
-    port_ = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
-    if (host_.empty()) return finish(HttpResult::Failure::dns);
-    resolver_.async_resolve(host_, port_, [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-      if (ec) return self->finish(HttpResult::Failure::dns);
-      self->stream_.expires_after(self->request_.timeout);
-      self->stream_.async_connect(results, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_connect(ec2); });
-    });
-  }
-
- private:
-  void on_connect(beast::error_code ec) {
-    if (ec) return finish(ec == beast::error::timeout ? HttpResult::Failure::timeout : HttpResult::Failure::refused);
-    req_ = http::request<http::empty_body>(http::verb::get, target_, 11);
-    req_.set(http::field::host, host_ + ":" + port_);
-    req_.set(http::field::user_agent, "SIMCOM_MODULE");
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec2, std::size_t) {
-      if (ec2) return self->finish(ec2 == beast::error::timeout ? HttpResult::Failure::timeout : HttpResult::Failure::other);
-      self->parser_.body_limit(64 * 1024 * 1024);
-      http::async_read(self->stream_, self->buffer_, self->parser_, [self](beast::error_code ec3, std::size_t) {
-        if (ec3) return self->finish(ec3 == beast::error::timeout ? HttpResult::Failure::timeout : HttpResult::Failure::other);
-        auto& res = self->parser_.get();
-        self->finish(HttpResult::Failure::none, static_cast<int>(res.result_int()), std::move(res.body()));
-      });
-    });
-  }
-
-  void finish(HttpResult::Failure failure, int status = 0, std::string body = {}) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    done_(HttpResult{request_.id, failure, status, std::move(body)});
-  }
-
-  tcp::resolver resolver_;
-  beast::tcp_stream stream_;
-  HttpGet request_;
-  std::function<void(HttpResult)> done_;
-  std::string host_, port_, target_;
-  http::request<http::empty_body> req_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
-};
 
 class Host;
 
@@ -147,43 +64,6 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   std::string buffer_;
 };
 
-// The baud rate a host set on its end of the pty (the master reads the slave's termios).
-unsigned host_line_rate(int master_fd) {
-  termios t{};
-  if (::tcgetattr(master_fd, &t) != 0) return 0;
-  switch (::cfgetospeed(&t)) {
-    case B300: return 300;
-    case B600: return 600;
-    case B1200: return 1200;
-    case B2400: return 2400;
-    case B4800: return 4800;
-    case B9600: return 9600;
-    case B19200: return 19200;
-    case B38400: return 38400;
-    case B57600: return 57600;
-    case B115200: return 115200;
-    case B230400: return 230400;
-    case B460800: return 460800;
-    case B921600: return 921600;
-    case B2000000: return 2000000;
-    case B3000000: return 3000000;
-    case B4000000: return 4000000;
-    default: return 0;
-  }
-}
-
-// What a UART at one rate makes of bytes sent at another: framing errors, a different count
-// of bytes, none of them the ones sent (never CR or LF, so no line ever forms).
-std::string mangle(std::string_view bytes, unsigned from_rate, unsigned to_rate) {
-  auto n = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(bytes.size()) * to_rate / from_rate + 0.5));
-  std::string out(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    auto b = static_cast<unsigned char>(bytes[i * bytes.size() / n]);
-    out[i] = static_cast<char>(0x80 | ((b * 151u + 17u + i) & 0x7f));
-  }
-  return out;
-}
-
 class Host {
  public:
   Host(const HostOptions& options, const ModelInfo& model)
@@ -191,7 +71,7 @@ class Host {
         master_(io_),
         timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
-        tx_timer_(io_),
+        uart_(io_, options.time_scale, [this](std::string_view chunk, unsigned rate) { wire(chunk, rate); }),
         adapter_(options.latency),
         adapter_timer_(io_),
         module_(model, options.firmware, options.time_scale,
@@ -228,56 +108,32 @@ class Host {
   }
 
   void handle_control(ControlSession& session, const std::string& line) {
-    char verb[16] = {}, pin[16] = {}, level[16] = {};
-    long long t_us = 0;
-    int n = std::sscanf(line.c_str(), "%15s %15s %15s %lld", verb, pin, level, &t_us);
-    auto now = SteadyClock::now();
-    std::string_view v = verb;
-    if (v == "set" && n >= 3) {
-      auto p = pin_from(pin);
-      std::string_view lv = level;
-      if (!p || (*p != Pin::pwrkey && *p != Pin::reset && *p != Pin::supply) || (lv != "low" && lv != "high"))
-        return session.send(fmt::format("error cannot set '{} {}': inputs are pwrkey, reset and supply, levels low and high", pin, level));
-      // The edge happened when the harness stamped it, not when it was read here.
-      Time edge = n == 4 ? Time(std::chrono::microseconds(t_us)) : now;
-      if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
-      module_.pin_in(*p, lv == "low" ? Level::low : Level::high, edge, now);
-      note_pulse(*p, lv == "low", now);
-      std::fprintf(stderr, "pin %s %s\n", pin, level);
-      session.send("ok");
-      reschedule();
-    } else if (v == "get" && n == 2) {
-      auto p = pin_from(pin);
-      if (!p) return session.send(fmt::format("error no pin '{}'", pin));
-      session.send(fmt::format("level {} {}", pin, level_name(module_.pin(*p))));
-    } else if (v == "watch" && n >= 1) {
-      std::set<Pin> pins;
-      std::istringstream words(line);
-      std::string word;
-      words >> word;  // "watch"
-      while (words >> word) {
-        if (word == "none") continue;
-        auto p = pin_from(word);
-        if (!p || (*p != Pin::status && *p != Pin::netlight))
-          return session.send(fmt::format("error cannot watch '{}': outputs are status and netlight", word));
-        pins.insert(*p);
-      }
-      session.watched = pins;
-      session.send("ok");
-    } else if (v == "reset-state" && n == 1) {
-      session.send(module_.reset_state() ? "ok" : "error the module is on: power it off or cut its supply first");
-    } else if (v == "pins" && n == 1) {
-      session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
-    } else if (v == "turnaround" && n == 1) {
-      session.send(turnaround_report());
-    } else if (v == "pulses" && n == 2 && pin_from(pin) && (*pin_from(pin) == Pin::pwrkey || *pin_from(pin) == Pin::reset)) {
-      session.send(pulses_report(*pin_from(pin)));
-    } else if (v == "state" && n == 1) {
-      session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
-    } else {
-      session.send(fmt::format(
-          "error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses pwrkey|reset)", line));
+    auto parsed = parse_control(line);
+    if (auto* error = std::get_if<std::string>(&parsed)) return session.send(*error);
+    const auto& r = std::get<ControlRequest>(parsed);
+    using Verb = ControlRequest::Verb;
+    switch (r.verb) {
+      case Verb::set: return set_pin(session, r);
+      case Verb::get: return session.send(fmt::format("level {} {}", pin_name(r.pin), level_name(module_.pin(r.pin))));
+      case Verb::watch: session.watched = r.watched; return session.send("ok");
+      case Verb::reset_state: return session.send(module_.reset_state() ? "ok" : "error the module is on: power it off or cut its supply first");
+      case Verb::pins: return session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
+      case Verb::turnaround: return session.send(probes_.turnaround_report());
+      case Verb::pulses: return session.send(probes_.pulses_report(r.pin, pin_name(r.pin)));
+      case Verb::state: return session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
     }
+  }
+
+  void set_pin(ControlSession& session, const ControlRequest& r) {
+    auto now = SteadyClock::now();
+    // The edge happened when the harness stamped it, not when it was read here.
+    Time edge = r.edge_us ? Time(std::chrono::microseconds(*r.edge_us)) : now;
+    if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
+    module_.pin_in(r.pin, r.level, edge, now);
+    probes_.pin_edge(r.pin, r.level == Level::low, now);
+    std::fprintf(stderr, "pin %s %s\n", pin_name(r.pin), level_name(r.level));
+    session.send("ok");
+    reschedule();
   }
 
   void forget(const ControlSession* s) {
@@ -316,7 +172,7 @@ class Host {
 
   // The USB device goes away: the host's open port fails, the link disappears.
   void detach_uart() {
-    tx_queue_.clear();
+    uart_.clear();
     adapter_.clear();
     boost::system::error_code ignored;
     master_.cancel(ignored);
@@ -341,10 +197,7 @@ class Host {
         return;
       }
       std::string_view bytes(uart_buffer_.data(), n);
-      if (final_sent_at_) {
-        turnarounds_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - *final_sent_at_).count());
-        final_sent_at_.reset();
-      }
+      probes_.received(SteadyClock::now());
       unsigned host_rate = options_.usb ? 0 : host_line_rate(pty_.master.get());
       unsigned module_rate = module_.line_rate();
       std::string mangled;
@@ -360,36 +213,14 @@ class Host {
     if (!pty_.master) return;  // no port: a USB module that is off or resetting
     unsigned rate = module_.line_rate();
     if (rate == 0) return write_now(bytes);
-    // Each byte keeps the rate it was sent at (an OK to AT+IPR still goes out at the old one).
-    if (tx_queue_.empty() || tx_queue_.back().first != rate) tx_queue_.emplace_back(rate, std::string());
-    tx_queue_.back().second.append(bytes);
-    if (!tx_busy_) send_paced();
+    uart_.send(bytes, rate);
   }
 
-  void send_paced() {
-    while (!tx_queue_.empty() && tx_queue_.front().second.empty()) tx_queue_.pop_front();
-    if (tx_queue_.empty() || !pty_.master) {
-      tx_queue_.clear();
-      tx_busy_ = false;
-      return;
-    }
-    tx_busy_ = true;
-    auto& [rate, pending] = tx_queue_.front();
-    double bytes_per_s = rate / 10.0 / options_.time_scale;  // 8N1: ten bits a byte
-    // What the wire carries in about 2 ms at a time: fine-grained enough for any reader.
-    auto n = std::min(pending.size(), std::max<std::size_t>(1, static_cast<std::size_t>(bytes_per_s * 0.002)));
-    std::string chunk = pending.substr(0, n);
-    pending.erase(0, n);
+  // A paced chunk onto the wire, as a host at its own rate reads it.
+  void wire(std::string_view chunk, unsigned rate) {
+    if (!pty_.master) return;
     unsigned host_rate = host_line_rate(pty_.master.get());
-    write_now(host_rate && host_rate != rate ? mangle(chunk, rate, host_rate) : chunk);
-    // Absolute times: timer latency does not add up over a long transfer.
-    auto now = SteadyClock::now();
-    tx_next_ = std::max(tx_next_, now - std::chrono::milliseconds(5)) +
-               std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(static_cast<double>(n) / bytes_per_s));
-    tx_timer_.expires_at(tx_next_);
-    tx_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) send_paced();
-    });
+    write_now(host_rate && host_rate != rate ? mangle(chunk, rate, host_rate) : std::string(chunk));
   }
 
   // Through the USB-serial adapter when the slot has one: held until its latency timer fires
@@ -410,7 +241,7 @@ class Host {
   }
 
   void write_to_host(std::string_view bytes) {
-    note_final_sent(bytes);
+    probes_.sent(bytes, SteadyClock::now());
     while (!bytes.empty()) {
       ssize_t n = ::write(pty_.master.get(), bytes.data(), bytes.size());
       if (n <= 0) {
@@ -422,46 +253,6 @@ class Host {
     }
   }
 
-  // The host's turnaround as the module sees it: from the last byte of a final result code
-  // leaving to the first byte of the next command arriving (`turnaround` on the control
-  // channel; benchmarks read it).
-  void note_final_sent(std::string_view bytes) {
-    tx_tail_.append(bytes);
-    if (tx_tail_.size() > 64) tx_tail_.erase(0, tx_tail_.size() - 64);
-    if (tx_tail_.size() < 2 || tx_tail_.compare(tx_tail_.size() - 2, 2, "\r\n") != 0) return;
-    auto start = tx_tail_.rfind("\r\n", tx_tail_.size() - 3);
-    std::string_view last = std::string_view(tx_tail_).substr(start == std::string::npos ? 0 : start + 2);
-    last.remove_suffix(2);
-    if (last == "OK" || last == "ERROR" || last.substr(0, 11) == "+CME ERROR:" || last.substr(0, 11) == "+CMS ERROR:") final_sent_at_ = SteadyClock::now();
-  }
-
-  // How long each low pulse on PWRKEY and RESET lasted as the module saw it: from the low
-  // edge's arrival to the high edge's (`pulses PIN` on the control channel; benchmarks read it).
-  void note_pulse(Pin p, bool low, SteadyClock::time_point arrived) {
-    if (p != Pin::pwrkey && p != Pin::reset) return;
-    auto& pressed = pressed_at_[p];
-    if (low)
-      pressed = arrived;
-    else if (pressed)
-      pulse_widths_us_[p].push_back(std::chrono::duration_cast<std::chrono::microseconds>(arrived - *std::exchange(pressed, std::nullopt)).count());
-  }
-
-  // "pulses <pin> <count> <width us>..."; the samples are then forgotten.
-  std::string pulses_report(Pin p) {
-    auto widths = std::exchange(pulse_widths_us_[p], {});
-    return fmt::format("pulses {} {}{}{}", pin_name(p), widths.size(), widths.empty() ? "" : " ", fmt::join(widths, " "));
-  }
-
-  // "turnaround <count> <p50 us> <p99 us> <max us>"; the samples are then forgotten.
-  std::string turnaround_report() {
-    final_sent_at_.reset();  // a fresh measurement starts with the next final result code
-    auto samples = std::exchange(turnarounds_us_, {});
-    if (samples.empty()) return "turnaround 0 0 0 0";
-    std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) { return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))]; };
-    return fmt::format("turnaround {} {} {} {}", samples.size(), at(0.50), at(0.99), samples.back());
-  }
-
   void broadcast_pin(Pin p, Level l, Time at) {
     auto t = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
     std::string line = fmt::format("event {} {} {}", pin_name(p), level_name(l), t);
@@ -470,11 +261,11 @@ class Host {
   }
 
   void fetch(const HttpGet& request) {
-    std::make_shared<Fetch>(io_, request, [this](HttpResult r) {
+    start_fetch(io_, request, [this](HttpResult r) {
       std::fprintf(stderr, "http result: status %d failure %d, %zu bytes\n", r.status, static_cast<int>(r.failure), r.body.size());
       module_.http_done(r, SteadyClock::now());
       reschedule();
-    })->start();
+    });
   }
 
   void reschedule() {
@@ -502,15 +293,8 @@ class Host {
   std::list<std::weak_ptr<ControlSession>> sessions_;
   std::optional<Time> scheduled_;
   std::array<char, 4096> uart_buffer_{};
-  std::string tx_tail_;                                   // the last bytes sent, to spot a final result code
-  std::optional<SteadyClock::time_point> final_sent_at_;  // its last byte left then; no command since
-  std::vector<std::int64_t> turnarounds_us_;
-  std::map<Pin, std::optional<SteadyClock::time_point>> pressed_at_;
-  std::map<Pin, std::vector<std::int64_t>> pulse_widths_us_;
-  std::deque<std::pair<unsigned, std::string>> tx_queue_;  // bytes to send, by line rate
-  bool tx_busy_ = false;
-  SteadyClock::time_point tx_next_{};
-  asio::steady_timer tx_timer_;
+  Probes probes_;  // what the benchmarks read through the control channel
+  PacedUart uart_;
   UsbSerialAdapter adapter_;
   asio::steady_timer adapter_timer_;
   std::optional<SteadyClock::time_point> adapter_armed_;  // when its timer is set to fire

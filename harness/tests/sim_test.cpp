@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/control_request.hpp"
 #include "sim/delta.hpp"
 #include "sim/module.hpp"
 #include "tests/sim_bench.hpp"
@@ -296,4 +297,23 @@ TEST_CASE("sim: the 2 s rule after a supply cut counts from the cut's edge, not 
   b.module.pin_in(Pin::pwrkey, Level::high, b.now, b.now);
   b.run_for(5s);
   CHECK(b.take().find("RDY") != std::string::npos);
+}
+
+TEST_CASE("sim: control channel requests parse into what the host does, and a bad one is answered with what is allowed") {
+  using athil::sim::ControlRequest;
+  auto set = std::get<ControlRequest>(athil::sim::parse_control("set pwrkey low 12345"));
+  CHECK(set.verb == ControlRequest::Verb::set);
+  CHECK(set.pin == athil::sim::Pin::pwrkey);
+  CHECK(set.level == athil::sim::Level::low);
+  CHECK(set.edge_us == 12345);
+  CHECK_FALSE(std::get<ControlRequest>(athil::sim::parse_control("set supply high")).edge_us);
+  auto watch = std::get<ControlRequest>(athil::sim::parse_control("watch status netlight"));
+  CHECK(watch.watched.size() == 2);
+  CHECK(std::get<ControlRequest>(athil::sim::parse_control("watch none")).watched.empty());
+  CHECK(std::get<ControlRequest>(athil::sim::parse_control("pulses reset")).pin == athil::sim::Pin::reset);
+  CHECK(std::get<std::string>(athil::sim::parse_control("set status low")).find("inputs are pwrkey, reset and supply") != std::string::npos);
+  CHECK(std::get<std::string>(athil::sim::parse_control("watch pwrkey")).find("outputs are status and netlight") != std::string::npos);
+  CHECK(std::get<std::string>(athil::sim::parse_control("get nothing")) == "error no pin 'nothing'");
+  CHECK(std::get<std::string>(athil::sim::parse_control("pins please")).find("error unknown request 'pins please'") == 0);
+  CHECK(std::get<std::string>(athil::sim::parse_control("")).find("error unknown request") == 0);
 }

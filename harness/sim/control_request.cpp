@@ -1,0 +1,86 @@
+#include "sim/control_request.hpp"
+
+#include <charconv>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace athil::sim {
+
+namespace {
+
+std::vector<std::string_view> words_of(std::string_view line) {
+  std::vector<std::string_view> words;
+  for (std::size_t at = line.find_first_not_of(" \t"); at != std::string_view::npos; at = line.find_first_not_of(" \t", at)) {
+    auto end = line.find_first_of(" \t", at);
+    words.push_back(line.substr(at, end - at));
+    at = end;
+  }
+  return words;
+}
+
+std::variant<ControlRequest, std::string> parse_set(const std::vector<std::string_view>& w) {
+  auto p = pin_from(w[1]);
+  if (!p || (*p != Pin::pwrkey && *p != Pin::reset && *p != Pin::supply) || (w[2] != "low" && w[2] != "high"))
+    return fmt::format("error cannot set '{} {}': inputs are pwrkey, reset and supply, levels low and high", w[1], w[2]);
+  ControlRequest r{.verb = ControlRequest::Verb::set, .pin = *p, .level = w[2] == "low" ? Level::low : Level::high};
+  std::int64_t t = 0;
+  if (w.size() >= 4 && std::from_chars(w[3].data(), w[3].data() + w[3].size(), t).ec == std::errc()) r.edge_us = t;
+  return r;
+}
+
+std::variant<ControlRequest, std::string> parse_watch(const std::vector<std::string_view>& w) {
+  ControlRequest r{.verb = ControlRequest::Verb::watch};
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    if (w[i] == "none") continue;
+    auto p = pin_from(w[i]);
+    if (!p || (*p != Pin::status && *p != Pin::netlight)) return fmt::format("error cannot watch '{}': outputs are status and netlight", w[i]);
+    r.watched.insert(*p);
+  }
+  return r;
+}
+
+}  // namespace
+
+const char* pin_name(Pin p) {
+  switch (p) {
+    case Pin::pwrkey: return "pwrkey";
+    case Pin::reset: return "reset";
+    case Pin::status: return "status";
+    case Pin::netlight: return "netlight";
+    case Pin::supply: return "supply";
+  }
+  return "?";
+}
+
+const char* level_name(Level l) { return l == Level::high ? "high" : "low"; }
+
+std::optional<Pin> pin_from(std::string_view s) {
+  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::supply, Pin::status, Pin::netlight})
+    if (s == pin_name(p)) return p;
+  return std::nullopt;
+}
+
+std::variant<ControlRequest, std::string> parse_control(std::string_view line) {
+  using Verb = ControlRequest::Verb;
+  auto w = words_of(line);
+  std::string_view verb = w.empty() ? "" : w[0];
+  if (verb == "set" && w.size() >= 3) return parse_set(w);
+  if (verb == "get" && w.size() == 2) {
+    if (auto p = pin_from(w[1])) return ControlRequest{.verb = Verb::get, .pin = *p};
+    return fmt::format("error no pin '{}'", w[1]);
+  }
+  if (verb == "watch") return parse_watch(w);
+  if (w.size() == 1 && verb == "reset-state") return ControlRequest{.verb = Verb::reset_state};
+  if (w.size() == 1 && verb == "pins") return ControlRequest{.verb = Verb::pins};
+  if (w.size() == 1 && verb == "turnaround") return ControlRequest{.verb = Verb::turnaround};
+  if (w.size() == 1 && verb == "state") return ControlRequest{.verb = Verb::state};
+  if (verb == "pulses" && w.size() == 2) {
+    auto p = pin_from(w[1]);
+    if (p && (*p == Pin::pwrkey || *p == Pin::reset)) return ControlRequest{.verb = Verb::pulses, .pin = *p};
+  }
+  return fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses pwrkey|reset)",
+                     line);
+}
+
+}  // namespace athil::sim
