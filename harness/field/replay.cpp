@@ -1,11 +1,14 @@
 #include "field/replay.hpp"
 
+#include "field/divergences.hpp"
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -14,6 +17,7 @@
 #include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
+#include "field/divergences.hpp"
 #include "field/log_text.hpp"
 
 namespace athil::field {
@@ -120,14 +124,14 @@ int run_replay(const ReplayOptions& o) {
       throw std::invalid_argument(fmt::format("--vary '{}': {}", v, e.what()));
     }
   }
-  std::ofstream report_file;
+  std::optional<DivergenceLog> report_file;
   if (!o.report.empty()) {
-    report_file.open(o.report, std::ios::app);
-    if (!report_file) throw std::runtime_error(fmt::format("cannot write {}", o.report));
+    report_file.emplace(o.report);
+    report_file->create();  // fails at set-up, not at the first divergence
   }
   auto report = [&](const std::string& what) {
     fmt::print(stderr, "replay: divergence: {}\n", what);
-    if (report_file) report_file << "divergence: " << what << "\n" << std::flush;
+    if (report_file) report_file->append(what);
   };
   Replayer replayer(take_dialogue(session), o.time_scale, std::move(vary), report);
 
@@ -157,7 +161,7 @@ int run_replay(const ReplayOptions& o) {
   }
   std::string summary = fmt::format("served {} of {} exchanges, {} divergence(s)", replayer.served(), replayer.exchanges(), replayer.divergences());
   fmt::print(stderr, "replay: {}\n", summary);
-  if (report_file) report_file << summary << "\n";
+  if (report_file) report_file->note(summary);
   return replayer.divergences() == 0 ? 0 : 1;
 }
 

@@ -14,6 +14,7 @@
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/interrupt.hpp"
+#include "field/divergences.hpp"
 #include "report/vcd.hpp"
 #include "rig/slot_lock.hpp"
 #include "rig/virtual_module.hpp"
@@ -184,7 +185,7 @@ class SlotRunner {
   Outcome attempt(Executor& executor, const scenario::Scenario& s) {
     if (restart_needed_) restart_module();
     revision_at_start_ = known_revision_;
-    auto divergences_from = slot_.is_replay() ? replay_divergences_size() : 0;
+    auto divergences_from = slot_.is_replay() ? replay_divergences().mark() : 0;
     auto outcome = executor.run(s);
     if (auto reported = last_reported_revision(device_.timeline)) known_revision_ = *reported;
     if (slot_.is_replay()) judge_divergences(outcome, divergences_from);
@@ -415,21 +416,14 @@ class SlotRunner {
   fs::path module_log() const { return run_.folder.path() / report::file_safe(slot_.name) / (slot_.is_replay() ? "@replay.log" : "@virtual-module.log"); }
 
   // What `athil replay` reported for this slot, beside its log.
-  fs::path replay_divergences_file() const { return module_log().parent_path() / rig::VirtualModuleProcess::replay_divergences_name; }
-  std::uintmax_t replay_divergences_size() const {
-    std::error_code ec;
-    auto size = fs::file_size(replay_divergences_file(), ec);
-    return ec ? 0 : size;
+  field::DivergenceLog replay_divergences() const {
+    return field::DivergenceLog(module_log().parent_path() / rig::VirtualModuleProcess::replay_divergences_name);
   }
   // A scenario that made the replay diverge from its session did not reproduce it: the
   // divergences (written before the replay answered) go on the timeline, and a pass becomes a
   // failure that names the first.
   void judge_divergences(Outcome& outcome, std::uintmax_t from) {
-    std::ifstream in(replay_divergences_file(), std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(from));
-    std::vector<std::string> found;
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("divergence: ", 0) == 0) found.push_back(line.substr(12));
+    auto found = replay_divergences().since(from);
     for (const auto& d : found) device_.timeline.record(Direction::note, "replay divergence: " + d);
     if (found.empty() || outcome.verdict != Verdict::passed) return;
     outcome.verdict = Verdict::failed;
