@@ -78,7 +78,7 @@ Outcome Executor::run(const scenario::Scenario& s, const Vars& script_vars) {
   }
   power_.reset();  // over the device's pins as they are now (a module started anew has new ones)
   restart_window_.clear();
-  state_.emplace(ScenarioState{.vars = Variables(with(script_vars), model_vars_)});
+  state_.reset(new ScenarioState{.vars = Variables(with(script_vars), model_vars_)});
   struct EndRun {
     Executor& e;
     ~EndRun() {
@@ -110,20 +110,17 @@ Outcome Executor::run(const scenario::Scenario& s, const Vars& script_vars) {
 // A script run while a scenario runs (the identity read after its setup): the scenario's
 // forbids stay in force, and its state (variables, bounds, STATUS edges) is its own again after.
 Outcome Executor::run_nested(const scenario::Scenario& s, const Vars& script_vars) {
-  std::optional<ScenarioState> outer;
-  outer.emplace(std::move(*state_));
-  state_.reset();
-  state_.emplace(ScenarioState{.vars = Variables(with(script_vars), model_vars_), .forbids = outer->forbids});
-  nested_ = true;
+  // The outer state is held aside, not moved: a pointer swap each way.
   struct Restore {
     Executor& e;
-    std::optional<ScenarioState>& outer;
+    std::unique_ptr<ScenarioState> outer;
     ~Restore() {
-      e.state_.reset();
-      e.state_.emplace(std::move(*outer));
+      e.state_ = std::move(outer);
       e.nested_ = false;
     }
-  } restore{*this, outer};
+  } restore{*this, std::move(state_)};
+  nested_ = true;
+  state_.reset(new ScenarioState{.vars = Variables(with(script_vars), model_vars_), .forbids = restore.outer->forbids});
   return walk(s, nullptr);
 }
 

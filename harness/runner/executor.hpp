@@ -78,8 +78,8 @@ class Executor : private StepHost {
   RestartWindow restart_window_;  // this scenario's STATUS edges
   Deadline pins_taken_{};         // when the pins' events were last taken between actions
   LineMatchers matchers_;
-  std::optional<ScenarioState> state_;  // while a scenario runs
-  bool nested_ = false;                 // a script runs inside it
+  std::unique_ptr<ScenarioState> state_;  // while a scenario runs
+  bool nested_ = false;                   // a script runs inside it
 };
 
 }  // namespace athil::runner
