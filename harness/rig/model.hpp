@@ -69,6 +69,16 @@ struct Slot {
   bool is_replay() const { return std::holds_alternative<ReplaySlot>(kind); }
   // Its module is a child process of the harness (a virtual module or a replay).
   bool is_simulated() const { return !std::holds_alternative<RealSlot>(kind); }
+  // The module's port re-enumerates with it (USB): what it prints before the host has the new
+  // port open is lost (its boot URCs).
+  bool usb_port() const;
+  // Whether the slot offers what a scenario's `requires` names (status, supply, reset, usb,
+  // fota-target).
+  bool provides(const std::string& capability) const;
+  // Lines of a GPIO chip drive it (libgpiod is in play).
+  bool uses_gpio() const;
+  // Its module fetches firmware from the run's own HTTP server (fixtures/firmware on loopback).
+  bool fetches_run_firmware() const { return is_virtual(); }
 };
 
 struct Rig {

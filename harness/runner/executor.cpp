@@ -18,7 +18,7 @@ std::string block_note(const scenario::Block& block) { return fmt::format("{} {}
 
 }  // namespace
 
-Executor::Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars)
+Executor::Executor(rig::Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars)
     : device_(device), scale_(scale), base_vars_(std::move(base_vars)), model_vars_(std::move(model_vars)), fixtures_(std::move(fixtures)) {}
 
 Executor::~Executor() = default;

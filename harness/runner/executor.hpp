@@ -11,7 +11,7 @@
 
 #include "report/junit.hpp"
 #include "runner/actions/step.hpp"
-#include "runner/device.hpp"
+#include "rig/device.hpp"
 #include "runner/restart_window.hpp"
 #include "scenario/model.hpp"
 
@@ -37,7 +37,7 @@ class Executor : private StepHost {
   using Vars = Variables::Map;
   // `fixtures` is where <send-file> paths point. `model_vars` (the slot model's profile) rank
   // below everything else and may use other variables, read when they are used.
-  Executor(Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars = {});
+  Executor(rig::Device& device, TimeScale scale, Vars base_vars, std::filesystem::path fixtures, Vars model_vars = {});
   ~Executor();
   // `script_vars` rank with the slot's variables: a built-in script's inputs. Run while a
   // scenario runs (from after_setup), a script keeps that scenario's forbids in force and
@@ -67,7 +67,7 @@ class Executor : private StepHost {
   rig::PowerControl& power_control() override;
   const RestartWindow& take_pin_events() override;
 
-  Device& device_;
+  rig::Device& device_;
   std::unique_ptr<rig::PowerControl> power_;
   TimeScale scale_;
   Vars base_vars_;

@@ -9,7 +9,7 @@ namespace athil::runner {
 namespace {
 
 // The script's variable, or empty with the problem noted.
-std::string read(Executor& executor, Device& device, const scenario::Scenario& script, const std::string& name, std::string& problem) {
+std::string read(Executor& executor, rig::Device& device, const scenario::Scenario& script, const std::string& name, std::string& problem) {
   auto out = executor.run(script);
   if (auto it = out.variables.find(name); out.verdict == report::Verdict::passed && it != out.variables.end()) return it->second;
   // Unanswered, the command must not take the next one's answer (the scenario's).
@@ -20,7 +20,7 @@ std::string read(Executor& executor, Device& device, const scenario::Scenario& s
 
 }  // namespace
 
-Identity read_identity(Executor& executor, Device& device) {
+Identity read_identity(Executor& executor, rig::Device& device) {
   Identity id;
   device.timeline.record(Direction::note, "reading the module's revision and IMEI for the report");
   id.revision = read(executor, device, scripts::revision(), "revision", id.problem);

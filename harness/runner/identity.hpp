@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/duration.hpp"
-#include "runner/device.hpp"
+#include "rig/device.hpp"
 #include "runner/executor.hpp"
 
 namespace athil::runner {
@@ -21,7 +21,7 @@ struct Identity {
 
 // Through the executor running the scenario whose setup just passed (built-in scripts, see
 // scripts.hpp). Never throws for a module that does not answer: the problem says so.
-Identity read_identity(Executor& executor, Device& device);
+Identity read_identity(Executor& executor, rig::Device& device);
 
 // The last revision the module reported on the timeline ("Revision:..." to AT+CGMR, AT+GMR or
 // ATI, whoever asked): what it runs as far as the harness can tell, without asking again.

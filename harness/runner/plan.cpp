@@ -10,9 +10,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "models/models.hpp"
-#include "rig/power.hpp"
-
 namespace athil::runner {
 
 namespace {
@@ -67,20 +64,6 @@ std::size_t Plan::run_count() const {
   return n;
 }
 
-bool slot_provides(const rig::Slot& slot, const std::string& capability) {
-  if (capability == "fota-target") return !slot.fota_target.empty();
-  if (slot.is_replay()) return false;  // a recorded session: no pins, no supply, no USB
-  if (const auto* v = std::get_if<rig::VirtualSlot>(&slot.kind))
-    return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset";
-  const auto& real = std::get<rig::RealSlot>(slot.kind);
-  auto wired = [&](rig::PinRole role) { return std::any_of(real.lines.begin(), real.lines.end(), [&](const rig::GpioLine& l) { return l.role == role; }); };
-  if (capability == "status") return wired(rig::PinRole::status);
-  if (capability == "supply") return wired(rig::PinRole::supply) || !real.supply_on.empty();
-  if (capability == "reset") return wired(model_or_default(slot.model).reset_pin ? rig::PinRole::reset : rig::PinRole::pwrkey);
-  if (capability == "usb") return real.usb;
-  return false;
-}
-
 Plan make_plan(const rig::Rig& rig, const std::vector<scenario::Scenario>& scenarios, const PlanOptions& o) {
   // The loader's order (files sorted by path, whatever order the folders were read in): every
   // shard of a CI fan-out computes the same list and takes its own part of it.
@@ -109,7 +92,7 @@ Plan make_plan(const rig::Rig& rig, const std::vector<scenario::Scenario>& scena
     // a slot that lacks a requirement is passed over while another of its model has it.
     std::map<std::string, std::size_t> best;
     auto meets = [&](std::size_t i) {
-      return std::all_of(s->requires_.begin(), s->requires_.end(), [&](const std::string& r) { return slot_provides(*slots[i], r); });
+      return std::all_of(s->requires_.begin(), s->requires_.end(), [&](const std::string& r) { return slots[i]->provides(r); });
     };
     for (auto i : fitting) {
       auto [it, fresh] = best.emplace(slots[i]->model, i);
@@ -133,7 +116,7 @@ Plan make_plan(const rig::Rig& rig, const std::vector<scenario::Scenario>& scena
       for (const auto* s : mine) {
         PlannedRun run{s, round, {}};
         for (const auto& r : s->requires_)
-          if (!slot_provides(*slots[i], r)) run.missing.push_back(r);
+          if (!slots[i]->provides(r)) run.missing.push_back(r);
         sp.runs.push_back(std::move(run));
       }
     if (!sp.runs.empty()) plan.slots.push_back(std::move(sp));

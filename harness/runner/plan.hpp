@@ -46,10 +46,6 @@ struct Plan {
   std::size_t run_count() const;
 };
 
-// What the rig can do to a slot's module, as scenarios name it in `requires`: supply, reset,
-// status, usb.
-bool slot_provides(const rig::Slot& slot, const std::string& capability);
-
 Plan make_plan(const rig::Rig& rig, const std::vector<scenario::Scenario>& scenarios, const PlanOptions& options);
 
 // One line per planned run, slot by slot: what `athil list` prints.

@@ -17,7 +17,7 @@ std::string seconds_since(Clock::time_point t) { return fmt::format("{:.1f} s", 
 // decides only which to climb and what their outcomes mean.
 class Ladder {
  public:
-  Ladder(Device& d, TimeScale scale) : d_(d), model_(model_or_default(d.model)), executor_(d, scale, {}, {}) {}
+  Ladder(rig::Device& d, TimeScale scale) : d_(d), model_(model_or_default(d.model)), executor_(d, scale, {}, {}) {}
 
   RecoveryRung soft_reset() {
     const std::string name = "AT+CFUN=1,1";
@@ -71,7 +71,7 @@ class Ladder {
     return {name, true, answered + ", then powered down to rest"};
   }
 
-  Device& d_;
+  rig::Device& d_;
   const Model& model_;
   Executor executor_;
 };
@@ -84,7 +84,7 @@ std::string Recovery::summary() const {
   return out;
 }
 
-Recovery recover(Device& device, TimeScale scale) {
+Recovery recover(rig::Device& device, TimeScale scale) {
   Recovery result;
   int number = 0;
   Ladder ladder(device, scale);

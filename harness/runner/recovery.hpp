@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/device.hpp"
+#include "rig/device.hpp"
 
 namespace athil::runner {
 
@@ -31,6 +31,6 @@ struct Recovery {
 };
 
 // Every step lands on the device's timeline. Throws Interrupted when the run is stopped.
-Recovery recover(Device& device, TimeScale scale);
+Recovery recover(rig::Device& device, TimeScale scale);
 
 }  // namespace athil::runner

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/emergency.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/interrupt.hpp"
@@ -159,13 +160,6 @@ std::optional<Planned> load_and_plan(const RunOptions& o, int& exit_code, std::s
 }
 
 // Why --junit cannot name the report, if it cannot: checked before anything is written.
-bool uses_gpio(const rig::Rig& rig) {
-  return std::any_of(rig.slots.begin(), rig.slots.end(), [](const rig::Slot& s) {
-    auto* real = std::get_if<rig::RealSlot>(&s.kind);
-    return real && !real->gpio_chip.empty();
-  });
-}
-
 std::optional<std::string> junit_problem(const fs::path& junit) {
   std::error_code ec;
   if (junit.empty()) return "--junit needs a file name, such as reports/junit.xml";
@@ -214,9 +208,9 @@ int run_slots(const Planned& planned, const RunOptions& o, report::RunFolder& fo
     fs::remove_all(dir, ec);
   });
   std::unique_ptr<FirmwareServer> server;
-  bool has_virtual = std::any_of(plan.slots.begin(), plan.slots.end(), [](const SlotPlan& s) { return s.slot->is_virtual(); });
+  bool serves_firmware = std::any_of(plan.slots.begin(), plan.slots.end(), [](const SlotPlan& s) { return s.slot->fetches_run_firmware(); });
   fs::path firmware_dir = o.fixtures / "firmware";
-  if (has_virtual && fs::is_directory(firmware_dir)) {
+  if (serves_firmware && fs::is_directory(firmware_dir)) {
     server = std::make_unique<FirmwareServer>(firmware_dir);
     console.event(fmt::format("serving {} at {}", firmware_dir.string(), server->url()), Tone::dim);
   }
@@ -304,7 +298,8 @@ int run(const RunOptions& o) {
     ReportState report(o.junit, folder.path() / "summary.md", info);
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(),
                               terminal_text(planned->in.rig.name), terminal_text(folder.path().string())));
-    if (uses_gpio(planned->in.rig)) console.event(fmt::format("GPIO lines through libgpiod {}", rig::libgpiod_version()), Tone::dim);
+    if (std::any_of(planned->in.rig.slots.begin(), planned->in.rig.slots.end(), [](const rig::Slot& s) { return s.uses_gpio(); }))
+      console.event(fmt::format("GPIO lines through libgpiod {}", rig::libgpiod_version()), Tone::dim);
     if (o.keep_runs > 0) {
       // Before the modules start: a nightly rack's disk does not fill with old evidence.
       auto deleted = report::prune_runs(o.junit.parent_path(), o.keep_runs);

@@ -1,6 +1,5 @@
 #include "runner/slot_runner.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -16,15 +15,10 @@
 #include "base/interrupt.hpp"
 #include "field/divergences.hpp"
 #include "report/vcd.hpp"
-#include "rig/slot_lock.hpp"
-#include "rig/virtual_module.hpp"
+#include "rig/slot_session.hpp"
 #include "runner/executor.hpp"
 #include "runner/identity.hpp"
 #include "runner/recovery.hpp"
-#include "runner/stop_signals.hpp"
-#include "transport/open_port.hpp"
-#include "transport/serial_port.hpp"
-#include "transport/tcp_port.hpp"
 
 namespace athil::runner {
 
@@ -68,24 +62,25 @@ std::string classname(const RunContext& run, const rig::Slot& slot) { return fmt
 class SlotRunner {
  public:
   SlotRunner(const SlotPlan& plan, std::size_t suite, RunContext& run) : slot_(*plan.slot), plan_(plan), run_(run), scale_(run.rig.time_scale), suite_(suite) {
-    device_.slot = slot_.name;
-    device_.model = slot_.model;
+    no_device_.slot = slot_.name;
+    no_device_.model = slot_.model;
   }
 
   void run() {
     started_ = Clock::now();
     run_.console.status(slot_.name, "bringing the slot up", started_);
     try {
-      run_.report.set_property(suite_, "port", bring_up());
+      session_ = rig::SlotSession::open(run_.rig, slot_, {.executable = run_.options.executable, .run_dir = run_.temp_dir, .slot_dir = slot_dir()});
+      run_.report.set_property(suite_, "port", session_->port_name());
     } catch (const InfraError& e) {
       unreachable_ = e.what();
     }
-    Executor executor(device_, scale_, variables(), run_.options.fixtures, model_variables());
+    Executor executor(device(), scale_, variables(), run_.options.fixtures, model_variables());
     executor.on_block([this](const scenario::Block& block) { show_progress(block); });
     executor.after_setup([this, &executor] {
       note_identity(executor);
       // What the module runs as its steps begin, as far as the module has said.
-      revision_at_start_ = last_reported_revision(device_.timeline).value_or(known_revision_);
+      revision_at_start_ = last_reported_revision(device().timeline).value_or(known_revision_);
     });
     run_plan(executor);
     if (!identity_.complete())
@@ -97,16 +92,12 @@ class SlotRunner {
   bool has_rounds() const { return runner::has_rounds(run_.options); }
   std::string classname() const { return runner::classname(run_, slot_); }
 
-  // "usb" where the port re-enumerates with the module (what the module prints before the host
-  // has the new port open is lost: its boot URCs), "uart" otherwise.
-  static std::string port_kind(const rig::Slot& slot) {
-    if (const auto* real = std::get_if<rig::RealSlot>(&slot.kind)) return real->usb ? "usb" : "uart";
-    if (const auto* virt = std::get_if<rig::VirtualSlot>(&slot.kind)) return virt->usb ? "usb" : "uart";
-    return "uart";
-  }
+  // The session's, or while the slot is unreachable one with nothing behind it.
+  rig::Device& device() { return session_ ? session_->device() : no_device_; }
 
   Executor::Vars variables() const {
-    Executor::Vars vars = {{"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}, {"port_kind", port_kind(slot_)}};
+    Executor::Vars vars = {
+        {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}, {"port_kind", slot_.usb_port() ? "usb" : "uart"}};
     if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
     if (!slot_.fota_target.empty()) vars["fota_target"] = slot_.fota_target;
     for (const auto& [k, v] : run_.rig.vars) vars[k] = v;
@@ -183,23 +174,18 @@ class SlotRunner {
   // A scenario's run as the slot saw it: the executor's outcome, then what only the slot knows
   // (the module process died, the replay diverged, the hunt's time ran out).
   Outcome attempt(Executor& executor, const scenario::Scenario& s) {
-    if (restart_needed_) restart_module();
+    session_->begin_scenario();
     revision_at_start_ = known_revision_;
-    auto divergences_from = slot_.is_replay() ? replay_divergences().mark() : 0;
+    auto divergences = session_->divergence_log();
+    auto divergences_from = divergences ? field::DivergenceLog(*divergences).mark() : 0;
     auto outcome = executor.run(s);
-    if (auto reported = last_reported_revision(device_.timeline)) known_revision_ = *reported;
-    if (slot_.is_replay()) judge_divergences(outcome, divergences_from);
-    // A slot whose module is a child process starts a fresh one before the next scenario: a
-    // replay serves its session once, and a module that died is gone.
-    if (module_) restart_needed_ = slot_.is_replay();
-    auto wait_for_end = outcome.port_gone ? std::chrono::seconds(5) : std::chrono::seconds(0);
-    if (auto died = module_ ? module_->ended(Clock::now() + wait_for_end) : std::nullopt) {
-      std::string what = fmt::format("the {} died: {}", slot_.is_replay() ? "replay" : "virtual module", *died);
-      outcome.detail = fmt::format("{} (see {})\n{}", what, module_log().string(), outcome.detail);
+    if (auto reported = last_reported_revision(device().timeline)) known_revision_ = *reported;
+    if (divergences) judge_divergences(field::DivergenceLog(*divergences), outcome, divergences_from);
+    if (auto ended = session_->end_scenario(outcome.port_gone)) {
+      outcome.detail = fmt::format("{} (see {})\n{}", ended->what, ended->log.string(), outcome.detail);
       outcome.verdict = Verdict::error;
-      outcome.message = what;
+      outcome.message = ended->what;
       outcome.mistake = false;
-      restart_needed_ = true;
     }
     if (run_.hunt_time_up && outcome.verdict == Verdict::error && interrupt::requested()) {
       outcome.verdict = Verdict::skipped;
@@ -260,8 +246,7 @@ class SlotRunner {
   // What the scenario left behind must not fail what runs next: bring the module back first.
   // Returns what the ladder did, for the report ("" when it did not run).
   std::string recover_after(const Outcome& outcome, const std::string& name, bool more_to_run, bool& retry) {
-    if (outcome.verdict == Verdict::passed || !more_to_run || interrupt::requested() || slot_.is_replay() || restart_needed_ || !unreachable_.empty())
-      return "";
+    if (outcome.verdict == Verdict::passed || !more_to_run || interrupt::requested() || !unreachable_.empty() || !session_->recoverable()) return "";
     run_.console.status(slot_.name, fmt::format("{}  recovery", name), scenario_started_);
     auto recovery = recover_quietly();
     std::string text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary()) : fmt::format("not recovered: {}", recovery.summary());
@@ -283,17 +268,17 @@ class SlotRunner {
   // scenarios belong here too.
   Evidence keep_evidence(const scenario::Scenario& s, const std::string& name, int round, int attempt_no) {
     Evidence e;
-    std::string transcript = device_.timeline.render(0, device_.timeline.size());
+    std::string transcript = device().timeline.render(0, device().timeline.size());
     try {
       e.transcript = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "log");
       e.waveform = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "vcd");
       write_evidence(e.transcript, transcript);
-      write_evidence(e.waveform, report::render_vcd(device_.timeline, 0, device_.timeline.size(), fmt::format("{} on slot {}", name, slot_.name)));
+      write_evidence(e.waveform, report::render_vcd(device().timeline, 0, device().timeline.size(), fmt::format("{} on slot {}", name, slot_.name)));
     } catch (const InfraError& error) {
       e.problem = error.what();
     }
     last_transcript_ = std::move(transcript);
-    device_.timeline.clear();
+    device().timeline.clear();
     return e;
   }
 
@@ -346,9 +331,9 @@ class SlotRunner {
   // from a module that has answered since it booted, so that a scenario about the first
   // command after boot still sends it first.
   void note_identity(Executor& executor) {
-    if (identity_.complete() || identity_tries_ >= 3 || !device_.engine->answered_since_restart()) return;
+    if (identity_.complete() || identity_tries_ >= 3 || !device().engine->answered_since_restart()) return;
     ++identity_tries_;
-    auto id = read_identity(executor, device_);
+    auto id = read_identity(executor, device());
     if (!id.revision.empty()) identity_.revision = id.revision;
     if (!id.imei.empty()) identity_.imei = id.imei;
     identity_.problem = id.problem;
@@ -366,65 +351,14 @@ class SlotRunner {
     run_.console.event(line, verdict_tone(c));
   }
 
-  // Starts the slot's module (virtual or replay) or takes its lock (real), opens the port and
-  // the pins. Returns the port's name for the report.
-  std::string bring_up() {
-    // A port that re-enumerates (USB) is reattached within the limit, and says so on the timeline.
-    auto note = [this](const std::string& text) { device_.timeline.record(Direction::note, text); };
-    if (slot_.is_simulated()) {
-      fs::create_directories(module_log().parent_path());
-      module_ = std::make_unique<rig::VirtualModuleProcess>(slot_, run_.rig.time_scale,
-                                                            rig::VirtualModuleProcess::Paths{run_.options.executable, run_.temp_dir, module_log()});
-      emergency_.push_back(EmergencyActions::add([pid = module_->pid()] { ::kill(-pid, SIGKILL); }));
-      // A pseudo-terminal has no UART: the harness keeps the module's line rate, scaled as the module scales it.
-      const unsigned baud = SerialPort::Settings{}.baud;  // the host side of every virtual module
-      PortSettings port{module_->port_link(), baud, false, baud / run_.rig.time_scale, std::nullopt};
-      if (slot_.is_virtual() && std::get<rig::VirtualSlot>(slot_.kind).usb) port.reattach = scale_.timeout(std::chrono::seconds(30));
-      device_.port = open_port(port, note);
-      if (slot_.is_virtual()) device_.pins = rig::connect_virtual_pins(slot_.name, module_->control_socket());
-      device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
-      return module_->port_link();
-    }
-    const auto& real = std::get<rig::RealSlot>(slot_.kind);
-    lock_.emplace(run_.rig.name, slot_.name);
-    // Through ser2net, the serial line is behind a buffer: the harness keeps its pace.
-    double pace = is_tcp_address(real.port) ? real.baud / run_.rig.time_scale : 0.0;
-    PortSettings port{real.port, real.baud, real.rtscts, pace, std::nullopt};
-    if (real.usb) port.reattach = real.reattach;
-    device_.port = open_port(port, note);
-    device_.pins = rig::open_real_pins(slot_.name, real);
-    // Racing the slot's own thread is accepted here: the process is about to end.
-    if (device_.pins) emergency_.push_back(EmergencyActions::add([pins = device_.pins.get()] { pins->release_outputs(); }));
-    device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
-    return real.port;
-  }
+  fs::path slot_dir() const { return run_.folder.path() / report::file_safe(slot_.name); }
 
-  // A fresh module process for the slot (a replay from its start, or a virtual module after
-  // the last one died), behind the same link.
-  void restart_module() {
-    restart_needed_ = false;
-    device_.pins.reset();
-    device_.engine.reset();
-    device_.port.reset();
-    emergency_.clear();  // the old process's kill registration goes with it
-    module_.reset();
-    if (!slot_.is_replay()) device_.timeline.record(Direction::note, "a new virtual module started: the last one died");
-    bring_up();
-  }
-
-  // '@' is never in a file_safe() name: no scenario's files can take this one's place.
-  fs::path module_log() const { return run_.folder.path() / report::file_safe(slot_.name) / (slot_.is_replay() ? "@replay.log" : "@virtual-module.log"); }
-
-  // What `athil replay` reported for this slot, beside its log.
-  field::DivergenceLog replay_divergences() const {
-    return field::DivergenceLog(module_log().parent_path() / rig::VirtualModuleProcess::replay_divergences_name);
-  }
   // A scenario that made the replay diverge from its session did not reproduce it: the
   // divergences (written before the replay answered) go on the timeline, and a pass becomes a
   // failure that names the first.
-  void judge_divergences(Outcome& outcome, std::uintmax_t from) {
-    auto found = replay_divergences().since(from);
-    for (const auto& d : found) device_.timeline.record(Direction::note, "replay divergence: " + d);
+  void judge_divergences(const field::DivergenceLog& log, Outcome& outcome, std::uintmax_t from) {
+    auto found = log.since(from);
+    for (const auto& d : found) device().timeline.record(Direction::note, "replay divergence: " + d);
     if (found.empty() || outcome.verdict != Verdict::passed) return;
     outcome.verdict = Verdict::failed;
     outcome.message = fmt::format("the replayed session diverged{}: {}", found.size() > 1 ? fmt::format(" {} times", found.size()) : "", found.front());
@@ -434,7 +368,7 @@ class SlotRunner {
   // The ladder, cut short only by a stop request (nothing more will run then).
   Recovery recover_quietly() {
     try {
-      return recover(device_, scale_);
+      return recover(device(), scale_);
     } catch (const Interrupted& e) {
       Recovery r;
       r.rungs.push_back({"recovery", false, e.what()});
@@ -446,12 +380,8 @@ class SlotRunner {
   const SlotPlan& plan_;
   RunContext& run_;
   TimeScale scale_;
-  // Destroyed in reverse: the emergency registrations go first, then the device (pins left at
-  // their safe levels, then the engine and the port), the module (stopped) and last the lock.
-  std::optional<rig::SlotLock> lock_;
-  std::unique_ptr<rig::VirtualModuleProcess> module_;
-  Device device_;
-  std::vector<EmergencyActions::Registration> emergency_;
+  std::unique_ptr<rig::SlotSession> session_;
+  rig::Device no_device_;
 
   std::size_t suite_;
   Deadline started_, scenario_started_;
@@ -459,7 +389,6 @@ class SlotRunner {
   const scenario::Scenario* current_ = nullptr;
   Identity identity_;
   int identity_tries_ = 0;
-  bool restart_needed_ = false;    // the module process must be started again before the next scenario
   std::string known_revision_;     // the last revision the module reported, in any scenario
   std::string revision_at_start_;  // ... when the running scenario's steps began
   std::string last_transcript_;

@@ -1,7 +1,7 @@
 #pragma once
-// One slot's part of a run: bring its module up (start a virtual module or a replay, or take a
-// real slot's lock, port and pins), run its planned scenarios one after another with retries
-// and recovery, and keep its evidence and its testcases in the report.
+// One slot's part of a run: open its session (rig::SlotSession, whatever kind the slot is), run
+// its planned scenarios one after another with retries and recovery, and keep its evidence and
+// its testcases in the report.
 #include <atomic>
 #include <filesystem>
 #include <string>

@@ -125,7 +125,7 @@ std::string scenario_xml(const std::string& steps, const std::string& extra = ""
 
 struct Bench {
   TempDir dir;
-  Device device;
+  rig::Device device;
   ScriptedPort* port;
   ScriptedPins* pins = nullptr;
   std::map<std::string, std::string> vars;

@@ -14,7 +14,7 @@
 
 #include "rig/power.hpp"
 #include "runner/bounds.hpp"
-#include "runner/device.hpp"
+#include "rig/device.hpp"
 #include "runner/failure.hpp"
 #include "runner/line_match.hpp"
 #include "runner/restart_window.hpp"
@@ -52,7 +52,7 @@ class StepHost {
 };
 
 struct Step {
-  Device& device;
+  rig::Device& device;
   const TimeScale& scale;
   ScenarioState& state;
   StepHost& host;

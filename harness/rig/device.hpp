@@ -10,7 +10,7 @@
 #include "rig/pins.hpp"
 #include "rig/power.hpp"
 
-namespace athil::runner {
+namespace athil::rig {
 
 struct Device {
   std::string slot;
@@ -18,15 +18,15 @@ struct Device {
   Timeline timeline;
   std::unique_ptr<Transport> port;
   std::unique_ptr<AtEngine> engine;
-  std::unique_ptr<rig::Pins> pins;
+  std::unique_ptr<Pins> pins;
 
   // The model's power sequences over this device's pins; the port is read while they wait
   // and every step lands on the timeline. Throws InfraError when the rig wires no pins.
-  std::unique_ptr<rig::PowerControl> power_control(TimeScale scale) {
+  std::unique_ptr<PowerControl> power_control(TimeScale scale) {
     if (!pins) throw InfraError(fmt::format("slot {}: the rig wires no pins for power control", slot));
-    return std::make_unique<rig::PowerControl>(
+    return std::make_unique<PowerControl>(
         *pins, model, scale, [this](Deadline dl) { engine->drain_until(dl); }, [this](const std::string& text) { timeline.record(Direction::pin, text); });
   }
 };
 
-}  // namespace athil::runner
+}  // namespace athil::rig

@@ -1,0 +1,34 @@
+#include "rig/model.hpp"
+
+#include <algorithm>
+
+#include "models/models.hpp"
+
+namespace athil::rig {
+
+bool Slot::usb_port() const {
+  if (const auto* real = std::get_if<RealSlot>(&kind)) return real->usb;
+  if (const auto* virt = std::get_if<VirtualSlot>(&kind)) return virt->usb;
+  return false;
+}
+
+bool Slot::uses_gpio() const {
+  const auto* real = std::get_if<RealSlot>(&kind);
+  return real && !real->gpio_chip.empty();
+}
+
+bool Slot::provides(const std::string& capability) const {
+  if (capability == "fota-target") return !fota_target.empty();
+  if (is_replay()) return false;  // a recorded session: no pins, no supply, no USB
+  if (const auto* v = std::get_if<VirtualSlot>(&kind))
+    return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset";
+  const auto& real = std::get<RealSlot>(kind);
+  auto wired = [&](PinRole role) { return std::any_of(real.lines.begin(), real.lines.end(), [&](const GpioLine& l) { return l.role == role; }); };
+  if (capability == "status") return wired(PinRole::status);
+  if (capability == "supply") return wired(PinRole::supply) || !real.supply_on.empty();
+  if (capability == "reset") return wired(model_or_default(model).reset_pin ? PinRole::reset : PinRole::pwrkey);
+  if (capability == "usb") return real.usb;
+  return false;
+}
+
+}  // namespace athil::rig
