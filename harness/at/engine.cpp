@@ -75,7 +75,7 @@ void AtEngine::send_command(std::string_view command, Deadline deadline, bool an
   transport_.write_all(bytes, deadline);
   last_sent_us_ = to_us(Clock::now());
   timeline_.record_at(last_sent_us_, Direction::to_module, bytes);
-  pending_ = Command{std::string(command), response_prefix(command), is_set_form(command), false, false, answered};
+  pending_ = Command{.text = std::string(command), .prefix = response_prefix(command), .set_form = is_set_form(command), .answered = answered};
 }
 
 void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {

@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
 
   RunTempDir temp;  // removed after the module has stopped, however the bench ends
   const fs::path& dir = temp.path();
-  rig::Slot slot{"bench", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
+  rig::Slot slot{.name = "bench", .model = "SIM7080G", .firmware = "1951B02SIM7080G", .kind = rig::VirtualSlot{}};
   rig::VirtualModuleProcess module(slot, scale, {athil, dir, dir / "sim.log"});
   auto pins = rig::connect_virtual_pins(slot.name, module.control_socket());
   pins->set(rig::PinRole::pwrkey, rig::Level::low);

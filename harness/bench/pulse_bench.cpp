@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   RunTempDir dir;
   // Off, and kept off: short presses and a RESET pulse do nothing to an unpowered SIM7000, so
   // the module's own work never competes with the measurement.
-  rig::Slot slot{"bench", "SIM7000G", "1529B08SIM7000G", {}, rig::VirtualSlot{}, {}};
+  rig::Slot slot{.name = "bench", .model = "SIM7000G", .firmware = "1529B08SIM7000G", .kind = rig::VirtualSlot{}};
   rig::VirtualModuleProcess module(slot, 1.0, {athil, dir.path(), dir.path() / "sim.log"});
   auto pins = rig::connect_virtual_pins(slot.name, module.control_socket());
   Timeline timeline;

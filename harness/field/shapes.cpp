@@ -151,7 +151,7 @@ void Builder::end_payload() {
   else if (got != payload_size_)
     s_.problem(ImportProblem{payload_line_, payload_.substr(0, 40),
                              fmt::format("a payload of {} bytes announced, the log holds {}: replayed as the log has it", payload_size_, got)});
-  s_.add(SessionEvent{payload_t_, Direction::from_module, std::move(payload_), payload_line_ + 1, true});
+  s_.add(SessionEvent{.t = payload_t_, .dir = Direction::from_module, .bytes = std::move(payload_), .line = payload_line_ + 1, .payload = true});
   payload_.clear();
   payload_size_ = 0;
 }

@@ -124,7 +124,8 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
       auto role = pin_role_from(role_name);
       if (!role) src.fail(line, "role", fmt::format("unknown pin role '{}' (pwrkey, reset, supply, status, netlight, dtr)", role_name));
       if (!seen.insert(*role).second) src.fail(line, "role", fmt::format("a second line for '{}'", role_name));
-      r.lines.push_back(GpioLine{*role, parse_unsigned(src, line, "offset"), parse_bool(src, line, "active-low"), src.pos(line)});
+      r.lines.push_back(
+          GpioLine{.role = *role, .offset = parse_unsigned(src, line, "offset"), .active_low = parse_bool(src, line, "active-low"), .pos = src.pos(line)});
     }
   }
   if (auto supply = slot.child("supply")) {

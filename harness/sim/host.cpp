@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
 #include "sim/adapter.hpp"
@@ -74,11 +75,15 @@ class Host {
         uart_(io_, options.time_scale, [this](std::string_view chunk, unsigned rate) { wire(chunk, rate); }),
         adapter_(options.latency),
         adapter_timer_(io_),
-        module_(model, options.firmware, options.time_scale,
-                VirtualModule::Outputs{[this](std::string_view bytes) { write_uart(bytes); }, [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
-                                       [this](const HttpGet& g) { fetch(g); },
-                                       options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr},
-                options.faults) {
+        module_(
+            model, options.firmware, options.time_scale,
+            VirtualModule::Outputs{
+                .uart = [this](std::string_view bytes) { write_uart(bytes); },
+                .pin = [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
+                .http_get = [this](const HttpGet& g) { fetch(g); },
+                .usb = options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr,
+                .unmodelled = [](std::string_view command) { std::fprintf(stderr, "not modelled: AT%s (answered ERROR)\n", escape_bytes(command).c_str()); }},
+            options.faults) {
     if (options.ipr >= 0) module_.set_saved_rate(static_cast<unsigned>(options.ipr));
   }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The behaviour of one SIM70x0 module, independent of how bytes and pin levels reach it:
 // the host (host.cpp) feeds it UART bytes, pin edges and HTTP results, and runs its timers.
+// Its code is in module/, one file per concern; its commands are the table in module/commands.cpp.
 // Its own command parser on purpose: it shares nothing with the harness's AT engine, so
 // that each checks the other.
 #include <chrono>
@@ -46,6 +47,9 @@ class VirtualModule {
     std::function<void(Pin pin, Level level, Time at)> pin;
     std::function<void(const HttpGet& request)> http_get;
     std::function<void(bool present)> usb;  // the USB device enumerates (true) or goes away
+    // A command this virtual module does not play (answered ERROR, as the module answers a
+    // command it does not know): the one place it is told, for its log.
+    std::function<void(std::string_view command)> unmodelled;
   };
 
   VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs, Faults faults = {});
@@ -117,14 +121,71 @@ class VirtualModule {
   void arm_once_faults();
   bool usb() const { return static_cast<bool>(out_.usb); }
 
+  // A command line as the module parses it: AT<name>, AT<name>?, AT<name>=?, AT<name>=<args>.
+  enum class Form { exec, read, test, set };
+  struct Forms {
+    bool exec = false, read = false, test = false, set = false;
+    bool has(Form form) const;
+  };
+  struct Invocation {
+    std::string name;  // upper case: "+CFUN", "E1"
+    Form form;
+    std::string args;  // after '=' in the set form
+  };
+  // A row of the command table (module/commands.cpp): a command, the forms the module answers,
+  // its handler. Anything else goes to unmodelled().
+  struct Command {
+    std::string_view name;
+    Forms forms;
+    void (VirtualModule::*handle)(const Invocation&);
+  };
+  static const Command* find_command(std::string_view name);
+
   void handle_line(std::string line);
   void handle_command(const std::string& command);
-  void cmd_cnact(std::string_view form, const std::string& args);
-  void cmd_httptofs(std::string_view form, const std::string& args);
-  void cmd_cfota(std::string_view form, const std::string& args);
-  void cmd_cfs(const std::string& name, std::string_view form, const std::string& args);
-  void cmd_cfsrfile(const std::string& path, const std::vector<std::string>& a);
-  void cmd_ipr(std::string_view form, const std::string& args);
+  void unmodelled(std::string_view command);
+  // module/identity.cpp
+  void cmd_echo(const Invocation& c);
+  void cmd_ati(const Invocation& c);
+  void cmd_accepted(const Invocation& c);
+  void cmd_revision(const Invocation& c);
+  void cmd_cgmi(const Invocation& c);
+  void cmd_cgmm(const Invocation& c);
+  void cmd_imei(const Invocation& c);
+  void cmd_simcomati(const Invocation& c);
+  void cmd_cmee(const Invocation& c);
+  void cmd_cpin(const Invocation& c);
+  // module/network.cpp
+  void cmd_cops(const Invocation& c);
+  void cmd_creg(const Invocation& c);
+  void cmd_cpsi(const Invocation& c);
+  void cmd_cgnapn(const Invocation& c);
+  void cmd_cedrxrdp(const Invocation& c);
+  void cmd_cpsmrdp(const Invocation& c);
+  void cmd_setting(const Invocation& c);
+  void cmd_csq(const Invocation& c);
+  void cmd_cgatt(const Invocation& c);
+  void cmd_cereg(const Invocation& c);
+  void cmd_cfun(const Invocation& c);
+  // module/power.cpp
+  void cmd_cpowd(const Invocation& c);
+  void cmd_creboot(const Invocation& c);
+  // module/uart.cpp
+  void cmd_ipr(const Invocation& c);
+  // module/bearer.cpp
+  void cmd_cnact(const Invocation& c);
+  // module/http.cpp
+  void cmd_httptofs(const Invocation& c);
+  void cmd_httptofsrl(const Invocation& c);
+  // module/fota.cpp
+  void cmd_cfota(const Invocation& c);
+  // module/files.cpp
+  void cmd_cfsinit(const Invocation& c);
+  void cmd_cfsterm(const Invocation& c);
+  void cmd_cfsgfis(const Invocation& c);
+  void cmd_cfsrfile(const Invocation& c);
+  void cmd_cfswfile(const Invocation& c);
+  void cmd_cfsdfile(const Invocation& c);
   void file_bytes(std::string_view bytes);
   bool lost();  // byte-loss fault: this byte is lost
 

@@ -17,18 +17,20 @@ struct SimBench {
   std::vector<std::pair<sim::Pin, sim::Level>> pins;
   std::vector<sim::Time> pin_times;  // when each of `pins` happened
   std::vector<sim::HttpGet> http;
+  std::vector<std::string> unmodelled;  // what the module said it does not model
   sim::Time now = sim::Time(1000s);
   sim::VirtualModule module;
 
   explicit SimBench(const char* model = "SIM7080G", const char* firmware = nullptr, sim::Faults faults = {})
       : module(*sim::find_model(model), firmware ? firmware : std::string(sim::find_model(model)->default_firmware), 1.0,
-               sim::VirtualModule::Outputs{[this](std::string_view b) { uart += b; },
-                                           [this](sim::Pin p, sim::Level l, sim::Time t) {
-                                             pins.emplace_back(p, l);
-                                             pin_times.push_back(t);
-                                           },
-                                           [this](const sim::HttpGet& g) { http.push_back(g); },
-                                           {}},
+               sim::VirtualModule::Outputs{.uart = [this](std::string_view b) { uart += b; },
+                                           .pin =
+                                               [this](sim::Pin p, sim::Level l, sim::Time t) {
+                                                 pins.emplace_back(p, l);
+                                                 pin_times.push_back(t);
+                                               },
+                                           .http_get = [this](const sim::HttpGet& g) { http.push_back(g); },
+                                           .unmodelled = [this](std::string_view command) { unmodelled.emplace_back(command); }},
                faults) {}
 
   std::vector<sim::Level> levels_of(sim::Pin pin) const {

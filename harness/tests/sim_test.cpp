@@ -60,6 +60,22 @@ TEST_CASE("sim: echo, identification and errors framed as the real module frames
   CHECK(imei.size() == std::string("\r\n123456789012345\r\n\r\nOK\r\n").size());
 }
 
+TEST_CASE("sim: a command the virtual module does not model answers ERROR as an unknown one does, and is told to its log") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CMEE=2") == "AT+CMEE=2\r\r\nOK\r\n");
+  // ERROR, not +CME ERROR: the module's answer to a command it does not know, whatever AT+CMEE says.
+  CHECK(b.command("AT+CMGS=\"+15550100\"") == "AT+CMGS=\"+15550100\"\r\r\nERROR\r\n");
+  CHECK(b.command("ATH") == "ATH\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CGMM=?") == "AT+CGMM=?\r\r\nERROR\r\n");  // a form of a known command it does not play
+  CHECK(b.unmodelled == std::vector<std::string>{"+CMGS=\"+15550100\"", "H", "+CGMM=?"});
+  // The module's own refusals are not unmodelled commands.
+  CHECK(b.command("AT+CMEE=9") == "AT+CMEE=9\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CPIN=1234") == "AT+CPIN=1234\r\r\n+CME ERROR: operation not allowed\r\n");
+  CHECK(b.command("AT+CFUN?=1") == "AT+CFUN?=1\r\r\nERROR\r\n");  // a syntax error
+  CHECK(b.unmodelled.size() == 3);
+}
+
 TEST_CASE("sim: echo is back on after every boot") {
   Bench b;
   b.boot();

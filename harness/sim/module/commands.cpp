@@ -1,0 +1,111 @@
+// The commands the virtual module plays, as a table: a command, the forms it answers, its
+// handler (in the file of its concern). A command line is parsed once here; anything not in
+// the table goes to unmodelled(), which answers as the module answers a command it does not
+// know and says so in the module's log.
+#include "sim/module/common.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace athil::sim {
+
+bool VirtualModule::Forms::has(Form form) const {
+  switch (form) {
+    case Form::exec: return exec;
+    case Form::read: return read;
+    case Form::test: return test;
+    case Form::set: return set;
+  }
+  return false;
+}
+
+const VirtualModule::Command* VirtualModule::find_command(std::string_view name) {
+  using M = VirtualModule;
+  using F = Forms;
+  static const auto table = std::to_array<Command>({
+      // identity and the basic commands (identity.cpp)
+      {"E", F{.exec = true}, &M::cmd_echo},
+      {"E0", F{.exec = true}, &M::cmd_echo},
+      {"E1", F{.exec = true}, &M::cmd_echo},
+      {"I", F{.exec = true}, &M::cmd_ati},
+      {"&W", F{.exec = true}, &M::cmd_accepted},
+      {"&F", F{.exec = true}, &M::cmd_accepted},
+      {"Z", F{.exec = true}, &M::cmd_accepted},
+      {"V1", F{.exec = true}, &M::cmd_accepted},
+      {"+GMR", F{.exec = true}, &M::cmd_revision},
+      {"+CGMR", F{.exec = true}, &M::cmd_revision},
+      {"+CGMI", F{.exec = true}, &M::cmd_cgmi},
+      {"+CGMM", F{.exec = true}, &M::cmd_cgmm},
+      {"+GSN", F{.exec = true}, &M::cmd_imei},
+      {"+CGSN", F{.exec = true}, &M::cmd_imei},
+      {"+SIMCOMATI", F{.exec = true}, &M::cmd_simcomati},
+      {"+CMEE", F{.read = true, .test = true, .set = true}, &M::cmd_cmee},
+      {"+CPIN", F{.read = true, .set = true}, &M::cmd_cpin},
+      // network (network.cpp)
+      {"+COPS", F{.read = true}, &M::cmd_cops},
+      {"+CREG", F{.read = true}, &M::cmd_creg},
+      {"+CPSI", F{.read = true}, &M::cmd_cpsi},
+      {"+CGNAPN", F{.exec = true}, &M::cmd_cgnapn},
+      {"+CEDRXRDP", F{.exec = true}, &M::cmd_cedrxrdp},
+      {"+CPSMRDP", F{.exec = true}, &M::cmd_cpsmrdp},
+      {"+CNMP", F{.read = true, .set = true}, &M::cmd_setting},
+      {"+CMNB", F{.read = true, .set = true}, &M::cmd_setting},
+      {"+IFC", F{.read = true, .set = true}, &M::cmd_setting},
+      {"+CBANDCFG", F{.read = true, .set = true}, &M::cmd_setting},
+      {"+CGDCONT", F{.read = true, .set = true}, &M::cmd_setting},
+      {"+CEDRXS", F{.read = true, .set = true}, &M::cmd_setting},
+      {"+CSQ", F{.exec = true}, &M::cmd_csq},
+      {"+CGATT", F{.read = true}, &M::cmd_cgatt},
+      {"+CEREG", F{.read = true, .test = true, .set = true}, &M::cmd_cereg},
+      {"+CGREG", F{.read = true, .test = true, .set = true}, &M::cmd_cereg},
+      {"+CFUN", F{.read = true, .set = true}, &M::cmd_cfun},
+      // power (power.cpp) and the line rate (uart.cpp)
+      {"+CPOWD", F{.set = true}, &M::cmd_cpowd},
+      {"+CREBOOT", F{.exec = true}, &M::cmd_creboot},
+      {"+IPR", F{.read = true, .test = true, .set = true}, &M::cmd_ipr},
+      // the bearer, HTTP, FOTA and the file system
+      {"+CNACT", F{.read = true, .test = true, .set = true}, &M::cmd_cnact},
+      {"+HTTPTOFS", F{.read = true, .test = true, .set = true}, &M::cmd_httptofs},
+      {"+HTTPTOFSRL", F{.read = true}, &M::cmd_httptofsrl},
+      {"+CFOTA", F{.read = true, .test = true, .set = true}, &M::cmd_cfota},
+      {"+CFSINIT", F{.exec = true}, &M::cmd_cfsinit},
+      {"+CFSTERM", F{.exec = true}, &M::cmd_cfsterm},
+      {"+CFSGFIS", F{.set = true}, &M::cmd_cfsgfis},
+      {"+CFSRFILE", F{.set = true}, &M::cmd_cfsrfile},
+      {"+CFSWFILE", F{.set = true}, &M::cmd_cfswfile},
+      {"+CFSDFILE", F{.set = true}, &M::cmd_cfsdfile},
+  });
+  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
+  return it == table.end() ? nullptr : &*it;
+}
+
+void VirtualModule::handle_line(std::string line) {
+  auto b = line.find_first_not_of(' ');
+  if (b == std::string::npos) return;
+  line = line.substr(b);
+  if (line.size() < 2 || upper(line.substr(0, 2)) != "AT") return;  // not a command: ignored, as the module does
+  handle_command(line.substr(2));
+}
+
+void VirtualModule::handle_command(const std::string& cmd) {
+  if (cmd.empty()) return ok();  // AT
+  auto name_end = cmd.find_first_of("=?");
+  std::string rest = name_end == std::string::npos ? "" : cmd.substr(name_end);
+  if (!rest.empty() && rest != "?" && rest[0] != '=') return error();  // AT+X?=1: a syntax error, not a command
+  Invocation c{.name = upper(cmd.substr(0, name_end)),
+               .form = rest.empty()   ? Form::exec
+                       : rest == "?"  ? Form::read
+                       : rest == "=?" ? Form::test
+                                      : Form::set,
+               .args = rest.size() > 1 && rest != "=?" ? rest.substr(1) : ""};
+  const Command* command = find_command(c.name);
+  if (!command || !command->forms.has(c.form)) return unmodelled(cmd);
+  (this->*command->handle)(c);
+}
+
+void VirtualModule::unmodelled(std::string_view command) {
+  error();  // unknown command: plain ERROR, whatever AT+CMEE says
+  if (out_.unmodelled) out_.unmodelled(command);
+}
+
+}  // namespace athil::sim

@@ -1,0 +1,53 @@
+#pragma once
+// What every part of the virtual module's code shares: the documented timings and sizes it
+// plays (../shared/reference/sim70x0.md), in model time, and how it reads command arguments.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/module.hpp"
+
+namespace athil::sim {
+
+using namespace std::chrono_literals;
+using namespace std::string_view_literals;
+
+// Documented timings (../shared/reference/sim70x0.md), in model time.
+inline constexpr Millis pwrkey_on_hold = 1000ms;
+inline constexpr Millis pwrkey_off_hold = 1200ms;
+inline constexpr Millis off_before_on = 2000ms;       // a press sooner than this after power-off is ignored
+inline constexpr Millis pwrkey_reset_hold = 12600ms;  // models without a RESET pin reset on a long press
+inline constexpr Millis urgent_power_down = 100ms;
+inline constexpr Millis registration_time = 3000ms;  // searching, then registered on the home network
+inline constexpr Millis netlight_on = 64ms;
+inline constexpr Millis netlight_off_unregistered = 800ms;
+inline constexpr Millis netlight_off_registered = 3000ms;
+inline constexpr Millis netlight_off_data = 300ms;
+inline constexpr Millis fota_recovery = 8000ms;  // restoring the old image after an interrupted update
+inline constexpr Millis bearer_activation = 500ms;
+inline constexpr Millis fota_reset_delay = 500ms;
+inline constexpr Millis fota_updater_start = 1500ms;
+inline constexpr Millis fota_verify_fail = 2000ms;
+inline constexpr Millis fota_duration = 150'000ms;  // "several minutes"
+inline constexpr int fota_progress_steps = 10;
+inline constexpr double download_bytes_per_s = 40'000;  // Cat-M throughput for a delta download
+inline constexpr Millis min_network_timeout = 2000ms;
+
+inline constexpr std::string_view fota_package = "/fota/update.zip";
+inline constexpr std::string_view fs_dirs[] = {"/custapp/", "/fota/", "/datatx/", "/customer/"};
+inline constexpr std::size_t max_file_chunk = 10240;  // AT+CFSWFILE and AT+CFSRFILE sizes
+
+// What sits in the UART's FIFO and the host's buffers after a power cycle, as real logs show:
+// a stale URC, fragments of an old PPP frame, bytes that are not UTF-8.
+inline constexpr std::string_view boot_garbage = "\r\nNORMAL POWER DOWN\r\n~}#\xc0!}!}!} }8}\"}&} } } } }%}&\xde\xad\xbe\xef~\xff\xfe\x00~"sv;
+// Unsolicited lines of the urc-storm fault (network time, as with AT+CLTS=1).
+inline constexpr std::string_view storm_lines[] = {"DST: 0", "*PSUTTZ: 26/11/21,06:04:03\",\"+04\",0", "+CTZV: +04,0"};
+
+// Splits "1,\"a,b\",3" into {"1", "a,b", "3"}; quotes are removed.
+std::vector<std::string> split_args(std::string_view args);
+std::optional<int> to_int(std::string_view s);
+std::string upper(std::string_view s);
+
+}  // namespace athil::sim

@@ -1,0 +1,77 @@
+// The UART: bytes in (echo, line editing, autobauding, raw file data) and the saved line
+// rate (AT+IPR); a finished line goes to the command table (commands.cpp).
+#include "sim/module/common.hpp"
+
+#include <algorithm>
+
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace athil::sim {
+
+void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate) {
+  now_ = now;
+  std::string echo;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (lost()) continue;
+    if (file_write_.active && uart_ready_) {  // raw file data: no echo, no line editing
+      // In one piece when no byte can be lost, else byte by byte.
+      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, file_write_.size - file_write_.data.size());
+      file_bytes(bytes.substr(i, take));
+      i += take - 1;
+      continue;
+    }
+    if (!uart_ready_ || state_ != State::on || silence_ != Silence::none) return;  // unpowered, busy or wedged: lost
+    if (line_rate() == 0 && !usb()) {
+      // Autobauding: the module measures the rate on "AT"; that line is lost.
+      if ((c == 'T' || c == 't') && (line_ == "A" || line_ == "a")) {
+        locked_rate_ = host_rate != 0 ? host_rate : 115200;
+        discard_line_ = true;
+        first_command_ = false;
+      }
+      line_ = c == '\r' ? "" : std::string(1, c);
+      if (discard_line_) line_.clear();
+      continue;
+    }
+    if (faults_.first_at_lost && first_command_) discard_line_ = true;
+    first_command_ = false;
+    if (discard_line_) {
+      if (c == '\r') discard_line_ = false;
+      continue;
+    }
+    if (echo_) echo += c;
+    if (c == '\r') {
+      if (!echo.empty()) emit(std::exchange(echo, {}));
+      handle_line(std::exchange(line_, {}));
+    } else if (c == '\n') {
+      continue;
+    } else if (c == '\b' || c == 0x7f) {
+      if (!line_.empty()) line_.pop_back();
+    } else if (line_.size() < 1024) {
+      line_ += c;
+    }
+  }
+  if (!echo.empty()) emit(echo);
+}
+
+void VirtualModule::cmd_ipr(const Invocation& c) {
+  if (c.form == Form::read) return reply({fmt::format("+IPR: {}", ipr_)});
+  const auto& rates = ipr_rates();
+  if (c.form == Form::test) return reply({fmt::format("+IPR: ({})", fmt::join(rates, ","))});
+  auto rate = to_int(c.args);
+  if (!rate || std::find(rates.begin(), rates.end(), static_cast<unsigned>(*rate)) == rates.end()) return error();
+  // OK still goes out at the old rate; the new one is saved and used from the next byte on.
+  // IPR=0 autobauds from the next boot; until then the module keeps the rate it runs at.
+  ok();
+  if (*rate != 0)
+    ipr_ = static_cast<unsigned>(*rate);
+  else {
+    locked_rate_ = line_rate();
+    ipr_ = 0;
+  }
+}
+
+}  // namespace athil::sim
