@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
+
 namespace athil {
 
 Duration parse_duration(std::string_view text) {
@@ -13,11 +15,10 @@ Duration parse_duration(std::string_view text) {
   while (unit_at < text.size() && (std::isdigit(static_cast<unsigned char>(text[unit_at])) || text[unit_at] == '.')) ++unit_at;
   std::string_view number = text.substr(0, unit_at);
   std::string_view unit = text.substr(unit_at);
-  if (number.empty()) throw std::invalid_argument(fmt::format("'{}' is not a duration (expected a number and a unit: ms, s, m, h)", text));
+  if (number.empty()) throw InputError(fmt::format("'{}' is not a duration (expected a number and a unit: ms, s, m, h)", text));
   double value = 0;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc() || end != number.data() + number.size())
-    throw std::invalid_argument(fmt::format("'{}' is not a duration: bad number '{}'", text, number));
+  if (ec != std::errc() || end != number.data() + number.size()) throw InputError(fmt::format("'{}' is not a duration: bad number '{}'", text, number));
   double us_per_unit = 0;
   if (unit == "ms")
     us_per_unit = 1e3;
@@ -28,9 +29,9 @@ Duration parse_duration(std::string_view text) {
   else if (unit == "h")
     us_per_unit = 3600e6;
   else
-    throw std::invalid_argument(fmt::format("'{}' is not a duration: unit '{}' is not one of ms, s, m, h", text, unit));
+    throw InputError(fmt::format("'{}' is not a duration: unit '{}' is not one of ms, s, m, h", text, unit));
   double us = value * us_per_unit;
-  if (!std::isfinite(us) || us > 1e15) throw std::invalid_argument(fmt::format("'{}' is too long a duration", text));
+  if (!std::isfinite(us) || us > 1e15) throw InputError(fmt::format("'{}' is too long a duration", text));
   return Duration(static_cast<std::int64_t>(std::llround(us)));
 }
 

@@ -10,7 +10,7 @@ using Duration = std::chrono::microseconds;
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC: shared by every process on the machine
 using Deadline = Clock::time_point;
 
-// Throws std::invalid_argument with a reason when the text is not a duration.
+// Throws InputError with a reason when the text is not a duration.
 Duration parse_duration(std::string_view text);
 std::string format_duration(Duration d);
 

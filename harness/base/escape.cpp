@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
+
 namespace athil {
 
 std::string escape_bytes(std::string_view bytes) {
@@ -33,7 +35,7 @@ std::string unescape_bytes(std::string_view text) {
       out += text[i];
       continue;
     }
-    if (++i == text.size()) throw std::invalid_argument("escape sequence cut off at the end");
+    if (++i == text.size()) throw InputError("escape sequence cut off at the end");
     switch (text[i]) {
       case '\\': out += '\\'; break;
       case 'r': out += '\r'; break;
@@ -44,12 +46,12 @@ std::string unescape_bytes(std::string_view text) {
       case 'x': {
         auto hex = text.substr(i + 1, 2);
         if (hex.size() != 2 || !std::isxdigit(static_cast<unsigned char>(hex[0])) || !std::isxdigit(static_cast<unsigned char>(hex[1])))
-          throw std::invalid_argument(fmt::format("\\x needs two hex digits, got '{}'", hex));
+          throw InputError(fmt::format("\\x needs two hex digits, got '{}'", hex));
         out += static_cast<char>(std::stoi(std::string(hex), nullptr, 16));
         i += 2;
         break;
       }
-      default: throw std::invalid_argument(fmt::format("unknown escape '\\{}'", text[i]));
+      default: throw InputError(fmt::format("unknown escape '\\{}'", text[i]));
     }
   }
   return out;

@@ -9,7 +9,7 @@ namespace athil {
 
 // Printable ASCII stays; backslash, CR, LF, TAB become \\ \r \n \t; every other byte \xHH.
 std::string escape_bytes(std::string_view bytes);
-// The inverse of escape_bytes; also accepts \e (ESC) and \0. Throws std::invalid_argument.
+// The inverse of escape_bytes; also accepts \e (ESC) and \0. Throws InputError.
 std::string unescape_bytes(std::string_view text);
 
 // The code point of the well-formed UTF-8 sequence at text[at] and its length in bytes;

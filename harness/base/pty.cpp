@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
+
 namespace athil {
 
 namespace {
@@ -26,12 +28,12 @@ std::string sys_error(const std::string& what) { return fmt::format("{}: {}", wh
 Pty open_pty() {
   Pty p;
   p.master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!p.master || ::grantpt(p.master.get()) != 0 || ::unlockpt(p.master.get()) != 0) throw std::runtime_error(sys_error("posix_openpt"));
+  if (!p.master || ::grantpt(p.master.get()) != 0 || ::unlockpt(p.master.get()) != 0) throw InfraError(sys_error("posix_openpt"));
   char name[128];
-  if (::ptsname_r(p.master.get(), name, sizeof name) != 0) throw std::runtime_error(sys_error("ptsname_r"));
+  if (::ptsname_r(p.master.get(), name, sizeof name) != 0) throw InfraError(sys_error("ptsname_r"));
   p.slave_path = name;
   p.slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!p.slave) throw std::runtime_error(sys_error(fmt::format("open {}", name)));
+  if (!p.slave) throw InfraError(sys_error(fmt::format("open {}", name)));
   termios t{};
   ::tcgetattr(p.slave.get(), &t);
   ::cfmakeraw(&t);  // no echo or line editing by the kernel: the module does its own echo
@@ -44,7 +46,7 @@ void write_to_host(const Pty& pty, std::string_view bytes) {
   for (std::size_t at = 0; at < bytes.size();) {
     ssize_t n = ::write(pty.master.get(), bytes.data() + at, bytes.size() - at);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(sys_error("writing to the pseudo-terminal"));
+    if (n < 0) throw InfraError(sys_error("writing to the pseudo-terminal"));
     at += static_cast<std::size_t>(n);
   }
 }
@@ -53,7 +55,7 @@ std::optional<std::string> read_from_host(const Pty& pty, int stop_fd, int timeo
   pollfd fds[2] = {{pty.master.get(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
   int r = ::poll(fds, 2, timeout_ms);
   if (r < 0 && errno == EINTR) return std::string();
-  if (r < 0) throw std::runtime_error(sys_error("poll"));
+  if (r < 0) throw InfraError(sys_error("poll"));
   if (fds[1].revents & POLLIN) return std::nullopt;
   if (!(fds[0].revents & POLLIN)) return std::string();
   char buf[4096];
@@ -66,9 +68,9 @@ UniqueFd stop_signal_fd() {
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
-  if (::pthread_sigmask(SIG_BLOCK, &stop, nullptr) != 0) throw std::runtime_error("pthread_sigmask failed");
+  if (::pthread_sigmask(SIG_BLOCK, &stop, nullptr) != 0) throw InfraError("pthread_sigmask failed");
   UniqueFd fd(::signalfd(-1, &stop, SFD_CLOEXEC));
-  if (!fd) throw std::runtime_error(sys_error("signalfd"));
+  if (!fd) throw InfraError(sys_error("signalfd"));
   return fd;
 }
 
@@ -84,11 +86,11 @@ OwnedPath::~OwnedPath() {
 OwnedPath publish_link(const std::string& link, const std::string& target) {
   struct stat st {};
   if (::lstat(link.c_str(), &st) == 0 && !S_ISLNK(st.st_mode))
-    throw std::runtime_error(fmt::format("--link {} exists and is not a symbolic link; refusing to replace it", link));
+    throw InfraError(fmt::format("--link {} exists and is not a symbolic link; refusing to replace it", link));
   std::string tmp = fmt::format("{}.{}.tmp", link, ::getpid());
   ::unlink(tmp.c_str());
   if (::symlink(target.c_str(), tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0)
-    throw std::runtime_error(sys_error(fmt::format("cannot create the link {}", link)));
+    throw InfraError(sys_error(fmt::format("cannot create the link {}", link)));
   return OwnedPath(link);
 }
 

@@ -17,19 +17,19 @@ struct Pty {
   UniqueFd slave;
   std::string slave_path;
 };
-// Throws std::runtime_error naming the call that failed.
+// Throws InfraError naming the call that failed.
 Pty open_pty();
-// Writes all of `bytes` to the master side, for the host program to read. Throws std::runtime_error.
+// Writes all of `bytes` to the master side, for the host program to read. Throws InfraError.
 void write_to_host(const Pty& pty, std::string_view bytes);
 
 // Waits up to `timeout_ms` (-1: no limit) for what the host program wrote, or for `stop_fd`
 // (stop_signal_fd()) to become readable. The bytes; empty when nothing came in time; nullopt
-// when a stop came. Throws std::runtime_error.
+// when a stop came. Throws InfraError.
 std::optional<std::string> read_from_host(const Pty& pty, int stop_fd, int timeout_ms);
 
 // Blocks SIGINT and SIGTERM for the calling thread (and the threads it starts from now on) and
 // returns a descriptor that polls readable when one arrives: a serving loop waits on it beside
-// its port. Throws std::runtime_error.
+// its port. Throws InfraError.
 UniqueFd stop_signal_fd();
 
 // A path this process made, removed when the object goes.

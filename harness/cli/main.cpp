@@ -80,7 +80,7 @@ int field_tool(const std::string& log, const std::string& lines, const std::stri
   field::Session session;
   try {
     session = field::import_log(field::read_log_file(log, lines), field::parse_log_format(format), std::move(options));
-  } catch (const std::invalid_argument& e) {
+  } catch (const athil::InputError& e) {
     return refuse(fmt::format("cannot import: {}", e.what()));
   }
   fmt::print(stderr, "{}: {}\n", athil::terminal_text(log), athil::terminal_lines(field::describe_detection(session)));
@@ -96,7 +96,7 @@ int field_tool(const std::string& log, const std::string& lines, const std::stri
     if (name.empty()) name = "field-" + fs::path(scenario_out).stem().string();
     try {
       *out << field::scaffold(std::move(session), {name, log, models});
-    } catch (const std::length_error& e) {
+    } catch (const athil::InputError& e) {
       return refuse(e.what());
     }
   }
@@ -116,9 +116,9 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
   using athil::rig::PinRole;
   std::string socket = target.size() > 4 && target.substr(target.size() - 4) == ".ctl" ? target : target + ".ctl";
   auto role_arg = [&](std::size_t i) {
-    if (i >= args.size()) throw std::invalid_argument(fmt::format("'{}' needs a pin: pwrkey, reset, supply, status or netlight", action));
+    if (i >= args.size()) throw athil::InputError(fmt::format("'{}' needs a pin: pwrkey, reset, supply, status or netlight", action));
     auto role = athil::rig::pin_role_from(args[i]);
-    if (!role) throw std::invalid_argument(fmt::format("no pin '{}' (pwrkey, reset, supply, status, netlight)", args[i]));
+    if (!role) throw athil::InputError(fmt::format("no pin '{}' (pwrkey, reset, supply, status, netlight)", args[i]));
     return *role;
   };
   auto pins = athil::rig::connect_virtual_pins(target, socket, action == "watch");
@@ -130,7 +130,7 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
     pins->set(role, Level::high);
     fmt::print("{} held low for {}\n", athil::rig::to_string(role), athil::format_duration(hold));
   } else if (action == "set") {
-    if (args.size() != 2 || (args[1] != "low" && args[1] != "high")) throw std::invalid_argument("set PIN low|high");
+    if (args.size() != 2 || (args[1] != "low" && args[1] != "high")) throw athil::InputError("set PIN low|high");
     pins->set(role_arg(0), args[1] == "low" ? Level::low : Level::high);
   } else if (action == "get") {
     fmt::print("{} {}\n", args.empty() ? "" : args[0], athil::rig::to_string(pins->get(role_arg(0))));
@@ -146,7 +146,7 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   } else {
-    throw std::invalid_argument(fmt::format("unknown pin action '{}' (press, set, get, watch)", action));
+    throw athil::InputError(fmt::format("unknown pin action '{}' (press, set, get, watch)", action));
   }
   return 0;
 }
@@ -372,7 +372,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ValidationError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return athil::runner::bad_input;
-  } catch (const std::invalid_argument& e) {
+  } catch (const athil::InputError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return athil::runner::bad_input;
   } catch (const athil::InfraError& e) {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
+
 namespace athil::field {
 
 namespace {
@@ -13,7 +15,7 @@ constexpr std::string_view label = "divergence: ";
 
 void DivergenceLog::create() const {
   std::ofstream out(file_, std::ios::app);
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", file_.string()));
+  if (!out) throw InfraError(fmt::format("cannot write {}", file_.string()));
 }
 
 void DivergenceLog::append(std::string_view what) const { note(fmt::format("{}{}", label, what)); }
@@ -21,7 +23,7 @@ void DivergenceLog::append(std::string_view what) const { note(fmt::format("{}{}
 void DivergenceLog::note(std::string_view line) const {
   std::ofstream out(file_, std::ios::app);
   out << line << "\n" << std::flush;
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", file_.string()));
+  if (!out) throw InfraError(fmt::format("cannot write {}", file_.string()));
 }
 
 std::uintmax_t DivergenceLog::mark() const {

@@ -13,7 +13,7 @@ namespace athil::field {
 class DivergenceLog {
  public:
   explicit DivergenceLog(std::filesystem::path file) : file_(std::move(file)) {}
-  // The replay's side; each throws std::runtime_error when the file cannot be written.
+  // The replay's side; each throws InfraError when the file cannot be written.
   void create() const;  // an empty file, or the one there as it is
   void append(std::string_view what) const;
   // A line for a person that is not a divergence (the replay's summary at its end).

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/error.hpp"
 #include "base/escape.hpp"
 #include "field/log_text.hpp"
 #include "field/prefix.hpp"
@@ -65,7 +66,7 @@ void import_athil(std::string_view text, Session& s) {
     try {
       s.add(SessionEvent{seconds, dir, unescape_bytes(space + 3 <= t.size() ? t.substr(space + 3) : std::string_view()), l->number});
       ++s.detection.placed;
-    } catch (const std::invalid_argument& e) {
+    } catch (const InputError& e) {
       s.problem(ImportProblem{l->number, std::string(t), e.what()});
     }
   }
@@ -199,7 +200,7 @@ LogFormat parse_log_format(std::string_view name) {
     if (name == f.name) return f.format;
     known.push_back(f.name);
   }
-  throw std::invalid_argument(fmt::format("unknown log format '{}' ({})", name, fmt::join(known, ", ")));
+  throw InputError(fmt::format("unknown log format '{}' ({})", name, fmt::join(known, ", ")));
 }
 
 const char* to_string(LogFormat format) {
@@ -209,7 +210,7 @@ const char* to_string(LogFormat format) {
 }
 
 Session import_log(std::string_view text, LogFormat format, ImportOptions options) {
-  if (auto why = not_a_text_log(text)) throw std::invalid_argument(*why);
+  if (auto why = not_a_text_log(text)) throw InputError(*why);
   Session s;
   s.sink = std::move(options.sink);
   s.keep_notes = options.keep_notes;
@@ -237,7 +238,7 @@ Session import_log(std::string_view text, LogFormat format, ImportOptions option
 }
 
 std::string_view log_lines(std::string_view text, int first, int last) {
-  if (first < 1 || last < first) throw std::invalid_argument(fmt::format("lines {}-{}: give FIRST-LAST, 1 <= FIRST <= LAST", first, last));
+  if (first < 1 || last < first) throw InputError(fmt::format("lines {}-{}: give FIRST-LAST, 1 <= FIRST <= LAST", first, last));
   std::size_t begin = std::string_view::npos, at = 0;
   for (int n = 1; at <= text.size(); ++n) {
     if (n == first) begin = at;
@@ -248,7 +249,7 @@ std::string_view log_lines(std::string_view text, int first, int last) {
     }
     at = nl + 1;
   }
-  throw std::invalid_argument(fmt::format("lines {}-{}: the log has fewer lines", first, last));
+  throw InputError(fmt::format("lines {}-{}: the log has fewer lines", first, last));
 }
 
 std::string describe_detection(const Session& s) {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/file.hpp"
 #include "field/session.hpp"
@@ -171,12 +172,11 @@ std::optional<PythonBytes> python_bytes(std::string_view text) {
 std::string read_log_file(const std::string& path, const std::string& lines) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw std::invalid_argument(fmt::format("cannot read {}: {}", path, ec.message()));
+  if (ec) throw InputError(fmt::format("cannot read {}: {}", path, ec.message()));
   if (size > max_log_bytes)
-    throw std::invalid_argument(
-        fmt::format("{} is {} MiB; athil reads logs up to {} MiB: give the part around the failure", path, size >> 20, max_log_bytes >> 20));
+    throw InputError(fmt::format("{} is {} MiB; athil reads logs up to {} MiB: give the part around the failure", path, size >> 20, max_log_bytes >> 20));
   auto text = read_file(path);
-  if (!text) throw std::invalid_argument(fmt::format("cannot read {}", path));
+  if (!text) throw InputError(fmt::format("cannot read {}", path));
   if (lines.empty()) return std::move(*text);
   int first = 0, last = 0;
   auto dash = lines.find('-');
@@ -185,7 +185,7 @@ std::string read_log_file(const std::string& path, const std::string& lines) {
     return err == std::errc() && end == part.data() + part.size();
   };
   if (dash == std::string::npos || !number(std::string_view(lines).substr(0, dash), first) || !number(std::string_view(lines).substr(dash + 1), last))
-    throw std::invalid_argument(fmt::format("--lines '{}': give FIRST-LAST, such as 120-480", lines));
+    throw InputError(fmt::format("--lines '{}': give FIRST-LAST, such as 120-480", lines));
   std::string all = std::move(*text);
   return std::string(log_lines(all, first, last));
 }

@@ -52,7 +52,7 @@ struct PythonBytes {
 std::optional<PythonBytes> python_bytes(std::string_view text);
 
 // A log file's text, whole or lines FIRST-LAST of it ("120-480", "" for all). Logs are bounded
-// (256 MiB: a month of a rack's traffic); throws std::invalid_argument naming what is wrong.
+// (256 MiB: a month of a rack's traffic); throws InputError naming what is wrong.
 std::string read_log_file(const std::string& path, const std::string& lines = "");
 constexpr std::size_t max_log_bytes = 256u * 1024 * 1024;
 

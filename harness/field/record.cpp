@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "base/duration.hpp"
+#include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
@@ -28,7 +29,7 @@ namespace {
 class TranscriptWriter {
  public:
   explicit TranscriptWriter(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc), start_(Clock::now()) {
-    if (!out_) throw std::runtime_error(fmt::format("cannot write {}", path));
+    if (!out_) throw InfraError(fmt::format("cannot write {}", path));
     out_ << "# athil-transcript 1\n" << std::flush;
   }
   void event(char dir, std::string_view bytes) { event_at(Clock::now(), dir, bytes); }
@@ -58,9 +59,9 @@ int run_record(const RecordOptions& o) {
   } else if (!o.rig.empty()) {
     auto rig = rig::load_rig(o.rig);
     auto slot = std::find_if(rig.slots.begin(), rig.slots.end(), [&](const rig::Slot& s) { return s.name == o.slot; });
-    if (slot == rig.slots.end()) throw std::invalid_argument(fmt::format("{}: no slot named '{}'", o.rig, o.slot));
+    if (slot == rig.slots.end()) throw InputError(fmt::format("{}: no slot named '{}'", o.rig, o.slot));
     const auto* real = std::get_if<rig::RealSlot>(&slot->kind);
-    if (!real) throw std::invalid_argument(fmt::format("{}: slot {} is not wired to real pins (for a virtual module, use --control)", o.rig, o.slot));
+    if (!real) throw InputError(fmt::format("{}: slot {} is not wired to real pins (for a virtual module, use --control)", o.rig, o.slot));
     pins = rig::open_real_pins(slot->name, *real);
   }
   TranscriptWriter transcript(o.out);

@@ -19,7 +19,7 @@ struct RecordOptions {
 };
 
 // Runs until SIGINT or SIGTERM, or until the module's port goes away. Returns 0; throws
-// InfraError or std::runtime_error on set-up errors (a port that does not open, ...).
+// InfraError on set-up errors (a port that does not open, ...).
 int run_record(const RecordOptions& options);
 
 }  // namespace athil::field

@@ -1,5 +1,6 @@
 #include "field/replay.hpp"
 
+#include "base/error.hpp"
 #include "field/divergences.hpp"
 
 #include <signal.h>
@@ -121,7 +122,7 @@ int run_replay(const ReplayOptions& o) {
     try {
       vary.emplace_back(v);
     } catch (const std::regex_error& e) {
-      throw std::invalid_argument(fmt::format("--vary '{}': {}", v, e.what()));
+      throw InputError(fmt::format("--vary '{}': {}", v, e.what()));
     }
   }
   std::optional<DivergenceLog> report_file;

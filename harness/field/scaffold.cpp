@@ -11,6 +11,7 @@
 
 #include "at/dialect.hpp"
 #include "at/engine.hpp"
+#include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/xml_source.hpp"
 #include "models/models.hpp"
@@ -158,7 +159,7 @@ class Budget {
       last_fit_ = log_line;
       return;
     }
-    throw std::length_error(
+    throw InputError(
         fmt::format("the scenario would outgrow what a scenario file may hold ({} KiB, {} actions) by log line {}: "
                     "scaffold a part of the log with --lines FIRST-LAST (up to line {} fits)",
                     XmlSource::max_file_bytes / 1024, max_actions, log_line, last_fit_));

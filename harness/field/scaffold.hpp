@@ -15,7 +15,7 @@ struct ScaffoldOptions {
   std::string models;  // "" to guess from the log (a revision or model line), else all four
 };
 
-// The scenario as XML text. Throws std::length_error when the log makes a scenario larger than
+// The scenario as XML text. Throws InputError when the log makes a scenario larger than
 // a scenario file may be, saying which part of the log would fit.
 std::string scaffold(Session session, const ScaffoldOptions& options);
 

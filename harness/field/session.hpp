@@ -16,7 +16,7 @@
 namespace athil::field {
 
 enum class LogFormat { automatic, athil, raw, markers, espidf, zephyr_chat, zephyr_hexdump, esp_modem, modemmanager, pppd, python };
-// "athil", "raw", ...; throws std::invalid_argument for an unknown name, listing the known.
+// "athil", "raw", ...; throws InputError for an unknown name, listing the known.
 LogFormat parse_log_format(std::string_view name);
 const char* to_string(LogFormat format);
 
@@ -80,7 +80,7 @@ struct Session {
 bool is_command(std::string_view text);
 
 // Reads a log. With `automatic`, the shape is chosen from the text (see field/README.md).
-// Throws std::invalid_argument for a file that is no text log (binary, NUL bytes).
+// Throws InputError for a file that is no text log (binary, NUL bytes).
 struct ImportOptions {
   std::function<void(const SessionEvent&)> sink;  // events as they are made, instead of keeping them
   bool keep_notes = true;
@@ -88,7 +88,7 @@ struct ImportOptions {
 Session import_log(std::string_view text, LogFormat format = LogFormat::automatic, ImportOptions options = {});
 
 // Lines FIRST..LAST (1-based, inclusive) of a log: the part of a long field log around a
-// failure. Throws std::invalid_argument for a range the log does not have.
+// failure. Throws InputError for a range the log does not have.
 std::string_view log_lines(std::string_view text, int first, int last);
 
 // The transcript format (athil-transcript 1), an event at a time, times from 0 where known.

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "base/error.hpp"
 #include "field/scaffold.hpp"
 #include "field/session.hpp"
 
@@ -19,8 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)render_transcript(s);
       (void)dialogue_of(s);
       (void)scaffold(std::move(s), {"fuzz", "fuzz.log", ""});
-    } catch (const std::invalid_argument&) {  // not a text log: refused, as it must be
-    } catch (const std::length_error&) {      // a scaffold too large for a scenario file: refused
+    } catch (const athil::InputError&) {  // not a text log, or a scaffold too large for a scenario file: refused, as it must be
     }
   }
   return 0;

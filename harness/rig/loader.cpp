@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
 #include "base/xml_source.hpp"
 #include "models/models.hpp"
 #include "rig/model.hpp"
@@ -48,7 +49,7 @@ std::vector<std::string> split_command(std::string_view text) {
     }
     in_word = true;
     if (c == '\\') {
-      if (++i == text.size()) throw std::invalid_argument("a backslash at the end of the command escapes nothing");
+      if (++i == text.size()) throw InputError("a backslash at the end of the command escapes nothing");
       word += text[i];
     } else if (c == '\'' || c == '"') {
       // Inside double quotes a backslash still escapes (a quote, a backslash).
@@ -58,7 +59,7 @@ std::vector<std::string> split_command(std::string_view text) {
         if (c == '"' && text[j] == '\\' && j + 1 < text.size()) ++j;
         quoted += text[j];
       }
-      if (j == text.size()) throw std::invalid_argument(fmt::format("the quote {} opened at character {} is never closed", c, i + 1));
+      if (j == text.size()) throw InputError(fmt::format("the quote {} opened at character {} is never closed", c, i + 1));
       word += quoted;
       i = j;
     } else {
@@ -101,7 +102,7 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
   if (serial.attribute("reattach")) {
     try {
       r.reattach = parse_duration(serial.attribute("reattach").value());
-    } catch (const std::invalid_argument& e) {
+    } catch (const InputError& e) {
       src.fail(serial, "reattach", e.what());
     }
   }
@@ -133,7 +134,7 @@ RealSlot real_slot(const XmlSource& src, pugi::xml_node slot) {
     for (auto [attribute, words] : {std::pair{"on", &r.supply_on}, std::pair{"off", &r.supply_off}}) {
       try {
         *words = split_command(src.required(supply, attribute));
-      } catch (const std::invalid_argument& e) {
+      } catch (const InputError& e) {
         src.fail(supply, attribute, e.what());
       }
       if (words->empty()) src.fail(supply, attribute, fmt::format("the supply {} command is empty", attribute));
@@ -211,7 +212,7 @@ Rig load_rig(const std::string& path) {
         try {
           sim::Faults checked;
           sim::add_faults(checked, v.attribute("faults").value());
-        } catch (const std::invalid_argument& e) {
+        } catch (const InputError& e) {
           src->fail(v, "faults", e.what());
         }
         if (slot.firmware.empty()) src->fail(node, "a virtual slot needs firmware=\"REVISION\" to start at");
@@ -227,7 +228,7 @@ Rig load_rig(const std::string& path) {
         if (v.attribute("latency")) {
           try {
             virt.latency = parse_duration(v.attribute("latency").value());
-          } catch (const std::invalid_argument& e) {
+          } catch (const InputError& e) {
             src->fail(v, "latency", e.what());
           }
           if (virt.latency > std::chrono::seconds(1)) src->fail(v, "latency", "a latency over 1s is no adapter's");

@@ -94,7 +94,7 @@ Rig load_rig(const std::string& path);
 
 // A command line as a rig file writes it, split into words: blanks separate, '...' and "..."
 // quote, a backslash escapes the next character (outside single quotes). Nothing is expanded:
-// no variables, no globs, no shell. Throws std::invalid_argument (an unclosed quote).
+// no variables, no globs, no shell. Throws InputError (an unclosed quote).
 std::vector<std::string> split_command(std::string_view text);
 
 }  // namespace athil::rig

@@ -16,7 +16,7 @@ struct Shard {
   unsigned count = 1;
   enum class By { pair, slot } by = By::pair;
 };
-// "K/N"; throws std::invalid_argument naming what is wrong.
+// "K/N"; throws InputError naming what is wrong.
 Shard parse_shard(std::string_view text);
 
 struct PlanOptions {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/text.hpp"
 #include "base/xml_source.hpp"
@@ -81,7 +82,7 @@ class FileReader {
   Duration duration(pugi::xml_node node, const char* attribute) const {
     try {
       return parse_duration(node.attribute(attribute).value());
-    } catch (const std::invalid_argument& e) {
+    } catch (const InputError& e) {
       src_.fail(node, attribute, e.what());
     }
   }
@@ -191,11 +192,11 @@ class FileReader {
       if (raw) {
         try {
           (void)unescape_bytes(text);
-        } catch (const std::invalid_argument& e) {
+        } catch (const InputError& e) {
           src_.fail(node, fmt::format("raw text: {}", e.what()));
         }
       }
-      add(Send{text, raw, unanswered});
+      add(Send{.text = text, .raw = raw, .unanswered = unanswered});
     } else if (name == "expect") {
       src_.only_attributes(node, {"regex", "capture", "timeout"});
       add(Expect{pattern(node, trim(node.child_value()), "regex", "capture"), optional_duration(node, "timeout")});
@@ -212,7 +213,7 @@ class FileReader {
       if (node.attribute("echo") && echo != "on" && echo != "off") src_.fail(node, "echo", fmt::format("echo is on or off, not '{}'", echo));
       if (trim(node.child_value()) != "") src_.fail(node, "<command> takes attributes only");
       auto timeout = optional_duration(node, "timeout");
-      add(Send{send, false, false});
+      add(Send{.text = send});
       if (node.attribute("expect")) {
         std::string expect = node.attribute("expect").value();
         LinePattern p;
@@ -225,8 +226,8 @@ class FileReader {
       } else if (node.attribute("capture")) {
         src_.fail(node, "capture", "capture needs expect=\"regex with groups\"");
       }
-      add(Expect{LinePattern{"OK", std::nullopt, {}}, timeout});
-      if (!echo.empty()) add(EchoCheck{echo == "on"});
+      add(Expect{.pattern = LinePattern{.text = "OK"}, .timeout = timeout});
+      if (!echo.empty()) add(EchoCheck{.on = echo == "on"});
     } else if (name == "check") {
       src_.only_attributes(node, {"expr", "message"});
       add(Check{expression(node, "expr"), node.attribute("message").value()});
@@ -242,7 +243,7 @@ class FileReader {
       src_.only_attributes(node, {"state"});
       std::string state = src_.required(node, "state");
       if (state != "on" && state != "off") src_.fail(node, "state", fmt::format("state is on or off, not '{}'", state));
-      add(Supply{state == "on"});
+      add(Supply{.on = state == "on"});
     } else if (name == "sleep") {
       src_.only_attributes(node, {"duration"});
       src_.required(node, "duration");
@@ -304,7 +305,7 @@ class FileReader {
         src_.fail(node, "name", fmt::format("expect-pin reads the module's outputs, status or netlight, not '{}'", pin));
       std::string level = src_.required(node, "level");
       if (level != "high" && level != "low") src_.fail(node, "level", fmt::format("level is high or low, not '{}'", level));
-      add(ExpectPin{pin, level == "high", optional_duration(node, "timeout")});
+      add(ExpectPin{.pin = pin, .high = level == "high", .timeout = optional_duration(node, "timeout")});
     } else if (name == "sync") {
       src_.only_attributes(node, {"tries", "timeout"});
       Sync sync;
@@ -320,7 +321,7 @@ class FileReader {
       add(Forbid{pattern(node, text, "regex", "capture")});
     } else if (name == "expect-any") {
       src_.only_attributes(node, {"capture", "timeout", "else"});
-      ExpectAny any{{}, node.attribute("capture").value(), optional_duration(node, "timeout"), node.attribute("else").value()};
+      ExpectAny any{.variable = node.attribute("capture").value(), .timeout = optional_duration(node, "timeout"), .otherwise = node.attribute("else").value()};
       if (!any.variable.empty() && !is_identifier(any.variable)) src_.fail(node, "capture", fmt::format("'{}' is not a valid variable name", any.variable));
       if (node.attribute("else") && any.otherwise.empty())
         src_.fail(node, "else", "else names what the variable gets when nothing comes in time: it cannot be empty");
@@ -335,7 +336,8 @@ class FileReader {
         std::string alt_name = src_.required(alt, "name");
         if (!names.insert(alt_name).second) src_.fail(alt, "name", fmt::format("a second alternative named '{}'", alt_name));
         if (alt_name == any.otherwise) src_.fail(alt, "name", fmt::format("'{}' is already the else value", alt_name));
-        any.alternatives.push_back(Alternative{alt_name, kind == "urc", pattern(alt, trim(alt.child_value()), "regex", "capture"), src_.pos(alt)});
+        any.alternatives.push_back(
+            Alternative{.name = alt_name, .urc = kind == "urc", .pattern = pattern(alt, trim(alt.child_value()), "regex", "capture"), .pos = src_.pos(alt)});
       }
       // With else, one alternative is an optional wait.
       if (any.alternatives.size() < (any.otherwise.empty() ? 2u : 1u))

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
+
 namespace athil::sim {
 
 namespace {
@@ -35,7 +37,7 @@ std::uint32_t crc32(std::string_view bytes) {
 
 std::string make_delta(const std::string& model, const std::string& from, const std::string& to, std::size_t size) {
   for (const auto* r : {&model, &from, &to})
-    if (!valid_revision(*r)) throw std::invalid_argument(fmt::format("'{}' is not a valid model or revision name", *r));
+    if (!valid_revision(*r)) throw InputError(fmt::format("'{}' is not a valid model or revision name", *r));
   std::string payload;
   payload.reserve(size);
   std::uint32_t state = crc32(model + from + to) | 1u;  // xorshift32 seeded by the revisions
@@ -49,9 +51,9 @@ std::string make_delta(const std::string& model, const std::string& from, const 
 }
 
 Delta parse_delta(std::string_view file) {
-  if (file.substr(0, magic.size()) != magic) throw std::invalid_argument("not a delta package (no ATHIL-DELTA 1 header)");
+  if (file.substr(0, magic.size()) != magic) throw InputError("not a delta package (no ATHIL-DELTA 1 header)");
   auto header_end = file.find("\n\n");
-  if (header_end == std::string_view::npos) throw std::invalid_argument("header not terminated by an empty line");
+  if (header_end == std::string_view::npos) throw InputError("header not terminated by an empty line");
   std::string_view header = file.substr(magic.size(), header_end + 1 - magic.size());
   Delta d;
   std::string length, crc;
@@ -60,7 +62,7 @@ Delta parse_delta(std::string_view file) {
     std::string_view line = header.substr(0, nl);
     header.remove_prefix(nl + 1);
     auto sp = line.find(' ');
-    if (sp == std::string_view::npos) throw std::invalid_argument(fmt::format("bad header line '{}'", line));
+    if (sp == std::string_view::npos) throw InputError(fmt::format("bad header line '{}'", line));
     auto key = line.substr(0, sp);
     std::string value(line.substr(sp + 1));
     if (key == "model")
@@ -74,14 +76,14 @@ Delta parse_delta(std::string_view file) {
     else if (key == "crc32")
       crc = value;
     else
-      throw std::invalid_argument(fmt::format("unknown header field '{}'", key));
+      throw InputError(fmt::format("unknown header field '{}'", key));
   }
   if (!valid_revision(d.model) || !valid_revision(d.from) || !valid_revision(d.to) || length.empty() || crc.empty())
-    throw std::invalid_argument("header lacks model, from, to, length or crc32");
+    throw InputError("header lacks model, from, to, length or crc32");
   d.payload = std::string(file.substr(header_end + 2));
-  if (std::to_string(d.payload.size()) != length) throw std::invalid_argument(fmt::format("payload is {} bytes, header says {}", d.payload.size(), length));
+  if (std::to_string(d.payload.size()) != length) throw InputError(fmt::format("payload is {} bytes, header says {}", d.payload.size(), length));
   if (fmt::format("{:08x}", crc32(d.payload)) != crc)
-    throw std::invalid_argument(fmt::format("checksum mismatch: payload crc32 {:08x}, header says {}", crc32(d.payload), crc));
+    throw InputError(fmt::format("checksum mismatch: payload crc32 {:08x}, header says {}", crc32(d.payload), crc));
   return d;
 }
 

@@ -17,7 +17,7 @@ struct Delta {
 std::uint32_t crc32(std::string_view bytes);
 // A package whose payload is `size` bytes derived from the revisions (same input, same file).
 std::string make_delta(const std::string& model, const std::string& from, const std::string& to, std::size_t size);
-// Throws std::invalid_argument saying what is wrong (format, length, checksum).
+// Throws InputError saying what is wrong (format, length, checksum).
 Delta parse_delta(std::string_view file);
 
 }  // namespace athil::sim

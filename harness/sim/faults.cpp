@@ -38,8 +38,8 @@ Millis delay_arg(std::string_view item, std::optional<std::string_view> arg, Mil
   if (!arg) return fallback;
   try {
     return std::chrono::duration_cast<Millis>(parse_duration(*arg));
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("fault '{}': {}", item, e.what()));
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("fault '{}': {}", item, e.what()));
   }
 }
 
@@ -48,7 +48,7 @@ int percent_arg(std::string_view item, std::optional<std::string_view> arg, int 
   int v = -1;
   auto [end, ec] = std::from_chars(arg->data(), arg->data() + arg->size(), v);
   if (ec != std::errc() || end != arg->data() + arg->size() || v < 0 || v > 99)
-    throw std::invalid_argument(fmt::format("fault '{}': '{}' is not a percent from 0 to 99", item, *arg));
+    throw InputError(fmt::format("fault '{}': '{}' is not a percent from 0 to 99", item, *arg));
   return v;
 }
 
@@ -57,7 +57,7 @@ double rate_arg(std::string_view item, std::optional<std::string_view> arg) {
   double v = -1;
   auto [end, ec] = std::from_chars(arg->data(), arg->data() + arg->size(), v);
   if (ec != std::errc() || end != arg->data() + arg->size() || !(v > 0) || v > 1)
-    throw std::invalid_argument(fmt::format("fault '{}': '{}' is not a probability above 0 and at most 1", item, *arg));
+    throw InputError(fmt::format("fault '{}': '{}' is not a probability above 0 and at most 1", item, *arg));
   return v;
 }
 
@@ -72,10 +72,10 @@ void add_one(Faults& f, std::string_view item) {
   if (!info) {
     std::vector<std::string> names;
     for (const auto& c : catalogue) names.emplace_back(c.name);
-    throw std::invalid_argument(fmt::format("unknown fault '{}'{} (known: {})", name, did_you_mean(name, names), fmt::join(names, ", ")));
+    throw InputError(fmt::format("unknown fault '{}'{} (known: {})", name, did_you_mean(name, names), fmt::join(names, ", ")));
   }
-  if (arg && info->argument.empty()) throw std::invalid_argument(fmt::format("fault '{}' takes no argument", name));
-  if (arg && arg->empty()) throw std::invalid_argument(fmt::format("fault '{}': empty argument after '='", name));
+  if (arg && info->argument.empty()) throw InputError(fmt::format("fault '{}' takes no argument", name));
+  if (arg && arg->empty()) throw InputError(fmt::format("fault '{}': empty argument after '='", name));
 
   if (name == "fota-fail")
     f.fota_fail = percent_arg(item, arg, 60);
@@ -95,7 +95,7 @@ void add_one(Faults& f, std::string_view item) {
     f.first_at_lost = true;
   else if (name == "urc-storm") {
     f.urc_storm = delay_arg(item, arg, 200ms);
-    if (*f.urc_storm < 1ms) throw std::invalid_argument(fmt::format("fault '{}': the interval must be at least 1ms", item));
+    if (*f.urc_storm < 1ms) throw InputError(fmt::format("fault '{}': the interval must be at least 1ms", item));
   } else if (name == "late-reply")
     f.late_reply = delay_arg(item, arg, 5s);
   else if (name == "byte-loss")
@@ -108,7 +108,7 @@ void add_one(Faults& f, std::string_view item) {
     else if (*arg == "boot")
       f.stuck_cfun5_at_boot = true;
     else
-      throw std::invalid_argument(fmt::format("fault '{}': WHEN is 'update' or 'boot', not '{}'", item, *arg));
+      throw InputError(fmt::format("fault '{}': WHEN is 'update' or 'boot', not '{}'", item, *arg));
   } else if (name == "http-601")
     f.http_601 = true;
   else if (name == "slow-boot")

@@ -45,7 +45,7 @@ const std::vector<FaultInfo>& fault_catalogue();
 const std::vector<unsigned>& ipr_rates();
 
 // Parses "NAME[=ARG]" items separated by commas or spaces, adding them to `into`.
-// Throws std::invalid_argument naming the item and what is wrong with it.
+// Throws InputError naming the item and what is wrong with it.
 void add_faults(Faults& into, std::string_view list);
 
 }  // namespace athil::sim

@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
@@ -149,7 +150,7 @@ class Host {
   void open_control(const std::string& path) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-      if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(fmt::format("--control {} exists and is not a socket; refusing to replace it", path));
+      if (!S_ISSOCK(st.st_mode)) throw InfraError(fmt::format("--control {} exists and is not a socket; refusing to replace it", path));
       ::unlink(path.c_str());
     }
     acceptor_.emplace(io_, local::endpoint(path));
@@ -321,11 +322,11 @@ void ControlSession::read() {
 
 int run_host(const HostOptions& options) {
   const ModelInfo* model = find_model(options.model);
-  if (!model) throw std::invalid_argument(fmt::format("unknown model '{}'", options.model));
-  if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be above 0");
+  if (!model) throw InputError(fmt::format("unknown model '{}'", options.model));
+  if (!(options.time_scale > 0)) throw InputError("--time-scale must be above 0");
   const auto& rates = ipr_rates();
   if (options.ipr >= 0 && std::find(rates.begin(), rates.end(), static_cast<unsigned>(options.ipr)) == rates.end())
-    throw std::invalid_argument(fmt::format("--ipr {} is not a rate AT+IPR takes ({})", options.ipr, fmt::join(rates, ", ")));
+    throw InputError(fmt::format("--ipr {} is not a rate AT+IPR takes ({})", options.ipr, fmt::join(rates, ", ")));
   ::signal(SIGPIPE, SIG_IGN);
   if (options.parent_pid > 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);

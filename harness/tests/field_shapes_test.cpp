@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "base/error.hpp"
 #include "field/log_text.hpp"
 #include "field/prefix.hpp"
 #include "field/scaffold.hpp"
@@ -230,11 +231,11 @@ TEST_CASE("log bounds: a line cut mid-way, a fragment without its last line end,
 
   std::string binary(4096, '\0');
   for (std::size_t i = 0; i < binary.size(); i += 7) binary[i] = static_cast<char>(i);
-  CHECK_THROWS_WITH_AS(import_log(binary), doctest::Contains("not a log"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(import_log(binary), doctest::Contains("not a log"), athil::InputError);
 
   CHECK(log_lines("a\nb\nc\nd\n", 2, 3) == "b\nc\n");
   CHECK(log_lines("a\nb\n", 2, 9) == "b\n");  // to the end, where the log ends first
-  CHECK_THROWS_WITH_AS(log_lines("a\nb\n", 5, 9), doctest::Contains("fewer lines"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(log_lines("a\nb\n", 5, 9), doctest::Contains("fewer lines"), athil::InputError);
 }
 
 TEST_CASE(
@@ -249,5 +250,5 @@ TEST_CASE(
   std::string big;
   for (int i = 0; i < 40000; ++i) big += "AT+CSQ\r\n+CSQ: " + std::to_string(i % 31) + ",99\r\n\r\nOK\r\n";
   CHECK_THROWS_WITH_AS(scaffold(import_log(big), {"field-big", "big.log", ""}), doctest::Contains("scaffold a part of the log with --lines FIRST-LAST"),
-                       std::length_error);
+                       athil::InputError);
 }

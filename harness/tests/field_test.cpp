@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "base/error.hpp"
 #include "field/replay.hpp"
 #include "field/scaffold.hpp"
 #include "scenario/loader.hpp"
@@ -108,7 +109,7 @@ TEST_CASE("field import: ESP-IDF esp-modem lines, a typed session, the harness's
   auto again = import_log(render_transcript(own));
   CHECK(events_of(again) == events_of(own));
 
-  CHECK_THROWS_WITH_AS(parse_log_format("pcap"), doctest::Contains("unknown log format 'pcap'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_log_format("pcap"), doctest::Contains("unknown log format 'pcap'"), InputError);
   CHECK(contains(import_log("just text\n").problems.back().why, "no command sent to the module"));
 }
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "base/error.hpp"
 #include "scenario/loader.hpp"
 #include "tests/support.hpp"
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
 #include "models/models.hpp"
 #include "rig/model.hpp"
 #include "scenario/model_profiles.hpp"

@@ -12,6 +12,7 @@
 
 #include <pugixml.hpp>
 
+#include "base/error.hpp"
 #include "rig/model.hpp"
 #include "rig/slot_lock.hpp"
 #include "tests/rack_support.hpp"
@@ -210,7 +211,7 @@ TEST_CASE("rig files: supply commands are split into words without a shell, and 
   CHECK(split_command("uhubctl -l 1-1 -p 2 -a off") == std::vector<std::string>{"uhubctl", "-l", "1-1", "-p", "2", "-a", "off"});
   CHECK(split_command(R"(pdu --outlet "rack 3" 'a b' c\ d "q\"q")") == std::vector<std::string>{"pdu", "--outlet", "rack 3", "a b", "c d", "q\"q"});
   CHECK(split_command("echo $HOME `id` *") == std::vector<std::string>{"echo", "$HOME", "`id`", "*"});  // nothing expanded
-  CHECK_THROWS_WITH_AS(split_command("pdu 'open"), "the quote ' opened at character 5 is never closed", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(split_command("pdu 'open"), "the quote ' opened at character 5 is never closed", athil::InputError);
 
   TempDir dir;
   auto both = dir.write("both.xml", R"xml(<rig name="r">

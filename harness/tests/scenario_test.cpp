@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "base/error.hpp"
 #include "scenario/check.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/model_profiles.hpp"

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
 #include "sim/delta.hpp"
 #include "sim/faults.hpp"
 #include "tests/sim_bench.hpp"
@@ -203,12 +204,12 @@ TEST_CASE("sim: a slot's state resets to how the process started, only while the
 // ---- faults ---------------------------------------------------------------------------
 
 TEST_CASE("faults: names and arguments are checked, with the catalogue's names offered") {
-  CHECK_THROWS_WITH_AS(faults("hnag"), doctest::Contains("unknown fault 'hnag' (did you mean 'hang'?)"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(faults("hang=soon"), doctest::Contains("fault 'hang=soon': 'soon' is not a duration"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(faults("fota-fail=100"), doctest::Contains("not a percent from 0 to 99"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(faults("byte-loss=2"), doctest::Contains("not a probability"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(faults("http-601=1"), doctest::Contains("takes no argument"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(faults("stuck-cfun5=later"), doctest::Contains("WHEN is 'update' or 'boot'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(faults("hnag"), doctest::Contains("unknown fault 'hnag' (did you mean 'hang'?)"), athil::InputError);
+  CHECK_THROWS_WITH_AS(faults("hang=soon"), doctest::Contains("fault 'hang=soon': 'soon' is not a duration"), athil::InputError);
+  CHECK_THROWS_WITH_AS(faults("fota-fail=100"), doctest::Contains("not a percent from 0 to 99"), athil::InputError);
+  CHECK_THROWS_WITH_AS(faults("byte-loss=2"), doctest::Contains("not a probability"), athil::InputError);
+  CHECK_THROWS_WITH_AS(faults("http-601=1"), doctest::Contains("takes no argument"), athil::InputError);
+  CHECK_THROWS_WITH_AS(faults("stuck-cfun5=later"), doctest::Contains("WHEN is 'update' or 'boot'"), athil::InputError);
   auto f = faults("hang=30s, late-reply  pdp-drop=1m");
   CHECK(f.hang == 30s);
   CHECK(f.late_reply == 5s);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/error.hpp"
 #include "sim/control_request.hpp"
 #include "sim/delta.hpp"
 #include "sim/module.hpp"
@@ -200,11 +201,11 @@ TEST_CASE("delta packages: CRC-32 as zlib computes it, and every corruption is c
   CHECK(parsed.from == "A1");
   CHECK(parsed.to == "B2");
   CHECK(parsed.payload.size() == 5000);
-  CHECK_THROWS_WITH_AS(parse_delta(d.substr(0, d.size() - 1)), doctest::Contains("payload is 4999 bytes"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_delta(d.substr(0, d.size() - 1)), doctest::Contains("payload is 4999 bytes"), athil::InputError);
   std::string flipped = d;
   flipped.back() ^= 1;
-  CHECK_THROWS_WITH_AS(parse_delta(flipped), doctest::Contains("checksum mismatch"), std::invalid_argument);
-  CHECK_THROWS_AS(make_delta("SIM7080G", "../x", "B", 1), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_delta(flipped), doctest::Contains("checksum mismatch"), athil::InputError);
+  CHECK_THROWS_AS(make_delta("SIM7080G", "../x", "B", 1), athil::InputError);
 }
 
 TEST_CASE("the bundled firmware packages are valid and named for what they hold, and the corrupted one is not valid") {
@@ -219,7 +220,7 @@ TEST_CASE("the bundled firmware packages are valid and named for what they hold,
     auto text = athil::test::read_file(entry.path() / "update.zip");
     // Made for fota-rejected-deltas: payload bytes flipped in transit, the header as it was.
     if (name.size() > 10 && name.substr(name.size() - 10) == "-corrupted") {
-      CHECK_THROWS_WITH_AS(parse_delta(text), doctest::Contains("checksum mismatch"), std::invalid_argument);
+      CHECK_THROWS_WITH_AS(parse_delta(text), doctest::Contains("checksum mismatch"), athil::InputError);
       continue;
     }
     auto d = parse_delta(text);

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
+
 namespace athil {
 
 namespace {
@@ -23,29 +25,29 @@ struct HostPort {
   std::string port;
 };
 
-// Throws std::invalid_argument with what is wrong.
+// Throws InputError with what is wrong.
 HostPort split_address(std::string_view address) {
-  if (address.substr(0, scheme.size()) != scheme) throw std::invalid_argument("a TCP port is written socket://HOST:PORT");
+  if (address.substr(0, scheme.size()) != scheme) throw InputError("a TCP port is written socket://HOST:PORT");
   std::string_view rest = address.substr(scheme.size());
   std::string_view host, port;
   if (!rest.empty() && rest[0] == '[') {
     auto close = rest.find(']');
-    if (close == std::string_view::npos) throw std::invalid_argument("an IPv6 address needs its closing ']'");
+    if (close == std::string_view::npos) throw InputError("an IPv6 address needs its closing ']'");
     host = rest.substr(1, close - 1);
     rest.remove_prefix(close + 1);
-    if (rest.empty() || rest[0] != ':') throw std::invalid_argument("the address needs :PORT after the host");
+    if (rest.empty() || rest[0] != ':') throw InputError("the address needs :PORT after the host");
     port = rest.substr(1);
   } else {
     auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) throw std::invalid_argument("the address needs :PORT after the host");
+    if (colon == std::string_view::npos) throw InputError("the address needs :PORT after the host");
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
   }
-  if (host.empty()) throw std::invalid_argument("the address has no host");
+  if (host.empty()) throw InputError("the address has no host");
   unsigned number = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number == 0 || number > 65535)
-    throw std::invalid_argument(fmt::format("'{}' is not a TCP port number (1-65535)", port));
+    throw InputError(fmt::format("'{}' is not a TCP port number (1-65535)", port));
   return HostPort{std::string(host), std::string(port)};
 }
 
@@ -57,7 +59,7 @@ std::string tcp_address_problem(std::string_view address) {
   try {
     split_address(address);
     return "";
-  } catch (const std::invalid_argument& e) {
+  } catch (const InputError& e) {
     return e.what();
   }
 }
@@ -67,7 +69,7 @@ TcpPort::TcpPort(std::string address, double pace_baud, Duration connect_timeout
   HostPort hp;
   try {
     hp = split_address(address_);
-  } catch (const std::invalid_argument& e) {
+  } catch (const InputError& e) {
     throw InfraError(fmt::format("{}: {}", name_, e.what()));
   }
   addrinfo hints{};

@@ -1,6 +1,7 @@
 // The scenario's own flow: checks over variables, loops, fixture scopes, pauses and notes.
 #include <fmt/format.h>
 
+#include "base/error.hpp"
 #include "runner/actions/step.hpp"
 #include "scenario/expr.hpp"
 
@@ -23,7 +24,7 @@ Duration Step::duration(const scenario::DurationText& d) const {
   std::string text = sub(d.text);
   try {
     return parse_duration(text);
-  } catch (const std::invalid_argument& e) {
+  } catch (const InputError& e) {
     throw InputError(pos, fmt::format("{} (from '{}')", e.what(), d.text));
   }
 }

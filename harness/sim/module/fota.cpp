@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/error.hpp"
 #include "sim/delta.hpp"
 
 namespace athil::sim {
@@ -42,7 +43,7 @@ void VirtualModule::begin_update() {
         why = fmt::format("package is for {}", delta.model);
       else if (delta.from != firmware_)
         why = fmt::format("package is from {}, module runs {}", delta.from, firmware_);
-    } catch (const std::invalid_argument& e) {
+    } catch (const InputError& e) {
       why = e.what();
     }
   }
