@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/error.hpp"
+
 namespace athil::runner {
 
 namespace {
@@ -31,6 +33,14 @@ bool wanted_scenario(const scenario::Scenario& s, const PlanOptions& o) {
   return std::any_of(o.tags.begin(), o.tags.end(), [&](const std::string& t) { return std::find(s.tags.begin(), s.tags.end(), t) != s.tags.end(); });
 }
 
+// Soak scenarios run for hours: as twister does with slow tests, only a --tag that names them
+// asks for them.
+constexpr std::string_view opt_in_tag = "soak";
+bool left_to_opt_in(const scenario::Scenario& s, const PlanOptions& o) {
+  auto has = [](const std::vector<std::string>& tags) { return std::find(tags.begin(), tags.end(), opt_in_tag) != tags.end(); };
+  return has(s.tags) && !has(o.tags);
+}
+
 bool wanted_slot(const rig::Slot& slot, const PlanOptions& o) {
   if (!any_glob(o.slots, {&slot.name})) return false;
   if (o.models.empty()) return true;
@@ -41,7 +51,7 @@ unsigned parse_unsigned(std::string_view text, std::string_view whole) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    throw std::invalid_argument(fmt::format("--shard '{}': '{}' is not a whole number (write K/N, such as 2/4)", whole, text));
+    throw InputError(fmt::format("--shard '{}': '{}' is not a whole number (write K/N, such as 2/4)", whole, text));
   return value;
 }
 
@@ -49,12 +59,11 @@ unsigned parse_unsigned(std::string_view text, std::string_view whole) {
 
 Shard parse_shard(std::string_view text) {
   auto slash = text.find('/');
-  if (slash == std::string_view::npos) throw std::invalid_argument(fmt::format("--shard '{}' is not K/N (such as 2/4)", text));
+  if (slash == std::string_view::npos) throw InputError(fmt::format("--shard '{}' is not K/N (such as 2/4)", text));
   Shard s;
   s.index = parse_unsigned(text.substr(0, slash), text);
   s.count = parse_unsigned(text.substr(slash + 1), text);
-  if (s.count == 0 || s.index == 0 || s.index > s.count)
-    throw std::invalid_argument(fmt::format("--shard '{}': K must be from 1 to N, and N at least 1", text));
+  if (s.count == 0 || s.index == 0 || s.index > s.count) throw InputError(fmt::format("--shard '{}': K must be from 1 to N, and N at least 1", text));
   return s;
 }
 
@@ -68,13 +77,21 @@ Plan make_plan(const rig::Rig& rig, const std::vector<scenario::Scenario>& scena
   // The loader's order (files sorted by path, whatever order the folders were read in): every
   // shard of a CI fan-out computes the same list and takes its own part of it.
   std::vector<const scenario::Scenario*> chosen;
-  for (const auto& s : scenarios)
-    if (wanted_scenario(s, o)) chosen.push_back(&s);
+  std::vector<std::string> opt_in;
+  for (const auto& s : scenarios) {
+    if (!wanted_scenario(s, o)) continue;
+    if (left_to_opt_in(s, o))
+      opt_in.push_back(s.name);
+    else
+      chosen.push_back(&s);
+  }
   std::vector<const rig::Slot*> slots;
   for (const auto& slot : rig.slots)
     if (wanted_slot(slot, o)) slots.push_back(&slot);
 
   Plan plan;
+  if (!opt_in.empty())
+    plan.notes.push_back(fmt::format("not run unless --tag {} asks for them (tagged {}, long): {}", opt_in_tag, opt_in_tag, fmt::join(opt_in, ", ")));
   std::vector<std::vector<const scenario::Scenario*>> lists(slots.size());
   for (const auto* s : chosen) {
     std::vector<std::size_t> fitting;

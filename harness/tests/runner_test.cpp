@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/error.hpp"
 #include "rig/model.hpp"
 #include "runner/plan.hpp"
 #include "scenario/loader.hpp"
@@ -128,6 +129,26 @@ TEST_CASE("plan: filters by glob on name or path, by tag, by model and by slot")
   CHECK(with([](PlanOptions& o) { o.tags = {"nothing-has-this"}; }).empty());
 }
 
+TEST_CASE("plan: scenarios tagged soak run only when --tag soak asks for them, and a plan without them says so") {
+  TempDir dir;
+  auto in = plan_input(dir);
+  athil::scenario::Loader loader(source_dir() / "fixtures");
+  in.scenarios.push_back(
+      loader.load_text(scenario("hours-long", R"xml(<step name="s"><command send="AT"/></step>)xml", " tags=\"smoke soak\""), "power/hours-long.xml"));
+  auto plan_with = [&](std::vector<std::string> tags) {
+    PlanOptions o;
+    o.tags = std::move(tags);
+    return make_plan(in.rig, in.scenarios, o);
+  };
+  auto bare = plan_with({});
+  CHECK(pairs(bare).size() == 6 + 5 + 6);  // as without it
+  CHECK(std::find(bare.notes.begin(), bare.notes.end(), "not run unless --tag soak asks for them (tagged soak, long): hours-long") != bare.notes.end());
+  CHECK(pairs(plan_with({"smoke"})).count("a1:hours-long") == 0);  // another of its tags is not enough
+  auto soak = pairs(plan_with({"soak"}));
+  CHECK(soak.size() == 6);
+  CHECK(soak.count("b1:hours-long") == 1);
+}
+
 TEST_CASE("plan: --shard K/N partitions the plan, covering every pair exactly once for any N, by pair or by slot") {
   TempDir dir;
   auto in = plan_input(dir);
@@ -151,9 +172,9 @@ TEST_CASE("plan: --shard K/N partitions the plan, covering every pair exactly on
       if (by == athil::runner::Shard::By::pair) CHECK(largest - smallest <= 1);  // dealt evenly
     }
   CHECK(athil::runner::parse_shard("2/4").index == 2);
-  CHECK_THROWS_WITH_AS(athil::runner::parse_shard("5/4"), "--shard '5/4': K must be from 1 to N, and N at least 1", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(athil::runner::parse_shard("two"), "--shard 'two' is not K/N (such as 2/4)", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(athil::runner::parse_shard("1/x"), "--shard '1/x': 'x' is not a whole number (write K/N, such as 2/4)", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(athil::runner::parse_shard("5/4"), "--shard '5/4': K must be from 1 to N, and N at least 1", athil::InputError);
+  CHECK_THROWS_WITH_AS(athil::runner::parse_shard("two"), "--shard 'two' is not K/N (such as 2/4)", athil::InputError);
+  CHECK_THROWS_WITH_AS(athil::runner::parse_shard("1/x"), "--shard '1/x': 'x' is not a whole number (write K/N, such as 2/4)", athil::InputError);
 }
 
 TEST_CASE("plan: --repeat N plans every run N times, in rounds") {
