@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "models/models.hpp"
 
 namespace athil::rig {
@@ -29,6 +31,20 @@ bool Slot::provides(const std::string& capability) const {
   if (capability == "reset") return wired(model_or_default(model).reset_pin ? PinRole::reset : PinRole::pwrkey);
   if (capability == "usb") return real.usb;
   return false;
+}
+
+std::string Slot::how_to_provide(const std::string& capability) const {
+  if (capability == "fota-target") return "add fota-target=\"REVISION\" (the release the update goes to) to its <slot>";
+  if (is_replay()) return "a replayed session has no pins, supply or USB: run the scenario on a virtual or real slot";
+  if (is_virtual()) return capability == "usb" ? "make it <virtual usb=\"true\"/>" : "";
+  if (capability == "status") return "wire STATUS: <line role=\"status\" offset=\"N\"/> in its <gpio>";
+  if (capability == "supply") return "wire the supply: <line role=\"supply\" offset=\"N\"/> in its <gpio>, or <supply on=\"...\" off=\"...\"/>";
+  if (capability == "reset") {
+    auto pin = model_or_default(model).reset_pin ? "reset" : "pwrkey";
+    return fmt::format("wire {}: <line role=\"{}\" offset=\"N\"/> in its <gpio>", pin == std::string("reset") ? "RESET" : "PWRKEY", pin);
+  }
+  if (capability == "usb") return "mark its port as USB: <serial usb=\"true\" .../>";
+  return "";
 }
 
 }  // namespace athil::rig

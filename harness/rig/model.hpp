@@ -75,6 +75,8 @@ struct Slot {
   // Whether the slot offers what a scenario's `requires` names (status, supply, reset, usb,
   // fota-target).
   bool provides(const std::string& capability) const;
+  // What to add to the slot's rig-file entry so that it provides `capability`.
+  std::string how_to_provide(const std::string& capability) const;
   // Lines of a GPIO chip drive it (libgpiod is in play).
   bool uses_gpio() const;
   // Its module fetches firmware from the run's own HTTP server (fixtures/firmware on loopback).

@@ -98,7 +98,7 @@ Plan make_plan(const rig::Rig& rig, const std::vector<scenario::Scenario>& scena
     for (std::size_t i = 0; i < slots.size(); ++i)
       if (s->applies_to(slots[i]->model)) fitting.push_back(i);
     if (fitting.empty()) {
-      plan.notes.push_back(fmt::format("{} runs on no slot of rig {} (it lists {})", s->name, rig.name, fmt::join(s->models, ", ")));
+      plan.unplaced.push_back(fmt::format("{} runs on no slot of rig {} (it lists {})", s->name, rig.name, fmt::join(s->models, ", ")));
       continue;
     }
     if (!o.spread) {
@@ -152,6 +152,7 @@ std::string describe_plan(const rig::Rig& rig, const Plan& plan) {
       std::string skip = r.missing.empty() ? "" : fmt::format("  skipped: the slot cannot provide {}", fmt::join(r.missing, ", "));
       out += fmt::format("{:<8} {:<9} {:<{}} {}{}{}\n", sp.slot->name, sp.slot->model, r.scenario->name, name_width, r.scenario->path, round, skip);
     }
+  for (const auto& n : plan.unplaced) out += "warning: " + n + "\n";
   for (const auto& n : plan.notes) out += "note: " + n + "\n";
   return out;
 }

@@ -41,8 +41,9 @@ struct SlotPlan {
 };
 
 struct Plan {
-  std::vector<SlotPlan> slots;     // rig order; slots with nothing to run are left out
-  std::vector<std::string> notes;  // scenarios that run nowhere, and why
+  std::vector<SlotPlan> slots;        // rig order; slots with nothing to run are left out
+  std::vector<std::string> unplaced;  // scenarios no slot of the rig can run, and why: a warning
+  std::vector<std::string> notes;     // what the plan leaves out on purpose (soak scenarios)
   std::size_t run_count() const;
 };
 

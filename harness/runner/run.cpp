@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "runner/report_state.hpp"
 #include "runner/slot_runner.hpp"
 #include "runner/stop_signals.hpp"
+#include "scenario/check.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/model_profiles.hpp"
 
@@ -37,8 +39,27 @@ namespace {
 struct LoadedInput {
   rig::Rig rig;
   std::vector<scenario::Scenario> scenarios;
-  scenario::ModelProfiles profiles;  // fixtures/models.xml
+  scenario::ModelProfiles profiles;   // fixtures/models.xml
+  std::vector<std::string> warnings;  // input that loads but is likely a mistake
 };
+
+// A -D that no loaded scenario reads (nor a model profile a scenario may read) is most likely a
+// misspelling: a typo in a FOTA target would otherwise run the old one without a word.
+std::vector<std::string> unused_defines(const LoadedInput& in, const RunOptions& o, const std::vector<std::string>& known) {
+  std::set<std::string> used;
+  for (const auto& s : in.scenarios) used.merge(scenario::used_variables(s));
+  for (const auto& slot : in.rig.slots)
+    for (const auto& [name, value] : in.profiles.for_model(slot.model)) used.merge(scenario::variables_in(value));
+  std::vector<std::string> candidates(used.begin(), used.end());
+  candidates.insert(candidates.end(), known.begin(), known.end());
+  std::vector<std::string> out;
+  for (const auto& [name, value] : o.defines) {
+    if (used.count(name)) continue;
+    std::erase(candidates, name);
+    out.push_back(fmt::format("-D {}: no scenario here uses ${{{}}}{}", name, name, did_you_mean(name, candidates)));
+  }
+  return out;
+}
 
 LoadedInput load_input(const RunOptions& o) {
   LoadedInput in;
@@ -49,6 +70,8 @@ LoadedInput load_input(const RunOptions& o) {
   for (const auto& [k, v] : in.rig.vars) known.push_back(k);
   for (const auto& [k, v] : o.defines) known.push_back(k);
   in.scenarios = scenario::Loader(o.fixtures, known).load_all(o.paths);
+  in.warnings = unused_defines(in, o, known);
+  for (const auto& w : in.warnings) fmt::print(stderr, "warning: {}\n", terminal_text(w));
   return in;
 }
 
@@ -147,6 +170,7 @@ std::optional<Planned> load_and_plan(const RunOptions& o, int& exit_code, std::s
   }
   p.plan = make_plan(p.in.rig, p.in.scenarios, o.plan);
   if (p.plan.run_count() == 0 && !o.plan.shard) {
+    for (const auto& n : p.plan.unplaced) fmt::print(stderr, "warning: {}\n", terminal_text(n));
     for (const auto& n : p.plan.notes) fmt::print(stderr, "note: {}\n", terminal_text(n));
     std::vector<std::string> paths;
     for (const auto& path : o.paths) paths.push_back(path.string());
@@ -246,6 +270,8 @@ int run_slots(const Planned& planned, const RunOptions& o, report::RunFolder& fo
 int validate(const RunOptions& o) {
   try {
     auto in = load_input(o);
+    // Valid, but a scenario that no slot of this rig can run is most likely not what was meant.
+    for (const auto& w : make_plan(in.rig, in.scenarios, o.plan).unplaced) fmt::print(stderr, "warning: {}\n", terminal_text(w));
     fmt::print("{} scenario(s) valid", in.scenarios.size());
     fmt::print(", rig {} ({} slot(s)) valid\n", terminal_text(in.rig.name), in.rig.slots.size());
     return all_passed;
@@ -288,6 +314,7 @@ int run(const RunOptions& o) {
   const auto& plan = planned->plan;
   try {
     Console console(stdout, Console::detect(stdout));
+    for (const auto& n : plan.unplaced) console.event("warning: " + terminal_text(n), Tone::warn);
     for (const auto& n : plan.notes) console.event("note: " + terminal_text(n), Tone::dim);
     report::RunFolder folder(o.junit.parent_path());
     report::RunInfo info{.id = folder.id(),

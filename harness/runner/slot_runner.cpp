@@ -132,6 +132,14 @@ class SlotRunner {
     }
   }
 
+  // ": add ...; wire ...", what the rig file needs for the missing capabilities.
+  std::string how_to_provide(const std::vector<std::string>& missing) const {
+    std::vector<std::string> hints;
+    for (const auto& m : missing)
+      if (auto hint = slot_.how_to_provide(m); !hint.empty()) hints.push_back(hint);
+    return hints.empty() ? "" : fmt::format(": {} in {}", fmt::join(hints, "; "), run_.rig.path);
+  }
+
   // Why a planned run does not start, if it does not.
   std::optional<std::pair<Verdict, std::string>> reason_not_to_run(const PlannedRun& planned) const {
     const auto& s = *planned.scenario;
@@ -141,8 +149,8 @@ class SlotRunner {
     if (!unreachable_.empty()) return std::pair{Verdict::error, fmt::format("slot {} unreachable: {}", slot_.name, unreachable_)};
     if (!quarantine_.empty()) return std::pair{Verdict::error, fmt::format("slot {} quarantined: {}", slot_.name, quarantine_)};
     if (!planned.missing.empty())
-      return std::pair{Verdict::skipped, fmt::format("slot {} cannot provide {} (the scenario requires {})", slot_.name, fmt::join(planned.missing, ", "),
-                                                     fmt::join(s.requires_, ", "))};
+      return std::pair{Verdict::skipped, fmt::format("slot {} cannot provide {} (the scenario requires {}){}", slot_.name, fmt::join(planned.missing, ", "),
+                                                     fmt::join(s.requires_, ", "), how_to_provide(planned.missing))};
     return std::nullopt;
   }
 

@@ -101,6 +101,22 @@ std::set<std::string> referenced_variables(const std::vector<Action>& actions) {
   return out;
 }
 
+std::set<std::string> variables_in(std::string_view text) {
+  std::vector<std::string> refs;
+  collect_refs(text, refs);
+  std::set<std::string> out;
+  for (const auto& r : refs) out.insert(r.substr(0, r.find(":-")));
+  return out;
+}
+
+std::set<std::string> used_variables(const Scenario& scenario) {
+  std::set<std::string> out;
+  for (const auto* block : {&scenario.setup, &scenario.teardown, &scenario.on_failure}) out.merge(referenced_variables(block->actions));
+  for (const auto& step : scenario.steps) out.merge(referenced_variables(step.actions));
+  for (const auto& v : scenario.vars) out.merge(variables_in(v.value));
+  return out;
+}
+
 namespace {
 
 // Walks actions in the order they run, each use checked against what is defined by then: a

@@ -20,6 +20,11 @@ void check_reachable(const Scenario& scenario);
 // The names of every ${name} the actions use (nested ones included; defaults do not count).
 std::set<std::string> referenced_variables(const std::vector<Action>& actions);
 
+// Every variable a scenario reads anywhere: its blocks (fixtures included) and its defaults.
+std::set<std::string> used_variables(const Scenario& scenario);
+// The names of the ${name} references in a text ("name:-default" is name).
+std::set<std::string> variables_in(std::string_view text);
+
 // Calls fn for every action, then for those nested in it, in order.
 void for_each_action(const std::vector<Action>& actions, const std::function<void(const Action&)>& fn);
 

@@ -129,6 +129,22 @@ TEST_CASE("e2e: a rig mistake is exit 2 with its position, and so are bad comman
   CHECK(run_process({athil_exe().string(), "sim", "--model", "SIM9999"}, source_dir()).exit_code == 2);
 }
 
+TEST_CASE("e2e: names that are likely mistakes are warned about with a suggestion, and the input stays valid") {
+  TempDir dir;
+  // A -D that no scenario reads: a misspelt FOTA target would otherwise go unnoticed.
+  auto r = run_process({athil_exe().string(), "validate", "-D", "fota_targt=1951B03SIM7080G", "-D", "apn=iot"}, source_dir());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "warning: -D fota_targt: no scenario here uses ${fota_targt} (did you mean 'fota_target'?)"));
+  CHECK_FALSE(contains(r.err, "-D apn"));  // the model profiles read it for the bearer
+  // A scenario for models the rig does not have.
+  auto rig = dir.write("rig.xml", "<rig name=\"only7000\">\n  <slot name=\"a\" model=\"SIM7000G\" firmware=\"1529B08SIM7000G\"><virtual/></slot>\n</rig>\n");
+  auto nb = dir.write("nb.xml", "<scenario name=\"nb-only\" models=\"SIM7090G\">\n  <step name=\"s\"><command send=\"AT\"/></step>\n</scenario>\n");
+  r = run_process({athil_exe().string(), "validate", "--rig", rig.string(), nb.string(), "scenarios/at/identity.xml"}, source_dir());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.err, "warning: nb-only runs on no slot of rig only7000 (it lists SIM7090G)"));
+  CHECK_FALSE(contains(r.err, "at-identity"));
+}
+
 TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, exit 3, and still a valid report") {
   TempDir dir;
   auto rig =

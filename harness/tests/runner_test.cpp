@@ -83,8 +83,9 @@ TEST_CASE("plan: the matrix runs each scenario on every slot of its models, and 
   for (const auto& sp : plan.slots)
     for (const auto& r : sp.runs)
       if (r.scenario->name == "needs-usb") CHECK(r.missing == (sp.slot->name == "a2" ? std::vector<std::string>{} : std::vector<std::string>{"usb"}));
-  REQUIRE(plan.notes.size() == 1);
-  CHECK(plan.notes[0] == "nb-only runs on no slot of rig p (it lists SIM7090G)");
+  REQUIRE(plan.unplaced.size() == 1);
+  CHECK(plan.unplaced[0] == "nb-only runs on no slot of rig p (it lists SIM7090G)");
+  CHECK(plan.notes.empty());
   auto listing = athil::runner::describe_plan(in.rig, plan);
   CHECK(listing.find("a1       SIM7080G  needs-usb") != std::string::npos);
   CHECK(listing.find("skipped: the slot cannot provide usb") != std::string::npos);
@@ -276,7 +277,8 @@ TEST_CASE("rack of 8: every verdict class, a flaky retry, a quarantine and an un
   CHECK(s["rack8.a1"]["fota-fs-upgrade"].verdict == "passed");
   // A slot that names no release to update to takes no part in FOTA.
   CHECK(s["rack8.b1"]["fota-fs-upgrade"].verdict == "skipped");
-  CHECK(contains(s["rack8.b1"]["fota-fs-upgrade"].message, "cannot provide fota-target"));
+  CHECK(contains(s["rack8.b1"]["fota-fs-upgrade"].message,
+                 "slot b1 cannot provide fota-target (the scenario requires fota-target): add fota-target=\"REVISION\""));
   // A failure: the module did not do what the scenario says.
   CHECK(s["rack8.b2"]["radio-on"].verdict == "failure");
   CHECK(contains(s["rack8.b2"]["radio-on"].message, "expected the line '+CFUN: 1'"));
