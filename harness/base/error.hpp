@@ -53,6 +53,7 @@ class Diagnostics {
   }
   void add(const std::vector<Diagnostic>& found);
   bool empty() const { return all_.empty(); }
+  std::size_t count() const { return all_.size() + dropped_; }
   void throw_if_any() const;
 
  private:

@@ -130,8 +130,15 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
     pins->set(role, Level::high);
     fmt::print("{} held low for {}\n", athil::rig::to_string(role), athil::format_duration(hold));
   } else if (action == "set") {
-    if (args.size() != 2 || (args[1] != "low" && args[1] != "high")) throw athil::InputError("set PIN low|high");
-    pins->set(role_arg(0), args[1] == "low" ? Level::low : Level::high);
+    // The supply is switched on and off; a logic pin is set low or high.
+    auto role = role_arg(0);
+    bool supply = role == PinRole::supply;
+    auto level = args.size() != 2                                   ? std::nullopt
+                 : args[1] == "low" || (supply && args[1] == "off") ? std::optional(Level::low)
+                 : args[1] == "high" || (supply && args[1] == "on") ? std::optional(Level::high)
+                                                                    : std::nullopt;
+    if (!level) throw athil::InputError(supply ? "set supply on|off (or low|high)" : "set PIN low|high");
+    pins->set(role, *level);
   } else if (action == "get") {
     fmt::print("{} {}\n", args.empty() ? "" : args[0], athil::rig::to_string(pins->get(role_arg(0))));
   } else if (action == "watch") {

@@ -20,6 +20,9 @@ struct Device {
   std::unique_ptr<AtEngine> engine;
   std::unique_ptr<Pins> pins;
 
+  // STATUS is wired and low: the module is off.
+  bool status_low() const { return pins && pins->has(PinRole::status) && pins->get(PinRole::status) == Level::low; }
+
   // The model's power sequences over this device's pins; the port is read while they wait
   // and every step lands on the timeline. Throws InfraError when the rig wires no pins.
   std::unique_ptr<PowerControl> power_control(TimeScale scale) {

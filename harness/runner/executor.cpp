@@ -45,6 +45,15 @@ const RestartWindow& Executor::take_pin_events() {
   return restart_window_;
 }
 
+void Executor::settle() {
+  try {
+    if (device_.engine) device_.engine->drain_until(Clock::now());
+    take_pin_events();
+  } catch (const InfraError& e) {  // a port or pins gone: the evidence is written all the same
+    device_.timeline.record(Direction::note, fmt::format("the last bytes and edges could not be read: {}", e.what()));
+  }
+}
+
 template <class Body>
 void Executor::guarded(Outcome& out, Body&& body) {
   auto fail = [&](report::Verdict v, std::string message, std::string detail) {
@@ -147,10 +156,18 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
 
   // The teardown always runs, bounded by its own timeout, even while the run is being stopped.
   interrupt::Shield shield;
-  bool passed_before_teardown = out.verdict == report::Verdict::passed;
   auto teardown_timeout = scale_.timeout(s.teardown_timeout);
-  guarded(out, [&] { run_block(s.teardown, Clock::now() + teardown_timeout, teardown_timeout); });
-  if (passed_before_teardown && out.verdict != report::Verdict::passed) out.message = "teardown: " + out.message;
+  Outcome teardown;
+  guarded(teardown, [&] { run_block(s.teardown, Clock::now() + teardown_timeout, teardown_timeout); });
+  out.teardown_passed = teardown.verdict == report::Verdict::passed;
+  if (out.verdict == report::Verdict::passed && !out.teardown_passed) {
+    out.verdict = teardown.verdict;
+    out.message = "teardown: " + teardown.message;
+    out.detail = std::move(teardown.detail);
+    out.instead = std::move(teardown.instead);
+    out.mistake = teardown.mistake;
+  }
+  out.port_gone |= teardown.port_gone;
 
   guarded(out, [&] { take_pin_events(); });
   out.variables = state_->vars.values();
@@ -188,7 +205,8 @@ void Executor::run_block(const scenario::Block& block, Deadline scenario_deadlin
   state.reattachments_at_block_start = device_.port->reattachments();
   take_pin_events();
   state.block_start_us = to_us(Clock::now());
-  device_.timeline.record(Direction::note, block_note(block));
+  // An empty block (a script's or a scenario's missing teardown) is no event of the scenario.
+  if (!block.actions.empty()) device_.timeline.record(Direction::note, block_note(block));
   run_actions(block.actions);
 }
 

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "report/junit.hpp"
-#include "runner/actions/step.hpp"
 #include "rig/device.hpp"
+#include "runner/actions/step.hpp"
 #include "runner/restart_window.hpp"
 #include "scenario/model.hpp"
 
@@ -28,6 +28,8 @@ struct Outcome {
   bool mistake = false;
   // The module's port or control channel went away under the scenario (its process may have died).
   bool port_gone = false;
+  // The teardown ran to its end without a failure or error of its own (whatever came before).
+  bool teardown_passed = false;
   // The variables as the scenario left them: what a built-in script read (a revision, say).
   std::map<std::string, std::string> variables;
 };
@@ -67,6 +69,12 @@ class Executor : private StepHost {
   rig::PowerControl& power_control() override;
   const RestartWindow& take_pin_events() override;
 
+ public:
+  // Takes onto the timeline what the pins and the port have delivered so far: called before a
+  // scenario's evidence is written, so that its last edges and bytes stay in its transcript.
+  void settle();
+
+ private:
   rig::Device& device_;
   std::unique_ptr<rig::PowerControl> power_;
   TimeScale scale_;

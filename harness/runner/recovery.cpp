@@ -49,7 +49,7 @@ class Ladder {
 
  private:
   bool status_wired() const { return d_.pins && d_.pins->has(rig::PinRole::status); }
-  bool status_low() const { return status_wired() && d_.pins->get(rig::PinRole::status) == rig::Level::low; }
+  bool status_low() const { return d_.status_low(); }
 
   // What went wrong, in the executor's words; empty when the script passed.
   std::string run(const scenario::Scenario& script, const Executor::Vars& vars = {}) {

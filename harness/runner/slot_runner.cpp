@@ -222,6 +222,10 @@ class SlotRunner {
           outcome.verdict == Verdict::error && attempt_no <= run_.options.retries && !interrupt::requested() && !outcome.mistake && unreachable_.empty();
       if (!retry) stop_if_until_fail(c.name, outcome.verdict);
       std::string recovery_text = recover_after(outcome, c.name, retry || (more_to_come && !run_.found_failure), retry);
+      // The transcript ends with how the scenario ended, after all that belongs to it.
+      executor.settle();
+      device().timeline.record(Direction::note,
+                               fmt::format("end of {}: {}{}", c.name, verdict_name(outcome.verdict), outcome.message.empty() ? "" : ": " + outcome.message));
       auto evidence = keep_evidence(s, c.name, round, attempt_no);
       if (!evidence.problem.empty()) {
         outcome.detail = fmt::format("{}\nthe scenario itself: {}{}\n{}", evidence.problem, verdict_name(outcome.verdict),
@@ -255,6 +259,11 @@ class SlotRunner {
   // Returns what the ladder did, for the report ("" when it did not run).
   std::string recover_after(const Outcome& outcome, const std::string& name, bool more_to_run, bool& retry) {
     if (outcome.verdict == Verdict::passed || !more_to_run || interrupt::requested() || !unreachable_.empty() || !session_->recoverable()) return "";
+    // A module its teardown powered off is at rest, as every scenario expects to find it.
+    if (outcome.teardown_passed && device().status_low()) {
+      device().timeline.record(Direction::note, "recovery not needed: the teardown left the module powered off (STATUS low)");
+      return "not needed: the teardown left the module powered off (STATUS low)";
+    }
     run_.console.status(slot_.name, fmt::format("{}  recovery", name), scenario_started_);
     auto recovery = recover_quietly();
     std::string text = recovery.recovered ? fmt::format("recovered: {}", recovery.summary()) : fmt::format("not recovered: {}", recovery.summary());

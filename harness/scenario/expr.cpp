@@ -64,6 +64,10 @@ std::vector<Token> tokenize(std::string_view s) {
         std::size_t end = i;
         while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '_')) ++end;
         if (end > i) throw ExprError(start, fmt::format("unquoted word '{}': write strings in quotes, variables as ${{name}}", s.substr(i, end - i)));
+        // Operators as other languages (or fingers) write them.
+        static constexpr std::pair<std::string_view, std::string_view> meant[] = {{"=>", ">="}, {"=<", "<="}, {"=", "=="}, {"&", "&&"}, {"|", "||"}};
+        for (auto [typed, intended] : meant)
+          if (s.substr(i, typed.size()) == typed) throw ExprError(start, fmt::format("unexpected character '{}' (did you mean '{}'?)", c, intended));
         throw ExprError(start, fmt::format("unexpected character '{}'", c));
       }
       out.push_back({Token::Type::op, std::string(op), start});

@@ -543,7 +543,8 @@ Scenario Loader::load_source(const XmlSource& source) const {
         src->only_attributes(node, {"name", "timeout"});
         std::string step = src->required(node, "name");
         check_name(*src, node, step, "step");
-        if (!step_names.insert(step).second) src->fail(node, "name", fmt::format("a second step named '{}'", step));
+        // The duplicate is reported, and the step still read: its own mistakes come in the same pass.
+        if (!step_names.insert(step).second) diagnostics.attempt([&] { src->fail(node, "name", fmt::format("a second step named '{}'", step)); });
         Block b{.kind = BlockKind::step, .name = step, .pos = src->pos(node), .actions = reader.actions(node)};
         if (node.attribute("timeout")) b.timeout = reader.duration(node, "timeout");
         s.steps.push_back(std::move(b));

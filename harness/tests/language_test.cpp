@@ -1,7 +1,9 @@
 // The scenario language's control elements, run for real on a virtual SIM7080G.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
+#include <sstream>
 
 #include <pugixml.hpp>
 
@@ -405,4 +407,33 @@ TEST_CASE("language: expect-reboot takes STATUS low and high as the restart of a
   CHECK(contains(r["no-restart"].message, "expected the module to restart (STATUS low, then high): STATUS never went low"));
   CHECK(r["stale-restart"].verdict == "failure");
   CHECK(contains(r["stale-restart"].message, "STATUS never went low"));
+}
+
+TEST_CASE("transcripts: each starts with its own scenario and ends with its verdict and reason, and no recovery cycles a module its teardown powered off") {
+  TempDir dir;
+  dir.write("sc/1-fails.xml", scenario("fails", power + R"xml(<step name="ask"><command send="AT+GMR" expect="Revision:NOPE"/></step>)xml"));
+  dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
+  auto r = run_scenarios(dir);
+  auto events = [&](const std::string& name) {
+    const std::string& out = r[name].out;
+    auto at = out.find("transcript file: ");
+    REQUIRE(at != std::string::npos);
+    auto file = out.substr(at + 17, out.find('\n', at) - at - 17);
+    std::vector<std::string> lines;
+    std::istringstream in(read_file(file));
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#') lines.push_back(line.substr(line.find(' ') + 1));  // without the time
+    REQUIRE(lines.size() > 2);
+    return lines;
+  };
+  auto fails = events("fails");
+  CHECK(fails.front() == "# scenario fails on slot v1 (" + (dir.path() / "sc" / "1-fails.xml").string() + ")");
+  CHECK(fails.back().rfind("# end of fails: failed: step 'ask'", 0) == 0);
+  CHECK(contains(fails.back(), "expected the line 'Revision:NOPE'"));
+  CHECK(std::find(fails.begin(), fails.end(), "# recovery not needed: the teardown left the module powered off (STATUS low)") != fails.end());
+  CHECK(std::none_of(fails.begin(), fails.end(), [](const std::string& l) { return contains(l, "recovery rung"); }));
+  auto next = events("next");
+  CHECK(next.front().rfind("# scenario next on slot v1", 0) == 0);
+  CHECK(next.back() == "# end of next: passed");
+  CHECK(r["next"].verdict == "passed");
 }

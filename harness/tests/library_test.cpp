@@ -177,16 +177,21 @@ void silent_faults(const std::string& latency) {
   REQUIRE(!s["silent.storm"].empty());
   for (const auto& [name, c] : s["silent.storm"]) CHECK_MESSAGE(c.verdict == "passed", name);
   CHECK(contains(s["silent.storm"]["at-urcs-in-responses"].out, "# urc: +CTZV: +04,0"));
-  // Every OK 4 s (real) late: the first sync fails and says the answers came late; no rung
-  // gets an answer in time, so the slot is quarantined.
+  // Every OK 4 s (real) late: the first sync fails and says the answers came late. Its teardown
+  // powers the module off by the book, so no recovery cycles it; once the ladder runs, no rung
+  // gets an answer in time, and the slot is quarantined.
   CHECK(s["silent.late"][first].verdict == "failure");
   CHECK(contains(s["silent.late"][first].message, "answer(s) came after their wait"));
-  for (const auto& [name, c] : s["silent.late"])
-    if (name != first) {
-      CAPTURE(name);
-      CHECK(c.verdict == "error");
-      CHECK(contains(c.message, "slot late quarantined"));
-    }
+  CHECK(contains(s["silent.late"][first].out, "recovery after this scenario: not needed: the teardown left the module powered off (STATUS low)"));
+  int quarantined = 0;
+  for (const auto& [name, c] : s["silent.late"]) {
+    CAPTURE(name);
+    bool late = c.verdict == "failure" && contains(c.message, "answer(s) came after their wait");
+    bool in_quarantine = c.verdict == "error" && contains(c.message, "slot late quarantined");
+    CHECK((late || in_quarantine));
+    quarantined += in_quarantine;
+  }
+  CHECK(quarantined >= 10);
 }
 
 TEST_CASE("library self-test: each fault fails the scenarios that claim to catch it, and only those") { faults_fail_their_scenarios(""); }

@@ -99,6 +99,38 @@ TEST_CASE("the bundled rigs load and a real slot's wiring is read as written") {
   CHECK_THROWS_WITH_AS(rig::load_rig(bad.string()), doctest::Contains("b.xml:4:26: unknown pin role 'pwrkye'"), InputError);
 }
 
+TEST_CASE("a rig file's mistakes come all in one pass, each at file:line:col, misspelt names with a suggestion") {
+  test::TempDir dir;
+  auto bad = dir.write("bad.xml", R"(<rig name="r" time-scale="fast">
+  <slot name="a" model="SIM7080" firmware="x"><virtaul/></slot>
+  <slot name="b" model="SIM7000G" firmwar="y"><serial port="/dev/ttyUSB0"/>
+    <gpio chip="gpiochip0"><line role="pwrky" offset="3"/><lne role="status" offset="4"/></gpio>
+  </slot>
+  <slot name="a" model="SIM7070G" firmware="z"><virtual usb="maybe"/></slot>
+  <vra name="x" value="1"/>
+</rig>)");
+  try {
+    rig::load_rig(bad.string());
+    FAIL("no error");
+  } catch (const InputError& e) {
+    std::vector<std::string> found;
+    for (const auto& d : e.all()) found.push_back(d.pos.str().substr(d.pos.str().find("bad.xml")) + " " + d.message);
+    CHECK(found == std::vector<std::string>{
+                       "bad.xml:1:15 time-scale is a number above 0 (1 is real time), not 'fast'",
+                       "bad.xml:2:18 unknown model 'SIM7080' (did you mean 'SIM7080G'?) (the family: SIM7000G, SIM7000E, SIM7000A, SIM7000C, SIM7070G, "
+                       "SIM7070E, SIM7080G, SIM7090G)",
+                       // Not "a real slot needs <serial>": the misspelt element is the mistake.
+                       "bad.xml:2:47 unknown element <virtaul> in <slot> (did you mean 'virtual'?) (allowed: virtual, replay, serial, gpio, supply)",
+                       "bad.xml:3:35 <slot> has no attribute 'firmwar' (did you mean 'firmware'?) (allowed: name, model, firmware, fota-target)",
+                       "bad.xml:4:34 unknown pin role 'pwrky' (did you mean 'pwrkey'?) (pwrkey, reset, supply, status, netlight, dtr)",
+                       "bad.xml:4:59 unknown element <lne> in <gpio> (did you mean 'line'?) (allowed: line)",
+                       "bad.xml:6:9 a second slot named 'a'",
+                       "bad.xml:6:57 usb is \"true\" or \"false\", not 'maybe'",
+                       "bad.xml:7:3 unknown element <vra> in <rig> (did you mean 'var'?) (allowed: var, slot)",
+                   });
+  }
+}
+
 TEST_CASE("a rig's serial port: ser2net's socket://, standard rates only, mistakes at file:line:col") {
   test::TempDir dir;
   auto serial = [&](const std::string& attributes) {

@@ -154,7 +154,7 @@ TEST_CASE("supply commands: a rig switches a slot's supply with external program
   TempDir dir;
   ::setenv("ATHIL_LOCK_DIR", (dir.path() / "locks").c_str(), 1);
   StandaloneModule module(dir, "tty-pdu");
-  // The "PDU" is athil's own pin tool, cutting the standalone module's supply as a hub or PDU would.
+  // The "PDU" is athil's own pin tool (`set supply on|off`), cutting the standalone module's supply as a hub or PDU would.
   std::string pin = athil_exe().string() + " pin " + module.link() + " set supply ";
   auto rig = dir.write("rig.xml",
                        "<rig name=\"pdu\" time-scale=\"0.02\">\n"
@@ -162,8 +162,8 @@ TEST_CASE("supply commands: a rig switches a slot's supply with external program
                            module.link() +
                            "\"/>\n"
                            "    <supply on=\"" +
-                           pin + "high\" off=\"" + pin +
-                           "low\"/></slot>\n"
+                           pin + "on\" off=\"" + pin +
+                           "off\"/></slot>\n"
                            "  </rig>\n");
   auto cut = dir.write("sc/cut.xml", scenario("cut", R"xml(
   <step name="alive"><command send="AT"/></step>

@@ -88,6 +88,18 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   CHECK(a[1].pos.line == 11);
 }
 
+TEST_CASE("a second step of the same name is reported with that step's own mistakes, in one pass") {
+  TempDir dir;
+  try {
+    load_text(dir, wrap("<step name=\"a\"/><step name=\"a\"><sned>AT</sned></step>"));
+    FAIL("no error");
+  } catch (const InputError& e) {
+    REQUIRE(e.all().size() == 2);
+    CHECK(e.all()[0].message == "a second step named 'a'");
+    CHECK(e.all()[1].message.rfind("unknown element <sned> (did you mean 'send'?)", 0) == 0);
+  }
+}
+
 TEST_CASE("every scenario mistake is an error at file:line:col") {
   CHECK(load_error(wrap("<step name=\"a\"><sned>AT</sned></step>"))
             .rfind("s.xml:3:16: unknown element <sned> (did you mean 'send'?) (allowed here: send, expect, urc,", 0) == 0);
@@ -96,7 +108,10 @@ TEST_CASE("every scenario mistake is an error at file:line:col") {
   CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(unclosed\"/></step>")).rfind("s.xml:3:21: invalid regex", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><urc regex=\"(\\d+)\" capture=\"a b\"/></step>")).rfind("s.xml:3:35: 2 capture names but the regex has 1 group", 0) ==
         0);
-  CHECK(load_error(wrap("<step name=\"a\"><check expr=\"${a} = 1\"/></step>")).rfind("s.xml:3:34: in expression '${a} = 1': unexpected character '='", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><check expr=\"${a} = 1\"/></step>"))
+            .rfind("s.xml:3:34: in expression '${a} = 1': unexpected character '=' (did you mean '=='?)", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><check expr=\"${a} => 1\"/></step>"))
+            .rfind("s.xml:3:34: in expression '${a} => 1': unexpected character '=' (did you mean '>='?)", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"nope\"/></step>")).rfind("s.xml:3:21: no fixture 'nope'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"../../etc/passwd\"/></step>")).find("may hold only") != std::string::npos);
   CHECK(load_error(wrap("<setup/>")).rfind("s.xml:2:1: a scenario needs at least one <step>", 0) == 0);
