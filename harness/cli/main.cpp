@@ -163,10 +163,15 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
 int main(int argc, char** argv) {
   CLI::App app{"athil: hardware-in-the-loop tests for SIMCom SIM70x0 modules"};
   app.require_subcommand(1);
+  const std::string exit_codes =
+      "Exit codes: 0 all passed; 1 a scenario failed (the module did not do what it says); 2 bad input (scenario, fixture, rig or command line, "
+      "at file:line:col); 3 infrastructure (a port, pin, lock or module that cannot be reached; an interrupted run).";
+  app.footer(exit_codes);
 
   athil::runner::RunOptions run_options;
   std::vector<std::string> paths, defines;
   std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", fixtures = "fixtures", shard, shard_by = "pair", run_timeout;
+  double time_scale = 0;  // 0: the rig's
   auto add_run_options = [&](CLI::App* cmd, bool running) {
     cmd->add_option("paths", paths, "scenario files or folders (default: scenarios/)");
     cmd->add_option("--rig", rig, "rig file")->capture_default_str();
@@ -192,14 +197,19 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--retries", run_options.retries, "run a scenario that ended in an error (never a failure) again, up to N times; a pass on retry is flaky")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--time-scale", time_scale, "run at this time scale instead of the rig's (1: real time; the virtual rack's 0.02 compresses it 50 times)")
+        ->check(CLI::Range(0.001, 1000.0));
     cmd->add_flag("--until-fail", run_options.until_fail, "run rounds until a scenario fails or errs (at most --repeat rounds when given)");
     cmd->add_option("--run-timeout", run_timeout, "stop the whole run after this long (wall clock, such as 2h): running scenarios end as errors");
   };
   auto* run_cmd = app.add_subcommand("run", "run scenarios on a rig and write a JUnit report");
+  run_cmd->footer(exit_codes);
   add_run_options(run_cmd, true);
   auto* list_cmd = app.add_subcommand("list", "print the plan: which scenario runs on which slot, as `run` with the same options would");
+  list_cmd->footer(exit_codes);
   add_run_options(list_cmd, true);
   auto* validate_cmd = app.add_subcommand("validate", "check scenarios, fixtures and the rig without running anything");
+  validate_cmd->footer(exit_codes);
   add_run_options(validate_cmd, false);
 
   athil::sim::HostOptions sim;
@@ -241,7 +251,9 @@ int main(int argc, char** argv) {
   std::string check_rig;
   auto* check_cmd =
       rig_cmd->add_subcommand("check", "try every slot without running a scenario: ports, GPIO lines, supply programs, ModemManager, virtual modules");
-  check_cmd->add_option("rig", check_rig, "rig file")->required();
+  check_rig = "rigs/virtual.xml";
+  check_cmd->add_option("rig", check_rig, "rig file")->capture_default_str();
+  check_cmd->footer("Exit codes: 0 every slot reachable; 2 the rig file is wrong (at file:line:col); 3 a slot has a problem (the table says which).");
 
   auto* delta_cmd = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");
   delta_cmd->require_subcommand(1);
@@ -319,6 +331,7 @@ int main(int argc, char** argv) {
         run_options.plan.shard->by = shard_by == "slot" ? athil::runner::Shard::By::slot : athil::runner::Shard::By::pair;
       }
       if (!run_timeout.empty()) run_options.run_timeout = athil::parse_duration(run_timeout);
+      if (time_scale > 0) run_options.time_scale = time_scale;
       for (const auto& p : paths) run_options.paths.emplace_back(p);
       if (run_options.paths.empty()) run_options.paths.emplace_back("scenarios");
       for (const auto& d : defines) run_options.defines.push_back(parse_define(d));

@@ -25,10 +25,11 @@ struct TestCase {
   std::string message;  // one line: what went wrong
   std::string detail;   // the evidence: step, expected, received
   std::string system_out;
-  std::vector<Attempt> earlier_attempts;  // oldest first
-  std::string transcript, waveform;       // files of this run of the scenario, relative to the run folder
-  std::string revision_at_start;          // the module's revision as last reported when its steps began ("" unknown)
-  std::string left_other_firmware;        // set when the scenario left the module on another revision than the rig's
+  std::vector<Attempt> earlier_attempts;      // oldest first
+  std::string transcript, waveform;           // files of this run of the scenario, relative to the run folder
+  std::string revision_at_start;              // the module's revision as last reported when its steps began ("" unknown)
+  std::string left_other_firmware;            // set when the scenario left the module on another revision than the rig's
+  std::vector<std::string> compressed_waits;  // waits that fitted only because the rig's time is compressed
 
   // Passed, but only after an error: the report says so (<flakyError>) and so does the summary.
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }

@@ -102,6 +102,15 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   section("Failures", [](const TestCase& c) { return c.verdict == Verdict::failed; });
   section("Errors (harness or rig)", [](const TestCase& c) { return c.verdict == Verdict::error; });
   section("Flaky (passed after an error)", [](const TestCase& c) { return c.flaky(); });
+  std::string compressed;
+  for (const auto& s : suites)
+    for (const auto& c : s.cases)
+      for (const auto& w : c.compressed_waits) compressed += fmt::format("- **{}** {}: {}\n", cell(property(s, "slot")), cell(c.name), cell(w));
+  if (!compressed.empty())
+    out += fmt::format(
+        "\n## Would not fit at real speed\n\nThese waits ended in time only because the rig's time is compressed (time-scale below 1): "
+        "give them the module's real time before running on a real rack.\n\n{}",
+        compressed);
   for (const auto& s : suites)
     if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
 

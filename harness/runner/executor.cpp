@@ -171,6 +171,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
 
   guarded(out, [&] { take_pin_events(); });
   out.variables = state_->vars.values();
+  out.compressed_waits = state_->compressed_waits;
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return out;
 }

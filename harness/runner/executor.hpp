@@ -30,6 +30,8 @@ struct Outcome {
   bool port_gone = false;
   // The teardown ran to its end without a failure or error of its own (whatever came before).
   bool teardown_passed = false;
+  // Waits that fitted only because the rig's time is compressed (Step::waited).
+  std::vector<std::string> compressed_waits;
   // The variables as the scenario left them: what a built-in script read (a revision, say).
   std::map<std::string, std::string> variables;
 };

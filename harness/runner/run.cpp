@@ -64,6 +64,7 @@ std::vector<std::string> unused_defines(const LoadedInput& in, const RunOptions&
 LoadedInput load_input(const RunOptions& o) {
   LoadedInput in;
   in.rig = rig::load_rig(o.rig.string());
+  if (o.time_scale) in.rig.time_scale = *o.time_scale;
   in.profiles = scenario::ModelProfiles::load(o.fixtures / "models.xml");
   std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target", "port_kind"};
   for (const auto& name : in.profiles.names()) known.push_back(name);

@@ -26,6 +26,7 @@ struct RunOptions {
   int retries = 0;                      // errors (never failures) run again up to this many times
   bool until_fail = false;              // rounds again and again until a scenario fails or errs
   std::optional<Duration> run_timeout;  // wall clock, not scaled: the CI job's own limit
+  std::optional<double> time_scale;     // instead of the rig's (1: real time, as on real modules)
 };
 
 int run(const RunOptions& options);

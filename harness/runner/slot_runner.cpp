@@ -248,6 +248,7 @@ class SlotRunner {
       c.seconds = std::chrono::duration<double>(Clock::now() - started).count();
       c.transcript = evidence.transcript.generic_string();
       c.waveform = evidence.waveform.generic_string();
+      c.compressed_waits = outcome.compressed_waits;
       note_firmware(c);
       c.system_out = system_out(s, c, evidence, recovery_text);
       announce(c);

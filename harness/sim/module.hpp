@@ -215,7 +215,8 @@ class VirtualModule {
   bool first_command_ = true;
 
   int cfun_ = 1;
-  int reg_stat_ = 0;  // +CEREG stat: 0 not searching, 1 home, 2 searching
+  int reg_stat_ = 0;                       // +CEREG stat: 0 not searching, 1 home, 2 searching
+  std::uint64_t registration_search_ = 0;  // the network search under way; an older one's end is void
   int cereg_n_ = 0, cgreg_n_ = 0;
 
   Silence silence_ = Silence::none;

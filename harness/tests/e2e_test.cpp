@@ -145,6 +145,22 @@ TEST_CASE("e2e: names that are likely mistakes are warned about with a suggestio
   CHECK_FALSE(contains(r.err, "at-identity"));
 }
 
+TEST_CASE("e2e: the help of athil and of each command that judges lists its exit codes, and rig check defaults to the virtual rack") {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"}, {"run", "--help"}, {"validate", "--help"}, {"list", "--help"}}) {
+    args.insert(args.begin(), athil_exe().string());
+    auto r = run_process(args, source_dir());
+    CAPTURE(args[1]);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "Exit codes: 0 all passed; 1 a scenario failed"));
+    CHECK(contains(r.out, "3 infrastructure"));
+  }
+  auto help = run_process({athil_exe().string(), "rig", "check", "--help"}, source_dir());
+  CHECK(contains(help.out, "Exit codes: 0 every slot reachable"));
+  auto check = run_process({athil_exe().string(), "rig", "check"}, source_dir());
+  CHECK(check.exit_code == 0);
+  CHECK(contains(check.out, "v1    virtual module  ok"));
+}
+
 TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, exit 3, and still a valid report") {
   TempDir dir;
   auto rig =

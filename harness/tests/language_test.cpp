@@ -437,3 +437,26 @@ TEST_CASE("transcripts: each starts with its own scenario and ends with its verd
   CHECK(next.back() == "# end of next: passed");
   CHECK(r["next"].verdict == "passed");
 }
+
+TEST_CASE("real-speed timeouts: a wait that fits only because time is compressed is noted in the summary, and --time-scale 1 fails it as a real module would") {
+  // Registration takes the module 3 s; the scenario allows 1 s.
+  const std::string body = power + R"xml(
+  <step name="register"><command send="AT+CEREG=1"/><command send="AT+CFUN=0"/><command send="AT+CFUN=1"/><urc timeout="1s">+CEREG: 1</urc></step>)xml";
+  TempDir compressed;
+  compressed.write("sc/register.xml", scenario("register-in-1s", body));
+  auto r = run_scenarios(compressed);
+  CHECK(r["register-in-1s"].verdict == "passed");
+  std::string summary = read_file(compressed.path() / "out" / "latest" / "summary.md");
+  CHECK(contains(summary, "## Would not fit at real speed"));
+  CHECK(contains(summary, "register-in-1s: "));
+  CHECK(contains(summary, "URC the line '+CEREG: 1' took "));
+  CHECK(contains(summary, " of module time where the scenario allows 1s"));
+  CHECK(contains(r["register-in-1s"].out, "# compressed time: "));
+
+  TempDir real;
+  real.write("sc/register.xml", scenario("register-in-1s", body));
+  auto at_real_speed = run_scenarios(real, {"--time-scale", "1", "-D", "power_off_settle=2s"});
+  CHECK(at_real_speed["register-in-1s"].verdict == "failure");
+  CHECK(contains(at_real_speed["register-in-1s"].message, "expected URC the line '+CEREG: 1'"));
+  CHECK_FALSE(contains(read_file(real.path() / "out" / "latest" / "summary.md"), "Would not fit at real speed"));
+}

@@ -61,6 +61,18 @@ TEST_CASE("sim: echo, identification and errors framed as the real module frames
   CHECK(imei.size() == std::string("\r\n123456789012345\r\n\r\nOK\r\n").size());
 }
 
+TEST_CASE("sim: AT+CFUN=0 then 1 searches the network from the start, whatever search was under way") {
+  Bench b;
+  b.press(1200ms);
+  b.run_for(4s);  // a SIM7080G is ready 2.8 s after the press began: its first search is under way
+  b.command("AT+CFUN=0");
+  b.command("AT+CFUN=1");
+  b.run_for(2500ms);  // the boot's search would have ended by now
+  CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 0,2\r\n\r\nOK\r\n");
+  b.run_for(600ms);
+  CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
+}
+
 TEST_CASE("sim: a command the virtual module does not model answers ERROR as an unknown one does, and is told to its log") {
   Bench b;
   b.boot();

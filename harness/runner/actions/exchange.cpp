@@ -28,10 +28,15 @@ void perform(const scenario::Send& a, Step& step) {
 void perform(const scenario::Expect& a, Step& step) {
   std::vector<std::string> groups;
   auto [test, wanted] = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
-  auto timeout = step.timeout_or(a.timeout, default_expect_timeout);
+  auto allowed = step.allowed(a.timeout, default_expect_timeout);
+  auto timeout = step.scale.timeout(allowed);
+  auto since = Clock::now();
   auto dl = step.deadline(timeout);
   auto r = step.engine().expect_response(test, dl);
-  if (r.kind == Kind::matched) return capture(a.pattern, groups, step.vars());
+  if (r.kind == Kind::matched) {
+    step.waited(allowed, since, wanted);
+    return capture(a.pattern, groups, step.vars());
+  }
   std::string before = joined(r.passed_over);
   auto text = step.text();
   if (r.kind == Kind::other_final) {
@@ -46,11 +51,16 @@ void perform(const scenario::Expect& a, Step& step) {
 void perform(const scenario::Urc& a, Step& step) {
   std::vector<std::string> groups;
   auto [test, wanted] = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
-  auto timeout = step.timeout_or(a.timeout, default_urc_timeout);
+  auto allowed = step.allowed(a.timeout, default_urc_timeout);
+  auto timeout = step.scale.timeout(allowed);
+  auto since = Clock::now();
   auto dl = step.deadline(timeout);
   int seen = 0;
   while (seen < a.count && step.engine().wait_urc(test, dl)) ++seen;
-  if (seen == a.count) return capture(a.pattern, groups, step.vars());
+  if (seen == a.count) {
+    step.waited(allowed, since, "URC " + wanted);
+    return capture(a.pattern, groups, step.vars());
+  }
   if (a.count > 1) wanted = fmt::format("{} x {} ({} seen)", a.count, wanted, seen);
   auto text = step.text();
   std::string got = text.timed_out(timeout, dl) + text.queued_urcs("other URCs");
@@ -68,8 +78,9 @@ void perform(const scenario::ExpectAny& a, Step& step) {
     wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", alt.urc ? "URC" : "response", alt.name, match.wanted);
   }
   bool optional = !a.otherwise.empty();
-  auto timeout =
-      optional ? step.scale.optional_wait(a.timeout ? step.duration(*a.timeout) : default_urc_timeout) : step.timeout_or(a.timeout, default_urc_timeout);
+  auto allowed = step.allowed(a.timeout, default_urc_timeout);
+  auto timeout = optional ? step.scale.optional_wait(allowed) : step.scale.timeout(allowed);
+  auto since = Clock::now();
   auto dl = step.deadline(timeout);
   auto r = step.engine().expect_any(alternatives, dl);
   auto& timeline = step.device.timeline;
@@ -77,6 +88,7 @@ void perform(const scenario::ExpectAny& a, Step& step) {
     const auto& alt = a.alternatives[*r.index];
     if (!a.variable.empty()) step.vars().capture(a.variable, alt.name);
     timeline.record(Direction::note, fmt::format("expect-any: '{}' arrived", alt.name));
+    step.waited(allowed, since, fmt::format("'{}' of <expect-any>", alt.name));
     return capture(alt.pattern, groups[*r.index], step.vars());
   }
   auto text = step.text();

@@ -19,16 +19,6 @@ bool evaluate(const scenario::Expr& expr, const Step& step) {
 
 }  // namespace
 
-Duration Step::duration(const scenario::DurationText& d) const {
-  if (d.fixed) return *d.fixed;
-  std::string text = sub(d.text);
-  try {
-    return parse_duration(text);
-  } catch (const InputError& e) {
-    throw InputError(pos, fmt::format("{} (from '{}')", e.what(), d.text));
-  }
-}
-
 void perform(const scenario::Check& a, Step& step) {
   if (evaluate(a.expr, step)) return;
   std::string values = step.vars().shown_in(a.expr.source());

@@ -104,15 +104,20 @@ void perform(const scenario::ExpectPin& a, Step& step) {
   if (!step.device.pins || !step.device.pins->has(role))
     throw InfraError(fmt::format("slot {}: <expect-pin name=\"{}\"> at {} but the rig wires no {} line", step.device.slot, a.pin, step.pos.str(), a.pin));
   auto level = a.high ? rig::Level::high : rig::Level::low;
-  auto timeout = step.timeout_or(a.timeout, default_expect_timeout);
-  if (step.host.power_control().wait_level(role, level, step.deadline(timeout))) return;
+  auto allowed = step.allowed(a.timeout, default_expect_timeout);
+  auto timeout = step.scale.timeout(allowed);
+  auto since = Clock::now();
+  if (step.host.power_control().wait_level(role, level, step.deadline(timeout)))
+    return step.waited(allowed, since, fmt::format("{} {}", a.pin, rig::to_string(level)));
   auto other = level == rig::Level::high ? rig::Level::low : rig::Level::high;
   std::string got = fmt::format("{} stayed {} for {}", a.pin, rig::to_string(other), format_duration(timeout));
   throw step.text().failure(fmt::format("expected {} {}: {}", a.pin, rig::to_string(level), got), a.pin + " " + rig::to_string(level), got);
 }
 
 void perform(const scenario::ExpectReboot& a, Step& step) {
-  auto timeout = step.timeout_or(a.timeout, default_urc_timeout);
+  auto allowed = step.allowed(a.timeout, default_urc_timeout);
+  auto timeout = step.scale.timeout(allowed);
+  auto since = Clock::now();
   auto dl = step.deadline(timeout);
   if (step.device.pins && step.device.pins->has(rig::PinRole::status)) {
     await_status_restart(step, timeout, dl);
@@ -123,6 +128,7 @@ void perform(const scenario::ExpectReboot& a, Step& step) {
                        "a restart (RDY)", got);
   }
   await_port_back(step, timeout, dl);
+  step.waited(allowed, since, "the restart");
 }
 
 }  // namespace athil::runner

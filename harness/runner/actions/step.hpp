@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "rig/device.hpp"
 #include "rig/power.hpp"
 #include "runner/bounds.hpp"
-#include "rig/device.hpp"
 #include "runner/failure.hpp"
 #include "runner/line_match.hpp"
 #include "runner/restart_window.hpp"
@@ -37,6 +37,8 @@ struct ScenarioState {
   std::vector<ActiveForbid> forbids;
   std::int64_t block_start_us = 0;
   int reattachments_at_block_start = 0;
+  // Waits that ended in time only because the rig's time is compressed (see Step::waited).
+  std::vector<std::string> compressed_waits;
 };
 
 // What only the executor can do for a handler.
@@ -66,9 +68,15 @@ struct Step {
   std::string sub(const std::string& text) const { return state.vars.substitute(text, pos); }
   // A duration as written: fixed at load time, or read now from its ${variables}.
   Duration duration(const scenario::DurationText& d) const;
-  // The action's timeout, scaled, or the fallback's.
-  Duration timeout_or(const std::optional<scenario::DurationText>& t, Duration fallback) const { return scale.timeout(t ? duration(*t) : fallback); }
+  // The action's timeout as written (module time), or the fallback.
+  Duration allowed(const std::optional<scenario::DurationText>& t, Duration fallback) const { return t ? duration(*t) : fallback; }
+  // The same, scaled.
+  Duration timeout_or(const std::optional<scenario::DurationText>& t, Duration fallback) const { return scale.timeout(allowed(t, fallback)); }
   Deadline deadline(Duration timeout) const { return state.bounds.deadline(timeout); }
+  // A wait that ended as it should, `allowed` as written (module time): at a compressed time
+  // scale, one whose module time went past `allowed` would have failed at real speed. That is
+  // noted (timeline, report), so the scenario is fixed before it reaches a real rack.
+  void waited(Duration allowed, Clock::time_point since, const std::string& what) const;
 };
 
 void perform(const scenario::Send& a, Step& step);

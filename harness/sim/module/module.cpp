@@ -164,8 +164,10 @@ void VirtualModule::blink() {
 
 void VirtualModule::register_network() {
   set_registration(2);
-  later(registration_time, [this] {
-    if (cfun_ == 1) set_registration(1);
+  // A new search supersedes one still under way (AT+CFUN=0 then 1 searches from the start).
+  auto search = ++registration_search_;
+  later(registration_time, [this, search] {
+    if (cfun_ == 1 && search == registration_search_) set_registration(1);
   });
 }
 

@@ -63,6 +63,7 @@ void VirtualModule::cmd_cfun(const Invocation& c) {
     return register_network();
   }
   urc("+CPIN: NOT READY");
+  ++registration_search_;  // the radio is off: a search under way ends with it
   for (auto& [idx, bearer] : bearers_)
     if (std::exchange(bearer.active, false))
       urc(model_.cnact == CnactSyntax::indexed ? fmt::format("+APP PDP: {},DEACTIVE", idx) : std::string("+APP PDP: DEACTIVE"));
