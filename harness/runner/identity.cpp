@@ -1,7 +1,5 @@
 #include "runner/identity.hpp"
 
-#include <algorithm>
-
 #include "runner/scripts.hpp"
 
 namespace athil::runner {
