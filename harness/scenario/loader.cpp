@@ -207,25 +207,24 @@ class FileReader {
       add(std::move(u));
     } else if (name == "command") {
       // Short form: send, the expected line (if any), then the final OK.
-      src_.only_attributes(node, {"send", "expect", "capture", "timeout", "echo"});
+      src_.only_attributes(node, {"send", "expect", "regex", "capture", "timeout", "echo"});
       std::string send = src_.required(node, "send");
       std::string echo = node.attribute("echo").value();
       if (node.attribute("echo") && echo != "on" && echo != "off") src_.fail(node, "echo", fmt::format("echo is on or off, not '{}'", echo));
       if (trim(node.child_value()) != "") src_.fail(node, "<command> takes attributes only");
       auto timeout = optional_duration(node, "timeout");
       add(Send{.text = send});
-      if (node.attribute("expect")) {
-        std::string expect = node.attribute("expect").value();
-        LinePattern p;
-        // With capture the expected line is a regex; without, the exact text.
-        if (node.attribute("capture"))
-          p = pattern(node, "", "expect", "capture");
-        else
-          p.text = expect;
-        add(Expect{std::move(p), timeout});
-      } else if (node.attribute("capture")) {
-        src_.fail(node, "capture", "capture needs expect=\"regex with groups\"");
-      }
+      // The expected line is the exact text of expect=, or a regex: regex=, or expect= with
+      // capture= (kept from before regex= existed).
+      if (node.attribute("expect") && node.attribute("regex")) src_.fail(node, "regex", "give either expect=\"exact line\" or regex=\"...\", not both");
+      if (node.attribute("regex"))
+        add(Expect{.pattern = pattern(node, "", "regex", "capture"), .timeout = timeout});
+      else if (node.attribute("expect") && node.attribute("capture"))
+        add(Expect{.pattern = pattern(node, "", "expect", "capture"), .timeout = timeout});
+      else if (node.attribute("expect"))
+        add(Expect{.pattern = LinePattern{.text = node.attribute("expect").value()}, .timeout = timeout});
+      else if (node.attribute("capture"))
+        src_.fail(node, "capture", "capture needs regex=\"...\" with groups");
       add(Expect{.pattern = LinePattern{.text = "OK"}, .timeout = timeout});
       if (!echo.empty()) add(EchoCheck{.on = echo == "on"});
     } else if (name == "check") {

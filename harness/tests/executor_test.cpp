@@ -182,6 +182,15 @@ TEST_CASE("executor: a command that ends with ERROR fails naming the line expect
   CHECK(contains(out.detail, "last lines received:"));
 }
 
+TEST_CASE("executor: a text-mode SMS as scenarios/README.md writes it: the > prompt waited for, the text ended by Ctrl-Z") {
+  Bench b;
+  b.port->on("AT+CMGS=\"+15550100\"\r", "\r\n> ");
+  b.port->on("hello\x1a", "\r\n+CMGS: 7\r\n\r\nOK\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"x(<step name="sms"><send>AT+CMGS="+15550100"</send><expect regex="&gt; ?"/>
+      <send raw="true">hello\x1a</send><expect regex="\+CMGS: (\d+)" capture="mr"/><expect>OK</expect><log>mr ${mr}</log></step>)x")));
+  CHECK(contains(b.transcript(), "log: mr 7"));
+}
+
 TEST_CASE("executor: an unanswered expect times out and says the module was silent") {
   Bench b;
   auto out = b.run(scenario_xml(R"(<step name="quiet"><send>AT</send><expect timeout="150ms">OK</expect></step>)"));

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs the commands README.md tells a new user to type, as written.
 
-The quick start's block and the "After the first build" block are read from README.md; each
+The quick start's block and the "After the first build" block are read from README.md (and
+the first scenario of scenarios/README.md is run as written); each
 command runs in a scratch folder that has the checkout's scenarios/, fixtures/ and rigs/ and
 build/athil (so reports/ and files land there), and must exit 0. Two substitutions only: the
 binary under test for build/athil, and a scratch path for /tmp/m1. A long-running command
@@ -89,6 +90,18 @@ def main():
                 print(r.stdout[-3000:])
                 if r.returncode != 0:
                     failures.append(f"{c}: exit {r.returncode}")
+            # The first scenario of scenarios/README.md runs as written too.
+            guide = open(os.path.join(source, "scenarios", "README.md"), encoding="utf-8").read()
+            m = re.search(r"```xml\n(.*?)```", guide[guide.index("## Your first scenario"):], re.S)
+            first = os.path.join(scratch, "first-scenario.xml")
+            with open(first, "w", encoding="utf-8") as f:
+                f.write(m.group(1))
+            print("$ build/athil run first-scenario.xml  (the first scenario of scenarios/README.md)", flush=True)
+            r = subprocess.run([os.path.join(scratch, "build", "athil"), "run", first, "--junit", os.path.join(scratch, "first", "junit.xml")],
+                               cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
+            print(r.stdout[-2000:])
+            if r.returncode != 0:
+                failures.append(f"the first scenario of scenarios/README.md: exit {r.returncode}")
         finally:
             for p in background:
                 os.killpg(p.pid, signal.SIGTERM)

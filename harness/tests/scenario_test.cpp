@@ -252,16 +252,24 @@ TEST_CASE("${name:-default} stands in for a variable that may be undefined") {
   CHECK_NOTHROW(check_variables(s, {}));
 }
 
-TEST_CASE("command expect: exact text without capture, a regex with it, and a leading + is literal") {
+TEST_CASE("command expect: exact text, a regex with regex= (or with capture), and a leading + is literal") {
   TempDir dir;
   auto s = load_text(dir, wrap(R"xml(<step name="x">
     <command send="AT+CFOTA?" expect="+CFOTA: 6"/>
     <command send="AT+CSQ" expect="+CSQ: (\d+),(\d+)" capture="rssi ber"/>
+    <command send="AT+CSQ" expect="+CSQ: 2.,99"/>
+    <command send="AT+CSQ" regex="+CSQ: 2.,99"/>
   </step>)xml"));
   const auto& a = s.steps[0].actions;
   CHECK(std::get<Expect>(a[1].what).pattern.text == "+CFOTA: 6");
   CHECK_FALSE(std::get<Expect>(a[1].what).pattern.regex);
   CHECK(*std::get<Expect>(a[4].what).pattern.regex == "\\+CSQ: (\\d+),(\\d+)");
+  // Regex characters alone do not make a regex: expect= is the exact line.
+  CHECK(std::get<Expect>(a[7].what).pattern.text == "+CSQ: 2.,99");
+  CHECK_FALSE(std::get<Expect>(a[7].what).pattern.regex);
+  CHECK(*std::get<Expect>(a[10].what).pattern.regex == "\\+CSQ: 2.,99");
+  CHECK(load_error(wrap(R"(<step name="x"><command send="AT" expect="OK" regex="O."/></step>)"))
+            .rfind("s.xml:3:47: give either expect=\"exact line\" or regex=\"...\", not both", 0) == 0);
 }
 
 TEST_CASE("model profiles: a slot takes the first prefix its model starts with, and mistakes have their position") {
