@@ -1,6 +1,7 @@
 #include "at/dialect.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "models/models.hpp"
 
@@ -31,6 +32,16 @@ Dialect Dialect::sim70x0(std::string_view model) {
     d.payloads.push_back({"+HTTPREAD: ", false});
   }
   return d;
+}
+
+std::optional<int> update_percent(std::string_view line) {
+  constexpr std::string_view prefix = "+CFOTA: \"Updating\",";
+  if (line.substr(0, prefix.size()) != prefix) return std::nullopt;
+  int percent = 0;
+  auto digits = line.substr(prefix.size());
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), percent);
+  if (ec != std::errc() || end != digits.data() + digits.size() || percent < 0 || percent > 100) return std::nullopt;
+  return percent;
 }
 
 }  // namespace athil

@@ -1,6 +1,7 @@
 #pragma once
 // What the engine must know of a model's AT dialect: the lines it sends unasked (URCs) and
 // the responses that carry raw bytes. Tables per model; a scenario may declare more URCs.
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -32,5 +33,8 @@ struct Dialect {
   // The SIM70x0 family: SIM7000 (with its older IP stack's URCs) or SIM7070/7080/7090.
   static Dialect sim70x0(std::string_view model);
 };
+
+// The percentage of a firmware update under way, from the updater's `+CFOTA: "Updating",N`.
+std::optional<int> update_percent(std::string_view line);
 
 }  // namespace athil

@@ -70,7 +70,7 @@ void LineFramer::feed(std::string_view bytes, std::vector<Frame>& out) {
       partial_.clear();
       continue;
     }
-    if (std::string_view(partial_) == "> " || std::string_view(partial_) == "DOWNLOAD") {  // lengths compared first: cheap per byte
+    if (std::string_view(partial_) == "> ") {  // the length compared first: cheap per byte
       out.push_back(Frame{Frame::Kind::prompt, std::move(partial_)});
       partial_.clear();
     }

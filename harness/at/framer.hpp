@@ -1,6 +1,6 @@
 #pragma once
 // Cuts the byte stream from a module into frames: lines (ended by CR or LF; empty and blank
-// lines dropped), prompts that end without a line end ("> ", "DOWNLOAD"), and binary payloads
+// lines dropped), the prompt that ends without a line end ("> "; DOWNLOAD is a line), and binary payloads
 // whose length a header announced ("+SHREAD: 15" then 15 raw bytes; "+CARECV: 5,hello").
 // Any byte is kept; feeding the stream in pieces of any size gives the same frames.
 #include <string>

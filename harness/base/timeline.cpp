@@ -11,7 +11,9 @@ namespace athil {
 
 void Timeline::record(Direction dir, std::string_view data) { record_at(to_us(Clock::now()), dir, data); }
 
-void Timeline::record_at(std::int64_t t_us, Direction dir, std::string_view data) { events_.push_back(TimelineEvent{t_us, dir, std::string(data)}); }
+void Timeline::record_at(std::int64_t t_us, Direction dir, std::string_view data, Shown shown) {
+  events_.push_back(TimelineEvent{.t_us = t_us, .dir = dir, .data = std::string(data), .shown = shown});
+}
 
 std::string Timeline::render(std::size_t from, std::size_t to) const {
   std::string out = "# athil-transcript 1\n";
@@ -19,7 +21,9 @@ std::string Timeline::render(std::size_t from, std::size_t to) const {
   if (from >= to) return out;
   // Pin events are stamped when the edge happened but recorded when read: order by time.
   std::vector<const TimelineEvent*> order;
-  for (std::size_t i = from; i < to; ++i) order.push_back(&events_[i]);
+  for (std::size_t i = from; i < to; ++i)
+    if (events_[i].shown == Shown::everywhere) order.push_back(&events_[i]);
+  if (order.empty()) return out;
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.front()->t_us;
   for (const auto* ev : order) {

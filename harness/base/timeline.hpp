@@ -10,23 +10,28 @@ namespace athil {
 
 enum class Direction : char { to_module = '>', from_module = '<', pin = '=', note = '#' };
 
+// Where an event is shown: NETLIGHT blinks all the time, so its edges are in the waveform,
+// not in the transcript a person reads.
+enum class Shown { everywhere, waveform_only };
+
 struct TimelineEvent {
   std::int64_t t_us;  // CLOCK_MONOTONIC
   Direction dir;
   std::string data;  // raw bytes for > and <; text for = and #
+  Shown shown = Shown::everywhere;
 };
 
 class Timeline {
  public:
   void record(Direction dir, std::string_view data);
-  void record_at(std::int64_t t_us, Direction dir, std::string_view data);
+  void record_at(std::int64_t t_us, Direction dir, std::string_view data, Shown shown = Shown::everywhere);
   std::size_t size() const { return events_.size(); }
   const std::vector<TimelineEvent>& events() const { return events_; }
   // Once a scenario's events are in its files: a long run keeps one scenario's worth.
   void clear() { events_.clear(); }
 
-  // The transcript format (version 1), for events [from, to): a header line, then one event
-  // per line: seconds since the first event, direction character, bytes escaped.
+  // The transcript format (version 1), for events [from, to) shown everywhere: a header line,
+  // then one event per line: seconds since the first event, direction character, bytes escaped.
   //   # athil-transcript 1
   //   0.000000 > AT+GMR\r
   //   0.003120 < AT+GMR\r\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n

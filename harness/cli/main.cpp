@@ -220,7 +220,12 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--link", sim.link, "symlink to create to the pty");
   sim_cmd->add_option("--control", sim.control, "control channel socket (default: LINK.ctl)");
   sim_cmd->add_option("--time-scale", sim.time_scale, "factor on every internal delay (1 = real time)")->capture_default_str();
-  sim_cmd->add_flag("--power-on", sim.power_on, "start already powered");
+  auto* power_on = sim_cmd->add_flag_callback(
+      "--power-on", [&sim] { sim.power_on = athil::sim::PowerOn::at_first_open; }, "power on when a program first opens the port (a person at a terminal)");
+  sim_cmd
+      ->add_flag_callback(
+          "--powered", [&sim] { sim.power_on = athil::sim::PowerOn::now; }, "power on at once (a module that was on before its host came)")
+      ->excludes(power_on);
   sim_cmd->add_flag("--usb", sim.usb, "behave as on USB: the port goes away while off and comes back new after boot");
   sim_cmd->add_option("--exit-with-parent", sim.parent_pid, "end when process PID (the runner that started it) ends");
   sim_cmd->add_option("--ipr", sim.ipr, "rate saved with AT+IPR at the start, 0 autobaud (default: SIM7000 0, others 115200)");

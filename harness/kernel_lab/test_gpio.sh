@@ -4,7 +4,8 @@
 # the lab guest, two slots wired to it (one line of each active-low), athil_gpio_bridge playing
 # the board between the chip and two virtual modules. Passes when the scenarios pass, the
 # preflight sees the lines free (and one busy, naming its holder), and the PWRKEY and RESET
-# pulses the kernel carried are the ones the modules measured.
+# pulses the kernel carried are the ones the modules measured, and NETLIGHT's edges reach the
+# waveform.
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: test_gpio.sh CACHE OUT ATHIL BRIDGE GPIOSET" >&2; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,6 +81,14 @@ grep -q "line 0 (pwrkey).*present, free" "$out/check.txt" || fail "the preflight
 grep -q "line 7 (pwrkey).*busy: held by consumer 'gpioset'" "$out/busy.txt" || fail "the preflight did not name line 7's holder: $(cat "$out/busy.txt")"
 [ "$(cat "$out/run.rc")" = 0 ] || fail "athil run exited $(cat "$out/run.rc")"
 grep -q 'failures="0" errors="0"' "$out/reports/junit.xml" || fail "the JUnit report has failures"
+# NETLIGHT, wired on s1 only, reaches the waveform through the kernel: blinking, several edges.
+netlight_edges() {
+  awk '$1 == "$var" && $5 == "netlight" { id = $4 }
+       id != "" && substr($0, 2) == id && substr($0, 1, 1) ~ /^[01]$/ { n++ } END { print n + 0 }' "$1"
+}
+n=$(netlight_edges "$out/reports/latest/s1/power-boot-time.vcd")
+[ "$n" -ge 4 ] || fail "slot s1's waveform has $n NETLIGHT changes, not a blinking NETLIGHT"
+! grep -q ' netlight \$end' "$out/reports/latest/s2/power-boot-time.vcd" || fail "slot s2 wires no NETLIGHT, yet its waveform has one"
 # Each low pulse the kernel carried is one the module measured, as long within 25 ms + 2 % (the
 # bridge samples every millisecond; under emulation a sample can come late).
 for s in s1 s2; do

@@ -30,6 +30,7 @@ struct TestCase {
   std::string revision_at_start;              // the module's revision as last reported when its steps began ("" unknown)
   std::string left_other_firmware;            // set when the scenario left the module on another revision than the rig's
   std::vector<std::string> compressed_waits;  // waits that fitted only because the rig's time is compressed
+  std::vector<std::string> unmodelled;        // commands the virtual module answered ERROR because it does not model them
 
   // Passed, but only after an error: the report says so (<flakyError>) and so does the summary.
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }

@@ -1,6 +1,9 @@
 #include "report/summary.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace athil::report {
 
@@ -69,6 +72,25 @@ std::string property(const TestSuite& s, std::string_view name) {
   return "";
 }
 
+// The commands the slot's virtual module does not model, each with the scenarios that sent them.
+std::string unmodelled_list(const TestSuite& s) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> commands;
+  for (const auto& c : s.cases)
+    for (const auto& command : c.unmodelled) {
+      auto it = std::find_if(commands.begin(), commands.end(), [&](const auto& e) { return e.first == command; });
+      if (it == commands.end()) it = commands.insert(commands.end(), {command, {}});
+      if (std::find(it->second.begin(), it->second.end(), c.name) == it->second.end()) it->second.push_back(c.name);
+    }
+  if (commands.empty()) return "";
+  std::string out = "\nNot modelled by the virtual module (answered ERROR, as a module answers a command it does not know):\n\n";
+  for (const auto& [command, scenarios] : commands) {
+    std::vector<std::string> names;
+    for (const auto& n : scenarios) names.push_back(cell(n));
+    out += fmt::format("- {} ({})\n", cell(command), fmt::join(names, ", "));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
@@ -123,6 +145,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
       if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", cell(c.left_other_firmware));
       out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cell(c.name), word(c), format_seconds(c.seconds), revision, link(c.transcript), link(c.waveform));
     }
+    out += unmodelled_list(s);
   }
   return out;
 }

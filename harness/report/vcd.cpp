@@ -15,11 +15,21 @@ namespace {
 
 constexpr std::int64_t urc_pulse_us = 1000;
 
+enum class Kind { wire, text };
+
+struct Signal {
+  std::string name;
+  Kind kind = Kind::wire;
+};
+
 struct Change {
   std::int64_t t;
   std::size_t signal;
-  char value;  // '0', '1'
+  std::string value;  // "0", "1"; the text of a text signal
 };
+
+// The fixed signals, then one wire per pin in the order the timeline first shows it.
+enum Fixed : std::size_t { at_command, urc, at_text, urc_text, fixed_count };
 
 // "status high", "pwrkey low (...)", "supply on": the pin lines of the timeline; other pin
 // notes ("power on: STATUS already high") change nothing.
@@ -42,6 +52,116 @@ std::string header_safe(std::string_view text) {
   return out.size() > 120 ? out.substr(0, 117) + "..." : out;
 }
 
+// A string value is one token: escaped, spaces as '_' (GTKWave shows it on the trace).
+std::string text_value(std::string_view text) {
+  std::string out = header_safe(text);
+  std::replace(out.begin(), out.end(), ' ', '_');
+  return out.empty() ? "-" : out;
+}
+
+std::string_view without_line_end(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+// Identifiers: printable ASCII from '!', without '#' and '$', which readers take for a time or
+// a keyword when a string value puts the identifier in a token of its own.
+std::string id(std::size_t i) {
+  std::string out;
+  for (char c = '!';; ++c) {
+    if (c == '#' || c == '$') continue;
+    if (i-- == 0) return std::string(1, c);
+  }
+}
+
+class Waveform {
+ public:
+  explicit Waveform(std::int64_t origin) : origin_(origin) {}
+
+  void add(const TimelineEvent& e) {
+    std::int64_t t = e.t_us - origin_;
+    if (e.dir == Direction::to_module) {
+      change(t, at_command, "1");
+      change(t, at_text, text_value(without_line_end(e.data)));
+      command_open_ = true;
+      markers_.push_back(fmt::format("{} > {}", t, header_safe(e.data)));
+    } else if (e.dir == Direction::from_module && command_open_) {
+      change(t, at_command, "0");
+      command_open_ = false;
+    } else if (e.dir == Direction::note && e.data.rfind("urc: ", 0) == 0) {
+      urc_pulse(t, e.data.substr(5));
+    } else if (e.dir == Direction::pin) {
+      if (auto c = pin_change(e.data)) change(t, pin_signal(c->first), std::string(1, c->second));
+    }
+  }
+
+  std::string render(std::string_view title, std::int64_t end) {
+    std::stable_sort(changes_.begin(), changes_.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
+    std::string out = fmt::format("$version athil $end\n$comment {} $end\n$timescale 1us $end\n$scope module slot $end\n", header_safe(title));
+    for (std::size_t i = 0; i < signals_.size(); ++i)
+      out += signals_[i].kind == Kind::text ? fmt::format("$var string 1 {} {} $end\n", id(i), signals_[i].name)
+                                            : fmt::format("$var wire 1 {} {} $end\n", id(i), signals_[i].name);
+    // The texts in the header too: PulseView and sigrok-cli skip string variables.
+    out += "$upscope $end\n$comment\n  markers (microseconds, event):\n";
+    for (const auto& m : markers_) out += "  " + m + "\n";
+    out += "$end\n$enddefinitions $end\n#0\n$dumpvars\n";
+    for (std::size_t i = 0; i < signals_.size(); ++i) out += value_line(i, initial(i));
+    out += "$end\n";
+    std::int64_t last = -1;
+    for (const auto& c : changes_) {
+      if (c.t != last) out += fmt::format("#{}\n", c.t);
+      last = c.t;
+      end = std::max(end, c.t);
+      out += value_line(c.signal, c.value);
+    }
+    // A last timestamp after every change, so that a reader shows the final levels too.
+    out += fmt::format("#{}\n", end + 1);
+    return out;
+  }
+
+ private:
+  void change(std::int64_t t, std::size_t signal, std::string value) { changes_.push_back({t, signal, std::move(value)}); }
+
+  // A 1 ms pulse per URC; pulses that overlap merge into one.
+  void urc_pulse(std::int64_t t, std::string_view text) {
+    if (t > urc_until_)
+      change(t, urc, "1");
+    else
+      std::erase_if(changes_, [&](const Change& c) { return c.signal == urc && c.t == urc_until_; });
+    urc_until_ = t + urc_pulse_us;
+    change(urc_until_, urc, "0");
+    change(t, urc_text, text_value(text));
+    markers_.push_back(fmt::format("{} urc {}", t, header_safe(text)));
+  }
+
+  std::size_t pin_signal(const std::string& name) {
+    auto [it, fresh] = pins_.emplace(name, signals_.size());
+    if (fresh) signals_.push_back({name, Kind::wire});
+    return it->second;
+  }
+
+  // Before its first change a pin was at the other level: the timeline records transitions.
+  std::string initial(std::size_t signal) const {
+    if (signals_[signal].kind == Kind::text) return "-";
+    if (signal < fixed_count) return "0";
+    for (const auto& c : changes_)
+      if (c.signal == signal) return c.value == "1" ? "0" : "1";
+    return "0";
+  }
+
+  std::string value_line(std::size_t signal, const std::string& value) const {
+    return signals_[signal].kind == Kind::text ? fmt::format("s{} {}\n", value, id(signal)) : fmt::format("{}{}\n", value, id(signal));
+  }
+
+  std::int64_t origin_;
+  std::vector<Signal> signals_ = {{"at_command", Kind::wire}, {"urc", Kind::wire}, {"at_text", Kind::text}, {"urc_text", Kind::text}};
+  std::map<std::string, std::size_t> pins_;
+  std::vector<Change> changes_;
+  std::vector<std::string> markers_;
+  bool command_open_ = false;
+  std::int64_t urc_until_ = -1;
+};
+
 }  // namespace
 
 std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t to, std::string_view title) {
@@ -51,72 +171,9 @@ std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t t
   for (std::size_t i = from; i < to; ++i) order.push_back(&events[i]);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.empty() ? 0 : order.front()->t_us;
-
-  std::vector<std::string> signals = {"at_command", "urc"};
-  std::map<std::string, std::size_t> index;
-  auto signal = [&](const std::string& name) {
-    auto [it, fresh] = index.emplace(name, signals.size());
-    if (fresh) signals.push_back(name);
-    return it->second;
-  };
-  std::vector<Change> changes;
-  std::vector<std::string> markers;
-  bool command_open = false;
-  std::int64_t urc_until = -1;
-  for (const auto* e : order) {
-    std::int64_t t = e->t_us - origin;
-    if (e->dir == Direction::to_module) {
-      changes.push_back({t, 0, '1'});
-      command_open = true;
-      markers.push_back(fmt::format("{} > {}", t, header_safe(e->data)));
-    } else if (e->dir == Direction::from_module && command_open) {
-      changes.push_back({t, 0, '0'});
-      command_open = false;
-    } else if (e->dir == Direction::note && e->data.rfind("urc: ", 0) == 0) {
-      // Pulses that overlap merge into one.
-      if (t > urc_until)
-        changes.push_back({t, 1, '1'});
-      else
-        changes.erase(std::remove_if(changes.begin(), changes.end(), [&](const Change& c) { return c.signal == 1 && c.t == urc_until; }), changes.end());
-      urc_until = t + urc_pulse_us;
-      changes.push_back({urc_until, 1, '0'});
-      markers.push_back(fmt::format("{} urc {}", t, header_safe(e->data.substr(5))));
-    } else if (e->dir == Direction::pin) {
-      if (auto c = pin_change(e->data)) changes.push_back({t, signal(c->first), c->second});
-    }
-  }
-  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
-
-  // Identifiers: printable ASCII from '!'.
-  auto id = [](std::size_t i) { return std::string(1, static_cast<char>('!' + i)); };
-  std::string out = fmt::format("$version athil $end\n$comment {} $end\n$timescale 1us $end\n$scope module slot $end\n", header_safe(title));
-  for (std::size_t i = 0; i < signals.size(); ++i) out += fmt::format("$var wire 1 {} {} $end\n", id(i), signals[i]);
-  out += "$upscope $end\n$comment\n  markers (microseconds, event):\n";
-  for (const auto& m : markers) out += "  " + m + "\n";
-  out += "$end\n$enddefinitions $end\n#0\n$dumpvars\n";
-  // Before its first change a pin was at the other level: the timeline records transitions.
-  for (std::size_t i = 0; i < signals.size(); ++i) {
-    char initial = '0';
-    if (i >= 2)
-      for (const auto& c : changes)
-        if (c.signal == i) {
-          initial = c.value == '1' ? '0' : '1';
-          break;
-        }
-    out += fmt::format("{}{}\n", initial, id(i));
-  }
-  out += "$end\n";
-  std::int64_t last = -1, end = 0;
-  for (const auto& c : changes) {
-    if (c.t != last) out += fmt::format("#{}\n", c.t);
-    last = c.t;
-    end = std::max(end, c.t);
-    out += fmt::format("{}{}\n", c.value, id(c.signal));
-  }
-  if (!order.empty()) end = std::max(end, order.back()->t_us - origin);
-  // A last timestamp after every change, so that a reader shows the final levels too.
-  out += fmt::format("#{}\n", end + 1);
-  return out;
+  Waveform w(origin);
+  for (const auto* e : order) w.add(*e);
+  return w.render(title, order.empty() ? 0 : order.back()->t_us - origin);
 }
 
 }  // namespace athil::report

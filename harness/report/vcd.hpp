@@ -1,8 +1,10 @@
 #pragma once
 // A scenario's pins as a VCD waveform (IEEE 1364 value change dump) that GTKWave and
-// PulseView open: one wire per pin the timeline saw, and two marker wires, `at_command` (high
-// from a command's write to the module's next bytes) and `urc` (a 1 ms pulse per URC), with
-// the marker texts listed in the header, because body comments stop sigrok's VCD reader.
+// PulseView open: one wire per pin the timeline saw (NETLIGHT too where the slot reports its
+// edges), two marker wires, `at_command` (high from a command's write to the module's next
+// bytes) and `urc` (a 1 ms pulse per URC), and their texts as the string variables `at_text`
+// and `urc_text` (GTKWave's extension: spaces shown as '_'). The texts are listed in the header
+// too: PulseView skips string variables, and body comments stop sigrok's VCD reader.
 #include <string>
 
 #include "base/timeline.hpp"

@@ -10,7 +10,7 @@ LineRequest plan_request(const GpioLine& line) {
   bool input = line.role == PinRole::status || line.role == PinRole::netlight;
   return LineRequest{
       .direction = input ? LineDirection::input : LineDirection::output,
-      .edge_events = line.role == PinRole::status,
+      .edge_events = input,
       .active_low = line.active_low,
       .initial = Level::high,
   };

@@ -18,8 +18,9 @@ enum class LineDirection { input, output };
 
 struct LineRequest {
   LineDirection direction = LineDirection::output;
-  // STATUS edges go on the timeline; NETLIGHT is read as a level: it blinks all the time,
-  // and its edges would flood the timeline and the kernel's event queue between reads.
+  // The inputs' edges go on the timeline: STATUS's for the rules, NETLIGHT's for the waveform.
+  // NETLIGHT blinks all the time: libgpiod 2 requests it apart, so that its edges have a kernel
+  // event buffer of their own; a full one loses old NETLIGHT edges, never STATUS's.
   bool edge_events = false;
   // The kernel inverts values, initial level and edges alike: athil speaks module-side levels.
   bool active_low = false;
@@ -46,6 +47,10 @@ struct LineLook {
 // The preflight's findings (inspect_gpio): `chip` opens and looks at the chip, `line` at one
 // line; each throws what its API throws (no such chip, a line out of range). Requests nothing.
 std::vector<GpioFinding> gpio_findings(const RealSlot& wiring, const std::function<ChipLook()>& chip, const std::function<LineLook(unsigned offset)>& line);
+// `pins` with their edges read every 200 ms on a thread of its own, kept until take_events():
+// the kernel's event buffers (16 edges a line under libgpiod 1) never fill while the harness
+// waits on bytes for minutes. The edges keep the kernel's stamps.
+std::unique_ptr<Pins> drained(std::unique_ptr<Pins> pins);
 // Said with every chip that cannot be opened.
 inline constexpr const char* gpio_open_hint = "is the chip present, and may this user open /dev/gpiochip*?";
 

@@ -143,6 +143,6 @@ std::vector<GpioFinding> inspect_gpio(const RealSlot& wiring) {
       });
 }
 
-std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring) { return std::make_unique<GpiodPins>(slot, wiring); }
+std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring) { return drained(std::make_unique<GpiodPins>(slot, wiring)); }
 
 }  // namespace athil::rig

@@ -1,7 +1,8 @@
-// libgpiod 2.x backend: the lines of one slot, requested together, once for the whole run.
+// libgpiod 2.x backend: the lines of one slot, requested together (NETLIGHT apart), once for the whole run.
 #include "rig/gpiod_backend.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <filesystem>
 #include <map>
@@ -79,18 +80,23 @@ class GpiodPins final : public Pins {
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: GPIO chip '{}' cannot be opened: {} ({})", slot_, chip_name_, e.what(), gpio_open_hint));
     }
-    auto builder = chip->prepare_request();
-    builder.set_consumer(gpio_consumer(slot_));
+    // NETLIGHT blinks all the time: its edges get a request, and so a kernel event buffer, of
+    // their own, where they can never crowd out STATUS's.
+    auto lines = chip->prepare_request(), blinking = chip->prepare_request();
+    std::array<unsigned, 2> counts{};
     for (const auto& l : wiring.lines) {
       check_free(*chip, l);
       auto plan = plan_request(l);
-      builder.add_line_settings(l.offset, gpiod_backend::settings_for(plan));
-      offsets_.emplace(l.role, l.offset);
+      std::size_t group = l.role == PinRole::netlight ? 1 : 0;
+      (group ? blinking : lines).add_line_settings(l.offset, gpiod_backend::settings_for(plan));
+      ++counts[group];
+      offsets_.emplace(l.role, Wired{.offset = l.offset, .group = group});
       if (plan.edge_events) edge_roles_.emplace(l.offset, l.role);
     }
-    // One request for the slot's lines: each output at its released level from the start.
+    // Each output at its released level from the start.
     try {
-      request_.emplace(builder.do_request());
+      for (std::size_t group = 0; group < counts.size(); ++group)
+        if (counts[group]) requests_[group].emplace((group ? blinking : lines).set_consumer(gpio_consumer(slot_)).do_request());
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: cannot request the lines of GPIO {}: {}", slot_, chip_name_, e.what()));
     }
@@ -100,7 +106,8 @@ class GpiodPins final : public Pins {
     // Released lines keep their last level on most GPIO drivers: leave them at the safe one.
     try {
       release_outputs();
-      request_->release();
+      for (auto& r : requests_)
+        if (r) r->release();
     } catch (...) {  // a line that cannot be set is released all the same, by the request's destructor
     }
   }
@@ -109,7 +116,8 @@ class GpiodPins final : public Pins {
 
   void set(PinRole role, Level level) override {
     try {
-      request_->set_value(offset(role), level == Level::high ? gpiod::line::value::ACTIVE : gpiod::line::value::INACTIVE);
+      auto [request, offset] = wired(role);
+      request.set_value(offset, level == Level::high ? gpiod::line::value::ACTIVE : gpiod::line::value::INACTIVE);
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: setting {} {}: {}", slot_, to_string(role), to_string(level), e.what()));
     }
@@ -117,7 +125,8 @@ class GpiodPins final : public Pins {
 
   Level get(PinRole role) override {
     try {
-      return request_->get_value(offset(role)) == gpiod::line::value::ACTIVE ? Level::high : Level::low;
+      auto [request, offset] = wired(role);
+      return request.get_value(offset) == gpiod::line::value::ACTIVE ? Level::high : Level::low;
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: reading {}: {}", slot_, to_string(role), e.what()));
     }
@@ -127,16 +136,8 @@ class GpiodPins final : public Pins {
     std::vector<PinEvent> events;
     if (edge_roles_.empty()) return events;
     try {
-      // The kernel reports logical edges, active-low applied: rising is the module-side level going high.
-      while (request_->wait_edge_events(std::chrono::nanoseconds(0))) {
-        request_->read_edge_events(buffer_);
-        for (const auto& e : buffer_) {
-          auto role = edge_roles_.find(e.line_offset());
-          if (role == edge_roles_.end()) continue;
-          auto level = e.type() == gpiod::edge_event::event_type::RISING_EDGE ? Level::high : Level::low;
-          events.push_back(PinEvent{role->second, level, monotonic_us(std::chrono::nanoseconds(e.timestamp_ns().ns()))});
-        }
-      }
+      for (auto& request : requests_)
+        if (request) read_edges(*request, events);
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: reading edges on GPIO {}: {}", slot_, chip_name_, e.what()));
     }
@@ -159,16 +160,33 @@ class GpiodPins final : public Pins {
           fmt::format("slot {}: GPIO {} line {} ({}) is busy, held by consumer '{}'", slot_, chip_name_, l.offset, to_string(l.role), info->consumer()));
   }
 
-  gpiod::line::offset offset(PinRole role) const {
-    auto it = offsets_.find(role);
-    if (it == offsets_.end()) throw InfraError(fmt::format("slot {}: the rig wires no '{}' line", slot_, to_string(role)));
-    return it->second;
+  // The kernel reports logical edges, active-low applied: rising is the module-side level going high.
+  void read_edges(gpiod::line_request& request, std::vector<PinEvent>& events) {
+    while (request.wait_edge_events(std::chrono::nanoseconds(0))) {
+      request.read_edge_events(buffer_);
+      for (const auto& e : buffer_) {
+        auto role = edge_roles_.find(e.line_offset());
+        if (role == edge_roles_.end()) continue;
+        auto level = e.type() == gpiod::edge_event::event_type::RISING_EDGE ? Level::high : Level::low;
+        events.push_back(PinEvent{role->second, level, monotonic_us(std::chrono::nanoseconds(e.timestamp_ns().ns()))});
+      }
+    }
   }
 
+  std::pair<gpiod::line_request&, gpiod::line::offset> wired(PinRole role) {
+    auto it = offsets_.find(role);
+    if (it == offsets_.end()) throw InfraError(fmt::format("slot {}: the rig wires no '{}' line", slot_, to_string(role)));
+    return {*requests_[it->second.group], it->second.offset};
+  }
+
+  struct Wired {
+    gpiod::line::offset offset;
+    std::size_t group = 0;  // which of requests_
+  };
   std::string slot_;
   std::string chip_name_;
-  std::optional<gpiod::line_request> request_;
-  std::map<PinRole, gpiod::line::offset> offsets_;
+  std::array<std::optional<gpiod::line_request>, 2> requests_;  // the slot's lines; NETLIGHT's own
+  std::map<PinRole, Wired> offsets_;
   std::map<gpiod::line::offset, PinRole> edge_roles_;
   gpiod::edge_event_buffer buffer_{16};
 };
@@ -190,6 +208,6 @@ std::vector<GpioFinding> inspect_gpio(const RealSlot& wiring) {
       });
 }
 
-std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring) { return std::make_unique<GpiodPins>(slot, wiring); }
+std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring) { return drained(std::make_unique<GpiodPins>(slot, wiring)); }
 
 }  // namespace athil::rig

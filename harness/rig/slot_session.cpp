@@ -60,7 +60,7 @@ void SlotSession::open_virtual(const VirtualSlot& wiring) {
   PortSettings port{.port = port_name_, .baud = baud, .pace_baud = baud / time_scale_};
   if (wiring.usb) port.reattach = TimeScale(time_scale_).timeout(std::chrono::seconds(30));
   device_.port = open_port(port, [this](const std::string& text) { device_.timeline.record(Direction::note, text); });
-  device_.pins = connect_virtual_pins(slot_.name, module_->control_socket());
+  device_.pins = connect_virtual_pins(slot_.name, module_->control_socket(), /*netlight_events=*/true);
   device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
 }
 
@@ -109,6 +109,11 @@ std::optional<SlotSession::ModuleEnd> SlotSession::end_scenario(bool port_gone) 
 }
 
 bool SlotSession::recoverable() const { return !slot_.is_replay() && !fresh_module_needed_; }
+
+std::optional<fs::path> SlotSession::virtual_module_log() const {
+  if (!slot_.is_virtual()) return std::nullopt;
+  return module_log();
+}
 
 std::optional<fs::path> SlotSession::divergence_log() const {
   if (!slot_.is_replay()) return std::nullopt;

@@ -53,6 +53,8 @@ class SlotSession {
   // Where the module reports how the scenario's exchanges diverged from a recorded session
   // (field::DivergenceLog), for a module that does.
   std::optional<std::filesystem::path> divergence_log() const;
+  // A virtual module's own log (rig/module_log.hpp reads what it says), for a slot that has one.
+  std::optional<std::filesystem::path> virtual_module_log() const;
 
  private:
   SlotSession(const Rig& rig, const Slot& slot, Paths paths);

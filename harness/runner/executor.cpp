@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "at/dialect.hpp"
 #include "base/escape.hpp"
 #include "base/interrupt.hpp"
 #include "rig/power.hpp"
@@ -32,6 +33,10 @@ const RestartWindow& Executor::take_pin_events() {
   if (!device_.pins) return restart_window_;
   for (const auto& e : device_.pins->take_events()) {
     std::string edge = fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level));
+    if (e.role == rig::PinRole::netlight) {
+      device_.timeline.record_at(e.t_us, Direction::pin, edge, Shown::waveform_only);
+      continue;
+    }
     device_.timeline.record_at(e.t_us, Direction::pin, edge);
     if (e.role == rig::PinRole::status) restart_window_.status_edge(e.t_us, e.level == rig::Level::high);
     // The transcript orders events by when they reached the host: say where the pins' channel
@@ -98,6 +103,7 @@ Outcome Executor::run(const scenario::Scenario& s, const Vars& script_vars) {
   } end_run{*this};
   // A forbidden line fails the scenario the moment it is read, whatever is being waited for.
   device_.engine->set_line_observer([this](const ReceivedLine& line) {
+    if (auto percent = update_percent(line.text); percent && on_update_progress_) on_update_progress_(*percent);
     for (const auto& f : state_->forbids)
       if (f.test(line.text))
         throw StepFailure{

@@ -32,6 +32,8 @@ struct Outcome {
   bool teardown_passed = false;
   // Waits that fitted only because the rig's time is compressed (Step::waited).
   std::vector<std::string> compressed_waits;
+  // Commands the virtual module answered ERROR only because it does not model them (told by the slot runner).
+  std::vector<std::string> unmodelled;
   // The variables as the scenario left them: what a built-in script read (a revision, say).
   std::map<std::string, std::string> variables;
 };
@@ -50,6 +52,8 @@ class Executor : private StepHost {
 
   // Told each block as it begins (the console's live line).
   void on_block(std::function<void(const scenario::Block& block)> callback) { on_block_ = std::move(callback); }
+  // Told each progress report of a firmware update (0-100) as it arrives.
+  void on_update_progress(std::function<void(int percent)> callback) { on_update_progress_ = std::move(callback); }
   // Called once the setup has passed: the module is up as the scenario wants it. What it
   // sends lands on the timeline before the first step (the runner reads the revision there).
   void after_setup(std::function<void()> callback) { after_setup_ = std::move(callback); }
@@ -84,6 +88,7 @@ class Executor : private StepHost {
   Vars model_vars_;
   std::filesystem::path fixtures_;
   std::function<void(const scenario::Block&)> on_block_;
+  std::function<void(int)> on_update_progress_;
   std::function<void()> after_setup_;
   RestartWindow restart_window_;  // this scenario's STATUS edges
   Deadline pins_taken_{};         // when the pins' events were last taken between actions

@@ -15,6 +15,7 @@
 #include "base/interrupt.hpp"
 #include "field/divergences.hpp"
 #include "report/vcd.hpp"
+#include "rig/module_log.hpp"
 #include "rig/slot_session.hpp"
 #include "runner/executor.hpp"
 #include "runner/identity.hpp"
@@ -76,7 +77,13 @@ class SlotRunner {
       unreachable_ = e.what();
     }
     Executor executor(device(), scale_, variables(), run_.options.fixtures, model_variables());
-    executor.on_block([this](const scenario::Block& block) { show_progress(block); });
+    executor.on_block([this](const scenario::Block& block) {
+      current_block_ = &block;
+      show_progress(block);
+    });
+    executor.on_update_progress([this](int percent) {
+      if (current_block_) show_progress(*current_block_, fmt::format("  update {}%", percent));
+    });
     executor.after_setup([this, &executor] {
       note_identity(executor);
       // What the module runs as its steps begin, as far as the module has said.
@@ -186,7 +193,10 @@ class SlotRunner {
     revision_at_start_ = known_revision_;
     auto divergences = session_->divergence_log();
     auto divergences_from = divergences ? field::DivergenceLog(*divergences).mark() : 0;
+    auto module_log = session_->virtual_module_log();
+    auto module_log_from = module_log ? rig::module_log_mark(*module_log) : 0;
     auto outcome = executor.run(s);
+    if (module_log) note_unmodelled(rig::unmodelled_since(*module_log, module_log_from), outcome);
     if (auto reported = last_reported_revision(device().timeline)) known_revision_ = *reported;
     if (divergences) judge_divergences(field::DivergenceLog(*divergences), outcome, divergences_from);
     if (auto ended = session_->end_scenario(outcome.port_gone)) {
@@ -249,6 +259,7 @@ class SlotRunner {
       c.transcript = evidence.transcript.generic_string();
       c.waveform = evidence.waveform.generic_string();
       c.compressed_waits = outcome.compressed_waits;
+      c.unmodelled = outcome.unmodelled;
       note_firmware(c);
       c.system_out = system_out(s, c, evidence, recovery_text);
       announce(c);
@@ -340,9 +351,10 @@ class SlotRunner {
                        Tone::warn);
   }
 
-  void show_progress(const scenario::Block& block) {
+  void show_progress(const scenario::Block& block, const std::string& detail = "") {
     if (!current_) return;
-    run_.console.status(slot_.name, fmt::format("{:<9} {}  {}", slot_.model, terminal_text(current_->name), terminal_text(describe(block))), scenario_started_);
+    run_.console.status(slot_.name, fmt::format("{:<9} {}  {}{}", slot_.model, terminal_text(current_->name), terminal_text(describe(block)), detail),
+                        scenario_started_);
   }
 
   // After a scenario's setup: the revision and IMEI, until the module has told both; only
@@ -383,6 +395,19 @@ class SlotRunner {
     for (const auto& d : found) outcome.detail += "replay divergence: " + d + "\n";
   }
 
+  // Commands the virtual module answered ERROR only because it does not model them: said on the
+  // transcript, in the report, and beside a failure that such an ERROR may have caused, which
+  // would otherwise read exactly like a module defect.
+  void note_unmodelled(std::vector<std::string> commands, Outcome& outcome) {
+    if (commands.empty()) return;
+    auto list = fmt::format("{}", fmt::join(commands, ", "));
+    device().timeline.record(Direction::note,
+                             fmt::format("the virtual module does not model {}: it answered ERROR, as a module answers a command it does not know", list));
+    if (outcome.verdict == Verdict::failed && outcome.message.find("ERROR") != std::string::npos)
+      outcome.message += fmt::format(" (the virtual module does not model {})", list);
+    outcome.unmodelled = std::move(commands);
+  }
+
   // The ladder, cut short only by a stop request (nothing more will run then).
   Recovery recover_quietly() {
     try {
@@ -405,6 +430,7 @@ class SlotRunner {
   Deadline started_, scenario_started_;
   std::string unreachable_, quarantine_;
   const scenario::Scenario* current_ = nullptr;
+  const scenario::Block* current_block_ = nullptr;  // the block the live line shows
   Identity identity_;
   int identity_tries_ = 0;
   std::string known_revision_;     // the last revision the module reported, in any scenario

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,19 +52,41 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
   ControlSession(local::socket socket, Host& host) : socket_(std::move(socket)), host_(host) {}
   void start() { read(); }
-  void send(const std::string& line) {
-    boost::system::error_code ec;
-    asio::write(socket_, asio::buffer(line + "\n"), ec);
+  void send(const std::string& line) { queue(line + "\n"); }
+  // A pin event: dropped rather than queued without end while the client reads nothing (a
+  // harness in a long wait): the module never waits for its harness.
+  void send_event(const std::string& line) {
+    if (pending_.size() + writing_.size() > max_queued) {
+      if (dropped_++ == 0) std::fprintf(stderr, "control: the client reads no events; dropping them until it does\n");
+      return;
+    }
+    if (dropped_) std::fprintf(stderr, "control: %zu events dropped\n", std::exchange(dropped_, 0));
+    queue(line + "\n");
   }
   // The output pins whose changes this client is sent: STATUS unless it asks otherwise
   // (NETLIGHT blinks all the time; only a client that wants it gets it).
   std::set<Pin> watched{Pin::status};
 
  private:
+  static constexpr std::size_t max_queued = 1024 * 1024;  // over an hour of NETLIGHT at its fastest
   void read();
+  void queue(const std::string& bytes) {
+    pending_ += bytes;
+    if (writing_.empty()) flush();
+  }
+  void flush() {
+    if (pending_.empty()) return;
+    writing_ = std::exchange(pending_, {});
+    asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+      self->writing_.clear();
+      if (!ec) self->flush();
+    });
+  }
   local::socket socket_;
   Host& host_;
   std::string buffer_;
+  std::string pending_, writing_;  // replies and events in order, one write at a time
+  std::size_t dropped_ = 0;
 };
 
 class Host {
@@ -90,6 +113,9 @@ class Host {
 
   int run() {
     if (!options_.usb) attach_uart();  // on USB the port appears when the module has booted
+    // Over USB the port appears only once the module has booted: nobody can open it before.
+    PowerOn power = options_.usb && options_.power_on == PowerOn::at_first_open ? PowerOn::now : options_.power_on;
+    if (power == PowerOn::at_first_open) power_on_at_first_open();
     std::string control = options_.control;
     if (control.empty() && !options_.link.empty()) control = options_.link + ".ctl";
     if (!control.empty()) open_control(control);
@@ -102,12 +128,12 @@ class Host {
     std::printf("pty %s\n", options_.usb ? "(USB: appears when the module is on)" : pty_.slave_path.c_str());
     if (!options_.link.empty()) std::printf("link %s\n", options_.link.c_str());
     if (!control.empty()) std::printf("control %s\n", control.c_str());
-    std::printf("power %s\n", options_.power_on ? "on" : "off (hold PWRKEY low for 1 s through the control channel)");
+    std::printf("power %s\n", power_banner(power));
     std::printf("ready\n");
     std::fflush(stdout);
 
     signals_.async_wait([this](const boost::system::error_code&, int) { io_.stop(); });
-    if (options_.power_on) module_.power_on_now(SteadyClock::now());
+    if (power == PowerOn::now) module_.power_on_now(SteadyClock::now());
     reschedule();
     io_.run();
     return 0;
@@ -156,6 +182,31 @@ class Host {
     acceptor_.emplace(io_, local::endpoint(path));
     control_path_ = OwnedPath(path);
     accept();
+  }
+
+  static const char* power_banner(PowerOn power) {
+    switch (power) {
+      case PowerOn::at_first_open: return "on when a program first opens the port";
+      case PowerOn::now: return "on";
+      case PowerOn::no: break;
+    }
+    return "off (hold PWRKEY low for 1 s through the control channel)";
+  }
+
+  // --power-on for a person at a terminal: the module boots when picocom (or any program) first
+  // opens the port, so its boot URCs are there to read instead of gone before it connected.
+  void power_on_at_first_open() {
+    UniqueFd watch(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!watch || ::inotify_add_watch(watch.get(), pty_.slave_path.c_str(), IN_OPEN) < 0)
+      throw InfraError(fmt::format("watching {} for its first open: {}", pty_.slave_path, std::strerror(errno)));
+    first_open_.emplace(io_, watch.release());
+    first_open_->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+      if (ec) return;
+      first_open_.reset();
+      std::fprintf(stderr, "port opened: power on\n");
+      module_.power_on_now(SteadyClock::now());
+      reschedule();
+    });
   }
 
   void accept() {
@@ -263,7 +314,7 @@ class Host {
     auto t = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
     std::string line = fmt::format("event {} {} {}", pin_name(p), level_name(l), t);
     for (auto& w : sessions_)
-      if (auto s = w.lock(); s && s->watched.count(p)) s->send(line);
+      if (auto s = w.lock(); s && s->watched.count(p)) s->send_event(line);
   }
 
   void fetch(const HttpGet& request) {
@@ -298,6 +349,7 @@ class Host {
   OwnedPath link_, control_path_;
   std::list<std::weak_ptr<ControlSession>> sessions_;
   std::optional<Time> scheduled_;
+  std::optional<asio::posix::stream_descriptor> first_open_;  // inotify on the pty, until it fires
   std::array<char, 4096> uart_buffer_{};
   Probes probes_;  // what the benchmarks read through the control channel
   PacedUart uart_;

@@ -8,13 +8,18 @@
 
 namespace athil::sim {
 
+// When the module is powered without a PWRKEY press: never (a rig's harness presses it), when a
+// program first opens its port (a person at a terminal: the boot URCs wait for picocom), or at
+// once (a module that was on before its host came).
+enum class PowerOn { no, at_first_open, now };
+
 struct HostOptions {
   std::string model;
   std::string firmware;
   std::string link;     // symlink to the pty's slave side ("" for none)
   std::string control;  // control socket path ("" for link + ".ctl", or none without a link)
   double time_scale = 1.0;
-  bool power_on = false;
+  PowerOn power_on = PowerOn::no;
   bool usb = false;    // as on USB: the port goes away when the module is off or resets, and a new one comes back
   int parent_pid = 0;  // started by this runner: end when it ends, however it ends (0: no)
   int ipr = -1;        // the rate saved with AT+IPR at the start (-1: the model's default; 0 autobaud)

@@ -6,6 +6,11 @@ namespace athil::sim {
 
 namespace {
 using namespace std::chrono_literals;
+// ATI: the SIM7000 names model and release ("SIM7000G R1529" in public TinyGSM logs, e.g.
+// tests/field_logs/lilygo-t-sim7000g-145-monitor-tinygsm.log); the SIM7070/7080/7090 family, one
+// manual and one firmware line, gives the release alone (R1951.07 on a SIM7080G in
+// ../shared/reference/sim70x0.md). No public log shows a SIM7070G's or SIM7090G's ATI: they
+// answer in their family's form.
 constexpr std::array<ModelInfo, 4> models = {{
     {.name = "SIM7000G",
      .cgmm = "SIMCOM_SIM7000G",
@@ -20,7 +25,7 @@ constexpr std::array<ModelInfo, 4> models = {{
      .fota_recovery_codes = true},
     {.name = "SIM7070G",
      .cgmm = "SIMCOM_SIM7070",
-     .ati = "SIM7070G R1951",
+     .ati = "R1951.07",
      .imei14 = "86134004997099",
      .default_firmware = "1951B05SIM7070",
      .boot_to_uart_ready = 2000ms,

@@ -66,7 +66,12 @@ TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands
   auto run_dir = dir.path() / "latest";
   REQUIRE(std::filesystem::is_directory(run_dir));
   CHECK(contains(read_file(run_dir / "v1" / "fota-http-upgrade.log"), "> AT+CFOTA=1\\r"));
-  CHECK(contains(read_file(run_dir / "v1" / "fota-http-upgrade.vcd"), "$var wire 1 # pwrkey $end"));
+  // The waveform: the pins, NETLIGHT among them, and the commands and URCs as text on the trace.
+  auto vcd = read_file(run_dir / "v1" / "fota-http-upgrade.vcd");
+  CHECK(contains(vcd, " pwrkey $end"));
+  CHECK(contains(vcd, " netlight $end"));
+  CHECK(contains(vcd, "\nsAT+CFOTA=1 %\n"));
+  CHECK(contains(vcd, "\ns+CFOTA:_\"Update_successfully,_please_wait_for_reset\" &\n"));
   CHECK(contains(out, "transcript file: " + (std::filesystem::canonical(run_dir) / "v1" / "fota-http-upgrade.log").string()));
   std::string summary = read_file(run_dir / "summary.md");
   CHECK(contains(summary, "| v1 | SIM7080G | 1951B02SIM7080G |"));

@@ -68,9 +68,11 @@ TEST_CASE("framer: real modules' lines, blank and single-space lines, prompts, a
   check_every_split(bytes::sim7000_casend, {line("AT+CASEND=0,5"), prompt("> ")});
   check_every_split(bytes::sim7000_smpub, {line("AT+SMPUB=\"ryan\",\"8\",1,1"), prompt("> "), line("test626"), line("+SMSTATE: 0"), line("OK")});
   check_every_split(bytes::sim7000_boot_time, {line("DST: 0"), line("*PSUTTZ: 19/06/26,06:04:03\",\"+32\",0")});
-  check_every_split(bytes::sim7000e_cfswfile, {line("AT+CFSWfile=3,\"sim.crt\",0,1322,5000"), prompt("DOWNLOAD")});
+  check_every_split(bytes::sim7000e_cfswfile, {line("AT+CFSWfile=3,\"sim.crt\",0,1322,5000"), line("DOWNLOAD")});
   check_every_split(bytes::sim7000e_cnact, {line("AT+CNACT=1,\"3GNET\""), line("OK"), line("+APP PDP: ACTIVE")});
   check_every_split(bytes::sim7070_echo_off, {line("AT"), line("OK"), line("ATE0"), line("OK"), line("SIMCOM_SIM7070"), line("OK")});
+  // DOWNLOAD is a line (../shared/reference/sim70x0.md, corrected): one that goes on is one line.
+  check_every_split("\r\nDOWNLOADING 40%\r\n", {line("DOWNLOADING 40%")});
 }
 
 TEST_CASE("framer: power-up garbage and bytes that are not UTF-8 are kept, byte for byte") {

@@ -460,3 +460,22 @@ TEST_CASE("real-speed timeouts: a wait that fits only because time is compressed
   CHECK(contains(at_real_speed["register-in-1s"].message, "expected URC the line '+CEREG: 1'"));
   CHECK_FALSE(contains(read_file(real.path() / "out" / "latest" / "summary.md"), "Would not fit at real speed"));
 }
+
+TEST_CASE("a command the virtual module does not model is named: on the transcript, beside the failure it caused, and in the slot's part of summary.md") {
+  TempDir dir;
+  // AT+CRSM (restricted SIM access) is a real command the virtual module does not play.
+  dir.write("sc/needs.xml", sim7000("needs-crsm", power + R"xml(
+  <step name="sim-file"><command send="AT+CRSM=176,28539,0,0,12"/></step>)xml"));
+  dir.write("sc/tolerates.xml", sim7000("tolerates-crsm", power + R"xml(
+  <step name="sim-file"><send>AT+CRSM=176,28539,0,0,12</send><expect>ERROR</expect></step>)xml"));
+  auto r = run_scenarios(dir, {"--slot", "v2"});
+  CHECK(r["needs-crsm"].verdict == "failure");
+  CHECK(contains(r["needs-crsm"].message, "ERROR"));
+  CHECK(contains(r["needs-crsm"].message, "(the virtual module does not model AT+CRSM)"));
+  CHECK(contains(r["needs-crsm"].out, "# the virtual module does not model AT+CRSM: it answered ERROR"));
+  CHECK(r["tolerates-crsm"].verdict == "passed");
+  CHECK_FALSE(contains(r["tolerates-crsm"].message, "does not model"));
+  std::string summary = read_file(dir.path() / "out" / "latest" / "summary.md");
+  CHECK(contains(summary, "Not modelled by the virtual module (answered ERROR, as a module answers a command it does not know):\n\n- AT+CRSM ("));
+  CHECK((contains(summary, "- AT+CRSM (needs-crsm, tolerates-crsm)") || contains(summary, "- AT+CRSM (tolerates-crsm, needs-crsm)")));
+}

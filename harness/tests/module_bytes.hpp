@@ -16,7 +16,7 @@ inline const std::string sim7000_casend = "AT+CASEND=0,5\r\r\n> ";
 inline const std::string sim7000_smpub = "AT+SMPUB=\"ryan\",\"8\",1,1\r\r\n> test626\r\n\r\n+SMSTATE: 0\r\n\r\nOK\r\n";
 // 06: URCs after boot, the SIM7000's *PSUTTZ with its stray quote, blank-ish lines between.
 inline const std::string sim7000_boot_time = "\r\nDST: 0\r\n \r\n*PSUTTZ: 19/06/26,06:04:03\",\"+32\",0\r\n \r\n";
-// 09: DOWNLOAD prompt, then OK after the host's 1322 bytes.
+// 09: the DOWNLOAD line, then OK after the host's 1322 bytes.
 inline const std::string sim7000e_cfswfile = "AT+CFSWfile=3,\"sim.crt\",0,1322,5000\r\r\nDOWNLOAD\r\n";
 // 09: the bearer's URC after the command's OK.
 inline const std::string sim7000e_cnact = "AT+CNACT=1,\"3GNET\"\r\r\nOK\r\n\r\n+APP PDP: ACTIVE\r\n";

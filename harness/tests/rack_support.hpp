@@ -37,7 +37,7 @@ inline bool process_gone(int pid) {
 class StandaloneModule {
  public:
   StandaloneModule(const TempDir& dir, const std::string& name) : link_((dir.path() / name).string()) {
-    pid_ = spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_, "--power-on", "--time-scale", "0.02", "--exit-with-parent",
+    pid_ = spawn_process({athil_exe().string(), "sim", "--model", "SIM7080G", "--link", link_, "--powered", "--time-scale", "0.02", "--exit-with-parent",
                           std::to_string(::getpid())},
                          source_dir());
     REQUIRE(eventually([&] { return std::filesystem::exists(link_) && std::filesystem::exists(link_ + ".ctl"); }));

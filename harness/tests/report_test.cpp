@@ -130,12 +130,13 @@ TEST_CASE("a retried error becomes <flakyError> on a pass and <rerunError> on a 
   CHECK(md.find("| long-session | flaky | 3.800 |  | [long-session.attempt-2.log](d2/long-session.attempt-2.log) |") != std::string::npos);
 }
 
-TEST_CASE("a waveform has a wire per pin seen, command and URC markers, and the levels in time order") {
+TEST_CASE("a waveform has a wire per pin seen, command and URC markers with their texts, and the levels in time order") {
   athil::Timeline t;
   t.record_at(1'000'000, athil::Direction::pin, "pwrkey low");
   t.record_at(1'050'000, athil::Direction::pin, "pwrkey high");
   t.record_at(1'040'000, athil::Direction::pin, "status high");                    // read late, stamped when it happened
   t.record_at(1'060'000, athil::Direction::pin, "power on: STATUS already high");  // a note, no change
+  t.record_at(1'070'000, athil::Direction::pin, "netlight high");
   t.record_at(1'100'000, athil::Direction::to_module, "AT+CGMR\r");
   t.record_at(1'100'400, athil::Direction::from_module, "AT+CGMR\r\r\nRevision:X\r\n\r\nOK\r\n");
   t.record_at(1'200'000, athil::Direction::note, "urc: +CFOTA: \"Updating\",10 $end");
@@ -143,13 +144,17 @@ TEST_CASE("a waveform has a wire per pin seen, command and URC markers, and the 
   CHECK(vcd.find("$timescale 1us $end") != std::string::npos);
   CHECK(vcd.find("$var wire 1 ! at_command $end") != std::string::npos);
   CHECK(vcd.find("$var wire 1 \" urc $end") != std::string::npos);
-  CHECK(vcd.find("$var wire 1 # pwrkey $end") != std::string::npos);
-  CHECK(vcd.find("$var wire 1 $ status $end") != std::string::npos);
+  CHECK(vcd.find("$var string 1 % at_text $end") != std::string::npos);
+  CHECK(vcd.find("$var string 1 & urc_text $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 ' pwrkey $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 ( status $end") != std::string::npos);
+  CHECK(vcd.find("$var wire 1 ) netlight $end") != std::string::npos);
   CHECK(vcd.find("  100000 > AT+CGMR\\r\n") != std::string::npos);
   CHECK(vcd.find("  200000 urc +CFOTA: \"Updating\",10 _end\n") != std::string::npos);  // "$end" may not appear in a comment
-  // Before its first change a pin was at the other level; then the changes in time order.
-  CHECK(vcd.find("$dumpvars\n0!\n0\"\n1#\n0$\n$end\n#0\n0#\n#40000\n1$\n#50000\n1#\n#100000\n1!\n#100400\n0!\n#200000\n1\"\n#201000\n0\"\n#201001\n") !=
-        std::string::npos);
+  // Before its first change a pin was at the other level; then the changes in time order, the
+  // texts as one token each.
+  CHECK(vcd.find("$dumpvars\n0!\n0\"\ns- %\ns- &\n1'\n0(\n0)\n$end\n#0\n0'\n#40000\n1(\n#50000\n1'\n#70000\n1)\n#100000\n1!\nsAT+CGMR %\n#100400\n0!\n"
+                 "#200000\n1\"\ns+CFOTA:_\"Updating\",10__end &\n#201000\n0\"\n#201001\n") != std::string::npos);
 }
 
 TEST_CASE("a passing case keeps 16 KB of its output, a failing one 256 KB: the transcript file has the rest") {

@@ -13,8 +13,11 @@
 
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "base/error.hpp"
 #include "rig/model.hpp"
@@ -314,6 +317,15 @@ TEST_CASE("rack of 8: every verdict class, a flaky retry, a quarantine and an un
   CHECK(fs::exists(run_dir / "d2" / "long-session.attempt-2.log"));
   CHECK(fs::exists(run_dir / "b2" / "radio-on.vcd"));
   std::string summary = read_file(run_dir / "summary.md");
+  // The slots in the rig's order, however they finished (c2, unreachable, was done first).
+  std::size_t row = 0;
+  for (const char* slot : {"a1", "a3", "b1", "b2", "c1", "c2", "d1", "d2"}) {
+    CAPTURE(slot);
+    auto at = summary.find(fmt::format("\n| {} | ", slot));
+    CHECK(at != std::string::npos);
+    CHECK(at > row);
+    row = at;
+  }
   CHECK(contains(summary, "**Slot a3 quarantined:**"));
   CHECK(contains(summary, "- **d2** long-session flaky"));
   CHECK(contains(summary, "- **b2** radio-on FAILED: step 'cfun'"));
@@ -577,6 +589,19 @@ TEST_CASE("console: on a terminal each slot has a live line with its scenario an
   CHECK(contains(plain, "step 'idle'"));
   CHECK_FALSE(contains(plain, "\x1b[32m"));
   CHECK_FALSE(contains(plain, "\x1b[2m"));
+}
+
+TEST_CASE("console: during a firmware update the live line shows how far the update has come") {
+  TempDir dir;
+  // The bundled HTTP upgrade on the virtual rack's SIM7080G; the update's ten progress reports
+  // come 0.3 s apart at this scale, the live line is repainted every 0.25 s.
+  auto out = run_on_terminal({athil_exe().string(), "run", "--rig", "rigs/virtual.xml", "--slot", "v1", "scenarios/fota/http-upgrade.xml", "--junit",
+                              (dir.path() / "out" / "junit.xml").string()},
+                             {"NO_COLOR=1"});
+  INFO(out);
+  CHECK(contains(out, "PASS"));
+  std::smatch m;
+  CHECK(std::regex_search(out, m, std::regex(R"(v1 +SIM7080G +fota-http-upgrade  step '[^']+'  update (\d+)%)")));
 }
 
 TEST_CASE("timeouts: a step's own bound fails it with that reason, and the run timeout stops the run like a signal") {

@@ -443,3 +443,15 @@ TEST_CASE("fault http-601: every HTTP download ends in a network error, whatever
         "AT+HTTPTOFS=\"http://127.0.0.1:8080/x\",\"/fota/update.zip\"\r\r\nOK\r\n\r\n+HTTPTOFS: 601,0\r\n");
   CHECK(b.http.empty());  // it never reached the server
 }
+
+TEST_CASE("sim: ATI answers in each family's form: model and release on a SIM7000, the release alone on the SIM7070, SIM7080 and SIM7090") {
+  const std::pair<const char*, const char*> expected[] = {
+      {"SIM7000G", "SIM7000G R1529"}, {"SIM7070G", "R1951.07"}, {"SIM7080G", "R1951.07"}, {"SIM7090G", "R2110.01"}};
+  for (const auto& [model, ati] : expected) {
+    CAPTURE(model);
+    Bench b(model);
+    b.boot();
+    b.command("ATE0");
+    CHECK(b.command("ATI") == fmt::format("\r\n{}\r\n\r\nOK\r\n", ati));
+  }
+}

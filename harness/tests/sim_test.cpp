@@ -267,7 +267,7 @@ TEST_CASE("sim: AT+CFSWFILE takes exactly the announced bytes after DOWNLOAD, ap
   b.boot();
   CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,5,5000") == "AT+CFSWFILE=3,\"a.txt\",0,5,5000\r\r\nERROR\r\n");  // no AT+CFSINIT yet
   CHECK(b.command("AT+CFSINIT") == "AT+CFSINIT\r\r\nOK\r\n");
-  CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,5,5000") == "AT+CFSWFILE=3,\"a.txt\",0,5,5000\r\r\nDOWNLOAD");
+  CHECK(b.command("AT+CFSWFILE=3,\"a.txt\",0,5,5000") == "AT+CFSWFILE=3,\"a.txt\",0,5,5000\r\r\nDOWNLOAD\r\n");
   b.module.uart_in("he", b.now);  // no echo of file data
   CHECK(b.take().empty());
   b.module.uart_in("llo", b.now);

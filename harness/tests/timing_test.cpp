@@ -104,13 +104,15 @@ TEST_CASE("athil sim --latency: an answer reaches the host no sooner than the ad
   int pid = spawn_process({athil_exe().string(), "sim", "--link", link, "--power-on", "--time-scale", "0.02", "--latency", "300ms", "--exit-with-parent",
                            std::to_string(::getpid())},
                           source_dir());
-  REQUIRE(eventually([&] { return pin_get(link, "status") == "status high\n"; }));
+  // --power-on boots the module when the port is first opened.
+  REQUIRE(eventually([&] { return std::filesystem::exists(link); }));
   int fd = ::open(link.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   REQUIRE(fd >= 0);
   termios tio{};
   ::tcgetattr(fd, &tio);
   ::cfmakeraw(&tio);
   ::tcsetattr(fd, TCSANOW, &tio);
+  REQUIRE(eventually([&] { return pin_get(link, "status") == "status high\n"; }));
   // The boot URCs come through the adapter too: read them until the port is quiet.
   char buf[256];
   for (pollfd p{fd, POLLIN, 0}; ::poll(&p, 1, 1000) == 1;) REQUIRE(::read(fd, buf, sizeof buf) > 0);

@@ -65,7 +65,7 @@ void VirtualModule::cmd_cfswfile(const Invocation& c) {
   auto mode = to_int(a[2]), size = to_int(a[3]), input_ms = to_int(a[4]);
   if (!mode || *mode > 1 || !size || *size < 1 || *size > static_cast<int>(max_file_chunk) || !input_ms || *input_ms < 1 || *input_ms > 10000) return error();
   file_write_ = FileWrite{.active = true, .path = *path, .append = *mode == 1, .size = static_cast<std::size_t>(*size), .id = file_write_.id + 1};
-  emit("\r\nDOWNLOAD");  // a prompt: no line end
+  emit("\r\nDOWNLOAD\r\n");  // a line, which hosts read with their line readers
   auto id = file_write_.id;
   later(Millis(*input_ms), [this, id] {
     if (!file_write_.active || file_write_.id != id) return;
