@@ -40,6 +40,14 @@ std::variant<ControlRequest, std::string> parse_watch(const std::vector<std::str
   return r;
 }
 
+// sms <from> <text...>: the text is the rest of the line, as written.
+std::variant<ControlRequest, std::string> parse_sms(std::string_view line, const std::vector<std::string_view>& w) {
+  if (w.size() < 3) return std::string("error sms needs a sender and a text: sms +15550100 hello");
+  auto text = line.substr(static_cast<std::size_t>(w[2].data() - line.data()));
+  if (text.size() > 160) return std::string("error an SMS text holds at most 160 characters");
+  return ControlRequest{.verb = ControlRequest::Verb::sms, .from = std::string(w[1]), .text = std::string(text)};
+}
+
 }  // namespace
 
 const char* pin_name(Pin p) {
@@ -71,6 +79,7 @@ std::variant<ControlRequest, std::string> parse_control(std::string_view line) {
     return fmt::format("error no pin '{}'", w[1]);
   }
   if (verb == "watch") return parse_watch(w);
+  if (verb == "sms") return parse_sms(line, w);
   if (w.size() == 1 && verb == "reset-state") return ControlRequest{.verb = Verb::reset_state};
   if (w.size() == 1 && verb == "pins") return ControlRequest{.verb = Verb::pins};
   if (w.size() == 1 && verb == "turnaround") return ControlRequest{.verb = Verb::turnaround};

@@ -13,12 +13,13 @@
 namespace athil::sim {
 
 struct ControlRequest {
-  enum class Verb { set, get, watch, reset_state, pins, turnaround, pulses, state };
+  enum class Verb { set, get, watch, reset_state, pins, turnaround, pulses, state, sms };
   Verb verb;
   Pin pin = Pin::pwrkey;                // set, get, pulses
   Level level = Level::high;            // set
   std::optional<std::int64_t> edge_us;  // set: when the harness stamped the edge
   std::set<Pin> watched;                // watch
+  std::string from, text;               // sms: a message from the network
 };
 
 // The request, or the line that answers a bad one ("error ...").

@@ -29,6 +29,7 @@ struct Faults {
   bool stuck_cfun5_after_update = false;
   bool stuck_cfun5_at_boot = false;
   bool http_601 = false;
+  bool sms_fail = false;            // every AT+CMGS ends in +CMS ERROR: 500
   std::optional<Millis> slow_boot;  // added to every boot's time to UART ready
 
   bool any() const;

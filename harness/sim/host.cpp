@@ -17,6 +17,7 @@
 #include <set>
 #include <stdexcept>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <boost/asio/io_context.hpp>
@@ -153,6 +154,7 @@ class Host {
       case Verb::turnaround: return session.send(probes_.turnaround_report());
       case Verb::pulses: return session.send(probes_.pulses_report(r.pin, pin_name(r.pin)));
       case Verb::state: return session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));
+      case Verb::sms: return deliver_sms(session, r);
     }
   }
 
@@ -164,6 +166,14 @@ class Host {
     module_.pin_in(r.pin, r.level, edge, now);
     probes_.pin_edge(r.pin, r.level == Level::low, now);
     std::fprintf(stderr, "pin %s %s\n", pin_name(r.pin), level_name(r.level));
+    session.send("ok");
+    reschedule();
+  }
+
+  // The service centre stamps a message with its own time: the host's, in UTC.
+  void deliver_sms(ControlSession& session, const ControlRequest& r) {
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    module_.sms_in(r.from, r.text, fmt::format("{:%y/%m/%d,%H:%M:%S}+00", now));
     session.send("ok");
     reschedule();
   }

@@ -64,6 +64,9 @@ class VirtualModule {
   void advance(Time now);
   std::optional<Time> next_deadline() const;
 
+  // A text message from the network, stored on the SIM (`sms` on the control channel); `stamp`
+  // is the service centre's time stamp ("yy/MM/dd,hh:mm:ss+zz").
+  void sms_in(std::string_view from, std::string_view text, std::string_view stamp);
   // Boots at once, as if PWRKEY had been pressed (for `athil sim --power-on`).
   void power_on_now(Time now);
 
@@ -188,6 +191,23 @@ class VirtualModule {
   void cmd_cfsdfile(const Invocation& c);
   void file_bytes(std::string_view bytes);
   bool lost();  // byte-loss fault: this byte is lost
+  // module/sms.cpp
+  struct Sms {
+    int index = 0;
+    std::string status;  // REC UNREAD, REC READ
+    std::string address, stamp, text;
+  };
+  void cms_error(int code);
+  void cmd_cmgf(const Invocation& c);
+  void cmd_cscs(const Invocation& c);
+  void cmd_cnmi(const Invocation& c);
+  void cmd_cmgs(const Invocation& c);
+  void cmd_cmgr(const Invocation& c);
+  void cmd_cmgl(const Invocation& c);
+  void cmd_cmgd(const Invocation& c);
+  void sms_key(char c);
+  void submit_sms();
+  std::string sms_lines(const Sms& m, bool listed) const;
 
   const ModelInfo& model_;
   const std::string initial_firmware_;
@@ -238,6 +258,15 @@ class VirtualModule {
   std::map<std::string, std::pair<std::string, std::function<bool(const std::string&)>>> settings_;
   std::map<std::string, std::string> files_;  // survive power cycles
   int fota_status_ = 8;                       // 8: flag cleaned (no update asked for)
+  std::vector<Sms> sms_;                      // on the SIM: survive power cycles
+  struct SmsEdit {
+    bool active = false;  // after AT+CMGS's prompt, until Ctrl-Z or Esc
+    std::string address, text;
+  } sms_edit_;
+  int cmgf_ = 0;  // 0 PDU (not modelled), 1 text
+  int cnmi_mt_ = 1;
+  int sms_reference_ = 0;
+  std::string cscs_ = "IRA";
   bool fota_flag_ = false;
   std::optional<int> fota_progress_;  // percent, while an update is applying
 

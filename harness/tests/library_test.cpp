@@ -219,3 +219,21 @@ TEST_CASE(
     "nothing, late answers are named") {
   silent_faults("16ms");
 }
+
+TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERROR, and a healthy module sends") {
+  TempDir dir;
+  auto rig = dir.write("sms.xml", R"xml(<rig name="sms" time-scale="0.02">
+  <slot name="refused" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="sms-fail"/></slot>
+  <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/sms", "--junit", junit.string()}, source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  auto report = read_report(junit);
+  auto& refused = report.suites["sms.refused"]["sms-send"];
+  CHECK(refused.verdict == "failure");
+  CHECK(contains(refused.message, "step 'send'"));
+  CHECK(contains(refused.message, "+CMS ERROR: 500"));
+  CHECK(report.suites["sms.healthy"]["sms-send"].verdict == "passed");
+}

@@ -215,7 +215,8 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 15);
+  CHECK(fault_catalogue().size() == 16);
+  CHECK(faults("sms-fail").sms_fail);
 }
 
 TEST_CASE("fault fota-fail: a valid delta stops at the percent, +CFOTA: 7, old revision, module usable") {
@@ -454,4 +455,59 @@ TEST_CASE("sim: ATI answers in each family's form: model and release on a SIM700
     b.command("ATE0");
     CHECK(b.command("ATI") == fmt::format("\r\n{}\r\n\r\nOK\r\n", ati));
   }
+}
+
+TEST_CASE("sim: SMS in text mode: the > prompt, the text echoed, Ctrl-Z sends, Esc drops, and a message from the network is announced, read and deleted") {
+  Bench b;
+  b.boot();
+  b.run_for(4s);  // registered
+  CHECK(b.command("AT+CMGF=1") == "AT+CMGF=1\r\r\nOK\r\n");
+  CHECK(b.command("AT+CMGS=\"+15550100\"") == "AT+CMGS=\"+15550100\"\r\r\n> ");
+  b.module.uart_in("Hi\rthere", b.now);
+  b.run_for(10ms);
+  CHECK(b.take() == "Hi\r\r\n> there");  // CR adds a line and prompts again
+  b.module.uart_in("\x1a", b.now);
+  b.run_for(3s);
+  CHECK(b.take() == "\r\n+CMGS: 1\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CMGS=\"+15550100\"") == "AT+CMGS=\"+15550100\"\r\r\n> ");
+  b.module.uart_in("never\x1b", b.now);
+  b.run_for(3s);
+  CHECK(b.take() == "never\r\nOK\r\n");  // dropped: no +CMGS
+
+  b.module.sms_in("+15550199", "ping", "26/11/29,10:00:00+00");
+  CHECK(b.take() == "\r\n+CMTI: \"SM\",1\r\n");
+  CHECK(b.command("AT+CMGR=1") == "AT+CMGR=1\r\r\n+CMGR: \"REC UNREAD\",\"+15550199\",\"\",\"26/11/29,10:00:00+00\"\r\nping\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CMGL=\"ALL\"") == "AT+CMGL=\"ALL\"\r\r\n+CMGL: 1,\"REC READ\",\"+15550199\",\"\",\"26/11/29,10:00:00+00\"\r\nping\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CMGD=1") == "AT+CMGD=1\r\r\nOK\r\n");
+  CHECK(b.command("AT+CMEE=1") == "AT+CMEE=1\r\r\nOK\r\n");
+  CHECK(b.command("AT+CMGR=1") == "AT+CMGR=1\r\r\n+CMS ERROR: 321\r\n");
+}
+
+TEST_CASE("sim: SMS: PDU mode is not modelled, a module off the network and the sms-fail fault answer +CMS ERROR, and the settings reset at boot") {
+  {
+    Bench b;
+    b.boot();
+    // Straight after boot the module is still searching: no network service.
+    b.command("AT+CMEE=1");
+    b.command("AT+CMGF=1");
+    b.command("AT+CFUN=0", 200ms);
+    b.command("AT+CMGS=\"+15550100\"");
+    b.module.uart_in("x\x1a", b.now);
+    b.run_for(3s);
+    CHECK(has(b.take(), "\r\n+CMS ERROR: 331\r\n"));
+    power_off(b);
+    b.boot();
+    CHECK(b.command("AT+CMGF?") == "AT+CMGF?\r\r\n+CMGF: 0\r\n\r\nOK\r\n");
+    CHECK(b.command("AT+CMGS=23") == "AT+CMGS=23\r\r\nERROR\r\n");  // PDU mode: answered as an unknown command
+    CHECK(b.unmodelled == std::vector<std::string>{"+CMGS=23"});
+  }
+  Bench f("SIM7080G", nullptr, faults("sms-fail"));
+  f.boot();
+  f.run_for(4s);
+  f.command("AT+CMEE=1");
+  f.command("AT+CMGF=1");
+  f.command("AT+CMGS=\"+15550100\"");
+  f.module.uart_in("x\x1a", f.now);
+  f.run_for(3s);
+  CHECK(f.take() == "x\r\n+CMS ERROR: 500\r\n");
 }

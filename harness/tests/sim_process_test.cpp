@@ -158,3 +158,21 @@ TEST_CASE("virtual rack: a host at another baud rate than the module reads garba
   host.read_until("never", 300ms);
   CHECK(host.ask("AT+IPR?") == "AT+IPR?\r\r\n+IPR: 9600\r\n\r\nOK\r\n");
 }
+
+TEST_CASE("virtual rack: an SMS from the network through the control channel is announced and read back, spaces and all") {
+  constexpr double scale = 0.05;
+  test::TempDir dir;
+  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
+  rig::VirtualModuleProcess module(slot, scale, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
+  Host host(module.port_link(), 115200);
+  auto pins = rig::connect_virtual_pins("p1", module.control_socket());
+  press(*pins, TimeScale(scale).hold(1200ms));
+  REQUIRE(host.read_until("SMS Ready", 10s));
+  CHECK(rig::ask_virtual_module("p1", module.control_socket(), "sms +15550199 meet at 10, gate B") == "ok");
+  REQUIRE(host.read_until("+CMTI: \"SM\",1\r\n", 5s));
+  host.ask("AT+CMGF=1");
+  auto read = host.ask("AT+CMGR=1");
+  CHECK(read.find("+CMGR: \"REC UNREAD\",\"+15550199\",\"\",\"") != std::string::npos);
+  CHECK(read.find("\"\r\nmeet at 10, gate B\r\n\r\nOK\r\n") != std::string::npos);
+  CHECK(rig::ask_virtual_module("p1", module.control_socket(), "sms +15550199") == "error sms needs a sender and a text: sms +15550100 hello");
+}

@@ -74,6 +74,14 @@ const VirtualModule::Command* VirtualModule::find_command(std::string_view name)
       {"+CFSRFILE", F{.set = true}, &M::cmd_cfsrfile},
       {"+CFSWFILE", F{.set = true}, &M::cmd_cfswfile},
       {"+CFSDFILE", F{.set = true}, &M::cmd_cfsdfile},
+      // SMS in text mode (sms.cpp)
+      {"+CMGF", F{.read = true, .test = true, .set = true}, &M::cmd_cmgf},
+      {"+CSCS", F{.read = true, .test = true, .set = true}, &M::cmd_cscs},
+      {"+CNMI", F{.read = true, .set = true}, &M::cmd_cnmi},
+      {"+CMGS", F{.set = true}, &M::cmd_cmgs},
+      {"+CMGR", F{.set = true}, &M::cmd_cmgr},
+      {"+CMGL", F{.exec = true, .set = true}, &M::cmd_cmgl},
+      {"+CMGD", F{.set = true}, &M::cmd_cmgd},
   });
   auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
   return it == table.end() ? nullptr : &*it;

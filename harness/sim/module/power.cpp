@@ -36,6 +36,9 @@ void VirtualModule::ready() {
   uart_ready_ = true;
   echo_ = true;  // ATE is not saved
   cmee_ = 0;
+  cmgf_ = 0;  // the SMS settings are not saved either
+  cnmi_mt_ = 1;
+  cscs_ = "IRA";
   cereg_n_ = cgreg_n_ = 0;
   locked_rate_ = 0;
   discard_line_ = false;
@@ -83,6 +86,7 @@ void VirtualModule::cut_power() {
   bearers_.clear();
   download_.busy = false;
   file_write_.active = false;
+  sms_edit_ = {};
   cfs_ready_ = false;
   reg_stat_ = 0;
   set_status(Level::low);

@@ -36,6 +36,12 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
       if (discard_line_) line_.clear();
       continue;
     }
+    if (sms_edit_.active) {  // a message typed after AT+CMGS's prompt: echoed, but Ctrl-Z and Esc are not
+      if (echo_ && c != 0x1a && c != 0x1b) echo += c;
+      if (c == 0x1a || c == 0x1b || c == '\r') emit(std::exchange(echo, {}));
+      sms_key(c);
+      continue;
+    }
     if (faults_.first_at_lost && first_command_) discard_line_ = true;
     first_command_ = false;
     if (discard_line_) {
