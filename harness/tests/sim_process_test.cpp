@@ -47,6 +47,21 @@ void press(rig::Pins& pins, Duration hold) {
   pins.set(rig::PinRole::pwrkey, rig::Level::high);
 }
 
+// A SIM7080G powered by its PWRKEY and booted to SMS Ready, its port open at 115200.
+struct BootedSim7080 {
+  explicit BootedSim7080(double scale)
+      : module(rig::Slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}}, scale, {test::athil_exe(), dir.path(), dir.path() / "sim.log"}),
+        host(module.port_link(), 115200),
+        pins(rig::connect_virtual_pins("p1", module.control_socket())) {
+    press(*pins, TimeScale(scale).hold(1200ms));
+    REQUIRE(host.read_until("SMS Ready", 10s));
+  }
+  test::TempDir dir;
+  rig::VirtualModuleProcess module;
+  Host host;
+  std::unique_ptr<rig::Pins> pins;
+};
+
 struct Expected {
   const char* model;
   const char* firmware;
@@ -113,13 +128,8 @@ TEST_CASE("virtual rack: every model through its pseudo-terminal: boot time, ide
 
 TEST_CASE("virtual rack: bytes leave at the line rate: 100 KB at 115200 baud takes its wire time, scaled") {
   constexpr double scale = 0.1;
-  test::TempDir dir;
-  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
-  rig::VirtualModuleProcess module(slot, scale, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
-  Host host(module.port_link(), 115200);
-  auto pins = rig::connect_virtual_pins("p1", module.control_socket());
-  press(*pins, TimeScale(scale).hold(1200ms));
-  REQUIRE(host.read_until("SMS Ready", 10s));
+  BootedSim7080 booted(scale);
+  auto& host = booted.host;
   host.ask("AT+CFSINIT");
   std::string chunk(10240, 'x');
   host.port.write_all("AT+CFSWFILE=3,\"big.bin\",0,10240,10000\r", Clock::now() + 1s);
@@ -160,14 +170,9 @@ TEST_CASE("virtual rack: a host at another baud rate than the module reads garba
 }
 
 TEST_CASE("virtual rack: an SMS from the network through the control channel is announced and read back, spaces and all") {
-  constexpr double scale = 0.05;
-  test::TempDir dir;
-  rig::Slot slot{"p1", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
-  rig::VirtualModuleProcess module(slot, scale, {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
-  Host host(module.port_link(), 115200);
-  auto pins = rig::connect_virtual_pins("p1", module.control_socket());
-  press(*pins, TimeScale(scale).hold(1200ms));
-  REQUIRE(host.read_until("SMS Ready", 10s));
+  BootedSim7080 booted(0.05);
+  auto& host = booted.host;
+  auto& module = booted.module;
   CHECK(rig::ask_virtual_module("p1", module.control_socket(), "sms +15550199 meet at 10, gate B") == "ok");
   REQUIRE(host.read_until("+CMTI: \"SM\",1\r\n", 5s));
   host.ask("AT+CMGF=1");
