@@ -33,6 +33,8 @@ class TimeScale {
   // A wait whose end is an answer, not a failure (<expect-any else>): scaled with no floor,
   // since a loaded machine that ends it early fails nothing.
   Duration optional_wait(Duration d) const { return scaled(d); }
+  // What a span of host time is on the rig's clock (a press held 22 ms at 0.02 is 1.1 s).
+  Duration module_time(Duration host) const { return factor_ > 0 ? Duration(static_cast<std::int64_t>(static_cast<double>(host.count()) / factor_)) : host; }
 
  private:
   Duration scaled(Duration d) const { return Duration(static_cast<std::int64_t>(static_cast<double>(d.count()) * factor_)); }

@@ -10,9 +10,25 @@ namespace {
 using namespace std::chrono_literals;
 
 // SIM7000: STATUS may drop up to 6.9 s after an off request; boot to UART ready >= 4.5 s.
-constexpr PowerTiming sim7000_power{.on_hold = 1200ms, .off_hold = 1500ms, .ready_within = 10s, .off_within = 10s, .off_rest = 2s, .reset_hold = 300ms};
+constexpr PowerTiming sim7000_power{.on_hold = 1200ms,
+                                    .off_hold = 1500ms,
+                                    .ready_within = 10s,
+                                    .off_within = 10s,
+                                    .off_rest = 2s,
+                                    .reset_hold = 300ms,
+                                    .pwrkey_on_min = 1s,
+                                    .pwrkey_off_min = 1200ms,
+                                    .pwrkey_reset_min = Duration::zero()};
 // SIM7070/7080/7090: graceful power-down 1.8 to 2 s; boot >= 1.8 s; reset by PWRKEY > 12.6 s.
-constexpr PowerTiming sim70x0_power{.on_hold = 1200ms, .off_hold = 1500ms, .ready_within = 8s, .off_within = 5s, .off_rest = 2s, .reset_hold = 13500ms};
+constexpr PowerTiming sim70x0_power{.on_hold = 1200ms,
+                                    .off_hold = 1500ms,
+                                    .ready_within = 8s,
+                                    .off_within = 5s,
+                                    .off_rest = 2s,
+                                    .reset_hold = 13500ms,
+                                    .pwrkey_on_min = 1s,
+                                    .pwrkey_off_min = 1200ms,
+                                    .pwrkey_reset_min = 12600ms};
 
 constexpr Model sim7000(std::string_view name) {
   return {.name = name, .family = Family::sim7000, .reset_pin = true, .power = sim7000_power, .bearer = BearerSyntax::sim7000, .legacy_app_stack = true};

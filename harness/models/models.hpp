@@ -29,6 +29,12 @@ struct PowerTiming {
   Duration off_within;    // STATUS low after the off press
   Duration off_rest;      // documented wait after power-off before the next power-on
   Duration reset_hold;    // RESET pin pulse, or PWRKEY hold on models without a RESET pin
+  // The documented holds at which a PWRKEY press starts to mean something else (power on,
+  // power off, and reset on models without a RESET pin; zero where there is none). A press the
+  // host releases late can cross one it was not meant to reach.
+  Duration pwrkey_on_min;
+  Duration pwrkey_off_min;
+  Duration pwrkey_reset_min;
 };
 
 struct Model {

@@ -31,8 +31,9 @@ void PowerControl::press(PinRole role, Duration d, Deadline bound) {
   struct Release {
     PowerControl& pc;
     PinRole role;
+    bool done = false;
     ~Release() {
-      if (std::uncaught_exceptions() == 0) return;
+      if (done || std::uncaught_exceptions() == 0) return;
       try {
         pc.pins_.set(role, Level::high);
         pc.note_(fmt::format("{} high (released as the sequence was cut short)", to_string(role)));
@@ -41,8 +42,29 @@ void PowerControl::press(PinRole role, Duration d, Deadline bound) {
     }
   } release{*this, role};
   idle_(pressed + scale_.hold(d));
+  const auto released = Clock::now();
   pins_.set(role, Level::high);
+  release.done = true;
   note_(fmt::format("{} high", to_string(role)));
+  check_held(role, d, std::chrono::duration_cast<Duration>(released - pressed));
+}
+
+void PowerControl::check_held(PinRole role, Duration asked, Duration held_on_host) const {
+  if (role != PinRole::pwrkey) return;
+  const Duration held = scale_.module_time(held_on_host);
+  const auto& t = power_timing(model_);
+  struct Hold {
+    Duration min;
+    const char* meaning;
+  };
+  for (const Hold& h : {Hold{t.pwrkey_on_min, "power-on"}, Hold{t.pwrkey_off_min, "power-off"}, Hold{t.pwrkey_reset_min, "reset"}}) {
+    if (h.min == Duration::zero() || asked >= h.min || held < h.min) continue;
+    throw PressOverrun(
+        fmt::format("the {} press of {} was held {} ({} on the host at time scale {}): past the {}'s documented {} {} hold, so the module may have done what a "
+                    "longer press does; the host is too slow for this time scale",
+                    to_string(role), format_duration(asked), format_duration(std::chrono::round<std::chrono::milliseconds>(held)),
+                    format_duration(std::chrono::round<std::chrono::microseconds>(held_on_host)), scale_.factor(), model_, format_duration(h.min), h.meaning));
+  }
 }
 
 bool PowerControl::wait_level(PinRole role, Level level, Deadline deadline) {

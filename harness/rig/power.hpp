@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/duration.hpp"
+#include "base/error.hpp"
 #include "models/models.hpp"
 #include "rig/pins.hpp"
 
@@ -26,6 +27,13 @@ struct PowerSequenceCut : PowerSequenceFailure {
   using PowerSequenceFailure::PowerSequenceFailure;
 };
 
+// The host released a press so late that it crossed one of the model's documented PWRKEY
+// holds the press was not meant to reach: the module may have done something else (powered
+// on from a "short" press). A rig error: the host is too slow for the rig's time scale.
+struct PressOverrun : InfraError {
+  using InfraError::InfraError;
+};
+
 class PowerControl {
  public:
   // `idle(deadline)` keeps the rest of the device serviced (its port read and recorded)
@@ -42,7 +50,8 @@ class PowerControl {
   // reaches a module that nothing else does.
   void hard_cycle(Deadline bound = Deadline::max());
   // The pin held low for `hold` (scaled) and released however the wait ends: a run stopped
-  // in the middle of a press never leaves a key pressed.
+  // in the middle of a press never leaves a key pressed. Throws PressOverrun, after the
+  // release, when the press as held crossed a documented PWRKEY hold that `hold` does not.
   void press(PinRole role, Duration hold, Deadline bound = Deadline::max());
   // Waits until the pin reads `level`; false at the deadline.
   bool wait_level(PinRole role, Level level, Deadline deadline);
@@ -50,6 +59,7 @@ class PowerControl {
  private:
   void expect_status(Level level, Duration within, const char* what, Deadline bound);
   void rest(Duration rest, const char* what, Deadline bound);
+  void check_held(PinRole role, Duration asked, Duration held_on_host) const;
 
   Pins& pins_;
   std::string model_;

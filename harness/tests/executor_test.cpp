@@ -343,6 +343,26 @@ TEST_CASE("executor: pin actions on a slot that wires no such line are errors na
   CHECK(contains(out.message, "the rig wires no pwrkey line"));
 }
 
+TEST_CASE("executor: a short PWRKEY press the host released past the documented power-on hold is a rig error with both figures") {
+  Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
+  // A slow pin write (a loaded host, an external program's pin): at scale 0.02 the 300 ms
+  // press is 6 ms on the host, and 60 ms held is 3 s on the module's clock.
+  b.pins->on_set = [](rig::PinRole role, rig::Level level) {
+    if (role == rig::PinRole::pwrkey && level == rig::Level::low) std::this_thread::sleep_for(60ms);
+  };
+  auto out = b.run(scenario_xml(R"(<step name="short"><power-key hold="300ms"/></step>)"), 0.02);
+  CHECK(out.verdict == report::Verdict::error);
+  INFO(out.message);
+  CHECK(contains(out.message, "slot s1: <power-key> at t.xml:1:"));
+  CHECK(contains(out.message, "the pwrkey press of 300ms was held "));
+  CHECK(contains(out.message, "at time scale 0.02): past the SIM7080G's documented 1s power-on hold"));
+  CHECK(b.pins->get(rig::PinRole::pwrkey) == rig::Level::high);  // released all the same
+
+  // The same press held as asked is a press.
+  b.pins->on_set = nullptr;
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="short"><power-key hold="300ms"/></step>)")));
+}
+
 TEST_CASE("executor: power on presses PWRKEY and checks STATUS, and a module that never raises it fails the sequence") {
   Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
   b.pins->on_set = [&](rig::PinRole role, rig::Level level) {

@@ -9,6 +9,7 @@
 #include "rig/model.hpp"
 #include "scenario/model_profiles.hpp"
 #include "sim/models.hpp"
+#include "sim/module/common.hpp"
 #include "support.hpp"
 
 using namespace athil;
@@ -23,6 +24,10 @@ TEST_CASE("models: the harness and the virtual module agree on each model's pins
     // The harness waits longer than the module takes: a healthy module never fails a sequence.
     CHECK(played->boot_to_uart_ready < m.power.ready_within);
     CHECK(played->power_down < m.power.off_within);
+    // A press the host overran is judged by the holds at which the module acts on it.
+    CHECK(m.power.pwrkey_on_min == sim::pwrkey_on_hold);
+    CHECK(m.power.pwrkey_off_min == sim::pwrkey_off_hold);
+    CHECK(m.power.pwrkey_reset_min == (played->has_reset_pin ? Duration::zero() : Duration(sim::pwrkey_reset_hold)));
   }
   for (auto name : {"SIM7000G", "SIM7070G", "SIM7080G", "SIM7090G"}) CHECK_MESSAGE(find_model(name), name);
 }

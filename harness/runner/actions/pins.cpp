@@ -18,6 +18,11 @@ StepFailure cut_short(const Step& step, const rig::PowerSequenceCut& e, Deadline
   return step.text().failure(got, "the power sequence to complete", got);
 }
 
+// A rig error, with where it happened: the host, not the module, made the press another one.
+InfraError overrun(const Step& step, std::string_view action, const rig::PressOverrun& e) {
+  return InfraError(fmt::format("slot {}: {} at {}: {}", step.device.slot, action, step.pos.str(), e.what()));
+}
+
 void require_pin(const Step& step, rig::PinRole role, std::string_view action) {
   if (!step.device.pins || !step.device.pins->has(role))
     throw InfraError(fmt::format("slot {}: {} at {} but the rig wires no {} line", step.device.slot, action, step.pos.str(), rig::to_string(role)));
@@ -30,6 +35,8 @@ void press(const Step& step, rig::PinRole role, const scenario::DurationText& ho
     step.host.power_control().press(role, step.duration(hold), bound);
   } catch (const rig::PowerSequenceCut& e) {
     throw cut_short(step, e, bound);
+  } catch (const rig::PressOverrun& e) {
+    throw overrun(step, action, e);
   }
   step.engine().module_restarted(fmt::format("{} pressed", rig::to_string(role)));
 }
@@ -82,6 +89,8 @@ void perform(const scenario::Power& a, Step& step) {
     }
   } catch (const rig::PowerSequenceCut& e) {
     throw cut_short(step, e, bound);
+  } catch (const rig::PressOverrun& e) {
+    throw overrun(step, "<power>", e);
   } catch (const rig::PowerSequenceFailure& e) {
     throw step.text().failure(e.what(), "the power sequence to complete", e.what());
   }
