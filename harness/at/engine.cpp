@@ -75,7 +75,8 @@ void AtEngine::send_command(std::string_view command, Deadline deadline, bool an
   transport_.write_all(bytes, deadline);
   last_sent_us_ = to_us(Clock::now());
   timeline_.record_at(last_sent_us_, Direction::to_module, bytes);
-  pending_ = Command{.text = std::string(command), .prefix = response_prefix(command), .set_form = is_set_form(command), .answered = answered};
+  pending_ = Command{
+      .text = std::string(command), .prefix = response_prefix(command), .set_form = is_set_form(command), .answered = answered, .sent_us = last_sent_us_};
 }
 
 void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
@@ -99,6 +100,12 @@ void AtEngine::commands_lost(std::string_view why) {
   timeline_.record(Direction::note, fmt::format("{}: no final result code is owed for {} any more", why, forgotten));
   owed_.clear();
   pending_.reset();
+}
+
+void AtEngine::forget_unheard(Duration silence) {
+  if (!pending_ || pending_->echoed || pending_->seen_response || !last_ended_ || !last_ended_->echoed) return;
+  if (to_us(Clock::now()) - pending_->sent_us < silence.count()) return;  // its echo may still be on the way
+  commands_lost(fmt::format("'{}' was neither echoed nor answered by a module that echoes", pending_->text));
 }
 
 AtEngine::ExpectResult AtEngine::probe_at(Deadline write_deadline, Deadline answer_deadline, std::string_view lost_why) {

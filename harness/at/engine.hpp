@@ -53,6 +53,10 @@ class AtEngine {
   // The commands not answered yet were lost (an autobauding module takes the first AT to
   // learn the rate and never answers it): nothing is owed for them any more.
   void commands_lost(std::string_view why);
+  // After an optional wait that ended with nothing: a command that the module, which echoes,
+  // neither echoed nor answered for `silence` after it was written was not heard (a sleeping
+  // UART, PSM): nothing is owed for it, so no later answer is taken for its late reply.
+  void forget_unheard(Duration silence);
   // Sends AT and waits for its OK until `answer_deadline`. An AT left unanswered and not echoed
   // is taken as lost (commands_lost(lost_why)), so the next one's OK is never filed as its late
   // reply: the host's half of a sync with an autobauding or just-booted module. One the module
@@ -128,6 +132,7 @@ class AtEngine {
     bool seen_response = false;
     bool echoed = false;
     bool answered = true;
+    std::int64_t sent_us = 0;
   };
   enum class Sorted { echo, response, final, urc, late, prompt };
   static const char* name_of(Sorted sorted);

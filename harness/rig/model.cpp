@@ -23,10 +23,11 @@ bool Slot::provides(const std::string& capability) const {
   if (capability == "fota-target") return !fota_target.empty();
   if (is_replay()) return false;  // a recorded session: no pins, no supply, no USB
   if (const auto* v = std::get_if<VirtualSlot>(&kind))
-    return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset";
+    return capability == "usb" ? v->usb : capability == "status" || capability == "supply" || capability == "reset" || capability == "dtr";
   const auto& real = std::get<RealSlot>(kind);
   auto wired = [&](PinRole role) { return std::any_of(real.lines.begin(), real.lines.end(), [&](const GpioLine& l) { return l.role == role; }); };
   if (capability == "status") return wired(PinRole::status);
+  if (capability == "dtr") return wired(PinRole::dtr);
   if (capability == "supply") return wired(PinRole::supply) || !real.supply_on.empty();
   if (capability == "reset") return wired(model_or_default(model).reset_pin ? PinRole::reset : PinRole::pwrkey);
   if (capability == "usb") return real.usb;
@@ -38,6 +39,7 @@ std::string Slot::how_to_provide(const std::string& capability) const {
   if (is_replay()) return "a replayed session has no pins, supply or USB: run the scenario on a virtual or real slot";
   if (is_virtual()) return capability == "usb" ? "make it <virtual usb=\"true\"/>" : "";
   if (capability == "status") return "wire STATUS: <line role=\"status\" offset=\"N\"/> in its <gpio>";
+  if (capability == "dtr") return "wire DTR: <line role=\"dtr\" offset=\"N\"/> in its <gpio>";
   if (capability == "supply") return "wire the supply: <line role=\"supply\" offset=\"N\"/> in its <gpio>, or <supply on=\"...\" off=\"...\"/>";
   if (capability == "reset") {
     auto pin = model_or_default(model).reset_pin ? "reset" : "pwrkey";

@@ -243,6 +243,11 @@ class FileReader {
       std::string state = src_.required(node, "state");
       if (state != "on" && state != "off") src_.fail(node, "state", fmt::format("state is on or off, not '{}'", state));
       add(Supply{.on = state == "on"});
+    } else if (name == "dtr") {
+      src_.only_attributes(node, {"level"});
+      std::string level = src_.required(node, "level");
+      if (level != "high" && level != "low") src_.fail(node, "level", fmt::format("level is high or low, not '{}'", level));
+      add(Dtr{.high = level == "high"});
     } else if (name == "sleep") {
       src_.only_attributes(node, {"duration"});
       src_.required(node, "duration");
@@ -345,7 +350,7 @@ class FileReader {
     } else {
       static const std::vector<std::string> known = {"send",          "expect",    "urc",   "command", "check",      "power-key", "sleep",
                                                      "log",           "repeat",    "use",   "forbid",  "expect-any", "power",     "expect-pin",
-                                                     "expect-reboot", "send-file", "reset", "supply",  "sync"};
+                                                     "expect-reboot", "send-file", "reset", "supply",  "dtr",        "sync"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
@@ -482,10 +487,11 @@ Scenario Loader::load_source(const XmlSource& source) const {
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {
-    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "usb", "fota-target"};
+    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target"};
     for (const auto& r : split_words(root.attribute("requires").value())) {
       if (std::find(capabilities.begin(), capabilities.end(), r) == capabilities.end())
-        src->fail(root, "requires", fmt::format("unknown rig capability '{}'{} (supply, reset, status, usb, fota-target)", r, did_you_mean(r, capabilities)));
+        src->fail(root, "requires",
+                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target)", r, did_you_mean(r, capabilities)));
       s.requires_.push_back(r);
     }
   });

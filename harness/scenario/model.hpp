@@ -74,6 +74,11 @@ struct ResetPulse {
 struct Supply {
   bool on = true;
 };
+// The module's DTR input driven high (the host not ready: with AT+CSCLK=1 the module may sleep)
+// or low (awake).
+struct Dtr {
+  bool high = true;
+};
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {
   enum class Action { on, off, cycle, hard_cycle, reset } action;
@@ -139,7 +144,7 @@ struct Repeat {
 };
 
 using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile,
-                                ResetPulse, Supply, Sync, EchoCheck>;
+                                ResetPulse, Supply, Dtr, Sync, EchoCheck>;
 
 struct Action {
   ActionKind what;

@@ -21,8 +21,8 @@ std::vector<std::string_view> words_of(std::string_view line) {
 
 std::variant<ControlRequest, std::string> parse_set(const std::vector<std::string_view>& w) {
   auto p = pin_from(w[1]);
-  if (!p || (*p != Pin::pwrkey && *p != Pin::reset && *p != Pin::supply) || (w[2] != "low" && w[2] != "high"))
-    return fmt::format("error cannot set '{} {}': inputs are pwrkey, reset and supply, levels low and high", w[1], w[2]);
+  if (!p || (*p != Pin::pwrkey && *p != Pin::reset && *p != Pin::supply && *p != Pin::dtr) || (w[2] != "low" && w[2] != "high"))
+    return fmt::format("error cannot set '{} {}': inputs are pwrkey, reset, supply and dtr, levels low and high", w[1], w[2]);
   ControlRequest r{.verb = ControlRequest::Verb::set, .pin = *p, .level = w[2] == "low" ? Level::low : Level::high};
   std::int64_t t = 0;
   if (w.size() >= 4 && std::from_chars(w[3].data(), w[3].data() + w[3].size(), t).ec == std::errc()) r.edge_us = t;
@@ -57,6 +57,7 @@ const char* pin_name(Pin p) {
     case Pin::status: return "status";
     case Pin::netlight: return "netlight";
     case Pin::supply: return "supply";
+    case Pin::dtr: return "dtr";
   }
   return "?";
 }
@@ -64,7 +65,7 @@ const char* pin_name(Pin p) {
 const char* level_name(Level l) { return l == Level::high ? "high" : "low"; }
 
 std::optional<Pin> pin_from(std::string_view s) {
-  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::supply, Pin::status, Pin::netlight})
+  for (Pin p : {Pin::pwrkey, Pin::reset, Pin::supply, Pin::status, Pin::netlight, Pin::dtr})
     if (s == pin_name(p)) return p;
   return std::nullopt;
 }

@@ -107,7 +107,12 @@ class Host {
                 .pin = [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
                 .http_get = [this](const HttpGet& g) { fetch(g); },
                 .usb = options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr,
-                .unmodelled = [](std::string_view command) { std::fprintf(stderr, "not modelled: AT%s (answered ERROR)\n", escape_bytes(command).c_str()); }},
+                .unmodelled = [](std::string_view command) { std::fprintf(stderr, "not modelled: AT%s (answered ERROR)\n", escape_bytes(command).c_str()); },
+                .unknown =
+                    [model = std::string(model.name)](std::string_view command) {
+                      std::fprintf(stderr, "unknown to the %s: AT%s (answered ERROR, as the module does)\n", model.c_str(), escape_bytes(command).c_str());
+                    },
+                .network_utc = [] { return std::chrono::system_clock::now(); }},
             options.faults) {
     if (options.ipr >= 0) module_.set_saved_rate(static_cast<unsigned>(options.ipr));
   }
@@ -150,7 +155,7 @@ class Host {
       case Verb::get: return session.send(fmt::format("level {} {}", pin_name(r.pin), level_name(module_.pin(r.pin))));
       case Verb::watch: session.watched = r.watched; return session.send("ok");
       case Verb::reset_state: return session.send(module_.reset_state() ? "ok" : "error the module is on: power it off or cut its supply first");
-      case Verb::pins: return session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight" : "pins pwrkey supply status netlight");
+      case Verb::pins: return session.send(module_.has_reset_pin() ? "pins pwrkey reset supply status netlight dtr" : "pins pwrkey supply status netlight dtr");
       case Verb::turnaround: return session.send(probes_.turnaround_report());
       case Verb::pulses: return session.send(probes_.pulses_report(r.pin, pin_name(r.pin)));
       case Verb::state: return session.send(fmt::format("state {} firmware {}", module_.state_name(), module_.firmware()));

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +24,7 @@ namespace athil::sim {
 using Time = std::chrono::steady_clock::time_point;
 using Millis = std::chrono::milliseconds;
 
-enum class Pin { pwrkey, reset, supply, status, netlight };
+enum class Pin { pwrkey, reset, supply, status, netlight, dtr };
 enum class Level { low, high };
 
 struct HttpGet {
@@ -40,6 +41,11 @@ struct HttpResult {
   std::string body;
 };
 
+// AT+CPSMS's timers before anything sets them (the factory values are not documented: an
+// assumption): T3412 1 hour, T3324 10 seconds.
+inline constexpr std::string_view psm_default_tau = "00100001";
+inline constexpr std::string_view psm_default_active = "00000101";
+
 class VirtualModule {
  public:
   struct Outputs {
@@ -50,6 +56,11 @@ class VirtualModule {
     // A command this virtual module does not play (answered ERROR, as the module answers a
     // command it does not know): the one place it is told, for its log.
     std::function<void(std::string_view command)> unmodelled;
+    // A command the real module does not know either (its AT+CLAC does not list it): ERROR there too.
+    std::function<void(std::string_view command)> unknown;
+    // The network's clock, for its time zone URCs (*PSUTTZ) and AT+CCLK after AT+CLTS=1: the
+    // host's UTC. Null: a fixed time (tests).
+    std::function<std::chrono::system_clock::time_point()> network_utc;
   };
 
   VirtualModule(const ModelInfo& model, std::string firmware, double time_scale, Outputs outputs, Faults faults = {});
@@ -70,6 +81,10 @@ class VirtualModule {
   // Boots at once, as if PWRKEY had been pressed (for `athil sim --power-on`).
   void power_on_now(Time now);
 
+  // The commands this virtual module plays, by name ("+CGMI", "E"): each is one the real
+  // module knows (sim/command_list.hpp), which a test checks.
+  static std::vector<std::string_view> modelled_commands();
+
   Level pin(Pin p) const;
   // The rate the module's UART runs at now: the AT+IPR rate, or the one autobauding locked
   // onto (0: autobauding and not locked yet, so the module sends nothing).
@@ -83,7 +98,7 @@ class VirtualModule {
   const char* state_name() const;
 
  private:
-  enum class State { off, booting, on, powering_down, updating };
+  enum class State { off, booting, on, powering_down, updating, psm };  // psm: on, asleep (module/psm.cpp)
   // hang: RESET, a long PWRKEY or the supply reach it; brownout and a stalled updater: only the supply.
   enum class Silence { none, hang, brownout, stalled_update };
   struct Bearer {
@@ -142,6 +157,7 @@ class VirtualModule {
     Forms forms;
     void (VirtualModule::*handle)(const Invocation&);
   };
+  static std::span<const Command> command_table();
   static const Command* find_command(std::string_view name);
 
   void handle_line(std::string line);
@@ -158,12 +174,34 @@ class VirtualModule {
   void cmd_simcomati(const Invocation& c);
   void cmd_cmee(const Invocation& c);
   void cmd_cpin(const Invocation& c);
+  // module/housekeeping.cpp
+  void cmd_ccid(const Invocation& c);
+  void cmd_cimi(const Invocation& c);
+  void cmd_cbc(const Invocation& c);
+  void cmd_cclk(const Invocation& c);
+  void cmd_clts(const Invocation& c);
+  void cmd_cnetlight(const Invocation& c);
+  void cmd_ceng(const Invocation& c);
+  void cmd_cgact(const Invocation& c);
+  void cmd_gsv(const Invocation& c);
+  void cmd_clac(const Invocation& c);
+  void network_time();  // registered with AT+CLTS=1: DST and *PSUTTZ, and the clock set
+  // module/psm.cpp
+  void cmd_cpsms(const Invocation& c);
+  void cmd_cpsmstatus(const Invocation& c);
+  void plan_psm();  // from now: the network releases the connection, the active timer runs out, PSM
+  void enter_psm();
+  void exit_psm();
+  void cmd_csclk(const Invocation& c);
+  void cmd_cedrxs(const Invocation& c);
+  void cmd_cedrxrdp(const Invocation& c);
+  void plan_uart_sleep();  // AT+CSCLK=1 with DTR high: the UART sleeps after a spell without input
+  std::string clock_text() const;
   // module/network.cpp
   void cmd_cops(const Invocation& c);
   void cmd_creg(const Invocation& c);
   void cmd_cpsi(const Invocation& c);
   void cmd_cgnapn(const Invocation& c);
-  void cmd_cedrxrdp(const Invocation& c);
   void cmd_cpsmrdp(const Invocation& c);
   void cmd_setting(const Invocation& c);
   void cmd_csq(const Invocation& c);
@@ -238,6 +276,35 @@ class VirtualModule {
   int reg_stat_ = 0;                       // +CEREG stat: 0 not searching, 1 home, 2 searching
   std::uint64_t registration_search_ = 0;  // the network search under way; an older one's end is void
   int cereg_n_ = 0, cgreg_n_ = 0;
+  int ceng_mode_ = 0, ceng_ncell_ = 0;
+  bool clts_ = false;
+  // Power saving (AT+CPSMS): kept across power cycles, as the module keeps it. The timers are
+  // the requested T3412 (periodic TAU) and T3324 (active time) bit strings, which the virtual
+  // network grants as asked.
+  struct Psm {
+    int mode = 0;
+    std::string tau{psm_default_tau}, active{psm_default_active};
+  } psm_;
+  // eDRX (AT+CEDRXS), kept across power cycles: the virtual network grants the value asked
+  // for, with a paging time window of "0000".
+  struct Edrx {
+    int mode = 0;  // 0 off, 1 on, 2 on with +CEDRXP URCs (not sent: no network changes them)
+    int act = 4;   // 4 E-UTRAN (Cat-M), 5 NB-IoT
+    std::string value = "0010";
+  } edrx_;
+  bool cpsmstatus_ = false;
+  int csclk_ = 0;                  // AT+CSCLK: 1 lets DTR high put the UART to sleep
+  bool dtr_high_ = true;           // not driven: pulled high, as on the module
+  bool uart_asleep_ = false;       // sleep mode: input lost until DTR goes low
+  std::uint64_t sleep_plan_ = 0;   // +CPSMSTATUS URCs
+  std::uint64_t psm_plan_ = 0;     // the PSM entry or wake under way; an older one's timer is void
+  std::uint64_t blink_chain_ = 0;  // the NETLIGHT blinking under way (PSM stops it, a wake starts another)
+  bool netlight_enabled_ = true;   // AT+CNETLIGHT
+  // The real-time clock: its local time at `rtc_anchor_`, counted on in model time; from
+  // 80/01/06 at each boot (no backup battery), set by AT+CCLK or by the network after AT+CLTS=1.
+  std::chrono::system_clock::time_point rtc_at_anchor_{};
+  Time rtc_anchor_{};
+  int rtc_quarters_ = 0;  // time zone, in quarters of an hour east of UTC
 
   Silence silence_ = Silence::none;
   bool once_faults_armed_ = false;

@@ -191,6 +191,18 @@ TEST_CASE("executor: a text-mode SMS as scenarios/README.md writes it: the > pro
   CHECK(contains(b.transcript(), "log: mr 7"));
 }
 
+TEST_CASE(
+    "executor: a command a sleeping module never heard (no echo, no answer) is owed nothing after an optional wait, so the next answer is the next command's") {
+  Bench b;
+  b.port->on("AT\r", "\r\nOK\r\n", [&] { b.port->echo = false; });  // then the UART sleeps: ATX is not even echoed
+  b.port->on("ATX\r", "", [&] { b.port->echo = true; });            // and it wakes
+  b.port->on("AT\r", "\r\nOK\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="s"><command send="AT"/><send>ATX</send>
+      <expect-any capture="a" timeout="600ms" else="asleep"><expect name="awake">OK</expect></expect-any>
+      <check expr="${a} == 'asleep'"/><command send="AT"/></step>)")));
+  CHECK(contains(b.transcript(), "'ATX' was neither echoed nor answered by a module that echoes"));
+}
+
 TEST_CASE("executor: an unanswered expect times out and says the module was silent") {
   Bench b;
   auto out = b.run(scenario_xml(R"(<step name="quiet"><send>AT</send><expect timeout="150ms">OK</expect></step>)"));

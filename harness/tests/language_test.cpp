@@ -468,7 +468,12 @@ TEST_CASE("a command the virtual module does not model is named: on the transcri
   <step name="sim-file"><command send="AT+CRSM=176,28539,0,0,12"/></step>)xml"));
   dir.write("sc/tolerates.xml", sim7000("tolerates-crsm", power + R"xml(
   <step name="sim-file"><send>AT+CRSM=176,28539,0,0,12</send><expect>ERROR</expect></step>)xml"));
+  // A misspelt command: the real module answers ERROR too, so nothing is blamed on the model.
+  dir.write("sc/typo.xml", sim7000("misspelt", power + R"xml(
+  <step name="signal"><command send="AT+CSQQ"/></step>)xml"));
   auto r = run_scenarios(dir, {"--slot", "v2"});
+  CHECK(r["misspelt"].verdict == "failure");
+  CHECK_FALSE(contains(r["misspelt"].message, "does not model"));
   CHECK(r["needs-crsm"].verdict == "failure");
   CHECK(contains(r["needs-crsm"].message, "ERROR"));
   CHECK(contains(r["needs-crsm"].message, "(the virtual module does not model AT+CRSM)"));
@@ -478,4 +483,5 @@ TEST_CASE("a command the virtual module does not model is named: on the transcri
   std::string summary = read_file(dir.path() / "out" / "latest" / "summary.md");
   CHECK(contains(summary, "Not modelled by the virtual module (answered ERROR, as a module answers a command it does not know):\n\n- AT+CRSM ("));
   CHECK((contains(summary, "- AT+CRSM (needs-crsm, tolerates-crsm)") || contains(summary, "- AT+CRSM (tolerates-crsm, needs-crsm)")));
+  CHECK_FALSE(contains(summary, "AT+CSQQ"));
 }

@@ -47,7 +47,7 @@ void faults_fail_their_scenarios(const std::string& latency) {
       {"garbage", {}},                           // noise before boot is the host's problem to survive, not a failure
       {"powerdown", {"at-echo-across-reboot"}},  // the first scenario: the power-down comes 3 s (model time) after the first boot
       // Stuck in factory test mode: no SIM, and AT+CFUN cannot leave it.
-      {"cfun5", {"at-identity", "at-first-command-after-boot", "at-cmee-error-forms", "at-urcs-in-responses", "power-restart-commands"}},
+      {"cfun5", {"at-identity", "at-first-command-after-boot", "at-cmee-error-forms", "at-urcs-in-responses", "power-restart-commands", "power-psm-cycle"}},
       {"firstlost", {"at-first-command-after-boot"}},
       {"slow", {"power-boot-time"}},  // 16.8 s to RDY against a 10 s budget; everything else copes
   };
@@ -236,4 +236,31 @@ TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERR
   CHECK(contains(refused.message, "step 'send'"));
   CHECK(contains(refused.message, "+CMS ERROR: 500"));
   CHECK(report.suites["sms.healthy"]["sms-send"].verdict == "passed");
+}
+
+TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the periodic timer should wake the module, and the teardown's PWRKEY brings it back") {
+  TempDir dir;
+  auto rig = dir.write("psm.xml", R"xml(<rig name="psm" time-scale="0.02">
+  <slot name="asleep" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="psm-no-wake"/></slot>
+  <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process(
+      {athil_exe().string(), "run", "--rig", rig.string(), "scenarios/power/psm-cycle.xml", "scenarios/power/pwrkey-on-off.xml", "--junit", junit.string()},
+      source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  auto report = read_report(junit);
+  auto& asleep = report.suites["psm.asleep"]["power-psm-cycle"];
+  CHECK(asleep.verdict == "failure");
+  CHECK(contains(asleep.message, "step 'periodic wake'"));
+  CHECK(contains(asleep.message, "+CPSMSTATUS: \"EXIT PSM\""));
+  // The teardown's short press wakes it, and PSM goes off again before the power-off.
+  auto teardown = asleep.out.find("# block teardown");
+  REQUIRE(teardown != std::string::npos);
+  auto woken = asleep.out.find("# urc: +CPSMSTATUS: \"EXIT PSM\"", teardown);
+  CHECK(woken != std::string::npos);
+  CHECK(asleep.out.find("> AT+CPSMS=0\\r", teardown) != std::string::npos);
+  CHECK(report.suites["psm.asleep"]["power-pwrkey-on-off"].verdict == "passed");  // after it in path order
+  CHECK(report.suites["psm.healthy"]["power-psm-cycle"].verdict == "passed");
 }

@@ -18,6 +18,7 @@ struct SimBench {
   std::vector<sim::Time> pin_times;  // when each of `pins` happened
   std::vector<sim::HttpGet> http;
   std::vector<std::string> unmodelled;  // what the module said it does not model
+  std::vector<std::string> unknown;     // what it said the real module does not know either
   sim::Time now = sim::Time(1000s);
   sim::VirtualModule module;
 
@@ -30,7 +31,8 @@ struct SimBench {
                                                  pin_times.push_back(t);
                                                },
                                            .http_get = [this](const sim::HttpGet& g) { http.push_back(g); },
-                                           .unmodelled = [this](std::string_view command) { unmodelled.emplace_back(command); }},
+                                           .unmodelled = [this](std::string_view command) { unmodelled.emplace_back(command); },
+                                           .unknown = [this](std::string_view command) { unknown.emplace_back(command); }},
                faults) {}
 
   std::vector<sim::Level> levels_of(sim::Pin pin) const {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "sim/command_list.hpp"
 #include "sim/delta.hpp"
 #include "sim/faults.hpp"
 #include "tests/sim_bench.hpp"
@@ -215,7 +216,7 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 16);
+  CHECK(fault_catalogue().size() == 17);
   CHECK(faults("sms-fail").sms_fail);
 }
 
@@ -510,4 +511,229 @@ TEST_CASE("sim: SMS: PDU mode is not modelled, a module off the network and the 
   f.module.uart_in("x\x1a", f.now);
   f.run_for(3s);
   CHECK(f.take() == "x\r\n+CMS ERROR: 500\r\n");
+}
+
+TEST_CASE("sim: housekeeping: ICCID, IMSI, supply, the revision, the serving cell and the PDP context as a host reads them") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CCID") == "AT+CCID\r\r\n89001012012341234012\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CIMI") == "AT+CIMI\r\r\n001010123456789\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CBC") == "AT+CBC\r\r\n+CBC: 0,50,3800\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+GSV") == "AT+GSV\r\r\nSIMCOM_Ltd\r\n\r\nSIMCOM_SIM7080\r\n\r\nRevision:1951B02SIM7080G\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CGACT?") == "AT+CGACT?\r\r\n+CGACT: 1,1\r\n\r\nOK\r\n");
+  // As a SIM7070 printed it: the header, then the serving cell, the same cell AT+CPSI names.
+  CHECK(b.command("AT+CENG=1,1") == "AT+CENG=1,1\r\r\nOK\r\n");
+  CHECK(b.command("AT+CENG?") == "AT+CENG?\r\r\n+CENG: 1,1,1,LTE CAT-M1\r\n\r\n+CENG: 0,\"6350,465,-83,-53,-16,10,2000,12024586,001,01,255\"\r\n\r\nOK\r\n");
+  CHECK(has(b.command("AT+CPSI?"), "001-01,0x07D0,12024586,465,EUTRAN-BAND20,6350"));
+  CHECK(b.command("AT+CENG=2") == "AT+CENG=2\r\r\nERROR\r\n");
+  CHECK(b.unmodelled.empty());
+
+  // With the radio off the SIM is not read: not modelled, and said so.
+  b.command("AT+CFUN=0", 200ms);
+  CHECK(b.command("AT+CCID") == "AT+CCID\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CGACT?") == "AT+CGACT?\r\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CENG?") == "AT+CENG?\r\r\nERROR\r\n");
+  CHECK(b.unmodelled == std::vector<std::string>{"+CCID (with the SIM off)", "+CENG? (off the network)"});
+}
+
+TEST_CASE("sim: the clock runs from 80/01/06 at power-on, AT+CCLK sets it, and after AT+CLTS=1 the network's time comes with the attach") {
+  Bench b;
+  b.boot();
+  CHECK(has(b.command("AT+CCLK?"), "\r\n+CCLK: \"80/01/06,00:00:"));
+  CHECK(b.command("AT+CCLK=\"26/11/29,12:00:00+04\"") == "AT+CCLK=\"26/11/29,12:00:00+04\"\r\r\nOK\r\n");
+  b.run_for(9950ms);
+  CHECK(b.command("AT+CCLK?") == "AT+CCLK?\r\r\n+CCLK: \"26/11/29,12:00:10+04\"\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CCLK=\"26/13/01,00:00:00+00\"") == "AT+CCLK=\"26/13/01,00:00:00+00\"\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CCLK=\"26/11/29 12:00\"") == "AT+CCLK=\"26/11/29 12:00\"\r\r\nERROR\r\n");
+
+  // Without AT+CLTS=1 an attach brings no time.
+  b.command("AT+CFUN=0", 200ms);
+  b.command("AT+CFUN=1", 4s);
+  CHECK(b.command("AT+CLTS?") == "AT+CLTS?\r\r\n+CLTS: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CLTS=1") == "AT+CLTS=1\r\r\nOK\r\n");
+  b.command("AT+CFUN=0", 200ms);
+  std::string attach = b.command("AT+CFUN=1", 4s);
+  // The SIM7000's boot-log shape, stray quote included; the network's clock here is fixed (2026-01-01 UTC).
+  CHECK(has(attach, "\r\nDST: 0\r\n\r\n*PSUTTZ: 26/01/01,00:00:00\",\"+00\",0\r\n"));
+  CHECK(has(b.command("AT+CCLK?"), "+CCLK: \"26/01/01,00:00:0"));
+
+  // Neither the setting nor the time outlives a power cycle.
+  power_off(b);
+  b.boot();
+  CHECK(has(b.command("AT+CLTS?"), "+CLTS: 0"));
+  CHECK(has(b.command("AT+CCLK?"), "+CCLK: \"80/01/06,00:00:"));
+}
+
+TEST_CASE("sim: AT+CNETLIGHT=0 keeps the status light dark until AT+CNETLIGHT=1") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CNETLIGHT?") == "AT+CNETLIGHT?\r\r\n+CNETLIGHT: 1\r\n\r\nOK\r\n");
+  b.command("AT+CNETLIGHT=0");
+  b.pins.clear();
+  b.run_for(10s);
+  CHECK(b.levels_of(Pin::netlight).empty());
+  b.command("AT+CNETLIGHT=1");
+  b.run_for(10s);
+  CHECK(std::count(b.levels_of(Pin::netlight).begin(), b.levels_of(Pin::netlight).end(), Level::high) >= 2);
+  CHECK(b.command("AT+CNETLIGHT=2") == "AT+CNETLIGHT=2\r\r\nERROR\r\n");
+}
+
+TEST_CASE("sim: AT+CLAC lists the family's commands, and a command the real module does not know either is told apart from one not modelled") {
+  Bench s7000("SIM7000G");
+  s7000.boot();
+  std::string list7000 = s7000.command("AT+CLAC");
+  Bench s7080;
+  s7080.boot();
+  std::string list7080 = s7080.command("AT+CLAC");
+  for (const auto* both : {"\r\nAT+CGMI\r\n", "\r\nAT+SHCONN\r\n", "\r\nAT+CAOPEN\r\n", "\r\nAT+SMPUB\r\n", "\r\nAT+CGNSINF\r\n", "\r\nATE\r\n"}) {
+    CHECK_MESSAGE(has(list7000, both), both);
+    CHECK_MESSAGE(has(list7080, both), both);
+  }
+  CHECK(has(list7000, "\r\nAT+CIPSTART\r\n"));  // the SIM7000's older stack
+  CHECK(has(list7000, "\r\nAT+SAPBR\r\n"));
+  CHECK_FALSE(has(list7080, "AT+CIPSTART"));
+  CHECK(has(list7080, "\r\nAT+SGNSCMD\r\n"));
+  CHECK_FALSE(has(list7000, "AT+SGNSCMD"));
+  CHECK(list7080.ends_with("\r\nOK\r\n"));
+
+  s7080.command("AT+CRSM=176,28539,0,0,12");
+  s7080.command("AT+XYZZY");
+  s7080.command("ATE0");
+  s7080.command("ATS3?");
+  s7080.command("ATS99?");
+  CHECK(s7080.unmodelled == std::vector<std::string>{"+CRSM=176,28539,0,0,12", "S3?"});
+  CHECK(s7080.unknown == std::vector<std::string>{"+XYZZY", "S99?"});
+  s7000.command("AT+CIPSHUT");
+  s7080.command("AT+CIPSHUT");
+  CHECK(s7000.unmodelled == std::vector<std::string>{"+CIPSHUT"});
+  CHECK(s7080.unknown == std::vector<std::string>{"+XYZZY", "S99?", "+CIPSHUT"});
+}
+
+TEST_CASE("sim: every command the virtual module plays is one the real module lists") {
+  for (const auto* name : {"SIM7000G", "SIM7070G", "SIM7080G", "SIM7090G"}) {
+    const auto& model = *find_model(name);
+    for (auto command : athil::sim::VirtualModule::modelled_commands()) {
+      CHECK_MESSAGE(lists(model, command), name, " AT", command);
+    }
+  }
+}
+
+TEST_CASE("sim: PSM: the requested timers read back, and the module sleeps after the release and the active time, deaf with STATUS low, until T3412 wakes it") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CPSMS?") == "AT+CPSMS?\r\r\n+CPSMS: 0,,,\"00100001\",\"00000101\"\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CPSMS=1,,,\"1010001\",\"00000011\"") == "AT+CPSMS=1,,,\"1010001\",\"00000011\"\r\r\nERROR\r\n");  // 7 bits
+  CHECK(b.command("AT+CPSMS=3") == "AT+CPSMS=3\r\r\nERROR\r\n");
+  b.command("AT+CPSMSTATUS=1");
+  // T3412 2 minutes (unit 101, 1 min x 2), T3324 6 s (unit 000, 2 s x 3).
+  CHECK(b.command("AT+CPSMS=1,,,\"10100010\",\"00000011\"") == "AT+CPSMS=1,,,\"10100010\",\"00000011\"\r\r\nOK\r\n");
+  CHECK(b.command("AT+CPSMS?") == "AT+CPSMS?\r\r\n+CPSMS: 1,,,\"10100010\",\"00000011\"\r\n\r\nOK\r\n");
+  b.pins.clear();
+  b.run_for(15s);  // the network's 10 s release, then 6 s active: not yet
+  CHECK(b.take().empty());
+  b.run_for(1100ms);
+  CHECK(b.take() == "\r\n+CPSMSTATUS: \"ENTER PSM\"\r\n");
+  CHECK(b.levels_of(Pin::status) == std::vector<Level>{Level::low});
+  CHECK(b.module.state_name() == std::string("psm"));
+  CHECK(b.command("AT", 1s).empty());  // deaf: no echo, no answer
+  b.run_for(2min);
+  CHECK(has(b.take(), "\r\n+CPSMSTATUS: \"EXIT PSM\"\r\n"));
+  CHECK(b.levels_of(Pin::status) == std::vector<Level>{Level::low, Level::high});
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+  CHECK(b.command("AT+CEREG?") == "AT+CEREG?\r\r\n+CEREG: 0,1\r\n\r\nOK\r\n");  // registration kept through PSM
+  // Awake for the release and the active time again, then asleep again.
+  b.run_for(17s);
+  CHECK(b.module.state_name() == std::string("psm"));
+}
+
+TEST_CASE(
+    "sim: PSM: a PWRKEY edge wakes the module and means nothing more, AT+CPSMS=0 and a deactivated T3324 keep it awake, the setting outlives a power cycle") {
+  Bench b;
+  b.boot();
+  b.command("AT+CPSMS=1,,,\"00100001\",\"00000000\"");  // T3324 zero: asleep at the release
+  b.run_for(11s);
+  REQUIRE(b.module.state_name() == std::string("psm"));
+  b.press(1500ms);  // a power-off press outside PSM
+  b.run_for(3s);
+  CHECK(b.module.state_name() == std::string("on"));
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+  b.command("AT+CPSMS=0");
+  b.run_for(30s);
+  CHECK(b.module.state_name() == std::string("on"));
+  b.command("AT+CPSMS=1,,,\"00100001\",\"11100000\"");  // T3324 deactivated: no PSM
+  b.run_for(30s);
+  CHECK(b.module.state_name() == std::string("on"));
+
+  b.command("AT+CPSMS=1,,,\"00100001\",\"00000001\"");
+  power_off(b);
+  b.boot();
+  CHECK(has(b.command("AT+CPSMS?"), "+CPSMS: 1,,,\"00100001\",\"00000001\""));
+  CHECK(has(b.command("AT+CPSMSTATUS?"), "+CPSMSTATUS: 0"));  // the URCs are not kept
+  b.run_for(15s);
+  CHECK(b.module.state_name() == std::string("psm"));
+  b.command("AT+CPSMS=2");  // not heard: asleep
+  b.press(100ms);
+  CHECK(b.command("AT+CPSMS=2") == "AT+CPSMS=2\r\r\nOK\r\n");
+  CHECK(has(b.command("AT+CPSMS?"), "+CPSMS: 0,,,\"00100001\",\"00000101\""));
+}
+
+TEST_CASE("fault psm-no-wake: the periodic timer never wakes the module, PWRKEY does") {
+  Bench b("SIM7000G", nullptr, faults("psm-no-wake"));
+  b.boot();
+  b.command("AT+CPSMSTATUS=1");
+  b.command("AT+CPSMS=1,,,\"10100001\",\"00000001\"");  // T3412 1 min, T3324 2 s
+  b.run_for(13s);
+  CHECK(has(b.take(), "ENTER PSM"));
+  b.run_for(5min);
+  CHECK(b.take().empty());
+  CHECK(b.module.state_name() == std::string("psm"));
+  CHECK(b.command("AT", 1s).empty());
+  b.press(100ms);
+  CHECK(has(b.take(), "\r\n+CPSMSTATUS: \"EXIT PSM\"\r\n"));
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("sim: sleep mode: with AT+CSCLK=1 and DTR high the UART sleeps after 2 s without input, DTR low wakes it in 50 ms, URCs still come") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CSCLK?") == "AT+CSCLK?\r\r\n+CSCLK: 0\r\n\r\nOK\r\n");
+  b.run_for(5s);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");  // DTR high (not driven), but AT+CSCLK=0: awake
+  CHECK(b.command("AT+CSCLK=1") == "AT+CSCLK=1\r\r\nOK\r\n");
+  b.run_for(1500ms);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");  // input within the 2 s keeps it awake
+  b.run_for(2500ms);
+  CHECK(b.command("AT").empty());  // asleep: deaf
+  b.module.sms_in("+15550100", "hi", "26/11/29,12:00:00+00");
+  b.run_for(10ms);
+  CHECK(has(b.take(), "+CMTI: \"SM\",1"));  // the URC still comes
+  b.module.pin_in(Pin::dtr, Level::low, b.now, b.now);
+  b.run_for(60ms);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+  b.run_for(10s);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");  // DTR low: never asleep
+  CHECK(b.command("AT+CSCLK=2") == "AT+CSCLK=2\r\r\nERROR\r\n");
+  CHECK(b.unmodelled == std::vector<std::string>{"+CSCLK=2"});
+  // Not kept across a restart.
+  b.module.pin_in(Pin::dtr, Level::high, b.now, b.now);
+  power_off(b);
+  b.boot();
+  b.run_for(5s);
+  CHECK(b.command("AT") == "AT\r\r\nOK\r\n");
+}
+
+TEST_CASE("sim: eDRX: AT+CEDRXS reads back what was asked per access technology, and AT+CEDRXRDP reports it in use only when on and registered") {
+  Bench b;
+  b.boot();
+  CHECK(b.command("AT+CEDRXS?") == "AT+CEDRXS?\r\r\nOK\r\n");  // off: no access technology listed
+  CHECK(b.command("AT+CEDRXRDP") == "AT+CEDRXRDP\r\r\n+CEDRXRDP: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CEDRXS=1,4,\"0101\"") == "AT+CEDRXS=1,4,\"0101\"\r\r\nOK\r\n");
+  CHECK(b.command("AT+CEDRXS?") == "AT+CEDRXS?\r\r\n+CEDRXS: 4,\"0101\"\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CEDRXRDP") == "AT+CEDRXRDP\r\r\n+CEDRXRDP: 4,\"0101\",\"0101\",\"0000\"\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CEDRXS=1,7,\"0101\"") == "AT+CEDRXS=1,7,\"0101\"\r\r\nERROR\r\n");
+  CHECK(b.command("AT+CEDRXS=1,4,\"012\"") == "AT+CEDRXS=1,4,\"012\"\r\r\nERROR\r\n");
+  b.command("AT+CFUN=0", 200ms);
+  CHECK(b.command("AT+CEDRXRDP") == "AT+CEDRXRDP\r\r\n+CEDRXRDP: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CEDRXS=3") == "AT+CEDRXS=3\r\r\nOK\r\n");
+  CHECK(b.command("AT+CEDRXS?") == "AT+CEDRXS?\r\r\nOK\r\n");
 }

@@ -340,7 +340,7 @@ TEST_CASE("sim: control channel requests parse into what the host does, and a ba
   CHECK(watch.watched.size() == 2);
   CHECK(std::get<ControlRequest>(athil::sim::parse_control("watch none")).watched.empty());
   CHECK(std::get<ControlRequest>(athil::sim::parse_control("pulses reset")).pin == athil::sim::Pin::reset);
-  CHECK(std::get<std::string>(athil::sim::parse_control("set status low")).find("inputs are pwrkey, reset and supply") != std::string::npos);
+  CHECK(std::get<std::string>(athil::sim::parse_control("set status low")).find("inputs are pwrkey, reset, supply and dtr") != std::string::npos);
   CHECK(std::get<std::string>(athil::sim::parse_control("watch pwrkey")).find("outputs are status and netlight") != std::string::npos);
   CHECK(std::get<std::string>(athil::sim::parse_control("get nothing")) == "error no pin 'nothing'");
   CHECK(std::get<std::string>(athil::sim::parse_control("pins please")).find("error unknown request 'pins please'") == 0);

@@ -108,6 +108,13 @@ void perform(const scenario::Supply& a, Step& step) {
   step.engine().module_restarted(a.on ? "supply on" : "supply off");
 }
 
+void perform(const scenario::Dtr& a, Step& step) {
+  require_pin(step, rig::PinRole::dtr, "<dtr>");
+  auto level = a.high ? rig::Level::high : rig::Level::low;
+  step.device.pins->set(rig::PinRole::dtr, level);
+  step.device.timeline.record(Direction::pin, fmt::format("dtr {}", rig::to_string(level)));
+}
+
 void perform(const scenario::ExpectPin& a, Step& step) {
   auto role = *rig::pin_role_from(a.pin);
   if (!step.device.pins || !step.device.pins->has(role))

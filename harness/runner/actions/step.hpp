@@ -2,7 +2,7 @@
 // What an action's handler is given, and the handlers: one per action kind,
 // perform(const scenario::<Kind>&, Step&), in the file named for its concern:
 //   exchange.cpp  send, expect, urc, expect-any, forbid, sync, echo
-//   pins.cpp      power, power-key, reset, supply, expect-pin, expect-reboot
+//   pins.cpp      power, power-key, reset, supply, dtr, expect-pin, expect-reboot
 //   flow.cpp      check, repeat, fixture scopes, sleep, log
 //   file.cpp      send-file
 // A handler throws StepFailure when the module did not do what the scenario says,
@@ -91,6 +91,7 @@ void perform(const scenario::Power& a, Step& step);
 void perform(const scenario::PowerKey& a, Step& step);
 void perform(const scenario::ResetPulse& a, Step& step);
 void perform(const scenario::Supply& a, Step& step);
+void perform(const scenario::Dtr& a, Step& step);
 void perform(const scenario::ExpectPin& a, Step& step);
 void perform(const scenario::ExpectReboot& a, Step& step);
 

@@ -1,11 +1,13 @@
 // The commands the virtual module plays, as a table: a command, the forms it answers, its
 // handler (in the file of its concern). A command line is parsed once here; anything not in
 // the table goes to unmodelled(), which answers as the module answers a command it does not
-// know and says so in the module's log.
+// know and says in the module's log whether the real module knows it (sim/command_list.hpp).
 #include "sim/module/common.hpp"
 
 #include <algorithm>
 #include <array>
+
+#include "sim/command_list.hpp"
 
 namespace athil::sim {
 
@@ -19,7 +21,7 @@ bool VirtualModule::Forms::has(Form form) const {
   return false;
 }
 
-const VirtualModule::Command* VirtualModule::find_command(std::string_view name) {
+std::span<const VirtualModule::Command> VirtualModule::command_table() {
   using M = VirtualModule;
   using F = Forms;
   static const auto table = std::to_array<Command>({
@@ -41,6 +43,17 @@ const VirtualModule::Command* VirtualModule::find_command(std::string_view name)
       {"+SIMCOMATI", F{.exec = true}, &M::cmd_simcomati},
       {"+CMEE", F{.read = true, .test = true, .set = true}, &M::cmd_cmee},
       {"+CPIN", F{.read = true, .set = true}, &M::cmd_cpin},
+      // the SIM, the supply, the clock, the status light, the cell and the command list (housekeeping.cpp)
+      {"+CCID", F{.exec = true}, &M::cmd_ccid},
+      {"+CIMI", F{.exec = true}, &M::cmd_cimi},
+      {"+CBC", F{.exec = true}, &M::cmd_cbc},
+      {"+CCLK", F{.read = true, .set = true}, &M::cmd_cclk},
+      {"+CLTS", F{.read = true, .test = true, .set = true}, &M::cmd_clts},
+      {"+CNETLIGHT", F{.read = true, .set = true}, &M::cmd_cnetlight},
+      {"+CENG", F{.read = true, .set = true}, &M::cmd_ceng},
+      {"+CGACT", F{.read = true}, &M::cmd_cgact},
+      {"+GSV", F{.exec = true}, &M::cmd_gsv},
+      {"+CLAC", F{.exec = true}, &M::cmd_clac},
       // network (network.cpp)
       {"+COPS", F{.read = true}, &M::cmd_cops},
       {"+CREG", F{.read = true}, &M::cmd_creg},
@@ -53,12 +66,16 @@ const VirtualModule::Command* VirtualModule::find_command(std::string_view name)
       {"+IFC", F{.read = true, .set = true}, &M::cmd_setting},
       {"+CBANDCFG", F{.read = true, .set = true}, &M::cmd_setting},
       {"+CGDCONT", F{.read = true, .set = true}, &M::cmd_setting},
-      {"+CEDRXS", F{.read = true, .set = true}, &M::cmd_setting},
       {"+CSQ", F{.exec = true}, &M::cmd_csq},
       {"+CGATT", F{.read = true}, &M::cmd_cgatt},
       {"+CEREG", F{.read = true, .test = true, .set = true}, &M::cmd_cereg},
       {"+CGREG", F{.read = true, .test = true, .set = true}, &M::cmd_cereg},
       {"+CFUN", F{.read = true, .set = true}, &M::cmd_cfun},
+      // power saving (psm.cpp)
+      {"+CPSMS", F{.read = true, .test = true, .set = true}, &M::cmd_cpsms},
+      {"+CPSMSTATUS", F{.read = true, .set = true}, &M::cmd_cpsmstatus},
+      {"+CSCLK", F{.read = true, .test = true, .set = true}, &M::cmd_csclk},
+      {"+CEDRXS", F{.read = true, .test = true, .set = true}, &M::cmd_cedrxs},
       // power (power.cpp) and the line rate (uart.cpp)
       {"+CPOWD", F{.set = true}, &M::cmd_cpowd},
       {"+CREBOOT", F{.exec = true}, &M::cmd_creboot},
@@ -83,8 +100,19 @@ const VirtualModule::Command* VirtualModule::find_command(std::string_view name)
       {"+CMGL", F{.exec = true, .set = true}, &M::cmd_cmgl},
       {"+CMGD", F{.set = true}, &M::cmd_cmgd},
   });
+  return table;
+}
+
+const VirtualModule::Command* VirtualModule::find_command(std::string_view name) {
+  auto table = command_table();
   auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
   return it == table.end() ? nullptr : &*it;
+}
+
+std::vector<std::string_view> VirtualModule::modelled_commands() {
+  std::vector<std::string_view> out;
+  for (const auto& c : command_table()) out.push_back(c.name);
+  return out;
 }
 
 void VirtualModule::handle_line(std::string line) {
@@ -112,8 +140,10 @@ void VirtualModule::handle_command(const std::string& cmd) {
 }
 
 void VirtualModule::unmodelled(std::string_view command) {
-  error();  // unknown command: plain ERROR, whatever AT+CMEE says
-  if (out_.unmodelled) out_.unmodelled(command);
+  error();                                                                    // unknown command: plain ERROR, whatever AT+CMEE says
+  std::string name = upper(command.substr(0, command.find_first_of("=? ")));  // "+CCID (with the SIM off)" is +CCID
+  auto& say = lists(model_, name) ? out_.unmodelled : out_.unknown;
+  if (say) say(command);
 }
 
 }  // namespace athil::sim

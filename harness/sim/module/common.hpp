@@ -28,6 +28,17 @@ inline constexpr Millis netlight_off_data = 300ms;
 inline constexpr Millis sms_submit_time = 2500ms;  // AT+CMGS's Ctrl-Z to +CMGS over LTE-M
 inline constexpr std::size_t max_sms_text = 1024;  // typed after AT+CMGS's prompt; the rest is lost
 inline constexpr int sim_sms_capacity = 30;        // messages the SIM ("SM") holds
+// The SIM in the virtual slot, on the test network 001-01 that AT+CPSI and AT+CENG report.
+inline constexpr std::string_view sim_iccid = "89001012012341234012";
+inline constexpr std::string_view sim_imsi = "001010123456789";
+// The RTC after power-on, before anything sets it (no backup battery): the GPS epoch, as modules print it.
+inline constexpr std::chrono::sys_days rtc_power_on{std::chrono::year{1980} / 1 / 6};
+inline constexpr int network_quarters = 0;        // the network's time zone (*PSUTTZ), east of UTC
+inline constexpr int supply_millivolts = 3800;    // AT+CBC: the rig's supply, as the module measures it
+inline constexpr int supply_percent = 50;         // AT+CBC's charge level for that voltage
+inline constexpr Millis uart_idle_before_sleep = 2000ms;  // AT+CSCLK=1, DTR high: no input for this long (an assumption)
+inline constexpr Millis dtr_wake = 50ms;                  // DTR low to a UART that hears again (the manuals' 50 ms)
+inline constexpr Millis rrc_inactivity = 10'000ms;  // the network releases the connection after this without traffic
 inline constexpr Millis fota_recovery = 8000ms;    // restoring the old image after an interrupted update
 inline constexpr Millis bearer_activation = 500ms;
 inline constexpr Millis fota_reset_delay = 500ms;

@@ -27,7 +27,6 @@ VirtualModule::VirtualModule(const ModelInfo& model, std::string firmware, doubl
       {"+IFC", {"0,0", one_of({"0,0", "2,2"})}},           // flow control: none, RTS/CTS
       {"+CBANDCFG", {"\"CAT-M\",1,2,3,4,5,8,12,13,18,19,20,26,28", any_args}},
       {"+CGDCONT", {"1,\"IP\",\"\"", any_args}},
-      {"+CEDRXS", {"0,4,\"0010\"", any_args}},
   };
 }
 
@@ -67,6 +66,7 @@ Level VirtualModule::pin(Pin p) const {
     case Pin::netlight: return netlight_;
     case Pin::reset: return Level::high;
     case Pin::supply: return supplied_ ? Level::high : Level::low;
+    case Pin::dtr: return dtr_high_ ? Level::high : Level::low;
   }
   return Level::low;
 }
@@ -96,6 +96,7 @@ const char* VirtualModule::state_name() const {
     case State::on: return "on";
     case State::powering_down: return "powering-down";
     case State::updating: return "updating";
+    case State::psm: return "psm";
   }
   return "?";
 }
@@ -105,8 +106,8 @@ const char* VirtualModule::state_name() const {
 bool VirtualModule::lost() { return faults_.byte_loss && std::uniform_real_distribution<double>(0, 1)(loss_random_) < *faults_.byte_loss; }
 
 void VirtualModule::emit(std::string_view bytes) {
-  if (line_rate() == 0 && !usb()) return;  // autobauding: nothing goes out before the rate is known
-  if (silence_ != Silence::none) return;
+  if (line_rate() == 0 && !usb()) return;                         // autobauding: nothing goes out before the rate is known
+  if (silence_ != Silence::none || state_ == State::psm) return;  // asleep: nothing goes out
   if (!faults_.byte_loss) return out_.uart(bytes);
   std::string kept;
   for (char c : bytes)
@@ -156,11 +157,14 @@ void VirtualModule::set_netlight(Level level) {
 void VirtualModule::blink() {
   // 64 ms on, then off for a time that says the state: searching, registered, data.
   if (state_ != State::on || silence_ != Silence::none) return set_netlight(Level::low);
+  auto chain = ++blink_chain_;
   bool data = std::any_of(bearers_.begin(), bearers_.end(), [](const auto& b) { return b.second.active; });
   Millis off = data ? netlight_off_data : reg_stat_ == 1 ? netlight_off_registered : netlight_off_unregistered;
-  set_netlight(Level::high);
+  if (netlight_enabled_) set_netlight(Level::high);
   later(netlight_on, [this] { set_netlight(Level::low); });
-  later(netlight_on + off, [this] { blink(); });
+  later(netlight_on + off, [this, chain] {
+    if (chain == blink_chain_) blink();
+  });
 }
 
 void VirtualModule::register_network() {
@@ -177,6 +181,8 @@ void VirtualModule::set_registration(int stat) {
   reg_stat_ = stat;
   if (cereg_n_ > 0) urc(fmt::format("+CEREG: {}", registration(cereg_n_)));
   if (cgreg_n_ > 0) urc(fmt::format("+CGREG: {}", registration(cgreg_n_)));
+  if (stat == 1 && clts_) network_time();  // the network's time comes with the attach
+  if (stat == 1) plan_psm();
 }
 
 std::string VirtualModule::registration(int n) const {
@@ -185,6 +191,7 @@ std::string VirtualModule::registration(int n) const {
 }
 
 void VirtualModule::storm() {
+  if (state_ == State::psm) return later(*faults_.urc_storm, [this] { storm(); });  // quiet while asleep, on again after
   if (state_ != State::on) return;
   urc(storm_lines[storm_next_++ % std::size(storm_lines)]);
   later(*faults_.urc_storm, [this] { storm(); });

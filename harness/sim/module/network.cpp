@@ -18,7 +18,6 @@ void VirtualModule::cmd_cpsi(const Invocation&) {
 }
 
 void VirtualModule::cmd_cgnapn(const Invocation&) { reply({"+CGNAPN: 0,\"\""}); }
-void VirtualModule::cmd_cedrxrdp(const Invocation&) { reply({"+CEDRXRDP: 4,\"0010\",\"0010\",\"0000\""}); }
 void VirtualModule::cmd_cpsmrdp(const Invocation&) { reply({"+CPSMRDP: 0,20,14400,0,0,3600"}); }
 void VirtualModule::cmd_csq(const Invocation&) { reply({cfun_ == 1 ? "+CSQ: 20,99" : "+CSQ: 99,99"}); }
 void VirtualModule::cmd_cgatt(const Invocation&) { reply({fmt::format("+CGATT: {}", reg_stat_ == 1 ? 1 : 0)}); }

@@ -40,6 +40,15 @@ void VirtualModule::ready() {
   cnmi_mt_ = 1;
   cscs_ = "IRA";
   cereg_n_ = cgreg_n_ = 0;
+  ceng_mode_ = ceng_ncell_ = 0;
+  clts_ = false;
+  cpsmstatus_ = false;
+  csclk_ = 0;
+  uart_asleep_ = false;
+  netlight_enabled_ = true;
+  rtc_at_anchor_ = rtc_power_on;
+  rtc_anchor_ = now_;
+  rtc_quarters_ = 0;
   locked_rate_ = 0;
   discard_line_ = false;
   first_command_ = true;
@@ -121,6 +130,10 @@ void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
     if (low) {
       press_edge_ = edge;
       press_reached_on_ = press_reached_off_ = false;
+      if (state_ == State::psm) {  // the falling edge wakes it; the press means nothing more, short of a reset
+        press_reached_on_ = press_reached_off_ = true;
+        exit_psm();
+      }
       at(edge + scaled(pwrkey_on_hold), [this, press] {
         if (press == press_) press_held(pwrkey_on_hold);
       });
@@ -151,6 +164,10 @@ void VirtualModule::pin_in(Pin p, Level level, Time edge, Time now) {
       cut_power();
       now_ = now;
     }
+  } else if (p == Pin::dtr) {
+    dtr_high_ = level == Level::high;
+    if (!dtr_high_ && uart_asleep_) later(dtr_wake, [this] { uart_asleep_ = false; });
+    plan_uart_sleep();
   } else if (p == Pin::reset && model_.has_reset_pin && level == Level::low && state_ != State::off) {
     restart(300ms);
   }

@@ -13,6 +13,7 @@ namespace athil::sim {
 
 void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate) {
   now_ = now;
+  if (!uart_asleep_ && state_ == State::on) plan_uart_sleep();  // input keeps it awake
   std::string echo;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     char c = bytes[i];
@@ -24,7 +25,7 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
       i += take - 1;
       continue;
     }
-    if (!uart_ready_ || state_ != State::on || silence_ != Silence::none) return;  // unpowered, busy or wedged: lost
+    if (!uart_ready_ || state_ != State::on || silence_ != Silence::none || uart_asleep_) return;  // unpowered, busy, wedged or asleep: lost
     if (line_rate() == 0 && !usb()) {
       // Autobauding: the module measures the rate on "AT"; that line is lost.
       if ((c == 'T' || c == 't') && (line_ == "A" || line_ == "a")) {
