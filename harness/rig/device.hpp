@@ -1,5 +1,6 @@
 #pragma once
 // One slot's module as the runner holds it: its port, AT engine, pins and timeline.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,9 @@ struct Device {
   std::unique_ptr<Transport> port;
   std::unique_ptr<AtEngine> engine;
   std::unique_ptr<Pins> pins;
+  // The network's side of a virtual slot: a text message to the module (its control channel).
+  // Empty on a real slot. Throws InfraError.
+  std::function<void(const std::string& from, const std::string& text)> network_sms;
 
   // STATUS is wired and low: the module is off.
   bool status_low() const { return pins && pins->has(PinRole::status) && pins->get(PinRole::status) == Level::low; }

@@ -62,6 +62,10 @@ void SlotSession::open_virtual(const VirtualSlot& wiring) {
   device_.port = open_port(port, [this](const std::string& text) { device_.timeline.record(Direction::note, text); });
   device_.pins = connect_virtual_pins(slot_.name, module_->control_socket(), /*netlight_events=*/true);
   device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
+  device_.network_sms = [slot = slot_.name, socket = module_->control_socket()](const std::string& from, const std::string& text) {
+    auto reply = ask_virtual_module(slot, socket, fmt::format("sms {} {}", from, text));
+    if (reply != "ok") throw InfraError(fmt::format("slot {}: the virtual network did not take the message: '{}'", slot, reply));
+  };
 }
 
 // A replay has no pins: the recorded answers only.

@@ -38,6 +38,8 @@ std::vector<std::string> texts_of(const Action& a) {
           return {pattern_text(x.pattern)};
         else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>)
           return {x.hold.text};
+        else if constexpr (std::is_same_v<T, NetworkSms>)
+          return {x.from, x.text};
         else if constexpr (std::is_same_v<T, SendFile>)
           return {x.path, x.command, timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Sleep>)

@@ -248,6 +248,11 @@ class FileReader {
       std::string level = src_.required(node, "level");
       if (level != "high" && level != "low") src_.fail(node, "level", fmt::format("level is high or low, not '{}'", level));
       add(Dtr{.high = level == "high"});
+    } else if (name == "network-sms") {
+      src_.only_attributes(node, {"from", "text"});
+      NetworkSms sms{.from = src_.required(node, "from"), .text = src_.required(node, "text")};
+      check_sms(node, sms);
+      add(std::move(sms));
     } else if (name == "sleep") {
       src_.only_attributes(node, {"duration"});
       src_.required(node, "duration");
@@ -348,9 +353,9 @@ class FileReader {
         src_.fail(node, any.otherwise.empty() ? "<expect-any> needs at least two alternatives (or one, with else)" : "<expect-any> needs an alternative");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send",          "expect",    "urc",   "command", "check",      "power-key", "sleep",
-                                                     "log",           "repeat",    "use",   "forbid",  "expect-any", "power",     "expect-pin",
-                                                     "expect-reboot", "send-file", "reset", "supply",  "dtr",        "sync"};
+      static const std::vector<std::string> known = {"send",          "expect",    "urc",   "command", "check",      "power-key",   "sleep",
+                                                     "log",           "repeat",    "use",   "forbid",  "expect-any", "power",       "expect-pin",
+                                                     "expect-reboot", "send-file", "reset", "supply",  "dtr",        "network-sms", "sync"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
@@ -437,6 +442,16 @@ class FileReader {
     return *expansion_.parsed.emplace(fixture, std::move(fsrc)).first->second;
   }
 
+  // A message goes on one control-channel line (harness/sim/README.md): a number, then at most
+  // 160 characters of one line. Checked again after ${variables} are expanded, in the run.
+  void check_sms(pugi::xml_node node, const NetworkSms& sms) const {
+    bool number = !sms.from.empty() && sms.from.size() <= 20 && sms.from.find_first_not_of("+0123456789") == std::string::npos;
+    if (!number && sms.from.find("${") == std::string::npos)
+      src_.fail(node, "from", fmt::format("from is a phone number (digits, an optional +, at most 20), not '{}'", escape_bytes(sms.from)));
+    if (has_control_characters(sms.text)) src_.fail(node, "text", "the text is one line: no control characters");
+    if (sms.text.size() > 160 && sms.text.find("${") == std::string::npos) src_.fail(node, "text", "a text message holds at most 160 characters");
+  }
+
   static constexpr int max_depth = 16;
   static constexpr std::size_t max_regex_length = 1000;
   const XmlSource& src_;
@@ -487,11 +502,11 @@ Scenario Loader::load_source(const XmlSource& source) const {
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {
-    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target"};
+    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target", "network-sms"};
     for (const auto& r : split_words(root.attribute("requires").value())) {
       if (std::find(capabilities.begin(), capabilities.end(), r) == capabilities.end())
         src->fail(root, "requires",
-                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target)", r, did_you_mean(r, capabilities)));
+                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target, network-sms)", r, did_you_mean(r, capabilities)));
       s.requires_.push_back(r);
     }
   });

@@ -79,6 +79,11 @@ struct Supply {
 struct Dtr {
   bool high = true;
 };
+// A text message from the network to the module (a virtual slot's network; requires="network-sms").
+struct NetworkSms {
+  std::string from;  // may hold ${variables}
+  std::string text;
+};
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {
   enum class Action { on, off, cycle, hard_cycle, reset } action;
@@ -144,7 +149,7 @@ struct Repeat {
 };
 
 using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile,
-                                ResetPulse, Supply, Dtr, Sync, EchoCheck>;
+                                ResetPulse, Supply, Dtr, NetworkSms, Sync, EchoCheck>;
 
 struct Action {
   ActionKind what;

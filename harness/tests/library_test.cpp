@@ -236,6 +236,9 @@ TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERR
   CHECK(contains(refused.message, "step 'send'"));
   CHECK(contains(refused.message, "+CMS ERROR: 500"));
   CHECK(report.suites["sms.healthy"]["sms-send"].verdict == "passed");
+  // Receiving is not sending: the fault leaves incoming messages alone.
+  CHECK(report.suites["sms.refused"]["sms-receive"].verdict == "passed");
+  CHECK(report.suites["sms.healthy"]["sms-receive"].verdict == "passed");
 }
 
 TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the periodic timer should wake the module, and the teardown's PWRKEY brings it back") {

@@ -411,3 +411,28 @@ TEST_CASE("power: a hard cycle cuts the supply for the documented rest, restores
     CHECK(key > on);
   }
 }
+
+TEST_CASE("network-sms: a real slot skips the library's sms-receive with what to do instead, and a number that expands to no number is the scenario's error") {
+  TempDir dir;
+  ::setenv("ATHIL_LOCK_DIR", (dir.path() / "locks").c_str(), 1);
+  StandaloneModule module(dir, "tty-real");
+  auto rig = dir.write("rig.xml", "<rig name=\"mixed\" time-scale=\"0.02\">\n  <slot name=\"r1\" model=\"SIM7080G\"><serial port=\"" + module.link() +
+                                      "\"/></slot>\n  <slot name=\"v1\" model=\"SIM7080G\" firmware=\"1951B02SIM7080G\"><virtual/></slot>\n</rig>\n");
+  auto bad = dir.write("sc/bad-number.xml", scenario("bad-number", R"xml(<var name="who" value="the operator"/>
+  <step name="sms"><network-sms from="${who}" text="hi"/></step>)xml",
+                                                     " requires=\"network-sms\""));
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (source_dir() / "scenarios" / "sms" / "receive.xml").string(), bad.string(),
+                        "--junit", (dir.path() / "out" / "junit.xml").string()},
+                       source_dir());
+  INFO(r.out, r.err);
+  auto report = read_report(dir.path() / "out" / "junit.xml");
+  auto& skipped = report.suites["mixed.r1"]["sms-receive"];
+  CHECK(skipped.verdict == "skipped");
+  CHECK(contains(skipped.message, "slot r1 cannot provide network-sms"));
+  CHECK(contains(skipped.message, "send one from a phone"));
+  CHECK(report.suites["mixed.v1"]["sms-receive"].verdict == "passed");
+  auto& bad_case = report.suites["mixed.v1"]["bad-number"];
+  CHECK(bad_case.verdict == "error");
+  CHECK(contains(bad_case.message, "<network-sms from> is 'the operator' once expanded: not a phone number"));
+  ::unsetenv("ATHIL_LOCK_DIR");
+}

@@ -5,6 +5,7 @@
 //   pins.cpp      power, power-key, reset, supply, dtr, expect-pin, expect-reboot
 //   flow.cpp      check, repeat, fixture scopes, sleep, log
 //   file.cpp      send-file
+//   network.cpp   network-sms
 // A handler throws StepFailure when the module did not do what the scenario says,
 // InputError for a mistake only a run could find, InfraError when the rig failed.
 #include <cstdint>
@@ -92,6 +93,7 @@ void perform(const scenario::PowerKey& a, Step& step);
 void perform(const scenario::ResetPulse& a, Step& step);
 void perform(const scenario::Supply& a, Step& step);
 void perform(const scenario::Dtr& a, Step& step);
+void perform(const scenario::NetworkSms& a, Step& step);
 void perform(const scenario::ExpectPin& a, Step& step);
 void perform(const scenario::ExpectReboot& a, Step& step);
 
