@@ -445,11 +445,11 @@ class FileReader {
   // A message goes on one control-channel line (harness/sim/README.md): a number, then at most
   // 160 characters of one line. Checked again after ${variables} are expanded, in the run.
   void check_sms(pugi::xml_node node, const NetworkSms& sms) const {
-    bool number = !sms.from.empty() && sms.from.size() <= 20 && sms.from.find_first_not_of("+0123456789") == std::string::npos;
-    if (!number && sms.from.find("${") == std::string::npos)
+    if (!NetworkSms::is_number(sms.from) && sms.from.find("${") == std::string::npos)
       src_.fail(node, "from", fmt::format("from is a phone number (digits, an optional +, at most 20), not '{}'", escape_bytes(sms.from)));
     if (has_control_characters(sms.text)) src_.fail(node, "text", "the text is one line: no control characters");
-    if (sms.text.size() > 160 && sms.text.find("${") == std::string::npos) src_.fail(node, "text", "a text message holds at most 160 characters");
+    if (sms.text.size() > NetworkSms::max_text && sms.text.find("${") == std::string::npos)
+      src_.fail(node, "text", fmt::format("a text message holds at most {} characters", NetworkSms::max_text));
   }
 
   static constexpr int max_depth = 16;

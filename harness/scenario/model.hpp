@@ -83,6 +83,10 @@ struct Dtr {
 struct NetworkSms {
   std::string from;  // may hold ${variables}
   std::string text;
+  // What goes on the control channel's one line: a number (digits, an optional +, at most 20)
+  // and one line of text.
+  static constexpr std::size_t max_text = 160;
+  static bool is_number(std::string_view s) { return !s.empty() && s.size() <= 20 && s.find_first_not_of("+0123456789") == std::string_view::npos; }
 };
 // The model's documented power sequence, checked against STATUS where the rig wires it.
 struct Power {

@@ -13,10 +13,10 @@ void perform(const scenario::NetworkSms& a, Step& step) {
   std::string from = step.sub(a.from);
   std::string text = step.sub(a.text);
   // What the loader checked before expansion, checked again after it.
-  bool number = !from.empty() && from.size() <= 20 && from.find_first_not_of("+0123456789") == std::string::npos;
-  if (!number) throw InputError(step.pos, fmt::format("<network-sms from> is '{}' once expanded: not a phone number", escape_bytes(from)));
-  if (text.size() > 160 || has_control_characters(text))
-    throw InputError(step.pos, "<network-sms text> once expanded is not one line of at most 160 characters");
+  if (!scenario::NetworkSms::is_number(from))
+    throw InputError(step.pos, fmt::format("<network-sms from> is '{}' once expanded: not a phone number", escape_bytes(from)));
+  if (text.size() > scenario::NetworkSms::max_text || has_control_characters(text))
+    throw InputError(step.pos, fmt::format("<network-sms text> once expanded is not one line of at most {} characters", scenario::NetworkSms::max_text));
   step.device.timeline.record(Direction::note, fmt::format("the network sends a text message from {}: {}", from, escape_bytes(text)));
   step.device.network_sms(from, text);
 }
