@@ -574,7 +574,8 @@ TEST_CASE("sim: AT+CNETLIGHT=0 keeps the status light dark until AT+CNETLIGHT=1"
   CHECK(b.levels_of(Pin::netlight).empty());
   b.command("AT+CNETLIGHT=1");
   b.run_for(10s);
-  CHECK(std::count(b.levels_of(Pin::netlight).begin(), b.levels_of(Pin::netlight).end(), Level::high) >= 2);
+  auto netlight = b.levels_of(Pin::netlight);
+  CHECK(std::count(netlight.begin(), netlight.end(), Level::high) >= 2);
   CHECK(b.command("AT+CNETLIGHT=2") == "AT+CNETLIGHT=2\r\r\nERROR\r\n");
 }
 
