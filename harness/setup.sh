@@ -20,7 +20,7 @@ cd "$root"
 packages=(build-essential cmake pkg-config
           doctest-dev libboost-dev libboost-filesystem-dev libpugixml-dev libfmt-dev libgpiod-dev libcli11-dev
           python3 python3-junitparser python3-pexpect python3-serial libxml2-utils picocom ser2net sigrok-cli
-          ca-certificates qemu-system-x86 busybox-static kmod cpio xz-utils gpiod)
+          ca-certificates mosquitto qemu-system-x86 busybox-static kmod cpio xz-utils gpiod)
 
 install_missing() {
   local missing=() p

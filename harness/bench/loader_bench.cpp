@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     std::ofstream(dir / fmt::format("s{:04d}.xml", i)) << copy;
   }
   // What `athil validate` knows: the built-ins and the model profiles' variables.
-  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target"};
+  std::vector<std::string> known = athil::scenario::run_variables();
   for (const auto& name : athil::scenario::ModelProfiles::load(root / "fixtures" / "models.xml").names()) known.push_back(name);
   athil::scenario::Loader loader(root / "fixtures", known);
 

@@ -149,11 +149,12 @@ class RigReader {
     auto mistakes_before = diagnostics_.count();
     Slot slot;
     slot.pos = src_.pos(node);
-    attempt([&] { src_.only_attributes(node, {"name", "model", "firmware", "fota-target"}); });
+    attempt([&] { src_.only_attributes(node, {"name", "model", "firmware", "fota-target", "mqtt-broker"}); });
     attempt([&] { slot.name = slot_name(node); });
     attempt([&] { slot.model = model(node); });
     slot.firmware = node.attribute("firmware").value();
     attempt([&] { slot.fota_target = fota_target(node, slot.firmware); });
+    if (node.attribute("mqtt-broker")) attempt([&] { slot.mqtt_broker = mqtt_broker(node); });
     // The kind is read only from known children: a misspelt <virtual/> is that mistake, not a
     // real slot missing its <serial>.
     bool children_known = true;
@@ -197,6 +198,20 @@ class RigReader {
     if (!target.empty() && target == firmware)
       src_.fail(node, "fota-target", fmt::format("fota-target is the slot's own firmware ({}): nothing to update to", firmware));
     return target;
+  }
+
+  // HOST:PORT, the broker the slot's module reaches over its network.
+  Endpoint mqtt_broker(pugi::xml_node node) const {
+    std::string text = node.attribute("mqtt-broker").value();
+    auto colon = text.rfind(':');
+    unsigned port = 0;
+    std::string digits = colon == std::string::npos ? "" : text.substr(colon + 1);
+    bool numeric = !digits.empty() && digits.size() <= 5 && digits.find_first_not_of("0123456789") == std::string::npos;
+    if (numeric) port = static_cast<unsigned>(std::stoul(digits));
+    std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+    bool host_ok = !host.empty() && host.find_first_of("\"\\, \t") == std::string::npos;
+    if (!host_ok || port == 0 || port > 65535) src_.fail(node, "mqtt-broker", fmt::format("mqtt-broker is HOST:PORT (broker.lab:1883), not '{}'", text));
+    return Endpoint{.host = host, .port = port};
   }
 
   std::variant<VirtualSlot, RealSlot, ReplaySlot> kind(pugi::xml_node node, const Slot& slot) {

@@ -56,6 +56,12 @@ struct ReplaySlot {
   std::string vary;  // a regex for the parts of commands that may differ ("" for none)
 };
 
+// A server the slot's module reaches over its network.
+struct Endpoint {
+  std::string host;
+  unsigned port = 0;
+};
+
 struct Slot {
   std::string name;
   std::string model;
@@ -65,6 +71,9 @@ struct Slot {
   // The revision a FOTA run updates the slot to (fota-target): the release under test. Empty:
   // the slot takes no part in FOTA scenarios (they require fota-target).
   std::string fota_target;
+  // The MQTT broker the module reaches (mqtt-broker="HOST:PORT"): a real slot needs one for the
+  // scenarios that require mqtt-broker; a virtual slot without one uses the run's own.
+  std::optional<Endpoint> mqtt_broker;
   bool is_virtual() const { return std::holds_alternative<VirtualSlot>(kind); }
   bool is_replay() const { return std::holds_alternative<ReplaySlot>(kind); }
   // Its module is a child process of the harness (a virtual module or a replay).
@@ -73,7 +82,7 @@ struct Slot {
   // port open is lost (its boot URCs).
   bool usb_port() const;
   // Whether the slot offers what a scenario's `requires` names (status, supply, reset, usb,
-  // fota-target).
+  // fota-target, network-sms, mqtt-broker).
   bool provides(const std::string& capability) const;
   // What to add to the slot's rig-file entry so that it provides `capability`.
   std::string how_to_provide(const std::string& capability) const;
@@ -81,6 +90,8 @@ struct Slot {
   bool uses_gpio() const;
   // Its module fetches firmware from the run's own HTTP server (fixtures/firmware on loopback).
   bool fetches_run_firmware() const { return is_virtual(); }
+  // Its module talks to the run's own MQTT broker (mosquitto on loopback).
+  bool uses_run_broker() const { return is_virtual() && !mqtt_broker; }
 };
 
 struct Rig {

@@ -20,6 +20,7 @@
 #include "rig/model.hpp"
 #include "runner/console.hpp"
 #include "runner/firmware_server.hpp"
+#include "runner/mqtt_broker.hpp"
 #include "runner/report_state.hpp"
 #include "runner/slot_runner.hpp"
 #include "runner/stop_signals.hpp"
@@ -66,7 +67,7 @@ LoadedInput load_input(const RunOptions& o) {
   in.rig = rig::load_rig(o.rig.string());
   if (o.time_scale) in.rig.time_scale = *o.time_scale;
   in.profiles = scenario::ModelProfiles::load(o.fixtures / "models.xml");
-  std::vector<std::string> known = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target", "port_kind"};
+  std::vector<std::string> known = scenario::run_variables();
   for (const auto& name : in.profiles.names()) known.push_back(name);
   for (const auto& [k, v] : in.rig.vars) known.push_back(k);
   for (const auto& [k, v] : o.defines) known.push_back(k);
@@ -223,6 +224,31 @@ std::string why_left_open(const RunContext& run) {
   return "the slot's runner ended before it";
 }
 
+struct RunBroker {
+  std::unique_ptr<MqttBroker> broker;
+  std::string error;  // why it did not start: the runs that need it are errors that say so
+};
+
+// mosquitto on loopback, when a virtual slot without a broker of its own will run a scenario
+// that requires one.
+RunBroker start_broker(const Plan& plan, const fs::path& dir, Console& console) {
+  bool needed = std::any_of(plan.slots.begin(), plan.slots.end(), [](const SlotPlan& s) {
+    return s.slot->uses_run_broker() && std::any_of(s.runs.begin(), s.runs.end(), [](const PlannedRun& r) {
+             const auto& needs = r.scenario->requires_;
+             return std::find(needs.begin(), needs.end(), "mqtt-broker") != needs.end();
+           });
+  });
+  if (!needed) return {};
+  try {
+    auto broker = std::make_unique<MqttBroker>(dir);
+    console.event(fmt::format("MQTT broker (mosquitto) at {}:{}", broker->host(), broker->port()), Tone::dim);
+    return {.broker = std::move(broker)};
+  } catch (const InfraError& e) {
+    console.event(e.what(), Tone::bad);
+    return {.error = e.what()};
+  }
+}
+
 int run_slots(const Planned& planned, const RunOptions& o, report::RunFolder& folder, ReportState& report, Console& console) {
   const auto& in = planned.in;
   const auto& plan = planned.plan;
@@ -239,11 +265,14 @@ int run_slots(const Planned& planned, const RunOptions& o, report::RunFolder& fo
     server = std::make_unique<FirmwareServer>(firmware_dir);
     console.event(fmt::format("serving {} at {}", firmware_dir.string(), server->url()), Tone::dim);
   }
+  auto broker = start_broker(plan, temp_dir.path(), console);
   RunContext context{.rig = in.rig,
                      .profiles = in.profiles,
                      .options = o,
                      .temp_dir = temp_dir.path(),
                      .firmware_url = server ? server->url() : "",
+                     .mqtt_broker = broker.broker ? std::optional(rig::Endpoint{.host = broker.broker->host(), .port = broker.broker->port()}) : std::nullopt,
+                     .mqtt_broker_error = broker.error,
                      .folder = folder,
                      .report = report,
                      .console = console};

@@ -107,6 +107,10 @@ class SlotRunner {
         {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}, {"port_kind", slot_.usb_port() ? "usb" : "uart"}};
     if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
     if (!slot_.fota_target.empty()) vars["fota_target"] = slot_.fota_target;
+    if (auto broker = slot_.uses_run_broker() ? run_.mqtt_broker : slot_.mqtt_broker) {
+      vars["mqtt_host"] = broker->host;
+      vars["mqtt_port"] = std::to_string(broker->port);
+    }
     for (const auto& [k, v] : run_.rig.vars) vars[k] = v;
     for (const auto& [k, v] : run_.options.defines) vars[k] = v;
     return vars;
@@ -147,6 +151,10 @@ class SlotRunner {
     return hints.empty() ? "" : fmt::format(": {} in {}", fmt::join(hints, "; "), run_.rig.path);
   }
 
+  bool needs_run_broker(const scenario::Scenario& s) const {
+    return slot_.uses_run_broker() && std::find(s.requires_.begin(), s.requires_.end(), "mqtt-broker") != s.requires_.end();
+  }
+
   // Why a planned run does not start, if it does not.
   std::optional<std::pair<Verdict, std::string>> reason_not_to_run(const PlannedRun& planned) const {
     const auto& s = *planned.scenario;
@@ -155,6 +163,7 @@ class SlotRunner {
                        fmt::format("not started: the run was {}", interrupt::reason().empty() ? "interrupted" : "interrupted by " + interrupt::reason())};
     if (!unreachable_.empty()) return std::pair{Verdict::error, fmt::format("slot {} unreachable: {}", slot_.name, unreachable_)};
     if (!quarantine_.empty()) return std::pair{Verdict::error, fmt::format("slot {} quarantined: {}", slot_.name, quarantine_)};
+    if (needs_run_broker(s) && !run_.mqtt_broker) return std::pair{Verdict::error, fmt::format("slot {}: {}", slot_.name, run_.mqtt_broker_error)};
     if (!planned.missing.empty())
       return std::pair{Verdict::skipped, fmt::format("slot {} cannot provide {} (the scenario requires {}){}", slot_.name, fmt::join(planned.missing, ", "),
                                                      fmt::join(s.requires_, ", "), how_to_provide(planned.missing))};

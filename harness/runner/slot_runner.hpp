@@ -4,6 +4,7 @@
 // its testcases in the report.
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "report/run_folder.hpp"
@@ -23,6 +24,8 @@ struct RunContext {
   const RunOptions& options;
   std::filesystem::path temp_dir;  // the virtual rack's pty links and control sockets
   std::string firmware_url;
+  std::optional<rig::Endpoint> mqtt_broker;  // the run's own, for virtual slots without one
+  std::string mqtt_broker_error;             // why the run's own did not start
   report::RunFolder& folder;
   ReportState& report;
   Console& console;

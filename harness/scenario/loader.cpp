@@ -19,6 +19,11 @@
 
 namespace athil::scenario {
 
+const std::vector<std::string>& run_variables() {
+  static const std::vector<std::string> names = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target", "port_kind", "mqtt_host", "mqtt_port"};
+  return names;
+}
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -502,11 +507,12 @@ Scenario Loader::load_source(const XmlSource& source) const {
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {
-    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target", "network-sms"};
+    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target", "network-sms", "mqtt-broker"};
     for (const auto& r : split_words(root.attribute("requires").value())) {
       if (std::find(capabilities.begin(), capabilities.end(), r) == capabilities.end())
         src->fail(root, "requires",
-                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target, network-sms)", r, did_you_mean(r, capabilities)));
+                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target, network-sms, mqtt-broker)", r,
+                              did_you_mean(r, capabilities)));
       s.requires_.push_back(r);
     }
   });

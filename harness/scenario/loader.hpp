@@ -13,6 +13,11 @@ class XmlSource;
 
 namespace athil::scenario {
 
+// The variables a run defines for every scenario (the slot's name, model and firmware, the
+// run's firmware server and MQTT broker, ...): what a loader checking variable uses knows
+// besides the rig's, the -D ones and the model profiles'.
+const std::vector<std::string>& run_variables();
+
 class Loader {
  public:
   // Fixtures named by <use fixture="NAME"/> are read from fixtures_dir/NAME.xml. With

@@ -33,6 +33,7 @@ const std::vector<FaultInfo> catalogue = {
     {"http-601", "", "every AT+HTTPTOFS ends with +HTTPTOFS: 601,0 (network error)"},
     {"sms-fail", "", "every message sent with AT+CMGS ends in +CMS ERROR: 500 (unknown error) instead of +CMGS"},
     {"psm-no-wake", "", "in PSM the periodic timer (T3412) never wakes the module: it stays silent with STATUS low until PWRKEY"},
+    {"mqtt-drop", "AFTER (default 10s)", "AFTER the first MQTT connection (AT+SMCONN) is up, the link dies: +SMSTATE: 0, once"},
     {"slow-boot", "EXTRA (default 15s)", "every boot takes EXTRA longer to RDY and STATUS high (a file-system check at every start)"},
 };
 
@@ -117,6 +118,8 @@ void add_one(Faults& f, std::string_view item) {
     f.sms_fail = true;
   else if (name == "psm-no-wake")
     f.psm_no_wake = true;
+  else if (name == "mqtt-drop")
+    f.mqtt_drop = delay_arg(item, arg, 10s);
   else if (name == "slow-boot")
     f.slow_boot = delay_arg(item, arg, 15s);
 }
@@ -125,7 +128,8 @@ void add_one(Faults& f, std::string_view item) {
 
 bool Faults::any() const {
   return fota_fail || fota_stall || fota_brick || spontaneous_powerdown || brownout_silent || hang || garbage_on_boot || first_at_lost || urc_storm ||
-         late_reply || byte_loss || pdp_drop || stuck_cfun5_after_update || stuck_cfun5_at_boot || http_601 || sms_fail || psm_no_wake || slow_boot;
+         late_reply || byte_loss || pdp_drop || stuck_cfun5_after_update || stuck_cfun5_at_boot || http_601 || sms_fail || psm_no_wake || mqtt_drop ||
+         slow_boot;
 }
 
 const std::vector<FaultInfo>& fault_catalogue() { return catalogue; }

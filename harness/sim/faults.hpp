@@ -31,6 +31,7 @@ struct Faults {
   bool http_601 = false;
   bool sms_fail = false;            // every AT+CMGS ends in +CMS ERROR: 500
   bool psm_no_wake = false;         // PSM's periodic timer (T3412) never wakes the module; PWRKEY does
+  std::optional<Millis> mqtt_drop;  // after the first MQTT connection comes up, once: +SMSTATE: 0
   std::optional<Millis> slow_boot;  // added to every boot's time to UART ready
 
   bool any() const;

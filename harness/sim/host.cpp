@@ -36,6 +36,7 @@
 #include "sim/control_request.hpp"
 #include "sim/http_fetch.hpp"
 #include "sim/module.hpp"
+#include "sim/mqtt_client.hpp"
 #include "sim/probes.hpp"
 #include "sim/uart.hpp"
 
@@ -106,6 +107,7 @@ class Host {
                 .uart = [this](std::string_view bytes) { write_uart(bytes); },
                 .pin = [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
                 .http_get = [this](const HttpGet& g) { fetch(g); },
+                .mqtt = [this](const MqttRequest& r) { mqtt_.request(r); },
                 .usb = options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr,
                 .unmodelled = [](std::string_view command) { std::fprintf(stderr, "not modelled: AT%s (answered ERROR)\n", escape_bytes(command).c_str()); },
                 .unknown =
@@ -340,6 +342,12 @@ class Host {
     });
   }
 
+  void mqtt_event(const MqttEvent& e) {
+    if (!e.why.empty()) std::fprintf(stderr, "mqtt: %s\n", escape_bytes(e.why).c_str());
+    module_.mqtt_in(e, SteadyClock::now());
+    reschedule();
+  }
+
   void reschedule() {
     auto next = module_.next_deadline();
     if (!next) return;
@@ -371,6 +379,7 @@ class Host {
   UsbSerialAdapter adapter_;
   asio::steady_timer adapter_timer_;
   std::optional<SteadyClock::time_point> adapter_armed_;  // when its timer is set to fire
+  MqttClient mqtt_{io_, [this](const MqttEvent& e) { mqtt_event(e); }};
   VirtualModule module_;
 };
 

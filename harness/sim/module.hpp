@@ -6,6 +6,7 @@
 // that each checks the other.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -18,6 +19,7 @@
 
 #include "sim/faults.hpp"
 #include "sim/models.hpp"
+#include "sim/mqtt.hpp"
 
 namespace athil::sim {
 
@@ -52,7 +54,8 @@ class VirtualModule {
     std::function<void(std::string_view bytes)> uart;
     std::function<void(Pin pin, Level level, Time at)> pin;
     std::function<void(const HttpGet& request)> http_get;
-    std::function<void(bool present)> usb;  // the USB device enumerates (true) or goes away
+    std::function<void(const MqttRequest& request)> mqtt;  // null: no network behind the module
+    std::function<void(bool present)> usb;                 // the USB device enumerates (true) or goes away
     // A command this virtual module does not play (answered ERROR, as the module answers a
     // command it does not know): the one place it is told, for its log.
     std::function<void(std::string_view command)> unmodelled;
@@ -71,6 +74,7 @@ class VirtualModule {
   // A level change on an input pin; `at` is when the edge happened (<= now).
   void pin_in(Pin pin, Level level, Time at, Time now);
   void http_done(const HttpResult& result, Time now);
+  void mqtt_in(const MqttEvent& event, Time now);
   // Runs every timer due at `now`.
   void advance(Time now);
   std::optional<Time> next_deadline() const;
@@ -218,6 +222,19 @@ class VirtualModule {
   // module/http.cpp
   void cmd_httptofs(const Invocation& c);
   void cmd_httptofsrl(const Invocation& c);
+  // module/mqtt.cpp
+  void cmd_smconf(const Invocation& c);
+  void cmd_smconn(const Invocation& c);
+  void cmd_smpub(const Invocation& c);
+  void cmd_smsub(const Invocation& c);
+  void cmd_smunsub(const Invocation& c);
+  void cmd_smdisc(const Invocation& c);
+  void cmd_smstate(const Invocation& c);
+  void mqtt_message_bytes(std::string_view bytes);  // AT+SMPUB's message, after its prompt
+  void mqtt_ask(MqttRequest request);               // the command's answer waits for the broker's
+  void mqtt_lost();
+  void mqtt_reset();  // the module lost power or restarted: the link is gone, the settings too
+  void run_held_lines();
   // module/fota.cpp
   void cmd_cfota(const Invocation& c);
   // module/files.cpp
@@ -347,6 +364,31 @@ class VirtualModule {
     std::uint64_t id = 0;
   } file_write_;
   bool cfs_ready_ = false;  // AT+CFSINIT got the buffer
+
+  // MQTT (AT+SM*): the settings, the current connection, and the command waiting on the broker.
+  struct Mqtt {
+    std::string host;
+    int port = 1883;
+    std::string client_id, username, password;
+    int keepalive_s = 60;
+    bool clean = true;
+    std::string will_topic, will_message;
+    int will_qos = 0, will_retain = 0;
+    std::uint64_t link = 0;  // the current connection's number: events of older ones are void
+    bool connected = false;
+    std::uint64_t next_id = 0, awaited = 0;  // awaited: the request whose answer ends the command
+    MqttRequest::Kind awaited_kind = MqttRequest::Kind::connect;
+    struct Message {  // AT+SMPUB after its prompt
+      bool active = false;
+      std::string topic;
+      std::size_t size = 0;
+      int qos = 0;
+      bool retain = false;
+      std::string data;
+    } message;
+  } mqtt_;
+  bool mqtt_drop_armed_ = false;
+  std::deque<std::string> held_lines_;  // command lines that came while a command waited on the broker
 
   struct Download {
     bool busy = false;

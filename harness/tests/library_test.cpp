@@ -267,3 +267,22 @@ TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the period
   CHECK(report.suites["psm.asleep"]["power-pwrkey-on-off"].verdict == "passed");  // after it in path order
   CHECK(report.suites["psm.healthy"]["power-psm-cycle"].verdict == "passed");
 }
+
+TEST_CASE("library self-test: mqtt-drop fails mqtt-publish-subscribe with the +SMSTATE: 0 it forbids, and a healthy module's message comes back") {
+  TempDir dir;
+  auto rig = dir.write("mqtt.xml", R"xml(<rig name="mqtt" time-scale="0.02">
+  <slot name="dropped" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="mqtt-drop=20s"/></slot>
+  <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/mqtt", "--junit", junit.string()}, source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "MQTT broker (mosquitto) at 127.0.0.1:"));
+  auto report = read_report(junit);
+  auto& dropped = report.suites["mqtt.dropped"]["mqtt-publish-subscribe"];
+  CHECK(dropped.verdict == "failure");
+  CHECK(contains(dropped.message, "publish-subscribe.xml:38:5"));  // the forbid of the step 'stays connected'
+  CHECK(contains(dropped.message, "+SMSTATE: 0"));
+  CHECK(report.suites["mqtt.healthy"]["mqtt-publish-subscribe"].verdict == "passed");
+}

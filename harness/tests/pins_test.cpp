@@ -93,6 +93,25 @@ TEST_CASE("the bundled rigs load and a real slot's wiring is read as written") {
   REQUIRE(real.lines.size() == 2);
   CHECK(real.lines[0].offset == 17);
   CHECK(real.lines[0].active_low);
+  // The broker a real slot's module reaches: it then provides mqtt-broker; without one it does not.
+  auto brokered = dir.write("m.xml", R"(<rig name="lab">
+  <slot name="dut1" model="SIM7080G" mqtt-broker="broker.lab:1883"><serial port="/dev/ttyUSB2"/></slot>
+  <slot name="dut2" model="SIM7080G"><serial port="/dev/ttyUSB3"/></slot>
+  <slot name="v" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
+</rig>)");
+  auto m = rig::load_rig(brokered.string());
+  REQUIRE(m.slots[0].mqtt_broker.has_value());
+  CHECK(m.slots[0].mqtt_broker->host == "broker.lab");
+  CHECK(m.slots[0].mqtt_broker->port == 1883);
+  CHECK(m.slots[0].provides("mqtt-broker"));
+  CHECK_FALSE(m.slots[0].uses_run_broker());
+  CHECK_FALSE(m.slots[1].provides("mqtt-broker"));
+  CHECK(test::contains(m.slots[1].how_to_provide("mqtt-broker"), "mqtt-broker=\"HOST:PORT\""));
+  CHECK(m.slots[2].uses_run_broker());
+  auto no_port =
+      dir.write("n.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7080G\" mqtt-broker=\"broker.lab\"><serial port=\"/dev/x\"/></slot>\n</rig>");
+  CHECK_THROWS_WITH_AS(rig::load_rig(no_port.string()), doctest::Contains("n.xml:2:35: mqtt-broker is HOST:PORT (broker.lab:1883), not 'broker.lab'"),
+                       InputError);
   auto bad = dir.write("b.xml",
                        "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7000G\">\n    <serial port=\"/dev/x\"/>\n    <gpio chip=\"c\"><line role=\"pwrkye\" "
                        "offset=\"1\"/></gpio>\n  </slot>\n</rig>");
@@ -121,7 +140,7 @@ TEST_CASE("a rig file's mistakes come all in one pass, each at file:line:col, mi
                        "SIM7070E, SIM7080G, SIM7090G)",
                        // Not "a real slot needs <serial>": the misspelt element is the mistake.
                        "bad.xml:2:47 unknown element <virtaul> in <slot> (did you mean 'virtual'?) (allowed: virtual, replay, serial, gpio, supply)",
-                       "bad.xml:3:35 <slot> has no attribute 'firmwar' (did you mean 'firmware'?) (allowed: name, model, firmware, fota-target)",
+                       "bad.xml:3:35 <slot> has no attribute 'firmwar' (did you mean 'firmware'?) (allowed: name, model, firmware, fota-target, mqtt-broker)",
                        "bad.xml:4:34 unknown pin role 'pwrky' (did you mean 'pwrkey'?) (pwrkey, reset, supply, status, netlight, dtr)",
                        "bad.xml:4:59 unknown element <lne> in <gpio> (did you mean 'line'?) (allowed: line)",
                        "bad.xml:6:9 a second slot named 'a'",

@@ -17,6 +17,7 @@ struct SimBench {
   std::vector<std::pair<sim::Pin, sim::Level>> pins;
   std::vector<sim::Time> pin_times;  // when each of `pins` happened
   std::vector<sim::HttpGet> http;
+  std::vector<sim::MqttRequest> mqtt;   // what the module asked of its broker, answered by the test
   std::vector<std::string> unmodelled;  // what the module said it does not model
   std::vector<std::string> unknown;     // what it said the real module does not know either
   sim::Time now = sim::Time(1000s);
@@ -31,6 +32,7 @@ struct SimBench {
                                                  pin_times.push_back(t);
                                                },
                                            .http_get = [this](const sim::HttpGet& g) { http.push_back(g); },
+                                           .mqtt = [this](const sim::MqttRequest& r) { mqtt.push_back(r); },
                                            .unmodelled = [this](std::string_view command) { unmodelled.emplace_back(command); },
                                            .unknown = [this](std::string_view command) { unknown.emplace_back(command); }},
                faults) {}
@@ -59,6 +61,11 @@ struct SimBench {
     module.pin_in(sim::Pin::pwrkey, sim::Level::high, now, now);
   }
   std::string take() { return std::exchange(uart, {}); }
+  // The broker answers the last request as asked (done, or failed).
+  void broker(sim::MqttEvent::Kind kind = sim::MqttEvent::Kind::done) {
+    const auto& r = mqtt.back();
+    module.mqtt_in(sim::MqttEvent{.kind = kind, .link = r.link, .id = r.id}, now);
+  }
   std::string command(std::string_view c, std::chrono::milliseconds wait = 50ms) {
     module.uart_in(std::string(c) + "\r", now);
     run_for(wait);

@@ -10,6 +10,7 @@
 #include "sim/command_list.hpp"
 #include "sim/delta.hpp"
 #include "sim/faults.hpp"
+#include "sim/mqtt_wire.hpp"
 #include "tests/sim_bench.hpp"
 
 using namespace athil::sim;
@@ -216,7 +217,7 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 17);
+  CHECK(fault_catalogue().size() == 18);
   CHECK(faults("sms-fail").sms_fail);
 }
 
@@ -737,4 +738,131 @@ TEST_CASE("sim: eDRX: AT+CEDRXS reads back what was asked per access technology,
   CHECK(b.command("AT+CEDRXRDP") == "AT+CEDRXRDP\r\r\n+CEDRXRDP: 0\r\n\r\nOK\r\n");
   CHECK(b.command("AT+CEDRXS=3") == "AT+CEDRXS=3\r\r\nOK\r\n");
   CHECK(b.command("AT+CEDRXS?") == "AT+CEDRXS?\r\r\nOK\r\n");
+}
+
+namespace {
+using MqttKind = MqttRequest::Kind;
+
+// Registered, the bearer up, AT+SMCONN answered by the broker.
+void mqtt_connected(Bench& b) {
+  b.boot();
+  b.run_for(4s);
+  b.command("AT+CNACT=0,1", 1s);
+  CHECK(b.command("AT+SMCONF=\"URL\",\"broker.lab\",1884") == "AT+SMCONF=\"URL\",\"broker.lab\",1884\r\r\nOK\r\n");
+  b.command("AT+SMCONF=\"CLIENTID\",\"t1\"");
+  b.command("AT+SMCONF=\"KEEPTIME\",30");
+  CHECK(b.command("AT+SMCONN") == "AT+SMCONN\r");  // no answer before the broker's
+  REQUIRE(b.mqtt.size() == 1);
+  CHECK(b.mqtt[0].kind == MqttKind::connect);
+  CHECK(b.mqtt[0].host == "broker.lab");
+  CHECK(b.mqtt[0].port == 1884);
+  CHECK(b.mqtt[0].client_id == "t1");
+  CHECK(b.mqtt[0].keepalive_s == 30);
+  b.broker();
+  CHECK(b.take() == "\r\nOK\r\n");
+}
+}  // namespace
+
+TEST_CASE("sim: MQTT: AT+SMCONN answers when the broker has, AT+SMPUB takes exactly its length after the > prompt, and a subscription's message is +SMSUB") {
+  Bench b;
+  mqtt_connected(b);
+  CHECK(b.command("AT+SMSTATE?") == "AT+SMSTATE?\r\r\n+SMSTATE: 1\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+SMSUB=\"a/b\",1") == "AT+SMSUB=\"a/b\",1\r");
+  CHECK(b.mqtt.back().kind == MqttKind::subscribe);
+  CHECK(b.mqtt.back().topic == "a/b");
+  b.broker();
+  CHECK(b.take() == "\r\nOK\r\n");
+  CHECK(b.command("AT+SMPUB=\"a/b\",5,1,0") == "AT+SMPUB=\"a/b\",5,1,0\r\r\n> ");
+  // Five bytes are the message, CR and all; what follows is the next command, which waits
+  // until the broker has answered the publish.
+  b.module.uart_in("he\rloAT\r", b.now);
+  b.run_for(50ms);
+  CHECK(b.take() == "he\rloAT\r");  // echoed as typed
+  CHECK(b.mqtt.back().kind == MqttKind::publish);
+  CHECK(b.mqtt.back().payload == "he\rlo");
+  CHECK(b.mqtt.back().qos == 1);
+  b.module.mqtt_in(MqttEvent{.kind = MqttEvent::Kind::message, .link = b.mqtt.back().link, .topic = "a/b", .payload = "he\rlo"}, b.now);
+  b.broker();
+  CHECK(b.take() == "\r\n+SMSUB: \"a/b\",\"he\rlo\"\r\n\r\nOK\r\n\r\nOK\r\n");                  // the publish's OK, then the AT's
+  CHECK(b.command("AT+SMPUB=\"a/b\",1025,0,0") == "AT+SMPUB=\"a/b\",1025,0,0\r\r\nERROR\r\n");  // over the module's 1024
+  CHECK(b.command("AT+SMDISC") == "AT+SMDISC\r\r\nOK\r\n");
+  CHECK(b.mqtt.back().kind == MqttKind::disconnect);
+  CHECK(b.command("AT+SMSTATE?") == "AT+SMSTATE?\r\r\n+SMSTATE: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+SMPUB=\"a/b\",5,0,0") == "AT+SMPUB=\"a/b\",5,0,0\r\r\nERROR\r\n");
+}
+
+TEST_CASE("sim: MQTT: a refused connection is ERROR, a lost link says +SMSTATE: 0 (a publish under way still ends in OK), power loss drops the link") {
+  {
+    Bench b;
+    b.boot();
+    b.run_for(4s);
+    b.command("AT+SMCONF=\"URL\",\"broker.lab\",1883");
+    CHECK(b.command("AT+SMCONN") == "AT+SMCONN\r\r\nERROR\r\n");  // no bearer: nothing asked of the network
+    CHECK(b.mqtt.empty());
+    b.command("AT+CNACT=0,1", 1s);
+    b.command("AT+SMCONN");
+    b.broker(MqttEvent::Kind::failed);
+    CHECK(b.take() == "\r\nERROR\r\n");
+  }
+  Bench b;
+  mqtt_connected(b);
+  b.command("AT+SMPUB=\"a/b\",2,1,0");
+  b.module.uart_in("hi", b.now);
+  b.take();
+  b.module.mqtt_in(MqttEvent{.kind = MqttEvent::Kind::lost, .link = b.mqtt.back().link}, b.now);
+  CHECK(b.take() == "\r\n+SMSTATE: 0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+SMSTATE?") == "AT+SMSTATE?\r\r\n+SMSTATE: 0\r\n\r\nOK\r\n");
+  // Connected again; the supply goes: the broker sees the link die, not a DISCONNECT.
+  b.command("AT+SMCONN");
+  b.broker();
+  b.module.pin_in(Pin::supply, Level::low, b.now, b.now);
+  CHECK(b.mqtt.back().kind == MqttKind::drop);
+  // An answer for the old link after the module came back means nothing.
+  auto old = b.mqtt.back();
+  b.module.pin_in(Pin::supply, Level::high, b.now, b.now);
+  b.boot();
+  b.module.mqtt_in(MqttEvent{.kind = MqttEvent::Kind::lost, .link = old.link}, b.now);
+  CHECK(b.take().empty());
+}
+
+TEST_CASE("fault mqtt-drop: the first connection dies after the delay with +SMSTATE: 0, the next one stays") {
+  Bench b("SIM7080G", nullptr, faults("mqtt-drop=5s"));
+  mqtt_connected(b);
+  b.run_for(4s);
+  CHECK(b.take().empty());
+  b.run_for(2s);
+  CHECK(b.take() == "\r\n+SMSTATE: 0\r\n");
+  CHECK(b.mqtt.back().kind == MqttKind::drop);
+  b.command("AT+SMCONN");
+  b.broker();
+  b.run_for(30s);
+  CHECK(b.take() == "\r\nOK\r\n");
+}
+
+TEST_CASE("MQTT wire: packets round-trip, a partial packet waits for the rest, and what a broker must not send closes the link") {
+  std::string buffer = mqtt::encode_publish("a/b", "payload", 1, true, 7) + mqtt::encode_ack(mqtt::Type::pubrel, 9);
+  std::string whole = buffer;
+  std::string part = whole.substr(0, 5);
+  CHECK_FALSE(mqtt::take_packet(part).has_value());  // incomplete: nothing taken
+  CHECK(part.size() == 5);
+  auto p = mqtt::take_packet(buffer);
+  REQUIRE(p.has_value());
+  CHECK(p->type == mqtt::Type::publish);
+  CHECK(p->topic == "a/b");
+  CHECK(p->payload == "payload");
+  CHECK(p->qos() == 1);
+  CHECK(p->packet_id == 7);
+  auto rel = mqtt::take_packet(buffer);
+  REQUIRE(rel.has_value());
+  CHECK(rel->type == mqtt::Type::pubrel);
+  CHECK(rel->packet_id == 9);
+  CHECK(buffer.empty());
+  std::string big = mqtt::encode_publish("t", std::string(mqtt::max_packet, 'x'), 0, false, 0);
+  CHECK_THROWS_AS(mqtt::take_packet(big), mqtt::MalformedPacket);
+  std::string endless = "\x30\xff\xff\xff\xff\x01";
+  CHECK_THROWS_AS(mqtt::take_packet(endless), mqtt::MalformedPacket);
+  std::string connect = mqtt::encode_connect(mqtt::Connect{.client_id = "c"});
+  CHECK_THROWS_AS(mqtt::take_packet(connect), mqtt::MalformedPacket);
+  std::string short_topic = std::string("\x30\x03\x00\x09x", 5);  // the topic runs past the packet
+  CHECK_THROWS_AS(mqtt::take_packet(short_topic), mqtt::MalformedPacket);
 }

@@ -99,6 +99,14 @@ std::span<const VirtualModule::Command> VirtualModule::command_table() {
       {"+CMGR", F{.set = true}, &M::cmd_cmgr},
       {"+CMGL", F{.exec = true, .set = true}, &M::cmd_cmgl},
       {"+CMGD", F{.set = true}, &M::cmd_cmgd},
+      // MQTT, to a real broker (mqtt.cpp)
+      {"+SMCONF", F{.set = true}, &M::cmd_smconf},
+      {"+SMCONN", F{.exec = true}, &M::cmd_smconn},
+      {"+SMPUB", F{.set = true}, &M::cmd_smpub},
+      {"+SMSUB", F{.set = true}, &M::cmd_smsub},
+      {"+SMUNSUB", F{.set = true}, &M::cmd_smunsub},
+      {"+SMDISC", F{.exec = true}, &M::cmd_smdisc},
+      {"+SMSTATE", F{.read = true}, &M::cmd_smstate},
   });
   return table;
 }
@@ -116,6 +124,10 @@ std::vector<std::string_view> VirtualModule::modelled_commands() {
 }
 
 void VirtualModule::handle_line(std::string line) {
+  if (mqtt_.awaited) {  // a command still waits on the broker: this one runs after it (what is not kept is lost)
+    if (held_lines_.size() < max_held_lines) held_lines_.push_back(std::move(line));
+    return;
+  }
   auto b = line.find_first_not_of(' ');
   if (b == std::string::npos) return;
   line = line.substr(b);

@@ -33,13 +33,13 @@ inline constexpr std::string_view sim_iccid = "89001012012341234012";
 inline constexpr std::string_view sim_imsi = "001010123456789";
 // The RTC after power-on, before anything sets it (no backup battery): the GPS epoch, as modules print it.
 inline constexpr std::chrono::sys_days rtc_power_on{std::chrono::year{1980} / 1 / 6};
-inline constexpr int network_quarters = 0;        // the network's time zone (*PSUTTZ), east of UTC
-inline constexpr int supply_millivolts = 3800;    // AT+CBC: the rig's supply, as the module measures it
-inline constexpr int supply_percent = 50;         // AT+CBC's charge level for that voltage
+inline constexpr int network_quarters = 0;                // the network's time zone (*PSUTTZ), east of UTC
+inline constexpr int supply_millivolts = 3800;            // AT+CBC: the rig's supply, as the module measures it
+inline constexpr int supply_percent = 50;                 // AT+CBC's charge level for that voltage
 inline constexpr Millis uart_idle_before_sleep = 2000ms;  // AT+CSCLK=1, DTR high: no input for this long (an assumption)
 inline constexpr Millis dtr_wake = 50ms;                  // DTR low to a UART that hears again (the manuals' 50 ms)
-inline constexpr Millis rrc_inactivity = 10'000ms;  // the network releases the connection after this without traffic
-inline constexpr Millis fota_recovery = 8000ms;    // restoring the old image after an interrupted update
+inline constexpr Millis rrc_inactivity = 10'000ms;        // the network releases the connection after this without traffic
+inline constexpr Millis fota_recovery = 8000ms;           // restoring the old image after an interrupted update
 inline constexpr Millis bearer_activation = 500ms;
 inline constexpr Millis fota_reset_delay = 500ms;
 inline constexpr Millis fota_updater_start = 1500ms;
@@ -48,6 +48,9 @@ inline constexpr Millis fota_duration = 150'000ms;  // "several minutes"
 inline constexpr int fota_progress_steps = 10;
 inline constexpr double download_bytes_per_s = 40'000;  // Cat-M throughput for a delta download
 inline constexpr Millis min_network_timeout = 2000ms;
+inline constexpr Millis mqtt_connect_timeout = 30'000ms;  // AT+SMCONN gives up (an assumption: not documented)
+inline constexpr int max_mqtt_message = 1024;             // AT+SMPUB's <content length> at most
+inline constexpr std::size_t max_held_lines = 8;          // command lines kept while a command waits on the broker
 
 inline constexpr std::string_view fota_package = "/fota/update.zip";
 inline constexpr std::string_view fs_dirs[] = {"/custapp/", "/fota/", "/datatx/", "/customer/"};

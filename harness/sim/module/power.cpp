@@ -96,6 +96,7 @@ void VirtualModule::cut_power() {
   download_.busy = false;
   file_write_.active = false;
   sms_edit_ = {};
+  mqtt_reset();
   cfs_ready_ = false;
   reg_stat_ = 0;
   set_status(Level::low);

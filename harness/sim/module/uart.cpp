@@ -25,6 +25,12 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
       i += take - 1;
       continue;
     }
+    if (mqtt_.message.active && uart_ready_) {  // AT+SMPUB's message: exactly its length, echoed, no line editing
+      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, mqtt_.message.size - mqtt_.message.data.size());
+      mqtt_message_bytes(bytes.substr(i, take));
+      i += take - 1;
+      continue;
+    }
     if (!uart_ready_ || state_ != State::on || silence_ != Silence::none || uart_asleep_) return;  // unpowered, busy, wedged or asleep: lost
     if (line_rate() == 0 && !usb()) {
       // Autobauding: the module measures the rate on "AT"; that line is lost.
