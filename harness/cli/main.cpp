@@ -233,6 +233,9 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--latency", sim_latency,
                       "deliver the module's bytes as a USB-serial adapter does: held until this latency timer fires "
                       "or 62 bytes gather (FTDI: 16ms; ser2net over a LAN: more); real time, never scaled");
+  sim_cmd->add_option("--gnss-at", sim.gnss_at, "where the GNSS receiver is: LAT,LON[,ALT] (default: 31.221345,121.354753,31.9)");
+  sim_cmd->add_option("--gnss-track", sim.gnss_track, "a track the GNSS receiver plays: CSV rows SECONDS,LAT,LON[,ALT] from its first start")
+      ->excludes("--gnss-at");
   std::vector<std::string> sim_faults;
   std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
   for (const auto& f : athil::sim::fault_catalogue())

@@ -11,6 +11,7 @@
 #include "models/models.hpp"
 #include "rig/model.hpp"
 #include "sim/faults.hpp"
+#include "sim/gnss_track.hpp"
 #include "transport/serial_port.hpp"
 #include "transport/tcp_port.hpp"
 
@@ -232,8 +233,28 @@ class RigReader {
       if (child.type() == pugi::node_element && child != only) src_.fail(child, fmt::format("{}, not <{}>", what, child.name()));
   }
 
+  // Where the virtual module's GNSS receiver is: a point, or a track file beside the rig file.
+  void gnss(pugi::xml_node v, VirtualSlot& virt) const {
+    if (v.attribute("gnss-at") && v.attribute("gnss-track")) src_.fail(v, "gnss-track", "gnss-at and gnss-track both place the receiver: one of them");
+    try {
+      if (v.attribute("gnss-at")) {
+        sim::GnssTrack::point(v.attribute("gnss-at").value());
+        virt.gnss_at = v.attribute("gnss-at").value();
+      }
+    } catch (const InputError& e) {
+      src_.fail(v, "gnss-at", e.what());
+    }
+    if (!v.attribute("gnss-track")) return;
+    virt.gnss_track = (std::filesystem::path(path_).parent_path() / v.attribute("gnss-track").value()).lexically_normal().string();
+    try {
+      sim::GnssTrack::load(virt.gnss_track);
+    } catch (const InputError& e) {
+      src_.fail(v, "gnss-track", e.what());
+    }
+  }
+
   VirtualSlot virtual_slot(pugi::xml_node v) const {
-    src_.only_attributes(v, {"faults", "usb", "ipr", "latency"});
+    src_.only_attributes(v, {"faults", "usb", "ipr", "latency", "gnss-at", "gnss-track"});
     try {
       sim::Faults checked;
       sim::add_faults(checked, v.attribute("faults").value());
@@ -257,6 +278,7 @@ class RigReader {
       }
       if (virt.latency > std::chrono::seconds(1)) src_.fail(v, "latency", "a latency over 1s is no adapter's");
     }
+    gnss(v, virt);
     return virt;
   }
 

@@ -46,6 +46,9 @@ struct VirtualSlot {
   // Bytes reach the host through a USB-serial adapter with this latency timer (0: at once);
   // real time, as an adapter's clock is, whatever the rig's time scale.
   Duration latency{};
+  // Where its GNSS receiver is: "LAT,LON[,ALT]", or a track file (resolved against the rig
+  // file's folder); neither: the virtual module's default point.
+  std::string gnss_at, gnss_track;
 };
 
 // A field session served as the slot's module by `athil replay` (harness/field/README.md):

@@ -78,6 +78,8 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
     if (!wanted.faults.empty()) args.insert(args.end(), {"--fault", wanted.faults});
     if (wanted.ipr >= 0) args.insert(args.end(), {"--ipr", std::to_string(wanted.ipr)});
     if (wanted.latency.count() > 0) args.insert(args.end(), {"--latency", format_duration(wanted.latency)});
+    if (!wanted.gnss_at.empty()) args.insert(args.end(), {"--gnss-at", wanted.gnss_at});
+    if (!wanted.gnss_track.empty()) args.insert(args.end(), {"--gnss-track", wanted.gnss_track});
   }
   child_ = std::make_unique<Child>();
   try {

@@ -34,6 +34,7 @@ const std::vector<FaultInfo> catalogue = {
     {"sms-fail", "", "every message sent with AT+CMGS ends in +CMS ERROR: 500 (unknown error) instead of +CMGS"},
     {"psm-no-wake", "", "in PSM the periodic timer (T3412) never wakes the module: it stays silent with STATUS low until PWRKEY"},
     {"mqtt-drop", "AFTER (default 10s)", "AFTER the first MQTT connection (AT+SMCONN) is up, the link dies: +SMSTATE: 0, once"},
+    {"gnss-no-fix", "", "the GNSS receiver runs but never gets a fix: AT+CGNSINF reports no fix (a dead or unpowered antenna)"},
     {"slow-boot", "EXTRA (default 15s)", "every boot takes EXTRA longer to RDY and STATUS high (a file-system check at every start)"},
 };
 
@@ -120,6 +121,8 @@ void add_one(Faults& f, std::string_view item) {
     f.psm_no_wake = true;
   else if (name == "mqtt-drop")
     f.mqtt_drop = delay_arg(item, arg, 10s);
+  else if (name == "gnss-no-fix")
+    f.gnss_no_fix = true;
   else if (name == "slow-boot")
     f.slow_boot = delay_arg(item, arg, 15s);
 }

@@ -117,6 +117,8 @@ class Host {
                 .network_utc = [] { return std::chrono::system_clock::now(); }},
             options.faults) {
     if (options.ipr >= 0) module_.set_saved_rate(static_cast<unsigned>(options.ipr));
+    if (!options.gnss_at.empty()) module_.set_gnss_track(GnssTrack::point(options.gnss_at));
+    if (!options.gnss_track.empty()) module_.set_gnss_track(GnssTrack::load(options.gnss_track));
   }
 
   int run() {

@@ -26,6 +26,8 @@ struct HostOptions {
   // A USB-serial adapter's latency timer between the UART and the host (0: none), real time.
   std::chrono::microseconds latency{0};
   Faults faults;
+  std::string gnss_at;     // "LAT,LON[,ALT]": where the GNSS receiver is ("": the default point)
+  std::string gnss_track;  // a track file it plays instead
 };
 
 // Blocks until SIGINT or SIGTERM. Returns the process exit code; throws on set-up errors.

@@ -12,6 +12,12 @@ enum class CnactSyntax {
   indexed,  // AT+CNACT=<pdpidx>,<0/1/2>       -> +APP PDP: <idx>,ACTIVE
 };
 
+// The GNSS receiver, as each family's manual has it.
+enum class GnssReceiver {
+  own_rf,     // SIM7000: works beside LTE; AT+CGNSINF in the 21-field form of the SIM868 line
+  shared_rf,  // SIM7070/7080/7090: shares the RF path with LTE, so it tracks only while the radio leaves it alone; 18 fields
+};
+
 struct ModelInfo {
   std::string_view name;    // SIM7080G
   std::string_view cgmm;    // AT+CGMM
@@ -24,6 +30,7 @@ struct ModelInfo {
   unsigned default_ipr;                  // AT+IPR out of the factory: 0 autobaud
   std::chrono::milliseconds power_down;  // NORMAL POWER DOWN to STATUS low
   bool fota_recovery_codes;              // AT+CFOTA? documents 2-5 (recovery), not only 1, 6, 7, 8
+  GnssReceiver gnss;
   std::string imei() const;
 };
 

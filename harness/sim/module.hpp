@@ -18,6 +18,7 @@
 #include <random>
 
 #include "sim/faults.hpp"
+#include "sim/gnss_track.hpp"
 #include "sim/models.hpp"
 #include "sim/mqtt.hpp"
 
@@ -97,6 +98,7 @@ class VirtualModule {
   // a fresh module in the slot; only while it is off.
   bool reset_state();
   void set_saved_rate(unsigned ipr) { ipr_ = ipr; }
+  void set_gnss_track(GnssTrack track) { gnss_track_ = std::move(track); }
   const std::string& firmware() const { return firmware_; }
   bool has_reset_pin() const { return model_.has_reset_pin; }
   const char* state_name() const;
@@ -235,6 +237,17 @@ class VirtualModule {
   void mqtt_lost();
   void mqtt_reset();  // the module lost power or restarted: the link is gone, the settings too
   void run_held_lines();
+  // module/gnss.cpp
+  void cmd_cgnspwr(const Invocation& c);
+  void cmd_cgnsinf(const Invocation& c);
+  void cmd_sgnscmd(const Invocation& c);
+  std::string cgnsinf_fields();
+  void sgns_report(std::uint64_t chain, Millis interval);
+  bool gnss_rf_free() const;
+  bool gnss_fixed() const;
+  void gnss_update();  // the receiver on or off, the radio on or off: the time to first fix starts or the fix is lost
+  std::chrono::system_clock::time_point gnss_utc() const;
+  GnssTrack::Fix gnss_position() const;
   // module/fota.cpp
   void cmd_cfota(const Invocation& c);
   // module/files.cpp
@@ -389,6 +402,19 @@ class VirtualModule {
   } mqtt_;
   bool mqtt_drop_armed_ = false;
   std::deque<std::string> held_lines_;  // command lines that came while a command waited on the broker
+
+  // GNSS: the receiver's state. The track's start stays across power cycles (the vehicle
+  // moves on while the module is off).
+  struct Gnss {
+    bool on = false;
+    std::optional<Time> on_since;  // its own clock counts from here until it has a fix
+    std::optional<Time> fix_from;  // acquiring, with the RF path free: the fix comes at this time
+    bool ephemeris = false;        // it had a fix since the boot: the next start is hot
+    std::optional<Time> track_start;
+    int sgns_mode = 0;
+    std::uint64_t sgns_chain = 0;
+  } gnss_;
+  GnssTrack gnss_track_;
 
   struct Download {
     bool busy = false;

@@ -286,3 +286,20 @@ TEST_CASE("library self-test: mqtt-drop fails mqtt-publish-subscribe with the +S
   CHECK(contains(dropped.message, "+SMSTATE: 0"));
   CHECK(report.suites["mqtt.healthy"]["mqtt-publish-subscribe"].verdict == "passed");
 }
+
+TEST_CASE("library self-test: gnss-no-fix fails gnss-first-fix when no fix comes, and a healthy module fixes") {
+  TempDir dir;
+  auto rig = dir.write("gnss.xml", R"xml(<rig name="gnss" time-scale="0.02">
+  <slot name="blind" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="gnss-no-fix"/></slot>
+  <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual gnss-at="-33.856784,151.215297,5"/></slot>
+</rig>)xml");
+  auto junit = dir.path() / "out" / "junit.xml";
+  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/gnss", "--junit", junit.string()}, source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  auto report = read_report(junit);
+  auto& blind = report.suites["gnss.blind"]["gnss-first-fix"];
+  CHECK(blind.verdict == "failure");
+  CHECK(contains(blind.message, "step 'first fix'"));
+  CHECK(report.suites["gnss.healthy"]["gnss-first-fix"].verdict == "passed");
+}

@@ -112,6 +112,17 @@ TEST_CASE("the bundled rigs load and a real slot's wiring is read as written") {
       dir.write("n.xml", "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7080G\" mqtt-broker=\"broker.lab\"><serial port=\"/dev/x\"/></slot>\n</rig>");
   CHECK_THROWS_WITH_AS(rig::load_rig(no_port.string()), doctest::Contains("n.xml:2:35: mqtt-broker is HOST:PORT (broker.lab:1883), not 'broker.lab'"),
                        InputError);
+  // A virtual slot's GNSS receiver: a point, or a track beside the rig file, each checked.
+  dir.write("drive.csv", "0,50,8\n10,50.01,8\n");
+  auto placed = rig::load_rig(dir.write("g.xml", R"(<rig name="lab">
+  <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual gnss-track="drive.csv"/></slot>
+  <slot name="b" model="SIM7080G" firmware="1951B02SIM7080G"><virtual gnss-at="50,8"/></slot>
+</rig>)")
+                                  .string());
+  CHECK(std::get<rig::VirtualSlot>(placed.slots[0].kind).gnss_track == (dir.path() / "drive.csv").string());
+  CHECK(std::get<rig::VirtualSlot>(placed.slots[1].kind).gnss_at == "50,8");
+  auto off_globe = dir.write("o.xml", "<rig name=\"lab\">\n  <slot name=\"a\" model=\"SIM7080G\" firmware=\"x\"><virtual gnss-at=\"91,8\"/></slot>\n</rig>");
+  CHECK_THROWS_WITH_AS(rig::load_rig(off_globe.string()), doctest::Contains("o.xml:2:57: latitude 91 is outside -90..90"), InputError);
   auto bad = dir.write("b.xml",
                        "<rig name=\"lab\">\n  <slot name=\"d\" model=\"SIM7000G\">\n    <serial port=\"/dev/x\"/>\n    <gpio chip=\"c\"><line role=\"pwrkye\" "
                        "offset=\"1\"/></gpio>\n  </slot>\n</rig>");

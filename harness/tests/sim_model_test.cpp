@@ -10,8 +10,10 @@
 #include "sim/command_list.hpp"
 #include "sim/delta.hpp"
 #include "sim/faults.hpp"
+#include "sim/gnss_track.hpp"
 #include "sim/mqtt_wire.hpp"
 #include "tests/sim_bench.hpp"
+#include "tests/support.hpp"
 
 using namespace athil::sim;
 using namespace std::chrono_literals;
@@ -217,7 +219,7 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 18);
+  CHECK(fault_catalogue().size() == 19);
   CHECK(faults("sms-fail").sms_fail);
 }
 
@@ -611,13 +613,17 @@ TEST_CASE("sim: AT+CLAC lists the family's commands, and a command the real modu
   CHECK(s7080.unknown == std::vector<std::string>{"+XYZZY", "S99?", "+CIPSHUT"});
 }
 
-TEST_CASE("sim: every command the virtual module plays is one the real module lists") {
-  for (const auto* name : {"SIM7000G", "SIM7070G", "SIM7080G", "SIM7090G"}) {
-    const auto& model = *find_model(name);
-    for (auto command : athil::sim::VirtualModule::modelled_commands()) {
-      CHECK_MESSAGE(lists(model, command), name, " AT", command);
-    }
+TEST_CASE("sim: every command the virtual module plays is one a real module lists, and a family answers only its own") {
+  for (auto command : athil::sim::VirtualModule::modelled_commands()) {
+    bool listed = false;
+    for (const auto* name : {"SIM7000G", "SIM7070G", "SIM7080G", "SIM7090G"}) listed = listed || lists(*find_model(name), command);
+    CHECK_MESSAGE(listed, "AT", command);
   }
+  Bench b("SIM7000G");
+  b.boot();
+  CHECK(b.command("AT+SGNSCMD=1,0") == "AT+SGNSCMD=1,0\r\r\nERROR\r\n");  // the SIM7070/7080/7090's GNSS control
+  CHECK(b.unknown == std::vector<std::string>{"+SGNSCMD=1,0"});
+  CHECK(b.unmodelled.empty());
 }
 
 TEST_CASE("sim: PSM: the requested timers read back, and the module sleeps after the release and the active time, deaf with STATUS low, until T3412 wakes it") {
@@ -865,4 +871,99 @@ TEST_CASE("MQTT wire: packets round-trip, a partial packet waits for the rest, a
   CHECK_THROWS_AS(mqtt::take_packet(connect), mqtt::MalformedPacket);
   std::string short_topic = std::string("\x30\x03\x00\x09x", 5);  // the topic runs past the packet
   CHECK_THROWS_AS(mqtt::take_packet(short_topic), mqtt::MalformedPacket);
+}
+
+namespace {
+std::string cgnsinf(Bench& b) {
+  auto text = b.command("AT+CGNSINF");
+  auto start = text.find("+CGNSINF: ");
+  return start == std::string::npos ? text : text.substr(start + 10, text.find("\r\n", start) - start - 10);
+}
+std::size_t field_count(const std::string& fields) { return static_cast<std::size_t>(std::count(fields.begin(), fields.end(), ',')) + 1; }
+}  // namespace
+
+TEST_CASE("sim: GNSS: AT+CGNSINF in each family's form, off, searching on the receiver's 1980 clock and fixed after a cold start, hot after that") {
+  Bench s7000("SIM7000G");
+  s7000.boot();
+  CHECK(cgnsinf(s7000) == "0,,,,,,,,,,,,,,,,,,,,");  // 21 fields, as the SIM868 line prints them
+  CHECK(s7000.command("AT+CGNSPWR=1") == "AT+CGNSPWR=1\r\r\nOK\r\n");
+  s7000.run_for(10s);
+  CHECK(cgnsinf(s7000).rfind("1,0,19800106000010.", 0) == 0);  // no fix yet, LTE on beside it (its own RF path)
+  s7000.run_for(25s);
+  auto fix = cgnsinf(s7000);
+  CHECK(fix.rfind("1,1,20260101000", 0) == 0);  // the satellites' time (the test's network clock)
+  CHECK(has(fix, ",31.221345,121.354753,31.900,0.00,0.0,1,,"));
+  CHECK(field_count(fix) == 21);
+  CHECK(s7000.command("AT+CGNSPWR=0") == "AT+CGNSPWR=0\r\r\nOK\r\n");
+  s7000.command("AT+CGNSPWR=1");
+  s7000.run_for(3s);  // hot: the ephemeris is still good
+  CHECK(cgnsinf(s7000).rfind("1,1,", 0) == 0);
+
+  Bench s7080("SIM7080G");
+  s7080.boot();
+  CHECK(cgnsinf(s7080) == "0,,,,,,,,,,,,,,,,,");  // 18 fields
+  s7080.command("AT+CGNSPWR=1");
+  s7080.run_for(60s);
+  CHECK(cgnsinf(s7080) == "1,,,,,,,,,,,,,,,,,");  // LTE holds the shared RF path: no fix however long
+  s7080.command("AT+CFUN=0", 200ms);
+  s7080.run_for(33s);
+  fix = cgnsinf(s7080);
+  CHECK(fix.rfind("1,1,", 0) == 0);
+  CHECK(field_count(fix) == 18);
+  CHECK(s7080.command("AT+CGNSPWR?") == "AT+CGNSPWR?\r\r\n+CGNSPWR: 1\r\n\r\nOK\r\n");
+  s7080.command("AT+CFUN=1", 200ms);
+  CHECK(cgnsinf(s7080) == "1,,,,,,,,,,,,,,,,,");  // the radio took the path back: the fix is gone
+  // A power cycle: the receiver is off, and the next start is cold again.
+  power_off(s7080);
+  s7080.boot();
+  CHECK(s7080.command("AT+CGNSPWR?") == "AT+CGNSPWR?\r\r\n+CGNSPWR: 0\r\n\r\nOK\r\n");
+  s7080.command("AT+CFUN=0", 200ms);
+  s7080.command("AT+CGNSPWR=1");
+  s7080.run_for(3s);
+  CHECK(cgnsinf(s7080) == "1,,,,,,,,,,,,,,,,,");
+}
+
+TEST_CASE("sim: GNSS: a track plays from the receiver's first start with speed and course, AT+SGNSCMD reports fixes, gnss-no-fix never fixes") {
+  Bench b("SIM7070G");
+  // North along a meridian: 0.01 degree (1.11 km) in 100 s is 40 km/h on course 0.
+  athil::test::TempDir dir;
+  auto track = dir.write("drive.csv", "# seconds,lat,lon,alt\n0,50.00,8.00,100\n100,50.01,8.00,110\n");
+  b.module.set_gnss_track(GnssTrack::load(track));
+  b.boot();
+  b.command("AT+CFUN=0", 200ms);
+  b.command("AT+CGNSPWR=1");
+  b.run_for(49950ms);  // with the command's 50 ms, 50 s after the first start: half way
+  auto fix = cgnsinf(b);
+  CHECK(has(fix, ",50.005000,8.000000,105.000,40.03,0.0,1,,"));
+  // Tracking: a report at once (the receiver has its fix), then one a second.
+  CHECK(b.command("AT+SGNSCMD=2,1000,0,0", 0ms).rfind("AT+SGNSCMD=2,1000,0,0\r\r\nOK\r\n\r\n+SGNSCMD: 2,00:00:", 0) == 0);
+  b.run_for(2500ms);
+  auto reports = b.take();
+  CHECK(std::count(reports.begin(), reports.end(), '\n') == 4);
+  CHECK(has(reports, "\r\n+SGNSCMD: 2,00:00:"));
+  CHECK(has(reports, ",50.00520,8.00000,3.20,105.20,105.20,40.03,0.00,0x"));  // 52.05 s into the track
+  CHECK(b.command("AT+SGNSCMD=0") == "AT+SGNSCMD=0\r\r\nOK\r\n");
+  b.run_for(3s);
+  CHECK(b.take().empty());
+  CHECK(b.command("AT+SGNSCMD=2,500") == "AT+SGNSCMD=2,500\r\r\nERROR\r\n");  // under the 1 s minimum
+
+  Bench blind("SIM7000G", nullptr, faults("gnss-no-fix"));
+  blind.boot();
+  blind.command("AT+CGNSPWR=1");
+  blind.run_for(300s);
+  CHECK(cgnsinf(blind).rfind("1,0,", 0) == 0);
+}
+
+TEST_CASE("GNSS track: rows are checked with their line, and past the last row the receiver stays there") {
+  athil::test::TempDir dir;
+  auto bad = dir.write("bad.csv", "0,50,8\n\n10,95,8\n");
+  CHECK_THROWS_WITH_AS(GnssTrack::load(bad), doctest::Contains("bad.csv:3: latitude 95 is outside -90..90"), athil::InputError);
+  auto backwards = dir.write("back.csv", "5,50,8\n5,50,8.1\n");
+  CHECK_THROWS_WITH_AS(GnssTrack::load(backwards), doctest::Contains("back.csv:2: 5 s does not come after the row before (5 s)"), athil::InputError);
+  auto words = dir.write("words.csv", "0,north,8\n");
+  CHECK_THROWS_WITH_AS(GnssTrack::load(words), doctest::Contains("words.csv:1: a row is SECONDS,LAT,LON[,ALT], numbers each"), athil::InputError);
+  CHECK_THROWS_WITH_AS(GnssTrack::point("50"), doctest::Contains("a GNSS point is LAT,LON[,ALT]"), athil::InputError);
+  auto ok = GnssTrack::load(dir.write("ok.csv", "0,50,8,1\n10,51,8,1\n"));
+  CHECK(ok.at(1000).latitude == 51);
+  CHECK(ok.at(1000).speed_kmh == 0);
 }

@@ -99,6 +99,10 @@ std::span<const VirtualModule::Command> VirtualModule::command_table() {
       {"+CMGR", F{.set = true}, &M::cmd_cmgr},
       {"+CMGL", F{.exec = true, .set = true}, &M::cmd_cmgl},
       {"+CMGD", F{.set = true}, &M::cmd_cmgd},
+      // GNSS (gnss.cpp)
+      {"+CGNSPWR", F{.read = true, .test = true, .set = true}, &M::cmd_cgnspwr},
+      {"+CGNSINF", F{.exec = true}, &M::cmd_cgnsinf},
+      {"+SGNSCMD", F{.set = true}, &M::cmd_sgnscmd},
       // MQTT, to a real broker (mqtt.cpp)
       {"+SMCONF", F{.set = true}, &M::cmd_smconf},
       {"+SMCONN", F{.exec = true}, &M::cmd_smconn},
@@ -147,7 +151,8 @@ void VirtualModule::handle_command(const std::string& cmd) {
                                       : Form::set,
                .args = rest.size() > 1 && rest != "=?" ? rest.substr(1) : ""};
   const Command* command = find_command(c.name);
-  if (!command || !command->forms.has(c.form)) return unmodelled(cmd);
+  // A family plays only what its firmware knows (AT+SGNSCMD is not a SIM7000's).
+  if (!command || !command->forms.has(c.form) || !lists(model_, c.name)) return unmodelled(cmd);
   (this->*command->handle)(c);
 }
 

@@ -48,6 +48,13 @@ inline constexpr Millis fota_duration = 150'000ms;  // "several minutes"
 inline constexpr int fota_progress_steps = 10;
 inline constexpr double download_bytes_per_s = 40'000;  // Cat-M throughput for a delta download
 inline constexpr Millis min_network_timeout = 2000ms;
+// GNSS: time to first fix after a boot (cold) and after a restart of the receiver that had a
+// fix while the module stayed powered (hot). About half a minute and a second or two, as the
+// hardware design manuals' TTFF tables give open-sky figures; the exact values are assumptions.
+inline constexpr Millis gnss_cold_ttff = 32'000ms;
+inline constexpr Millis gnss_hot_ttff = 2000ms;
+inline constexpr int gnss_satellites_in_view = 12;
+inline constexpr int gnss_satellites_used = 9;
 inline constexpr Millis mqtt_connect_timeout = 30'000ms;  // AT+SMCONN gives up (an assumption: not documented)
 inline constexpr int max_mqtt_message = 1024;             // AT+SMPUB's <content length> at most
 inline constexpr std::size_t max_held_lines = 8;          // command lines kept while a command waits on the broker

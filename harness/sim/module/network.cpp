@@ -57,6 +57,7 @@ void VirtualModule::cmd_cfun(const Invocation& c) {
   ok();
   if (want == cfun_) return;
   cfun_ = want;
+  gnss_update();
   if (want == 1) {
     urc("+CPIN: READY");
     return register_network();

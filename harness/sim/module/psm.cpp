@@ -131,6 +131,7 @@ void VirtualModule::plan_psm() {
 void VirtualModule::enter_psm() {
   if (cpsmstatus_) urc("+CPSMSTATUS: \"ENTER PSM\"");
   state_ = State::psm;
+  gnss_update();  // LTE leaves the RF path to GNSS while asleep
   line_.clear();
   set_status(Level::low);
   set_netlight(Level::low);
@@ -144,6 +145,7 @@ void VirtualModule::enter_psm() {
 
 void VirtualModule::exit_psm() {
   state_ = State::on;
+  gnss_update();
   set_status(Level::high);
   blink();
   if (cpsmstatus_) urc("+CPSMSTATUS: \"EXIT PSM\"");
