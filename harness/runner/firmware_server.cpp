@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto request_timeout = std::chrono::seconds(30);
+constexpr std::size_t max_echo = 64 * 1024;  // the largest body /echo takes
 
 // The file a request target names, or nothing when it is not a regular file inside root.
 std::optional<fs::path> resolve(const fs::path& root, std::string_view target) {
@@ -48,21 +49,28 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, const fs::path& root) : stream_(std::move(socket)), root_(root) {}
   void start() {
     stream_.expires_after(request_timeout);
-    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (!ec) self->respond();
+    parser_.body_limit(max_echo);
+    http::async_read(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) self->respond(self->parser_.get());
     });
   }
 
  private:
-  void respond() {
+  void respond(const http::request<http::string_body>& request) {
     auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(request_.version());
+    res->version(request.version());
     res->keep_alive(false);
     res->set(http::field::server, "athil-firmware-server");
-    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
+    auto method = request.method();
+    bool sends = method == http::verb::post || method == http::verb::put || method == http::verb::patch;
+    if (sends && request.target() == "/echo") {
+      res->result(http::status::ok);  // what the module sent comes back: the HTTP scenarios' round trip
+      res->set(http::field::content_type, request[http::field::content_type].empty() ? "text/plain" : request[http::field::content_type]);
+      res->body() = request.body();
+    } else if (method != http::verb::get && method != http::verb::head) {
       res->result(http::status::method_not_allowed);
-      res->body() = "only GET and HEAD\n";
-    } else if (auto file = resolve(root_, std::string_view(request_.target().data(), request_.target().size()))) {
+      res->body() = "only GET and HEAD, and POST, PUT or PATCH to /echo\n";
+    } else if (auto file = resolve(root_, std::string_view(request.target().data(), request.target().size()))) {
       res->result(http::status::ok);
       res->set(http::field::content_type, "application/octet-stream");
       res->body() = read_file(*file).value_or("");
@@ -72,7 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
       res->body() = "not found\n";
     }
     res->prepare_payload();
-    if (request_.method() == http::verb::head) res->body().clear();
+    if (method == http::verb::head) res->body().clear();
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
       beast::error_code ignored;
       self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -82,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   const fs::path& root_;
   beast::flat_buffer buffer_;
-  http::request<http::empty_body> request_;
+  http::request_parser<http::string_body> parser_;
 };
 
 }  // namespace

@@ -9,7 +9,8 @@ namespace athil::runner {
 
 class FirmwareServer {
  public:
-  // Listens on 127.0.0.1 on a free port; serves GET and HEAD for regular files under root.
+  // Listens on 127.0.0.1 on a free port; serves GET and HEAD for regular files under root, and
+  // answers a POST, PUT or PATCH to /echo with its own body (for the HTTP scenarios).
   explicit FirmwareServer(std::filesystem::path root);
   ~FirmwareServer();
   FirmwareServer(const FirmwareServer&) = delete;

@@ -106,7 +106,7 @@ class Host {
             VirtualModule::Outputs{
                 .uart = [this](std::string_view bytes) { write_uart(bytes); },
                 .pin = [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
-                .http_get = [this](const HttpGet& g) { fetch(g); },
+                .http = [this](const HttpRequest& g) { fetch(g); },
                 .mqtt = [this](const MqttRequest& r) { mqtt_.request(r); },
                 .usb = options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr,
                 .unmodelled = [](std::string_view command) { std::fprintf(stderr, "not modelled: AT%s (answered ERROR)\n", escape_bytes(command).c_str()); },
@@ -336,7 +336,7 @@ class Host {
       if (auto s = w.lock(); s && s->watched.count(p)) s->send_event(line);
   }
 
-  void fetch(const HttpGet& request) {
+  void fetch(const HttpRequest& request) {
     start_fetch(io_, request, [this](HttpResult r) {
       std::fprintf(stderr, "http result: status %d failure %d, %zu bytes\n", r.status, static_cast<int>(r.failure), r.body.size());
       module_.http_done(r, SteadyClock::now());

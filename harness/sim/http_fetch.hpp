@@ -1,6 +1,6 @@
 #pragma once
-// The virtual module's HTTP client (AT+HTTPTOFS): one GET over TCP with Boost.Beast, whose
-// headers stay in http_fetch.cpp.
+// The virtual module's HTTP client (AT+HTTPTOFS, AT+SH*): one request over TCP with
+// Boost.Beast, whose headers stay in http_fetch.cpp.
 #include <functional>
 
 #include "sim/module.hpp"
@@ -11,7 +11,7 @@ class io_context;
 
 namespace athil::sim {
 
-// Starts the GET on `io`; `done` is called once, from `io`'s thread, with what came of it.
-void start_fetch(boost::asio::io_context& io, HttpGet request, std::function<void(HttpResult)> done);
+// Starts the request on `io`; `done` is called once, from `io`'s thread, with what came of it.
+void start_fetch(boost::asio::io_context& io, HttpRequest request, std::function<void(HttpResult)> done);
 
 }  // namespace athil::sim

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <random>
+#include <set>
 
 #include "sim/faults.hpp"
 #include "sim/gnss_track.hpp"
@@ -30,10 +31,17 @@ using Millis = std::chrono::milliseconds;
 enum class Pin { pwrkey, reset, supply, status, netlight, dtr };
 enum class Level { low, high };
 
-struct HttpGet {
+// An HTTP request the module's stack makes through the host (http_fetch.cpp): AT+HTTPTOFS's
+// GET, AT+SHCONN's connection (connect only: the stack opens it before a request) and
+// AT+SHREQ's requests.
+enum class HttpMethod { get, put, post, patch, head, connect_only };
+struct HttpRequest {
   std::uint64_t id;
   std::string url;
   Millis timeout;
+  HttpMethod method = HttpMethod::get;
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  std::string body = {};
 };
 
 struct HttpResult {
@@ -54,7 +62,7 @@ class VirtualModule {
   struct Outputs {
     std::function<void(std::string_view bytes)> uart;
     std::function<void(Pin pin, Level level, Time at)> pin;
-    std::function<void(const HttpGet& request)> http_get;
+    std::function<void(const HttpRequest& request)> http;
     std::function<void(const MqttRequest& request)> mqtt;  // null: no network behind the module
     std::function<void(bool present)> usb;                 // the USB device enumerates (true) or goes away
     // A command this virtual module does not play (answered ERROR, as the module answers a
@@ -224,6 +232,22 @@ class VirtualModule {
   // module/http.cpp
   void cmd_httptofs(const Invocation& c);
   void cmd_httptofsrl(const Invocation& c);
+  // module/https.cpp
+  void cmd_csslcfg(const Invocation& c);
+  void cmd_shssl(const Invocation& c);
+  void cmd_shconf(const Invocation& c);
+  void cmd_shconn(const Invocation& c);
+  void cmd_shstate(const Invocation& c);
+  void cmd_shahead(const Invocation& c);
+  void cmd_shchead(const Invocation& c);
+  void cmd_shbod(const Invocation& c);
+  void cmd_shreq(const Invocation& c);
+  void cmd_shread(const Invocation& c);
+  void cmd_shdisc(const Invocation& c);
+  void sh_body_bytes(std::string_view bytes);  // AT+SHBOD's body after its prompt
+  void sh_ask(HttpMethod method, const std::string& url);
+  void sh_done(const HttpResult& result);
+  bool waiting_on_network() const { return mqtt_.awaited != 0 || sh_.awaited != 0; }
   // module/mqtt.cpp
   void cmd_smconf(const Invocation& c);
   void cmd_smconn(const Invocation& c);
@@ -401,6 +425,24 @@ class VirtualModule {
     } message;
   } mqtt_;
   bool mqtt_drop_armed_ = false;
+  // HTTP(S) (AT+SH*): the settings, the connection, the body to send and the last response.
+  struct Sh {
+    std::string url, ca;
+    int body_limit = 1024, header_limit = 350;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body, response;
+    bool ssl = false;  // AT+SHSSL named a context
+    bool connected = false, awaiting_connect = false;
+    std::uint64_t next_id = 0, awaited = 0;
+    int method = 0;  // AT+SHREQ's type - 1
+    struct BodyInput {
+      bool active = false;
+      std::size_t size = 0;
+      std::uint64_t id = 0;
+      std::string data;
+    } body_input;
+  } sh_;
+  std::set<std::string> converted_;     // certificates AT+CSSLCFG="convert" made: kept with the files
   std::deque<std::string> held_lines_;  // command lines that came while a command waited on the broker
 
   // GNSS: the receiver's state. The track's start stays across power cycles (the vehicle

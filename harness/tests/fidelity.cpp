@@ -161,7 +161,7 @@ struct Module : athil::test::SimBench {
       module.uart_in(typed + "\r", now);
       run_for(50ms);
     }
-    answer_broker();
+    answer_network();
     Exchange e{command, {}, {}};
     std::string echo = command + "\r";
     std::string text = uart.rfind(echo, 0) == 0 ? uart.substr(echo.size()) : uart;  // echo may be off (ATE0)
@@ -181,16 +181,18 @@ struct Module : athil::test::SimBench {
     run_for(2s);  // let what the command set going happen (a bearer coming up, ...)
     return e;
   }
-  // A broker that accepts everything at once (the logs' brokers did, where they answered OK).
-  void answer_broker() {
+  // A broker and web servers that accept everything at once (the logs' did, where they
+  // answered OK): values differ from the logs', shapes do not.
+  void answer_network() {
     for (; answered < mqtt.size(); ++answered) {
       const auto& r = mqtt[answered];
       if (r.kind != MqttRequest::Kind::disconnect && r.kind != MqttRequest::Kind::drop)
         module.mqtt_in(MqttEvent{.kind = MqttEvent::Kind::done, .link = r.link, .id = r.id}, now);
     }
+    for (; served < http.size(); ++served) module.http_done(HttpResult{.id = http[served].id, .status = 200, .body = "<html></html>"}, now);
     run_for(50ms);
   }
-  std::size_t answered = 0;
+  std::size_t answered = 0, served = 0;
 };
 
 // A command typed over several lines, on one line of output.

@@ -16,7 +16,7 @@ struct SimBench {
   std::string uart;
   std::vector<std::pair<sim::Pin, sim::Level>> pins;
   std::vector<sim::Time> pin_times;  // when each of `pins` happened
-  std::vector<sim::HttpGet> http;
+  std::vector<sim::HttpRequest> http;
   std::vector<sim::MqttRequest> mqtt;   // what the module asked of its broker, answered by the test
   std::vector<std::string> unmodelled;  // what the module said it does not model
   std::vector<std::string> unknown;     // what it said the real module does not know either
@@ -31,7 +31,7 @@ struct SimBench {
                                                  pins.emplace_back(p, l);
                                                  pin_times.push_back(t);
                                                },
-                                           .http_get = [this](const sim::HttpGet& g) { http.push_back(g); },
+                                           .http = [this](const sim::HttpRequest& g) { http.push_back(g); },
                                            .mqtt = [this](const sim::MqttRequest& r) { mqtt.push_back(r); },
                                            .unmodelled = [this](std::string_view command) { unmodelled.emplace_back(command); },
                                            .unknown = [this](std::string_view command) { unknown.emplace_back(command); }},

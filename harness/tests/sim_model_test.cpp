@@ -967,3 +967,75 @@ TEST_CASE("GNSS track: rows are checked with their line, and past the last row t
   CHECK(ok.at(1000).latitude == 51);
   CHECK(ok.at(1000).speed_kmh == 0);
 }
+
+TEST_CASE(
+    "sim: HTTP(S): an https URL needs a converted CA, AT+SHCONN answers once connected, AT+SHBOD's prompt, +SHREQ after OK, AT+SHREAD in 2048-byte chunks") {
+  Bench b("SIM7080G");
+  b.boot();
+  b.run_for(4s);
+  b.command("AT+CNACT=0,1", 1s);
+  CHECK(b.command("AT+SHCONF=\"URL\",\"https://lab.example:8443\"") == "AT+SHCONF=\"URL\",\"https://lab.example:8443\"\r\r\nOK\r\n");
+  CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r\r\nERROR\r\n");                                                      // no CA named: no TLS
+  CHECK(b.command("AT+CSSLCFG=\"convert\",2,\"ca.crt\"") == "AT+CSSLCFG=\"convert\",2,\"ca.crt\"\r\r\nERROR\r\n");  // not in /customer/ yet
+  b.command("AT+CFSINIT");
+  b.command("AT+CFSWFILE=3,\"ca.crt\",0,5,1000");
+  b.module.uart_in("-----", b.now);
+  b.run_for(50ms);
+  b.command("AT+CFSTERM");
+  CHECK(b.command("AT+CSSLCFG=\"convert\",2,\"ca.crt\"") == "AT+CSSLCFG=\"convert\",2,\"ca.crt\"\r\r\nOK\r\n");
+  CHECK(b.command("AT+SHSSL=1,\"ca.crt\"") == "AT+SHSSL=1,\"ca.crt\"\r\r\nOK\r\n");
+  CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r");
+  REQUIRE(!b.http.empty());
+  CHECK(b.http.back().method == HttpMethod::connect_only);
+  CHECK(b.http.back().url == "https://lab.example:8443");
+  b.module.http_done(HttpResult{.id = b.http.back().id}, b.now);
+  CHECK(b.take() == "\r\nOK\r\n");
+  CHECK(b.command("AT+SHSTATE?") == "AT+SHSTATE?\r\r\n+SHSTATE: 1\r\n\r\nOK\r\n");
+  b.command("AT+SHAHEAD=\"Content-Type\",\"text/plain\"");
+  CHECK(b.command("AT+SHBOD=4,1000") == "AT+SHBOD=4,1000\r\r\n> ");
+  b.module.uart_in("ping", b.now);
+  b.run_for(50ms);
+  CHECK(b.take() == "\r\nOK\r\n");
+  CHECK(b.command("AT+SHREQ=\"/up\",3") == "AT+SHREQ=\"/up\",3\r");
+  const auto& post = b.http.back();
+  CHECK(post.method == HttpMethod::post);
+  CHECK(post.url == "https://lab.example:8443/up");
+  CHECK(post.body == "ping");
+  CHECK(post.headers == std::vector<std::pair<std::string, std::string>>{{"Content-Type", "text/plain"}});
+  b.module.http_done(HttpResult{.id = post.id, .status = 200, .body = std::string(3000, 'x')}, b.now);
+  CHECK(b.take() == "\r\nOK\r\n");
+  b.run_for(300ms);
+  CHECK(b.take() == "\r\n+SHREQ: \"POST\",200,3000\r\n");
+  auto read = b.command("AT+SHREAD=0,3000");
+  CHECK(read == "AT+SHREAD=0,3000\r\r\nOK\r\n\r\n+SHREAD: 2048\r\n" + std::string(2048, 'x') + "\r\n\r\n+SHREAD: 952\r\n" + std::string(952, 'x') + "\r\n");
+  CHECK(b.command("AT+SHREAD=0,3001") == "AT+SHREAD=0,3001\r\r\nERROR\r\n");  // past the body
+  CHECK(b.command("AT+SHBOD=4,100") == "AT+SHBOD=4,100\r\r\n> ");
+  b.run_for(200ms);
+  CHECK(b.take() == "\r\nERROR\r\n");  // the input time ran out
+  CHECK(b.command("AT+SHDISC") == "AT+SHDISC\r\r\nOK\r\n");
+  CHECK(b.command("AT+SHSTATE?") == "AT+SHSTATE?\r\r\n+SHSTATE: 0\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("sim: HTTP on SIM7000: the body inline in AT+SHBOD, and a request that fails says +SHSTATE: 0") {
+  Bench b("SIM7000G");
+  b.boot();
+  b.run_for(4s);
+  b.command("AT+CNACT=1,\"apn\"", 1s);
+  b.command("AT+SHCONF=\"URL\",\"http://lab.example\"");
+  b.command("AT+SHCONN");
+  b.module.http_done(HttpResult{.id = b.http.back().id}, b.now);
+  b.take();
+  CHECK(b.command("AT+SHBOD=\"SIMCOMBODY\",10") == "AT+SHBOD=\"SIMCOMBODY\",10\r\r\nOK\r\n");
+  CHECK(b.command("AT+SHBOD=\"SIMCOMBODY\",9") == "AT+SHBOD=\"SIMCOMBODY\",9\r\r\nERROR\r\n");
+  b.command("AT+SHREQ=\"/x\",1");
+  CHECK(b.http.back().method == HttpMethod::get);
+  b.module.http_done(HttpResult{.id = b.http.back().id, .failure = HttpResult::Failure::refused}, b.now);
+  CHECK(b.take() == "\r\nOK\r\n\r\n+SHSTATE: 0\r\n");
+  // TLS without verifying the server: AT+SHSSL with no CA, as drivers do.
+  b.command("AT+SHCONF=\"URL\",\"https://lab.example\"");
+  CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r\r\nERROR\r\n");
+  b.command("AT+SHSSL=1,\"\"");
+  auto asked = b.http.size();
+  CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r");
+  CHECK(b.http.size() == asked + 1);
+}

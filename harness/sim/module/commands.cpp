@@ -103,6 +103,18 @@ std::span<const VirtualModule::Command> VirtualModule::command_table() {
       {"+CGNSPWR", F{.read = true, .test = true, .set = true}, &M::cmd_cgnspwr},
       {"+CGNSINF", F{.exec = true}, &M::cmd_cgnsinf},
       {"+SGNSCMD", F{.set = true}, &M::cmd_sgnscmd},
+      // HTTP(S) and certificates (https.cpp)
+      {"+CSSLCFG", F{.set = true}, &M::cmd_csslcfg},
+      {"+SHSSL", F{.set = true}, &M::cmd_shssl},
+      {"+SHCONF", F{.set = true}, &M::cmd_shconf},
+      {"+SHCONN", F{.exec = true}, &M::cmd_shconn},
+      {"+SHSTATE", F{.read = true}, &M::cmd_shstate},
+      {"+SHAHEAD", F{.set = true}, &M::cmd_shahead},
+      {"+SHCHEAD", F{.exec = true}, &M::cmd_shchead},
+      {"+SHBOD", F{.set = true}, &M::cmd_shbod},
+      {"+SHREQ", F{.set = true}, &M::cmd_shreq},
+      {"+SHREAD", F{.set = true}, &M::cmd_shread},
+      {"+SHDISC", F{.exec = true}, &M::cmd_shdisc},
       // MQTT, to a real broker (mqtt.cpp)
       {"+SMCONF", F{.set = true}, &M::cmd_smconf},
       {"+SMCONN", F{.exec = true}, &M::cmd_smconn},
@@ -128,7 +140,7 @@ std::vector<std::string_view> VirtualModule::modelled_commands() {
 }
 
 void VirtualModule::handle_line(std::string line) {
-  if (mqtt_.awaited) {  // a command still waits on the broker: this one runs after it (what is not kept is lost)
+  if (waiting_on_network()) {  // a command still waits on the network: this one runs after it (what is not kept is lost)
     if (held_lines_.size() < max_held_lines) held_lines_.push_back(std::move(line));
     return;
   }

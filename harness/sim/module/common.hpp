@@ -55,6 +55,13 @@ inline constexpr Millis gnss_cold_ttff = 32'000ms;
 inline constexpr Millis gnss_hot_ttff = 2000ms;
 inline constexpr int gnss_satellites_in_view = 12;
 inline constexpr int gnss_satellites_used = 9;
+// HTTP(S) (AT+SH*): the manuals' limits, and what is assumed.
+inline constexpr int max_sh_body = 4096;                // AT+SHCONF="BODYLEN" at most
+inline constexpr int max_sh_header = 350;               // AT+SHCONF="HEADERLEN" at most
+inline constexpr std::size_t sh_read_chunk = 2048;      // AT+SHREAD's pieces, as a SIM7000 log shows them
+inline constexpr Millis sh_request_timeout = 60'000ms;  // an assumption
+inline constexpr Millis sh_response_time = 200ms;       // OK to +SHREQ: an assumption
+inline constexpr std::uint64_t sh_request_ids = 1ull << 63;
 inline constexpr Millis mqtt_connect_timeout = 30'000ms;  // AT+SMCONN gives up (an assumption: not documented)
 inline constexpr int max_mqtt_message = 1024;             // AT+SMPUB's <content length> at most
 inline constexpr std::size_t max_held_lines = 8;          // command lines kept while a command waits on the broker

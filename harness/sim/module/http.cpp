@@ -38,11 +38,12 @@ void VirtualModule::cmd_httptofs(const Invocation& c) {
     return later(1000ms, [this, id] { http_done(HttpResult{.id = id, .failure = HttpResult::Failure::other}, now_); });
   }
   auto scaled = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(timeout_s * 1000.0 * time_scale_));
-  out_.http_get(HttpGet{download_.id, a[0], std::max(scaled, min_network_timeout)});
+  out_.http(HttpRequest{download_.id, a[0], std::max(scaled, min_network_timeout)});
 }
 
 void VirtualModule::http_done(const HttpResult& r, Time now) {
   now_ = std::max(now_, now);
+  if (sh_.awaited && r.id == sh_.awaited) return sh_done(r);
   if (!download_.busy || r.id != download_.id) return;  // the module restarted meanwhile
   int status = r.status;
   switch (r.failure) {

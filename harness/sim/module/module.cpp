@@ -80,6 +80,7 @@ bool VirtualModule::reset_state() {
   if (state_ != State::off) return false;
   firmware_ = initial_firmware_;
   files_.clear();
+  converted_.clear();
   sms_.clear();
   ipr_ = model_.default_ipr;
   fota_status_ = 8;

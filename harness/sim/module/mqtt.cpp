@@ -171,7 +171,7 @@ void VirtualModule::mqtt_reset() {
 }
 
 void VirtualModule::run_held_lines() {
-  while (!mqtt_.awaited && !held_lines_.empty()) {
+  while (!waiting_on_network() && !held_lines_.empty()) {
     auto line = std::move(held_lines_.front());
     held_lines_.pop_front();
     handle_line(std::move(line));

@@ -25,6 +25,12 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
       i += take - 1;
       continue;
     }
+    if (sh_.body_input.active && uart_ready_) {  // AT+SHBOD's body: exactly its length, not echoed (an assumption)
+      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, sh_.body_input.size - sh_.body_input.data.size());
+      sh_body_bytes(bytes.substr(i, take));
+      i += take - 1;
+      continue;
+    }
     if (mqtt_.message.active && uart_ready_) {  // AT+SMPUB's message: exactly its length, echoed, no line editing
       auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, mqtt_.message.size - mqtt_.message.data.size());
       mqtt_message_bytes(bytes.substr(i, take));
