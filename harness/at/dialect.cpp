@@ -22,8 +22,8 @@ Dialect Dialect::sim70x0(std::string_view model) {
   // Asynchronous results and state changes: registration, bearer, HTTP(S), MQTT, TCP/UDP,
   // FOTA, time, DNS, ping, SMS, GNSS reports.
   for (const char* prefix :
-       {"+CFUN:",  "+CPIN:",    "+CEREG:",   "+CGREG:", "+CREG:",      "+APP PDP:", "+HTTPTOFS:", "+CFOTA:", "DST:",   "*PSUTTZ:", "+CTZV:",
-        "+SHREQ:", "+SHSTATE:", "+SMSTATE:", "+SMSUB:", "+CADATAIND:", "+CASTATE:", "+CDNSGIP:",  "+CPING:", "+CNTP:", "+CMTI:",   "+SGNSCMD:"})
+       {"+CFUN:",    "+CPIN:",    "+CEREG:", "+CGREG:",     "+CREG:",    "+APP PDP:", "+HTTPTOFS:", "+CFOTA:", "DST:",   "*PSUTTZ:",  "+CTZV:",  "+SHREQ:",
+        "+SHSTATE:", "+SMSTATE:", "+SMSUB:", "+CADATAIND:", "+CASTATE:", "+CDNSGIP:", "+CPING:",    "+CNTP:",  "+CMTI:", "+SGNSCMD:", "+CASEND:"})
     d.urcs.add_prefix(prefix);
   d.payloads = {{"+SHREAD: ", false}, {"+CFSRFILE: ", false}, {"+FTPGET: 2,", false}, {"+CARECV: ", true}};
   if (model_or_default(model).legacy_app_stack) {

@@ -271,6 +271,7 @@ int run_slots(const Planned& planned, const RunOptions& o, report::RunFolder& fo
                      .options = o,
                      .temp_dir = temp_dir.path(),
                      .firmware_url = server ? server->url() : "",
+                     .firmware_server = server ? std::optional(rig::Endpoint{.host = "127.0.0.1", .port = server->port()}) : std::nullopt,
                      .mqtt_broker = broker.broker ? std::optional(rig::Endpoint{.host = broker.broker->host(), .port = broker.broker->port()}) : std::nullopt,
                      .mqtt_broker_error = broker.error,
                      .folder = folder,

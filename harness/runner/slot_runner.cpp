@@ -106,6 +106,10 @@ class SlotRunner {
     Executor::Vars vars = {
         {"slot", slot_.name}, {"model", slot_.model}, {"firmware", slot_.firmware}, {"rig", run_.rig.name}, {"port_kind", slot_.usb_port() ? "usb" : "uart"}};
     if (!run_.firmware_url.empty()) vars["firmware_url"] = run_.firmware_url;
+    if (run_.firmware_server) {
+      vars["firmware_host"] = run_.firmware_server->host;
+      vars["firmware_port"] = std::to_string(run_.firmware_server->port);
+    }
     if (!slot_.fota_target.empty()) vars["fota_target"] = slot_.fota_target;
     if (auto broker = slot_.uses_run_broker() ? run_.mqtt_broker : slot_.mqtt_broker) {
       vars["mqtt_host"] = broker->host;

@@ -24,8 +24,9 @@ struct RunContext {
   const RunOptions& options;
   std::filesystem::path temp_dir;  // the virtual rack's pty links and control sockets
   std::string firmware_url;
-  std::optional<rig::Endpoint> mqtt_broker;  // the run's own, for virtual slots without one
-  std::string mqtt_broker_error;             // why the run's own did not start
+  std::optional<rig::Endpoint> firmware_server;  // the same server, for a raw TCP peer
+  std::optional<rig::Endpoint> mqtt_broker;      // the run's own, for virtual slots without one
+  std::string mqtt_broker_error;                 // why the run's own did not start
   report::RunFolder& folder;
   ReportState& report;
   Console& console;

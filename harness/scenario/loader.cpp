@@ -20,7 +20,8 @@
 namespace athil::scenario {
 
 const std::vector<std::string>& run_variables() {
-  static const std::vector<std::string> names = {"slot", "model", "firmware", "rig", "firmware_url", "fota_target", "port_kind", "mqtt_host", "mqtt_port"};
+  static const std::vector<std::string> names = {"slot",          "model",       "firmware",  "rig",       "firmware_url", "firmware_host",
+                                                 "firmware_port", "fota_target", "port_kind", "mqtt_host", "mqtt_port"};
   return names;
 }
 

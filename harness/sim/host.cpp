@@ -38,6 +38,7 @@
 #include "sim/module.hpp"
 #include "sim/mqtt_client.hpp"
 #include "sim/probes.hpp"
+#include "sim/socket_client.hpp"
 #include "sim/uart.hpp"
 
 namespace athil::sim {
@@ -108,6 +109,7 @@ class Host {
                 .pin = [this](Pin p, Level l, Time at) { broadcast_pin(p, l, at); },
                 .http = [this](const HttpRequest& g) { fetch(g); },
                 .mqtt = [this](const MqttRequest& r) { mqtt_.request(r); },
+                .socket = [this](const SocketRequest& r) { sockets_.request(r); },
                 .usb = options.usb ? std::function<void(bool)>([this](bool present) { usb_present(present); }) : nullptr,
                 .unmodelled = [](std::string_view command) { std::fprintf(stderr, "not modelled: AT%s (answered ERROR)\n", escape_bytes(command).c_str()); },
                 .unknown =
@@ -382,6 +384,10 @@ class Host {
   asio::steady_timer adapter_timer_;
   std::optional<SteadyClock::time_point> adapter_armed_;  // when its timer is set to fire
   MqttClient mqtt_{io_, [this](const MqttEvent& e) { mqtt_event(e); }};
+  SocketClient sockets_{io_, [this](const SocketEvent& e) {
+                          module_.socket_in(e, SteadyClock::now());
+                          reschedule();
+                        }};
   VirtualModule module_;
 };
 

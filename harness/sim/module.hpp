@@ -4,6 +4,7 @@
 // Its code is in module/, one file per concern; its commands are the table in module/commands.cpp.
 // Its own command parser on purpose: it shares nothing with the harness's AT engine, so
 // that each checks the other.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -22,6 +23,7 @@
 #include "sim/gnss_track.hpp"
 #include "sim/models.hpp"
 #include "sim/mqtt.hpp"
+#include "sim/sockets.hpp"
 
 namespace athil::sim {
 
@@ -64,7 +66,8 @@ class VirtualModule {
     std::function<void(Pin pin, Level level, Time at)> pin;
     std::function<void(const HttpRequest& request)> http;
     std::function<void(const MqttRequest& request)> mqtt;  // null: no network behind the module
-    std::function<void(bool present)> usb;                 // the USB device enumerates (true) or goes away
+    std::function<void(const SocketRequest& request)> socket;
+    std::function<void(bool present)> usb;  // the USB device enumerates (true) or goes away
     // A command this virtual module does not play (answered ERROR, as the module answers a
     // command it does not know): the one place it is told, for its log.
     std::function<void(std::string_view command)> unmodelled;
@@ -84,6 +87,7 @@ class VirtualModule {
   void pin_in(Pin pin, Level level, Time at, Time now);
   void http_done(const HttpResult& result, Time now);
   void mqtt_in(const MqttEvent& event, Time now);
+  void socket_in(const SocketEvent& event, Time now);
   // Runs every timer due at `now`.
   void advance(Time now);
   std::optional<Time> next_deadline() const;
@@ -247,7 +251,17 @@ class VirtualModule {
   void sh_body_bytes(std::string_view bytes);  // AT+SHBOD's body after its prompt
   void sh_ask(HttpMethod method, const std::string& url);
   void sh_done(const HttpResult& result);
-  bool waiting_on_network() const { return mqtt_.awaited != 0 || sh_.awaited != 0; }
+  bool waiting_on_network() const { return mqtt_.awaited != 0 || sh_.awaited != 0 || socket_cid_waiting_.has_value(); }
+  // module/sockets.cpp
+  void cmd_caopen(const Invocation& c);
+  void cmd_casend(const Invocation& c);
+  void cmd_carecv(const Invocation& c);
+  void cmd_caclose(const Invocation& c);
+  void cmd_castate(const Invocation& c);
+  void cmd_ca_setting(const Invocation& c);
+  void ca_send_bytes(std::string_view bytes);  // AT+CASEND's data after its prompt
+  void sockets_reset();                        // power loss: every socket closes
+  bool bearer_up() const;
   // module/mqtt.cpp
   void cmd_smconf(const Invocation& c);
   void cmd_smconn(const Invocation& c);
@@ -442,6 +456,22 @@ class VirtualModule {
       std::string data;
     } body_input;
   } sh_;
+  // TCP/UDP (AT+CA*): the sockets by <cid>, and AT+CASEND's data on its way in.
+  struct Socket {
+    bool open = false, opening = false;
+    std::uint64_t link = 0;  // the host's socket: events of an older one are void
+    bool udp = false;
+    std::string received;  // until AT+CARECV takes it
+  };
+  std::array<Socket, 13> sockets_{};
+  std::uint64_t socket_links_ = 0;
+  std::optional<int> socket_cid_waiting_;  // AT+CAOPEN answers when its socket has opened or failed
+  struct CaSend {
+    bool active = false;
+    int cid = 0;
+    std::size_t size = 0;
+    std::string data;
+  } ca_send_;
   std::set<std::string> converted_;     // certificates AT+CSSLCFG="convert" made: kept with the files
   std::deque<std::string> held_lines_;  // command lines that came while a command waited on the broker
 

@@ -17,7 +17,8 @@ struct SimBench {
   std::vector<std::pair<sim::Pin, sim::Level>> pins;
   std::vector<sim::Time> pin_times;  // when each of `pins` happened
   std::vector<sim::HttpRequest> http;
-  std::vector<sim::MqttRequest> mqtt;   // what the module asked of its broker, answered by the test
+  std::vector<sim::MqttRequest> mqtt;  // what the module asked of its broker, answered by the test
+  std::vector<sim::SocketRequest> sockets;
   std::vector<std::string> unmodelled;  // what the module said it does not model
   std::vector<std::string> unknown;     // what it said the real module does not know either
   sim::Time now = sim::Time(1000s);
@@ -33,6 +34,7 @@ struct SimBench {
                                                },
                                            .http = [this](const sim::HttpRequest& g) { http.push_back(g); },
                                            .mqtt = [this](const sim::MqttRequest& r) { mqtt.push_back(r); },
+                                           .socket = [this](const sim::SocketRequest& r) { sockets.push_back(r); },
                                            .unmodelled = [this](std::string_view command) { unmodelled.emplace_back(command); },
                                            .unknown = [this](std::string_view command) { unknown.emplace_back(command); }},
                faults) {}

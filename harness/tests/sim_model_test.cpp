@@ -1039,3 +1039,57 @@ TEST_CASE("sim: HTTP on SIM7000: the body inline in AT+SHBOD, and a request that
   CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r");
   CHECK(b.http.size() == asked + 1);
 }
+
+TEST_CASE(
+    "sim: TCP/UDP: AT+CAOPEN answers when the socket opened or failed, AT+CASEND's prompt and +CASEND, +CADATAIND then AT+CARECV, +CASTATE when the peer "
+    "closes") {
+  Bench b("SIM7080G");
+  b.boot();
+  b.run_for(4s);
+  CHECK(b.command("AT+CAOPEN=0,0,\"TCP\",\"lab.example\",7") == "AT+CAOPEN=0,0,\"TCP\",\"lab.example\",7\r\r\n+CAOPEN: 0,21\r\n\r\nOK\r\n");  // no bearer
+  b.command("AT+CNACT=0,1", 1s);
+  CHECK(b.command("AT+CAOPEN=0,0,\"TCP\",\"lab.example\",7") == "AT+CAOPEN=0,0,\"TCP\",\"lab.example\",7\r");
+  REQUIRE(b.sockets.size() == 1);
+  CHECK(b.sockets[0].host == "lab.example");
+  CHECK(b.sockets[0].port == 7);
+  CHECK_FALSE(b.sockets[0].udp);
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::opened, .link = b.sockets[0].link}, b.now);
+  CHECK(b.take() == "\r\n+CAOPEN: 0,0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CASTATE?") == "AT+CASTATE?\r\r\n+CASTATE: 0,1\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CASEND=0,5") == "AT+CASEND=0,5\r\r\n> ");
+  b.module.uart_in("hello", b.now);
+  CHECK(b.take() == "\r\nOK\r\n\r\n+CASEND: 0,0,5\r\n");
+  CHECK(b.sockets.back().kind == SocketRequest::Kind::send);
+  CHECK(b.sockets.back().data == "hello");
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::data, .link = b.sockets[0].link, .data = "0123456789"}, b.now);
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::data, .link = b.sockets[0].link, .data = "ab"}, b.now);
+  CHECK(b.take() == "\r\n+CADATAIND: 0\r\n");  // announced once until read
+  CHECK(b.command("AT+CARECV=0,4") == "AT+CARECV=0,4\r\r\n+CARECV: 4,0123\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CARECV=0,100") == "AT+CARECV=0,100\r\r\n+CARECV: 8,456789ab\r\n\r\nOK\r\n");
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::closed, .link = b.sockets[0].link}, b.now);
+  CHECK(b.take() == "\r\n+CASTATE: 0,0\r\n");
+  CHECK(b.command("AT+CASEND=0,5") == "AT+CASEND=0,5\r\r\nERROR\r\n");
+  // Refused, and unresolved: the manual's result codes.
+  b.command("AT+CAOPEN=1,0,\"UDP\",\"lab.example\",9");
+  CHECK(b.sockets.back().udp);
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::refused, .link = b.sockets.back().link}, b.now);
+  CHECK(b.take() == "\r\n+CAOPEN: 1,23\r\n\r\nOK\r\n");
+  b.command("AT+CAOPEN=1,0,\"TCP\",\"nowhere.invalid\",9");
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::unresolved, .link = b.sockets.back().link}, b.now);
+  CHECK(b.take() == "\r\n+CAOPEN: 1,20\r\n\r\nOK\r\n");
+}
+
+TEST_CASE("sim: TCP on SIM7000: AT+CAOPEN=<cid>,\"<host>\",<port> as its log has it, and power loss closes the socket") {
+  Bench b("SIM7000G");
+  b.boot();
+  b.run_for(4s);
+  b.command("AT+CNACT=1,\"apn\"", 1s);
+  CHECK(b.command("AT+CACID=0") == "AT+CACID=0\r\r\nOK\r\n");
+  CHECK(b.command("AT+CASSLCFG=0,ssl,1") == "AT+CASSLCFG=0,ssl,1\r\r\nOK\r\n");
+  CHECK(b.command("AT+CAOPEN=0,\"lab.example\",8883") == "AT+CAOPEN=0,\"lab.example\",8883\r");
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::opened, .link = b.sockets.back().link}, b.now);
+  CHECK(b.take() == "\r\n+CAOPEN: 0,0\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CAOPEN=1,0,\"TCP\",\"lab.example\",7") == "AT+CAOPEN=1,0,\"TCP\",\"lab.example\",7\r\r\nERROR\r\n");  // the other family's form
+  b.module.pin_in(Pin::supply, Level::low, b.now, b.now);
+  CHECK(b.sockets.back().kind == SocketRequest::Kind::close);
+}

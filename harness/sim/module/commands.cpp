@@ -115,6 +115,14 @@ std::span<const VirtualModule::Command> VirtualModule::command_table() {
       {"+SHREQ", F{.set = true}, &M::cmd_shreq},
       {"+SHREAD", F{.set = true}, &M::cmd_shread},
       {"+SHDISC", F{.exec = true}, &M::cmd_shdisc},
+      // TCP/UDP, to real peers (sockets.cpp)
+      {"+CAOPEN", F{.set = true}, &M::cmd_caopen},
+      {"+CASEND", F{.set = true}, &M::cmd_casend},
+      {"+CARECV", F{.set = true}, &M::cmd_carecv},
+      {"+CACLOSE", F{.set = true}, &M::cmd_caclose},
+      {"+CASTATE", F{.read = true}, &M::cmd_castate},
+      {"+CACID", F{.set = true}, &M::cmd_ca_setting},
+      {"+CASSLCFG", F{.set = true}, &M::cmd_ca_setting},
       // MQTT, to a real broker (mqtt.cpp)
       {"+SMCONF", F{.set = true}, &M::cmd_smconf},
       {"+SMCONN", F{.exec = true}, &M::cmd_smconn},

@@ -36,4 +36,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+std::optional<int> int_arg(const std::vector<std::string>& args, std::size_t i) { return i < args.size() ? to_int(args[i]) : std::nullopt; }
+
 }  // namespace athil::sim

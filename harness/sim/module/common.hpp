@@ -62,6 +62,11 @@ inline constexpr std::size_t sh_read_chunk = 2048;      // AT+SHREAD's pieces, a
 inline constexpr Millis sh_request_timeout = 60'000ms;  // an assumption
 inline constexpr Millis sh_response_time = 200ms;       // OK to +SHREQ: an assumption
 inline constexpr std::uint64_t sh_request_ids = 1ull << 63;
+// TCP/UDP (AT+CA*): sockets 0..12 and 1460-byte sends, as the manuals give them; the rest assumed.
+inline constexpr int max_ca_sockets = 13;
+inline constexpr int max_ca_send = 1460;
+inline constexpr std::size_t max_ca_buffer = 64 * 1024;   // unread data a socket keeps (an assumption)
+inline constexpr Millis ca_open_timeout = 60'000ms;       // an assumption
 inline constexpr Millis mqtt_connect_timeout = 30'000ms;  // AT+SMCONN gives up (an assumption: not documented)
 inline constexpr int max_mqtt_message = 1024;             // AT+SMPUB's <content length> at most
 inline constexpr std::size_t max_held_lines = 8;          // command lines kept while a command waits on the broker
@@ -79,6 +84,8 @@ inline constexpr std::string_view storm_lines[] = {"DST: 0", "*PSUTTZ: 26/11/21,
 // Splits "1,\"a,b\",3" into {"1", "a,b", "3"}; quotes are removed.
 std::vector<std::string> split_args(std::string_view args);
 std::optional<int> to_int(std::string_view s);
+// Argument i as a number; nothing when it is missing or not one.
+std::optional<int> int_arg(const std::vector<std::string>& args, std::size_t i);
 std::string upper(std::string_view s);
 
 }  // namespace athil::sim

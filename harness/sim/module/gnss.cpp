@@ -78,10 +78,10 @@ void VirtualModule::cmd_cgnsinf(const Invocation&) { reply({"+CGNSINF: " + cgnsi
 // reports one every interval. It runs the receiver itself (an assumption), under the same RF rule.
 void VirtualModule::cmd_sgnscmd(const Invocation& c) {
   auto a = split_args(c.args);
-  auto mode = a.empty() ? std::nullopt : to_int(a[0]);
+  auto mode = int_arg(a, 0);
   if (!mode || *mode < 0 || *mode > 2) return error();
   std::optional<int> interval = 1000;
-  if (*mode == 2) interval = a.size() >= 2 ? to_int(a[1]) : std::nullopt;
+  if (*mode == 2) interval = int_arg(a, 1);
   if (!interval || *interval < 1000 || *interval > 60000) return error();
   ok();
   auto chain = ++gnss_.sgns_chain;

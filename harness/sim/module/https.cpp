@@ -29,7 +29,7 @@ void VirtualModule::cmd_csslcfg(const Invocation& c) {
   std::string name = upper(a[0]);
   if (name == "CONVERT") {
     // "convert",2,"<CA file>" or "convert",1,"<certificate>","<key>": the files must be in /customer/.
-    auto type = a.size() >= 3 ? to_int(a[1]) : std::nullopt;
+    auto type = int_arg(a, 1);
     if (!in_range(type, 1, 2) || a.size() != (*type == 2 ? 3u : 4u)) return error();
     for (std::size_t i = 2; i < a.size(); ++i)
       if (!files_.count(std::string(fs_dirs[3]) + a[i])) return error();
@@ -43,7 +43,7 @@ void VirtualModule::cmd_csslcfg(const Invocation& c) {
 
 void VirtualModule::cmd_shssl(const Invocation& c) {
   auto a = split_args(c.args);  // <ctx>,"<CA>"[,"<certificate>"]
-  auto ctx = a.empty() ? std::nullopt : to_int(a[0]);
+  auto ctx = int_arg(a, 0);
   if (a.size() < 2 || a.size() > 3 || !in_range(ctx, 0, 5)) return error();
   sh_.ca = a[1];  // "": TLS without verifying the server (drivers do that)
   sh_.ssl = true;
@@ -100,15 +100,15 @@ void VirtualModule::cmd_shchead(const Invocation&) {
 void VirtualModule::cmd_shbod(const Invocation& c) {
   auto a = split_args(c.args);
   if (model_.cnact == CnactSyntax::sim7000) {  // AT+SHBOD="<body>",<length>: the body inline
-    auto length = a.size() == 2 ? to_int(a[1]) : std::nullopt;
-    if (!length || static_cast<std::size_t>(*length) != a[0].size() || *length > sh_.body_limit) return error();
+    auto length = int_arg(a, 1);
+    if (a.size() != 2 || !length || static_cast<std::size_t>(*length) != a[0].size() || *length > sh_.body_limit) return error();
     sh_.body = a[0];
     return ok();
   }
   // AT+SHBOD=<length>,<input time ms>: the body raw after the prompt.
-  auto length = a.size() == 2 ? to_int(a[0]) : std::nullopt;
-  auto input_ms = a.size() == 2 ? to_int(a[1]) : std::nullopt;
-  if (!in_range(length, 1, sh_.body_limit) || !in_range(input_ms, 1, 10'000)) return error();
+  auto length = int_arg(a, 0);
+  auto input_ms = int_arg(a, 1);
+  if (a.size() != 2 || !in_range(length, 1, sh_.body_limit) || !in_range(input_ms, 1, 10'000)) return error();
   auto id = sh_.body_input.id + 1;
   sh_.body_input = Sh::BodyInput{.active = true, .size = static_cast<std::size_t>(*length), .id = id};
   emit("\r\n> ");
@@ -132,8 +132,8 @@ void VirtualModule::cmd_shreq(const Invocation& c) {
   // "<path or URL>",<type 1..5>; a SIM7000 also takes <type> alone, for AT+SHCONF's URL (a log shows it).
   auto a = split_args(c.args);
   if (a.size() == 1 && model_.cnact == CnactSyntax::sim7000) a.insert(a.begin(), sh_.url);
-  auto type = a.size() == 2 ? to_int(a[1]) : std::nullopt;
-  if (!in_range(type, 1, 5) || a[0].empty() || !sh_.connected) return error();
+  auto type = int_arg(a, 1);
+  if (a.size() != 2 || !in_range(type, 1, 5) || a[0].empty() || !sh_.connected) return error();
   std::string url = a[0].rfind("http", 0) == 0 ? a[0] : sh_.url + (a[0].front() == '/' ? "" : "/") + a[0];
   sh_.method = *type - 1;
   sh_ask(method_of[sh_.method], url);
@@ -141,8 +141,9 @@ void VirtualModule::cmd_shreq(const Invocation& c) {
 
 void VirtualModule::cmd_shread(const Invocation& c) {
   auto a = split_args(c.args);  // <start>,<length>
-  auto start = a.size() == 2 ? to_int(a[0]) : std::nullopt, length = a.size() == 2 ? to_int(a[1]) : std::nullopt;
-  if (!start || !length || *start < 0 || *length < 1 || static_cast<std::size_t>(*start) + static_cast<std::size_t>(*length) > sh_.response.size())
+  auto start = int_arg(a, 0), length = int_arg(a, 1);
+  if (a.size() != 2 || !start || !length || *start < 0 || *length < 1 ||
+      static_cast<std::size_t>(*start) + static_cast<std::size_t>(*length) > sh_.response.size())
     return error();
   ok();
   std::string_view body(sh_.response);

@@ -97,6 +97,7 @@ void VirtualModule::cut_power() {
   file_write_.active = false;
   sms_edit_ = {};
   mqtt_reset();
+  sockets_reset();
   sh_ = Sh{.next_id = sh_.next_id};                // the connection and the settings go; an answer still on its way is void
   gnss_ = Gnss{.track_start = gnss_.track_start};  // the receiver is off; a cold start after the next boot
   cfs_ready_ = false;

@@ -31,6 +31,12 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
       i += take - 1;
       continue;
     }
+    if (ca_send_.active && uart_ready_) {  // AT+CASEND's data: exactly its length, not echoed (a SIM7000 log shows none)
+      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, ca_send_.size - ca_send_.data.size());
+      ca_send_bytes(bytes.substr(i, take));
+      i += take - 1;
+      continue;
+    }
     if (mqtt_.message.active && uart_ready_) {  // AT+SMPUB's message: exactly its length, echoed, no line editing
       auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, mqtt_.message.size - mqtt_.message.data.size());
       mqtt_message_bytes(bytes.substr(i, take));
