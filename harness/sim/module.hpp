@@ -296,6 +296,8 @@ class VirtualModule {
   void cmd_cfswfile(const Invocation& c);
   void cmd_cfsdfile(const Invocation& c);
   void file_bytes(std::string_view bytes);
+  std::size_t raw_input_left() const;  // bytes a command still takes raw after its prompt (0: none)
+  void raw_input(std::string_view bytes);
   bool lost();  // byte-loss fault: this byte is lost
   // module/sms.cpp
   struct Sms {

@@ -20,6 +20,21 @@ std::string with_latency(std::string rig, const std::string& latency) {
   return rig;
 }
 
+// The library's scenarios at `paths` run on `rig_xml` (a rig named NAME: suites are NAME.slot).
+struct SelfTest {
+  ProcessResult run;
+  Report report;
+};
+SelfTest run_library(const std::string& rig_xml, const std::vector<std::string>& paths) {
+  TempDir dir;
+  auto rig = dir.write("rig.xml", rig_xml);
+  auto junit = dir.path() / "out" / "junit.xml";
+  std::vector<std::string> argv = {athil_exe().string(), "run", "--rig", rig.string(), "--junit", junit.string()};
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  auto r = run_process(argv, source_dir());
+  return {.run = r, .report = read_report(junit)};
+}
+
 }  // namespace
 
 void faults_fail_their_scenarios(const std::string& latency) {
@@ -221,16 +236,13 @@ TEST_CASE(
 }
 
 TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERROR, and a healthy module sends") {
-  TempDir dir;
-  auto rig = dir.write("sms.xml", R"xml(<rig name="sms" time-scale="0.02">
+  auto [r, report] = run_library(R"xml(<rig name="sms" time-scale="0.02">
   <slot name="refused" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="sms-fail"/></slot>
   <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
-</rig>)xml");
-  auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/sms", "--junit", junit.string()}, source_dir());
+</rig>)xml",
+                                 {"scenarios/sms"});
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);
-  auto report = read_report(junit);
   auto& refused = report.suites["sms.refused"]["sms-send"];
   CHECK(refused.verdict == "failure");
   CHECK(contains(refused.message, "step 'send'"));
@@ -242,18 +254,13 @@ TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERR
 }
 
 TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the periodic timer should wake the module, and the teardown's PWRKEY brings it back") {
-  TempDir dir;
-  auto rig = dir.write("psm.xml", R"xml(<rig name="psm" time-scale="0.02">
+  auto [r, report] = run_library(R"xml(<rig name="psm" time-scale="0.02">
   <slot name="asleep" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="psm-no-wake"/></slot>
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
-</rig>)xml");
-  auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process(
-      {athil_exe().string(), "run", "--rig", rig.string(), "scenarios/power/psm-cycle.xml", "scenarios/power/pwrkey-on-off.xml", "--junit", junit.string()},
-      source_dir());
+</rig>)xml",
+                                 {"scenarios/power/psm-cycle.xml", "scenarios/power/pwrkey-on-off.xml"});
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);
-  auto report = read_report(junit);
   auto& asleep = report.suites["psm.asleep"]["power-psm-cycle"];
   CHECK(asleep.verdict == "failure");
   CHECK(contains(asleep.message, "step 'periodic wake'"));
@@ -269,17 +276,14 @@ TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the period
 }
 
 TEST_CASE("library self-test: mqtt-drop fails mqtt-publish-subscribe with the +SMSTATE: 0 it forbids, and a healthy module's message comes back") {
-  TempDir dir;
-  auto rig = dir.write("mqtt.xml", R"xml(<rig name="mqtt" time-scale="0.02">
+  auto [r, report] = run_library(R"xml(<rig name="mqtt" time-scale="0.02">
   <slot name="dropped" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="mqtt-drop=20s"/></slot>
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
-</rig>)xml");
-  auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/mqtt", "--junit", junit.string()}, source_dir());
+</rig>)xml",
+                                 {"scenarios/mqtt"});
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);
   CHECK(contains(r.out, "MQTT broker (mosquitto) at 127.0.0.1:"));
-  auto report = read_report(junit);
   auto& dropped = report.suites["mqtt.dropped"]["mqtt-publish-subscribe"];
   CHECK(dropped.verdict == "failure");
   CHECK(contains(dropped.message, "publish-subscribe.xml:38:5"));  // the forbid of the step 'stays connected'
@@ -288,16 +292,13 @@ TEST_CASE("library self-test: mqtt-drop fails mqtt-publish-subscribe with the +S
 }
 
 TEST_CASE("library self-test: gnss-no-fix fails gnss-first-fix when no fix comes, and a healthy module fixes") {
-  TempDir dir;
-  auto rig = dir.write("gnss.xml", R"xml(<rig name="gnss" time-scale="0.02">
+  auto [r, report] = run_library(R"xml(<rig name="gnss" time-scale="0.02">
   <slot name="blind" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="gnss-no-fix"/></slot>
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual gnss-at="-33.856784,151.215297,5"/></slot>
-</rig>)xml");
-  auto junit = dir.path() / "out" / "junit.xml";
-  auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/gnss", "--junit", junit.string()}, source_dir());
+</rig>)xml",
+                                 {"scenarios/gnss"});
   INFO(r.out, r.err);
   CHECK(r.exit_code == 1);
-  auto report = read_report(junit);
   auto& blind = report.suites["gnss.blind"]["gnss-first-fix"];
   CHECK(blind.verdict == "failure");
   CHECK(contains(blind.message, "step 'first fix'"));

@@ -11,6 +11,24 @@
 
 namespace athil::sim {
 
+// What a command still takes raw after its prompt or DOWNLOAD line: a file (AT+CFSWFILE, not
+// echoed), a body (AT+SHBOD, not echoed: an assumption), socket data (AT+CASEND, not echoed: a
+// SIM7000 log shows none) or a message (AT+SMPUB, echoed).
+std::size_t VirtualModule::raw_input_left() const {
+  if (file_write_.active) return file_write_.size - file_write_.data.size();
+  if (sh_.body_input.active) return sh_.body_input.size - sh_.body_input.data.size();
+  if (ca_send_.active) return ca_send_.size - ca_send_.data.size();
+  if (mqtt_.message.active) return mqtt_.message.size - mqtt_.message.data.size();
+  return 0;
+}
+
+void VirtualModule::raw_input(std::string_view bytes) {
+  if (file_write_.active) return file_bytes(bytes);
+  if (sh_.body_input.active) return sh_body_bytes(bytes);
+  if (ca_send_.active) return ca_send_bytes(bytes);
+  mqtt_message_bytes(bytes);
+}
+
 void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate) {
   now_ = now;
   if (!uart_asleep_ && state_ == State::on) plan_uart_sleep();  // input keeps it awake
@@ -18,28 +36,10 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     char c = bytes[i];
     if (lost()) continue;
-    if (file_write_.active && uart_ready_) {  // raw file data: no echo, no line editing
+    if (auto left = raw_input_left(); left > 0 && uart_ready_) {  // data after a prompt: no line editing
       // In one piece when no byte can be lost, else byte by byte.
-      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, file_write_.size - file_write_.data.size());
-      file_bytes(bytes.substr(i, take));
-      i += take - 1;
-      continue;
-    }
-    if (sh_.body_input.active && uart_ready_) {  // AT+SHBOD's body: exactly its length, not echoed (an assumption)
-      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, sh_.body_input.size - sh_.body_input.data.size());
-      sh_body_bytes(bytes.substr(i, take));
-      i += take - 1;
-      continue;
-    }
-    if (ca_send_.active && uart_ready_) {  // AT+CASEND's data: exactly its length, not echoed (a SIM7000 log shows none)
-      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, ca_send_.size - ca_send_.data.size());
-      ca_send_bytes(bytes.substr(i, take));
-      i += take - 1;
-      continue;
-    }
-    if (mqtt_.message.active && uart_ready_) {  // AT+SMPUB's message: exactly its length, echoed, no line editing
-      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, mqtt_.message.size - mqtt_.message.data.size());
-      mqtt_message_bytes(bytes.substr(i, take));
+      auto take = faults_.byte_loss ? 1 : std::min(bytes.size() - i, left);
+      raw_input(bytes.substr(i, take));
       i += take - 1;
       continue;
     }
