@@ -13,6 +13,10 @@ bool UrcTable::matches(std::string_view line) const {
   return std::any_of(regexes_.begin(), regexes_.end(), [&](const std::regex& re) { return std::regex_match(line.begin(), line.end(), re); });
 }
 
+namespace {
+void add_tcpip_toolkit(Dialect& d);
+}  // namespace
+
 Dialect Dialect::sim70x0(std::string_view model) {
   Dialect d;
   // Boot, SIM, power and voltage URCs, spelt as the modules print them (WARNNING included).
@@ -30,8 +34,32 @@ Dialect Dialect::sim70x0(std::string_view model) {
     // The SIM7000's older application stack (bearer profiles, HTTP and FTP actions).
     for (const char* prefix : {"+HTTPACTION:", "+FTPGET: 1,", "+FTPPUT: 1,", "+SAPBR "}) d.urcs.add_prefix(prefix);
     d.payloads.push_back({"+HTTPREAD: ", false});
+    add_tcpip_toolkit(d);
   }
   return d;
+}
+
+namespace {
+
+// The SIM7000's TCP/IP toolkit (AT+CIP*), SIM800-style: connections announce themselves
+// ("CONNECT OK", "0, CLOSED" with AT+CIPMUX=1), and four commands end without OK.
+void add_tcpip_toolkit(Dialect& d) {
+  for (const char* line : {"CONNECT OK", "CONNECT FAIL", "ALREADY CONNECT", "CLOSED", "+PDP: DEACT"}) d.urcs.add_line(line);
+  d.urcs.add_regex(R"(\d, (CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED))");
+  d.urcs.add_regex(R"(\+CIPRXGET: 1(,\d)?)");      // data waiting; "+CIPRXGET: 2,..." answers a read
+  d.payloads.push_back({"+CIPRXGET: 2,", false});  // the single-connection form: 2,<read>,<left>
+  d.command_ends.push_back({"+CIPSHUT", std::regex("SHUT OK")});
+  d.command_ends.push_back({"+CIPCLOSE", std::regex(R"((\d, )?CLOSE OK)")});
+  d.command_ends.push_back({"+CIPSEND", std::regex(R"((\d, )?SEND (OK|FAIL)|DATA ACCEPT:[\d,]+)")});
+  d.command_ends.push_back({"+CIFSR", std::regex(R"(\d{1,3}(\.\d{1,3}){3})")});  // the address alone
+}
+
+}  // namespace
+
+bool Dialect::ends_command(std::string_view command, std::string_view line) const {
+  for (const auto& e : command_ends)
+    if (e.command == command && std::regex_match(line.begin(), line.end(), e.line)) return true;
+  return false;
 }
 
 std::optional<int> update_percent(std::string_view line) {

@@ -26,9 +26,19 @@ class UrcTable {
   std::vector<std::regex> regexes_;
 };
 
+// A command that ends with a line of its own instead of OK (SIM7000's AT+CIPSHUT: SHUT OK).
+struct CommandEnd {
+  std::string command;  // its response prefix: "+CIPSHUT"
+  std::regex line;      // matched over the whole line
+};
+
 struct Dialect {
   UrcTable urcs;
   std::vector<PayloadRule> payloads;
+  std::vector<CommandEnd> command_ends;
+
+  // Whether `line` ends the command whose response prefix is `command`, as OK would.
+  bool ends_command(std::string_view command, std::string_view line) const;
 
   // The SIM70x0 family: SIM7000 (with its older IP stack's URCs) or SIM7070/7080/7090.
   static Dialect sim70x0(std::string_view model);

@@ -1,6 +1,7 @@
 #include "at/engine.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -142,6 +143,7 @@ AtEngine::Sorted AtEngine::classify(const Frame& frame) {
   if (std::any_of(owed_.begin(), owed_.end(), [&](const Command& c) { return text == c.text; })) return Sorted::echo;  // a slow command's echo
   // A module answers commands in order: an owed final result code comes before the new one.
   if (is_final_result(text)) return pending_ && owed_.empty() ? Sorted::final : Sorted::late;
+  if (pending_ && owed_.empty() && dialect_.ends_command(pending_->prefix, text)) return Sorted::final;
   auto answers = [&](const Command& c) { return has_response_prefix(text, c.prefix); };
   if (!owed_.empty() && answers(owed_.front())) return Sorted::late;
   bool own = pending_ && answers(*pending_);
@@ -169,6 +171,7 @@ void AtEngine::sort(Frame&& frame, std::int64_t t_us) {
       break;
     case Sorted::prompt: responses_.push_back(std::move(line)); break;
     case Sorted::final:
+      line.final = true;
       responses_.push_back(std::move(line));
       last_ended_ = EndedCommand{pending_->text, pending_->echoed};
       pending_.reset();
@@ -220,6 +223,12 @@ void AtEngine::drain_until(Deadline deadline) {
   while (pump(deadline)) {}
 }
 
+void AtEngine::note_read_late(const ReceivedLine& line, Deadline deadline) {
+  if (line.t_us <= to_us(deadline)) return;
+  timeline_.record(Direction::note, fmt::format("'{}' was read {:.1f} ms past the wait's deadline, the host being late to look: it may have arrived after it",
+                                                escape_bytes(line.text), static_cast<double>(line.t_us - to_us(deadline)) / 1000.0));
+}
+
 AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternatives, Deadline deadline) {
   AnyResult result;
   auto first_passing = [&](const std::string& text, bool urc) -> std::optional<std::size_t> {
@@ -229,13 +238,15 @@ AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternativ
   };
   bool wants_responses = std::any_of(alternatives.begin(), alternatives.end(), [](const Alternative& a) { return !a.urc; });
   std::size_t urcs_checked = 0;
+  bool looked_late = false;
   while (true) {
     while (wants_responses && !responses_.empty()) {
       ReceivedLine line = std::move(responses_.front());
       responses_.pop_front();
       result.index = first_passing(line.text, false);
-      if (result.index || is_final_result(line.text)) {
+      if (result.index || line.final) {
         if (result.index) last_taken_us_ = line.t_us;
+        if (looked_late) note_read_late(line, deadline);
         result.line = std::move(line);
         return result;
       }
@@ -245,12 +256,15 @@ AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternativ
       if (auto i = first_passing(urcs_[urcs_checked].text, true)) {
         result.index = i;
         last_taken_us_ = urcs_[urcs_checked].t_us;
+        if (looked_late) note_read_late(urcs_[urcs_checked], deadline);
         result.line = std::move(urcs_[urcs_checked]);
         urcs_.erase(urcs_.begin() + static_cast<std::ptrdiff_t>(urcs_checked));
         return result;
       }
     }
-    if (Clock::now() >= deadline) return result;
+    // Past the deadline, one look at what reached the port by then: a host descheduled
+    // across the deadline must not fail a module whose line was waiting to be read.
+    if (Clock::now() >= deadline && std::exchange(looked_late, true)) return result;
     pump(deadline);
   }
 }

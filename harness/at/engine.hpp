@@ -24,6 +24,7 @@ namespace athil {
 struct ReceivedLine {
   std::string text;
   std::int64_t t_us = 0;
+  bool final = false;  // ended the command: OK, ERROR and kin, or a command's own end (SHUT OK)
 };
 
 class AtEngine {
@@ -138,6 +139,8 @@ class AtEngine {
   static const char* name_of(Sorted sorted);
 
   bool pump(Deadline deadline);  // reads once; true when something arrived
+  // A line taken by the look past a wait's deadline says so, if it was read after the deadline.
+  void note_read_late(const ReceivedLine& line, Deadline deadline);
   void sort(Frame&& frame, std::int64_t t_us);
   Sorted classify(const Frame& frame);
   void record_late(ReceivedLine line, std::string_view why);

@@ -16,7 +16,7 @@ const PowerTiming& power_timing(std::string_view model) { return model_or_defaul
 PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note)
     : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
 
-void PowerControl::press(PinRole role, Duration d, Deadline bound) {
+Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) {
   if (!pins_.has(role)) throw InfraError(fmt::format("the rig wires no {} line for a {} sequence", to_string(role), model_));
   // Timed from the request, not from its acknowledgement: both edges then take the same path.
   const auto pressed = Clock::now();
@@ -47,6 +47,7 @@ void PowerControl::press(PinRole role, Duration d, Deadline bound) {
   release.done = true;
   note_(fmt::format("{} high", to_string(role)));
   check_held(role, d, std::chrono::duration_cast<Duration>(released - pressed));
+  return pressed + scale_.hold(d);
 }
 
 void PowerControl::check_held(PinRole role, Duration asked, Duration held_on_host) const {

@@ -52,7 +52,8 @@ class PowerControl {
   // The pin held low for `hold` (scaled) and released however the wait ends: a run stopped
   // in the middle of a press never leaves a key pressed. Throws PressOverrun, after the
   // release, when the press as held crossed a documented PWRKEY hold that `hold` does not.
-  void press(PinRole role, Duration hold, Deadline bound = Deadline::max());
+  // Returns when the release was due: later waits count from there, not from a late host's release.
+  Clock::time_point press(PinRole role, Duration hold, Deadline bound = Deadline::max());
   // Waits until the pin reads `level`; false at the deadline.
   bool wait_level(PinRole role, Level level, Deadline deadline);
 

@@ -19,7 +19,8 @@ struct Bounds {
   const scenario::Block* block = nullptr;  // the block running
 
   // The action's own timeout from now, cut by the step's and the scenario's bounds.
-  Deadline deadline(Duration timeout) const { return std::min(Clock::now() + timeout, bound()); }
+  Deadline deadline(Duration timeout) const { return deadline_from(Clock::now(), timeout); }
+  Deadline deadline_from(Clock::time_point start, Duration timeout) const { return std::min(start + timeout, bound()); }
   // The nearer of the step's and the scenario's bounds.
   Deadline bound() const { return step_deadline ? std::min(*step_deadline, scenario_deadline) : scenario_deadline; }
   // Whether a deadline from deadline() is the step's or the scenario's bound, not the action's own.

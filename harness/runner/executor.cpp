@@ -237,9 +237,17 @@ void Executor::run_actions(const std::vector<scenario::Action>& actions) {
   } restore{forbids, forbids.size()};
   for (const auto& action : actions) {
     check_bounds(action);
-    Step step{.device = device_, .scale = scale_, .state = *state_, .host = *this, .matchers = matchers_, .fixtures = fixtures_, .pos = action.pos};
+    auto now = Clock::now();
+    Step step{.device = device_,
+              .scale = scale_,
+              .state = *state_,
+              .host = *this,
+              .matchers = matchers_,
+              .fixtures = fixtures_,
+              .pos = action.pos,
+              .waits_from = std::min(now, std::exchange(state_->timed_end, std::nullopt).value_or(now))};
     std::visit([&](const auto& a) { perform(a, step); }, action.what);
-    if (auto now = Clock::now(); now - pins_taken_ >= pin_look_interval) {
+    if (now = Clock::now(); now - pins_taken_ >= pin_look_interval) {
       pins_taken_ = now;
       take_pin_events();
     }

@@ -260,11 +260,31 @@ class VirtualModule {
   void cmd_castate(const Invocation& c);
   void cmd_ca_setting(const Invocation& c);
   void ca_send_bytes(std::string_view bytes);  // AT+CASEND's data after its prompt
-  void sockets_reset();                        // power loss: every socket closes
+  // SIM7000's TCP/IP toolkit (cip.cpp): AT+CSTT, AT+CIICR, AT+CIFSR, AT+CIP*, and AT+SAPBR.
+  void cmd_cstt(const Invocation& c);
+  void cmd_ciicr(const Invocation& c);
+  void cmd_cifsr(const Invocation& c);
+  void cmd_cipmux(const Invocation& c);
+  void cmd_cip_flag(const Invocation& c);  // AT+CIPQSEND, AT+CIPHEAD
+  void cmd_cipstatus(const Invocation& c);
+  void cmd_cipstart(const Invocation& c);
+  void cmd_cipsend(const Invocation& c);
+  void cmd_ciprxget(const Invocation& c);
+  void cmd_cipclose(const Invocation& c);
+  void cmd_cipshut(const Invocation& c);
+  void cmd_sapbr(const Invocation& c);
+  void cip_send_bytes(std::string_view bytes);  // AT+CIPSEND's data after its prompt
+  bool cip_socket_in(const SocketEvent& e);     // false: not one of its connections
+  void cip_received(int n, const std::string& data);
+  void cip_reset();                  // power loss, AT+CIPSHUT: every connection closes
+  std::string cip_tag(int n) const;  // "0, " before a connection's lines with AT+CIPMUX=1
+  std::string cip_state() const;     // AT+CIPSTATUS's STATE
+  void sockets_reset();              // power loss: every socket closes
   bool bearer_up() const;
   // module/mqtt.cpp
   void cmd_smconf(const Invocation& c);
   void cmd_smconn(const Invocation& c);
+  void cmd_smssl(const Invocation& c);
   void cmd_smpub(const Invocation& c);
   void cmd_smsub(const Invocation& c);
   void cmd_smunsub(const Invocation& c);
@@ -427,6 +447,8 @@ class VirtualModule {
     bool clean = true;
     std::string will_topic, will_message;
     int will_qos = 0, will_retain = 0;
+    bool ssl = false;  // AT+SMSSL=1: TLS, simulated (the broker is spoken to in plain MQTT)
+    std::string ca, cert;
     std::uint64_t link = 0;  // the current connection's number: events of older ones are void
     bool connected = false;
     std::uint64_t next_id = 0, awaited = 0;  // awaited: the request whose answer ends the command
@@ -474,6 +496,33 @@ class VirtualModule {
     std::size_t size = 0;
     std::string data;
   } ca_send_;
+  // SIM7000's TCP/IP toolkit: its context's state (AT+CIPSTATUS), the connections by <n>
+  // (one without AT+CIPMUX=1), AT+CIPSEND's data on its way in; and AT+SAPBR's bearer.
+  enum class CipContext { initial, start, gprsact, status, pdp_deact };
+  struct CipLink {
+    bool open = false, opening = false, closed = false;  // closed: "TCP CLOSED" until the next start
+    bool udp = false;
+    std::uint64_t link = 0;
+    std::string host;
+    int port = 0;
+    std::string received;  // with AT+CIPRXGET=1, until AT+CIPRXGET=2 reads it
+  };
+  struct Cip {
+    CipContext context = CipContext::initial;
+    bool mux = false, quick_send = false, head = false, manual_rx = false;
+    std::string apn;
+    std::array<CipLink, 8> links{};
+    struct {
+      bool active = false;
+      int n = 0;
+      std::size_t size = 0;
+      std::string data;
+    } send;
+  } cip_;
+  struct {
+    bool open = false;
+    std::string apn;
+  } sapbr_;
   std::set<std::string> converted_;     // certificates AT+CSSLCFG="convert" made: kept with the files
   std::deque<std::string> held_lines_;  // command lines that came while a command waited on the broker
 

@@ -228,3 +228,27 @@ TEST_CASE("engine: URCs nothing waited for are named on the timeline when a step
   CHECK(r.engine.urcs().empty());
   CHECK(r.timeline.events().back().data == "URCs nothing waited for: '+CEREG: 0,2'");
 }
+
+TEST_CASE("engine: on a SIM7000, AT+CIPSHUT ends with SHUT OK and AT+CIFSR with its address, and CONNECT OK after OK is a URC") {
+  PtyPair pty;
+  SerialPort port{pty.slave, SerialPort::Settings{}};
+  Timeline timeline;
+  AtEngine engine{port, timeline, Dialect::sim70x0("SIM7000G")};
+  engine.send_command("AT+CIPSHUT", Clock::now() + 1s);
+  pty.module_says("AT+CIPSHUT\r\r\nSHUT OK\r\n");
+  auto shut = engine.expect_response(equals("OK"), Clock::now() + 2s);
+  CHECK(shut.kind == AtEngine::ExpectResult::Kind::other_final);  // ended, without an OK
+  CHECK(shut.line.text == "SHUT OK");
+  engine.send_command("AT+CIFSR", Clock::now() + 1s);
+  pty.module_says("AT+CIFSR\r\r\n10.110.17.5\r\n");
+  CHECK(engine.expect_response(equals("10.110.17.5"), Clock::now() + 2s).line.final);
+  engine.send_command("AT+CIPSTART=\"TCP\",\"lab.example\",7", Clock::now() + 1s);
+  pty.module_says("AT+CIPSTART=\"TCP\",\"lab.example\",7\r\r\nOK\r\n\r\nCONNECT OK\r\n");
+  CHECK(engine.expect_response(equals("OK"), Clock::now() + 2s).kind == AtEngine::ExpectResult::Kind::matched);
+  CHECK(engine.wait_urc(equals("CONNECT OK"), Clock::now() + 2s).has_value());
+  // "SHUT OK" ends only its own command; on the other family it is nothing special.
+  CHECK_FALSE(Dialect::sim70x0("SIM7000G").ends_command("+CIPCLOSE", "SHUT OK"));
+  CHECK(Dialect::sim70x0("SIM7000G").ends_command("+CIPCLOSE", "3, CLOSE OK"));
+  CHECK(Dialect::sim70x0("SIM7000G").ends_command("+CIPSEND", "DATA ACCEPT:2,5"));
+  CHECK_FALSE(Dialect::sim70x0("SIM7080G").ends_command("+CIPSHUT", "SHUT OK"));
+}

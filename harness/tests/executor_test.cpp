@@ -30,12 +30,22 @@ class ScriptedPort : public Transport {
   using Effect = std::function<void()>;
   void on(const std::string& bytes, std::string reply, Effect effect = {}) { rules_.push_back({bytes, std::move(reply), std::move(effect)}); }
   void push(std::string bytes) { pending_ += std::move(bytes); }
+  // The module sends `bytes` at `at`: the first read from then on gets them.
+  void push_at(Clock::time_point at, std::string bytes) { timed_.push_back({at, std::move(bytes)}); }
   bool echo = true;
   std::vector<std::string> written;
 
   std::string read_some(Deadline deadline) override {
     for (auto& effect : std::exchange(effects_, {})) effect();
     if (pending_.empty()) std::this_thread::sleep_until(std::min(deadline, Clock::now() + 5ms));
+    for (auto it = timed_.begin(); it != timed_.end();) {
+      if (it->first > Clock::now()) {
+        ++it;
+        continue;
+      }
+      pending_ += it->second;
+      it = timed_.erase(it);
+    }
     return std::exchange(pending_, std::string());
   }
   void write_all(std::string_view bytes, Deadline) override {
@@ -62,6 +72,7 @@ class ScriptedPort : public Transport {
   std::deque<Rule> rules_;
   std::string pending_;
   std::vector<Effect> effects_;  // run as the module reads what was written, before its reply is delivered
+  std::vector<std::pair<Clock::time_point, std::string>> timed_;
 };
 
 // Pins as levels, with what the module does on a level written by the harness scripted.
@@ -494,4 +505,36 @@ TEST_CASE("recovery: the ladder's first rung restarts the firmware, waits for AT
   CHECK_FALSE(none.recovered);
   CHECK(contains(none.summary(), "AT+CFUN=1,1: nothing matched within 2s"));
   CHECK(contains(none.summary(), "long PWRKEY reset: not wired; supply cycle: not wired"));
+}
+
+// The host descheduled: a press released late, or a look taken late. The module's budget is
+// counted on the module's terms either way.
+TEST_CASE("executor: a wait after a press counts from when the release was due, so a host descheduled during the press does not lengthen the budget") {
+  Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
+  Clock::time_point pressed;
+  b.pins->on_set = [&](rig::PinRole role, rig::Level level) {
+    if (role != rig::PinRole::pwrkey || level != rig::Level::low) return;
+    pressed = Clock::now();
+    b.port->push_at(pressed + 900ms, "\r\nRDY\r\n");  // 0.9 s after the press: past a 0.1 s press and 0.5 s budget
+    std::this_thread::sleep_for(600ms);               // the host stalls with the key held
+  };
+  auto out = b.run(scenario_xml(R"x(<step name="boot"><power-key hold="100ms"/>
+      <expect-any capture="rdy" timeout="500ms" else="late"><urc name="in time">RDY</urc></expect-any>
+      <check expr="${rdy} == 'late'" message="RDY counted as in time"/></step>)x"));
+  CHECK_PASSES(out);
+}
+
+TEST_CASE("executor: a line that reached the port before the deadline counts when the host looks after it, and the transcript says the look was late") {
+  Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
+  b.pins->on_set = [&](rig::PinRole role, rig::Level level) {
+    if (role != rig::PinRole::pwrkey) return;
+    if (level == rig::Level::low) b.port->push_at(Clock::now() + 200ms, "\r\nRDY\r\n");  // inside the window (0.1 s to 0.35 s)
+    if (level == rig::Level::high) std::this_thread::sleep_for(600ms);                   // descheduled past the window's end
+  };
+  auto out = b.run(scenario_xml(R"x(<step name="boot"><power-key hold="100ms"/>
+      <expect-any capture="rdy" timeout="250ms" else="late"><urc name="in time">RDY</urc></expect-any>
+      <check expr="${rdy} == 'in time'" message="RDY counted as late"/></step>)x"));
+  CHECK_PASSES(out);
+  CHECK(contains(b.transcript(), "'RDY' was read "));
+  CHECK(contains(b.transcript(), " ms past the wait's deadline, the host being late to look"));
 }

@@ -1,6 +1,8 @@
 // The bundled scenario library against faulty virtual modules: the scenarios that claim to
 // catch a fault fail, with the verdict class and a message that names the cause, and the others
 // still pass. Proof that the suite catches the regressions it says it does.
+// A run's whole output goes with a wrong exit code only: a failing case names itself, first, in
+// what CI keeps of a long log.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -52,8 +54,8 @@ void faults_fail_their_scenarios(const std::string& latency) {
   auto r = run_process(
       {athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--junit", junit.string()},
       source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);  // failures of the module, no errors of the rig
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);  // failures of the module, no errors of the rig
   auto report = read_report(junit);
   REQUIRE(report.loaded);
   auto failed = [&](const std::string& slot, const std::string& name) -> const Case& { return report.suites["faulty." + slot][name]; };
@@ -70,9 +72,7 @@ void faults_fail_their_scenarios(const std::string& latency) {
     auto& cases = report.suites["faulty." + slot];
     CHECK_MESSAGE(!cases.empty(), slot);
     for (const auto& [name, c] : cases) {
-      CAPTURE(slot);
-      CAPTURE(name);
-      CHECK(c.verdict == (names.count(name) ? "failure" : "passed"));
+      CHECK_MESSAGE(c.verdict == (names.count(name) ? "failure" : "passed"), slot, " ", name, ": ", c.message);
     }
   }
   // The messages name the cause.
@@ -99,8 +99,8 @@ void network_faults(const std::string& latency) {
                                                latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--filter", "network/*", "--junit", junit.string()}, source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto report = read_report(junit);
   auto& s = report.suites;
   // The bearer drops 10 s (model time) after it came up: inside the 30 s the scenario watches.
@@ -126,8 +126,8 @@ void fota_faults(const std::string& latency) {
                                                 latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto report = read_report(junit);
   auto& s = report.suites;
   for (const char* name : {"fota-http-upgrade", "fota-fs-upgrade"}) {
@@ -170,8 +170,8 @@ void silent_faults(const std::string& latency) {
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--filter",
                         "network/*", "--junit", junit.string()},
                        source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 3);  // the late slot ends quarantined: errors of the rig
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 3, r.out, r.err);  // the late slot ends quarantined: errors of the rig
   auto report = read_report(junit);
   REQUIRE(report.loaded);
   auto& s = report.suites;
@@ -241,8 +241,8 @@ TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERR
   <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
 </rig>)xml",
                                  {"scenarios/sms"});
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto& refused = report.suites["sms.refused"]["sms-send"];
   CHECK(refused.verdict == "failure");
   CHECK(contains(refused.message, "step 'send'"));
@@ -259,8 +259,8 @@ TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the period
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
 </rig>)xml",
                                  {"scenarios/power/psm-cycle.xml", "scenarios/power/pwrkey-on-off.xml"});
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto& asleep = report.suites["psm.asleep"]["power-psm-cycle"];
   CHECK(asleep.verdict == "failure");
   CHECK(contains(asleep.message, "step 'periodic wake'"));
@@ -281,8 +281,8 @@ TEST_CASE("library self-test: mqtt-drop fails mqtt-publish-subscribe with the +S
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
 </rig>)xml",
                                  {"scenarios/mqtt"});
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   CHECK(contains(r.out, "MQTT broker (mosquitto) at 127.0.0.1:"));
   auto& dropped = report.suites["mqtt.dropped"]["mqtt-publish-subscribe"];
   CHECK(dropped.verdict == "failure");
@@ -297,8 +297,8 @@ TEST_CASE("library self-test: gnss-no-fix fails gnss-first-fix when no fix comes
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual gnss-at="-33.856784,151.215297,5"/></slot>
 </rig>)xml",
                                  {"scenarios/gnss"});
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 1);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto& blind = report.suites["gnss.blind"]["gnss-first-fix"];
   CHECK(blind.verdict == "failure");
   CHECK(contains(blind.message, "step 'first fix'"));

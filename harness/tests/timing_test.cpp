@@ -2,6 +2,8 @@
 // port's latency (a USB-serial adapter's timer, ser2net's network). The rules that relate the
 // two channels, the adapter the virtual rack models, the library on a rack of such slots, and
 // what a scenario leaves the next one (the firmware).
+// A run's whole output goes with a wrong exit code only: a failing case names itself, first, in
+// what CI keeps of a long log.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -44,8 +46,8 @@ void library_passes_behind(const std::string& latency) {
   auto rig = dir.write("rig.xml", rack8_behind(latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--junit", junit.string()}, source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 0);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
   REQUIRE(report.suites.size() == 8);
   for (auto& [suite, cases] : report.suites) {
@@ -144,8 +146,8 @@ TEST_CASE(
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/power/restart-commands.xml", "--repeat", "3", "--junit", junit.string()},
                        source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 0);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
   int noted = 0;
   for (const char* suite : {"race.a", "race.b"})
@@ -176,8 +178,8 @@ TEST_CASE("firmware between scenarios: each testcase says the revision it starte
   dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", junit.string()}, source_dir());
-  INFO(r.out, r.err);
-  CHECK(r.exit_code == 0);
+  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
+  CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
   auto& a = report.suites["fw.a"];
   CHECK(contains(a["update-and-stay"].out, "module revision at start: 1951B02SIM7080G"));

@@ -56,8 +56,8 @@ void perform(const scenario::Urc& a, Step& step) {
   auto [test, wanted] = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
   auto allowed = step.allowed(a.timeout, default_urc_timeout);
   auto timeout = step.scale.timeout(allowed);
-  auto since = Clock::now();
-  auto dl = step.deadline(timeout);
+  auto since = step.waits_from;
+  auto dl = step.wait_deadline(timeout);
   int seen = 0;
   while (seen < a.count && step.engine().wait_urc(test, dl)) ++seen;
   if (seen == a.count) {
@@ -83,8 +83,8 @@ void perform(const scenario::ExpectAny& a, Step& step) {
   bool optional = !a.otherwise.empty();
   auto allowed = step.allowed(a.timeout, default_urc_timeout);
   auto timeout = optional ? step.scale.optional_wait(allowed) : step.scale.timeout(allowed);
-  auto since = Clock::now();
-  auto dl = step.deadline(timeout);
+  auto since = step.waits_from;
+  auto dl = step.wait_deadline(timeout);
   auto r = step.engine().expect_any(alternatives, dl);
   auto& timeline = step.device.timeline;
   if (r.index) {

@@ -46,7 +46,11 @@ void perform(const scenario::Scope& a, Step& step) {
   step.host.run_body(a.body);
 }
 
-void perform(const scenario::Sleep& a, Step& step) { step.engine().drain_until(step.deadline(step.scale.hold(step.duration(a.duration)))); }
+void perform(const scenario::Sleep& a, Step& step) {
+  auto end = step.deadline(step.scale.hold(step.duration(a.duration)));
+  step.engine().drain_until(end);
+  step.state.timed_end = end;
+}
 
 void perform(const scenario::Log& a, Step& step) { step.device.timeline.record(Direction::note, "log: " + step.sub(a.text)); }
 

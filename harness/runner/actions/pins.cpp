@@ -32,7 +32,7 @@ void press(const Step& step, rig::PinRole role, const scenario::DurationText& ho
   require_pin(step, role, action);
   auto bound = power_bound(step);
   try {
-    step.host.power_control().press(role, step.duration(hold), bound);
+    step.state.timed_end = step.host.power_control().press(role, step.duration(hold), bound);
   } catch (const rig::PowerSequenceCut& e) {
     throw cut_short(step, e, bound);
   } catch (const rig::PressOverrun& e) {
@@ -122,8 +122,8 @@ void perform(const scenario::ExpectPin& a, Step& step) {
   auto level = a.high ? rig::Level::high : rig::Level::low;
   auto allowed = step.allowed(a.timeout, default_expect_timeout);
   auto timeout = step.scale.timeout(allowed);
-  auto since = Clock::now();
-  if (step.host.power_control().wait_level(role, level, step.deadline(timeout)))
+  auto since = step.waits_from;
+  if (step.host.power_control().wait_level(role, level, step.wait_deadline(timeout)))
     return step.waited(allowed, since, fmt::format("{} {}", a.pin, rig::to_string(level)));
   auto other = level == rig::Level::high ? rig::Level::low : rig::Level::high;
   std::string got = fmt::format("{} stayed {} for {}", a.pin, rig::to_string(other), format_duration(timeout));
@@ -133,8 +133,8 @@ void perform(const scenario::ExpectPin& a, Step& step) {
 void perform(const scenario::ExpectReboot& a, Step& step) {
   auto allowed = step.allowed(a.timeout, default_urc_timeout);
   auto timeout = step.scale.timeout(allowed);
-  auto since = Clock::now();
-  auto dl = step.deadline(timeout);
+  auto since = step.waits_from;
+  auto dl = step.wait_deadline(timeout);
   if (step.device.pins && step.device.pins->has(rig::PinRole::status)) {
     await_status_restart(step, timeout, dl);
   } else if (!step.engine().wait_urc([](const std::string& l) { return l == "RDY"; }, dl)) {

@@ -40,6 +40,9 @@ struct ScenarioState {
   int reattachments_at_block_start = 0;
   // Waits that ended in time only because the rig's time is compressed (see Step::waited).
   std::vector<std::string> compressed_waits;
+  // When the timed action just done (a press, a sleep) was due to end. The next wait counts
+  // from there: a host descheduled past it must not lengthen the module's budget.
+  std::optional<Clock::time_point> timed_end;
 };
 
 // What only the executor can do for a handler.
@@ -62,6 +65,7 @@ struct Step {
   LineMatchers& matchers;
   const std::filesystem::path& fixtures;  // where <send-file> paths point
   const SourcePos& pos;                   // the action's
+  Clock::time_point waits_from;           // where a wait for the module counts from (see ScenarioState::timed_end)
 
   AtEngine& engine() const { return *device.engine; }
   Variables& vars() const { return state.vars; }
@@ -74,6 +78,8 @@ struct Step {
   // The same, scaled.
   Duration timeout_or(const std::optional<scenario::DurationText>& t, Duration fallback) const { return scale.timeout(allowed(t, fallback)); }
   Deadline deadline(Duration timeout) const { return state.bounds.deadline(timeout); }
+  // For what the module does by itself (a URC, a pin edge, a restart): counted from waits_from.
+  Deadline wait_deadline(Duration timeout) const { return state.bounds.deadline_from(waits_from, timeout); }
   // A wait that ended as it should, `allowed` as written (module time): at a compressed time
   // scale, one whose module time went past `allowed` would have failed at real speed. That is
   // noted (timeline, report), so the scenario is fixed before it reaches a real rack.

@@ -56,9 +56,23 @@ void VirtualModule::cmd_smconf(const Invocation& c) {
   ok();
 }
 
+// AT+SMSSL=<0|1>[,"<ca>","<cert>"]: the files as AT+CSSLCFG="convert" named them.
+void VirtualModule::cmd_smssl(const Invocation& c) {
+  if (c.form == Form::read) return reply({fmt::format("+SMSSL: {},\"{}\",\"{}\"", mqtt_.ssl ? 1 : 0, mqtt_.ca, mqtt_.cert)});
+  auto a = split_args(c.args);
+  auto index = int_arg(a, 0);
+  if (a.empty() || a.size() > 3 || !in_range(index, 0, 1)) return error();
+  mqtt_.ssl = *index == 1;
+  mqtt_.ca = a.size() > 1 ? a[1] : "";
+  mqtt_.cert = a.size() > 2 ? a[2] : "";
+  ok();
+}
+
 void VirtualModule::cmd_smconn(const Invocation&) {
   bool bearer_up = std::any_of(bearers_.begin(), bearers_.end(), [](const auto& b) { return b.second.active; });
   if (mqtt_.connected || mqtt_.host.empty() || !bearer_up) return error();
+  // TLS is simulated: a CA the module never converted fails the handshake, as an unknown server would.
+  if (mqtt_.ssl && !mqtt_.ca.empty() && !converted_.count(mqtt_.ca)) return error();
   ++mqtt_.link;
   auto timeout = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(mqtt_connect_timeout.count() * time_scale_));
   mqtt_ask(MqttRequest{.kind = MqttRequest::Kind::connect,

@@ -110,7 +110,10 @@ void VirtualModule::cmd_ca_setting(const Invocation& c) {
 void VirtualModule::socket_in(const SocketEvent& e, Time now) {
   now_ = std::max(now_, now);
   auto it = std::find_if(sockets_.begin(), sockets_.end(), [&](const Socket& s) { return s.link == e.link && (s.open || s.opening); });
-  if (it == sockets_.end()) return;  // closed meanwhile, or the module lost power
+  if (it == sockets_.end()) {
+    cip_socket_in(e);  // one of the older stack's, or closed meanwhile, or the module lost power
+    return;
+  }
   auto cid = static_cast<int>(it - sockets_.begin());
   auto& s = *it;
   switch (e.kind) {
@@ -149,6 +152,9 @@ void VirtualModule::sockets_reset() {
   }
   socket_cid_waiting_.reset();
   ca_send_ = CaSend{};
+  cip_reset();
+  cip_ = Cip{};
+  sapbr_ = {};
 }
 
 }  // namespace athil::sim
