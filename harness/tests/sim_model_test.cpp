@@ -48,6 +48,15 @@ void store_delta(Bench& b, const char* model, const std::string& from, const std
   b.command("AT+CFSTERM");
 }
 
+// A 5-byte CA written to /customer/ca.crt through the file system, not converted yet.
+void store_ca(Bench& b) {
+  b.command("AT+CFSINIT");
+  b.command("AT+CFSWFILE=3,\"ca.crt\",0,5,1000");
+  b.module.uart_in("-----", b.now);
+  b.run_for(50ms);
+  b.command("AT+CFSTERM");
+}
+
 }  // namespace
 
 TEST_CASE("sim: SIM7000 autobauds: silent boot, the first AT lost, then AT+IPR fixes the rate across power cycles") {
@@ -977,11 +986,7 @@ TEST_CASE(
   CHECK(b.command("AT+SHCONF=\"URL\",\"https://lab.example:8443\"") == "AT+SHCONF=\"URL\",\"https://lab.example:8443\"\r\r\nOK\r\n");
   CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r\r\nERROR\r\n");                                                      // no CA named: no TLS
   CHECK(b.command("AT+CSSLCFG=\"convert\",2,\"ca.crt\"") == "AT+CSSLCFG=\"convert\",2,\"ca.crt\"\r\r\nERROR\r\n");  // not in /customer/ yet
-  b.command("AT+CFSINIT");
-  b.command("AT+CFSWFILE=3,\"ca.crt\",0,5,1000");
-  b.module.uart_in("-----", b.now);
-  b.run_for(50ms);
-  b.command("AT+CFSTERM");
+  store_ca(b);
   CHECK(b.command("AT+CSSLCFG=\"convert\",2,\"ca.crt\"") == "AT+CSSLCFG=\"convert\",2,\"ca.crt\"\r\r\nOK\r\n");
   CHECK(b.command("AT+SHSSL=1,\"ca.crt\"") == "AT+SHSSL=1,\"ca.crt\"\r\r\nOK\r\n");
   CHECK(b.command("AT+SHCONN") == "AT+SHCONN\r");
@@ -1208,11 +1213,7 @@ TEST_CASE("sim: MQTT over TLS (simulated): AT+SMSSL names the CA, and AT+SMCONN 
   CHECK(b.command("AT+SMCONN") == "AT+SMCONN\r\r\nERROR\r\n");  // the CA was never converted
   CHECK(b.command("AT+SMSSL=2") == "AT+SMSSL=2\r\r\nERROR\r\n");
   CHECK(b.mqtt.empty());
-  b.command("AT+CFSINIT");
-  b.command("AT+CFSWFILE=3,\"ca.crt\",0,5,1000");
-  b.module.uart_in("-----", b.now);
-  b.run_for(50ms);
-  b.command("AT+CFSTERM");
+  store_ca(b);
   b.command("AT+CSSLCFG=\"convert\",2,\"ca.crt\"");
   CHECK(b.command("AT+SMCONN") == "AT+SMCONN\r");  // on its way to the broker
   REQUIRE(b.mqtt.size() == 1);
