@@ -2,8 +2,11 @@
 // For every command a log shows with its response, the virtual module of that model answers
 // the same command, in the same state, and the answers must have the same shape: the same
 // lines up to their values (`Revision:<value>`, `+CSQ: <n>,<n>`, quoted strings), and in a
-// raw capture the same framing bytes. Prints which exchanges match and which commands the
-// virtual module does not model yet. Exit 77 (skipped) without ../shared, 1 on a mismatch.
+// raw capture the same framing bytes. The files a log's module already had (the certificates
+// its AT+CSSLCFG="convert" took) are stored first. Prints which exchanges match and which
+// commands the virtual module answered ERROR where the log's did not (not modelled, or a
+// state the log does not show). Exit 77 (skipped) without ../shared, 1 on a mismatch.
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -191,11 +194,40 @@ struct Module : athil::test::SimBench {
         module.mqtt_in(MqttEvent{.kind = MqttEvent::Kind::done, .link = r.link, .id = r.id}, now);
     }
     for (; opened < sockets.size(); ++opened)
-      if (sockets[opened].kind == SocketRequest::Kind::open) module.socket_in(SocketEvent{.kind = SocketEvent::Kind::opened, .link = sockets[opened].link}, now);
+      if (sockets[opened].kind == SocketRequest::Kind::open)
+        module.socket_in(SocketEvent{.kind = SocketEvent::Kind::opened, .link = sockets[opened].link}, now);
     for (; served < http.size(); ++served) module.http_done(HttpResult{.id = http[served].id, .status = 200, .body = "<html></html>"}, now);
     run_for(50ms);
   }
   std::size_t answered = 0, served = 0, opened = 0;
+
+  // The files the log's module had before the log begins: those its AT+CSSLCFG="convert"
+  // commands name (they answered OK, so the files were in /customer/). Stored the way a host
+  // stores them, with AT+CFSWFILE.
+  void seed_files(const std::vector<Exchange>& exchanges) {
+    for (const auto& e : exchanges) {
+      std::string upper;
+      for (char c : e.command) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (upper.rfind("AT+CSSLCFG=", 0) != 0 || upper.find("CONVERT") == std::string::npos) continue;
+      std::vector<std::string> args(1);
+      for (char c : e.command.substr(11)) {
+        if (c == ',')
+          args.emplace_back();
+        else if (c != '"')
+          args.back() += c;
+      }
+      for (std::size_t i = 2; i < args.size(); ++i) store(args[i]);
+    }
+    uart.clear();
+  }
+  void store(const std::string& name) {
+    const std::string content = "-----BEGIN CERTIFICATE-----";
+    command("AT+CFSINIT");
+    command("AT+CFSWFILE=3,\"" + name + "\",0," + std::to_string(content.size()) + ",1000");
+    module.uart_in(content, now);
+    run_for(50ms);
+    command("AT+CFSTERM");
+  }
 };
 
 // A command typed over several lines, on one line of output.
@@ -241,7 +273,9 @@ int main(int argc, char** argv) {
       continue;
     }
     Module m(src.model);
-    for (const auto& real : src.parse(read(file))) {
+    auto exchanges = src.parse(read(file));
+    m.seed_files(exchanges);
+    for (const auto& real : exchanges) {
       auto sim = m.ask(real.command, real.typed);
       // The sim's ERROR cannot be told from "not modelled": only answers it accepts are compared.
       if (sim.lines.empty() || sim.lines.back() != "OK") {
@@ -276,7 +310,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::cout << "not modelled yet:";
+  std::cout << "answered ERROR where the real module did not (not modelled, or a state the log does not show):";
   for (const auto& [cmd, n] : unmodelled) std::cout << " " << cmd << (n > 1 ? " x" + std::to_string(n) : "");
   std::cout << "\n" << matched << " of " << compared << " modelled exchanges match the real modules\n";
   if (compared < 5) {
