@@ -36,6 +36,7 @@ const std::vector<FaultInfo> catalogue = {
     {"mqtt-drop", "AFTER (default 10s)", "AFTER the first MQTT connection (AT+SMCONN) is up, the link dies: +SMSTATE: 0, once"},
     {"gnss-no-fix", "", "the GNSS receiver runs but never gets a fix: AT+CGNSINF reports no fix (a dead or unpowered antenna)"},
     {"slow-boot", "EXTRA (default 15s)", "every boot takes EXTRA longer to RDY and STATUS high (a file-system check at every start)"},
+    {"no-prompt-after-wake", "", "the first AT+CASEND after each wake from PSM answers ERROR without its > prompt (LilyGO T-SIM7080G #48)"},
 };
 
 Millis delay_arg(std::string_view item, std::optional<std::string_view> arg, Millis fallback) {
@@ -125,6 +126,8 @@ void add_one(Faults& f, std::string_view item) {
     f.gnss_no_fix = true;
   else if (name == "slow-boot")
     f.slow_boot = delay_arg(item, arg, 15s);
+  else if (name == "no-prompt-after-wake")
+    f.no_prompt_after_wake = true;
 }
 
 }  // namespace
@@ -132,7 +135,7 @@ void add_one(Faults& f, std::string_view item) {
 bool Faults::any() const {
   return fota_fail || fota_stall || fota_brick || spontaneous_powerdown || brownout_silent || hang || garbage_on_boot || first_at_lost || urc_storm ||
          late_reply || byte_loss || pdp_drop || stuck_cfun5_after_update || stuck_cfun5_at_boot || http_601 || sms_fail || psm_no_wake || mqtt_drop ||
-         slow_boot;
+         gnss_no_fix || slow_boot || no_prompt_after_wake;
 }
 
 const std::vector<FaultInfo>& fault_catalogue() { return catalogue; }

@@ -399,6 +399,7 @@ class VirtualModule {
   Silence silence_ = Silence::none;
   bool once_faults_armed_ = false;
   bool pdp_drop_armed_ = false;
+  bool prompt_lost_ = false;  // the no-prompt-after-wake fault: the next AT+CASEND has no prompt
   bool stuck_cfun5_ = false;
   bool bricked_ = false;  // fota-brick struck: nothing reaches the module any more
   std::size_t storm_next_ = 0;

@@ -54,7 +54,6 @@ void faults_fail_their_scenarios(const std::string& latency) {
   auto r = run_process(
       {athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--junit", junit.string()},
       source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);  // failures of the module, no errors of the rig
   auto report = read_report(junit);
   REQUIRE(report.loaded);
@@ -64,7 +63,9 @@ void faults_fail_their_scenarios(const std::string& latency) {
       {"garbage", {}},                           // noise before boot is the host's problem to survive, not a failure
       {"powerdown", {"at-echo-across-reboot"}},  // the first scenario: the power-down comes 3 s (model time) after the first boot
       // Stuck in factory test mode: no SIM, and AT+CFUN cannot leave it.
-      {"cfun5", {"at-identity", "at-first-command-after-boot", "at-cmee-error-forms", "at-urcs-in-responses", "power-restart-commands", "power-psm-cycle"}},
+      {"cfun5",
+       {"at-identity", "at-first-command-after-boot", "at-cmee-error-forms", "at-urcs-in-responses", "power-restart-commands", "power-psm-cycle",
+        "power-psm-wake-send"}},
       {"firstlost", {"at-first-command-after-boot"}},
       {"slow", {"power-boot-time"}},  // 16.8 s to RDY against a 10 s budget; everything else copes
   };
@@ -99,7 +100,6 @@ void network_faults(const std::string& latency) {
                                                latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--filter", "network/*", "--junit", junit.string()}, source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto report = read_report(junit);
   auto& s = report.suites;
@@ -126,7 +126,6 @@ void fota_faults(const std::string& latency) {
                                                 latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/fota", "--junit", junit.string()}, source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto report = read_report(junit);
   auto& s = report.suites;
@@ -170,7 +169,6 @@ void silent_faults(const std::string& latency) {
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--filter", "at/*", "--filter", "power/*", "--filter",
                         "network/*", "--junit", junit.string()},
                        source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 3, r.out, r.err);  // the late slot ends quarantined: errors of the rig
   auto report = read_report(junit);
   REQUIRE(report.loaded);
@@ -241,7 +239,6 @@ TEST_CASE("library self-test: sms-fail fails sms-send with the module's +CMS ERR
   <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
 </rig>)xml",
                                  {"scenarios/sms"});
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto& refused = report.suites["sms.refused"]["sms-send"];
   CHECK(refused.verdict == "failure");
@@ -259,7 +256,6 @@ TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the period
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
 </rig>)xml",
                                  {"scenarios/power/psm-cycle.xml", "scenarios/power/pwrkey-on-off.xml"});
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto& asleep = report.suites["psm.asleep"]["power-psm-cycle"];
   CHECK(asleep.verdict == "failure");
@@ -275,13 +271,29 @@ TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the period
   CHECK(report.suites["psm.healthy"]["power-psm-cycle"].verdict == "passed");
 }
 
+TEST_CASE("library self-test: no-prompt-after-wake fails power-psm-wake-send at AT+CASEND's missing prompt, and only there") {
+  auto [r, report] = run_library(R"xml(<rig name="wake" time-scale="0.02">
+  <slot name="mute" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="no-prompt-after-wake"/></slot>
+  <slot name="healthy" model="SIM7070G" firmware="1951B05SIM7070"><virtual/></slot>
+</rig>)xml",
+                                 {"scenarios/power/psm-wake-send.xml", "scenarios/power/psm-cycle.xml", "scenarios/network/tcp-exchange.xml"});
+  CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
+  auto& mute = report.suites["wake.mute"]["power-psm-wake-send"];
+  CHECK(mute.verdict == "failure");
+  CHECK(contains(mute.message, "step 'send after the wake'"));
+  CHECK(contains(mute.message, "the command ended with 'ERROR'"));
+  // Without a wake from PSM the prompt comes; a wake with no send after it fails nothing.
+  CHECK(report.suites["wake.mute"]["network-tcp-exchange"].verdict == "passed");
+  CHECK(report.suites["wake.mute"]["power-psm-cycle"].verdict == "passed");
+  CHECK(report.suites["wake.healthy"]["power-psm-wake-send"].verdict == "passed");
+}
+
 TEST_CASE("library self-test: mqtt-drop fails mqtt-publish-subscribe with the +SMSTATE: 0 it forbids, and a healthy module's message comes back") {
   auto [r, report] = run_library(R"xml(<rig name="mqtt" time-scale="0.02">
   <slot name="dropped" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="mqtt-drop=20s"/></slot>
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual/></slot>
 </rig>)xml",
                                  {"scenarios/mqtt"});
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   CHECK(contains(r.out, "MQTT broker (mosquitto) at 127.0.0.1:"));
   auto& dropped = report.suites["mqtt.dropped"]["mqtt-publish-subscribe"];
@@ -297,7 +309,6 @@ TEST_CASE("library self-test: gnss-no-fix fails gnss-first-fix when no fix comes
   <slot name="healthy" model="SIM7000G" firmware="1529B08SIM7000G"><virtual gnss-at="-33.856784,151.215297,5"/></slot>
 </rig>)xml",
                                  {"scenarios/gnss"});
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 1, r.out, r.err);
   auto& blind = report.suites["gnss.blind"]["gnss-first-fix"];
   CHECK(blind.verdict == "failure");

@@ -46,7 +46,6 @@ void library_passes_behind(const std::string& latency) {
   auto rig = dir.write("rig.xml", rack8_behind(latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--junit", junit.string()}, source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
   REQUIRE(report.suites.size() == 8);
@@ -146,7 +145,6 @@ TEST_CASE(
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "scenarios/power/restart-commands.xml", "--repeat", "3", "--junit", junit.string()},
                        source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
   int noted = 0;
@@ -178,7 +176,6 @@ TEST_CASE("firmware between scenarios: each testcase says the revision it starte
   dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", junit.string()}, source_dir());
-  // The run\'s output only where the exit code is wrong: a failing case below names itself first.
   CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
   auto& a = report.suites["fw.a"];

@@ -52,6 +52,7 @@ void VirtualModule::ready() {
   locked_rate_ = 0;
   discard_line_ = false;
   first_command_ = true;
+  prompt_lost_ = false;
   cfun_ = stuck_cfun5_ ? 5 : 1;
   set_status(Level::high);
   blink();

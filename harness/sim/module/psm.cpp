@@ -149,6 +149,7 @@ void VirtualModule::exit_psm() {
   set_status(Level::high);
   blink();
   if (cpsmstatus_) urc("+CPSMSTATUS: \"EXIT PSM\"");
+  prompt_lost_ = faults_.no_prompt_after_wake;
   plan_psm();
 }
 

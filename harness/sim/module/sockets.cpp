@@ -8,6 +8,7 @@
 #include "sim/module/common.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -52,6 +53,7 @@ void VirtualModule::cmd_casend(const Invocation& c) {
   auto size = int_arg(a, 1);
   if (a.size() > 3 || !in_range(cid, 0, max_ca_sockets - 1) || !in_range(size, 1, max_ca_send) || !sockets_[static_cast<std::size_t>(*cid)].open)
     return error();
+  if (std::exchange(prompt_lost_, false)) return error();  // the no-prompt-after-wake fault
   ca_send_ = CaSend{.active = true, .cid = *cid, .size = static_cast<std::size_t>(*size)};
   emit("\r\n> ");
 }
