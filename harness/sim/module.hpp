@@ -274,6 +274,7 @@ class VirtualModule {
   void cmd_cipshut(const Invocation& c);
   void cmd_sapbr(const Invocation& c);
   void cip_send_bytes(std::string_view bytes);  // AT+CIPSEND's data after its prompt
+  void cip_key(char c);                         // the same, typed until Ctrl-Z
   bool cip_socket_in(const SocketEvent& e);     // false: not one of its connections
   void cip_received(int n, const std::string& data);
   void cip_reset();                  // power loss, AT+CIPSHUT: every connection closes
@@ -515,6 +516,7 @@ class VirtualModule {
     std::array<CipLink, 8> links{};
     struct {
       bool active = false;
+      bool until_ctrl_z = false;  // AT+CIPSEND without a length: size is the most it takes
       int n = 0;
       std::size_t size = 0;
       std::string data;

@@ -1145,7 +1145,8 @@ TEST_CASE(
   b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::data, .link = link, .data = "de"}, b.now);
   CHECK(b.take() == "\r\n+CIPRXGET: 1\r\n");  // announced once until read
   CHECK(b.command("AT+CIPRXGET=4") == "AT+CIPRXGET=4\r\r\n+CIPRXGET: 4,5\r\n\r\nOK\r\n");
-  CHECK(b.command("AT+CIPRXGET=2,4") == "AT+CIPRXGET=2,4\r\r\n+CIPRXGET: 2,4,1\r\nabcd\r\n\r\nOK\r\n");
+  CHECK(b.command("AT+CIPRXGET=3,2") == "AT+CIPRXGET=3,2\r\r\n+CIPRXGET: 3,2,3\r\n6162\r\n\r\nOK\r\n");  // in hex
+  CHECK(b.command("AT+CIPRXGET=2,2") == "AT+CIPRXGET=2,2\r\r\n+CIPRXGET: 2,2,1\r\ncd\r\n\r\nOK\r\n");
   b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::closed, .link = link}, b.now);
   CHECK(b.take() == "\r\nCLOSED\r\n");
   CHECK(b.command("AT+CIPRXGET=2,4") == "AT+CIPRXGET=2,4\r\r\n+CIPRXGET: 2,1,0\r\ne\r\n\r\nOK\r\n");  // still there after the close
@@ -1218,4 +1219,29 @@ TEST_CASE("sim: MQTT over TLS (simulated): AT+SMSSL names the CA, and AT+SMCONN 
   CHECK(b.command("AT+SMCONN") == "AT+SMCONN\r");  // on its way to the broker
   REQUIRE(b.mqtt.size() == 1);
   CHECK(b.mqtt[0].port == 8883);
+}
+
+TEST_CASE("sim: SIM7000's AT+CIPSEND without a length takes what is typed until Ctrl-Z, echoed, and Esc drops it") {
+  Bench b("SIM7000G");
+  b.boot();
+  b.run_for(4s);
+  b.command("AT+CSTT=\"lab\"");
+  b.command("AT+CIICR");
+  b.command("AT+CIFSR");
+  b.command("AT+CIPSTART=\"TCP\",\"lab.example\",7");
+  b.module.socket_in(SocketEvent{.kind = SocketEvent::Kind::opened, .link = b.sockets.back().link}, b.now);
+  b.take();
+  CHECK(b.command("AT+CIPSEND") == "AT+CIPSEND\r\r\n> ");
+  b.module.uart_in("GET /\r\n\x1a", b.now);
+  CHECK(b.take() == "GET /\r\n\r\nSEND OK\r\n");  // echoed as typed, CR LF included; Ctrl-Z is not
+  CHECK(b.sockets.back().kind == SocketRequest::Kind::send);
+  CHECK(b.sockets.back().data == "GET /\r\n");
+  auto sent = b.sockets.size();
+  CHECK(b.command("AT+CIPSEND") == "AT+CIPSEND\r\r\n> ");
+  b.module.uart_in("never\x1b", b.now);
+  CHECK(b.take() == "never\r\nOK\r\n");
+  CHECK(b.sockets.size() == sent);  // nothing went out
+  CHECK(b.command("AT+CIPSEND") == "AT+CIPSEND\r\r\n> ");
+  b.module.uart_in("\x1a", b.now);
+  CHECK(b.take() == "\r\nERROR\r\n");  // nothing typed
 }

@@ -18,6 +18,7 @@ namespace athil::sim {
 namespace {
 
 constexpr int cip_links = 8;
+constexpr int max_cip_hex_read = 730;  // AT+CIPRXGET=3's length at most, as the SIM800 family's manuals give it
 constexpr std::string_view cip_ip = "10.110.17.5";
 
 bool in_range(const std::optional<int>& v, int low, int high) { return v && *v >= low && *v <= high; }
@@ -119,14 +120,30 @@ void VirtualModule::cmd_cipstart(const Invocation& c) {
 }
 
 void VirtualModule::cmd_cipsend(const Invocation& c) {
-  auto a = split_args(c.args);  // [<n>,]<length>
+  auto a = split_args(c.args);  // [<n>,]<length>, or without the length: typed until Ctrl-Z
+  std::size_t with_n = cip_.mux ? 1 : 0;
   auto n = cip_.mux ? int_arg(a, 0) : std::optional<int>(0);
-  auto size = int_arg(a, cip_.mux ? 1 : 0);
-  // The form without a length, ended by Ctrl-Z, is not modelled: ERROR.
-  if (a.size() != (cip_.mux ? 2u : 1u) || !in_range(n, 0, cip_links - 1) || !in_range(size, 1, max_ca_send) || !cip_.links[static_cast<std::size_t>(*n)].open)
+  bool until_ctrl_z = a.size() == with_n;
+  auto size = until_ctrl_z ? std::optional<int>(max_ca_send) : int_arg(a, with_n);
+  if (a.size() > with_n + 1 || !in_range(n, 0, cip_links - 1) || !in_range(size, 1, max_ca_send) || !cip_.links[static_cast<std::size_t>(*n)].open)
     return error();
-  cip_.send = {.active = true, .n = *n, .size = static_cast<std::size_t>(*size), .data = {}};
+  cip_.send = {.active = true, .until_ctrl_z = until_ctrl_z, .n = *n, .size = static_cast<std::size_t>(*size), .data = {}};
   emit("\r\n> ");
+}
+
+// AT+CIPSEND without a length: the data as typed (echoed), sent by Ctrl-Z, dropped by Esc
+// (answered OK, as AT+CMGS's Esc is: an assumption); beyond 1460 bytes the rest is lost.
+void VirtualModule::cip_key(char c) {
+  auto& s = cip_.send;
+  if (c == 0x1a) {
+    s.size = s.data.size();
+    return cip_send_bytes({});
+  }
+  if (c == 0x1b) {
+    s = {};
+    return ok();
+  }
+  if (s.data.size() < s.size) s.data += c;
 }
 
 void VirtualModule::cip_send_bytes(std::string_view bytes) {
@@ -134,6 +151,7 @@ void VirtualModule::cip_send_bytes(std::string_view bytes) {
   s.data += bytes;
   if (s.data.size() < s.size) return;
   s.active = false;
+  if (s.data.empty()) return error();  // Ctrl-Z with nothing typed
   auto& l = cip_.links[static_cast<std::size_t>(s.n)];
   if (out_.socket && l.open) out_.socket(SocketRequest{.kind = SocketRequest::Kind::send, .link = l.link, .data = s.data});
   if (cip_.quick_send) return emit_final(fmt::format("\r\nDATA ACCEPT:{}{}\r\n", cip_.mux ? fmt::format("{},", s.n) : "", s.size));
@@ -141,26 +159,31 @@ void VirtualModule::cip_send_bytes(std::string_view bytes) {
 }
 
 void VirtualModule::cmd_ciprxget(const Invocation& c) {
-  auto a = split_args(c.args);  // 0|1; 2,[<n>,]<length>; 4[,<n>]
+  auto a = split_args(c.args);  // 0|1; 2|3,[<n>,]<length>; 4[,<n>]
   auto mode = int_arg(a, 0);
   if (mode == 0 || mode == 1) {
     if (a.size() != 1) return error();
     cip_.manual_rx = *mode == 1;
     return ok();
   }
-  // Reads need AT+CIPRXGET=1; the hex read (3) is not modelled: ERROR.
-  if (!cip_.manual_rx || (mode != 2 && mode != 4)) return error();
+  // Reads need AT+CIPRXGET=1: 2 the bytes as they are, 3 in hex (at most 730 of them).
+  if (!cip_.manual_rx || !in_range(mode, 2, 4)) return error();
   auto n = cip_.mux ? int_arg(a, 1) : std::optional<int>(0);
   if (!in_range(n, 0, cip_links - 1)) return error();
   auto& l = cip_.links[static_cast<std::size_t>(*n)];
   std::string id = cip_.mux ? fmt::format("{},", *n) : "";
   if (mode == 4) return reply({fmt::format("+CIPRXGET: 4,{}{}", id, l.received.size())});
   auto size = int_arg(a, cip_.mux ? 2 : 1);
-  if (a.size() != (cip_.mux ? 3u : 2u) || !in_range(size, 1, max_ca_send)) return error();
+  if (a.size() != (cip_.mux ? 3u : 2u) || !in_range(size, 1, mode == 3 ? max_cip_hex_read : max_ca_send)) return error();
   auto got = std::min(l.received.size(), static_cast<std::size_t>(*size));
   std::string data = l.received.substr(0, got);
   l.received.erase(0, got);
-  emit(fmt::format("\r\n+CIPRXGET: 2,{}{},{}\r\n", id, got, l.received.size()));
+  emit(fmt::format("\r\n+CIPRXGET: {},{}{},{}\r\n", *mode, id, got, l.received.size()));
+  if (mode == 3) {
+    std::string hex;
+    for (unsigned char ch : data) hex += fmt::format("{:02X}", ch);
+    data = hex;
+  }
   emit(data);
   if (got > 0) emit("\r\n");
   ok();

@@ -132,7 +132,7 @@ std::span<const VirtualModule::Command> VirtualModule::command_table() {
       {"+CIPHEAD", F{.read = true, .set = true}, &M::cmd_cip_flag},
       {"+CIPSTATUS", F{.exec = true}, &M::cmd_cipstatus},
       {"+CIPSTART", F{.set = true}, &M::cmd_cipstart},
-      {"+CIPSEND", F{.set = true}, &M::cmd_cipsend},
+      {"+CIPSEND", F{.exec = true, .set = true}, &M::cmd_cipsend},
       {"+CIPRXGET", F{.set = true}, &M::cmd_ciprxget},
       {"+CIPCLOSE", F{.exec = true, .set = true}, &M::cmd_cipclose},
       {"+CIPSHUT", F{.exec = true}, &M::cmd_cipshut},

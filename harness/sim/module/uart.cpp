@@ -18,7 +18,7 @@ std::size_t VirtualModule::raw_input_left() const {
   if (file_write_.active) return file_write_.size - file_write_.data.size();
   if (sh_.body_input.active) return sh_.body_input.size - sh_.body_input.data.size();
   if (ca_send_.active) return ca_send_.size - ca_send_.data.size();
-  if (cip_.send.active) return cip_.send.size - cip_.send.data.size();
+  if (cip_.send.active && !cip_.send.until_ctrl_z) return cip_.send.size - cip_.send.data.size();
   if (mqtt_.message.active) return mqtt_.message.size - mqtt_.message.data.size();
   return 0;
 }
@@ -27,7 +27,7 @@ void VirtualModule::raw_input(std::string_view bytes) {
   if (file_write_.active) return file_bytes(bytes);
   if (sh_.body_input.active) return sh_body_bytes(bytes);
   if (ca_send_.active) return ca_send_bytes(bytes);
-  if (cip_.send.active) return cip_send_bytes(bytes);
+  if (cip_.send.active && !cip_.send.until_ctrl_z) return cip_send_bytes(bytes);
   mqtt_message_bytes(bytes);
 }
 
@@ -61,6 +61,12 @@ void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate
       if (echo_ && c != 0x1a && c != 0x1b) echo += c;
       if (c == 0x1a || c == 0x1b || c == '\r') emit(std::exchange(echo, {}));
       sms_key(c);
+      continue;
+    }
+    if (cip_.send.active && cip_.send.until_ctrl_z) {  // AT+CIPSEND's data typed until Ctrl-Z: echoed, as an SMS is
+      if (echo_ && c != 0x1a && c != 0x1b) echo += c;
+      if (c == 0x1a || c == 0x1b) emit(std::exchange(echo, {}));
+      cip_key(c);
       continue;
     }
     if (faults_.first_at_lost && first_command_) discard_line_ = true;
