@@ -127,6 +127,8 @@ class VirtualModule {
   // Model time, scaled by the time scale.
   Time::duration scaled(Millis model_delay) const;
   Time after(Millis model_delay) const;
+  // How long the host may take over a network request the module gives up on after `model_timeout`.
+  Millis network_timeout(Millis model_timeout) const;
   // Runs fn after a model delay unless the module lost power or restarted meanwhile.
   void later(Millis model_delay, std::function<void()> fn);
   void at(Time when, std::function<void()> fn);

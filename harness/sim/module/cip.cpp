@@ -21,8 +21,6 @@ constexpr int cip_links = 8;
 constexpr int max_cip_hex_read = 730;  // AT+CIPRXGET=3's length at most, as the SIM800 family's manuals give it
 constexpr std::string_view cip_ip = "10.110.17.5";
 
-bool in_range(const std::optional<int>& v, int low, int high) { return v && *v >= low && *v <= high; }
-
 }  // namespace
 
 std::string VirtualModule::cip_state() const {
@@ -113,10 +111,9 @@ void VirtualModule::cmd_cipstart(const Invocation& c) {
   }
   l = CipLink{.opening = true, .udp = type == "UDP", .link = ++socket_links_, .host = host, .port = *port};
   ok();
-  auto timeout = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(ca_open_timeout.count() * time_scale_));
+  auto timeout = network_timeout(ca_open_timeout);
   if (!out_.socket) return socket_in(SocketEvent{.kind = SocketEvent::Kind::failed, .link = l.link}, now_);
-  out_.socket(SocketRequest{
-      .kind = SocketRequest::Kind::open, .link = l.link, .udp = l.udp, .host = host, .port = *port, .timeout = std::max(timeout, min_network_timeout)});
+  out_.socket(SocketRequest{.kind = SocketRequest::Kind::open, .link = l.link, .udp = l.udp, .host = host, .port = *port, .timeout = timeout});
 }
 
 void VirtualModule::cmd_cipsend(const Invocation& c) {

@@ -84,6 +84,7 @@ inline constexpr std::string_view storm_lines[] = {"DST: 0", "*PSUTTZ: 26/11/21,
 // Splits "1,\"a,b\",3" into {"1", "a,b", "3"}; quotes are removed.
 std::vector<std::string> split_args(std::string_view args);
 std::optional<int> to_int(std::string_view s);
+inline bool in_range(const std::optional<int>& v, int low, int high) { return v && *v >= low && *v <= high; }
 // Argument i as a number; nothing when it is missing or not one.
 std::optional<int> int_arg(const std::vector<std::string>& args, std::size_t i);
 std::string upper(std::string_view s);

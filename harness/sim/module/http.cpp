@@ -37,8 +37,7 @@ void VirtualModule::cmd_httptofs(const Invocation& c) {
     auto id = download_.id;
     return later(1000ms, [this, id] { http_done(HttpResult{.id = id, .failure = HttpResult::Failure::other}, now_); });
   }
-  auto scaled = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(timeout_s * 1000.0 * time_scale_));
-  out_.http(HttpRequest{download_.id, a[0], std::max(scaled, min_network_timeout)});
+  out_.http(HttpRequest{download_.id, a[0], network_timeout(Millis{timeout_s * 1000})});
 }
 
 void VirtualModule::http_done(const HttpResult& r, Time now) {

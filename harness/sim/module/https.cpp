@@ -19,8 +19,6 @@ namespace {
 constexpr std::string_view methods[] = {"GET", "PUT", "POST", "PATCH", "HEAD"};  // AT+SHREQ's types 1..5
 constexpr HttpMethod method_of[] = {HttpMethod::get, HttpMethod::put, HttpMethod::post, HttpMethod::patch, HttpMethod::head};
 
-bool in_range(const std::optional<int>& v, int low, int high) { return v && *v >= low && *v <= high; }
-
 }  // namespace
 
 void VirtualModule::cmd_csslcfg(const Invocation& c) {
@@ -162,12 +160,11 @@ void VirtualModule::cmd_shdisc(const Invocation&) {
 }
 
 void VirtualModule::sh_ask(HttpMethod method, const std::string& url) {
-  auto timeout = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(sh_request_timeout.count() * time_scale_));
+  auto timeout = network_timeout(sh_request_timeout);
   sh_.awaited = sh_request_ids | ++sh_.next_id;  // apart from AT+HTTPTOFS's ids
   sh_.awaiting_connect = method == HttpMethod::connect_only;
   if (!out_.http) return http_done(HttpResult{.id = sh_.awaited, .failure = HttpResult::Failure::other}, now_);
-  out_.http(HttpRequest{
-      .id = sh_.awaited, .url = url, .timeout = std::max(timeout, min_network_timeout), .method = method, .headers = sh_.headers, .body = sh_.body});
+  out_.http(HttpRequest{.id = sh_.awaited, .url = url, .timeout = timeout, .method = method, .headers = sh_.headers, .body = sh_.body});
 }
 
 // AT+SHCONN's connection, or AT+SHREQ's answer.

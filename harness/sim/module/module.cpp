@@ -36,6 +36,10 @@ Time::duration VirtualModule::scaled(Millis model_delay) const {
 
 Time VirtualModule::after(Millis model_delay) const { return now_ + scaled(model_delay); }
 
+Millis VirtualModule::network_timeout(Millis model_timeout) const {
+  return std::max(std::chrono::duration_cast<Millis>(scaled(model_timeout)), min_network_timeout);
+}
+
 void VirtualModule::at(Time when, std::function<void()> fn) { timers_.emplace(when, std::move(fn)); }
 
 void VirtualModule::later(Millis model_delay, std::function<void()> fn) {

@@ -12,12 +12,6 @@
 
 namespace athil::sim {
 
-namespace {
-
-bool in_range(const std::optional<int>& v, int low, int high) { return v && *v >= low && *v <= high; }
-
-}  // namespace
-
 void VirtualModule::cmd_smconf(const Invocation& c) {
   auto a = split_args(c.args);
   if (a.size() < 2) return error();
@@ -74,7 +68,7 @@ void VirtualModule::cmd_smconn(const Invocation&) {
   // TLS is simulated: a CA the module never converted fails the handshake, as an unknown server would.
   if (mqtt_.ssl && !mqtt_.ca.empty() && !converted_.count(mqtt_.ca)) return error();
   ++mqtt_.link;
-  auto timeout = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(mqtt_connect_timeout.count() * time_scale_));
+  auto timeout = network_timeout(mqtt_connect_timeout);
   mqtt_ask(MqttRequest{.kind = MqttRequest::Kind::connect,
                        .host = mqtt_.host,
                        .port = mqtt_.port,
@@ -83,7 +77,7 @@ void VirtualModule::cmd_smconn(const Invocation&) {
                        .password = mqtt_.password,
                        .keepalive_s = mqtt_.keepalive_s,
                        .clean = mqtt_.clean,
-                       .timeout = std::max(timeout, min_network_timeout),
+                       .timeout = timeout,
                        .topic = mqtt_.will_topic,
                        .payload = mqtt_.will_message,
                        .qos = mqtt_.will_qos,

@@ -16,8 +16,6 @@ namespace athil::sim {
 
 namespace {
 
-bool in_range(const std::optional<int>& v, int low, int high) { return v && *v >= low && *v <= high; }
-
 // AT+CAOPEN's <result> codes, from the SIM7080 AT manual's list.
 constexpr int ca_ok = 0, ca_unresolved = 20, ca_network_down = 21, ca_refused = 23, ca_connect_failed = 27;
 
@@ -41,10 +39,9 @@ void VirtualModule::cmd_caopen(const Invocation& c) {
   if (!bearer_up()) return reply({fmt::format("+CAOPEN: {},{}", *cid, ca_network_down)});
   s = Socket{.opening = true, .link = ++socket_links_, .udp = type == "UDP"};
   socket_cid_waiting_ = *cid;
-  auto timeout = std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::milli>(ca_open_timeout.count() * time_scale_));
+  auto timeout = network_timeout(ca_open_timeout);
   if (!out_.socket) return socket_in(SocketEvent{.kind = SocketEvent::Kind::failed, .link = s.link}, now_);
-  out_.socket(SocketRequest{
-      .kind = SocketRequest::Kind::open, .link = s.link, .udp = s.udp, .host = host, .port = *port, .timeout = std::max(timeout, min_network_timeout)});
+  out_.socket(SocketRequest{.kind = SocketRequest::Kind::open, .link = s.link, .udp = s.udp, .host = host, .port = *port, .timeout = timeout});
 }
 
 void VirtualModule::cmd_casend(const Invocation& c) {
