@@ -18,6 +18,7 @@
 #include "field/record.hpp"
 #include "field/replay.hpp"
 #include "field/scaffold.hpp"
+#include "instrument/read_tool.hpp"
 #include "rig/pins.hpp"
 #include "runner/rig_check.hpp"
 #include "runner/run.hpp"
@@ -236,11 +237,28 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--gnss-at", sim.gnss_at, "where the GNSS receiver is: LAT,LON[,ALT] (default: 31.221345,121.354753,31.9)");
   sim_cmd->add_option("--gnss-track", sim.gnss_track, "a track the GNSS receiver plays: CSV rows SECONDS,LAT,LON[,ALT] from its first start")
       ->excludes("--gnss-at");
+  sim_cmd->add_option("--ppk2", sim.ppk2,
+                      "also serve a virtual Power Profiler Kit II measuring the module, on a pty behind this symlink "
+                      "(ampere-meter mode in series with the supply, or source mode as its supply)");
   std::vector<std::string> sim_faults;
   std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
   for (const auto& f : athil::sim::fault_catalogue())
     fault_help += fmt::format("\n  {}{}: {}", f.name, f.argument.empty() ? "" : fmt::format("={}", f.argument), f.effect);
   sim_cmd->add_option("--fault", sim_faults, fault_help)->allow_extra_args(false);
+
+  athil::instrument::ReadOptions current;
+  std::string current_span = "1s";
+  auto* current_cmd = app.add_subcommand("current", "read a current meter for a while: average, peak, lowest, charge");
+  current_cmd->footer(
+      "  athil current ppk2:conn=/dev/ttyACM0                          a PPK2 in series with the supply (ampere meter)\n"
+      "  athil current ppk2:conn=/dev/ttyACM0:mode=source:voltage=3.8V --power   a PPK2 as the supply, powering the module");
+  current_cmd->add_option("instrument", current.spec, "driver:conn=PORT[:key=value]..., as sigrok-cli names a device")->required();
+  current_cmd->add_option("--for", current_span, "how long to read")->capture_default_str();
+  current_cmd->add_option("--decimate", current.decimate, "raw samples averaged into one (a PPK2 takes 100 000 a second)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  current_cmd->add_option("--csv", current.csv, "write the samples here: seconds,amps,peak_amps");
+  current_cmd->add_flag("--power", current.power, "source mode: supply the device under test while reading");
 
   std::string pin_target, pin_action;
   std::vector<std::string> pin_args;
@@ -362,6 +380,10 @@ int main(int argc, char** argv) {
       return athil::sim::run_host(sim);
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
+    if (current_cmd->parsed()) {
+      current.span = athil::parse_duration(current_span);
+      return athil::instrument::read_current(current);
+    }
     if (import_cmd->parsed() || scaffold_cmd->parsed())
       return field_tool(log_path, log_lines, log_format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name,
                         scaffold_models, scaffold_force);

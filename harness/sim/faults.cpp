@@ -7,6 +7,7 @@
 
 #include "base/duration.hpp"
 #include "base/error.hpp"
+#include "base/quantity.hpp"
 
 namespace athil::sim {
 
@@ -37,6 +38,11 @@ const std::vector<FaultInfo> catalogue = {
     {"gnss-no-fix", "", "the GNSS receiver runs but never gets a fix: AT+CGNSINF reports no fix (a dead or unpowered antenna)"},
     {"slow-boot", "EXTRA (default 15s)", "every boot takes EXTRA longer to RDY and STATUS high (a file-system check at every start)"},
     {"no-prompt-after-wake", "", "the first AT+CASEND after each wake from PSM answers ERROR without its > prompt (LilyGO T-SIM7080G #48)"},
+    {"sleep-current-creep", "STEP (default 70uA)",
+     "the current in PSM rises by STEP with each wake from PSM since the boot (LilyGO T-SIM7080G #152: 0.38 mA to 1.8 mA over about 20 cycles)"},
+    {"psm-no-enter", "",
+     "PSM is granted but never entered: the module stays registered and awake, paging at idle current, and never says ENTER PSM (LilyGO T-SIM7000G #134, "
+     "#309)"},
 };
 
 Millis delay_arg(std::string_view item, std::optional<std::string_view> arg, Millis fallback) {
@@ -64,6 +70,17 @@ double rate_arg(std::string_view item, std::optional<std::string_view> arg) {
   if (ec != std::errc() || end != arg->data() + arg->size() || !(v > 0) || v > 1)
     throw InputError(fmt::format("fault '{}': '{}' is not a probability above 0 and at most 1", item, *arg));
   return v;
+}
+
+double current_arg(std::string_view item, std::optional<std::string_view> arg, double fallback) {
+  if (!arg) return fallback;
+  try {
+    double v = parse_quantity(*arg, Unit::ampere);
+    if (v > 0) return v;
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("fault '{}': {}", item, e.what()));
+  }
+  throw InputError(fmt::format("fault '{}': the step must be above 0", item));
 }
 
 void add_one(Faults& f, std::string_view item) {
@@ -128,6 +145,10 @@ void add_one(Faults& f, std::string_view item) {
     f.slow_boot = delay_arg(item, arg, 15s);
   else if (name == "no-prompt-after-wake")
     f.no_prompt_after_wake = true;
+  else if (name == "sleep-current-creep")
+    f.sleep_current_creep = current_arg(item, arg, 70e-6);
+  else if (name == "psm-no-enter")
+    f.psm_no_enter = true;
 }
 
 }  // namespace
@@ -135,7 +156,7 @@ void add_one(Faults& f, std::string_view item) {
 bool Faults::any() const {
   return fota_fail || fota_stall || fota_brick || spontaneous_powerdown || brownout_silent || hang || garbage_on_boot || first_at_lost || urc_storm ||
          late_reply || byte_loss || pdp_drop || stuck_cfun5_after_update || stuck_cfun5_at_boot || http_601 || sms_fail || psm_no_wake || mqtt_drop ||
-         gnss_no_fix || slow_boot || no_prompt_after_wake;
+         gnss_no_fix || slow_boot || no_prompt_after_wake || sleep_current_creep || psm_no_enter;
 }
 
 const std::vector<FaultInfo>& fault_catalogue() { return catalogue; }

@@ -29,12 +29,14 @@ struct Faults {
   bool stuck_cfun5_after_update = false;
   bool stuck_cfun5_at_boot = false;
   bool http_601 = false;
-  bool sms_fail = false;              // every AT+CMGS ends in +CMS ERROR: 500
-  bool psm_no_wake = false;           // PSM's periodic timer (T3412) never wakes the module; PWRKEY does
-  std::optional<Millis> mqtt_drop;    // after the first MQTT connection comes up, once: +SMSTATE: 0
-  bool gnss_no_fix = false;           // the receiver runs and never gets a fix (a dead antenna)
-  std::optional<Millis> slow_boot;    // added to every boot's time to UART ready
-  bool no_prompt_after_wake = false;  // the first AT+CASEND after each wake from PSM: ERROR, no "> "
+  bool sms_fail = false;                      // every AT+CMGS ends in +CMS ERROR: 500
+  bool psm_no_wake = false;                   // PSM's periodic timer (T3412) never wakes the module; PWRKEY does
+  std::optional<Millis> mqtt_drop;            // after the first MQTT connection comes up, once: +SMSTATE: 0
+  bool gnss_no_fix = false;                   // the receiver runs and never gets a fix (a dead antenna)
+  std::optional<Millis> slow_boot;            // added to every boot's time to UART ready
+  bool no_prompt_after_wake = false;          // the first AT+CASEND after each wake from PSM: ERROR, no "> "
+  std::optional<double> sleep_current_creep;  // amperes the PSM floor rises with each wake since the boot
+  bool psm_no_enter = false;                  // PSM asked for and granted, never entered
 
   bool any() const;
 };

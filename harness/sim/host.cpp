@@ -37,6 +37,7 @@
 #include "sim/http_fetch.hpp"
 #include "sim/module.hpp"
 #include "sim/mqtt_client.hpp"
+#include "sim/ppk2_port.hpp"
 #include "sim/probes.hpp"
 #include "sim/socket_client.hpp"
 #include "sim/uart.hpp"
@@ -121,6 +122,7 @@ class Host {
     if (options.ipr >= 0) module_.set_saved_rate(static_cast<unsigned>(options.ipr));
     if (!options.gnss_at.empty()) module_.set_gnss_track(GnssTrack::point(options.gnss_at));
     if (!options.gnss_track.empty()) module_.set_gnss_track(GnssTrack::load(options.gnss_track));
+    if (!options.ppk2.empty()) ppk2_.emplace(io_, options.ppk2, draws_, [this](bool on) { supply_from(ppk2_supply_, on); });
   }
 
   int run() {
@@ -140,6 +142,7 @@ class Host {
     std::printf("pty %s\n", options_.usb ? "(USB: appears when the module is on)" : pty_.slave_path.c_str());
     if (!options_.link.empty()) std::printf("link %s\n", options_.link.c_str());
     if (!control.empty()) std::printf("control %s\n", control.c_str());
+    if (ppk2_) std::printf("ppk2 %s (link %s)\n", ppk2_->path().c_str(), options_.ppk2.c_str());
     std::printf("power %s\n", power_banner(power));
     std::printf("ready\n");
     std::fflush(stdout);
@@ -174,7 +177,10 @@ class Host {
     // The edge happened when the harness stamped it, not when it was read here.
     Time edge = r.edge_us ? Time(std::chrono::microseconds(*r.edge_us)) : now;
     if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
-    module_.pin_in(r.pin, r.level, edge, now);
+    if (r.pin == Pin::supply)
+      supply_from(control_supply_, r.level == Level::high, edge);
+    else
+      module_.pin_in(r.pin, r.level, edge, now);
     probes_.pin_edge(r.pin, r.level == Level::low, now);
     std::fprintf(stderr, "pin %s %s\n", pin_name(r.pin), level_name(r.level));
     session.send("ok");
@@ -352,7 +358,24 @@ class Host {
     reschedule();
   }
 
+  // The module is supplied while the rig's supply pin is on and, in source mode, the PPK2's switch.
+  void supply_from(bool& source, bool on, Time edge = SteadyClock::now()) {
+    source = on;
+    bool supplied = control_supply_ && ppk2_supply_;
+    module_.pin_in(Pin::supply, supplied ? Level::high : Level::low, edge, SteadyClock::now());
+    reschedule();
+  }
+
+  // Every change of what the module draws, for the virtual PPK2 to sample.
+  void note_draw() {
+    if (!ppk2_) return;
+    auto now = SteadyClock::now();
+    draws_.record(now, module_.draw());
+    draws_.forget_before(std::min(now, ppk2_->needs_since()));
+  }
+
   void reschedule() {
+    note_draw();
     auto next = module_.next_deadline();
     if (!next) return;
     if (scheduled_ && *scheduled_ == *next) return;
@@ -389,6 +412,9 @@ class Host {
                           reschedule();
                         }};
   VirtualModule module_;
+  DrawLog draws_;
+  bool control_supply_ = true, ppk2_supply_ = true;
+  std::optional<Ppk2Port> ppk2_;
 };
 
 void ControlSession::read() {

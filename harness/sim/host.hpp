@@ -28,6 +28,7 @@ struct HostOptions {
   Faults faults;
   std::string gnss_at;     // "LAT,LON[,ALT]": where the GNSS receiver is ("": the default point)
   std::string gnss_track;  // a track file it plays instead
+  std::string ppk2;        // a symlink to a virtual PPK2's pty, measuring the module ("": none)
 };
 
 // Blocks until SIGINT or SIGTERM. Returns the process exit code; throws on set-up errors.

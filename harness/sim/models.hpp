@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/current.hpp"
+
 namespace athil::sim {
 
 enum class CnactSyntax {
@@ -31,6 +33,7 @@ struct ModelInfo {
   std::chrono::milliseconds power_down;  // NORMAL POWER DOWN to STATUS low
   bool fota_recovery_codes;              // AT+CFOTA? documents 2-5 (recovery), not only 1, 6, 7, 8
   GnssReceiver gnss;
+  CurrentFigures current;
   std::string imei() const;
 };
 

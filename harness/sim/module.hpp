@@ -19,6 +19,7 @@
 #include <random>
 #include <set>
 
+#include "sim/current.hpp"
 #include "sim/faults.hpp"
 #include "sim/gnss_track.hpp"
 #include "sim/models.hpp"
@@ -114,6 +115,9 @@ class VirtualModule {
   const std::string& firmware() const { return firmware_; }
   bool has_reset_pin() const { return model_.has_reset_pin; }
   const char* state_name() const;
+  // What it draws from its supply now (module/current.cpp): the host records each change for
+  // the virtual instruments, which sample it.
+  Draw draw() const;
 
  private:
   enum class State { off, booting, on, powering_down, updating, psm };  // psm: on, asleep (module/psm.cpp)
@@ -391,6 +395,8 @@ class VirtualModule {
   bool uart_asleep_ = false;       // sleep mode: input lost until DTR goes low
   std::uint64_t sleep_plan_ = 0;   // +CPSMSTATUS URCs
   std::uint64_t psm_plan_ = 0;     // the PSM entry or wake under way; an older one's timer is void
+  int psm_wakes_ = 0;              // since the boot: the sleep-current-creep fault's count
+  Time registered_at_{};           // the paging occasions count from here
   std::uint64_t blink_chain_ = 0;  // the NETLIGHT blinking under way (PSM stops it, a wake starts another)
   bool netlight_enabled_ = true;   // AT+CNETLIGHT
   // The real-time clock: its local time at `rtc_anchor_`, counted on in model time; from

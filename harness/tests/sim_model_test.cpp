@@ -228,7 +228,7 @@ TEST_CASE("faults: names and arguments are checked, with the catalogue's names o
   CHECK(f.late_reply == 5s);
   CHECK(f.pdp_drop == 60s);
   CHECK_FALSE(f.fota_fail);
-  CHECK(fault_catalogue().size() == 20);
+  CHECK(fault_catalogue().size() == 22);
   CHECK(faults("sms-fail").sms_fail);
 }
 

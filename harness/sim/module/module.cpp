@@ -187,6 +187,7 @@ void VirtualModule::set_registration(int stat) {
   if (cereg_n_ > 0) urc(fmt::format("+CEREG: {}", registration(cereg_n_)));
   if (cgreg_n_ > 0) urc(fmt::format("+CGREG: {}", registration(cgreg_n_)));
   if (stat == 1 && clts_) network_time();  // the network's time comes with the attach
+  if (stat == 1) registered_at_ = now_;
   if (stat == 1) plan_psm();
 }
 

@@ -14,6 +14,7 @@ void VirtualModule::power_on_now(Time now) {
 
 void VirtualModule::boot() {
   state_ = State::booting;
+  psm_wakes_ = 0;
   // Stale bytes reach the host as the UART comes up, whatever its rate.
   if (faults_.garbage_on_boot && !usb()) out_.uart(boot_garbage);
   if (fota_flag_) {

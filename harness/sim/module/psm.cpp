@@ -124,7 +124,8 @@ void VirtualModule::plan_psm() {
   auto active = active_time(psm_.active);
   if (psm_.mode != 1 || !active) return;
   later(rrc_inactivity + *active, [this, plan] {
-    if (plan == psm_plan_ && state_ == State::on && reg_stat_ == 1 && psm_.mode == 1) enter_psm();
+    // psm-no-enter: the module stays registered and awake, paging (LilyGO T-SIM7000G #134, #309).
+    if (plan == psm_plan_ && state_ == State::on && reg_stat_ == 1 && psm_.mode == 1 && !faults_.psm_no_enter) enter_psm();
   });
 }
 
@@ -145,6 +146,7 @@ void VirtualModule::enter_psm() {
 
 void VirtualModule::exit_psm() {
   state_ = State::on;
+  ++psm_wakes_;
   gnss_update();
   set_status(Level::high);
   blink();

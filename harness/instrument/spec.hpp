@@ -1,0 +1,27 @@
+#pragma once
+// Which instrument and how to reach it, written as sigrok-cli writes a device:
+// "ppk2:conn=/dev/ttyACM0:mode=source:voltage=3.8V", "scpi-pps:conn=tcp-raw/10.0.0.5/5025".
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "instrument/meter.hpp"
+
+namespace athil::instrument {
+
+struct InstrumentSpec {
+  std::string driver;
+  std::vector<std::pair<std::string, std::string>> options;
+  std::optional<std::string> option(std::string_view key) const;
+};
+
+// Throws InputError saying what is wrong with the text.
+InstrumentSpec parse_spec(std::string_view text);
+// Opens the instrument the spec names: throws InputError for a spec no backend takes, InfraError
+// when the instrument is absent, busy or answers nonsense.
+std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec);
+
+}  // namespace athil::instrument
