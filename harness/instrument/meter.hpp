@@ -29,6 +29,8 @@ class Capture {
   virtual ~Capture() = default;
   // The samples since the last take. Throws InfraError when the instrument went or failed.
   virtual std::vector<Sample> take() = 0;
+  // Waits until the samples held cover `t` (one starts at or after it), or `by`: false then.
+  virtual bool wait_covering(Clock::time_point t, Deadline by) = 0;
   // Raw samples the instrument or the host lost (the stream's counter skipped), so far.
   virtual std::size_t lost() const = 0;
   virtual std::chrono::nanoseconds sample_period() const = 0;  // after decimation

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -102,6 +103,10 @@ class Ppk2Capture final : public Capture {
     if (failure_) std::rethrow_exception(failure_);
     return std::exchange(held_, {});
   }
+  bool wait_covering(Clock::time_point t, Deadline by) override {
+    std::unique_lock lock(mutex_);
+    return arrived_.wait_until(lock, by, [&] { return failure_ || covered_ >= t; }) && !failure_;
+  }
   std::size_t lost() const override {
     std::lock_guard lock(mutex_);
     return lost_;
@@ -118,6 +123,7 @@ class Ppk2Capture final : public Capture {
     } catch (...) {
       std::lock_guard lock(mutex_);
       failure_ = std::current_exception();
+      arrived_.notify_all();
     }
   }
 
@@ -142,6 +148,8 @@ class Ppk2Capture final : public Capture {
     std::size_t room = max_held - std::min(max_held, held_.size());
     if (out.size() > room) lost_ += (out.size() - room) * static_cast<std::size_t>(decimate_);
     held_.insert(held_.end(), out.begin(), out.begin() + static_cast<long>(std::min(room, out.size())));
+    if (!out.empty()) covered_ = out.back().at;
+    arrived_.notify_all();
   }
 
   void skip(unsigned missing) {
@@ -173,6 +181,8 @@ class Ppk2Capture final : public Capture {
   std::uint64_t bin_first_ = 0;
   double bin_sum_ = 0, bin_peak_ = 0;
   mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  Clock::time_point covered_{};  // the start of the newest sample decoded
   std::vector<Sample> held_;
   std::size_t lost_ = 0;
   std::exception_ptr failure_;

@@ -54,6 +54,21 @@ Ppk2::Settings ppk2_settings(const InstrumentSpec& spec) {
 
 }  // namespace
 
+std::optional<std::string> spec_problem(std::string_view text, Served served) {
+  try {
+    auto spec = parse_spec(text);
+    if (spec.driver != "ppk2") return fmt::format("instrument driver '{}' is not one athil drives (ppk2)", spec.driver);
+    if (served == Served::virtually && spec.option("conn")) return "a virtual slot's instrument is served by its module: no conn= (spec=\"ppk2\")";
+    if (served == Served::virtually) spec.options.emplace_back("conn", "virtual");
+    ppk2_settings(spec);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return std::nullopt;
+}
+
+std::string with_conn(std::string_view text, const std::string& conn) { return fmt::format("{}:conn={}", text, conn); }
+
 std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec) {
   if (spec.driver == "ppk2") return std::make_unique<Ppk2>(ppk2_settings(spec));
   throw InputError(fmt::format("instrument driver '{}' is not one athil drives (ppk2)", spec.driver));

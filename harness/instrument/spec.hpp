@@ -20,6 +20,14 @@ struct InstrumentSpec {
 
 // Throws InputError saying what is wrong with the text.
 InstrumentSpec parse_spec(std::string_view text);
+// Where the instrument is: on a lab's bench (conn= says how to reach it), or served by a virtual
+// module beside its port (no conn=: the rack fills it in).
+enum class Served { by_lab, virtually };
+// What is wrong with a rig file's spec, without opening anything; nothing when it is fine.
+std::optional<std::string> spec_problem(std::string_view text, Served served);
+// The spec of a virtual module's instrument, reached through `conn`.
+std::string with_conn(std::string_view text, const std::string& conn);
+
 // Opens the instrument the spec names: throws InputError for a spec no backend takes, InfraError
 // when the instrument is absent, busy or answers nonsense.
 std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec);

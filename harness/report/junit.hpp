@@ -17,6 +17,14 @@ struct Attempt {
   std::string transcript;  // its own transcript file
 };
 
+// A value a scenario measured (<current>), its unit in the text: "average" "3.2 uA".
+struct Measurement {
+  std::string name;  // the scenario's name for it: "psm_floor"
+  std::vector<std::pair<std::string, std::string>> values;
+  std::string verdict;  // pass, marginal or fail, against its limits
+  std::string limits;   // as written: "average max 15uA (marginal 10uA)"
+};
+
 struct TestCase {
   std::string name;
   std::string classname;
@@ -31,6 +39,7 @@ struct TestCase {
   std::string left_other_firmware;            // set when the scenario left the module on another revision than the rig's
   std::vector<std::string> compressed_waits;  // waits that fitted only because the rig's time is compressed
   std::vector<std::string> unmodelled;        // commands the virtual module answered ERROR because it does not model them
+  std::vector<Measurement> measurements;      // in the order the scenario made them
 
   // Passed, but only after an error: the report says so (<flakyError>) and so does the summary.
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }

@@ -91,6 +91,25 @@ std::string unmodelled_list(const TestSuite& s) {
   return out;
 }
 
+// Every current a scenario measured, with its verdict against its limits.
+std::string measurement_table(const std::vector<TestSuite>& suites) {
+  std::string rows;
+  auto value = [](const Measurement& m, std::string_view stat) {
+    for (const auto& [k, v] : m.values)
+      if (k == stat) return v;
+    return std::string();
+  };
+  for (const auto& s : suites)
+    for (const auto& c : s.cases)
+      for (const auto& m : c.measurements)
+        rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(c.name), cell(m.name), value(m, "average"),
+                            value(m, "peak"), value(m, "lowest"), value(m, "charge"), value(m, "window"), m.verdict, cell(m.limits));
+  if (rows.empty()) return "";
+  return "\n## Current\n\n| slot | scenario | window | average | peak | lowest | charge | span | verdict | limits "
+         "|\n|---|---|---|---|---|---|---|---|---|---|\n" +
+         rows;
+}
+
 }  // namespace
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
@@ -133,6 +152,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
         "\n## Would not fit at real speed\n\nThese waits ended in time only because the rig's time is compressed (time-scale below 1): "
         "give them the module's real time before running on a real rack.\n\n{}",
         compressed);
+  out += measurement_table(suites);
   for (const auto& s : suites)
     if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
 

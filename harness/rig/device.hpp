@@ -8,6 +8,7 @@
 
 #include "at/engine.hpp"
 #include "base/timeline.hpp"
+#include "instrument/meter.hpp"
 #include "rig/pins.hpp"
 #include "rig/power.hpp"
 
@@ -23,6 +24,9 @@ struct Device {
   // The network's side of a virtual slot: a text message to the module (its control channel).
   // Empty on a real slot. Throws InfraError.
   std::function<void(const std::string& from, const std::string& text)> network_sms;
+  // Opens the slot's current meter (null: the slot has none). Throws InfraError when it is
+  // absent, busy or answers nonsense: the scenario that wanted it is in error, not failed.
+  std::function<std::unique_ptr<instrument::CurrentMeter>()> open_meter;
 
   // STATUS is wired and low: the module is off.
   bool status_low() const { return pins && pins->has(PinRole::status) && pins->get(PinRole::status) == Level::low; }

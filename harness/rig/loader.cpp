@@ -8,6 +8,7 @@
 
 #include "base/error.hpp"
 #include "base/xml_source.hpp"
+#include "instrument/spec.hpp"
 #include "models/models.hpp"
 #include "rig/model.hpp"
 #include "sim/faults.hpp"
@@ -162,15 +163,16 @@ class RigReader {
     for (auto child : node.children())
       if (child.type() == pugi::node_element && !known_slot_child(child.name())) {
         children_known = false;
-        attempt([&] { unknown_element(child, "<slot>", {"virtual", "replay", "serial", "gpio", "supply"}); });
+        attempt([&] { unknown_element(child, "<slot>", {"virtual", "replay", "serial", "gpio", "supply", "instrument"}); });
       }
     if (children_known) attempt([&] { slot.kind = kind(node, slot); });
+    if (auto i = node.child("instrument"); i && children_known) attempt([&] { slot.instrument = instrument(i, slot); });
     if (diagnostics_.count() != mistakes_before) return std::nullopt;
     return slot;
   }
 
   static bool known_slot_child(std::string_view name) {
-    return name == "virtual" || name == "replay" || name == "serial" || name == "gpio" || name == "supply";
+    return name == "virtual" || name == "replay" || name == "serial" || name == "gpio" || name == "supply" || name == "instrument";
   }
 
   std::string slot_name(pugi::xml_node node) {
@@ -230,7 +232,18 @@ class RigReader {
 
   void only_child(pugi::xml_node slot, pugi::xml_node only, std::string_view what) const {
     for (auto child : slot.children())
-      if (child.type() == pugi::node_element && child != only) src_.fail(child, fmt::format("{}, not <{}>", what, child.name()));
+      if (child.type() == pugi::node_element && child != only && child.name() != std::string_view("instrument"))
+        src_.fail(child, fmt::format("{}, not <{}>", what, child.name()));
+  }
+
+  // The slot's current meter: checked as its backend will read it, conn= where a real one is.
+  Instrument instrument(pugi::xml_node node, const Slot& slot) const {
+    src_.only_attributes(node, {"spec"});
+    std::string spec = src_.required(node, "spec");
+    if (slot.is_replay()) src_.fail(node, "a replayed session draws no current: an <instrument> needs a virtual or real slot");
+    if (auto why = instrument::spec_problem(spec, slot.is_virtual() ? instrument::Served::virtually : instrument::Served::by_lab))
+      src_.fail(node, "spec", *why);
+    return Instrument{.spec = spec, .pos = src_.pos(node)};
   }
 
   // Where the virtual module's GNSS receiver is: a point, or a track file beside the rig file.

@@ -65,6 +65,14 @@ struct Endpoint {
   unsigned port = 0;
 };
 
+// A current meter on the slot (<instrument spec="..."/>), named as sigrok-cli names a device:
+// "ppk2:conn=/dev/ttyACM0:mode=source:voltage=3.8V". On a virtual slot, "ppk2" without conn: the
+// virtual module serves one beside its port.
+struct Instrument {
+  std::string spec;
+  SourcePos pos;
+};
+
 struct Slot {
   std::string name;
   std::string model;
@@ -77,6 +85,7 @@ struct Slot {
   // The MQTT broker the module reaches (mqtt-broker="HOST:PORT"): a real slot needs one for the
   // scenarios that require mqtt-broker; a virtual slot without one uses the run's own.
   std::optional<Endpoint> mqtt_broker;
+  std::optional<Instrument> instrument;
   bool is_virtual() const { return std::holds_alternative<VirtualSlot>(kind); }
   bool is_replay() const { return std::holds_alternative<ReplaySlot>(kind); }
   // Its module is a child process of the harness (a virtual module or a replay).
@@ -85,7 +94,7 @@ struct Slot {
   // port open is lost (its boot URCs).
   bool usb_port() const;
   // Whether the slot offers what a scenario's `requires` names (status, supply, reset, usb,
-  // fota-target, network-sms, mqtt-broker).
+  // fota-target, network-sms, mqtt-broker, current).
   bool provides(const std::string& capability) const;
   // What to add to the slot's rig-file entry so that it provides `capability`.
   std::string how_to_provide(const std::string& capability) const;

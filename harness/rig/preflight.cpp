@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "instrument/spec.hpp"
 #include "rig/pins.hpp"
 #include "rig/slot_lock.hpp"
 #include "rig/virtual_module.hpp"
@@ -91,11 +92,18 @@ void check_real(const Rig& rig, const Slot& slot, const RealSlot& real, std::vec
   }
 }
 
+// Opened as a scenario opens it (its calibration read, its mode set), then left alone.
+void check_instrument(const Slot& slot, const std::string& spec, std::vector<PreflightRow>& rows) {
+  rows.push_back(attempt(slot.name, "instrument " + slot.instrument->spec,
+                         [&] { return fmt::format("answers: {}", instrument::open_meter(instrument::parse_spec(spec))->describe()); }));
+}
+
 void check_virtual(const Rig& rig, const Slot& slot, const PreflightPaths& paths, std::vector<PreflightRow>& rows) {
   rows.push_back(attempt(slot.name, "virtual module", [&] {
     fs::create_directories(paths.work_dir);
     VirtualModuleProcess module(slot, rig.time_scale, {paths.executable, paths.work_dir, paths.work_dir / (slot.name + ".log")});
     auto pins = connect_virtual_pins(slot.name, module.control_socket());
+    if (slot.instrument) check_instrument(slot, instrument::with_conn(slot.instrument->spec, module.instrument_link()), rows);
     return fmt::format("starts ({} {}), control channel answers, STATUS {}", slot.model, slot.firmware, to_string(pins->get(PinRole::status)));
   }));
 }
@@ -119,6 +127,7 @@ std::vector<PreflightRow> preflight(const Rig& rig, const PreflightPaths& paths)
       check_replay(rig, slot, paths, rows);
     else
       check_real(rig, slot, std::get<RealSlot>(slot.kind), rows);
+    if (slot.instrument && !slot.is_simulated()) check_instrument(slot, slot.instrument->spec, rows);
   }
   return rows;
 }

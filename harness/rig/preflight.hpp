@@ -1,7 +1,7 @@
 #pragma once
 // `athil rig check`: tries every slot of a rig without running a scenario: ports present and
 // free, GPIO chips and lines present and free, supply programs installed, ModemManager kept off
-// the ports, virtual modules able to start. Touches no output pin.
+// the ports, virtual modules able to start, current meters answering. Touches no output pin.
 #include <filesystem>
 #include <string>
 #include <vector>

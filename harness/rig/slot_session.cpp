@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "instrument/spec.hpp"
 #include "rig/pins.hpp"
 #include "rig/slot_lock.hpp"
 #include "rig/virtual_module.hpp"
@@ -66,6 +67,17 @@ void SlotSession::open_virtual(const VirtualSlot& wiring) {
     auto reply = ask_virtual_module(slot, socket, fmt::format("sms {} {}", from, text));
     if (reply != "ok") throw InfraError(fmt::format("slot {}: the virtual network did not take the message: '{}'", slot, reply));
   };
+  if (slot_.instrument) meter_from(instrument::with_conn(slot_.instrument->spec, module_->instrument_link()));
+}
+
+void SlotSession::meter_from(const std::string& spec) {
+  device_.open_meter = [slot = slot_.name, spec] {
+    try {
+      return instrument::open_meter(instrument::parse_spec(spec));
+    } catch (const InfraError& e) {
+      throw InfraError(fmt::format("slot {}: its current meter: {}", slot, e.what()));
+    }
+  };
 }
 
 // A replay has no pins: the recorded answers only.
@@ -88,6 +100,7 @@ void SlotSession::open_real(const RealSlot& wiring) {
   // Racing the slot's own thread is accepted here: the process is about to end.
   if (device_.pins) emergency_.push_back(EmergencyActions::add([pins = device_.pins.get()] { pins->release_outputs(); }));
   device_.engine = std::make_unique<AtEngine>(*device_.port, device_.timeline, Dialect::sim70x0(slot_.model));
+  if (slot_.instrument) meter_from(slot_.instrument->spec);
 }
 
 void SlotSession::begin_scenario() {

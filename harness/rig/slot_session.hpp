@@ -62,6 +62,7 @@ class SlotSession {
   void open_virtual(const VirtualSlot& wiring);
   void open_replay();
   void open_real(const RealSlot& wiring);
+  void meter_from(const std::string& spec);  // device_.open_meter, for the spec
   void start_module_process();
   std::filesystem::path module_log() const;
 

@@ -80,6 +80,10 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
     if (wanted.latency.count() > 0) args.insert(args.end(), {"--latency", format_duration(wanted.latency)});
     if (!wanted.gnss_at.empty()) args.insert(args.end(), {"--gnss-at", wanted.gnss_at});
     if (!wanted.gnss_track.empty()) args.insert(args.end(), {"--gnss-track", wanted.gnss_track});
+    if (slot.instrument) {
+      instrument_link_ = port_link_ + ".ppk2";
+      args.insert(args.end(), {"--ppk2", instrument_link_});
+    }
   }
   child_ = std::make_unique<Child>();
   try {

@@ -6,6 +6,7 @@
 #include "base/escape.hpp"
 #include "base/interrupt.hpp"
 #include "rig/power.hpp"
+#include "scenario/check.hpp"
 
 namespace athil::runner {
 
@@ -153,6 +154,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
   auto timeout = scale_.timeout(s.timeout);
   guarded(out, [&] {
     state_->vars.set_defaults(s.vars);  // -D, rig and slot variables override a scenario's defaults
+    if (scenario::measures_current(s)) start_current(device_, *state_);
     run_block(s.setup, started + timeout, timeout);
     if (after_setup) after_setup();
     for (const auto& step : s.steps) run_block(step, started + timeout, timeout);
@@ -178,6 +180,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
   guarded(out, [&] { take_pin_events(); });
   out.variables = state_->vars.values();
   out.compressed_waits = state_->compressed_waits;
+  out.measurements = state_->measured;
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return out;
 }

@@ -36,6 +36,7 @@ struct Outcome {
   std::vector<std::string> unmodelled;
   // The variables as the scenario left them: what a built-in script read (a revision, say).
   std::map<std::string, std::string> variables;
+  std::vector<report::Measurement> measurements;  // current windows, in order
 };
 
 class Executor : private StepHost {

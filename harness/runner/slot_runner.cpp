@@ -273,8 +273,10 @@ class SlotRunner {
       c.waveform = evidence.waveform.generic_string();
       c.compressed_waits = outcome.compressed_waits;
       c.unmodelled = outcome.unmodelled;
+      c.measurements = outcome.measurements;
       note_firmware(c);
       c.system_out = system_out(s, c, evidence, recovery_text);
+      report_measurements(c);
       announce(c);
       return;
     }
@@ -348,9 +350,26 @@ class SlotRunner {
     if (!c.left_other_firmware.empty())
       firmware += fmt::format("this scenario left the module at revision {}, not the rig's {}: the next scenario starts there\n", c.left_other_firmware,
                               slot_.firmware);
-    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
-                       (run_.folder.path() / e.waveform).string(), firmware, attempts,
+    std::string measured;  // as the junit-attachments plugin reads test properties
+    for (const auto& m : c.measurements) {
+      for (const auto& [stat, value] : m.values) measured += fmt::format("[[PROPERTY|{}.{}={}]]\n", m.name, stat, value);
+      measured += fmt::format("[[PROPERTY|{}.verdict={}]] limits: {}\n", m.name, m.verdict, m.limits);
+    }
+    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
+                       (run_.folder.path() / e.waveform).string(), firmware, measured, attempts,
                        recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", last_transcript_);
+  }
+
+  // Each measurement as suite properties (the Jenkins schema has none per testcase), named for
+  // the testcase: "power-psm-current/psm_floor.average" = "3.2 uA".
+  void report_measurements(const TestCase& c) {
+    for (const auto& m : c.measurements) {
+      for (const auto& [stat, value] : m.values) run_.report.set_property(suite_, fmt::format("{}/{}.{}", c.name, m.name, stat), value);
+      run_.report.set_property(suite_, fmt::format("{}/{}.verdict", c.name, m.name), m.verdict);
+      if (m.verdict == "marginal")
+        run_.console.event(fmt::format("{:<8} {:<40} current '{}' is marginal: {}", slot_.name, terminal_text(c.name), terminal_text(m.name), m.limits),
+                           Tone::warn);
+    }
   }
 
   // The revision the module ran when the scenario's steps began, and whether the scenario left

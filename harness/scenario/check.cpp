@@ -44,6 +44,8 @@ std::vector<std::string> texts_of(const Action& a) {
           return {x.path, x.command, timeout_text(x.timeout)};
         else if constexpr (std::is_same_v<T, Sleep>)
           return {x.duration.text};
+        else if constexpr (std::is_same_v<T, Current>)
+          return {timeout_text(x.span)};
         else if constexpr (std::is_same_v<T, Sync>)
           return {x.each.text};
         else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>)
@@ -80,6 +82,8 @@ std::vector<std::string> defines_of(const Action& a) {
   if (auto x = std::get_if<Scope>(&a.what))
     for (const auto& p : x->params) out.push_back(p.name);
   if (std::get_if<SendFile>(&a.what)) out.push_back("sent");
+  if (auto x = std::get_if<Current>(&a.what))
+    for (const char* stat : {"_average", "_peak", "_lowest", "_charge"}) out.push_back(x->name + stat);
   return out;
 }
 
@@ -194,6 +198,37 @@ void check_variables(const Scenario& s, const std::vector<std::string>& known) {
   // and the steps may have set, and its own in order.
   for (const auto* b : {&s.teardown, &s.on_failure}) DefinedBeforeUse(uses).walk(b->actions);
   diagnostics.throw_if_any();
+}
+
+void check_current(const Scenario& s) {
+  Diagnostics diagnostics;
+  std::set<std::string> marks, measured;
+  auto walk = [&](const std::vector<Action>& actions) {
+    for_each_action(actions, [&](const Action& a) {
+      if (const auto* m = std::get_if<Mark>(&a.what)) marks.insert(m->name);
+      const auto* c = std::get_if<Current>(&a.what);
+      if (!c) return;
+      diagnostics.attempt([&] {
+        if (!c->since.empty() && !marks.count(c->since)) throw InputError(a.pos, fmt::format("since=\"{}\" names no <mark> before this <current>", c->since));
+        if (!c->compare.empty() && !measured.count(c->compare))
+          throw InputError(a.pos, fmt::format("compare=\"{}\" names no <current> before this one", c->compare));
+        if (c->limits.empty()) throw InputError(a.pos, "a <current> checks at least one <limit> (of=\"average\" max=\"...\")");
+      });
+      measured.insert(c->name);
+    });
+  };
+  walk(s.setup.actions);
+  for (const auto& st : s.steps) walk(st.actions);
+  walk(s.teardown.actions);
+  diagnostics.throw_if_any();
+}
+
+bool measures_current(const Scenario& s) {
+  bool any = false;
+  auto look = [&](const Action& a) { any = any || std::holds_alternative<Current>(a.what); };
+  for (const auto* b : {&s.setup, &s.teardown, &s.on_failure}) for_each_action(b->actions, look);
+  for (const auto& st : s.steps) for_each_action(st.actions, look);
+  return any;
 }
 
 void check_reachable(const Scenario& s) {

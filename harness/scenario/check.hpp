@@ -13,6 +13,12 @@ namespace athil::scenario {
 // (rig variables, -D, the runner's built-ins). Throws InputError naming every undefined use.
 void check_variables(const Scenario& scenario, const std::vector<std::string>& known);
 
+// <current> windows that start from a <mark> not set before them, compare with a measurement not
+// made before them, or check nothing. Throws InputError naming each.
+void check_current(const Scenario& scenario);
+// Whether any block measures current: the scenario then needs a slot with an instrument.
+bool measures_current(const Scenario& scenario);
+
 // Actions that can never be reached or never succeed, whatever the module does: a <check>
 // over constants that is false (nothing after it runs), a <repeat until> over constants.
 void check_reachable(const Scenario& scenario);

@@ -12,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/quantity.hpp"
 #include "base/text.hpp"
 #include "base/xml_source.hpp"
 #include "models/models.hpp"
@@ -263,6 +264,11 @@ class FileReader {
       src_.only_attributes(node, {"duration"});
       src_.required(node, "duration");
       add(Sleep{duration_text(node, "duration")});
+    } else if (name == "mark") {
+      src_.only_attributes(node, {"name"});
+      add(Mark{identifier(node, "name")});
+    } else if (name == "current") {
+      add(current(node));
     } else if (name == "log") {
       src_.only_attributes(node, {});
       add(Log{trim(node.child_value())});
@@ -359,11 +365,79 @@ class FileReader {
         src_.fail(node, any.otherwise.empty() ? "<expect-any> needs at least two alternatives (or one, with else)" : "<expect-any> needs an alternative");
       add(std::move(any));
     } else {
-      static const std::vector<std::string> known = {"send",          "expect",    "urc",   "command", "check",      "power-key",   "sleep",
-                                                     "log",           "repeat",    "use",   "forbid",  "expect-any", "power",       "expect-pin",
-                                                     "expect-reboot", "send-file", "reset", "supply",  "dtr",        "network-sms", "sync"};
+      static const std::vector<std::string> known = {"send",   "expect", "urc",    "command",     "check", "power-key",  "sleep",         "log",
+                                                     "repeat", "use",    "forbid", "expect-any",  "power", "expect-pin", "expect-reboot", "send-file",
+                                                     "reset",  "supply", "dtr",    "network-sms", "sync",  "mark",       "current"};
       src_.fail(node, fmt::format("unknown element <{}>{} (allowed here: {})", name, did_you_mean(name, known), fmt::join(known, ", ")));
     }
+  }
+
+  std::string identifier(pugi::xml_node node, const char* attribute) const {
+    std::string v = src_.required(node, attribute);
+    if (!is_identifier(v)) src_.fail(node, attribute, fmt::format("{} '{}' must be letters, digits and '_', not starting with a digit", attribute, v));
+    return v;
+  }
+
+  Current current(pugi::xml_node node) const {
+    src_.only_attributes(node, {"name", "for", "since", "compare"});
+    Current c{.name = identifier(node, "name"),
+              .span = optional_duration(node, "for"),
+              .since = node.attribute("since").value(),
+              .compare = node.attribute("compare").value()};
+    if (c.span && node.attribute("since")) src_.fail(node, "since", "a window is either the next 'for' or 'since' a mark, not both");
+    if (node.attribute("since") && !is_identifier(c.since)) src_.fail(node, "since", fmt::format("since names a <mark>, not '{}'", c.since));
+    for (auto child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      if (std::string_view(child.name()) != "limit") src_.fail(child, fmt::format("<current> holds <limit> elements, not <{}>", child.name()));
+      c.limits.push_back(current_limit(child, !c.compare.empty()));
+    }
+    return c;
+  }
+
+  CurrentLimit current_limit(pugi::xml_node node, bool can_compare) const {
+    src_.only_attributes(node, {"of", "max", "min", "marginal"});
+    CurrentLimit l{.pos = src_.pos(node)};
+    std::string of = src_.required(node, "of");
+    static const std::vector<std::pair<std::string, CurrentStat>> stats = {
+        {"average", CurrentStat::average}, {"peak", CurrentStat::peak}, {"lowest", CurrentStat::lowest}, {"charge", CurrentStat::charge}};
+    bool known = false;
+    for (const auto& [word, stat] : stats)
+      if (of == word) l.stat = stat, known = true;
+    if (!known && of.size() > 1 && of[0] == 'p') {
+      auto [end, ec] = std::from_chars(of.data() + 1, of.data() + of.size(), l.percentile);
+      known = ec == std::errc() && end == of.data() + of.size() && l.percentile > 0 && l.percentile < 100;
+      l.stat = CurrentStat::percentile;
+    }
+    if (!known) src_.fail(node, "of", fmt::format("of is average, peak, lowest, charge or a percentile such as p99, not '{}'", of));
+    if (node.attribute("max") && node.attribute("min")) src_.fail(node, "min", "one bound per <limit>: max or min");
+    l.upper = !node.attribute("min");
+    const char* side = l.upper ? "max" : "min";
+    Unit unit = l.stat == CurrentStat::charge ? Unit::coulomb : Unit::ampere;
+    l.bound = current_bound(node, side, unit, can_compare);
+    if (node.attribute("marginal")) l.marginal = current_bound(node, "marginal", unit, can_compare);
+    if (l.marginal && l.marginal->relative == l.bound.relative && (l.upper ? l.marginal->value >= l.bound.value : l.marginal->value <= l.bound.value))
+      src_.fail(node, "marginal", fmt::format("the marginal band lies inside the limit: marginal must be {} than {}", l.upper ? "lower" : "higher", side));
+    l.text =
+        fmt::format("{} {} {}{}", of, side, node.attribute(side).value(), l.marginal ? fmt::format(" (marginal {})", node.attribute("marginal").value()) : "");
+    return l;
+  }
+
+  CurrentLimit::Bound current_bound(pugi::xml_node node, const char* attribute, Unit unit, bool can_compare) const {
+    std::string v = src_.required(node, attribute);
+    if (!v.empty() && v.back() == '%') {
+      if (!can_compare) src_.fail(node, attribute, fmt::format("'{}' is relative: name the measurement it compares with, compare=\"NAME\" on <current>", v));
+      double percent = 0;
+      const char* begin = v.data() + (v[0] == '+' ? 1 : 0);
+      auto [end, ec] = std::from_chars(begin, v.data() + v.size() - 1, percent);
+      if (ec != std::errc() || end != v.data() + v.size() - 1) src_.fail(node, attribute, fmt::format("'{}' is not a percentage such as +20% or -10%", v));
+      return CurrentLimit::Bound{.value = percent / 100, .relative = true};
+    }
+    try {
+      return CurrentLimit::Bound{.value = parse_quantity(v, unit)};
+    } catch (const InputError& e) {
+      src_.fail(node, attribute, e.what());
+    }
+    return {};
   }
 
   int positive(pugi::xml_node node, const char* attribute, bool required) const {
@@ -508,11 +582,11 @@ Scenario Loader::load_source(const XmlSource& source) const {
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {
-    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target", "network-sms", "mqtt-broker"};
+    static const std::vector<std::string> capabilities = {"supply", "reset", "status", "dtr", "usb", "fota-target", "network-sms", "mqtt-broker", "current"};
     for (const auto& r : split_words(root.attribute("requires").value())) {
       if (std::find(capabilities.begin(), capabilities.end(), r) == capabilities.end())
         src->fail(root, "requires",
-                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target, network-sms, mqtt-broker)", r,
+                  fmt::format("unknown rig capability '{}'{} (supply, reset, status, dtr, usb, fota-target, network-sms, mqtt-broker, current)", r,
                               did_you_mean(r, capabilities)));
       s.requires_.push_back(r);
     }
@@ -586,6 +660,9 @@ Scenario Loader::load_source(const XmlSource& source) const {
   });
   if (known_variables_) diagnostics.attempt([&] { check_variables(s, *known_variables_); });
   diagnostics.attempt([&] { check_reachable(s); });
+  diagnostics.attempt([&] { check_current(s); });
+  // Measuring current needs an instrument on the slot: a slot without one skips it, saying so.
+  if (measures_current(s) && std::find(s.requires_.begin(), s.requires_.end(), "current") == s.requires_.end()) s.requires_.push_back("current");
   diagnostics.throw_if_any();
   return s;
 }

@@ -137,6 +137,40 @@ struct Sync {
 struct EchoCheck {
   bool on = true;
 };
+// A moment a current window may start from (<mark name="asleep"/>), placed after what bounds
+// it: a URC's wait, a pin's, a command.
+struct Mark {
+  std::string name;
+};
+// What a limit constrains, over a current window's samples.
+enum class CurrentStat { average, peak, lowest, charge, percentile };
+// One limit (<limit of="average" max="15uA" marginal="10uA"/>): within `marginal` it passes,
+// between it and `bound` it passes as marginal, beyond `bound` it fails. A relative bound
+// ("+20%") is a fraction of the same statistic of the measurement named by `compare`.
+struct CurrentLimit {
+  struct Bound {
+    double value = 0;  // amperes or coulombs; a fraction (0.2 for "+20%") when relative
+    bool relative = false;
+  };
+  CurrentStat stat = CurrentStat::average;
+  double percentile = 0;  // for CurrentStat::percentile, 0-100
+  bool upper = true;      // max= (true) or min=
+  Bound bound;
+  std::optional<Bound> marginal;
+  std::string text;  // as written, for messages: "average max 15uA (marginal 10uA)"
+  SourcePos pos;
+};
+// The current over a window, measured by the slot's instrument and checked (<current>): the
+// next `span` (module time, as <sleep>), or from the <mark> named `since` (the enclosing
+// block's start when empty) to here. Sets ${NAME_average}, ${NAME_peak}, ${NAME_lowest}
+// (amperes) and ${NAME_charge} (coulombs).
+struct Current {
+  std::string name;
+  std::optional<DurationText> span;
+  std::string since;
+  std::string compare;  // an earlier measurement's name, for relative limits
+  std::vector<CurrentLimit> limits;
+};
 struct Action;
 // A fixture's actions with its parameters bound (fixture parameters rank above scenario
 // defaults and below rig variables, -D and captures).
@@ -153,7 +187,7 @@ struct Repeat {
 };
 
 using ActionKind = std::variant<Send, Expect, Urc, Check, PowerKey, Sleep, Log, Repeat, Forbid, ExpectAny, Scope, Power, ExpectPin, ExpectReboot, SendFile,
-                                ResetPulse, Supply, Dtr, NetworkSms, Sync, EchoCheck>;
+                                ResetPulse, Supply, Dtr, NetworkSms, Sync, EchoCheck, Mark, Current>;
 
 struct Action {
   ActionKind what;

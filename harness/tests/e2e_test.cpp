@@ -163,7 +163,8 @@ TEST_CASE("e2e: the help of athil and of each command that judges lists its exit
   CHECK(contains(help.out, "Exit codes: 0 every slot reachable"));
   auto check = run_process({athil_exe().string(), "rig", "check"}, source_dir());
   CHECK(check.exit_code == 0);
-  CHECK(contains(check.out, "v1    virtual module  ok"));
+  CHECK(contains(check.out, "v1    virtual module   ok"));
+  CHECK(contains(check.out, "v1    instrument ppk2  ok    answers: PPK2 on "));
 }
 
 TEST_CASE("e2e: a slot whose port cannot be opened is an infrastructure error, exit 3, and still a valid report") {

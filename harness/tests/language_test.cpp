@@ -485,3 +485,42 @@ TEST_CASE("a command the virtual module does not model is named: on the transcri
   CHECK((contains(summary, "- AT+CRSM (needs-crsm, tolerates-crsm)") || contains(summary, "- AT+CRSM (tolerates-crsm, needs-crsm)")));
   CHECK_FALSE(contains(summary, "AT+CSQQ"));
 }
+
+TEST_CASE("language: current windows on a virtual module: a span, since a mark, a marginal band, a failing minimum, values as variables") {
+  TempDir dir;
+  dir.write("sc/cur-marginal.xml", scenario("cur-marginal", power + R"xml(
+  <step name="idle"><current name="idle" for="5s"><limit of="average" max="30mA" marginal="5mA"/></current></step>)xml"));
+  dir.write("sc/cur-min.xml", scenario("cur-min", power + R"xml(
+  <step name="idle"><current name="idle" for="2s"><limit of="average" min="100mA"/></current></step>)xml"));
+  dir.write("sc/cur-since.xml", scenario("cur-since", power + R"xml(
+  <step name="window"><mark name="m"/><sleep duration="3s"/><current name="w" since="m"><limit of="p50" max="30mA"/><limit of="charge" max="1C"/></current>
+    <check expr="${w_average} &gt; 0.005 &amp;&amp; ${w_average} &lt; 0.06"/></step>)xml"));
+  auto out = run_scenarios(dir);
+  CHECK(out["cur-marginal"].verdict == "passed");
+  CHECK(contains(out["cur-marginal"].out, "[[PROPERTY|idle.verdict=marginal]]"));
+  CHECK(contains(out["cur-marginal"].out, "[[PROPERTY|idle.window=5s]]"));  // told in module time, whatever the rig's scale
+  CHECK(out["cur-min"].verdict == "failure");
+  CHECK(contains(out["cur-min"].message, "current 'idle' at "));
+  CHECK(contains(out["cur-min"].message, " mA is below its limit (average min 100mA)"));
+  CHECK(out["cur-since"].verdict == "passed");
+  CHECK(contains(out["cur-since"].out, "[[PROPERTY|w.verdict=pass]]"));
+}
+
+TEST_CASE("language: current windows and limits are checked when the scenario loads, with file:line:col") {
+  TempDir dir;
+  auto check = [&](const std::string& body, const std::string& expected) {
+    auto file = dir.write("sc/bad.xml", scenario("bad", "<step name=\"s\">\n" + body + "\n</step>"));
+    auto r = run_process({athil_exe().string(), "validate", file.string()}, source_dir());
+    CHECK_MESSAGE(r.exit_code == 2, r.err);
+    CHECK_MESSAGE(contains(r.err, expected), r.err);
+  };
+  check(R"(<current name="a" for="1s"><limit of="median" max="1mA"/></current>)",
+        "bad.xml:4:35: error: of is average, peak, lowest, charge or a percentile such as p99");
+  check(R"(<current name="a" for="1s"><limit of="average" max="+20%"/></current>)", "'+20%' is relative: name the measurement it compares with");
+  check(R"(<current name="a" since="nowhere"><limit of="average" max="1mA"/></current>)",
+        "bad.xml:4:1: error: since=\"nowhere\" names no <mark> before this <current>");
+  check(R"(<current name="a" for="1s"><limit of="average" max="1mA" marginal="2mA"/></current>)", "marginal must be lower than max");
+  check(R"(<current name="a" for="1s"/>)", "a <current> checks at least one <limit>");
+  check(R"(<current name="a" for="1s"><limit of="charge" max="1mA"/></current>)", "the unit must be C");
+  check(R"(<current name="a" for="1s" compare="b"><limit of="average" max="+5%"/></current>)", "compare=\"b\" names no <current> before this one");
+}

@@ -145,19 +145,20 @@ TEST_CASE("a rig file's mistakes come all in one pass, each at file:line:col, mi
   } catch (const InputError& e) {
     std::vector<std::string> found;
     for (const auto& d : e.all()) found.push_back(d.pos.str().substr(d.pos.str().find("bad.xml")) + " " + d.message);
-    CHECK(found == std::vector<std::string>{
-                       "bad.xml:1:15 time-scale is a number above 0 (1 is real time), not 'fast'",
-                       "bad.xml:2:18 unknown model 'SIM7080' (did you mean 'SIM7080G'?) (the family: SIM7000G, SIM7000E, SIM7000A, SIM7000C, SIM7070G, "
-                       "SIM7070E, SIM7080G, SIM7090G)",
-                       // Not "a real slot needs <serial>": the misspelt element is the mistake.
-                       "bad.xml:2:47 unknown element <virtaul> in <slot> (did you mean 'virtual'?) (allowed: virtual, replay, serial, gpio, supply)",
-                       "bad.xml:3:35 <slot> has no attribute 'firmwar' (did you mean 'firmware'?) (allowed: name, model, firmware, fota-target, mqtt-broker)",
-                       "bad.xml:4:34 unknown pin role 'pwrky' (did you mean 'pwrkey'?) (pwrkey, reset, supply, status, netlight, dtr)",
-                       "bad.xml:4:59 unknown element <lne> in <gpio> (did you mean 'line'?) (allowed: line)",
-                       "bad.xml:6:9 a second slot named 'a'",
-                       "bad.xml:6:57 usb is \"true\" or \"false\", not 'maybe'",
-                       "bad.xml:7:3 unknown element <vra> in <rig> (did you mean 'var'?) (allowed: var, slot)",
-                   });
+    CHECK(found ==
+          std::vector<std::string>{
+              "bad.xml:1:15 time-scale is a number above 0 (1 is real time), not 'fast'",
+              "bad.xml:2:18 unknown model 'SIM7080' (did you mean 'SIM7080G'?) (the family: SIM7000G, SIM7000E, SIM7000A, SIM7000C, SIM7070G, "
+              "SIM7070E, SIM7080G, SIM7090G)",
+              // Not "a real slot needs <serial>": the misspelt element is the mistake.
+              "bad.xml:2:47 unknown element <virtaul> in <slot> (did you mean 'virtual'?) (allowed: virtual, replay, serial, gpio, supply, instrument)",
+              "bad.xml:3:35 <slot> has no attribute 'firmwar' (did you mean 'firmware'?) (allowed: name, model, firmware, fota-target, mqtt-broker)",
+              "bad.xml:4:34 unknown pin role 'pwrky' (did you mean 'pwrkey'?) (pwrkey, reset, supply, status, netlight, dtr)",
+              "bad.xml:4:59 unknown element <lne> in <gpio> (did you mean 'line'?) (allowed: line)",
+              "bad.xml:6:9 a second slot named 'a'",
+              "bad.xml:6:57 usb is \"true\" or \"false\", not 'maybe'",
+              "bad.xml:7:3 unknown element <vra> in <rig> (did you mean 'var'?) (allowed: var, slot)",
+          });
   }
 }
 

@@ -330,8 +330,11 @@ TEST_CASE("rig check: the virtual rack passes, and every problem of a real rack 
   auto ok = run_process({athil_exe().string(), "rig", "check", "rigs/virtual.xml"}, source_dir());
   INFO(ok.out, ok.err);
   CHECK(ok.exit_code == 0);
-  for (const char* slot : {"v1 ", "v2 ", "v3 ", "v4 "}) CHECK(contains(ok.out, std::string(slot) + "   virtual module  ok    starts ("));
-  CHECK(contains(ok.out, "all 4 checks passed"));
+  for (const char* slot : {"v1 ", "v2 ", "v3 ", "v4 "}) {
+    CHECK(contains(ok.out, std::string(slot) + "   virtual module   ok    starts ("));
+    CHECK(contains(ok.out, std::string(slot) + "   instrument ppk2  ok    answers: PPK2 on "));  // each module's virtual PPK2
+  }
+  CHECK(contains(ok.out, "all 8 checks passed"));
 
   TempDir dir;
   ::setenv("ATHIL_LOCK_DIR", (dir.path() / "locks").c_str(), 1);

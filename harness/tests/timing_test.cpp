@@ -23,7 +23,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A rack of eight virtual slots, two of each model, every one behind an adapter of `latency`.
+// A rack of eight virtual slots, two of each model, every one behind an adapter of `latency` and
+// measured by its virtual PPK2 (whose stream the adapter does not delay: it is a USB device of its own).
 std::string rack8_behind(const std::string& latency) {
   struct Model {
     const char *name, *firmware, *target;
@@ -37,7 +38,7 @@ std::string rack8_behind(const std::string& latency) {
   for (const auto& m : models)
     for (int k = 0; k < 2; ++k)
       rig += "  <slot name=\"s" + std::to_string(++n) + "\" model=\"" + m.name + "\" firmware=\"" + m.firmware + "\" fota-target=\"" + m.target +
-             "\"><virtual latency=\"" + latency + "\"/></slot>\n";
+             "\"><virtual latency=\"" + latency + "\"/><instrument spec=\"ppk2\"/></slot>\n";
   return rig + "</rig>\n";
 }
 

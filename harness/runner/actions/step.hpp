@@ -6,13 +6,19 @@
 //   flow.cpp      check, repeat, fixture scopes, sleep, log
 //   file.cpp      send-file
 //   network.cpp   network-sms
+//   current.cpp   mark, current
 // A handler throws StepFailure when the module did not do what the scenario says,
 // InputError for a mistake only a run could find, InfraError when the rig failed.
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "instrument/meter.hpp"
+#include "instrument/stats.hpp"
+#include "report/junit.hpp"
 #include "rig/device.hpp"
 #include "rig/power.hpp"
 #include "runner/bounds.hpp"
@@ -31,6 +37,20 @@ struct ActiveForbid {
   SourcePos pos;
 };
 
+// The slot's current meter while a scenario measures (actions/current.cpp): opened and capturing
+// from before its setup, so that any window of it has samples.
+struct CurrentState {
+  struct Window {
+    instrument::CurrentStats stats;
+    std::vector<double> sorted;  // sample means, for percentiles
+  };
+  std::unique_ptr<instrument::CurrentMeter> meter;
+  std::unique_ptr<instrument::Capture> capture;
+  std::vector<instrument::Sample> samples;
+  std::map<std::string, Clock::time_point> marks;
+  std::map<std::string, Window> measured;  // by name, for compare=
+};
+
 // What the executor keeps for one scenario while it runs.
 struct ScenarioState {
   Variables vars;
@@ -43,6 +63,8 @@ struct ScenarioState {
   // When the timed action just done (a press, a sleep) was due to end. The next wait counts
   // from there: a host descheduled past it must not lengthen the module's budget.
   std::optional<Clock::time_point> timed_end;
+  std::unique_ptr<CurrentState> current;      // while it measures current
+  std::vector<report::Measurement> measured;  // what it measured, for the report
 };
 
 // What only the executor can do for a handler.
@@ -110,6 +132,12 @@ void perform(const scenario::Sleep& a, Step& step);
 void perform(const scenario::Log& a, Step& step);
 
 void perform(const scenario::SendFile& a, Step& step);
+
+void perform(const scenario::Mark& a, Step& step);
+void perform(const scenario::Current& a, Step& step);
+// Opens the slot's meter and starts capturing (before the setup of a scenario that measures).
+// Throws InfraError when the slot's instrument cannot be used.
+void start_current(rig::Device& device, ScenarioState& state);
 
 // Timeouts for actions that name none, before scaling.
 inline constexpr Duration default_expect_timeout = std::chrono::seconds(10);
