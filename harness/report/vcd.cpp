@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -14,8 +15,9 @@ namespace athil::report {
 namespace {
 
 constexpr std::int64_t urc_pulse_us = 1000;
+constexpr std::string_view current_window_note = "current window ";
 
-enum class Kind { wire, text };
+enum class Kind { wire, text, real };
 
 struct Signal {
   std::string name;
@@ -92,6 +94,22 @@ class Waveform {
       urc_pulse(t, e.data.substr(5));
     } else if (e.dir == Direction::pin) {
       if (auto c = pin_change(e.data)) change(t, pin_signal(c->first), std::string(1, c->second));
+    } else if (e.dir == Direction::note && e.data.rfind(current_window_note, 0) == 0) {
+      window(t, e.data.substr(current_window_note.size()));
+    }
+  }
+
+  // The samples as a real variable: a value when it moved by more than a percent (or a
+  // nanoampere), so that a flat sleep costs a line, not one per millisecond.
+  void current(const CurrentTrace& trace) {
+    if (trace.empty()) return;
+    std::size_t signal = signals_.size();
+    signals_.push_back({"current_A", Kind::real});
+    double last = -1;
+    for (const auto& p : trace) {
+      if (last >= 0 && std::fabs(p.amps - last) <= std::max(1e-9, std::fabs(last) * 0.01)) continue;
+      change(p.t_us - origin_, signal, fmt::format("{:.6g}", p.amps));
+      last = p.amps;
     }
   }
 
@@ -99,8 +117,7 @@ class Waveform {
     std::stable_sort(changes_.begin(), changes_.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
     std::string out = fmt::format("$version athil $end\n$comment {} $end\n$timescale 1us $end\n$scope module slot $end\n", header_safe(title));
     for (std::size_t i = 0; i < signals_.size(); ++i)
-      out += signals_[i].kind == Kind::text ? fmt::format("$var string 1 {} {} $end\n", id(i), signals_[i].name)
-                                            : fmt::format("$var wire 1 {} {} $end\n", id(i), signals_[i].name);
+      out += fmt::format("$var {} {} $end\n", declaration(signals_[i].kind), fmt::format("{} {}", id(i), signals_[i].name));
     // The texts in the header too: PulseView and sigrok-cli skip string variables.
     out += "$upscope $end\n$comment\n  markers (microseconds, event):\n";
     for (const auto& m : markers_) out += "  " + m + "\n";
@@ -121,6 +138,28 @@ class Waveform {
 
  private:
   void change(std::int64_t t, std::size_t signal, std::string value) { changes_.push_back({t, signal, std::move(value)}); }
+
+  static const char* declaration(Kind kind) {
+    switch (kind) {
+      case Kind::text: return "string 1";
+      case Kind::real: return "real 64";
+      case Kind::wire: break;
+    }
+    return "wire 1";
+  }
+
+  // "open NAME" or "close NAME": a <current> window, as the runner notes it.
+  void window(std::int64_t t, std::string_view what) {
+    if (!window_signal_) {
+      window_signal_ = signals_.size();
+      signals_.push_back({"current_window", Kind::wire});
+      signals_.push_back({"current_name", Kind::text});
+    }
+    bool open = what.rfind("open ", 0) == 0;
+    change(t, *window_signal_, open ? "1" : "0");
+    if (open) change(t, *window_signal_ + 1, text_value(what.substr(5)));
+    markers_.push_back(fmt::format("{} current window {}", t, header_safe(what)));
+  }
 
   // A 1 ms pulse per URC; pulses that overlap merge into one.
   void urc_pulse(std::int64_t t, std::string_view text) {
@@ -143,6 +182,11 @@ class Waveform {
   // Before its first change a pin was at the other level: the timeline records transitions.
   std::string initial(std::size_t signal) const {
     if (signals_[signal].kind == Kind::text) return "-";
+    if (signals_[signal].kind == Kind::real) {
+      for (const auto& c : changes_)
+        if (c.signal == signal) return c.value;  // no reading before the first: its own value
+    }
+    if (window_signal_ && signal == *window_signal_) return "0";
     if (signal < fixed_count) return "0";
     for (const auto& c : changes_)
       if (c.signal == signal) return c.value == "1" ? "0" : "1";
@@ -150,7 +194,12 @@ class Waveform {
   }
 
   std::string value_line(std::size_t signal, const std::string& value) const {
-    return signals_[signal].kind == Kind::text ? fmt::format("s{} {}\n", value, id(signal)) : fmt::format("{}{}\n", value, id(signal));
+    switch (signals_[signal].kind) {
+      case Kind::text: return fmt::format("s{} {}\n", value, id(signal));
+      case Kind::real: return fmt::format("r{} {}\n", value, id(signal));
+      case Kind::wire: break;
+    }
+    return fmt::format("{}{}\n", value, id(signal));
   }
 
   std::int64_t origin_;
@@ -160,11 +209,12 @@ class Waveform {
   std::vector<std::string> markers_;
   bool command_open_ = false;
   std::int64_t urc_until_ = -1;
+  std::optional<std::size_t> window_signal_;  // current_window, then current_name
 };
 
 }  // namespace
 
-std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t to, std::string_view title) {
+std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t to, std::string_view title, const CurrentTrace& current) {
   const auto& events = timeline.events();
   to = std::min(to, events.size());
   std::vector<const TimelineEvent*> order;
@@ -173,7 +223,14 @@ std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t t
   std::int64_t origin = order.empty() ? 0 : order.front()->t_us;
   Waveform w(origin);
   for (const auto* e : order) w.add(*e);
+  w.current(current);
   return w.render(title, order.empty() ? 0 : order.back()->t_us - origin);
+}
+
+std::string render_current_csv(const CurrentTrace& current) {
+  std::string out = "seconds,amps,peak_amps\n";
+  for (const auto& p : current) out += fmt::format("{:.6f},{:.6g},{:.6g}\n", static_cast<double>(p.t_us - current.front().t_us) / 1e6, p.amps, p.peak);
+  return out;
 }
 
 }  // namespace athil::report

@@ -181,6 +181,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
   out.variables = state_->vars.values();
   out.compressed_waits = state_->compressed_waits;
   out.measurements = state_->measured;
+  if (state_->current) guarded(out, [&] { out.current = current_trace(*state_->current); });
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return out;
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "report/junit.hpp"
+#include "report/vcd.hpp"
 #include "rig/device.hpp"
 #include "runner/actions/step.hpp"
 #include "runner/restart_window.hpp"
@@ -37,6 +38,7 @@ struct Outcome {
   // The variables as the scenario left them: what a built-in script read (a revision, say).
   std::map<std::string, std::string> variables;
   std::vector<report::Measurement> measurements;  // current windows, in order
+  report::CurrentTrace current;                   // what the slot's instrument read, when it measured
 };
 
 class Executor : private StepHost {

@@ -249,7 +249,7 @@ class SlotRunner {
       executor.settle();
       device().timeline.record(Direction::note,
                                fmt::format("end of {}: {}{}", c.name, verdict_name(outcome.verdict), outcome.message.empty() ? "" : ": " + outcome.message));
-      auto evidence = keep_evidence(s, c.name, round, attempt_no);
+      auto evidence = keep_evidence(s, c.name, round, attempt_no, outcome.current);
       if (!evidence.problem.empty()) {
         outcome.detail = fmt::format("{}\nthe scenario itself: {}{}\n{}", evidence.problem, verdict_name(outcome.verdict),
                                      outcome.message.empty() ? "" : ": " + outcome.message, outcome.detail);
@@ -306,18 +306,23 @@ class SlotRunner {
 
   struct Evidence {
     fs::path transcript, waveform;  // relative to the run folder
+    fs::path current;               // the current samples (CSV), where the scenario measured
     std::string problem;            // a file that could not be written, and why
   };
   // The whole timeline since the last scenario goes to its files: notes from between
   // scenarios belong here too.
-  Evidence keep_evidence(const scenario::Scenario& s, const std::string& name, int round, int attempt_no) {
+  Evidence keep_evidence(const scenario::Scenario& s, const std::string& name, int round, int attempt_no, const report::CurrentTrace& current) {
     Evidence e;
     std::string transcript = device().timeline.render(0, device().timeline.size());
     try {
       e.transcript = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "log");
       e.waveform = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "vcd");
       write_evidence(e.transcript, transcript);
-      write_evidence(e.waveform, report::render_vcd(device().timeline, 0, device().timeline.size(), fmt::format("{} on slot {}", name, slot_.name)));
+      write_evidence(e.waveform, report::render_vcd(device().timeline, 0, device().timeline.size(), fmt::format("{} on slot {}", name, slot_.name), current));
+      if (!current.empty()) {
+        e.current = run_.folder.scenario_file(slot_.name, s.name, round, attempt_no, "current.csv");
+        write_evidence(e.current, report::render_current_csv(current));
+      }
     } catch (const InfraError& error) {
       e.problem = error.what();
     }
@@ -355,6 +360,7 @@ class SlotRunner {
       for (const auto& [stat, value] : m.values) measured += fmt::format("[[PROPERTY|{}.{}={}]]\n", m.name, stat, value);
       measured += fmt::format("[[PROPERTY|{}.verdict={}]] limits: {}\n", m.name, m.verdict, m.limits);
     }
+    if (!e.current.empty()) measured += fmt::format("current samples file: {}\n", (run_.folder.path() / e.current).string());
     return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
                        (run_.folder.path() / e.waveform).string(), firmware, measured, attempts,
                        recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", last_transcript_);

@@ -5,6 +5,8 @@
 // what CI keeps of a long log.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -28,8 +30,8 @@ struct SelfTest {
   ProcessResult run;
   Report report;
 };
-SelfTest run_library(const std::string& rig_xml, const std::vector<std::string>& paths) {
-  TempDir dir;
+// In `dir`, which keeps the run folder for the test to read.
+SelfTest run_library(const TempDir& dir, const std::string& rig_xml, const std::vector<std::string>& paths) {
   auto rig = dir.write("rig.xml", rig_xml);
   auto junit = dir.path() / "out" / "junit.xml";
   std::vector<std::string> argv = {athil_exe().string(), "run", "--rig", rig.string(), "--junit", junit.string()};
@@ -37,6 +39,8 @@ SelfTest run_library(const std::string& rig_xml, const std::vector<std::string>&
   auto r = run_process(argv, source_dir());
   return {.run = r, .report = read_report(junit)};
 }
+
+SelfTest run_library(const std::string& rig_xml, const std::vector<std::string>& paths) { return run_library(TempDir(), rig_xml, paths); }
 
 // A scenario that measures current, on a slot without an instrument: skipped, saying why. The
 // current self-test below runs them where an instrument is.
@@ -281,7 +285,8 @@ TEST_CASE("library self-test: psm-no-wake fails power-psm-cycle where the period
 TEST_CASE(
     "library self-test: sleep-current-creep and psm-no-enter fail power-psm-current, a healthy module's currents are in the report, a slot without an "
     "instrument skips it") {
-  auto [r, report] = run_library(R"xml(<rig name="current" time-scale="0.02">
+  TempDir dir;
+  auto [r, report] = run_library(dir, R"xml(<rig name="current" time-scale="0.02">
   <slot name="creep" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="sleep-current-creep"/><instrument spec="ppk2"/></slot>
   <slot name="awake" model="SIM7000G" firmware="1529B08SIM7000G"><virtual faults="psm-no-enter"/><instrument spec="ppk2"/></slot>
   <slot name="healthy" model="SIM7070G" firmware="1951B05SIM7070"><virtual/><instrument spec="ppk2"/></slot>
@@ -305,6 +310,23 @@ TEST_CASE(
   CHECK(boot > 0.05);  // 2 s of boot at 40 mA and more, in the module's time
   CHECK(boot < 0.4);
   CHECK(props["power-boot-energy/boot.verdict"] == "pass");
+  // The samples beside the transcript, and the current in the waveform as an analog trace with
+  // the windows marked.
+  auto& healthy = report.suites["current.healthy"]["power-psm-current"];
+  auto file_named = [&](const std::string& label) {
+    auto at = healthy.out.find(label);
+    REQUIRE(at != std::string::npos);
+    at += label.size();
+    return std::filesystem::path(healthy.out.substr(at, healthy.out.find('\n', at) - at));
+  };
+  auto csv = read_file(file_named("current samples file: "));
+  CHECK(csv.rfind("seconds,amps,peak_amps\n0.000000,", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') > 1000);  // 1 kHz over the scenario's seconds
+  auto vcd = read_file(file_named("waveform file: "));
+  CHECK(contains(vcd, "$var real 64 "));
+  CHECK(contains(vcd, " current_A $end"));
+  CHECK(contains(vcd, "current window open psm_first"));
+  CHECK(contains(vcd, "spsm_first "));  // the window's name on current_name
   for (const char* name : {"power-psm-current", "power-boot-energy"}) {
     auto& bare = report.suites["current.bare"][name];
     CHECK(bare.verdict == "skipped");

@@ -123,6 +123,15 @@ void start_current(rig::Device& device, ScenarioState& state) {
   state.current = std::move(cur);
 }
 
+report::CurrentTrace current_trace(CurrentState& cur) {
+  auto more = cur.capture->take();
+  cur.samples.insert(cur.samples.end(), more.begin(), more.end());
+  report::CurrentTrace trace;
+  trace.reserve(cur.samples.size());
+  for (const auto& s : cur.samples) trace.push_back({.t_us = to_us(s.at), .amps = s.amps, .peak = s.peak});
+  return trace;
+}
+
 void perform(const scenario::Mark& a, Step& step) {
   current_of(step).marks[a.name] = Clock::now();
   step.device.timeline.record(Direction::note, fmt::format("mark {}", a.name));
@@ -145,6 +154,8 @@ void perform(const scenario::Current& a, Step& step) {
     bounds = a.since.empty() ? "since its block began" : fmt::format("since mark '{}'", a.since);
   }
   Window w = window(step, cur, from, to);
+  step.device.timeline.record_at(to_us(from), Direction::note, "current window open " + a.name, Shown::waveform_only);
+  step.device.timeline.record_at(to_us(to), Direction::note, "current window close " + a.name, Shown::waveform_only);
   auto j = judge(a, w, cur);
   auto m = measurement(a, w, j.verdict);
   std::string line = fmt::format("current {} over {}: ", a.name, bounds);

@@ -19,6 +19,7 @@
 #include "instrument/meter.hpp"
 #include "instrument/stats.hpp"
 #include "report/junit.hpp"
+#include "report/vcd.hpp"
 #include "rig/device.hpp"
 #include "rig/power.hpp"
 #include "runner/bounds.hpp"
@@ -135,6 +136,9 @@ void perform(const scenario::SendFile& a, Step& step);
 
 void perform(const scenario::Mark& a, Step& step);
 void perform(const scenario::Current& a, Step& step);
+// Everything the capture read, on the timeline's clock (the scenario's evidence). Throws InfraError
+// when the meter failed.
+report::CurrentTrace current_trace(CurrentState& current);
 // Opens the slot's meter and starts capturing (before the setup of a scenario that measures).
 // Throws InfraError when the slot's instrument cannot be used.
 void start_current(rig::Device& device, ScenarioState& state);
