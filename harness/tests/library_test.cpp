@@ -131,7 +131,7 @@ void fota_faults(const std::string& latency) {
   <slot name="fail" model="SIM7000G" firmware="1529B08SIM7000G" fota-target="1529B10SIM7000G"><virtual faults="fota-fail=60"/></slot>
   <slot name="stall" model="SIM7070G" firmware="1951B05SIM7070" fota-target="1951B07SIM7070"><virtual faults="fota-stall=40"/></slot>
   <slot name="http601" model="SIM7090G" firmware="2110B01SIM7090" fota-target="2110B03SIM7090"><virtual faults="http-601"/></slot>
-  <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/></slot>
+  <slot name="healthy" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/><instrument spec="ppk2"/></slot>
 </rig>)xml",
                                                 latency));
   auto junit = dir.path() / "out" / "junit.xml";
