@@ -50,7 +50,7 @@ Unit unit_of(const CurrentLimit& l) { return l.stat == CurrentStat::charge ? Uni
 // The samples of [from, to), once the meter has delivered them all.
 Window window(Step& step, CurrentState& cur, Clock::time_point from, Clock::time_point to) {
   if (!cur.capture->wait_covering(to, Clock::now() + delivery_bound)) {
-    auto got = cur.capture->take();  // rethrows what stopped the meter, if something did
+    cur.capture->take();  // rethrows what stopped the meter, if something did
     throw InfraError(fmt::format("slot {}: its current meter delivered no samples up to the window's end within {} ({} samples lost so far)", step.device.slot,
                                  format_duration(delivery_bound), cur.capture->lost()));
   }
@@ -82,12 +82,12 @@ Judgement judge(const scenario::Current& a, const Window& w, const CurrentState&
   Judgement out;
   for (const auto& l : a.limits) {
     double value = value_of(w, l);
-    double reference = l.bound.relative || (l.marginal && l.marginal->relative) ? value_of(cur.measured.at(a.compare), l) : 0;
+    bool relative = l.bound.relative || (l.marginal && l.marginal->relative);
+    double reference = relative ? value_of(cur.measured.at(a.compare), l) : 0;
     auto resolve = [&](const CurrentLimit::Bound& b) { return b.relative ? reference * (1 + b.value) : b.value; };
     auto beyond = [&](double bound) { return l.upper ? value > bound : value < bound; };
     Judged v = beyond(resolve(l.bound)) ? Judged::fail : l.marginal && beyond(resolve(*l.marginal)) ? Judged::marginal : Judged::pass;
     if (v <= out.verdict) continue;
-    bool relative = l.bound.relative || (l.marginal && l.marginal->relative);
     std::string stat = l.text.substr(0, l.text.find(' '));
     std::string state = v == Judged::marginal ? "inside the marginal band of its limit" : l.upper ? "above its limit" : "below its limit";
     out = Judgement{.verdict = v,
