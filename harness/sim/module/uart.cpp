@@ -32,7 +32,9 @@ void VirtualModule::raw_input(std::string_view bytes) {
 }
 
 void VirtualModule::uart_in(std::string_view bytes, Time now, unsigned host_rate) {
-  now_ = now;
+  // What was due before these bytes came happens first (a wake by DTR, say): the host process
+  // may read the port before it runs a timer that is already due.
+  advance(now);
   if (!uart_asleep_ && state_ == State::on) plan_uart_sleep();  // input keeps it awake
   std::string echo;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
