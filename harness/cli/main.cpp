@@ -240,6 +240,11 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--ppk2", sim.ppk2,
                       "also serve a virtual Power Profiler Kit II measuring the module, on a pty behind this symlink "
                       "(ampere-meter mode in series with the supply, or source mode as its supply)");
+  sim_cmd
+      ->add_option("--scpi-supply", sim.scpi_port,
+                   "also serve a virtual bench DC source (an HP 66332A) supplying and measuring the module, taking SCPI on this loopback "
+                   "TCP port (0: any free one; the banner names it as libsigrok does: tcp-raw/127.0.0.1/PORT)")
+      ->check(CLI::Range(0, 65535));
   std::vector<std::string> sim_faults;
   std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
   for (const auto& f : athil::sim::fault_catalogue())

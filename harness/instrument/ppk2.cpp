@@ -164,7 +164,8 @@ class Ppk2Capture final : public Capture {
     bin_peak_ = std::max(bin_peak_, amps);
     ++index_;
     if (++bin_count_ < decimate_) return;
-    out.push_back(Sample{.at = start_ + raw_period * static_cast<long>(bin_first_), .amps = bin_sum_ / bin_count_, .peak = bin_peak_});
+    out.push_back(
+        Sample{.at = start_ + raw_period * static_cast<long>(bin_first_), .amps = bin_sum_ / bin_count_, .peak = bin_peak_, .span = raw_period * bin_count_});
     bin_count_ = 0;
   }
 
@@ -214,8 +215,16 @@ Ppk2::~Ppk2() = default;
 
 void Ppk2::dut_power(bool on) { port_->write_all(command({device_running_set, on ? 1 : 0}), Clock::now() + 1s); }
 
+void Ppk2::power(bool on) {
+  if (!supplies())
+    throw InfraError(
+        fmt::format("the PPK2 on {} measures in ampere-meter mode: it supplies nothing (mode=source makes it the supply)", settings_.port.string()));
+  dut_power(on);
+}
+
 std::unique_ptr<Capture> Ppk2::start(const CaptureOptions& options) {
-  return std::make_unique<Ppk2Capture>(*port_, calibration_, settings_.millivolts / 1000.0, options.decimate);
+  int decimate = options.bin.count() > 0 ? static_cast<int>(options.bin / raw_period) : options.decimate;
+  return std::make_unique<Ppk2Capture>(*port_, calibration_, settings_.millivolts / 1000.0, decimate);
 }
 
 std::string Ppk2::describe() const {

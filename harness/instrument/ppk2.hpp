@@ -45,6 +45,8 @@ class Ppk2 final : public CurrentMeter {
 
   // Source mode: the device under test's supply on or off.
   void dut_power(bool on);
+  bool supplies() const override { return settings_.mode == Mode::source; }
+  void power(bool on) override;
   std::unique_ptr<Capture> start(const CaptureOptions& options) override;
   std::string describe() const override;
 

@@ -8,7 +8,6 @@
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/quantity.hpp"
-#include "instrument/ppk2.hpp"
 #include "instrument/spec.hpp"
 #include "instrument/stats.hpp"
 
@@ -29,8 +28,7 @@ void write_csv(const std::string& path, const std::vector<Sample>& samples) {
 
 int read_current(const ReadOptions& options) {
   auto meter = open_meter(parse_spec(options.spec));
-  auto* ppk2 = dynamic_cast<Ppk2*>(meter.get());
-  if (options.power && ppk2) ppk2->dut_power(true);
+  if (options.power) meter->power(true);
   std::vector<Sample> samples;
   std::size_t lost = 0;
   std::chrono::nanoseconds period{};
@@ -41,8 +39,8 @@ int read_current(const ReadOptions& options) {
     lost = capture->lost();
     period = capture->sample_period();
   }
-  if (options.power && ppk2) ppk2->dut_power(false);
-  auto s = summarize(samples, period);
+  if (options.power) meter->power(false);
+  auto s = summarize(samples);
   fmt::print("{}\n", terminal_text(meter->describe()));
   fmt::print("samples {} over {} ({} each), {} lost\n", s.samples, format_duration(std::chrono::duration_cast<Duration>(s.span)),
              format_duration(std::chrono::duration_cast<Duration>(period)), lost);

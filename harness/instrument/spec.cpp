@@ -5,6 +5,7 @@
 #include "base/error.hpp"
 #include "base/quantity.hpp"
 #include "instrument/ppk2.hpp"
+#include "instrument/sigrok.hpp"
 
 namespace athil::instrument {
 
@@ -57,10 +58,18 @@ Ppk2::Settings ppk2_settings(const InstrumentSpec& spec) {
 std::optional<std::string> spec_problem(std::string_view text, Served served) {
   try {
     auto spec = parse_spec(text);
-    if (spec.driver != "ppk2") return fmt::format("instrument driver '{}' is not one athil drives (ppk2)", spec.driver);
-    if (served == Served::virtually && spec.option("conn")) return "a virtual slot's instrument is served by its module: no conn= (spec=\"ppk2\")";
+    if (served == Served::virtually && (spec.driver != "ppk2" && spec.driver != "scpi-pps"))
+      return fmt::format("a virtual slot serves a PPK2 (spec=\"ppk2\") or a bench supply (spec=\"scpi-pps\"), not '{}'", spec.driver);
+    if (served == Served::virtually && spec.option("conn"))
+      return fmt::format("a virtual slot's instrument is served by its module: no conn= (spec=\"{}\")", spec.driver);
     if (served == Served::virtually) spec.options.emplace_back("conn", "virtual");
-    ppk2_settings(spec);
+    if (spec.driver == "ppk2") {
+      ppk2_settings(spec);
+    } else if (!sigrok_drives(spec.driver)) {
+      return fmt::format("instrument driver '{}' is neither athil's (ppk2) nor one of libsigrok's (sigrok-cli -L lists them)", spec.driver);
+    } else if (!spec.option("conn")) {
+      return fmt::format("{}: conn= says how to reach it ({}:conn=tcp-raw/10.0.0.5/5025)", spec.driver, spec.driver);
+    }
   } catch (const InputError& e) {
     return e.what();
   }
@@ -71,7 +80,7 @@ std::string with_conn(std::string_view text, const std::string& conn) { return f
 
 std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec) {
   if (spec.driver == "ppk2") return std::make_unique<Ppk2>(ppk2_settings(spec));
-  throw InputError(fmt::format("instrument driver '{}' is not one athil drives (ppk2)", spec.driver));
+  return std::make_unique<SigrokMeter>(spec);
 }
 
 }  // namespace athil::instrument

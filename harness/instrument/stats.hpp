@@ -17,7 +17,7 @@ struct CurrentStats {
   std::chrono::nanoseconds span{0};
 };
 
-// `period`: each sample's span (Capture::sample_period). Empty input: all zero.
-CurrentStats summarize(std::span<const Sample> samples, std::chrono::nanoseconds period);
+// Each sample weighs as much as its span. Empty input: all zero.
+CurrentStats summarize(std::span<const Sample> samples);
 
 }  // namespace athil::instrument

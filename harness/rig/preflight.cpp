@@ -103,7 +103,7 @@ void check_virtual(const Rig& rig, const Slot& slot, const PreflightPaths& paths
     fs::create_directories(paths.work_dir);
     VirtualModuleProcess module(slot, rig.time_scale, {paths.executable, paths.work_dir, paths.work_dir / (slot.name + ".log")});
     auto pins = connect_virtual_pins(slot.name, module.control_socket());
-    if (slot.instrument) check_instrument(slot, instrument::with_conn(slot.instrument->spec, module.instrument_link()), rows);
+    if (slot.instrument) check_instrument(slot, instrument::with_conn(slot.instrument->spec, module.instrument_conn()), rows);
     return fmt::format("starts ({} {}), control channel answers, STATUS {}", slot.model, slot.firmware, to_string(pins->get(PinRole::status)));
   }));
 }

@@ -67,7 +67,7 @@ void SlotSession::open_virtual(const VirtualSlot& wiring) {
     auto reply = ask_virtual_module(slot, socket, fmt::format("sms {} {}", from, text));
     if (reply != "ok") throw InfraError(fmt::format("slot {}: the virtual network did not take the message: '{}'", slot, reply));
   };
-  if (slot_.instrument) meter_from(instrument::with_conn(slot_.instrument->spec, module_->instrument_link()));
+  if (slot_.instrument) meter_from(instrument::with_conn(slot_.instrument->spec, module_->instrument_conn()));
 }
 
 void SlotSession::meter_from(const std::string& spec) {

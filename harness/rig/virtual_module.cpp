@@ -33,6 +33,17 @@ std::string log_tail(const std::filesystem::path& log) {
   if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
   return text.empty() ? "(nothing)" : text;
 }
+
+// A virtual slot's bench supply (spec="scpi-pps"), rather than its PPK2.
+bool serves_supply(const Instrument& instrument) { return instrument.spec.starts_with("scpi-pps"); }
+
+// What follows `key` on a line of the module's banner ("scpi-pps tcp-raw/127.0.0.1/41234 (output on)").
+std::string banner_value(const std::string& banner, std::string_view key) {
+  auto at = banner.find(fmt::format("\n{}", key));
+  if (at == std::string::npos) return {};
+  at += 1 + key.size();
+  return banner.substr(at, banner.find_first_of(" \n", at) - at);
+}
 }  // namespace
 
 struct VirtualModuleProcess::Child {
@@ -80,9 +91,11 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
     if (wanted.latency.count() > 0) args.insert(args.end(), {"--latency", format_duration(wanted.latency)});
     if (!wanted.gnss_at.empty()) args.insert(args.end(), {"--gnss-at", wanted.gnss_at});
     if (!wanted.gnss_track.empty()) args.insert(args.end(), {"--gnss-track", wanted.gnss_track});
-    if (slot.instrument) {
-      instrument_link_ = port_link_ + ".ppk2";
-      args.insert(args.end(), {"--ppk2", instrument_link_});
+    if (slot.instrument && serves_supply(*slot.instrument)) {
+      args.insert(args.end(), {"--scpi-supply", "0"});  // its port is in the banner
+    } else if (slot.instrument) {
+      instrument_conn_ = port_link_ + ".ppk2";
+      args.insert(args.end(), {"--ppk2", instrument_conn_});
     }
   }
   child_ = std::make_unique<Child>();
@@ -110,6 +123,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
     }
     seen.append(buf, static_cast<std::size_t>(got));
   }
+  if (slot.instrument && serves_supply(*slot.instrument)) instrument_conn_ = banner_value(seen, "scpi-pps ");
 }
 
 int VirtualModuleProcess::pid() const { return child_->process.id(); }

@@ -29,9 +29,11 @@ class VirtualModuleProcess {
   VirtualModuleProcess& operator=(const VirtualModuleProcess&) = delete;
 
   const std::string& port_link() const { return port_link_; }
-  const std::string& control_socket() const { return control_socket_; }    // empty for a replay: no pins
-  const std::string& instrument_link() const { return instrument_link_; }  // its virtual PPK2 ("": none)
-  int pid() const;                                                         // also its process group's id
+  const std::string& control_socket() const { return control_socket_; }  // empty for a replay: no pins
+  // How its virtual instrument is reached: a PPK2's pty link, a bench supply's
+  // "tcp-raw/127.0.0.1/PORT" ("": none).
+  const std::string& instrument_conn() const { return instrument_conn_; }
+  int pid() const;  // also its process group's id
   // How it ended ("killed by signal 9 (SIGKILL)", "exited with status 1"), or nothing while it
   // still runs at `by` (a process closes its files before it is seen to end: a port that went
   // away is worth a short wait).
@@ -42,7 +44,7 @@ class VirtualModuleProcess {
   std::unique_ptr<Child> child_;
   std::string port_link_;
   std::string control_socket_;
-  std::string instrument_link_;
+  std::string instrument_conn_;
 };
 
 }  // namespace athil::rig

@@ -39,6 +39,7 @@
 #include "sim/mqtt_client.hpp"
 #include "sim/ppk2_port.hpp"
 #include "sim/probes.hpp"
+#include "sim/scpi_port.hpp"
 #include "sim/socket_client.hpp"
 #include "sim/uart.hpp"
 
@@ -123,6 +124,7 @@ class Host {
     if (!options.gnss_at.empty()) module_.set_gnss_track(GnssTrack::point(options.gnss_at));
     if (!options.gnss_track.empty()) module_.set_gnss_track(GnssTrack::load(options.gnss_track));
     if (!options.ppk2.empty()) ppk2_.emplace(io_, options.ppk2, draws_, [this](bool on) { supply_from(ppk2_supply_, on); });
+    if (options.scpi_port >= 0) scpi_.emplace(io_, static_cast<unsigned short>(options.scpi_port), draws_, [this](bool on) { supply_from(scpi_supply_, on); });
   }
 
   int run() {
@@ -143,6 +145,7 @@ class Host {
     if (!options_.link.empty()) std::printf("link %s\n", options_.link.c_str());
     if (!control.empty()) std::printf("control %s\n", control.c_str());
     if (ppk2_) std::printf("ppk2 %s (link %s)\n", ppk2_->path().c_str(), options_.ppk2.c_str());
+    if (scpi_) std::printf("scpi-pps %s (output %s)\n", scpi_->conn().c_str(), scpi_->output_on() ? "on" : "off");
     std::printf("power %s\n", power_banner(power));
     std::printf("ready\n");
     std::fflush(stdout);
@@ -358,20 +361,24 @@ class Host {
     reschedule();
   }
 
-  // The module is supplied while the rig's supply pin is on and, in source mode, the PPK2's switch.
+  // The module is supplied while the rig's supply pin is on, the PPK2's switch in source mode
+  // and the bench source's output.
   void supply_from(bool& source, bool on, Time edge = SteadyClock::now()) {
     source = on;
-    bool supplied = control_supply_ && ppk2_supply_;
+    bool supplied = control_supply_ && ppk2_supply_ && scpi_supply_;
     module_.pin_in(Pin::supply, supplied ? Level::high : Level::low, edge, SteadyClock::now());
     reschedule();
   }
 
-  // Every change of what the module draws, for the virtual PPK2 to sample.
+  // Every change of what the module draws, for the virtual instruments to sample.
   void note_draw() {
-    if (!ppk2_) return;
+    if (!ppk2_ && !scpi_) return;
     auto now = SteadyClock::now();
     draws_.record(now, module_.draw());
-    draws_.forget_before(std::min(now, ppk2_->needs_since()));
+    auto needed = now;
+    if (ppk2_) needed = std::min(needed, ppk2_->needs_since());
+    if (scpi_) needed = std::min(needed, scpi_->needs_since());
+    draws_.forget_before(needed);
   }
 
   void reschedule() {
@@ -413,8 +420,9 @@ class Host {
                         }};
   VirtualModule module_;
   DrawLog draws_;
-  bool control_supply_ = true, ppk2_supply_ = true;
+  bool control_supply_ = true, ppk2_supply_ = true, scpi_supply_ = true;
   std::optional<Ppk2Port> ppk2_;
+  std::optional<ScpiPort> scpi_;
 };
 
 void ControlSession::read() {

@@ -29,6 +29,7 @@ struct HostOptions {
   std::string gnss_at;     // "LAT,LON[,ALT]": where the GNSS receiver is ("": the default point)
   std::string gnss_track;  // a track file it plays instead
   std::string ppk2;        // a symlink to a virtual PPK2's pty, measuring the module ("": none)
+  int scpi_port = -1;      // a virtual bench DC source supplying the module on this loopback TCP port (0: any free one, -1: none)
 };
 
 // Blocks until SIGINT or SIGTERM. Returns the process exit code; throws on set-up errors.

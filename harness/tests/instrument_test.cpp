@@ -65,7 +65,7 @@ instrument::CurrentStats read_for(instrument::CurrentMeter& meter, Duration span
   auto samples = capture->take();
   CHECK(capture->lost() == 0);
   if (kept) *kept = samples;
-  return instrument::summarize(samples, capture->sample_period());
+  return instrument::summarize(samples);
 }
 
 }  // namespace
@@ -173,7 +173,7 @@ TEST_CASE("an instrument that is absent, busy or not a PPK2 is an error that nam
   auto first = instrument::open_meter(instrument::parse_spec(sim.spec()));
   CHECK(throws_with([&] { instrument::open_meter(instrument::parse_spec(sim.spec())); }, "in use"));
   CHECK(throws_with([] { instrument::parse_spec("ppk2:conn"); }, "is not key=value"));
-  CHECK(throws_with([] { instrument::open_meter(instrument::parse_spec("keysight:conn=x")); }, "not one athil drives"));
+  CHECK(throws_with([] { instrument::open_meter(instrument::parse_spec("keysight:conn=x")); }, "nor libsigrok's"));
   CHECK(throws_with([] { instrument::open_meter(instrument::parse_spec("ppk2:mode=source")); }, "conn= names its serial port"));
   CHECK(throws_with([] { instrument::open_meter(instrument::parse_spec("ppk2:conn=x:voltage=6V")); }, "outside the 0.8 V to 5 V"));
 }

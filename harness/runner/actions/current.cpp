@@ -18,8 +18,9 @@ using scenario::CurrentLimit;
 using scenario::CurrentStat;
 using Window = CurrentState::Window;
 
-// A PPK2's 100 kHz in 1 ms bins, each with its peak: the mean and the spikes both survive.
-constexpr int default_decimation = 100;
+// A PPK2's 100 kHz in 1 ms bins, each with its peak: the mean and the spikes both survive (a
+// bench supply's readings, tens of milliseconds each, pass as they are).
+constexpr auto sample_bin = std::chrono::milliseconds(1);
 // How long after a window's end its last samples may take to arrive (USB, the reader's thread).
 constexpr auto delivery_bound = std::chrono::seconds(2);
 
@@ -58,7 +59,7 @@ Window window(Step& step, CurrentState& cur, Clock::time_point from, Clock::time
   cur.samples.insert(cur.samples.end(), more.begin(), more.end());
   auto first = std::lower_bound(cur.samples.begin(), cur.samples.end(), from, [](const instrument::Sample& s, Clock::time_point t) { return s.at < t; });
   auto last = std::lower_bound(first, cur.samples.end(), to, [](const instrument::Sample& s, Clock::time_point t) { return s.at < t; });
-  Window w{.stats = instrument::summarize(std::span(first, last), cur.capture->sample_period())};
+  Window w{.stats = instrument::summarize(std::span(first, last))};
   // On a compressed rig the module lives its time faster: a span and a charge are told in the
   // module's time, as they would be at real speed (currents need no scaling).
   w.stats.span = std::chrono::duration_cast<std::chrono::nanoseconds>(w.stats.span / step.scale.factor());
@@ -118,7 +119,7 @@ void start_current(rig::Device& device, ScenarioState& state) {
   if (!device.open_meter) throw InfraError(fmt::format("slot {}: the scenario measures current and the slot has no <instrument>", device.slot));
   auto cur = std::make_unique<CurrentState>();
   cur->meter = device.open_meter();
-  cur->capture = cur->meter->start(instrument::CaptureOptions{.decimate = default_decimation});
+  cur->capture = cur->meter->start(instrument::CaptureOptions{.bin = sample_bin});
   device.timeline.record(Direction::note, fmt::format("current: {} capturing", cur->meter->describe()));
   state.current = std::move(cur);
 }
