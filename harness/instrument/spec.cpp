@@ -76,6 +76,8 @@ std::optional<std::string> spec_problem(std::string_view text, Served served) {
   return std::nullopt;
 }
 
+bool spec_supplies(const InstrumentSpec& spec) { return spec.driver == "scpi-pps" || (spec.driver == "ppk2" && spec.option("mode") == "source"); }
+
 std::string with_conn(std::string_view text, const std::string& conn) { return fmt::format("{}:conn={}", text, conn); }
 
 std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec) {

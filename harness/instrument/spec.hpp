@@ -28,6 +28,9 @@ std::optional<std::string> spec_problem(std::string_view text, Served served);
 // The spec of a virtual module's instrument, reached through `conn`.
 std::string with_conn(std::string_view text, const std::string& conn);
 
+// Whether the instrument is also the device's supply: a bench supply, a PPK2 in source mode.
+bool spec_supplies(const InstrumentSpec& spec);
+
 // Opens the instrument the spec names: throws InputError for a spec no backend takes, InfraError
 // when the instrument is absent, busy or answers nonsense.
 std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec);

@@ -26,7 +26,8 @@ struct Device {
   std::function<void(const std::string& from, const std::string& text)> network_sms;
   // Opens the slot's current meter (null: the slot has none). Throws InfraError when it is
   // absent, busy or answers nonsense: the scenario that wanted it is in error, not failed.
-  std::function<std::unique_ptr<instrument::CurrentMeter>()> open_meter;
+  // Shared: a slot whose instrument is its supply holds it open between scenarios.
+  std::function<std::shared_ptr<instrument::CurrentMeter>()> open_meter;
 
   // STATUS is wired and low: the module is off.
   bool status_low() const { return pins && pins->has(PinRole::status) && pins->get(PinRole::status) == Level::low; }

@@ -243,7 +243,13 @@ class RigReader {
     if (slot.is_replay()) src_.fail(node, "a replayed session draws no current: an <instrument> needs a virtual or real slot");
     if (auto why = instrument::spec_problem(spec, slot.is_virtual() ? instrument::Served::virtually : instrument::Served::by_lab))
       src_.fail(node, "spec", *why);
-    return Instrument{.spec = spec, .pos = src_.pos(node)};
+    bool supplies = instrument::spec_supplies(instrument::parse_spec(spec));
+    if (const auto* real = std::get_if<RealSlot>(&slot.kind);
+        real && supplies &&
+        (!real->supply_on.empty() || std::any_of(real->lines.begin(), real->lines.end(), [](const GpioLine& l) { return l.role == PinRole::supply; })))
+      src_.fail(node, "spec",
+                "this instrument is the slot's supply, and the slot switches a supply of its own too (a <gpio> supply line or <supply> commands): keep one");
+    return Instrument{.spec = spec, .pos = src_.pos(node), .supplies = supplies};
   }
 
   // Where the virtual module's GNSS receiver is: a point, or a track file beside the rig file.

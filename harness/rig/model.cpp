@@ -31,7 +31,7 @@ bool Slot::provides(const std::string& capability) const {
   auto wired = [&](PinRole role) { return std::any_of(real.lines.begin(), real.lines.end(), [&](const GpioLine& l) { return l.role == role; }); };
   if (capability == "status") return wired(PinRole::status);
   if (capability == "dtr") return wired(PinRole::dtr);
-  if (capability == "supply") return wired(PinRole::supply) || !real.supply_on.empty();
+  if (capability == "supply") return wired(PinRole::supply) || !real.supply_on.empty() || (instrument && instrument->supplies);
   if (capability == "reset") return wired(model_or_default(model).reset_pin ? PinRole::reset : PinRole::pwrkey);
   if (capability == "usb") return real.usb;
   return false;

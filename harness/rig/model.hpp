@@ -71,6 +71,7 @@ struct Endpoint {
 struct Instrument {
   std::string spec;
   SourcePos pos;
+  bool supplies = false;  // it is the slot's supply too (a bench supply, a PPK2 in source mode)
 };
 
 struct Slot {

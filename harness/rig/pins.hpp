@@ -1,12 +1,17 @@
 #pragma once
 // A slot's control pins, by module-side level: PWRKEY low is a pressed key, whatever
 // transistor sits between a GPIO and the module (the rig file's active-low says so).
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/duration.hpp"
 #include "rig/model.hpp"
+
+namespace athil::instrument {
+class CurrentMeter;
+}
 
 namespace athil::rig {
 
@@ -61,6 +66,11 @@ std::vector<GpioFinding> inspect_gpio(const RealSlot& wiring);
 // A real slot's pins: its GPIO lines, with the supply switched by its <supply on off>
 // commands where it has them; null when the slot wires neither.
 std::unique_ptr<Pins> open_real_pins(const std::string& slot, const RealSlot& wiring);
+// Opens the slot's instrument, or gives the one already open (a scenario measuring through it).
+using MeterOpener = std::function<std::shared_ptr<instrument::CurrentMeter>()>;
+// A slot whose instrument is its supply (a PPK2 in source mode, a bench supply): the supply role
+// switches the instrument's output, on at once; `lines` (maybe null) has the other pins.
+std::unique_ptr<Pins> supply_through_instrument(const std::string& slot, std::unique_ptr<Pins> lines, MeterOpener open);
 // Where a supply command's program runs from: itself when it names a path, else the first
 // match on PATH; empty when there is no executable file.
 std::string find_program(const std::string& program);

@@ -70,14 +70,20 @@ void SlotSession::open_virtual(const VirtualSlot& wiring) {
   if (slot_.instrument) meter_from(instrument::with_conn(slot_.instrument->spec, module_->instrument_conn()));
 }
 
+// One instrument at a time for the slot: a PPK2's port is exclusive, and a supply that is also
+// measured is one device. It is opened when first wanted and closed when nothing holds it.
 void SlotSession::meter_from(const std::string& spec) {
-  device_.open_meter = [slot = slot_.name, spec] {
+  device_.open_meter = [this, spec]() -> std::shared_ptr<instrument::CurrentMeter> {
+    if (auto held = meter_.lock()) return held;
     try {
-      return instrument::open_meter(instrument::parse_spec(spec));
+      std::shared_ptr<instrument::CurrentMeter> opened = instrument::open_meter(instrument::parse_spec(spec));
+      meter_ = opened;
+      return opened;
     } catch (const InfraError& e) {
-      throw InfraError(fmt::format("slot {}: its current meter: {}", slot, e.what()));
+      throw InfraError(fmt::format("slot {}: its current meter: {}", slot_.name, e.what()));
     }
   };
+  if (slot_.instrument->supplies) device_.pins = supply_through_instrument(slot_.name, std::move(device_.pins), device_.open_meter);
 }
 
 // A replay has no pins: the recorded answers only.

@@ -67,6 +67,7 @@ class SlotSession {
   std::filesystem::path module_log() const;
 
   const Slot& slot_;
+  std::weak_ptr<instrument::CurrentMeter> meter_;  // while a scenario or the supply holds it
   std::string rig_name_;
   double time_scale_;
   Paths paths_;

@@ -33,7 +33,10 @@ struct ScpiPort::State : std::enable_shared_from_this<ScpiPort::State> {
   void answer(const std::string& line, Done done) {
     bool was_on = device.output_on();
     auto replies = device.line(line);
-    if (device.output_on() != was_on && supply) supply(device.output_on());
+    if (device.output_on() != was_on) {
+      std::fprintf(stderr, "scpi-pps: output %s\n", device.output_on() ? "on" : "off");
+      if (supply) supply(device.output_on());
+    }
     bool measures = false;
     for (const auto& r : replies) measures |= r.measure != VirtualDcSource::Measure::none;
     auto from = Draw::Time::clock::now();

@@ -175,3 +175,35 @@ TEST_CASE("a virtual slot measured by a bench supply: rig check opens it, the bo
   auto junit = test::read_file(dir.path() / "r/junit.xml");
   CHECK(std::regex_search(junit, std::regex("power-boot-energy/boot\\.charge\" value=\"[0-9.]+ m?C\"")));
 }
+
+TEST_CASE("a slot whose bench supply is its supply: supply cuts go through the instrument's output, and a rig that also wires a supply line is refused") {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "rig.xml") << R"(<rig name="bench" time-scale="0.02">
+  <slot name="b1" model="SIM7080G" firmware="1951B02SIM7080G" fota-target="1951B03SIM7080G"><virtual/><instrument spec="scpi-pps"/></slot>
+</rig>
+)";
+  auto run = test::run_process({test::athil_exe().string(), "run", "--rig", (dir.path() / "rig.xml").string(), "--junit", (dir.path() / "r/junit.xml").string(),
+                                "scenarios/fota/supply-cuts.xml"},
+                               test::source_dir());
+  INFO(run.out, run.err);
+  CHECK(run.exit_code == 0);
+  std::string module_log;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "r"))
+    if (e.path().filename() == "@virtual-module.log") module_log = test::read_file(e.path());
+  CHECK(test::contains(module_log, "scpi-pps: output off"));
+  CHECK(test::contains(module_log, "scpi-pps: output on"));
+  CHECK_FALSE(test::contains(module_log, "pin supply"));  // the control channel's supply was never touched
+
+  std::ofstream(dir.path() / "both.xml") << R"(<rig name="bench">
+  <slot name="r1" model="SIM7080G" firmware="1951B02SIM7080G">
+    <serial port="/dev/ttyUSB0"/>
+    <gpio chip="gpiochip0"><line role="pwrkey" offset="17"/><line role="supply" offset="22"/></gpio>
+    <instrument spec="scpi-pps:conn=tcp-raw/10.0.0.5/5025"/>
+  </slot>
+</rig>
+)";
+  auto both = test::run_process({test::athil_exe().string(), "rig", "check", (dir.path() / "both.xml").string()}, test::source_dir());
+  INFO(both.out, both.err);
+  CHECK(both.exit_code == 2);
+  CHECK(std::regex_search(both.err, std::regex("both\\.xml:5:17: .*the slot's supply, and the slot switches a supply of its own too")));
+}

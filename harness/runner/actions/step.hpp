@@ -45,7 +45,7 @@ struct CurrentState {
     instrument::CurrentStats stats;
     std::vector<double> sorted;  // sample means, for percentiles
   };
-  std::unique_ptr<instrument::CurrentMeter> meter;
+  std::shared_ptr<instrument::CurrentMeter> meter;
   std::unique_ptr<instrument::Capture> capture;
   std::vector<instrument::Sample> samples;
   std::map<std::string, Clock::time_point> marks;
