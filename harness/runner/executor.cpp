@@ -154,7 +154,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
   auto timeout = scale_.timeout(s.timeout);
   guarded(out, [&] {
     state_->vars.set_defaults(s.vars);  // -D, rig and slot variables override a scenario's defaults
-    if (scenario::measures_current(s)) start_current(device_, *state_);
+    if (scenario::measures_current(s)) start_current(device_, *state_, scenario::current_resolution(s));
     run_block(s.setup, started + timeout, timeout);
     if (after_setup) after_setup();
     for (const auto& step : s.steps) run_block(step, started + timeout, timeout);
@@ -181,7 +181,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
   out.variables = state_->vars.values();
   out.compressed_waits = state_->compressed_waits;
   out.measurements = state_->measured;
-  if (state_->current) guarded(out, [&] { out.current = current_trace(*state_->current); });
+  if (state_->current) guarded(out, [&] { out.current = current_trace(*state_->current, device_.slot); });
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return out;
 }

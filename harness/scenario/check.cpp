@@ -231,6 +231,16 @@ bool measures_current(const Scenario& s) {
   return any;
 }
 
+std::chrono::nanoseconds current_resolution(const Scenario& s) {
+  auto finest = Current::default_resolution;
+  auto look = [&](const Action& a) {
+    if (const auto* c = std::get_if<Current>(&a.what)) finest = std::min(finest, c->resolution);
+  };
+  for (const auto* b : {&s.setup, &s.teardown, &s.on_failure}) for_each_action(b->actions, look);
+  for (const auto& st : s.steps) for_each_action(st.actions, look);
+  return finest;
+}
+
 void check_reachable(const Scenario& s) {
   // A condition without variables has one value, known now. A reference with a default
   // (${reg:-0}) is still a variable: the body may set it.

@@ -18,6 +18,8 @@ void check_variables(const Scenario& scenario, const std::vector<std::string>& k
 void check_current(const Scenario& scenario);
 // Whether any block measures current: the scenario then needs a slot with an instrument.
 bool measures_current(const Scenario& scenario);
+// The finest resolution any of its <current> windows asks for: what the instrument captures at.
+std::chrono::nanoseconds current_resolution(const Scenario& scenario);
 
 // Actions that can never be reached or never succeed, whatever the module does: a <check>
 // over constants that is false (nothing after it runs), a <repeat until> over constants.

@@ -379,11 +379,12 @@ class FileReader {
   }
 
   Current current(pugi::xml_node node) const {
-    src_.only_attributes(node, {"name", "for", "since", "compare"});
+    src_.only_attributes(node, {"name", "for", "since", "compare", "resolution"});
     Current c{.name = identifier(node, "name"),
               .span = optional_duration(node, "for"),
               .since = node.attribute("since").value(),
               .compare = node.attribute("compare").value()};
+    if (node.attribute("resolution")) c.resolution = resolution(node);
     if (c.span && node.attribute("since")) src_.fail(node, "since", "a window is either the next 'for' or 'since' a mark, not both");
     if (node.attribute("since") && !is_identifier(c.since)) src_.fail(node, "since", fmt::format("since names a <mark>, not '{}'", c.since));
     for (auto child : node.children()) {
@@ -392,6 +393,25 @@ class FileReader {
       c.limits.push_back(current_limit(child, !c.compare.empty()));
     }
     return c;
+  }
+
+  // A sample's span: from a PPK2's 10 us to a second, in us, ms or s.
+  std::chrono::nanoseconds resolution(pugi::xml_node node) const {
+    std::string_view text = node.attribute("resolution").value();
+    std::chrono::nanoseconds r{0};
+    try {
+      if (text.ends_with("us")) {
+        r = std::chrono::microseconds(std::stoll(std::string(text.substr(0, text.size() - 2))));
+        if (std::to_string(r.count() / 1000) + "us" != text) throw InputError("");
+      } else {
+        r = parse_duration(text);
+      }
+    } catch (const std::exception&) {
+      src_.fail(node, "resolution", fmt::format("resolution is a duration in us, ms or s (10us, 1ms), not '{}'", text));
+    }
+    if (r < std::chrono::microseconds(10) || r > std::chrono::seconds(1))
+      src_.fail(node, "resolution", fmt::format("resolution {} is outside 10us (a PPK2's sample) to 1s", text));
+    return r;
   }
 
   CurrentLimit current_limit(pugi::xml_node node, bool can_compare) const {

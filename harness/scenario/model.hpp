@@ -163,10 +163,13 @@ struct CurrentLimit {
 // The current over a window, measured by the slot's instrument and checked (<current>): the
 // next `span` (module time, as <sleep>), or from the <mark> named `since` (the enclosing
 // block's start when empty) to here. Sets ${NAME_average}, ${NAME_peak}, ${NAME_lowest}
-// (amperes) and ${NAME_charge} (coulombs).
+// (amperes) and ${NAME_charge} (coulombs). `resolution`: the span of each sample its lowest
+// and percentiles are taken over (the instrument's, real time: a PPK2 gives 10 us).
 struct Current {
+  static constexpr std::chrono::nanoseconds default_resolution = std::chrono::milliseconds(1);
   std::string name;
   std::optional<DurationText> span;
+  std::chrono::nanoseconds resolution = default_resolution;
   std::string since;
   std::string compare;  // an earlier measurement's name, for relative limits
   std::vector<CurrentLimit> limits;

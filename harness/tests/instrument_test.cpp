@@ -150,7 +150,9 @@ TEST_CASE("virtual PPK2 in source mode is the module's supply: its DUT switch cu
   SimWithPpk2 sim("SIM7080G");
   instrument::Ppk2 ppk2({.port = sim.dir.path() / "ppk2", .mode = instrument::Ppk2::Mode::source, .millivolts = 3800});
   CHECK(test::contains(ppk2.describe(), "sourcing 3800 mV"));
-  CHECK(sim.pins->get(rig::PinRole::supply) == rig::Level::low);  // switched off: unpowered
+  // Source mode with its switch off: unpowered, once the device has taken the mode command (the
+  // constructor only sends it).
+  CHECK(test::eventually([&] { return sim.pins->get(rig::PinRole::supply) == rig::Level::low; }, 10s));
   CHECK(read_for(ppk2, 100ms).average == 0);
   ppk2.dut_power(true);
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::supply) == rig::Level::high; }, 10s));

@@ -1,6 +1,8 @@
 // The scenario language's control elements, run for real on a virtual SIM7080G.
 #include <doctest/doctest.h>
 
+#include <regex>
+
 #include <algorithm>
 #include <map>
 #include <sstream>
@@ -504,6 +506,34 @@ TEST_CASE("language: current windows on a virtual module: a span, since a mark, 
   CHECK(contains(out["cur-min"].message, " mA is below its limit (average min 100mA)"));
   CHECK(out["cur-since"].verdict == "passed");
   CHECK(contains(out["cur-since"].out, "[[PROPERTY|w.verdict=pass]]"));
+}
+
+TEST_CASE("language: a window's resolution: at 10us its lowest is the floor between paging peaks, at 200ms each sample holds several peaks") {
+  TempDir dir;
+  dir.write("sc/cur-resolution.xml", scenario("cur-resolution", power + R"xml(
+  <step name="idle"><sleep duration="5s"/><mark name="m"/><sleep duration="10s"/>
+    <current name="fine" since="m" resolution="10us"><limit of="average" max="30mA"/></current>
+    <current name="coarse" since="m" resolution="200ms"><limit of="average" max="30mA"/></current></step>)xml"));
+  auto out = run_scenarios(dir);
+  REQUIRE(out["cur-resolution"].verdict == "passed");
+  auto value = [&](const std::string& name) {
+    std::smatch m;
+    REQUIRE_MESSAGE(std::regex_search(out["cur-resolution"].out, m, std::regex("\\[\\[PROPERTY\\|" + name + "=([0-9.]+) (u|m)A\\]\\]")), name);
+    return std::stod(m[1]) * (m[2] == "u" ? 1e-6 : 1e-3);
+  };
+  // The same samples: the same average and peak; only what a sample holds differs.
+  CHECK(value("fine.average") == doctest::Approx(value("coarse.average")).epsilon(0.02));
+  CHECK(value("fine.peak") == doctest::Approx(value("coarse.peak")).epsilon(0.02));
+  // The floor is 4 % below the average (a 10 ms, 60 mA peak every 1.28 s); 200 ms hold 8 peaks.
+  CHECK(value("fine.lowest") < 0.98 * value("fine.average"));
+  CHECK(value("coarse.lowest") > 0.98 * value("coarse.average"));
+  CHECK(value("fine.peak") > 2 * value("fine.average"));
+
+  auto file = dir.write("sc/bad.xml",
+                        scenario("bad", R"(<step name="s"><current name="a" for="1s" resolution="1us"><limit of="average" max="1mA"/></current></step>)"));
+  auto r = run_process({athil_exe().string(), "validate", file.string()}, source_dir());
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(contains(r.err, "resolution 1us is outside 10us (a PPK2's sample) to 1s"), r.err);
 }
 
 TEST_CASE("language: current windows and limits are checked when the scenario loads, with file:line:col") {

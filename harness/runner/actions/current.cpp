@@ -18,9 +18,9 @@ using scenario::CurrentLimit;
 using scenario::CurrentStat;
 using Window = CurrentState::Window;
 
-// A PPK2's 100 kHz in 1 ms bins, each with its peak: the mean and the spikes both survive (a
-// bench supply's readings, tens of milliseconds each, pass as they are).
-constexpr auto sample_bin = std::chrono::milliseconds(1);
+// The samples a scenario keeps: 8 Mi of them is over 20 hours at 1 ms (a PPK2's 100 kHz in
+// 1 ms bins, each with its peak), 80 s at its full 10 us.
+constexpr std::size_t max_samples = 8 * 1024 * 1024;
 // How long after a window's end its last samples may take to arrive (USB, the reader's thread).
 constexpr auto delivery_bound = std::chrono::seconds(2);
 
@@ -48,18 +48,57 @@ double value_of(const Window& w, const CurrentLimit& l) {
 
 Unit unit_of(const CurrentLimit& l) { return l.stat == CurrentStat::charge ? Unit::coulomb : Unit::ampere; }
 
-// The samples of [from, to), once the meter has delivered them all.
-Window window(Step& step, CurrentState& cur, Clock::time_point from, Clock::time_point to) {
+// What the meter has delivered, kept for the windows and the trace, within bounds.
+void absorb(CurrentState& cur, const std::string& slot) {
+  auto more = cur.capture->take();
+  if (cur.samples.size() + more.size() > max_samples)
+    throw InfraError(fmt::format("slot {}: the scenario's current samples exceed {} ({} each): a coarser resolution= keeps fewer", slot, max_samples,
+                                 format_duration(std::chrono::duration_cast<Duration>(cur.capture->sample_period()))));
+  cur.samples.insert(cur.samples.end(), more.begin(), more.end());
+}
+
+// Consecutive samples merged until each spans `resolution` (their mean weighed by span, their
+// peak kept): what a window's lowest and percentiles are taken over.
+std::vector<instrument::Sample> rebinned(std::span<const instrument::Sample> samples, std::chrono::nanoseconds resolution) {
+  std::vector<instrument::Sample> out;
+  double charge = 0;
+  for (const auto& s : samples) {
+    bool open = !out.empty() && out.back().span < resolution;
+    if (!open) {
+      if (!out.empty()) out.back().amps = charge / std::chrono::duration<double>(out.back().span).count();
+      out.push_back(instrument::Sample{.at = s.at, .amps = s.amps, .peak = s.peak, .span = std::chrono::nanoseconds(0)});
+      charge = 0;
+    }
+    charge += s.amps * std::chrono::duration<double>(s.span).count();
+    out.back().span += s.span;
+    out.back().peak = std::max(out.back().peak, s.peak);
+  }
+  if (!out.empty() && out.back().span.count() > 0) out.back().amps = charge / std::chrono::duration<double>(out.back().span).count();
+  // The window's end cuts the last one short: under half a sample, it joins the one before.
+  if (out.size() > 1 && out.back().span < resolution / 2) {
+    auto last = out.back();
+    out.pop_back();
+    auto& before = out.back();
+    auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
+    before.amps = (before.amps * seconds(before.span) + last.amps * seconds(last.span)) / seconds(before.span + last.span);
+    before.span += last.span;
+    before.peak = std::max(before.peak, last.peak);
+  }
+  return out;
+}
+
+// The samples of [from, to), once the meter has delivered them all, at `resolution`.
+Window window(Step& step, CurrentState& cur, Clock::time_point from, Clock::time_point to, std::chrono::nanoseconds resolution) {
   if (!cur.capture->wait_covering(to, Clock::now() + delivery_bound)) {
     cur.capture->take();  // rethrows what stopped the meter, if something did
     throw InfraError(fmt::format("slot {}: its current meter delivered no samples up to the window's end within {} ({} samples lost so far)", step.device.slot,
                                  format_duration(delivery_bound), cur.capture->lost()));
   }
-  auto more = cur.capture->take();
-  cur.samples.insert(cur.samples.end(), more.begin(), more.end());
+  absorb(cur, step.device.slot);
   auto first = std::lower_bound(cur.samples.begin(), cur.samples.end(), from, [](const instrument::Sample& s, Clock::time_point t) { return s.at < t; });
   auto last = std::lower_bound(first, cur.samples.end(), to, [](const instrument::Sample& s, Clock::time_point t) { return s.at < t; });
-  Window w{.stats = instrument::summarize(std::span(first, last))};
+  auto bins = rebinned(std::span(first, last), resolution);
+  Window w{.stats = instrument::summarize(bins)};
   // On a compressed rig the module lives its time faster: a span and a charge are told in the
   // module's time, as they would be at real speed (currents need no scaling).
   w.stats.span = std::chrono::duration_cast<std::chrono::nanoseconds>(w.stats.span / step.scale.factor());
@@ -67,7 +106,7 @@ Window window(Step& step, CurrentState& cur, Clock::time_point from, Clock::time
   if (w.stats.samples == 0)
     throw InfraError(fmt::format("slot {}: no current samples in the window (it lasted {})", step.device.slot,
                                  format_duration(std::chrono::duration_cast<Duration>(to - from))));
-  for (auto it = first; it != last; ++it) w.sorted.push_back(it->amps);
+  for (const auto& b : bins) w.sorted.push_back(b.amps);
   std::sort(w.sorted.begin(), w.sorted.end());
   return w;
 }
@@ -115,18 +154,17 @@ report::Measurement measurement(const scenario::Current& a, const Window& w, Jud
 
 }  // namespace
 
-void start_current(rig::Device& device, ScenarioState& state) {
+void start_current(rig::Device& device, ScenarioState& state, std::chrono::nanoseconds resolution) {
   if (!device.open_meter) throw InfraError(fmt::format("slot {}: the scenario measures current and the slot has no <instrument>", device.slot));
   auto cur = std::make_unique<CurrentState>();
   cur->meter = device.open_meter();
-  cur->capture = cur->meter->start(instrument::CaptureOptions{.bin = sample_bin});
+  cur->capture = cur->meter->start(instrument::CaptureOptions{.bin = resolution});
   device.timeline.record(Direction::note, fmt::format("current: {} capturing", cur->meter->describe()));
   state.current = std::move(cur);
 }
 
-report::CurrentTrace current_trace(CurrentState& cur) {
-  auto more = cur.capture->take();
-  cur.samples.insert(cur.samples.end(), more.begin(), more.end());
+report::CurrentTrace current_trace(CurrentState& cur, const std::string& slot) {
+  absorb(cur, slot);
   report::CurrentTrace trace;
   trace.reserve(cur.samples.size());
   for (const auto& s : cur.samples) trace.push_back({.t_us = to_us(s.at), .amps = s.amps, .peak = s.peak});
@@ -154,7 +192,7 @@ void perform(const scenario::Current& a, Step& step) {
     to = Clock::now();
     bounds = a.since.empty() ? "since its block began" : fmt::format("since mark '{}'", a.since);
   }
-  Window w = window(step, cur, from, to);
+  Window w = window(step, cur, from, to, a.resolution);
   step.device.timeline.record_at(to_us(from), Direction::note, "current window open " + a.name, Shown::waveform_only);
   step.device.timeline.record_at(to_us(to), Direction::note, "current window close " + a.name, Shown::waveform_only);
   auto j = judge(a, w, cur);

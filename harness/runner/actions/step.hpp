@@ -138,10 +138,11 @@ void perform(const scenario::Mark& a, Step& step);
 void perform(const scenario::Current& a, Step& step);
 // Everything the capture read, on the timeline's clock (the scenario's evidence). Throws InfraError
 // when the meter failed.
-report::CurrentTrace current_trace(CurrentState& current);
+report::CurrentTrace current_trace(CurrentState& current, const std::string& slot);
 // Opens the slot's meter and starts capturing (before the setup of a scenario that measures).
 // Throws InfraError when the slot's instrument cannot be used.
-void start_current(rig::Device& device, ScenarioState& state);
+// `resolution`: the span of each sample kept (the finest any of its windows asks for).
+void start_current(rig::Device& device, ScenarioState& state, std::chrono::nanoseconds resolution);
 
 // Timeouts for actions that name none, before scaling.
 inline constexpr Duration default_expect_timeout = std::chrono::seconds(10);
