@@ -40,25 +40,26 @@ std::optional<pugi::xml_node> find_doctype(pugi::xml_node root) {
 }
 }  // namespace
 
-std::unique_ptr<XmlSource> XmlSource::load(const std::filesystem::path& path) {
+std::unique_ptr<XmlSource> XmlSource::load(const std::filesystem::path& path, std::size_t max_bytes) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) throw InputError(SourcePos{path.string()}, fmt::format("cannot read the file: {}", ec.message()));
-  if (size > max_file_bytes)
-    throw InputError(SourcePos{path.string()}, fmt::format("the file is {} bytes; scenario, fixture and rig files are limited to {}", size, max_file_bytes));
+  if (size > max_bytes)
+    throw InputError(SourcePos{path.string()}, fmt::format("the file is {} bytes; {} are limited to {}", size,
+                                                           max_bytes == max_file_bytes ? "scenario, fixture and rig files" : "files of this kind", max_bytes));
   auto text = read_file(path);
   if (!text) throw InputError(SourcePos{path.string()}, "cannot read the file");
-  return parse(std::move(*text), path.string());
+  return parse(std::move(*text), path.string(), max_bytes);
 }
 
-std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string display_name) {
+std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string display_name, std::size_t max_bytes) {
   std::unique_ptr<XmlSource> src(new XmlSource());
   src->name_ = std::move(display_name);
   src->text_ = std::move(text);
   // Where each line starts, found once: a position is then a search, not a count from the start.
   src->line_starts_.push_back(0);
   for (std::size_t i = src->text_.find('\n'); i != std::string::npos; i = src->text_.find('\n', i + 1)) src->line_starts_.push_back(i + 1);
-  if (src->text_.size() > max_file_bytes) throw InputError(SourcePos{src->name_}, fmt::format("more than {} bytes", max_file_bytes));
+  if (src->text_.size() > max_bytes) throw InputError(SourcePos{src->name_}, fmt::format("more than {} bytes", max_bytes));
   if (auto bad = first_invalid_utf8(src->text_))
     throw InputError(src->pos_at_offset(static_cast<std::ptrdiff_t>(*bad)),
                      fmt::format("not UTF-8: byte 0x{:02x} here (save the file as UTF-8)", static_cast<unsigned char>(src->text_[*bad])));

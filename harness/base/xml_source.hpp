@@ -17,11 +17,13 @@ class XmlSource {
   static constexpr std::size_t max_file_bytes = 1024 * 1024;  // far beyond any real scenario
 
   // Throws InputError naming the file and position of a syntax error or a DOCTYPE.
-  static std::unique_ptr<XmlSource> load(const std::filesystem::path& path);
-  static std::unique_ptr<XmlSource> parse(std::string text, std::string display_name);
+  // `max_bytes`: a report read back (a JUnit file from another host) may be larger.
+  static std::unique_ptr<XmlSource> load(const std::filesystem::path& path, std::size_t max_bytes = max_file_bytes);
+  static std::unique_ptr<XmlSource> parse(std::string text, std::string display_name, std::size_t max_bytes = max_file_bytes);
 
   const pugi::xml_document& doc() const { return doc_; }
   const std::string& name() const { return name_; }
+  const std::string& text() const { return text_; }
   SourcePos pos(pugi::xml_node node) const;
   // Position of an attribute's value inside its element's start tag (the element's when not found).
   SourcePos pos(pugi::xml_node node, const char* attribute) const;

@@ -14,6 +14,7 @@
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/file.hpp"
+#include "cli/history_commands.hpp"
 #include "field/log_text.hpp"
 #include "field/record.hpp"
 #include "field/replay.hpp"
@@ -343,6 +344,7 @@ int main(int argc, char** argv) {
   scaffold_cmd->add_option("--name", scaffold_name, "the scenario's name (default: field- and the file's name)");
   scaffold_cmd->add_option("--models", scaffold_models, "models the scenario lists (default: the model the log shows, else all four)");
   scaffold_cmd->add_flag("--force", scaffold_force, "replace an existing file");
+  athil::cli::HistoryCommands history_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -370,6 +372,7 @@ int main(int argc, char** argv) {
       run_options.junit = junit.empty() ? fs::path() : fs::absolute(junit);  // empty: refused by the run, exit 2
       run_options.fixtures = fixtures;
       run_options.executable = own_executable(argv[0]);
+      for (int i = 1; i < argc; ++i) run_options.command_line += fmt::format("{}{}", i > 1 ? " " : "", argv[i]);
       if (list_cmd->parsed()) return athil::runner::list(run_options);
       return run_cmd->parsed() ? athil::runner::run(run_options) : athil::runner::validate(run_options);
     }
@@ -385,6 +388,7 @@ int main(int argc, char** argv) {
       return athil::sim::run_host(sim);
     }
     if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
+    if (auto code = history_commands.run()) return *code;
     if (current_cmd->parsed()) {
       current.span = athil::parse_duration(current_span);
       return athil::instrument::read_current(current);

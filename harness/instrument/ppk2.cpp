@@ -1,11 +1,10 @@
 #include "instrument/ppk2.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
-#include <condition_variable>
 #include <cstdint>
 #include <exception>
-#include <mutex>
 #include <stop_token>
 #include <thread>
 
@@ -13,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "instrument/sample_queue.hpp"
 #include "transport/serial_port.hpp"
 
 namespace athil::instrument {
@@ -25,7 +25,6 @@ enum Op : char { average_start = 0x06, average_stop = 0x07, device_running_set =
 
 constexpr auto raw_period = std::chrono::nanoseconds(10'000);  // 100 kHz
 constexpr double adc_volts = 1.8 / 163840 * 4;                 // one count of the 14-bit reading
-constexpr std::size_t max_held = std::size_t{1} << 22;         // samples not yet taken (about 42 s undecimated)
 constexpr std::size_t max_metadata = 4096;
 
 std::string command(std::initializer_list<int> bytes) {
@@ -98,19 +97,9 @@ class Ppk2Capture final : public Capture {
     }
   }
 
-  std::vector<Sample> take() override {
-    std::lock_guard lock(mutex_);
-    if (failure_) std::rethrow_exception(failure_);
-    return std::exchange(held_, {});
-  }
-  bool wait_covering(Clock::time_point t, Deadline by) override {
-    std::unique_lock lock(mutex_);
-    return arrived_.wait_until(lock, by, [&] { return failure_ || covered_ >= t; }) && !failure_;
-  }
-  std::size_t lost() const override {
-    std::lock_guard lock(mutex_);
-    return lost_;
-  }
+  std::vector<Sample> take() override { return queue_.take(); }
+  bool wait_covering(Clock::time_point t, Deadline by) override { return queue_.wait_covering(t, by); }
+  std::size_t lost() const override { return lost_; }
   std::chrono::nanoseconds sample_period() const override { return raw_period * decimate_; }
 
  private:
@@ -121,9 +110,7 @@ class Ppk2Capture final : public Capture {
         if (!bytes.empty()) decode(bytes, Clock::now());
       }
     } catch (...) {
-      std::lock_guard lock(mutex_);
-      failure_ = std::current_exception();
-      arrived_.notify_all();
+      queue_.fail(std::current_exception());
     }
   }
 
@@ -144,16 +131,10 @@ class Ppk2Capture final : public Capture {
       add(calibration_.amps(word & 0x3fff, (word >> 14) & 0x7, vdd_), out);
     }
     partial_.erase(0, words * 4);
-    std::lock_guard lock(mutex_);
-    std::size_t room = max_held - std::min(max_held, held_.size());
-    if (out.size() > room) lost_ += (out.size() - room) * static_cast<std::size_t>(decimate_);
-    held_.insert(held_.end(), out.begin(), out.begin() + static_cast<long>(std::min(room, out.size())));
-    if (!out.empty()) covered_ = out.back().at;
-    arrived_.notify_all();
+    lost_ += queue_.push(out) * static_cast<std::size_t>(decimate_);
   }
 
   void skip(unsigned missing) {
-    std::lock_guard lock(mutex_);
     lost_ += missing;
     index_ += missing;
   }
@@ -181,12 +162,8 @@ class Ppk2Capture final : public Capture {
   int bin_count_ = 0;
   std::uint64_t bin_first_ = 0;
   double bin_sum_ = 0, bin_peak_ = 0;
-  mutable std::mutex mutex_;
-  std::condition_variable arrived_;
-  Clock::time_point covered_{};  // the start of the newest sample decoded
-  std::vector<Sample> held_;
-  std::size_t lost_ = 0;
-  std::exception_ptr failure_;
+  SampleQueue queue_;
+  std::atomic<std::size_t> lost_ = 0;
   std::jthread thread_;  // last: it stops before the rest goes
 };
 

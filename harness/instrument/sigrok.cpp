@@ -10,6 +10,7 @@
 #include <libsigrokcxx/libsigrokcxx.hpp>
 
 #include "base/error.hpp"
+#include "instrument/sample_queue.hpp"
 
 namespace athil::instrument {
 
@@ -160,11 +161,11 @@ class SigrokCapture final : public Capture {
     since_ = Clock::now();
     thread_ = std::thread([this] { run(); });
     std::unique_lock lock(mutex_);
-    arrived_.wait(lock, [&] { return started_ || failure_; });
+    started_cv_.wait(lock, [&] { return started_ || ended_; });
     if (!started_) {
       lock.unlock();
       thread_.join();
-      std::rethrow_exception(failure_);
+      queue_.take();  // throws why it did not start
     }
   }
   ~SigrokCapture() override {
@@ -179,15 +180,8 @@ class SigrokCapture final : public Capture {
     thread_.join();
   }
 
-  std::vector<Sample> take() override {
-    std::lock_guard lock(mutex_);
-    if (failure_) std::rethrow_exception(failure_);
-    return std::exchange(held_, {});
-  }
-  bool wait_covering(Clock::time_point t, Deadline by) override {
-    std::unique_lock lock(mutex_);
-    return arrived_.wait_until(lock, by, [&] { return failure_ || covered_ >= t; }) && !failure_;
-  }
+  std::vector<Sample> take() override { return queue_.take(); }
+  bool wait_covering(Clock::time_point t, Deadline by) override { return queue_.wait_covering(t, by); }
   std::size_t lost() const override { return 0; }  // polled: nothing streams past unread
   std::chrono::nanoseconds sample_period() const override {
     std::lock_guard lock(mutex_);
@@ -200,22 +194,30 @@ class SigrokCapture final : public Capture {
   void run() {
     GMainContext* context = g_main_context_new();
     g_main_context_push_thread_default(context);
+    bool started = false;
     try {
       session_->start();
-      {
-        std::lock_guard lock(mutex_);
-        started_ = true;
-        arrived_.notify_all();
-      }
+      started = true;
+      told_started(true);
       session_->run();
     } catch (const sr::Error& e) {
-      fail(fmt::format("{} on {}: {}: {}{}", meter_->device->model(), meter_->conn, started_ ? "measuring failed" : "cannot start measuring", e.what(),
+      fail(fmt::format("{} on {}: {}: {}{}", meter_->device->model(), meter_->conn, started ? "measuring failed" : "cannot start measuring", e.what(),
                        last_words().last()));
     }
     g_main_context_pop_thread_default(context);
     g_main_context_unref(context);
+    std::unique_lock lock(mutex_);
+    bool asked = stopping_;
+    lock.unlock();
+    if (!asked) fail(fmt::format("{} on {}: stopped answering{}", meter_->device->model(), meter_->conn, last_words().last()));
+    if (!started) told_started(false);
+  }
+
+  void told_started(bool started) {
     std::lock_guard lock(mutex_);
-    if (!stopping_) fail_locked(fmt::format("{} on {}: stopped answering{}", meter_->device->model(), meter_->conn, last_words().last()));
+    started_ = started;
+    ended_ = !started;
+    started_cv_.notify_all();
   }
 
   void arrived(sr::Packet& packet) {
@@ -226,13 +228,16 @@ class SigrokCapture final : public Capture {
     std::vector<float> values(analog->num_samples());
     analog->get_data_as_float(values.data());
     auto now = Clock::now();
-    std::lock_guard lock(mutex_);
-    for (float v : values) add(v, now);
-    arrived_.notify_all();
+    std::vector<Sample> out;
+    {
+      std::lock_guard lock(mutex_);
+      for (float v : values) add(v, now, out);
+    }
+    queue_.push(out);
   }
 
   // One reading stands for the span since the one before, `decimate` of them for one sample.
-  void add(double amps, Clock::time_point now) {
+  void add(double amps, Clock::time_point now, std::vector<Sample>& out) {
     if (readings_++ == 0) first_ = since_;
     bin_sum_ += amps * std::chrono::duration<double>(now - since_).count();
     bin_peak_ = bin_count_ == 0 ? amps : std::max(bin_peak_, amps);
@@ -241,32 +246,23 @@ class SigrokCapture final : public Capture {
     auto span = now - bin_start_;
     if (bin_count_ < decimate_ || span < bin_) return;
     double seconds = std::chrono::duration<double>(span).count();
-    held_.push_back(Sample{.at = bin_start_, .amps = seconds > 0 ? bin_sum_ / seconds : amps, .peak = bin_peak_, .span = span});
-    covered_ = bin_start_;
+    out.push_back(Sample{.at = bin_start_, .amps = seconds > 0 ? bin_sum_ / seconds : amps, .peak = bin_peak_, .span = span});
     bin_sum_ = 0;
     bin_count_ = 0;
   }
 
-  void fail(std::string why) {
-    std::lock_guard lock(mutex_);
-    fail_locked(std::move(why));
-  }
-  void fail_locked(std::string why) {
-    if (!failure_) failure_ = std::make_exception_ptr(InfraError(std::move(why)));
-    arrived_.notify_all();
-  }
+  void fail(std::string why) { queue_.fail(std::make_exception_ptr(InfraError(std::move(why)))); }
 
   std::shared_ptr<SigrokMeter::Impl> meter_;
   int decimate_;
   std::chrono::nanoseconds bin_;
   std::shared_ptr<sr::Session> session_;
   std::thread thread_;
-  mutable std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<Sample> held_;
-  std::exception_ptr failure_;
-  bool started_ = false, stopping_ = false;
-  Clock::time_point since_, first_, covered_, bin_start_;
+  SampleQueue queue_;
+  mutable std::mutex mutex_;  // the bins, and how the session started and ends
+  std::condition_variable started_cv_;
+  bool started_ = false, ended_ = false, stopping_ = false;
+  Clock::time_point since_, first_, bin_start_;
   std::size_t readings_ = 0;
   double bin_sum_ = 0, bin_peak_ = 0;
   int bin_count_ = 0;

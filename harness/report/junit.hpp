@@ -25,6 +25,13 @@ struct Measurement {
   std::string limits;   // as written: "average max 15uA (marginal 10uA)"
 };
 
+// How long a block of the scenario took (setup, each step, teardown), in seconds of the
+// module's time (real time divided by the rig's time scale).
+struct StepTime {
+  std::string name;
+  double seconds = 0;
+};
+
 struct TestCase {
   std::string name;
   std::string classname;
@@ -40,6 +47,11 @@ struct TestCase {
   std::vector<std::string> compressed_waits;  // waits that fitted only because the rig's time is compressed
   std::vector<std::string> unmodelled;        // commands the virtual module answered ERROR because it does not model them
   std::vector<Measurement> measurements;      // in the order the scenario made them
+  std::vector<StepTime> steps;                // the blocks that ran, in order
+  std::string scenario;                       // its name, the same in every round (name has the round when there are rounds)
+  std::string file;                           // the scenario file, as the run was given it
+  std::string content_hash;                   // of the scenario file's bytes
+  int round = 0;                              // 1 and up with --repeat or --until-fail; 0 otherwise
 
   // Passed, but only after an error: the report says so (<flakyError>) and so does the summary.
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }

@@ -7,24 +7,11 @@
 
 namespace athil::report {
 
-namespace {
-
-const char* word(const TestCase& c) {
-  if (c.flaky()) return "flaky";
-  switch (c.verdict) {
-    case Verdict::passed: return "passed";
-    case Verdict::failed: return "FAILED";
-    case Verdict::error: return "ERROR";
-    case Verdict::skipped: return "skipped";
-  }
-  return "?";
-}
-
 // Text from scenario files, rigs and modules as one table cell or line of Markdown: no line
 // breaks, HTML's specials as entities (no tag or script gets through to a renderer), Markdown's
 // punctuation escaped (no link, image, emphasis or code span, and no bare address that a
 // renderer would make a link), nothing XML-hostile either.
-std::string cell(std::string_view text) {
+std::string markdown_cell(std::string_view text) {
   std::string out;
   std::string safe = xml_safe_text(text);
   for (std::size_t i = 0; i < safe.size(); ++i) {
@@ -64,7 +51,20 @@ std::string cell(std::string_view text) {
   return out;
 }
 
-std::string link(const std::string& file) { return file.empty() ? "" : fmt::format("[{}]({})", cell(file.substr(file.rfind('/') + 1)), file); }
+namespace {
+
+const char* word(const TestCase& c) {
+  if (c.flaky()) return "flaky";
+  switch (c.verdict) {
+    case Verdict::passed: return "passed";
+    case Verdict::failed: return "FAILED";
+    case Verdict::error: return "ERROR";
+    case Verdict::skipped: return "skipped";
+  }
+  return "?";
+}
+
+std::string link(const std::string& file) { return file.empty() ? "" : fmt::format("[{}]({})", markdown_cell(file.substr(file.rfind('/') + 1)), file); }
 
 std::string property(const TestSuite& s, std::string_view name) {
   for (const auto& [k, v] : s.properties)
@@ -85,8 +85,8 @@ std::string unmodelled_list(const TestSuite& s) {
   std::string out = "\nNot modelled by the virtual module (answered ERROR, as a module answers a command it does not know):\n\n";
   for (const auto& [command, scenarios] : commands) {
     std::vector<std::string> names;
-    for (const auto& n : scenarios) names.push_back(cell(n));
-    out += fmt::format("- {} ({})\n", cell(command), fmt::join(names, ", "));
+    for (const auto& n : scenarios) names.push_back(markdown_cell(n));
+    out += fmt::format("- {} ({})\n", markdown_cell(command), fmt::join(names, ", "));
   }
   return out;
 }
@@ -102,8 +102,9 @@ std::string measurement_table(const std::vector<TestSuite>& suites) {
   for (const auto& s : suites)
     for (const auto& c : s.cases)
       for (const auto& m : c.measurements)
-        rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(c.name), cell(m.name), value(m, "average"),
-                            value(m, "peak"), value(m, "lowest"), value(m, "charge"), value(m, "window"), m.verdict, cell(m.limits));
+        rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(property(s, "slot")), markdown_cell(c.name),
+                            markdown_cell(m.name), value(m, "average"), value(m, "peak"), value(m, "lowest"), value(m, "charge"), value(m, "window"), m.verdict,
+                            markdown_cell(m.limits));
   if (rows.empty()) return "";
   return "\n## Current\n\n| slot | scenario | window | average | peak | lowest | charge | span | verdict | limits "
          "|\n|---|---|---|---|---|---|---|---|---|---|\n" +
@@ -114,9 +115,9 @@ std::string measurement_table(const std::vector<TestSuite>& suites) {
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
   auto all = count_all(suites);
-  std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, cell(run.rig),
-                                cell(run.rig_file), run.started, run.seconds, run.junit);
-  if (!run.stopped.empty()) out += fmt::format("**The run stopped early: {}.**\n\n", cell(run.stopped));
+  std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, markdown_cell(run.rig),
+                                markdown_cell(run.rig_file), run.started, run.seconds, run.junit);
+  if (!run.stopped.empty()) out += fmt::format("**The run stopped early: {}.**\n\n", markdown_cell(run.stopped));
   if (run.rounds > 0) out += fmt::format("Rounds run (--until-fail): {}.\n\n", run.rounds);
   out += fmt::format("**{} passed** ({} flaky), **{} failed**, **{} errors**, {} skipped.\n\n", all.passed, all.flaky, all.failed, all.errors, all.skipped);
 
@@ -124,8 +125,8 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   for (const auto& s : suites) {
     auto n = s.counts();
     std::string note = property(s, "quarantined").empty() ? "" : "quarantined";
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(property(s, "slot")), cell(property(s, "model")),
-                       cell(property(s, "revision")), cell(property(s, "imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(property(s, "slot")), markdown_cell(property(s, "model")),
+                       markdown_cell(property(s, "revision")), markdown_cell(property(s, "imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
   }
 
   auto section = [&](const std::string& title, auto&& wanted) {
@@ -133,9 +134,9 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     for (const auto& s : suites)
       for (const auto& c : s.cases) {
         if (!wanted(c)) continue;
-        body += fmt::format("- **{}** {} {}: {}\n", cell(property(s, "slot")), cell(c.name), word(c), cell(c.message));
+        body += fmt::format("- **{}** {} {}: {}\n", markdown_cell(property(s, "slot")), markdown_cell(c.name), word(c), markdown_cell(c.message));
         for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
-          body += fmt::format("  - attempt {}: error: {} {}\n", i + 1, cell(c.earlier_attempts[i].message), link(c.earlier_attempts[i].transcript));
+          body += fmt::format("  - attempt {}: error: {} {}\n", i + 1, markdown_cell(c.earlier_attempts[i].message), link(c.earlier_attempts[i].transcript));
         if (!c.transcript.empty()) body += fmt::format("  - transcript {}{}\n", link(c.transcript), c.waveform.empty() ? "" : ", waveform " + link(c.waveform));
       }
     if (!body.empty()) out += fmt::format("\n## {}\n\n{}", title, body);
@@ -146,7 +147,8 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   std::string compressed;
   for (const auto& s : suites)
     for (const auto& c : s.cases)
-      for (const auto& w : c.compressed_waits) compressed += fmt::format("- **{}** {}: {}\n", cell(property(s, "slot")), cell(c.name), cell(w));
+      for (const auto& w : c.compressed_waits)
+        compressed += fmt::format("- **{}** {}: {}\n", markdown_cell(property(s, "slot")), markdown_cell(c.name), markdown_cell(w));
   if (!compressed.empty())
     out += fmt::format(
         "\n## Would not fit at real speed\n\nThese waits ended in time only because the rig's time is compressed (time-scale below 1): "
@@ -154,16 +156,18 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
         compressed);
   out += measurement_table(suites);
   for (const auto& s : suites)
-    if (auto q = property(s, "quarantined"); !q.empty()) out += fmt::format("\n**Slot {} quarantined:** {}\n", cell(property(s, "slot")), cell(q));
+    if (auto q = property(s, "quarantined"); !q.empty())
+      out += fmt::format("\n**Slot {} quarantined:** {}\n", markdown_cell(property(s, "slot")), markdown_cell(q));
 
   for (const auto& s : suites) {
     out +=
         fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | revision at start | transcript | waveform |\n|---|---|---|---|---|---|\n",
-                    cell(property(s, "slot")), cell(property(s, "model")), cell(property(s, "port")));
+                    markdown_cell(property(s, "slot")), markdown_cell(property(s, "model")), markdown_cell(property(s, "port")));
     for (const auto& c : s.cases) {
-      std::string revision = cell(c.revision_at_start);
-      if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", cell(c.left_other_firmware));
-      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cell(c.name), word(c), format_seconds(c.seconds), revision, link(c.transcript), link(c.waveform));
+      std::string revision = markdown_cell(c.revision_at_start);
+      if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", markdown_cell(c.left_other_firmware));
+      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", markdown_cell(c.name), word(c), format_seconds(c.seconds), revision, link(c.transcript),
+                         link(c.waveform));
     }
     out += unmodelled_list(s);
   }

@@ -19,5 +19,8 @@ struct RunInfo {
 };
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites);
+// Text from scenario files, rigs and modules as one table cell or line of Markdown, inert:
+// no link, emphasis, code span or HTML gets through.
+std::string markdown_cell(std::string_view text);
 
 }  // namespace athil::report

@@ -181,6 +181,7 @@ Outcome Executor::walk(const scenario::Scenario& s, const std::function<void()>&
   out.variables = state_->vars.values();
   out.compressed_waits = state_->compressed_waits;
   out.measurements = state_->measured;
+  out.steps = state_->step_times;
   if (state_->current) guarded(out, [&] { out.current = current_trace(*state_->current, device_.slot); });
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return out;
@@ -218,6 +219,17 @@ void Executor::run_block(const scenario::Block& block, Deadline scenario_deadlin
   state.block_start_us = to_us(Clock::now());
   // An empty block (a script's or a scenario's missing teardown) is no event of the scenario.
   if (!block.actions.empty()) device_.timeline.record(Direction::note, block_note(block));
+  // Timed however the block ends (a failing step's time is evidence too), in the module's time:
+  // runs at different time scales compare.
+  struct Timed {
+    std::vector<report::StepTime>* times;
+    std::string name;
+    double scale;
+    Clock::time_point start = Clock::now();
+    ~Timed() {
+      if (times) times->push_back({.name = name, .seconds = std::chrono::duration<double>(Clock::now() - start).count() / scale});
+    }
+  } timed{.times = nested_ || block.actions.empty() ? nullptr : &state.step_times, .name = block.name, .scale = scale_.factor()};
   run_actions(block.actions);
 }
 

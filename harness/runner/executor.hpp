@@ -38,6 +38,7 @@ struct Outcome {
   // The variables as the scenario left them: what a built-in script read (a revision, say).
   std::map<std::string, std::string> variables;
   std::vector<report::Measurement> measurements;  // current windows, in order
+  std::vector<report::StepTime> steps;            // how long each block took, in module time
   report::CurrentTrace current;                   // what the slot's instrument read, when it measured
 };
 

@@ -55,7 +55,13 @@ void ReportState::finish(std::size_t suite, std::size_t index, TestCase c, doubl
   suites_[suite].cases[index] = std::move(c);
   suites_[suite].seconds = suite_seconds;
   states_[suite][index] = State::done;
+  if (case_ended_) case_ended_(suites_[suite], suites_[suite].cases[index]);
   publish_locked();
+}
+
+void ReportState::on_case_ended(CaseEnded told) {
+  std::lock_guard lock(mutex_);
+  case_ended_ = std::move(told);
 }
 
 void ReportState::set_property(std::size_t suite, const std::string& name, std::string value) {
@@ -80,7 +86,7 @@ void ReportState::set_rounds(int rounds) {
   info_.rounds = rounds;
 }
 
-void ReportState::close_locked(std::size_t suite, const std::string& why) {
+void ReportState::close_locked(std::size_t suite, const std::string& why, bool tell) {
   for (std::size_t i = 0; i < states_[suite].size(); ++i) {
     if (states_[suite][i] == State::done) continue;
     auto& c = suites_[suite].cases[i];
@@ -89,15 +95,16 @@ void ReportState::close_locked(std::size_t suite, const std::string& why) {
     c.message = running ? why : "not started: " + why;
     c.detail = c.message;
     states_[suite][i] = State::done;
+    if (tell && case_ended_) case_ended_(suites_[suite], c);
   }
 }
 
 void ReportState::close_open(const std::string& why, std::optional<std::size_t> suite) {
   std::lock_guard lock(mutex_);
   if (suite)
-    close_locked(*suite, why);
+    close_locked(*suite, why, true);
   else
-    for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why);
+    for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why, true);
   publish_locked();
 }
 
@@ -105,7 +112,7 @@ void ReportState::close_open_now(const std::string& why) {
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock) return;
   if (info_.stopped.empty()) info_.stopped = why;
-  for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why);
+  for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why, false);
   publish_locked();
 }
 

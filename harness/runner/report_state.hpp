@@ -4,6 +4,7 @@
 // write on, so a run that ends at any point (a signal, a crash, a kill, a full disk) leaves a
 // report that accounts for all of them: the one running then as an error, the rest skipped.
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ class ReportState {
   void stopped(std::string why);
   // Rounds a run went through, for summary.md (--until-fail).
   void set_rounds(int rounds);
+  // Told each testcase as it ends, or is closed unended, under the report's lock (the results
+  // store records it). Not told by close_open_now: a process about to exit writes no more.
+  using CaseEnded = std::function<void(const report::TestSuite& suite, const report::TestCase& c)>;
+  void on_case_ended(CaseEnded told);
 
   // Whatever has not ended: a running testcase becomes an error saying `why`, the ones not
   // started are skipped with it. Only those of `suite` when given, else of every suite.
@@ -49,7 +54,7 @@ class ReportState {
  private:
   enum class State { pending, running, done };
   bool publish_locked();
-  void close_locked(std::size_t suite, const std::string& why);
+  void close_locked(std::size_t suite, const std::string& why, bool tell);
 
   mutable std::mutex mutex_;
   std::filesystem::path junit_, summary_;
@@ -58,6 +63,7 @@ class ReportState {
   std::vector<report::TestSuite> suites_;
   std::vector<std::vector<State>> states_;  // per suite, per testcase
   std::string write_error_;                 // the first write that failed
+  CaseEnded case_ended_;
 };
 
 }  // namespace athil::runner

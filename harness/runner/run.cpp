@@ -22,6 +22,7 @@
 #include "runner/firmware_server.hpp"
 #include "runner/mqtt_broker.hpp"
 #include "runner/report_state.hpp"
+#include "runner/run_record.hpp"
 #include "runner/slot_runner.hpp"
 #include "runner/stop_signals.hpp"
 #include "scenario/check.hpp"
@@ -354,6 +355,15 @@ int run(const RunOptions& o) {
                          .started = report::utc_timestamp_now(),
                          .junit = fs::relative(o.junit, folder.path()).generic_string()};
     ReportState report(o.junit, folder.path() / "summary.md", info);
+    RunRecord record(o.junit.parent_path(),
+                     history::RunRecord{.run_id = folder.id(),
+                                        .host = host_name(),
+                                        .rig = planned->in.rig.name,
+                                        .started = info.started,
+                                        .options = o.command_line,
+                                        .shard = o.plan.shard ? fmt::format("{}/{}", o.plan.shard->index, o.plan.shard->count) : ""},
+                     [&console](const std::string& text) { console.event(terminal_text(text), Tone::warn); });
+    report.on_case_ended([&record](const report::TestSuite& suite, const report::TestCase& c) { record.testcase(suite, c); });
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(),
                               terminal_text(planned->in.rig.name), terminal_text(folder.path().string())));
     if (std::any_of(planned->in.rig.slots.begin(), planned->in.rig.slots.end(), [](const rig::Slot& s) { return s.uses_gpio(); }))
@@ -366,7 +376,10 @@ int run(const RunOptions& o) {
                       Tone::dim);
     }
     if (plan.run_count() == 0) console.event(fmt::format("shard {}/{} has nothing to run", o.plan.shard->index, o.plan.shard->count));
-    return run_slots(*planned, o, folder, report, console);
+    int result = run_slots(*planned, o, folder, report, console);
+    report.on_case_ended(nullptr);
+    record.ended();
+    return result;
   } catch (const InfraError& e) {
     fmt::print(stderr, "error: {}\n", terminal_text(e.what()));
     return infrastructure;

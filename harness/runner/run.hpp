@@ -21,6 +21,7 @@ struct RunOptions {
   std::filesystem::path fixtures;
   std::vector<std::pair<std::string, std::string>> defines;  // -D name=value
   std::filesystem::path executable;                          // athil itself, to start `athil sim`
+  std::string command_line;                                  // as given, for the results store
   PlanOptions plan;
   std::size_t keep_runs = 0;            // after the run, keep at most this many run folders (0: all)
   int retries = 0;                      // errors (never failures) run again up to this many times

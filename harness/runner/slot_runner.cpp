@@ -34,12 +34,31 @@ std::string case_name(const std::string& scenario, int round, bool rounds) {
 }
 
 namespace {
+// A testcase as planned: which scenario, from which file, in which round.
+TestCase planned_case(const scenario::Scenario& s, int round, bool rounds, std::string classname) {
+  return TestCase{.name = case_name(s.name, round, rounds),
+                  .classname = std::move(classname),
+                  .scenario = s.name,
+                  .file = s.path,
+                  .content_hash = s.content_hash,
+                  .round = rounds ? round : 0};
+}
+}  // namespace
+
+// A file as CI's attachment readers take it: from the working directory when it is under it.
+std::string attachment_path(const fs::path& file) {
+  std::error_code ec;
+  auto relative = fs::relative(file, fs::current_path(ec), ec);
+  return !ec && !relative.empty() && *relative.begin() != ".." ? relative.generic_string() : file.generic_string();
+}
 
 std::string host_name() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);
   return buf;
 }
+
+namespace {
 
 const char* verdict_word(const TestCase& c) {
   if (c.flaky()) return "FLAKY";
@@ -72,7 +91,8 @@ class SlotRunner {
     run_.console.status(slot_.name, "bringing the slot up", started_);
     try {
       session_ = rig::SlotSession::open(run_.rig, slot_, {.executable = run_.options.executable, .run_dir = run_.temp_dir, .slot_dir = slot_dir()});
-      run_.report.set_property(suite_, "port", session_->port_name());
+      // A virtual module's pty is the run's own, gone when it ends: no port to reach later.
+      run_.report.set_property(suite_, slot_.is_virtual() ? "virtual_pty" : "port", session_->port_name());
     } catch (const InfraError& e) {
       unreachable_ = e.what();
     }
@@ -137,8 +157,7 @@ class SlotRunner {
         const auto& planned = plan_.runs[i];
         int round = planned.round + cycle * rounds_in_plan;
         // Rounds beyond the plan are listed as they begin: a hunt plans no end.
-        std::size_t index =
-            cycle == 0 ? i : run_.report.add_planned(suite_, TestCase{.name = case_name(planned.scenario->name, round, true), .classname = classname()});
+        std::size_t index = cycle == 0 ? i : run_.report.add_planned(suite_, planned_case(*planned.scenario, round, true, classname()));
         bool more = i + 1 < plan_.runs.size() || endless;
         ran_any |= run_one(executor, index, planned, round, more);
       }
@@ -176,7 +195,7 @@ class SlotRunner {
 
   // One planned run of a scenario, with its retries. Returns whether it ran at all.
   bool run_one(Executor& executor, std::size_t index, const PlannedRun& planned, int round, bool more_to_come) {
-    TestCase c{.name = case_name(planned.scenario->name, round, has_rounds()), .classname = classname()};
+    TestCase c = planned_case(*planned.scenario, round, has_rounds(), classname());
     auto not_run = reason_not_to_run(planned);
     if (not_run) {
       c.verdict = not_run->first;
@@ -274,6 +293,7 @@ class SlotRunner {
       c.compressed_waits = outcome.compressed_waits;
       c.unmodelled = outcome.unmodelled;
       c.measurements = outcome.measurements;
+      c.steps = outcome.steps;
       note_firmware(c);
       c.system_out = system_out(s, c, evidence, recovery_text);
       report_measurements(c);
@@ -361,9 +381,21 @@ class SlotRunner {
       measured += fmt::format("[[PROPERTY|{}.verdict={}]] limits: {}\n", m.name, m.verdict, m.limits);
     }
     if (!e.current.empty()) measured += fmt::format("current samples file: {}\n", (run_.folder.path() / e.current).string());
-    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
-                       (run_.folder.path() / e.waveform).string(), firmware, measured, attempts,
+    return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
+                       (run_.folder.path() / e.waveform).string(), case_facts(s, c, e), firmware, measured, attempts,
                        recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", last_transcript_);
+  }
+
+  // What the Jenkins schema has no place for on a testcase, as the junit-attachments plugin and
+  // GitLab read it from the output: its facts as properties, its evidence files as attachments
+  // (paths from the run's working directory, as CI jobs archive them).
+  std::string case_facts(const scenario::Scenario& s, const TestCase& c, const Evidence& e) const {
+    std::string out = fmt::format("[[PROPERTY|scenario={}]]\n[[PROPERTY|scenario_file={}]]\n[[PROPERTY|tags={}]]\n", s.name, s.path, fmt::join(s.tags, ","));
+    if (c.round > 0) out += fmt::format("[[PROPERTY|round={}]]\n", c.round);
+    if (!c.revision_at_start.empty()) out += fmt::format("[[PROPERTY|revision_at_start={}]]\n", c.revision_at_start);
+    for (const auto& file : {e.transcript, e.waveform, e.current})
+      if (!file.empty()) out += fmt::format("[[ATTACHMENT|{}]]\n", attachment_path(run_.folder.path() / file));
+    return out;
   }
 
   // Each measurement as suite properties (the Jenkins schema has none per testcase), named for
@@ -483,8 +515,7 @@ TestSuite planned_suite(const SlotPlan& plan, const RunContext& run) {
   TestSuite suite{.name = fmt::format("{}.{}", run.rig.name, slot.name), .timestamp = report::utc_timestamp_now(), .hostname = host_name()};
   suite.properties = {{"rig", run.rig.name}, {"rig_file", run.rig.path}, {"slot", slot.name}, {"model", slot.model}, {"firmware", slot.firmware}};
   if (!slot.fota_target.empty()) suite.properties.emplace_back("fota_target", slot.fota_target);
-  for (const auto& r : plan.runs)
-    suite.cases.push_back(TestCase{.name = case_name(r.scenario->name, r.round, has_rounds(run.options)), .classname = classname(run, slot)});
+  for (const auto& r : plan.runs) suite.cases.push_back(planned_case(*r.scenario, r.round, has_rounds(run.options), classname(run, slot)));
   return suite;
 }
 

@@ -49,5 +49,6 @@ void run_slot(const SlotPlan& plan, std::size_t suite, RunContext& run);
 
 // The testcase name of a planned run: the scenario's, with the round when the run has rounds.
 std::string case_name(const std::string& scenario, int round, bool rounds);
+std::string host_name();  // as the report's suites name it
 
 }  // namespace athil::runner

@@ -599,6 +599,7 @@ Scenario Loader::load_source(const XmlSource& source) const {
   FileReader reader(*src, fixtures_dir_, expansion, diagnostics);
   Scenario s;
   s.path = file.string();
+  s.content_hash = content_hash(src->text());
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {

@@ -244,7 +244,7 @@ struct BackgroundRun {
     pugi::xml_document doc;
     if (!doc.load_file(junit.c_str())) return "";
     for (auto p : doc.child("testsuites").child("testsuite").child("properties").children("property"))
-      if (std::string_view(p.attribute("name").value()) == "port") return p.attribute("value").value();
+      if (std::string_view(p.attribute("name").value()) == "virtual_pty") return p.attribute("value").value();
     return "";
   }
 };

@@ -66,6 +66,7 @@ struct ScenarioState {
   std::optional<Clock::time_point> timed_end;
   std::unique_ptr<CurrentState> current;      // while it measures current
   std::vector<report::Measurement> measured;  // what it measured, for the report
+  std::vector<report::StepTime> step_times;   // each block that ran, however it ended
 };
 
 // What only the executor can do for a handler.

@@ -1,0 +1,52 @@
+#include "cli/history_commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "history/tool.hpp"
+
+namespace athil::cli {
+
+struct HistoryCommands::State {
+  CLI::App* history = nullptr;
+  CLI::App* import = nullptr;
+  CLI::App* diff = nullptr;
+  history::HistoryOptions history_options;
+  std::string import_from;
+  history::DiffOptions diff_options;
+};
+
+HistoryCommands::HistoryCommands(CLI::App& app) : state_(std::make_unique<State>()) {
+  auto& s = *state_;
+  s.history = app.add_subcommand("history", "what the results store (REPORTS/athil.db) says across runs: pass rate, streak, flakiness per scenario and slot");
+  auto& h = s.history_options;
+  s.history->add_option("--reports", h.reports, "the report folder whose store to read")->capture_default_str();
+  s.history->add_option("--slot", h.filter.slot, "only this slot");
+  s.history->add_option("--model", h.filter.model, "only slots of this model");
+  s.history->add_option("--scenario", h.filter.scenario, "only scenarios whose name matches this glob");
+  s.history->add_option("--last", h.filter.last, "look back over this many runs")->check(CLI::PositiveNumber)->capture_default_str();
+  s.import = s.history->add_subcommand("import", "take another host's report folder (its athil.db, or its junit.xml) into the store, each run once");
+  s.import->add_option("from", s.import_from, "a report folder, or a JUnit file")->required();
+  s.import->add_option("--reports", h.reports, "the report folder whose store takes it")->capture_default_str();
+
+  s.diff = app.add_subcommand("diff", "two runs (by default the last two in the store), or two firmware revisions, side by side, as Markdown");
+  auto& d = s.diff_options;
+  s.diff->add_option("runs", d.runs, "two run ids (a run folder's name), older first");
+  s.diff->add_option("--revision", d.revisions, "a firmware revision, twice: the latest run of each, per model")->allow_extra_args(false);
+  s.diff->add_option("--reports", d.reports, "the report folder whose store to read")->capture_default_str();
+  s.diff->add_option("--threshold", d.threshold, "how far a measurement (a time, a current, a charge) must move to be told, and to count as worse")
+      ->capture_default_str();
+  s.diff->add_option("--out", d.out, "also write the Markdown here");
+  s.diff->footer("Exit codes: 0 nothing regressed; 1 a new failure or a measurement worse by more than the threshold; 2 bad input; 3 infrastructure.");
+}
+
+HistoryCommands::~HistoryCommands() = default;
+
+std::optional<int> HistoryCommands::run() const {
+  const auto& s = *state_;
+  if (s.import->parsed()) return history::import_tool(s.history_options.reports, s.import_from);
+  if (s.history->parsed()) return history::history_tool(s.history_options);
+  if (s.diff->parsed()) return history::diff_tool(s.diff_options);
+  return std::nullopt;
+}
+
+}  // namespace athil::cli

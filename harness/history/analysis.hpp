@@ -1,0 +1,67 @@
+#pragma once
+// What the store says across runs: per scenario and slot, its pass rate, streak and flakiness
+// (history), and what changed between two runs or two firmware revisions (diff).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "history/store.hpp"
+
+namespace athil::history {
+
+struct Filter {
+  std::string slot, model;  // exact, or empty for any
+  std::string scenario;     // a glob (fnmatch), or empty for any
+  std::size_t last = 30;    // runs to look back over
+  bool matches(const StoredCase& c) const;
+};
+
+struct ScenarioHistory {
+  std::string scenario, slot, model;
+  int runs = 0, passed = 0;  // runs it ran in (skipped ones aside), of the last `last`
+  std::string last_verdict;
+  int streak = 0;               // how many runs in a row have ended as the last did
+  std::string failing_since;    // the run that began the failing streak ("" when the last passed)
+  int passed_on_retry = 0;      // passes that needed more than one attempt
+  int flips_same_revision = 0;  // verdict changes between runs with the module on the same revision
+  double flaky_rate() const { return runs ? static_cast<double>(passed_on_retry + flips_same_revision) / runs : 0; }
+};
+
+std::vector<ScenarioHistory> history(const Store& store, const Filter& filter);
+std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t runs_seen);
+
+// What is compared: a run each (by its id), or the latest run in which a slot ran each revision.
+struct Side {
+  std::string label;  // the run's id, or the revision
+  std::vector<StoredCase> cases;
+  std::vector<std::vector<StoredMeasurement>> measurements;  // per case
+};
+// Throws InputError when a run or revision is not in the store.
+Side side_of_run(const Store& store, const std::string& run_id);
+Side side_of_revision(const Store& store, const std::string& revision);
+// The last two runs in the store, older first. Throws InputError when it holds fewer.
+std::pair<Side, Side> last_two_runs(const Store& store);
+
+struct DiffRow {
+  std::string where;  // "s3" or "SIM7080G"
+  std::string scenario, before, after, reason;
+};
+struct MovedValue {
+  std::string where, scenario, name, unit;
+  double before = 0, after = 0;
+  double change() const { return before != 0 ? (after - before) / before : 0; }
+};
+struct Diff {
+  std::string before, after;
+  bool by_model = false;  // revisions: matched per model, not per slot
+  std::vector<DiffRow> new_failures, new_passes, still_failing, missing, added;
+  std::vector<MovedValue> worse, better;
+  bool regressed() const { return !new_failures.empty() || !worse.empty(); }
+};
+// `threshold`: how far (0.2: 20 %) a measurement must move to be told; more is worse (a time,
+// a current, a charge). A time must also move by a tenth of a second: a step of a few
+// milliseconds varies by more than 20 % from run to run.
+Diff diff(const Side& before, const Side& after, bool by_model, double threshold);
+std::string render_markdown(const Diff& d, double threshold);
+
+}  // namespace athil::history

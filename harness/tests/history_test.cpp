@@ -1,0 +1,167 @@
+// The results store as a QA team uses it: runs recorded as they go (a killed one too), another
+// host's report folder and a JUnit file imported once each, and `athil history` and `athil diff`
+// read from it, exit codes included.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "history/store.hpp"
+#include "tests/support.hpp"
+
+using namespace athil;
+using namespace athil::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A one-slot SIM7080G rig on `firmware`, with faults.
+fs::path rig(const TempDir& dir, const std::string& name, const std::string& firmware, const std::string& target, const std::string& faults = "") {
+  auto path = dir.path() / (name + ".xml");
+  std::ofstream(path) << fmt::format(R"(<rig name="{}" time-scale="0.02">
+  <slot name="s1" model="SIM7080G" firmware="{}" fota-target="{}"><virtual{}/></slot>
+</rig>
+)",
+                                     name, firmware, target, faults.empty() ? "" : fmt::format(" faults=\"{}\"", faults));
+  return path;
+}
+
+ProcessResult athil_cmd(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{athil_exe().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, source_dir());
+}
+
+ProcessResult smoke(const fs::path& rig_file, const fs::path& reports) {
+  return athil_cmd({"run", "--rig", rig_file.string(), "--junit", (reports / "junit.xml").string(), "--tag", "smoke", "scenarios"});
+}
+
+}  // namespace
+
+TEST_CASE("results store: a revision change with a fault in the second run shows in history, and diff gates on it per run and per revision") {
+  TempDir dir;
+  auto reports = dir.path() / "reports";
+  auto first = smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
+  REQUIRE_MESSAGE(first.exit_code == 0, first.out, first.err);
+  std::this_thread::sleep_for(1100ms);  // run ids are to the second
+  auto second = smoke(rig(dir, "rack", "1951B03SIM7080G", "1951B02SIM7080G", "fota-fail"), reports);
+  REQUIRE_MESSAGE(second.exit_code == 1, second.out, second.err);
+
+  history::Store store(reports / "athil.db", false);
+  auto runs = store.runs();
+  REQUIRE(runs.size() == 2);
+  CHECK_FALSE(runs[1].ended.empty());
+  auto cases = store.cases(runs[1].id);
+  CHECK(cases.size() == 5);
+  auto fota = std::find_if(cases.begin(), cases.end(), [](const auto& c) { return c.scenario == "fota-http-upgrade"; });
+  REQUIRE(fota != cases.end());
+  CHECK(fota->verdict == "failed");
+  CHECK(fota->revision == "1951B03SIM7080G");
+  CHECK(fota->file == "scenarios/fota/http-upgrade.xml");
+  CHECK(fota->content_hash.size() == 16);
+  CHECK(fota->model == "SIM7080G");
+
+  auto h = athil_cmd({"history", "--reports", reports.string()});
+  INFO(h.out, h.err);
+  CHECK(h.exit_code == 0);
+  CHECK(std::regex_search(h.out, std::regex("fota-http-upgrade +s1 +SIM7080G +1/2 \\(50 %\\) +failed x1 +- +" + runs[1].record.run_id)));
+  CHECK(std::regex_search(h.out, std::regex("at-identity +s1 +SIM7080G +2/2 \\(100 %\\) +passed x2")));
+  auto only = athil_cmd({"history", "--reports", reports.string(), "--scenario", "power-*"});
+  CHECK_FALSE(contains(only.out, "fota-http-upgrade"));
+  CHECK(contains(only.out, "power-pwrkey-on-off"));
+
+  auto d = athil_cmd({"diff", "--reports", reports.string(), "--out", (dir.path() / "diff.md").string()});
+  INFO(d.out, d.err);
+  CHECK(d.exit_code == 1);
+  CHECK(contains(d.out, "**Regressed**: 1 new failure(s)"));
+  CHECK(std::regex_search(d.out, std::regex("\\| s1 \\| fota-http-upgrade \\| passed \\| failed \\| .*CFOTA: 7")));
+  CHECK(read_file(dir.path() / "diff.md") == d.out);
+  auto by_revision = athil_cmd({"diff", "--reports", reports.string(), "--revision", "1951B02SIM7080G", "--revision", "1951B03SIM7080G"});
+  INFO(by_revision.out, by_revision.err);
+  CHECK(by_revision.exit_code == 1);
+  CHECK(contains(by_revision.out, "| model | scenario |"));
+  CHECK(contains(by_revision.out, "| SIM7080G | fota-http-upgrade | passed | failed |"));
+  auto back = athil_cmd({"diff", "--reports", reports.string(), runs[1].record.run_id, runs[0].record.run_id});
+  CHECK(back.exit_code == 0);  // the other way round, the failure is a new pass
+  CHECK(contains(back.out, "### New passes (1)"));
+  auto unknown = athil_cmd({"diff", "--reports", reports.string(), "--revision", "1951B09SIM7080G", "--revision", "1951B03SIM7080G"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(contains(unknown.err, "no run in the results store"));
+}
+
+TEST_CASE("results store: a run killed outright keeps every testcase that ended, and the store still reads and records") {
+  TempDir dir;
+  auto reports = dir.path() / "reports";
+  int pid = spawn_process({athil_exe().string(), "run", "--rig", rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G").string(), "--junit",
+                           (reports / "junit.xml").string(), "--tag", "smoke", "--repeat", "20", "scenarios"},
+                          source_dir(), dir.path() / "run.log", /*own_session=*/true);
+  auto recorded = [&] {
+    std::error_code ec;
+    if (!fs::exists(reports / "athil.db", ec)) return std::size_t{0};
+    history::Store store(reports / "athil.db", false);
+    auto runs = store.runs();
+    return runs.empty() ? std::size_t{0} : store.cases(runs.back().id).size();
+  };
+  REQUIRE(eventually([&] { return recorded() >= 3; }, 120s));
+  ::kill(-pid, SIGKILL);
+  wait_process(pid);
+  history::Store store(reports / "athil.db", false);
+  auto runs = store.runs();
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].ended.empty());  // it never ended
+  auto kept = store.cases(runs[0].id);
+  CHECK(kept.size() >= 3);
+  for (const auto& c : kept) CHECK(c.verdict == "passed");
+  CHECK(athil_cmd({"history", "--reports", reports.string()}).exit_code == 0);
+  std::this_thread::sleep_for(1100ms);
+  auto again = smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
+  CHECK(again.exit_code == 0);
+  CHECK(history::Store(reports / "athil.db", false).runs().size() == 2);
+}
+
+TEST_CASE("results store: another host's report folder and a JUnit file are imported once each, and a bad one is refused with where") {
+  TempDir dir;
+  auto here = dir.path() / "here", there = dir.path() / "there";
+  REQUIRE(smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), here).exit_code == 0);
+  std::this_thread::sleep_for(1100ms);
+  REQUIRE(smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G", "fota-fail"), there).exit_code == 1);
+
+  auto imported = athil_cmd({"history", "import", there.string(), "--reports", here.string()});
+  INFO(imported.out, imported.err);
+  CHECK(imported.exit_code == 0);
+  CHECK(contains(imported.out, "1 run(s) added from its athil.db, 0 already in"));
+  CHECK(contains(athil_cmd({"history", "import", there.string(), "--reports", here.string()}).out, "0 run(s) added from its athil.db, 1 already in"));
+  history::Store store(here / "athil.db", false);
+  REQUIRE(store.runs().size() == 2);
+  CHECK(store.runs()[1].record.source == there.string());
+  CHECK(store.cases(store.runs()[1].id).size() == 5);
+  CHECK(athil_cmd({"diff", "--reports", here.string()}).exit_code == 1);
+
+  // Where CI kept only the JUnit file.
+  auto junit_only = dir.path() / "junit-only";
+  fs::create_directories(junit_only);
+  fs::copy_file(there / "junit.xml", junit_only / "junit.xml");
+  auto fresh = dir.path() / "fresh";
+  auto from_junit = athil_cmd({"history", "import", junit_only.string(), "--reports", fresh.string()});
+  INFO(from_junit.out, from_junit.err);
+  CHECK(contains(from_junit.out, "1 run(s) added from its junit.xml"));
+  CHECK(contains(athil_cmd({"history", "import", junit_only.string(), "--reports", fresh.string()}).out, "0 run(s) added from its junit.xml, 1 already in"));
+  history::Store from_file(fresh / "athil.db", false);
+  auto cases = from_file.cases(from_file.runs().at(0).id);
+  CHECK(cases.size() == 5);
+  CHECK(std::count_if(cases.begin(), cases.end(), [](const auto& c) { return c.verdict == "failed" && c.slot == "s1" && c.model == "SIM7080G"; }) == 1);
+
+  std::ofstream(dir.path() / "evil.xml") << "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n<testsuites/>\n";
+  auto evil = athil_cmd({"history", "import", (dir.path() / "evil.xml").string(), "--reports", fresh.string()});
+  CHECK(evil.exit_code == 2);
+  CHECK(std::regex_search(evil.err, std::regex("evil\\.xml:2:[0-9]+: error: DOCTYPE and entity declarations are not allowed")));
+  auto none = athil_cmd({"history", "--reports", (dir.path() / "nowhere").string()});
+  CHECK(none.exit_code == 2);
+  CHECK(contains(none.err, "no results store yet"));
+}
