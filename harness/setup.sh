@@ -58,6 +58,7 @@ case "$command" in
     exec build/athil run "$@"
     ;;
   test)
+    packages+=(chromium)  # the run's page is checked in a real browser
     install_missing
     dir=build
     flags=()

@@ -28,16 +28,6 @@ CREATE TABLE steps(testcase INTEGER NOT NULL REFERENCES testcases(id) ON DELETE 
 CREATE TABLE measurements(testcase INTEGER NOT NULL REFERENCES testcases(id) ON DELETE CASCADE, name TEXT, value REAL, unit TEXT, text TEXT);
 )sql"};
 
-std::string verdict_name(report::Verdict v) {
-  switch (v) {
-    case report::Verdict::passed: return "passed";
-    case report::Verdict::failed: return "failed";
-    case report::Verdict::error: return "error";
-    case report::Verdict::skipped: return "skipped";
-  }
-  return "error";
-}
-
 std::string property(const report::TestSuite& suite, std::string_view name) {
   for (const auto& [k, v] : suite.properties)
     if (k == name) return v;
@@ -112,7 +102,7 @@ void Store::record_case(std::int64_t run, const report::TestSuite& suite, const 
   auto cases = db_->prepare(
       "INSERT INTO testcases(run, slot, scenario, file, content_hash, verdict, reason, seconds, round, attempts, revision) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
   cases.bind(1, run).bind(2, slot).bind(3, c.scenario.empty() ? c.name : c.scenario).bind(4, c.file).bind(5, c.content_hash);
-  cases.bind(6, verdict_name(c.verdict)).bind(7, c.message).bind(8, c.seconds).bind(9, c.round);
+  cases.bind(6, report::verdict_name(c.verdict)).bind(7, c.message).bind(8, c.seconds).bind(9, c.round);
   cases.bind(10, static_cast<int>(c.earlier_attempts.size()) + 1).bind(11, known(c.revision_at_start)).step();
   auto id = db_->last_insert_id();
   auto steps = db_->prepare("INSERT INTO steps(testcase, ordinal, name, seconds) VALUES(?,?,?,?)");

@@ -54,7 +54,23 @@ LastWords& last_words() {
 
 bool sigrok_drives(const std::string& driver) { return shared_context()->drivers().count(driver) > 0; }
 
+// libsigrok's drivers keep their instances in lists of their own: one slot's thread at a time
+// scans, opens or closes.
+std::mutex& driver_lists() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Closed when its last holder goes: a meter, or a capture still winding down.
 struct SigrokMeter::Impl {
+  ~Impl() {
+    if (!device) return;
+    std::lock_guard lock(driver_lists());
+    try {
+      device->close();
+    } catch (const sr::Error&) {  // gone already
+    }
+  }
   std::shared_ptr<sr::Context> context;
   std::shared_ptr<sr::HardwareDevice> device;
   std::shared_ptr<sr::Channel> channel;  // the current it measures
@@ -94,6 +110,7 @@ std::shared_ptr<sr::Channel> current_channel(sr::HardwareDevice& device, const I
 SigrokMeter::SigrokMeter(const InstrumentSpec& spec) : impl_(std::make_shared<Impl>()) {
   auto options = scan_options(spec);
   impl_->conn = *spec.option("conn");
+  std::lock_guard lock(driver_lists());
   impl_->context = shared_context();
   impl_->context->set_log_level(sr::LogLevel::INFO);
   impl_->context->set_log_callback([](const sr::LogLevel*, std::string message) { last_words().said(std::move(message)); });
@@ -120,12 +137,7 @@ SigrokMeter::SigrokMeter(const InstrumentSpec& spec) : impl_(std::make_shared<Im
   for (const auto& c : impl_->device->channels()) c->set_enabled(c == impl_->channel);
 }
 
-SigrokMeter::~SigrokMeter() {
-  try {
-    impl_->device->close();
-  } catch (const sr::Error&) {  // gone already
-  }
-}
+SigrokMeter::~SigrokMeter() = default;
 
 std::string SigrokMeter::describe() const {
   return fmt::format("{} {} {} on {}, channel {}", impl_->device->vendor(), impl_->device->model(), impl_->device->version(), impl_->conn,

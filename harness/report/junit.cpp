@@ -93,6 +93,27 @@ std::string utc_timestamp_now() {
   return buf;
 }
 
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::passed: return "passed";
+    case Verdict::failed: return "failed";
+    case Verdict::error: return "error";
+    case Verdict::skipped: return "skipped";
+  }
+  return "error";
+}
+
+const char* verdict_word(const TestCase& c) {
+  if (c.flaky()) return "FLAKY";
+  switch (c.verdict) {
+    case Verdict::passed: return "PASS";
+    case Verdict::failed: return "FAIL";
+    case Verdict::error: return "ERROR";
+    case Verdict::skipped: return "SKIP";
+  }
+  return "ERROR";
+}
+
 std::string render_junit(const std::vector<TestSuite>& suites) {
   double seconds = 0;
   for (const auto& s : suites) seconds += s.seconds;

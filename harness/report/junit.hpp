@@ -57,6 +57,11 @@ struct TestCase {
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }
 };
 
+// "passed", "failed", "error", "skipped": as the store, the page and the logs name verdicts.
+const char* verdict_name(Verdict v);
+// "PASS", "FAIL", "ERROR", "SKIP", or "FLAKY" for a pass after an error: as a person reads them.
+const char* verdict_word(const TestCase& c);
+
 // How many cases ended which way; a flaky case counts as passed and as flaky.
 struct Counts {
   int tests = 0, passed = 0, failed = 0, errors = 0, skipped = 0, flaky = 0;

@@ -6,6 +6,7 @@
 
 #include "base/error.hpp"
 #include "base/interrupt.hpp"
+#include "report/html.hpp"
 
 namespace athil::runner {
 
@@ -124,6 +125,17 @@ bool ReportState::publish() {
 std::string ReportState::write_error() const {
   std::lock_guard lock(mutex_);
   return write_error_;
+}
+
+std::optional<std::string> ReportState::publish_html() {
+  std::lock_guard lock(mutex_);
+  auto run_dir = summary_.parent_path();
+  try {
+    report::write_file_atomically(run_dir / "index.html", report::render_html(info_, suites_, run_dir));
+    return std::nullopt;
+  } catch (const InfraError& e) {
+    return e.what();
+  }
 }
 
 std::vector<report::TestSuite> ReportState::suites() const {

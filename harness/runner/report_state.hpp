@@ -48,6 +48,9 @@ class ReportState {
 
   // Writes both files now; false when a write failed (write_error() says which and why).
   bool publish();
+  // The run's page (index.html beside summary.md), once at its end: it reads every testcase's
+  // transcript. Returns why it could not be written, if it could not.
+  std::optional<std::string> publish_html();
   std::string write_error() const;
   std::vector<report::TestSuite> suites() const;
 

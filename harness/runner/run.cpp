@@ -135,10 +135,10 @@ void print_final_summary(Console& console, const std::vector<TestSuite>& suites,
   ::getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   // The harness's own, its modules' not included (they are processes of their own).
-  console.event(fmt::format("report {}\nsummary {}\npeak memory of the harness: {:.1f} MB; its CPU: {:.6f} s ({:.3f} s user, {:.3f} s system)",
+  console.event(fmt::format("report {}\nsummary {}\npage {}\npeak memory of the harness: {:.1f} MB; its CPU: {:.6f} s ({:.3f} s user, {:.3f} s system)",
                             terminal_text(junit.string()), terminal_text((folder.path() / "summary.md").string()),
-                            static_cast<double>(usage.ru_maxrss) / 1024.0, seconds(usage.ru_utime) + seconds(usage.ru_stime), seconds(usage.ru_utime),
-                            seconds(usage.ru_stime)));
+                            terminal_text((folder.path() / "index.html").string()), static_cast<double>(usage.ru_maxrss) / 1024.0,
+                            seconds(usage.ru_utime) + seconds(usage.ru_stime), seconds(usage.ru_utime), seconds(usage.ru_stime)));
 }
 
 // A run that ends before it starts still leaves a report of its own, one error that says why:
@@ -199,6 +199,7 @@ std::optional<std::string> junit_problem(const fs::path& junit) {
 int conclude(const RunContext& run, ReportState& report, Console& console, const report::RunFolder& folder, const fs::path& junit) {
   if (run.options.until_fail) report.set_rounds(run.rounds_started);
   if (!report.publish()) report.publish();  // once more: a disk that was full a moment ago
+  if (auto problem = report.publish_html()) console.event(fmt::format("the run's page could not be written: {}", terminal_text(*problem)), Tone::warn);
   console.finish();
   auto suites = report.suites();
   print_final_summary(console, suites, folder, junit);

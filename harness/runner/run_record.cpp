@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "history/page.hpp"
 #include "report/junit.hpp"
 
 namespace athil::runner {
 
-RunRecord::RunRecord(const std::filesystem::path& reports, history::RunRecord run, Warn warn) : warn_(std::move(warn)) {
+namespace {
+constexpr std::size_t history_runs = 30;  // on the page: a month of nightlies
+}  // namespace
+
+RunRecord::RunRecord(const std::filesystem::path& reports, history::RunRecord run, Warn warn) : reports_(reports), warn_(std::move(warn)) {
   try {
     store_ = std::make_unique<history::Store>(reports / history::Store::file_name, true);
     run_ = store_->begin_run(run);
@@ -38,6 +43,7 @@ void RunRecord::ended() {
   if (!run_) return;
   try {
     store_->end_run(*run_, report::utc_timestamp_now());
+    report::write_file_atomically(reports_ / "history.html", history::render_history_page(*store_, history_runs));
   } catch (const InfraError& e) {
     failed(e);
   }

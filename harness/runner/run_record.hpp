@@ -17,10 +17,12 @@ class RunRecord {
   RunRecord(const std::filesystem::path& reports, history::RunRecord run, Warn warn);
   ~RunRecord();
   void testcase(const report::TestSuite& suite, const report::TestCase& c);
+  // The run's end in the store, and the store's page (REPORTS/history.html) rewritten.
   void ended();
 
  private:
   void failed(const std::exception& e);
+  std::filesystem::path reports_;
   std::unique_ptr<history::Store> store_;
   std::optional<std::int64_t> run_;
   Warn warn_;

@@ -60,12 +60,8 @@ std::string host_name() {
 
 namespace {
 
-const char* verdict_word(const TestCase& c) {
-  if (c.flaky()) return "FLAKY";
-  return c.verdict == Verdict::passed ? "PASS" : c.verdict == Verdict::failed ? "FAIL" : c.verdict == Verdict::skipped ? "SKIP" : "ERROR";
-}
-
-const char* verdict_name(Verdict v) { return v == Verdict::passed ? "passed" : v == Verdict::failed ? "failed" : v == Verdict::skipped ? "skipped" : "error"; }
+using report::verdict_name;
+using report::verdict_word;
 
 void raise_to(std::atomic<int>& value, int at_least) {
   for (int now = value; now < at_least && !value.compare_exchange_weak(now, at_least);) {}

@@ -187,7 +187,7 @@ class Host {
     probes_.pin_edge(r.pin, r.level == Level::low, now);
     std::fprintf(stderr, "pin %s %s\n", pin_name(r.pin), level_name(r.level));
     session.send("ok");
-    reschedule();
+    reschedule(now);
   }
 
   // The service centre stamps a message with its own time: the host's, in UTC.
@@ -234,8 +234,9 @@ class Host {
       if (ec) return;
       first_open_.reset();
       std::fprintf(stderr, "port opened: power on\n");
-      module_.power_on_now(SteadyClock::now());
-      reschedule();
+      auto now = SteadyClock::now();
+      module_.power_on_now(now);
+      reschedule(now);
     });
   }
 
@@ -289,8 +290,9 @@ class Host {
       unsigned module_rate = module_.line_rate();
       std::string mangled;
       if (host_rate && module_rate && host_rate != module_rate) bytes = mangled = mangle(bytes, host_rate, module_rate);
-      module_.uart_in(bytes, SteadyClock::now(), host_rate);
-      reschedule();
+      auto now = SteadyClock::now();
+      module_.uart_in(bytes, now, host_rate);
+      reschedule(now);
       read_uart();
     });
   }
@@ -350,15 +352,17 @@ class Host {
   void fetch(const HttpRequest& request) {
     start_fetch(io_, request, [this](HttpResult r) {
       std::fprintf(stderr, "http result: status %d failure %d, %zu bytes\n", r.status, static_cast<int>(r.failure), r.body.size());
-      module_.http_done(r, SteadyClock::now());
-      reschedule();
+      auto now = SteadyClock::now();
+      module_.http_done(r, now);
+      reschedule(now);
     });
   }
 
   void mqtt_event(const MqttEvent& e) {
     if (!e.why.empty()) std::fprintf(stderr, "mqtt: %s\n", escape_bytes(e.why).c_str());
-    module_.mqtt_in(e, SteadyClock::now());
-    reschedule();
+    auto now = SteadyClock::now();
+    module_.mqtt_in(e, now);
+    reschedule(now);
   }
 
   // The module is supplied while the rig's supply pin is on, the PPK2's switch in source mode
@@ -366,23 +370,28 @@ class Host {
   void supply_from(bool& source, bool on, Time edge = SteadyClock::now()) {
     source = on;
     bool supplied = control_supply_ && ppk2_supply_ && scpi_supply_;
-    module_.pin_in(Pin::supply, supplied ? Level::high : Level::low, edge, SteadyClock::now());
-    reschedule();
+    auto now = SteadyClock::now();
+    module_.pin_in(Pin::supply, supplied ? Level::high : Level::low, edge, now);
+    reschedule(now);
   }
 
-  // Every change of what the module draws, for the virtual instruments to sample.
-  void note_draw() {
+  // Every change of what the module draws, for the virtual instruments to sample, stamped when
+  // the module took the event that changed it: before the bytes it sent about it went out (a
+  // harness that measures from "ENTER PSM" on must find the PSM floor there, however late this
+  // host got round to noting it).
+  void note_draw(Time changed_at) {
     if (!ppk2_ && !scpi_) return;
     auto now = SteadyClock::now();
-    draws_.record(now, module_.draw());
+    draws_.record(changed_at, module_.draw());
     auto needed = now;
     if (ppk2_) needed = std::min(needed, ppk2_->needs_since());
     if (scpi_) needed = std::min(needed, scpi_->needs_since());
     draws_.forget_before(needed);
   }
 
-  void reschedule() {
-    note_draw();
+  // `changed_at`: when the module took what it just took (its input, a timer).
+  void reschedule(Time changed_at = SteadyClock::now()) {
+    note_draw(changed_at);
     auto next = module_.next_deadline();
     if (!next) return;
     if (scheduled_ && *scheduled_ == *next) return;
@@ -391,8 +400,9 @@ class Host {
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;  // replaced by a sooner deadline
       scheduled_.reset();
-      module_.advance(SteadyClock::now());
-      reschedule();
+      auto now = SteadyClock::now();
+      module_.advance(now);
+      reschedule(now);
     });
   }
 
@@ -415,8 +425,9 @@ class Host {
   std::optional<SteadyClock::time_point> adapter_armed_;  // when its timer is set to fire
   MqttClient mqtt_{io_, [this](const MqttEvent& e) { mqtt_event(e); }};
   SocketClient sockets_{io_, [this](const SocketEvent& e) {
-                          module_.socket_in(e, SteadyClock::now());
-                          reschedule();
+                          auto now = SteadyClock::now();
+                          module_.socket_in(e, now);
+                          reschedule(now);
                         }};
   VirtualModule module_;
   DrawLog draws_;

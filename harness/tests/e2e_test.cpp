@@ -82,7 +82,8 @@ TEST_CASE("e2e: the vendor FOTA procedure passes on a virtual SIM7080G and lands
     auto name = e.path().filename().string();
     bool run_folder = e.is_directory() && !e.is_symlink() && name.size() >= 16 && name[8] == '-';
     run_folders += run_folder;
-    CHECK_MESSAGE((name == "junit.xml" || name == "latest" || name == "athil.db" || run_folder), name);  // the store's WAL files go when it closes
+    CHECK_MESSAGE((name == "junit.xml" || name == "latest" || name == "athil.db" || name == "history.html" || run_folder),
+                  name);  // the store's WAL files go when it closes
   }
   CHECK(run_folders == 1);
 }
@@ -259,4 +260,13 @@ TEST_CASE("e2e: the default run, smoke and nightly on the virtual rack, passes o
     for (auto& [name, c] : cases) CHECK_MESSAGE(c.verdict == "passed", name);
   }
   CHECK(report.suites["virtual.v1"]["fota-http-upgrade"].verdict == "passed");
+  // Its page has every testcase, and stays small enough to open and to keep as a CI artifact.
+  auto page = dir.path() / "latest" / "index.html";
+  REQUIRE(std::filesystem::exists(page));
+  CHECK(std::filesystem::file_size(page) < 2 * 1024 * 1024);
+  std::string html = read_file(page);
+  std::size_t on_page = 0, in_report = 0;
+  for (auto at = html.find("<details class=\"case "); at != std::string::npos; at = html.find("<details class=\"case ", at + 1)) ++on_page;
+  for (const auto& [suite, cases] : report.suites) in_report += cases.size();
+  CHECK(on_page == in_report);
 }

@@ -57,32 +57,30 @@ void absorb(CurrentState& cur, const std::string& slot) {
   cur.samples.insert(cur.samples.end(), more.begin(), more.end());
 }
 
-// Consecutive samples merged until each spans `resolution` (their mean weighed by span, their
-// peak kept): what a window's lowest and percentiles are taken over.
+// `s` into `into`: their mean weighed by their spans, the higher peak.
+void merge(instrument::Sample& into, const instrument::Sample& s) {
+  auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
+  double total = seconds(into.span + s.span);
+  if (total > 0) into.amps = (into.amps * seconds(into.span) + s.amps * seconds(s.span)) / total;
+  into.span += s.span;
+  into.peak = std::max(into.peak, s.peak);
+}
+
+// Consecutive samples merged until each spans `resolution`: what a window's lowest and
+// percentiles are taken over.
 std::vector<instrument::Sample> rebinned(std::span<const instrument::Sample> samples, std::chrono::nanoseconds resolution) {
   std::vector<instrument::Sample> out;
-  double charge = 0;
   for (const auto& s : samples) {
-    bool open = !out.empty() && out.back().span < resolution;
-    if (!open) {
-      if (!out.empty()) out.back().amps = charge / std::chrono::duration<double>(out.back().span).count();
-      out.push_back(instrument::Sample{.at = s.at, .amps = s.amps, .peak = s.peak, .span = std::chrono::nanoseconds(0)});
-      charge = 0;
-    }
-    charge += s.amps * std::chrono::duration<double>(s.span).count();
-    out.back().span += s.span;
-    out.back().peak = std::max(out.back().peak, s.peak);
+    if (out.empty() || out.back().span >= resolution)
+      out.push_back(s);
+    else
+      merge(out.back(), s);
   }
-  if (!out.empty() && out.back().span.count() > 0) out.back().amps = charge / std::chrono::duration<double>(out.back().span).count();
   // The window's end cuts the last one short: under half a sample, it joins the one before.
   if (out.size() > 1 && out.back().span < resolution / 2) {
     auto last = out.back();
     out.pop_back();
-    auto& before = out.back();
-    auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
-    before.amps = (before.amps * seconds(before.span) + last.amps * seconds(last.span)) / seconds(before.span + last.span);
-    before.span += last.span;
-    before.peak = std::max(before.peak, last.peak);
+    merge(out.back(), last);
   }
   return out;
 }

@@ -1,0 +1,23 @@
+#pragma once
+// The run as one self-contained HTML page (index.html in its run folder): no network, no CDN,
+// readable from a file:// URL and as a CI artifact. Results per slot with revision and IMEI;
+// each testcase with its steps and their times, its failure with the transcript around it
+// (collapsible, the whole transcript one click away) and a timeline drawn in SVG: AT commands
+// and answers, URCs, STATUS, and the current where it was measured.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "report/junit.hpp"
+#include "report/summary.hpp"
+
+namespace athil::report {
+
+// `run_dir`: where the testcases' transcript and current files are (read, bounded in size).
+std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const std::filesystem::path& run_dir);
+
+// Text as HTML text or an attribute value: the five specials as entities, XML-hostile bytes as
+// \xHH text.
+std::string html_text(std::string_view text);
+
+}  // namespace athil::report
