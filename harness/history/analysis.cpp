@@ -103,7 +103,7 @@ std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t
 namespace {
 
 Side side_of(const Store& store, const StoredRun& run, const std::string& label, const std::string& revision = "") {
-  Side side{.label = label};
+  Side side{.label = label, .time_scale = run.record.time_scale};
   for (auto& c : store.cases(run.id)) {
     if (!revision.empty() && c.revision != revision) continue;
     side.measurements.push_back(store.measurements(c.id));
@@ -141,7 +141,8 @@ std::pair<Side, Side> last_two_runs(const Store& store) {
 
 namespace {
 
-constexpr double min_time_move = 0.1;  // seconds
+constexpr double min_time_move = 0.1;        // seconds of module time
+constexpr double min_real_time_move = 0.05;  // seconds of real time
 
 struct Folded {
   RunOutcome outcome;
@@ -168,7 +169,7 @@ std::map<Where, Folded> folded(const Side& side, bool by_model) {
   return out;
 }
 
-void compare_values(const Where& where, const Folded& a, const Folded& b, double threshold, Diff& d) {
+void compare_values(const Where& where, const Folded& a, const Folded& b, double threshold, double time_scale, Diff& d) {
   for (const auto& [name, sum] : a.sums) {
     auto other = b.sums.find(name);
     if (other == b.sums.end() || a.units.at(name) != b.units.at(name)) continue;
@@ -179,7 +180,7 @@ void compare_values(const Where& where, const Folded& a, const Folded& b, double
                  .before = sum.first / sum.second,
                  .after = other->second.first / other->second.second};
     if (v.before <= 0 || std::abs(v.change()) <= threshold) continue;
-    if (v.unit == "s" && std::abs(v.after - v.before) < min_time_move) continue;
+    if (v.unit == "s" && (std::abs(v.after - v.before) < min_time_move || std::abs(v.after - v.before) * time_scale < min_real_time_move)) continue;
     (v.after > v.before ? d.worse : d.better).push_back(v);
   }
 }
@@ -202,7 +203,7 @@ Diff diff(const Side& before, const Side& after, bool by_model, double threshold
     if (passed(fa.outcome.verdict) && !passed(fb.outcome.verdict)) d.new_failures.push_back(row);
     if (!passed(fa.outcome.verdict) && passed(fb.outcome.verdict)) d.new_passes.push_back(row);
     if (!passed(fa.outcome.verdict) && !passed(fb.outcome.verdict)) d.still_failing.push_back(row);
-    if (passed(fa.outcome.verdict) && passed(fb.outcome.verdict)) compare_values(where, fa, fb, threshold, d);
+    if (passed(fa.outcome.verdict) && passed(fb.outcome.verdict)) compare_values(where, fa, fb, threshold, std::min(before.time_scale, after.time_scale), d);
   }
   for (const auto& [where, fb] : b)
     if (!a.count(where)) d.added.push_back(DiffRow{.where = where.first, .scenario = where.second, .after = fb.outcome.verdict, .reason = fb.outcome.reason});

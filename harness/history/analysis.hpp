@@ -32,7 +32,8 @@ std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t
 
 // What is compared: a run each (by its id), or the latest run in which a slot ran each revision.
 struct Side {
-  std::string label;  // the run's id, or the revision
+  std::string label;      // the run's id, or the revision
+  double time_scale = 1;  // the run's rig's
   std::vector<StoredCase> cases;
   std::vector<std::vector<StoredMeasurement>> measurements;  // per case
 };
@@ -59,8 +60,9 @@ struct Diff {
   bool regressed() const { return !new_failures.empty() || !worse.empty(); }
 };
 // `threshold`: how far (0.2: 20 %) a measurement must move to be told; more is worse (a time,
-// a current, a charge). A time must also move by a tenth of a second: a step of a few
-// milliseconds varies by more than 20 % from run to run.
+// a current, a charge). A time must also move by a tenth of a second, and by 50 ms of real time:
+// a step of a few milliseconds varies by more than 20 % from run to run, and on a compressed rig
+// the host's jitter is multiplied into module time.
 Diff diff(const Side& before, const Side& after, bool by_model, double threshold);
 std::string render_markdown(const Diff& d, double threshold);
 

@@ -42,6 +42,7 @@ Statement Database::prepare(std::string_view sql) {
 
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
@@ -79,17 +80,17 @@ std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(
 double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("SAVEPOINT athil"); }
+Transaction::Transaction(Database& db) : db_(db), nested_(db.in_transaction()) { db_.exec(nested_ ? "SAVEPOINT athil" : "BEGIN IMMEDIATE"); }
 Transaction::~Transaction() {
   if (done_) return;
   try {
-    db_.exec("ROLLBACK TO athil; RELEASE athil");
+    db_.exec(nested_ ? "ROLLBACK TO athil; RELEASE athil" : "ROLLBACK");
   } catch (const InfraError&) {  // a transaction SQLite already rolled back
   }
 }
 
 void Transaction::commit() {
-  db_.exec("RELEASE athil");
+  db_.exec(nested_ ? "RELEASE athil" : "COMMIT");
   done_ = true;
 }
 

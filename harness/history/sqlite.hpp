@@ -28,6 +28,7 @@ class Database {
   Statement prepare(std::string_view sql);
   std::int64_t last_insert_id() const;
   int changes() const;  // rows the last INSERT, UPDATE or DELETE changed
+  bool in_transaction() const;
   const std::filesystem::path& path() const { return path_; }
   [[noreturn]] void fail(std::string_view what) const;  // throws with SQLite's last error
 
@@ -63,9 +64,10 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
-// A savepoint: released on commit, rolled back when it goes out of scope uncommitted. Outermost,
-// it is a transaction (what a killed run leaves is every one it committed, never half of one);
-// inside another, it nests.
+// Committed, or rolled back when it goes out of scope uncommitted: what a killed run leaves is
+// every transaction it committed, never half of one. Outermost it takes the write lock at once
+// (BEGIN IMMEDIATE: a second writer waits its turn instead of failing on an upgrade); inside
+// another it is a savepoint.
 class Transaction {
  public:
   explicit Transaction(Database& db);
@@ -76,6 +78,7 @@ class Transaction {
 
  private:
   Database& db_;
+  bool nested_;
   bool done_ = false;
 };
 

@@ -26,6 +26,9 @@ CREATE TABLE testcases(id INTEGER PRIMARY KEY, run INTEGER NOT NULL REFERENCES r
 CREATE INDEX testcases_by_scenario ON testcases(scenario, slot);
 CREATE TABLE steps(testcase INTEGER NOT NULL REFERENCES testcases(id) ON DELETE CASCADE, ordinal INTEGER, name TEXT, seconds REAL);
 CREATE TABLE measurements(testcase INTEGER NOT NULL REFERENCES testcases(id) ON DELETE CASCADE, name TEXT, value REAL, unit TEXT, text TEXT);
+)sql",
+    R"sql(
+ALTER TABLE runs ADD COLUMN time_scale REAL NOT NULL DEFAULT 1;
 )sql"};
 
 std::string property(const report::TestSuite& suite, std::string_view name) {
@@ -56,8 +59,25 @@ std::optional<Quantity> read_quantity(std::string_view text) {
 
 Store::Store(const std::filesystem::path& path, bool create) : db_(std::make_unique<Database>(path, create)) {
   db_->exec("PRAGMA foreign_keys = ON");
-  db_->exec("PRAGMA journal_mode = WAL");  // readers (history, diff, an HTML page) never wait for a run writing
+  if (!create) {
+    if (int v = version(); v != schema_version)
+      throw InfraError(fmt::format("results store {}: schema {}, where this athil reads {}{}", path.string(), v, schema_version,
+                                   v == 0               ? " (a run is creating it?)"
+                                   : v < schema_version ? ": a run or an import with this athil brings it up to date"
+                                                        : ""));
+    return;
+  }
   migrate();
+  try {
+    db_->exec("PRAGMA journal_mode = WAL");  // readers (history, diff, the pages) never wait for a run writing
+  } catch (const InfraError&) {              // another process is switching it: the file keeps it
+  }
+}
+
+int Store::version() const {
+  auto read = db_->prepare("PRAGMA user_version");
+  read.step();
+  return static_cast<int>(read.integer(0));
 }
 
 Store::~Store() = default;
@@ -66,23 +86,25 @@ const std::filesystem::path& Store::path() const { return db_->path(); }
 Transaction Store::transaction() { return Transaction(*db_); }
 
 void Store::migrate() {
-  auto read = db_->prepare("PRAGMA user_version");
-  read.step();
-  auto version = static_cast<int>(read.integer(0));
-  if (version > schema_version)
-    throw InfraError(fmt::format("results store {}: schema {} is newer than this athil's ({}): use a newer athil, or another --reports folder",
-                                 db_->path().string(), version, schema_version));
-  for (; version < schema_version; ++version) {
-    Transaction t(*db_);
-    db_->exec(migrations[static_cast<std::size_t>(version)]);
-    db_->exec(fmt::format("PRAGMA user_version = {}", version + 1));
-    t.commit();
-  }
+  auto newer = [&](int v) {
+    if (v > schema_version)
+      throw InfraError(fmt::format("results store {}: schema {} is newer than this athil's ({}): use a newer athil, or another --reports folder",
+                                   db_->path().string(), v, schema_version));
+    return v == schema_version;
+  };
+  if (newer(version())) return;
+  Transaction t(*db_);  // the write lock: another process may have migrated while this one waited
+  int v = version();
+  if (newer(v)) return;
+  for (; v < schema_version; ++v) db_->exec(migrations[static_cast<std::size_t>(v)]);
+  db_->exec(fmt::format("PRAGMA user_version = {}", schema_version));
+  t.commit();
 }
 
 std::optional<std::int64_t> Store::begin_run(const RunRecord& run) {
-  auto insert = db_->prepare("INSERT OR IGNORE INTO runs(run_id, host, rig, started, options, shard, source) VALUES(?,?,?,?,?,?,?)");
+  auto insert = db_->prepare("INSERT OR IGNORE INTO runs(run_id, host, rig, started, options, shard, source, time_scale) VALUES(?,?,?,?,?,?,?,?)");
   insert.bind(1, run.run_id).bind(2, run.host).bind(3, run.rig).bind(4, run.started).bind(5, run.options).bind(6, run.shard).bind(7, run.source);
+  insert.bind(8, run.time_scale);
   insert.step();
   if (db_->changes() == 0) return std::nullopt;
   return db_->last_insert_id();
@@ -159,7 +181,8 @@ std::pair<int, int> Store::import_store(const std::filesystem::path& other, cons
   auto runs_before = count("SELECT COALESCE(MAX(id), 0) FROM runs");
   auto total = count("SELECT COUNT(*) FROM other.runs");
   auto insert = db_->prepare(
-      "INSERT INTO runs(run_id, host, rig, started, ended, options, shard, source) SELECT run_id, host, rig, started, ended, options, shard, ? "
+      "INSERT INTO runs(run_id, host, rig, started, ended, options, shard, source, time_scale) SELECT run_id, host, rig, started, ended, options, shard, ?, "
+      "time_scale "
       "FROM other.runs o WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.host = o.host AND r.run_id = o.run_id) ORDER BY o.id");
   insert.bind(1, source).step();
   int added = db_->changes();
@@ -188,13 +211,18 @@ std::pair<int, int> Store::import_store(const std::filesystem::path& other, cons
 
 std::vector<StoredRun> Store::runs() const {
   std::vector<StoredRun> out;
-  auto q = db_->prepare("SELECT id, run_id, host, rig, started, options, shard, source, ended FROM runs ORDER BY started, id");
+  auto q = db_->prepare("SELECT id, run_id, host, rig, started, options, shard, source, ended, time_scale FROM runs ORDER BY started, id");
   while (q.step())
-    out.push_back(StoredRun{
-        .id = q.integer(0),
-        .record =
-            {.run_id = q.text(1), .host = q.text(2), .rig = q.text(3), .started = q.text(4), .options = q.text(5), .shard = q.text(6), .source = q.text(7)},
-        .ended = q.text(8)});
+    out.push_back(StoredRun{.id = q.integer(0),
+                            .record = {.run_id = q.text(1),
+                                       .host = q.text(2),
+                                       .rig = q.text(3),
+                                       .started = q.text(4),
+                                       .options = q.text(5),
+                                       .shard = q.text(6),
+                                       .source = q.text(7),
+                                       .time_scale = q.real(9)},
+                            .ended = q.text(8)});
   return out;
 }
 

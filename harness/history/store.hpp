@@ -22,10 +22,11 @@ struct RunRecord {
   std::string run_id;  // the run folder's id (20261130-012748Z), or the imported JUnit's
   std::string host;
   std::string rig;
-  std::string started;  // UTC, YYYY-MM-DDTHH:MM:SS
-  std::string options;  // the command line, as given
-  std::string shard;    // "2/4", or empty
-  std::string source;   // "" for a run recorded as it went, else what it was imported from
+  std::string started;    // UTC, YYYY-MM-DDTHH:MM:SS
+  std::string options;    // the command line, as given
+  std::string shard;      // "2/4", or empty
+  std::string source;     // "" for a run recorded as it went, else what it was imported from
+  double time_scale = 1;  // the rig's: step times are module time, host jitter is real time
 };
 
 // A run as the store has it.
@@ -58,9 +59,10 @@ struct StoredMeasurement {
 class Store {
  public:
   static constexpr const char* file_name = "athil.db";
-  static constexpr int schema_version = 1;
-  // Opens the store, creating it and bringing its schema up to date (migrations, in a
-  // transaction each) when `create`. Throws InfraError, also for a store a newer athil made.
+  static constexpr int schema_version = 2;
+  // With `create` (a run, an import): opens the store, creating it and bringing its schema up to
+  // date (the migrations in one transaction; of two processes, one migrates). Without (history,
+  // diff): opens one that exists, at this athil's schema. Throws InfraError saying which.
   Store(const std::filesystem::path& path, bool create);
   ~Store();
   Store(const Store&) = delete;
@@ -86,6 +88,7 @@ class Store {
 
  private:
   void migrate();
+  int version() const;
   std::unique_ptr<Database> db_;
 };
 

@@ -362,7 +362,8 @@ int run(const RunOptions& o) {
                                         .rig = planned->in.rig.name,
                                         .started = info.started,
                                         .options = o.command_line,
-                                        .shard = o.plan.shard ? fmt::format("{}/{}", o.plan.shard->index, o.plan.shard->count) : ""},
+                                        .shard = o.plan.shard ? fmt::format("{}/{}", o.plan.shard->index, o.plan.shard->count) : "",
+                                        .time_scale = planned->in.rig.time_scale},
                      [&console](const std::string& text) { console.event(terminal_text(text), Tone::warn); });
     report.on_case_ended([&record](const report::TestSuite& suite, const report::TestCase& c) { record.testcase(suite, c); });
     console.event(fmt::format("run {}: {} run(s) on {} slot(s) of rig {}; evidence in {}", folder.id(), plan.run_count(), plan.slots.size(),
