@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -194,6 +195,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd->add_option("--repeat", plan.repeat, "run the plan this many rounds, each run its own testcase")->check(CLI::PositiveNumber);
     if (cmd->get_name() == "list") return;
+    cmd->add_option("--junit-flavour", run_options.junit_flavour,
+                    "strict: valid against the Jenkins xunit plugin's schema, a testcase's properties as [[PROPERTY]] lines in its output; extended: "
+                    "also a file attribute and <properties> on each testcase (GitLab, junitparser, Jenkins' junit plugin)")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, athil::report::JunitFlavour>{{"strict", athil::report::JunitFlavour::strict},
+                                                                                               {"extended", athil::report::JunitFlavour::extended}}))
+        ->default_str("strict");
     cmd->add_option("--keep", run_options.keep_runs,
                     "keep at most N run folders in the report folder, this one included (older ones, not still running, are deleted)")
         ->check(CLI::PositiveNumber);

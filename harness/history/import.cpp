@@ -29,12 +29,37 @@ report::Verdict verdict_of(pugi::xml_node testcase, std::string& message) {
   return report::Verdict::passed;
 }
 
-// "fota-update [round 3]": the scenario and its round, as athil names rounds.
+// The testcase's scenario and round: athil names it by its scenario and puts the round in its
+// classname ("athil.lab.s3.round-2"); before that, the round was in the name ("fota [round 3]").
 void name_and_round(report::TestCase& c) {
-  static const std::regex round(R"((.*) \[round ([0-9]{1,6})\])");
+  static const std::regex old_name(R"((.*) \[round ([0-9]{1,6})\])"), classname(R"((.*)\.round-([0-9]{1,6}))");
   std::smatch m;
   c.scenario = c.name;
-  if (std::regex_match(c.name, m, round)) c.scenario = m[1], c.round = std::stoi(m[2]);
+  if (std::regex_match(c.name, m, old_name)) {
+    c.scenario = m[1], c.round = std::stoi(m[2]);
+  } else if (std::regex_match(c.classname, m, classname)) {
+    c.round = std::stoi(m[2]), c.classname = m[1];
+    c.name = fmt::format("{} [round {}]", c.scenario, c.round);  // as the suite's measurement properties name it
+  }
+}
+
+// A testcase's properties: its <properties> (--junit-flavour extended) or the [[PROPERTY|k=v]]
+// lines its output begins with (strict).
+void properties_of(pugi::xml_node testcase, report::TestCase& c) {
+  for (auto p : testcase.child("properties").children("property")) c.properties.emplace_back(p.attribute("name").value(), p.attribute("value").value());
+  std::string_view out = testcase.child("system-out").text().get();
+  constexpr std::string_view lead = "[[PROPERTY|";
+  while (out.substr(0, lead.size()) == lead) {
+    auto end = out.find("]]"), eq = out.find('=');
+    if (end == std::string_view::npos || eq == std::string_view::npos || eq > end) break;
+    c.properties.emplace_back(out.substr(lead.size(), eq - lead.size()), out.substr(eq + 1, end - eq - 1));
+    auto next = out.find('\n', end);
+    out.remove_prefix(next == std::string_view::npos ? out.size() : next + 1);
+  }
+  for (const auto& [k, v] : c.properties) {
+    if (k == "revision_at_start") c.revision_at_start = v;
+    if (k == "scenario_file" && c.file.empty()) c.file = v;
+  }
 }
 
 double seconds_of(pugi::xml_node node) {
@@ -70,10 +95,7 @@ report::TestSuite suite_from(pugi::xml_node node) {
     name_and_round(c);
     c.verdict = verdict_of(t, c.message);
     c.file = t.attribute("file").value();
-    for (auto p : t.child("properties").children("property")) {
-      std::string_view key = p.attribute("name").value();
-      if (key == "revision") c.revision_at_start = p.attribute("value").value();
-    }
+    properties_of(t, c);
     for (auto e : t.children("flakyError")) c.earlier_attempts.push_back({.message = e.attribute("message").value()});
     for (auto e : t.children("rerunError")) c.earlier_attempts.push_back({.message = e.attribute("message").value()});
     c.measurements = measured[c.name];

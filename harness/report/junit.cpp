@@ -114,7 +114,47 @@ const char* verdict_word(const TestCase& c) {
   return "ERROR";
 }
 
-std::string render_junit(const std::vector<TestSuite>& suites) {
+std::string junit_classname(const TestCase& c) { return c.round > 0 ? fmt::format("{}.round-{}", c.classname, c.round) : c.classname; }
+
+namespace {
+
+std::string testcase_open(const TestCase& c, JunitFlavour flavour) {
+  std::string out = fmt::format("    <testcase{}{}{}", attr("name", c.scenario.empty() ? c.name : c.scenario), attr("classname", junit_classname(c)),
+                                attr("time", format_seconds(c.seconds)));
+  if (flavour == JunitFlavour::extended && !c.file.empty()) out += attr("file", c.file);
+  out += ">\n";
+  if (flavour == JunitFlavour::extended && !c.properties.empty()) {
+    out += "      <properties>\n";
+    for (const auto& [k, v] : c.properties) out += fmt::format("        <property{}{}/>\n", attr("name", k), attr("value", v));
+    out += "      </properties>\n";
+  }
+  return out;
+}
+
+// A property's name or value on one [[PROPERTY|...]] line: no line break, no "]]" inside it.
+std::string property_line_text(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == ']' && !out.empty() && out.back() == ']') out += ' ';
+    out += ch == '\n' || ch == '\r' ? ' ' : ch;
+  }
+  return out;
+}
+
+// The testcase's output; in the strict flavour its properties lead it, one line each.
+std::string testcase_output(const TestCase& c, JunitFlavour flavour) {
+  std::string text;
+  if (flavour == JunitFlavour::strict)
+    for (const auto& [k, v] : c.properties) text += fmt::format("[[PROPERTY|{}={}]]\n", property_line_text(k), property_line_text(v));
+  text += c.system_out;
+  if (text.empty()) return "";
+  std::size_t cap = c.verdict == Verdict::failed || c.verdict == Verdict::error ? max_case_output : max_passing_output;
+  return fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(text, cap), false));
+}
+
+}  // namespace
+
+std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flavour) {
   double seconds = 0;
   for (const auto& s : suites) seconds += s.seconds;
   auto all = count_all(suites);
@@ -132,7 +172,7 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
       out += "    </properties>\n";
     }
     for (const auto& c : s.cases) {
-      out += fmt::format("    <testcase{}{}{}>\n", attr("name", c.name), attr("classname", c.classname), attr("time", format_seconds(c.seconds)));
+      out += testcase_open(c, flavour);
       // GitLab shows the element text, Jenkins the message: both carry the failure.
       const char* element = c.verdict == Verdict::failed    ? "failure"
                             : c.verdict == Verdict::error   ? "error"
@@ -150,8 +190,7 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
         out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message),
                            attr("type", "HarnessError"), escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false),
                            c.verdict == Verdict::passed ? "flakyError" : "rerunError");
-      std::size_t cap = c.verdict == Verdict::failed || c.verdict == Verdict::error ? max_case_output : max_passing_output;
-      if (!c.system_out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", escape(cap_text(c.system_out, cap), false));
+      out += testcase_output(c, flavour);
       out += "    </testcase>\n";
     }
     out += "  </testsuite>\n";
@@ -160,7 +199,9 @@ std::string render_junit(const std::vector<TestSuite>& suites) {
   return out;
 }
 
-void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites) { write_file_atomically(path, render_junit(suites)); }
+void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites, JunitFlavour flavour) {
+  write_file_atomically(path, render_junit(suites, flavour));
+}
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
   auto tmp = path;

@@ -10,6 +10,14 @@ namespace athil::report {
 
 enum class Verdict { passed, failed, error, skipped };
 
+// Which JUnit a run writes (--junit-flavour).
+// strict: valid against the Jenkins xunit plugin's schema, which has no place on a testcase for
+//   its file or properties: they go into its output as [[PROPERTY|name=value]] lines, which
+//   Jenkins' junit-attachments plugin reads.
+// extended: adds a `file` attribute and <properties> to each testcase, as GitLab, junitparser
+//   and Jenkins' junit plugin read them; the xunit plugin's schema check refuses it.
+enum class JunitFlavour { strict, extended };
+
 // An attempt that ended in an error and was run again (--retries).
 struct Attempt {
   std::string message;
@@ -33,8 +41,8 @@ struct StepTime {
 };
 
 struct TestCase {
-  std::string name;
-  std::string classname;
+  std::string name;       // as people read it: the scenario, and "[round N]" when there are rounds
+  std::string classname;  // athil.RIG.SLOT
   double seconds = 0;
   Verdict verdict = Verdict::passed;
   std::string message;  // one line: what went wrong
@@ -52,6 +60,9 @@ struct TestCase {
   std::string file;                           // the scenario file, as the run was given it
   std::string content_hash;                   // of the scenario file's bytes
   int round = 0;                              // 1 and up with --repeat or --until-fail; 0 otherwise
+  // What CI tools file under the testcase: scenario, scenario_file, tags, round,
+  // revision_at_start, and each measurement's NAME.STAT and NAME.verdict.
+  std::vector<std::pair<std::string, std::string>> properties;
 
   // Passed, but only after an error: the report says so (<flakyError>) and so does the summary.
   bool flaky() const { return verdict == Verdict::passed && !earlier_attempts.empty(); }
@@ -103,11 +114,16 @@ std::string xml_safe_text(std::string_view text);
 // Keeps head and tail of an over-long text, saying how much was cut.
 std::string cap_text(std::string_view text, std::size_t max_bytes);
 
-std::string render_junit(const std::vector<TestSuite>& suites);
+// A testcase is named by its scenario in every round, so CI tools follow one test across
+// rounds and nights; the round goes into its classname (athil.RIG.SLOT.round-N), which keeps
+// (classname, name) unique as GitLab needs, and into its properties.
+std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flavour = JunitFlavour::strict);
 // Writes to a temporary file beside `path` and renames it over `path`: a reader (or a run
 // killed mid-write) only ever sees a complete file.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
-void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites);
+void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites, JunitFlavour flavour = JunitFlavour::strict);
+// "athil.lab.slot3.round-2" for round 2, the classname as it is otherwise.
+std::string junit_classname(const TestCase& c);
 
 // Seconds as the schema's SUREFIRE_TIME wants them: %.3f in the C locale.
 std::string format_seconds(double seconds);

@@ -28,8 +28,8 @@ TestCase as_if_ended_now(TestCase c, bool running) {
 
 }  // namespace
 
-ReportState::ReportState(fs::path junit, fs::path summary, report::RunInfo info)
-    : junit_(std::move(junit)), summary_(std::move(summary)), info_(std::move(info)), started_(Clock::now()) {}
+ReportState::ReportState(fs::path junit, report::JunitFlavour flavour, fs::path summary, report::RunInfo info)
+    : junit_(std::move(junit)), summary_(std::move(summary)), flavour_(flavour), info_(std::move(info)), started_(Clock::now()) {}
 
 std::size_t ReportState::add_suite(report::TestSuite suite) {
   std::lock_guard lock(mutex_);
@@ -150,7 +150,7 @@ bool ReportState::publish_locked() {
       if (states_[s][i] != State::done) shown[s].cases[i] = as_if_ended_now(std::move(shown[s].cases[i]), states_[s][i] == State::running);
   info_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
   try {
-    report::write_junit_atomically(junit_, shown);
+    report::write_junit_atomically(junit_, shown, flavour_);
     report::write_file_atomically(summary_, report::render_summary(info_, shown));
     return true;
   } catch (const InfraError& e) {

@@ -19,7 +19,7 @@ namespace athil::runner {
 class ReportState {
  public:
   // A write that fails leaves the last complete files in place; later writes try again.
-  ReportState(std::filesystem::path junit, std::filesystem::path summary, report::RunInfo info);
+  ReportState(std::filesystem::path junit, report::JunitFlavour flavour, std::filesystem::path summary, report::RunInfo info);
 
   // A slot's suite with its planned testcases (name and classname), listed as not run until
   // they start. Returns its index.
@@ -61,6 +61,7 @@ class ReportState {
 
   mutable std::mutex mutex_;
   std::filesystem::path junit_, summary_;
+  report::JunitFlavour flavour_;
   report::RunInfo info_;
   Deadline started_;
   std::vector<report::TestSuite> suites_;

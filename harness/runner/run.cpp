@@ -355,7 +355,7 @@ int run(const RunOptions& o) {
                          .rig_file = planned->in.rig.path,
                          .started = report::utc_timestamp_now(),
                          .junit = fs::relative(o.junit, folder.path()).generic_string()};
-    ReportState report(o.junit, folder.path() / "summary.md", info);
+    ReportState report(o.junit, o.junit_flavour, folder.path() / "summary.md", info);
     RunRecord record(o.junit.parent_path(),
                      history::RunRecord{.run_id = folder.id(),
                                         .host = host_name(),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/duration.hpp"
+#include "report/junit.hpp"
 #include "runner/plan.hpp"
 
 namespace athil::runner {
@@ -18,6 +19,7 @@ struct RunOptions {
   std::vector<std::filesystem::path> paths;  // scenario files or folders
   std::filesystem::path rig;
   std::filesystem::path junit;  // its folder is the report folder: reports/<run-id>/ goes there
+  report::JunitFlavour junit_flavour = report::JunitFlavour::strict;
   std::filesystem::path fixtures;
   std::vector<std::pair<std::string, std::string>> defines;  // -D name=value
   std::filesystem::path executable;                          // athil itself, to start `athil sim`

@@ -36,12 +36,24 @@ std::string case_name(const std::string& scenario, int round, bool rounds) {
 namespace {
 // A testcase as planned: which scenario, from which file, in which round.
 TestCase planned_case(const scenario::Scenario& s, int round, bool rounds, std::string classname) {
-  return TestCase{.name = case_name(s.name, round, rounds),
-                  .classname = std::move(classname),
-                  .scenario = s.name,
-                  .file = s.path,
-                  .content_hash = s.content_hash,
-                  .round = rounds ? round : 0};
+  TestCase c{.name = case_name(s.name, round, rounds),
+             .classname = std::move(classname),
+             .scenario = s.name,
+             .file = s.path,
+             .content_hash = s.content_hash,
+             .round = rounds ? round : 0};
+  c.properties = {{"scenario", s.name}, {"scenario_file", s.path}, {"tags", fmt::format("{}", fmt::join(s.tags, ","))}};
+  if (c.round > 0) c.properties.emplace_back("round", std::to_string(c.round));
+  return c;
+}
+
+// What the run learnt of the testcase, as properties: the revision it began on, its measurements.
+void add_run_properties(TestCase& c) {
+  if (!c.revision_at_start.empty()) c.properties.emplace_back("revision_at_start", c.revision_at_start);
+  for (const auto& m : c.measurements) {
+    for (const auto& [stat, value] : m.values) c.properties.emplace_back(fmt::format("{}.{}", m.name, stat), value);
+    c.properties.emplace_back(m.name + ".verdict", m.verdict);
+  }
 }
 }  // namespace
 
@@ -291,6 +303,7 @@ class SlotRunner {
       c.measurements = outcome.measurements;
       c.steps = outcome.steps;
       note_firmware(c);
+      add_run_properties(c);
       c.system_out = system_out(s, c, evidence, recovery_text);
       report_measurements(c);
       announce(c);
@@ -371,24 +384,18 @@ class SlotRunner {
     if (!c.left_other_firmware.empty())
       firmware += fmt::format("this scenario left the module at revision {}, not the rig's {}: the next scenario starts there\n", c.left_other_firmware,
                               slot_.firmware);
-    std::string measured;  // as the junit-attachments plugin reads test properties
-    for (const auto& m : c.measurements) {
-      for (const auto& [stat, value] : m.values) measured += fmt::format("[[PROPERTY|{}.{}={}]]\n", m.name, stat, value);
-      measured += fmt::format("[[PROPERTY|{}.verdict={}]] limits: {}\n", m.name, m.verdict, m.limits);
-    }
+    std::string measured;  // the values are the testcase's properties
+    for (const auto& m : c.measurements) measured += fmt::format("current '{}': {}, limits: {}\n", m.name, m.verdict, m.limits);
     if (!e.current.empty()) measured += fmt::format("current samples file: {}\n", (run_.folder.path() / e.current).string());
     return fmt::format("scenario file: {}\ntranscript file: {}\nwaveform file: {}\n{}{}{}{}{}{}", s.path, (run_.folder.path() / e.transcript).string(),
-                       (run_.folder.path() / e.waveform).string(), case_facts(s, c, e), firmware, measured, attempts,
+                       (run_.folder.path() / e.waveform).string(), attachments(e), firmware, measured, attempts,
                        recovery_text.empty() ? "" : "recovery after this scenario: " + recovery_text + "\n", last_transcript_);
   }
 
-  // What the Jenkins schema has no place for on a testcase, as the junit-attachments plugin and
-  // GitLab read it from the output: its facts as properties, its evidence files as attachments
+  // The evidence files as the junit-attachments plugin and GitLab read them from the output
   // (paths from the run's working directory, as CI jobs archive them).
-  std::string case_facts(const scenario::Scenario& s, const TestCase& c, const Evidence& e) const {
-    std::string out = fmt::format("[[PROPERTY|scenario={}]]\n[[PROPERTY|scenario_file={}]]\n[[PROPERTY|tags={}]]\n", s.name, s.path, fmt::join(s.tags, ","));
-    if (c.round > 0) out += fmt::format("[[PROPERTY|round={}]]\n", c.round);
-    if (!c.revision_at_start.empty()) out += fmt::format("[[PROPERTY|revision_at_start={}]]\n", c.revision_at_start);
+  std::string attachments(const Evidence& e) const {
+    std::string out;
     for (const auto& file : {e.transcript, e.waveform, e.current})
       if (!file.empty()) out += fmt::format("[[ATTACHMENT|{}]]\n", attachment_path(run_.folder.path() / file));
     return out;

@@ -18,9 +18,15 @@ rc=$?
 rc=$?
 [ "$rc" -eq 1 ] || { echo "FAIL: failing run exited $rc, expected 1"; cat "$tmp/fail.log"; exit 1; }
 
+# Rounds of --repeat, in both flavours: the strict one must validate too.
+for flavour in strict extended; do
+  "$athil" run --slot v1 --junit "$tmp/$flavour/junit.xml" --junit-flavour $flavour --repeat 2 scenarios/at/identity.xml >"$tmp/$flavour.log" 2>&1 ||
+    { echo "FAIL: the $flavour --repeat run exited $?"; cat "$tmp/$flavour.log"; exit 1; }
+done
+
 checked=0
 if [ -f "$schema" ] && command -v xmllint >/dev/null; then
-  for r in pass fail; do
+  for r in pass fail strict; do
     xmllint --noout --schema "$schema" "$tmp/$r/junit.xml" || { echo "FAIL: $r report does not validate"; exit 1; }
   done
   checked=$((checked + 1))
@@ -44,6 +50,25 @@ assert n == 1 and len(failed) == 1, f"failing report read as {n} cases, {len(fai
 text = failed[0].result[0].message
 assert "+CFOTA: 7" in text, f"failure message lacks +CFOTA: 7: {text}"
 print("junitparser reads both reports with the right counts")
+PY
+  "$python" - "$tmp/strict/junit.xml" "$tmp/extended/junit.xml" <<'PY' || exit 1
+import sys
+from junitparser import JUnitXml
+for path in sys.argv[1:]:
+    cases = [c for suite in JUnitXml.fromfile(path) for c in suite]
+    assert [c.name for c in cases] == ["at-identity"] * 2, f"{path}: {[c.name for c in cases]}"
+    assert len({c.classname for c in cases}) == 2, f"{path}: rounds share a classname: {[c.classname for c in cases]}"
+    extended = path.endswith("extended/junit.xml")
+    for round, c in enumerate(cases, 1):
+        props = {p.get("name"): p.get("value") for p in c._elem.iterfind("properties/property")}
+        out = c.system_out or ""
+        if extended:
+            assert c._elem.get("file") == "scenarios/at/identity.xml", c._elem.attrib
+            assert props.get("round") == str(round) and props.get("scenario") == "at-identity", props
+        else:
+            assert c._elem.get("file") is None and not props, "strict has no file attribute or testcase properties"
+            assert f"[[PROPERTY|round={round}]]" in out, out[:300]
+print("junitparser reads one test name across rounds, in both flavours")
 PY
   checked=$((checked + 1))
 else

@@ -5,11 +5,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <thread>
 
 #include <fmt/format.h>
+#include <pugixml.hpp>
 
 #include "base/error.hpp"
 #include "history/store.hpp"
@@ -169,4 +172,71 @@ TEST_CASE("results store: another host's report folder and a JUnit file are impo
   auto none = athil_cmd({"history", "--reports", (dir.path() / "nowhere").string()});
   CHECK(none.exit_code == 2);
   CHECK(contains(none.err, "no results store yet"));
+}
+
+TEST_CASE("JUnit: a scenario keeps its name across --repeat rounds in both flavours, and each flavour imports with its rounds, file and measurements") {
+  TempDir dir;
+  auto rig_file = dir.write("rack.xml", R"(<rig name="rack" time-scale="0.02">
+  <slot name="s1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/><instrument spec="ppk2"/></slot>
+</rig>
+)");
+  for (const char* flavour : {"strict", "extended"}) {
+    CAPTURE(flavour);
+    auto reports = dir.path() / flavour;
+    auto r = athil_cmd({"run", "--rig", rig_file.string(), "--junit", (reports / "junit.xml").string(), "--junit-flavour", flavour, "--repeat", "2",
+                        "scenarios/at/identity.xml", "scenarios/power/boot-energy.xml"});
+    INFO(r.out, r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.out, "power-boot-energy [round 2]"));  // people still read the round beside the name
+    pugi::xml_document doc;
+    REQUIRE(doc.load_file((reports / "junit.xml").c_str()));
+    std::vector<pugi::xml_node> cases;
+    for (auto c : doc.child("testsuites").child("testsuite").children("testcase"))
+      if (std::string_view(c.attribute("name").value()) == "power-boot-energy") cases.push_back(c);
+    REQUIRE(cases.size() == 2);
+    bool extended = std::string_view(flavour) == "extended";
+    for (int round = 1; round <= 2; ++round) {
+      auto c = cases[round - 1];
+      CHECK(std::string_view(c.attribute("name").value()) == "power-boot-energy");
+      CHECK(c.attribute("classname").value() == fmt::format("athil.rack.s1.round-{}", round));
+      // The strict flavour stays within the Jenkins schema: no file attribute, no testcase properties.
+      CHECK(std::string_view(c.attribute("file").value()) == (extended ? "scenarios/power/boot-energy.xml" : ""));
+      CHECK(static_cast<bool>(c.child("properties")) == extended);
+      std::map<std::string, std::string> props;
+      for (auto p : c.child("properties").children("property")) props[p.attribute("name").value()] = p.attribute("value").value();
+      std::string out = c.child("system-out").text().get();
+      if (extended) {
+        CHECK(props["round"] == std::to_string(round));
+        CHECK(props["revision_at_start"] == "1951B02SIM7080G");  // at-identity, before it, read it
+        CHECK(props["boot.verdict"] == "pass");
+        CHECK(!contains(out, "[[PROPERTY|"));
+      } else {
+        CHECK(out.rfind(fmt::format("[[PROPERTY|scenario=power-boot-energy]]\n[[PROPERTY|scenario_file=scenarios/power/boot-energy.xml]]\n"), 0) == 0);
+        CHECK(contains(out, fmt::format("[[PROPERTY|round={}]]\n", round)));
+        CHECK(contains(out, "[[PROPERTY|boot.verdict=pass]]\n"));
+      }
+    }
+    // Imported from the JUnit alone, the rounds, file and measurements are those the run recorded.
+    auto only = dir.path() / (std::string(flavour) + "-junit");
+    fs::create_directories(only);
+    fs::copy_file(reports / "junit.xml", only / "junit.xml");
+    auto fresh = dir.path() / (std::string(flavour) + "-store");
+    REQUIRE(athil_cmd({"history", "import", only.string(), "--reports", fresh.string()}).exit_code == 0);
+    history::Store recorded(reports / "athil.db", false), imported(fresh / "athil.db", false);
+    auto want = recorded.cases(recorded.runs().at(0).id), got = imported.cases(imported.runs().at(0).id);
+    REQUIRE(got.size() == 4);
+    REQUIRE(want.size() == 4);
+    for (std::size_t i = 0; i < 4; ++i) {
+      CHECK(got[i].scenario == want[i].scenario);
+      CHECK(got[i].round == want[i].round);
+      CHECK(got[i].file == want[i].file);
+      CHECK(got[i].revision == want[i].revision);
+      // The JUnit has the scenario's measurements but not its step times.
+      auto measured = [](const std::vector<history::StoredMeasurement>& all) {
+        return std::count_if(all.begin(), all.end(), [](const auto& m) { return m.name.rfind("step ", 0) != 0; });
+      };
+      CHECK(measured(imported.measurements(got[i].id)) == measured(recorded.measurements(want[i].id)));
+      CHECK((measured(imported.measurements(got[i].id)) > 0) == (got[i].scenario == "power-boot-energy"));
+    }
+  }
 }

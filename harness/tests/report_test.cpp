@@ -205,3 +205,26 @@ TEST_CASE("run folders: with --keep N the oldest go, and a run still in progress
   CHECK(std::filesystem::exists(reports / "latest" / "summary.md"));      // this run's folder, and the link to it
   CHECK_FALSE(std::filesystem::exists(reports / "latest" / ".running"));  // its lock is gone with the run
 }
+
+TEST_CASE("a testcase's properties with hostile text parse back the same in both JUnit flavours, and the round names its classname") {
+  TestCase c{.name = "fota [round 2]", .classname = "athil.virtual.v1", .system_out = "transcript\n", .scenario = "fota", .file = "sc/a\"b<c>.xml", .round = 2};
+  c.properties = {{"scenario", "fota"}, {"tags", "a&b"}, {"note", "line\nbreak \x1b[0m \"q\" ]]>"}};
+  for (auto flavour : {JunitFlavour::strict, JunitFlavour::extended}) {
+    pugi::xml_document doc;
+    REQUIRE(doc.load_string(render_junit({suite_with({c})}, flavour).c_str()));
+    auto tc = doc.child("testsuites").child("testsuite").child("testcase");
+    CHECK(std::string(tc.attribute("name").value()) == "fota");
+    CHECK(std::string(tc.attribute("classname").value()) == "athil.virtual.v1.round-2");
+    std::string out = tc.child("system-out").text().get();
+    if (flavour == JunitFlavour::extended) {
+      CHECK(std::string(tc.attribute("file").value()) == "sc/a\"b<c>.xml");
+      auto p = tc.child("properties").find_child_by_attribute("property", "name", "note");
+      CHECK(std::string(p.attribute("value").value()) == "line\nbreak \\x1b[0m \"q\" ]]>");
+      CHECK(out == "transcript\n");
+    } else {
+      CHECK(tc.attribute("file").empty());
+      CHECK(tc.child("properties").empty());  // each property one line: a line break or "]]" in a value cannot end it
+      CHECK(out == "[[PROPERTY|scenario=fota]]\n[[PROPERTY|tags=a&b]]\n[[PROPERTY|note=line break \\x1b[0m \"q\" ] ]>]]\ntranscript\n");
+    }
+  }
+}

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <pugixml.hpp>
 
 extern char** environ;
@@ -60,7 +61,10 @@ Report read_report(const std::filesystem::path& junit) {
         }
       for (auto n : tc.children("flakyError")) c.flaky_errors += !n.empty();
       for (auto n : tc.children("rerunError")) c.rerun_errors += !n.empty();
-      r.suites[name][tc.attribute("name").value()] = c;
+      c.classname = tc.attribute("classname").value();
+      std::string shown = tc.attribute("name").value();
+      if (auto round = c.classname.rfind(".round-"); round != std::string::npos) shown += fmt::format(" [round {}]", c.classname.substr(round + 7));
+      r.suites[name][shown] = c;
     }
   }
   return r;

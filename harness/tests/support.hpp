@@ -49,10 +49,11 @@ struct Case {
   std::string out;
   int flaky_errors = 0;  // <flakyError> elements: errors before a pass on retry
   int rerun_errors = 0;  // <rerunError> elements: errors before a last error
+  std::string classname;
 };
 struct Report {
   bool loaded = false;
-  // suite name -> test name -> case
+  // suite name -> test name, as people read it ("answers [round 2]" for classname ...round-2) -> case
   std::map<std::string, std::map<std::string, Case>> suites;
   std::map<std::string, std::map<std::string, std::string>> properties;
 };
