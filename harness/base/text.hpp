@@ -1,8 +1,10 @@
 #pragma once
 // Small text helpers shared by the readers of scenario files and module logs.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace athil {
 
@@ -12,6 +14,17 @@ inline std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return "";
   auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
+}
+
+// The parts between separators, trimmed, empty ones left out: "a, b,,c" gives a, b and c.
+inline std::vector<std::string> split(std::string_view s, char separator) {
+  std::vector<std::string> parts;
+  for (std::size_t at = 0; at <= s.size();) {
+    auto end = std::min(s.find(separator, at), s.size());
+    if (auto part = trim(s.substr(at, end - at)); !part.empty()) parts.push_back(std::move(part));
+    at = end + 1;
+  }
+  return parts;
 }
 
 // FNV-1a, 64 bits, in hex: tells two texts apart (not a defence against anyone making them collide).

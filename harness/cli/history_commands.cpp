@@ -20,9 +20,11 @@ HistoryCommands::HistoryCommands(CLI::App& app) : state_(std::make_unique<State>
   s.history = app.add_subcommand("history", "what the results store (REPORTS/athil.db) says across runs: pass rate, streak, flakiness per scenario and slot");
   auto& h = s.history_options;
   s.history->add_option("--reports", h.reports, "the report folder whose store to read")->capture_default_str();
-  s.history->add_option("--slot", h.filter.slot, "only this slot");
-  s.history->add_option("--model", h.filter.model, "only slots of this model");
-  s.history->add_option("--scenario", h.filter.scenario, "only scenarios whose name matches this glob");
+  // The filters `athil run` takes, the same way.
+  s.history->add_option("--filter,--scenario", h.filter.filters, "only scenarios whose name or path matches this glob (repeatable)")->allow_extra_args(false);
+  s.history->add_option("--tag", h.filter.tags, "only scenarios with this tag (repeatable, or comma-separated)")->delimiter(',')->allow_extra_args(false);
+  s.history->add_option("--model", h.filter.models, "only slots of this model or model prefix (repeatable)")->delimiter(',')->allow_extra_args(false);
+  s.history->add_option("--slot", h.filter.slots, "only slots whose name matches this glob (repeatable)")->delimiter(',')->allow_extra_args(false);
   s.history->add_option("--last", h.filter.last, "look back over this many runs")->check(CLI::PositiveNumber)->capture_default_str();
   s.import = s.history->add_subcommand("import", "take another host's report folder (its athil.db, or its junit.xml) into the store, each run once");
   s.import->add_option("from", s.import_from, "a report folder, or a JUnit file")->required();

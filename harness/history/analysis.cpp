@@ -1,7 +1,5 @@
 #include "history/analysis.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -11,6 +9,7 @@
 
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/glob.hpp"
 #include "report/summary.hpp"
 
 namespace athil::history {
@@ -38,9 +37,10 @@ void fold(RunOutcome& into, const StoredCase& c) {
 }  // namespace
 
 bool Filter::matches(const StoredCase& c) const {
-  if (!slot.empty() && c.slot != slot) return false;
-  if (!model.empty() && c.model != model) return false;
-  return scenario.empty() || ::fnmatch(scenario.c_str(), c.scenario.c_str(), 0) == 0;
+  if (!any_glob(slots, {&c.slot}) || !any_glob(filters, {&c.scenario, &c.file})) return false;
+  if (!models.empty() && std::none_of(models.begin(), models.end(), [&](const std::string& m) { return c.model.starts_with(m); })) return false;
+  return tags.empty() ||
+         std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return std::find(c.tags.begin(), c.tags.end(), t) != c.tags.end(); });
 }
 
 std::vector<ScenarioHistory> history(const Store& store, const Filter& filter) {

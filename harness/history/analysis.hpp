@@ -9,10 +9,13 @@
 
 namespace athil::history {
 
+// Which testcases, as `athil run` chooses them: each list empty for any.
 struct Filter {
-  std::string slot, model;  // exact, or empty for any
-  std::string scenario;     // a glob (fnmatch), or empty for any
-  std::size_t last = 30;    // runs to look back over
+  std::vector<std::string> slots;    // globs on the slot's name
+  std::vector<std::string> models;   // models or model prefixes
+  std::vector<std::string> filters;  // globs on the scenario's name or file
+  std::vector<std::string> tags;     // any of them
+  std::size_t last = 30;             // runs to look back over
   bool matches(const StoredCase& c) const;
 };
 

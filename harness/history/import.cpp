@@ -59,6 +59,7 @@ void properties_of(pugi::xml_node testcase, report::TestCase& c) {
   for (const auto& [k, v] : c.properties) {
     if (k == "revision_at_start") c.revision_at_start = v;
     if (k == "scenario_file" && c.file.empty()) c.file = v;
+    if (k == "tags") c.tags = split(v, ',');
   }
 }
 

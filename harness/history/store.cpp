@@ -1,12 +1,16 @@
 #include "history/store.hpp"
 
+#include <unistd.h>
+
 #include <array>
 #include <charconv>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "history/sqlite.hpp"
 
 namespace athil::history {
@@ -29,6 +33,9 @@ CREATE TABLE measurements(testcase INTEGER NOT NULL REFERENCES testcases(id) ON 
 )sql",
     R"sql(
 ALTER TABLE runs ADD COLUMN time_scale REAL NOT NULL DEFAULT 1;
+)sql",
+    R"sql(
+ALTER TABLE testcases ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 )sql"};
 
 std::string property(const report::TestSuite& suite, std::string_view name) {
@@ -36,6 +43,49 @@ std::string property(const report::TestSuite& suite, std::string_view name) {
     if (k == name) return v;
   return {};
 }
+
+// Another host's store as an import reads it: itself when at this athil's schema, else a copy
+// brought up to date in `folder` (the other is left as it is), removed afterwards.
+class UpToDateCopy {
+ public:
+  UpToDateCopy(const std::filesystem::path& other, const std::filesystem::path& folder) : path_(other) {
+    Database probe(other, false);
+    auto v = [&] {
+      auto version = probe.prepare("PRAGMA user_version");
+      version.step();
+      return version.integer(0);
+    }();  // finished: VACUUM waits for no statement
+    if (v == Store::schema_version) return;
+    if (v > Store::schema_version || v == 0)
+      throw InfraError(fmt::format("results store {}: schema {}, where this athil's is {}: import it with the athil that wrote it", other.string(), v,
+                                   Store::schema_version));
+    path_ = folder / fmt::format(".import-{}.db", ::getpid());
+    remove();
+    try {
+      auto copy = probe.prepare("VACUUM INTO ?");  // a consistent copy, with what its journal holds
+      copy.bind(1, path_.string()).step();
+      Store migrated(path_, true);
+    } catch (...) {
+      remove();
+      throw;
+    }
+    copied_ = true;
+  }
+  ~UpToDateCopy() {
+    if (copied_) remove();
+  }
+  UpToDateCopy(const UpToDateCopy&) = delete;
+  UpToDateCopy& operator=(const UpToDateCopy&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void remove() const {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path_.string() + suffix, ec);
+  }
+  std::filesystem::path path_;
+  bool copied_ = false;
+};
 
 // The revision the module reported, when it did ("unknown (...)" is not one).
 std::string known(const std::string& revision) { return revision.starts_with("unknown") ? std::string() : revision; }
@@ -122,10 +172,14 @@ void Store::record_case(std::int64_t run, const report::TestSuite& suite, const 
   slots.bind(1, run).bind(2, slot).bind(3, property(suite, "model")).bind(4, property(suite, "firmware")).bind(5, before).bind(6, after);
   slots.bind(7, property(suite, "imei")).step();
   auto cases = db_->prepare(
-      "INSERT INTO testcases(run, slot, scenario, file, content_hash, verdict, reason, seconds, round, attempts, revision) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO testcases(run, slot, scenario, file, content_hash, verdict, reason, seconds, round, attempts, revision, tags) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   cases.bind(1, run).bind(2, slot).bind(3, c.scenario.empty() ? c.name : c.scenario).bind(4, c.file).bind(5, c.content_hash);
   cases.bind(6, report::verdict_name(c.verdict)).bind(7, c.message).bind(8, c.seconds).bind(9, c.round);
-  cases.bind(10, static_cast<int>(c.earlier_attempts.size()) + 1).bind(11, known(c.revision_at_start)).step();
+  cases.bind(10, static_cast<int>(c.earlier_attempts.size()) + 1)
+      .bind(11, known(c.revision_at_start))
+      .bind(12, fmt::format("{}", fmt::join(c.tags, ",")))
+      .step();
   auto id = db_->last_insert_id();
   auto steps = db_->prepare("INSERT INTO steps(testcase, ordinal, name, seconds) VALUES(?,?,?,?)");
   for (std::size_t i = 0; i < c.steps.size(); ++i) {
@@ -153,16 +207,9 @@ void Store::end_run(std::int64_t run, const std::string& ended) {
 }
 
 std::pair<int, int> Store::import_store(const std::filesystem::path& other, const std::string& source) {
-  {
-    Database probe(other, false);
-    auto version = probe.prepare("PRAGMA user_version");
-    version.step();
-    if (version.integer(0) != schema_version)
-      throw InfraError(fmt::format("results store {}: schema {}, where this athil's is {}: import it with the athil that wrote it", other.string(),
-                                   version.integer(0), schema_version));
-  }
+  UpToDateCopy copy(other, db_->path().parent_path());
   auto attach = db_->prepare("ATTACH DATABASE ? AS other");
-  attach.bind(1, other.string()).step();
+  attach.bind(1, copy.path().string()).step();
   struct Detach {
     Database& db;
     ~Detach() {
@@ -196,7 +243,7 @@ std::pair<int, int> Store::import_store(const std::filesystem::path& other, cons
       "= m.old");
   for (const char* sql :
        {"INSERT INTO testcases SELECT t.id + ?1, m.new, t.slot, t.scenario, t.file, t.content_hash, t.verdict, t.reason, t.seconds, t.round, "
-        "t.attempts, t.revision FROM other.testcases t JOIN run_map m ON t.run = m.old",
+        "t.attempts, t.revision, t.tags FROM other.testcases t JOIN run_map m ON t.run = m.old",
         "INSERT INTO steps SELECT s.testcase + ?1, s.ordinal, s.name, s.seconds FROM other.steps s JOIN other.testcases t ON t.id = s.testcase "
         "JOIN run_map m ON t.run = m.old",
         "INSERT INTO measurements SELECT v.testcase + ?1, v.name, v.value, v.unit, v.text FROM other.measurements v "
@@ -229,7 +276,7 @@ std::vector<StoredRun> Store::runs() const {
 std::vector<StoredCase> Store::cases(std::int64_t run) const {
   std::vector<StoredCase> out;
   auto q = db_->prepare(
-      "SELECT t.id, t.run, t.slot, s.model, t.scenario, t.file, t.content_hash, t.verdict, t.reason, t.revision, t.seconds, t.round, t.attempts "
+      "SELECT t.id, t.run, t.slot, s.model, t.scenario, t.file, t.content_hash, t.verdict, t.reason, t.revision, t.seconds, t.round, t.attempts, t.tags "
       "FROM testcases t LEFT JOIN slots s ON s.run = t.run AND s.name = t.slot WHERE t.run = ? ORDER BY t.id");
   q.bind(1, run);
   while (q.step())
@@ -245,7 +292,8 @@ std::vector<StoredCase> Store::cases(std::int64_t run) const {
                              .revision = q.text(9),
                              .seconds = q.real(10),
                              .round = static_cast<int>(q.integer(11)),
-                             .attempts = static_cast<int>(q.integer(12))});
+                             .attempts = static_cast<int>(q.integer(12)),
+                             .tags = split(q.text(13), ',')});
   return out;
 }
 

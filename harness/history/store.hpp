@@ -42,6 +42,7 @@ struct StoredCase {
   std::string slot, model, scenario, file, content_hash, verdict, reason, revision;
   double seconds = 0;
   int round = 0, attempts = 1;
+  std::vector<std::string> tags;
 };
 
 // A number read from a report's text ("3.2 uA", "3217.919ms", "41 mC"), in its base unit.
@@ -59,7 +60,7 @@ struct StoredMeasurement {
 class Store {
  public:
   static constexpr const char* file_name = "athil.db";
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
   // With `create` (a run, an import): opens the store, creating it and bringing its schema up to
   // date (the migrations in one transaction; of two processes, one migrates). Without (history,
   // diff): opens one that exists, at this athil's schema. Throws InfraError saying which.

@@ -60,6 +60,7 @@ struct TestCase {
   std::string file;                           // the scenario file, as the run was given it
   std::string content_hash;                   // of the scenario file's bytes
   int round = 0;                              // 1 and up with --repeat or --until-fail; 0 otherwise
+  std::vector<std::string> tags;              // the scenario's
   // What CI tools file under the testcase: scenario, scenario_file, tags, round,
   // revision_at_start, and each measurement's NAME.STAT and NAME.verdict.
   std::vector<std::pair<std::string, std::string>> properties;

@@ -1,7 +1,5 @@
 #include "runner/plan.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -11,21 +9,11 @@
 #include <fmt/ranges.h>
 
 #include "base/error.hpp"
+#include "base/glob.hpp"
 
 namespace athil::runner {
 
 namespace {
-
-bool glob_matches(const std::string& glob, const std::string& text) {
-  // '*' crosses '/', and "fota/*" also finds scenarios/fota/x.xml.
-  return ::fnmatch(glob.c_str(), text.c_str(), 0) == 0 || ::fnmatch(("*/" + glob).c_str(), text.c_str(), 0) == 0;
-}
-
-bool any_glob(const std::vector<std::string>& globs, std::initializer_list<const std::string*> texts) {
-  if (globs.empty()) return true;
-  return std::any_of(globs.begin(), globs.end(),
-                     [&](const std::string& g) { return std::any_of(texts.begin(), texts.end(), [&](const std::string* t) { return glob_matches(g, *t); }); });
-}
 
 bool wanted_scenario(const scenario::Scenario& s, const PlanOptions& o) {
   if (!any_glob(o.filters, {&s.name, &s.path})) return false;

@@ -41,7 +41,8 @@ TestCase planned_case(const scenario::Scenario& s, int round, bool rounds, std::
              .scenario = s.name,
              .file = s.path,
              .content_hash = s.content_hash,
-             .round = rounds ? round : 0};
+             .round = rounds ? round : 0,
+             .tags = s.tags};
   c.properties = {{"scenario", s.name}, {"scenario_file", s.path}, {"tags", fmt::format("{}", fmt::join(s.tags, ","))}};
   if (c.round > 0) c.properties.emplace_back("round", std::to_string(c.round));
   return c;

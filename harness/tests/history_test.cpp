@@ -9,12 +9,14 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include "base/error.hpp"
+#include "history/sqlite.hpp"
 #include "history/store.hpp"
 #include "tests/support.hpp"
 
@@ -76,9 +78,21 @@ TEST_CASE("results store: a revision change with a fault in the second run shows
   CHECK(h.exit_code == 0);
   CHECK(std::regex_search(h.out, std::regex("fota-http-upgrade +s1 +SIM7080G +1/2 \\(50 %\\) +failed x1 +- +" + runs[1].record.run_id)));
   CHECK(std::regex_search(h.out, std::regex("at-identity +s1 +SIM7080G +2/2 \\(100 %\\) +passed x2")));
-  auto only = athil_cmd({"history", "--reports", reports.string(), "--scenario", "power-*"});
-  CHECK_FALSE(contains(only.out, "fota-http-upgrade"));
-  CHECK(contains(only.out, "power-pwrkey-on-off"));
+  // The filters as `athil run` takes them.
+  auto shown = [&](std::vector<std::string> filters) {
+    filters.insert(filters.begin(), {"history", "--reports", reports.string()});
+    auto r = athil_cmd(filters);
+    CHECK(r.exit_code == 0);
+    std::set<std::string> scenarios;
+    for (const char* s : {"fota-http-upgrade", "at-identity", "power-pwrkey-on-off", "network-registration"})
+      if (contains(r.out, s)) scenarios.insert(s);
+    return scenarios;
+  };
+  CHECK(shown({"--scenario", "power-*"}) == std::set<std::string>{"power-pwrkey-on-off"});
+  CHECK(shown({"--filter", "fota/*", "--filter", "at-*"}) == std::set<std::string>{"fota-http-upgrade", "at-identity"});  // by path or name
+  CHECK(shown({"--tag", "network,fota"}) == std::set<std::string>{"fota-http-upgrade", "network-registration"});
+  CHECK(shown({"--model", "SIM70", "--slot", "s*", "--tag", "at"}) == std::set<std::string>{"at-identity"});
+  CHECK(shown({"--model", "SIM7000G"}).empty());
 
   auto d = athil_cmd({"diff", "--reports", reports.string(), "--out", (dir.path() / "diff.md").string()});
   INFO(d.out, d.err);
@@ -164,6 +178,23 @@ TEST_CASE("results store: another host's report folder and a JUnit file are impo
   auto cases = from_file.cases(from_file.runs().at(0).id);
   CHECK(cases.size() == 5);
   CHECK(std::count_if(cases.begin(), cases.end(), [](const auto& c) { return c.verdict == "failed" && c.slot == "s1" && c.model == "SIM7080G"; }) == 1);
+
+  // A store an earlier athil wrote (schema 2, before tags): imported through an up-to-date copy,
+  // the store itself left as it was.
+  auto older = dir.path() / "older";
+  fs::create_directories(older);
+  fs::copy_file(there / "athil.db", older / "athil.db");
+  {
+    history::Database db(older / "athil.db", false);
+    db.exec("ALTER TABLE testcases DROP COLUMN tags; PRAGMA user_version = 2");
+  }
+  auto from_older = athil_cmd({"history", "import", older.string(), "--reports", (dir.path() / "newer").string()});
+  INFO(from_older.out, from_older.err);
+  CHECK(contains(from_older.out, "1 run(s) added from its athil.db"));
+  history::Store newer(dir.path() / "newer" / "athil.db", false);
+  CHECK(newer.cases(newer.runs().at(0).id).size() == 5);
+  CHECK_THROWS_WITH_AS(history::Store(older / "athil.db", false), doctest::Contains("schema 2"), athil::InfraError);
+  for (const auto& entry : fs::directory_iterator(dir.path() / "newer")) CHECK_MESSAGE(!entry.path().filename().string().starts_with(".import"), entry.path());
 
   std::ofstream(dir.path() / "evil.xml") << "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n<testsuites/>\n";
   auto evil = athil_cmd({"history", "import", (dir.path() / "evil.xml").string(), "--reports", fresh.string()});
