@@ -21,6 +21,7 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 24px; border-bottom
 .scroll { overflow-x: auto; } table { border-collapse: collapse; } td, th { padding: 2px 10px 2px 0; text-align: left; vertical-align: middle; }
 svg { height: 16px; } .passed { fill: #1a7f37; } .failed { fill: #cf222e; } .error { fill: #9a6700; } .none { fill: #8883; }
 polyline { fill: none; stroke: #0969da; stroke-width: 1.5; } a:focus-visible { outline: 3px solid #0969da; }
+svg.rate { height: 80px; } svg.rate line { stroke: #8886; stroke-width: 1; }
 )css";
 
 struct Trend {
@@ -92,6 +93,32 @@ std::string trend_table(const Store& store, const std::vector<StoredRun>& runs) 
   return fmt::format(R"(<div class="scroll"><table><tr><th>scenario</th><th>slot</th><th>verdicts</th><th>measurements</th></tr>{}</table></div>)", rows);
 }
 
+// The share of testcases that passed in each run (skipped ones aside), oldest first, as a line
+// with a point per run that names it.
+std::string pass_rate_chart(const Store& store, const std::vector<StoredRun>& runs) {
+  constexpr int step = 24, height = 80;
+  std::string points, marks, last;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    int ran = 0, passed = 0;
+    for (const auto& c : store.cases(runs[r].id)) {
+      ran += c.verdict != "skipped";
+      passed += c.verdict == "passed";
+    }
+    if (ran == 0) continue;
+    double rate = 100.0 * passed / ran, x = static_cast<double>(r * step + 8), y = 4 + (height - 8) * (100 - rate) / 100;
+    points += fmt::format("{:.0f},{:.1f} ", x, y);
+    last = fmt::format("{}/{} passed ({:.0f} %)", passed, ran, rate);
+    marks += fmt::format(R"(<circle class="{}" cx="{:.0f}" cy="{:.1f}" r="3.5"><title>{}: {}</title></circle>)", passed == ran ? "passed" : "failed", x, y,
+                         html_text(runs[r].record.run_id), last);
+  }
+  if (points.empty()) return "<p>No testcase has run yet.</p>";
+  auto width = runs.size() * step + 16;
+  return fmt::format(R"(<div class="scroll"><svg class="rate" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="pass rate per run, oldest )"
+                     R"(first; the last: {}"><line x1="0" y1="4" x2="{}" y2="4"/><line x1="0" y1="{}" x2="{}" y2="{}"/><polyline points="{}"/>{}</svg></div>)"
+                     R"(<p>Lines at 100 % and 0 %; the last run: {}.</p>)",
+                     width, height, width, height, last, width, height - 4, width, height - 4, points, marks, last);
+}
+
 std::string diff_section(const Store& store) {
   if (store.runs().size() < 2) return "<p>One run so far: no diff yet.</p>";
   auto [before, after] = last_two_runs(store);
@@ -122,9 +149,9 @@ std::string render_history_page(const Store& store, std::size_t last_runs) {
   if (runs.size() > last_runs) runs.erase(runs.begin(), runs.end() - static_cast<long>(last_runs));
   return fmt::format(R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">)"
                      R"(<title>athil history</title><style>{}</style></head><body><h1>athil history: the last {} run(s)</h1>)"
-                     R"(<h2>The last run against the one before</h2>{}<h2>Per scenario and slot</h2>{}</body></html>)"
+                     R"(<h2>The last run against the one before</h2>{}<h2>Pass rate per run</h2>{}<h2>Per scenario and slot</h2>{}</body></html>)"
                      "\n",
-                     style, runs.size(), diff_section(store), trend_table(store, runs));
+                     style, runs.size(), diff_section(store), pass_rate_chart(store, runs), trend_table(store, runs));
 }
 
 }  // namespace athil::history

@@ -94,6 +94,12 @@ TEST_CASE("results store: a revision change with a fault in the second run shows
   CHECK(shown({"--model", "SIM70", "--slot", "s*", "--tag", "at"}) == std::set<std::string>{"at-identity"});
   CHECK(shown({"--model", "SIM7000G"}).empty());
 
+  // The store's page draws the pass rate per run: all five, then four of five.
+  auto page = read_file(reports / "history.html");
+  CHECK(contains(page, fmt::format("<title>{}: 5/5 passed (100 %)</title>", runs[0].record.run_id)));
+  CHECK(contains(page, fmt::format("<title>{}: 4/5 passed (80 %)</title>", runs[1].record.run_id)));
+  CHECK(contains(page, "the last: 4/5 passed (80 %)"));
+
   auto d = athil_cmd({"diff", "--reports", reports.string(), "--out", (dir.path() / "diff.md").string()});
   INFO(d.out, d.err);
   CHECK(d.exit_code == 1);
