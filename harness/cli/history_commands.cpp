@@ -12,6 +12,7 @@ struct HistoryCommands::State {
   CLI::App* diff = nullptr;
   history::HistoryOptions history_options;
   std::string import_from;
+  std::string by = "slot";
   history::DiffOptions diff_options;
 };
 
@@ -25,6 +26,9 @@ HistoryCommands::HistoryCommands(CLI::App& app) : state_(std::make_unique<State>
   s.history->add_option("--tag", h.filter.tags, "only scenarios with this tag (repeatable, or comma-separated)")->delimiter(',')->allow_extra_args(false);
   s.history->add_option("--model", h.filter.models, "only slots of this model or model prefix (repeatable)")->delimiter(',')->allow_extra_args(false);
   s.history->add_option("--slot", h.filter.slots, "only slots whose name matches this glob (repeatable)")->delimiter(',')->allow_extra_args(false);
+  s.history->add_option("--by", s.by, "a row per scenario and slot, or per scenario and model (its slots' worst outcome in each run)")
+      ->check(CLI::IsMember({"slot", "model"}))
+      ->capture_default_str();
   s.history->add_option("--last", h.filter.last, "look back over this many runs")->check(CLI::PositiveNumber)->capture_default_str();
   s.import = s.history->add_subcommand("import", "take another host's report folder (its athil.db, or its junit.xml) into the store, each run once");
   s.import->add_option("from", s.import_from, "a report folder, or a JUnit file")->required();
@@ -46,7 +50,11 @@ HistoryCommands::~HistoryCommands() = default;
 std::optional<int> HistoryCommands::run() const {
   const auto& s = *state_;
   if (s.import->parsed()) return history::import_tool(s.history_options.reports, s.import_from);
-  if (s.history->parsed()) return history::history_tool(s.history_options);
+  if (s.history->parsed()) {
+    auto options = s.history_options;
+    options.group = s.by == "model" ? history::Group::model : history::Group::slot;
+    return history::history_tool(options);
+  }
   if (s.diff->parsed()) return history::diff_tool(s.diff_options);
   return std::nullopt;
 }

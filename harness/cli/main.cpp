@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -173,7 +172,7 @@ int main(int argc, char** argv) {
 
   athil::runner::RunOptions run_options;
   std::vector<std::string> paths, defines;
-  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", fixtures = "fixtures", shard, shard_by = "pair", run_timeout;
+  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", junit_flavour = "strict", fixtures = "fixtures", shard, shard_by = "pair", run_timeout;
   double time_scale = 0;  // 0: the rig's
   auto add_run_options = [&](CLI::App* cmd, bool running) {
     cmd->add_option("paths", paths, "scenario files or folders (default: scenarios/)");
@@ -195,12 +194,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cmd->add_option("--repeat", plan.repeat, "run the plan this many rounds, each run its own testcase")->check(CLI::PositiveNumber);
     if (cmd->get_name() == "list") return;
-    cmd->add_option("--junit-flavour", run_options.junit_flavour,
+    cmd->add_option("--junit-flavour", junit_flavour,
                     "strict: valid against the Jenkins xunit plugin's schema, a testcase's properties as [[PROPERTY]] lines in its output; extended: "
                     "also a file attribute and <properties> on each testcase (GitLab, junitparser, Jenkins' junit plugin)")
-        ->transform(CLI::CheckedTransformer(std::map<std::string, athil::report::JunitFlavour>{{"strict", athil::report::JunitFlavour::strict},
-                                                                                               {"extended", athil::report::JunitFlavour::extended}}))
-        ->default_str("strict");
+        ->check(CLI::IsMember({"strict", "extended"}))
+        ->capture_default_str();
     cmd->add_option("--keep", run_options.keep_runs,
                     "keep at most N run folders in the report folder, this one included (older ones, not still running, are deleted)")
         ->check(CLI::PositiveNumber);
@@ -378,6 +376,7 @@ int main(int argc, char** argv) {
       run_options.rig = rig;
       run_options.junit = junit.empty() ? fs::path() : fs::absolute(junit);  // empty: refused by the run, exit 2
       run_options.fixtures = fixtures;
+      run_options.junit_flavour = junit_flavour == "extended" ? athil::report::JunitFlavour::extended : athil::report::JunitFlavour::strict;
       run_options.executable = own_executable(argv[0]);
       for (int i = 1; i < argc; ++i) run_options.command_line += fmt::format("{}{}", i > 1 ? " " : "", argv[i]);
       if (list_cmd->parsed()) return athil::runner::list(run_options);

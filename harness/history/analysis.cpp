@@ -4,8 +4,10 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/error.hpp"
 #include "base/escape.hpp"
@@ -43,27 +45,29 @@ bool Filter::matches(const StoredCase& c) const {
          std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return std::find(c.tags.begin(), c.tags.end(), t) != c.tags.end(); });
 }
 
-std::vector<ScenarioHistory> history(const Store& store, const Filter& filter) {
+std::vector<ScenarioHistory> history(const Store& store, const Filter& filter, Group group) {
   auto runs = store.runs();
   if (runs.size() > filter.last) runs.erase(runs.begin(), runs.end() - static_cast<long>(filter.last));
-  using Key = std::pair<std::string, std::string>;  // scenario, slot
+  using Key = std::pair<std::string, std::string>;  // scenario, slot or model
   std::map<Key, std::vector<RunOutcome>> outcomes;
   std::map<Key, std::string> models;
+  std::map<Key, std::set<std::string>> slots;
   for (const auto& run : runs) {
     std::map<Key, RunOutcome> in_run;
     for (const auto& c : store.cases(run.id)) {
       if (c.verdict == "skipped" || !filter.matches(c)) continue;
-      Key key{c.scenario, c.slot};
+      Key key{c.scenario, group == Group::slot ? c.slot : c.model};
       auto& o = in_run[key];
       o.run_id = run.record.run_id;
       fold(o, c);
       models[key] = c.model;
+      slots[key].insert(c.slot);
     }
     for (auto& [key, o] : in_run) outcomes[key].push_back(std::move(o));
   }
   std::vector<ScenarioHistory> rows;
   for (const auto& [key, seq] : outcomes) {
-    ScenarioHistory h{.scenario = key.first, .slot = key.second, .model = models[key], .runs = static_cast<int>(seq.size())};
+    ScenarioHistory h{.scenario = key.first, .slot = fmt::format("{}", fmt::join(slots[key], ",")), .model = models[key], .runs = static_cast<int>(seq.size())};
     for (std::size_t i = 0; i < seq.size(); ++i) {
       h.passed += passed(seq[i].verdict);
       h.passed_on_retry += passed(seq[i].verdict) && seq[i].attempts > 1;
@@ -80,8 +84,8 @@ std::vector<ScenarioHistory> history(const Store& store, const Filter& filter) {
   return rows;
 }
 
-std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t runs_seen) {
-  std::vector<std::array<std::string, 7>> table = {{"scenario", "slot", "model", "passed", "last", "flaky", "failing since"}};
+std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t runs_seen, Group group) {
+  std::vector<std::array<std::string, 7>> table = {{"scenario", group == Group::slot ? "slot" : "slots", "model", "passed", "last", "flaky", "failing since"}};
   for (const auto& h : rows) {
     table.push_back({terminal_text(h.scenario), terminal_text(h.slot), terminal_text(h.model),
                      fmt::format("{}/{} ({:.0f} %)", h.passed, h.runs, 100.0 * h.passed / std::max(1, h.runs)), fmt::format("{} x{}", h.last_verdict, h.streak),

@@ -19,9 +19,13 @@ struct Filter {
   bool matches(const StoredCase& c) const;
 };
 
+// A row per scenario and slot, or per scenario and model: a model's slots in a run count as
+// one outcome, the worst of theirs.
+enum class Group { slot, model };
+
 struct ScenarioHistory {
-  std::string scenario, slot, model;
-  int runs = 0, passed = 0;  // runs it ran in (skipped ones aside), of the last `last`
+  std::string scenario, slot, model;  // slot: by model, the slots it ran on ("s1,s2")
+  int runs = 0, passed = 0;           // runs it ran in (skipped ones aside), of the last `last`
   std::string last_verdict;
   int streak = 0;               // how many runs in a row have ended as the last did
   std::string failing_since;    // the run that began the failing streak ("" when the last passed)
@@ -30,8 +34,8 @@ struct ScenarioHistory {
   double flaky_rate() const { return runs ? static_cast<double>(passed_on_retry + flips_same_revision) / runs : 0; }
 };
 
-std::vector<ScenarioHistory> history(const Store& store, const Filter& filter);
-std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t runs_seen);
+std::vector<ScenarioHistory> history(const Store& store, const Filter& filter, Group group = Group::slot);
+std::string render_history(const std::vector<ScenarioHistory>& rows, std::size_t runs_seen, Group group = Group::slot);
 
 // What is compared: a run each (by its id), or the latest run in which a slot ran each revision.
 struct Side {

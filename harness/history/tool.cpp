@@ -54,9 +54,9 @@ int guarded(F f) {
 int history_tool(const HistoryOptions& options) {
   return guarded([&] {
     auto store = existing_store(options.reports);
-    auto rows = history(store, options.filter);
+    auto rows = history(store, options.filter, options.group);
     auto runs = store.runs().size();
-    fmt::print("{}", render_history(rows, std::min(runs, options.filter.last)));
+    fmt::print("{}", render_history(rows, std::min(runs, options.filter.last), options.group));
     return fine;
   });
 }

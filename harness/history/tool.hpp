@@ -12,6 +12,7 @@ namespace athil::history {
 struct HistoryOptions {
   std::filesystem::path reports = "reports";
   Filter filter;
+  Group group = Group::slot;
 };
 int history_tool(const HistoryOptions& options);
 

@@ -114,9 +114,10 @@ const char* verdict_word(const TestCase& c) {
   return "ERROR";
 }
 
-std::string junit_classname(const TestCase& c) { return c.round > 0 ? fmt::format("{}.round-{}", c.classname, c.round) : c.classname; }
-
 namespace {
+
+// "athil.lab.slot3.round-2" for round 2, the classname as it is otherwise.
+std::string junit_classname(const TestCase& c) { return c.round > 0 ? fmt::format("{}.round-{}", c.classname, c.round) : c.classname; }
 
 std::string testcase_open(const TestCase& c, JunitFlavour flavour) {
   std::string out = fmt::format("    <testcase{}{}{}", attr("name", c.scenario.empty() ? c.name : c.scenario), attr("classname", junit_classname(c)),

@@ -123,8 +123,6 @@ std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flav
 // killed mid-write) only ever sees a complete file.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites, JunitFlavour flavour = JunitFlavour::strict);
-// "athil.lab.slot3.round-2" for round 2, the classname as it is otherwise.
-std::string junit_classname(const TestCase& c);
 
 // Seconds as the schema's SUREFIRE_TIME wants them: %.3f in the C locale.
 std::string format_seconds(double seconds);

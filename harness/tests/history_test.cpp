@@ -16,6 +16,7 @@
 #include <pugixml.hpp>
 
 #include "base/error.hpp"
+#include "history/analysis.hpp"
 #include "history/sqlite.hpp"
 #include "history/store.hpp"
 #include "tests/support.hpp"
@@ -276,4 +277,34 @@ TEST_CASE("JUnit: a scenario keeps its name across --repeat rounds in both flavo
       CHECK((measured(imported.measurements(got[i].id)) > 0) == (got[i].scenario == "power-boot-energy"));
     }
   }
+}
+
+TEST_CASE("athil history --by model: a model's slots in a run count as one outcome, the worst of theirs") {
+  TempDir dir;
+  history::Store store(dir.path() / "athil.db", true);
+  auto suite = [](const std::string& slot) {
+    return report::TestSuite{.name = "lab." + slot, .properties = {{"slot", slot}, {"model", "SIM7080G"}, {"revision", "1951B02SIM7080G"}}};
+  };
+  auto record = [&](const std::string& run, report::Verdict s2) {
+    auto id = store.begin_run({.run_id = run, .host = "h", .rig = "lab", .started = run});
+    REQUIRE(id);
+    store.record_case(*id, suite("s1"), report::TestCase{.name = "boot", .verdict = report::Verdict::passed, .scenario = "boot"});
+    store.record_case(*id, suite("s2"), report::TestCase{.name = "boot", .verdict = s2, .scenario = "boot"});
+    store.end_run(*id, run);
+  };
+  record("run-1", report::Verdict::passed);
+  record("run-2", report::Verdict::failed);
+
+  auto by_slot = history::history(store, {});
+  REQUIRE(by_slot.size() == 2);
+  CHECK(by_slot[0].passed == 2);
+  CHECK(by_slot[1].passed == 1);
+  auto by_model = history::history(store, {}, history::Group::model);
+  REQUIRE(by_model.size() == 1);
+  CHECK(by_model[0].slot == "s1,s2");
+  CHECK(by_model[0].passed == 1);
+  CHECK(by_model[0].runs == 2);
+  CHECK(by_model[0].failing_since == "run-2");
+  CHECK(std::regex_search(history::render_history(by_model, 2, history::Group::model),
+                          std::regex("scenario +slots +model.*\nboot +s1,s2 +SIM7080G +1/2 \\(50 %\\) +failed x1 +- +run-2")));
 }
