@@ -65,14 +65,18 @@ void ReportState::on_case_ended(CaseEnded told) {
   case_ended_ = std::move(told);
 }
 
-void ReportState::set_property(std::size_t suite, const std::string& name, std::string value) {
+void ReportState::set_property(std::size_t suite, const std::string& name, std::string value) { set_properties(suite, {{name, std::move(value)}}); }
+
+void ReportState::set_properties(std::size_t suite, std::vector<std::pair<std::string, std::string>> properties) {
   std::lock_guard lock(mutex_);
   auto& props = suites_[suite].properties;
-  auto it = std::find_if(props.begin(), props.end(), [&](const auto& p) { return p.first == name; });
-  if (it != props.end())
-    it->second = std::move(value);
-  else
-    props.emplace_back(name, std::move(value));
+  for (auto& [name, value] : properties) {
+    auto it = std::find_if(props.begin(), props.end(), [&](const auto& p) { return p.first == name; });
+    if (it != props.end())
+      it->second = std::move(value);
+    else
+      props.emplace_back(std::move(name), std::move(value));
+  }
   publish_locked();
 }
 

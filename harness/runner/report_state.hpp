@@ -31,6 +31,8 @@ class ReportState {
   void finish(std::size_t suite, std::size_t index, report::TestCase c, double suite_seconds);
   // Replaces a property of that name, or adds it.
   void set_property(std::size_t suite, const std::string& name, std::string value);
+  // Several at once, with one write of the report.
+  void set_properties(std::size_t suite, std::vector<std::pair<std::string, std::string>> properties);
   void stopped(std::string why);
   // Rounds a run went through, for summary.md (--until-fail).
   void set_rounds(int rounds);

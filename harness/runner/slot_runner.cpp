@@ -402,16 +402,20 @@ class SlotRunner {
     return out;
   }
 
-  // Each measurement as suite properties (the Jenkins schema has none per testcase), named for
-  // the testcase: "power-psm-current/psm_floor.average" = "3.2 uA".
+  // Each measurement as a suite property too (a reader of the strict flavour finds them there,
+  // and `history import` of a JUnit file reads them), named for the testcase:
+  // "power-psm-current/psm_floor.average" = "3.2 uA". One write of the report for them all.
   void report_measurements(const TestCase& c) {
+    if (c.measurements.empty()) return;
+    std::vector<std::pair<std::string, std::string>> properties;
     for (const auto& m : c.measurements) {
-      for (const auto& [stat, value] : m.values) run_.report.set_property(suite_, fmt::format("{}/{}.{}", c.name, m.name, stat), value);
-      run_.report.set_property(suite_, fmt::format("{}/{}.verdict", c.name, m.name), m.verdict);
+      for (const auto& [stat, value] : m.values) properties.emplace_back(fmt::format("{}/{}.{}", c.name, m.name, stat), value);
+      properties.emplace_back(fmt::format("{}/{}.verdict", c.name, m.name), m.verdict);
       if (m.verdict == "marginal")
         run_.console.event(fmt::format("{:<8} {:<40} current '{}' is marginal: {}", slot_.name, terminal_text(c.name), terminal_text(m.name), m.limits),
                            Tone::warn);
     }
+    run_.report.set_properties(suite_, std::move(properties));
   }
 
   // The revision the module ran when the scenario's steps began, and whether the scenario left
