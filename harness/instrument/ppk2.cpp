@@ -172,9 +172,10 @@ class Ppk2Capture final : public Capture {
 Ppk2::Ppk2(Settings settings) : settings_(std::move(settings)) {
   port_ = std::make_unique<SerialPort>(settings_.port, SerialPort::Settings{});
   auto name = fmt::format("PPK2 on {}", settings_.port.string());
-  // A run that died while measuring left the stream going: stop it, and drop what is in flight.
+  // A run that died while measuring left the stream going: stop it, and drop what is in flight
+  // (for 100 ms at most: a device that goes on streaming then answers nonsense for its metadata).
   port_->write_all(command({average_stop}), Clock::now() + 1s);
-  for (auto until = Clock::now() + 100ms; !port_->read_some(until).empty();) {}
+  for (auto until = Clock::now() + 100ms; Clock::now() < until && !port_->read_some(until).empty();) {}
   port_->write_all(command({get_meta_data}), Clock::now() + 1s);
   std::string text;
   for (auto until = Clock::now() + 2s; text.find("END") == std::string::npos && text.size() < max_metadata && Clock::now() < until;)
