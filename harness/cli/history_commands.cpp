@@ -18,7 +18,8 @@ struct HistoryCommands::State {
 
 HistoryCommands::HistoryCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   auto& s = *state_;
-  s.history = app.add_subcommand("history", "what the results store (REPORTS/athil.db) says across runs: pass rate, streak, flakiness per scenario and slot");
+  s.history = app.add_subcommand("history",
+                                 "what the results store (REPORTS/athil.db) says across runs: pass rate, streak, flakiness per scenario and slot (or model)");
   auto& h = s.history_options;
   s.history->add_option("--reports", h.reports, "the report folder whose store to read")->capture_default_str();
   // The filters `athil run` takes, the same way.
