@@ -229,7 +229,7 @@ void AtEngine::note_read_late(const ReceivedLine& line, Deadline deadline) {
                                                 escape_bytes(line.text), static_cast<double>(line.t_us - to_us(deadline)) / 1000.0));
 }
 
-AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternatives, Deadline deadline) {
+AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternatives, Deadline deadline, std::int64_t urcs_from_us) {
   AnyResult result;
   auto first_passing = [&](const std::string& text, bool urc) -> std::optional<std::size_t> {
     for (std::size_t i = 0; i < alternatives.size(); ++i)
@@ -253,6 +253,7 @@ AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternativ
       result.passed_over.push_back(std::move(line));
     }
     for (; urcs_checked < urcs_.size(); ++urcs_checked) {
+      if (urcs_[urcs_checked].t_us < urcs_from_us) continue;
       if (auto i = first_passing(urcs_[urcs_checked].text, true)) {
         result.index = i;
         last_taken_us_ = urcs_[urcs_checked].t_us;
@@ -277,9 +278,9 @@ AtEngine::ExpectResult AtEngine::expect_response(const LineTest& test, Deadline 
   return ExpectResult{kind, std::move(any.line), std::move(any.passed_over)};
 }
 
-std::optional<ReceivedLine> AtEngine::wait_urc(const LineTest& test, Deadline deadline) {
+std::optional<ReceivedLine> AtEngine::wait_urc(const LineTest& test, Deadline deadline, std::int64_t from_us) {
   const Alternative alternative[] = {{true, test}};
-  auto any = expect_any(alternative, deadline);
+  auto any = expect_any(alternative, deadline, from_us);
   if (!any.index) return std::nullopt;
   return std::move(any.line);
 }

@@ -86,7 +86,9 @@ class AtEngine {
   // ends the wait at once.
   ExpectResult expect_response(const LineTest& test, Deadline deadline);
   // Takes the first URC in the queue that passes the test, waiting for more until the deadline.
-  std::optional<ReceivedLine> wait_urc(const LineTest& test, Deadline deadline);
+  // `from_us`: only a URC read at or after that time counts (one read before a command was
+  // written cannot be what the command caused); the others stay queued.
+  std::optional<ReceivedLine> wait_urc(const LineTest& test, Deadline deadline, std::int64_t from_us = 0);
 
   // Several waits at once: the first line to pass any test wins. A response alternative
   // sees response lines (a final result code no test passes ends the wait, as in
@@ -100,7 +102,7 @@ class AtEngine {
     ReceivedLine line;                      // the match, or the final result code that ended the wait
     std::vector<ReceivedLine> passed_over;  // response lines seen before it
   };
-  AnyResult expect_any(std::span<const Alternative> alternatives, Deadline deadline);
+  AnyResult expect_any(std::span<const Alternative> alternatives, Deadline deadline, std::int64_t urcs_from_us = 0);
 
   // Called with every frame as it is sorted (echo included), after the whole chunk is sorted;
   // it may throw to end the current wait (a forbidden line).

@@ -261,7 +261,8 @@ void Executor::run_actions(const std::vector<scenario::Action>& actions) {
               .matchers = matchers_,
               .fixtures = fixtures_,
               .pos = action.pos,
-              .waits_from = std::min(now, std::exchange(state_->timed_end, std::nullopt).value_or(now))};
+              .waits_from = std::min(now, std::exchange(state_->timed_end, std::nullopt).value_or(now)),
+              .after_send = std::exchange(state_->just_sent, std::nullopt)};
     std::visit([&](const auto& a) { perform(a, step); }, action.what);
     if (now = Clock::now(); now - pins_taken_ >= pin_look_interval) {
       pins_taken_ = now;

@@ -219,6 +219,23 @@ TEST_CASE("language: a urc count waits for that many lines") {
   CHECK(r["five-boot-urcs"].message.find("expected URC 5 x a line matching /RDY|\\+CFUN: 1|\\+CPIN: READY|SMS Ready/ (4 seen)") != std::string::npos);
 }
 
+TEST_CASE("language: a urc right after a send is what that command causes, never a line that came before it was written") {
+  TempDir dir;
+  // The module powers itself down during the teardown's sleep, before AT+CPOWD=1 is written:
+  // its NORMAL POWER DOWN is no answer to that command, and the power-off must not pass on it.
+  auto rig = dir.write("rig.xml", R"xml(<rig name="r" time-scale="0.02">
+  <slot name="x" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="spontaneous-powerdown=15s"/></slot>
+</rig>)xml");
+  dir.write("sc/a.xml", scenario("powered-down-before-cpowd", R"xml(<setup><use fixture="power-on"/></setup>
+  <step name="at"><command send="AT"/></step>
+  <teardown><sleep duration="30s"/><use fixture="power-off"/></teardown>)xml"));
+  auto r = run_scenarios(dir, {"--rig", rig.string()});
+  auto& a = r["powered-down-before-cpowd"];
+  CHECK(a.verdict == "failure");
+  CHECK_MESSAGE(a.message.find("fixtures/power-off.xml:11:3): expected URC the line 'NORMAL POWER DOWN'") != std::string::npos, a.message);
+  CHECK_MESSAGE(a.message.find("ms before 'AT+CPOWD=1' was written, so it is not what that command caused") != std::string::npos, a.message);
+}
+
 TEST_CASE("language: a line the scenario declares unsolicited is a URC for that scenario only") {
   TempDir dir;
   // Declared a URC, the revision line is no longer AT+GMR's response: the scenario waits for it

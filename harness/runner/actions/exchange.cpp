@@ -18,6 +18,16 @@ std::string joined(const std::vector<ReceivedLine>& lines) {
   for (const auto& l : lines) out += (out.empty() ? "" : ", ") + show_line(l.text);
   return out;
 }
+
+// A queued URC that passes the test but came before the <send> this wait follows: why it did not count.
+std::string earlier_match(const AtEngine::LineTest& test, const Step& step) {
+  if (!step.after_send) return std::string();
+  for (const auto& urc : step.engine().urcs())
+    if (urc.t_us < step.after_send->written_us && test(urc.text))
+      return fmt::format("; {} came {} ms before {} was written, so it is not what that command caused", show_line(urc.text),
+                         (step.after_send->written_us - urc.t_us) / 1000, show_line(step.after_send->text));
+  return std::string();
+}
 }  // namespace
 
 void perform(const scenario::Send& a, Step& step) {
@@ -26,6 +36,7 @@ void perform(const scenario::Send& a, Step& step) {
     step.engine().send_raw(unescape_bytes(text), Clock::now() + write_timeout);
   else
     step.engine().send_command(text, Clock::now() + write_timeout, !a.unanswered);
+  step.state.just_sent = SentCommand{.text = std::move(text), .written_us = step.engine().last_sent_us()};
 }
 
 void perform(const scenario::Expect& a, Step& step) {
@@ -58,15 +69,17 @@ void perform(const scenario::Urc& a, Step& step) {
   auto timeout = step.scale.timeout(allowed);
   auto since = step.waits_from;
   auto dl = step.wait_deadline(timeout);
+  // Right after a <send>, only what came after the command was written can be its answer.
+  std::int64_t from_us = step.after_send ? step.after_send->written_us : 0;
   int seen = 0;
-  while (seen < a.count && step.engine().wait_urc(test, dl)) ++seen;
+  while (seen < a.count && step.engine().wait_urc(test, dl, from_us)) ++seen;
   if (seen == a.count) {
     step.waited(allowed, since, "URC " + wanted);
     return capture(a.pattern, groups, step.vars());
   }
   if (a.count > 1) wanted = fmt::format("{} x {} ({} seen)", a.count, wanted, seen);
   auto text = step.text();
-  std::string got = text.timed_out(timeout, dl) + text.queued_urcs("other URCs");
+  std::string got = text.timed_out(timeout, dl) + earlier_match(test, step) + text.queued_urcs("other URCs");
   throw text.failure(fmt::format("expected URC {}: {}", wanted, got), "URC " + wanted, got);
 }
 
@@ -85,7 +98,7 @@ void perform(const scenario::ExpectAny& a, Step& step) {
   auto timeout = optional ? step.scale.optional_wait(allowed) : step.scale.timeout(allowed);
   auto since = step.waits_from;
   auto dl = step.wait_deadline(timeout);
-  auto r = step.engine().expect_any(alternatives, dl);
+  auto r = step.engine().expect_any(alternatives, dl, step.after_send ? step.after_send->written_us : 0);
   auto& timeline = step.device.timeline;
   if (r.index) {
     const auto& alt = a.alternatives[*r.index];

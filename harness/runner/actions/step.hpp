@@ -52,6 +52,12 @@ struct CurrentState {
   std::map<std::string, Window> measured;  // by name, for compare=
 };
 
+// A command as written to the module, and when its last byte went.
+struct SentCommand {
+  std::string text;
+  std::int64_t written_us = 0;
+};
+
 // What the executor keeps for one scenario while it runs.
 struct ScenarioState {
   Variables vars;
@@ -64,6 +70,8 @@ struct ScenarioState {
   // When the timed action just done (a press, a sleep) was due to end. The next wait counts
   // from there: a host descheduled past it must not lengthen the module's budget.
   std::optional<Clock::time_point> timed_end;
+  // The <send> just performed: a <urc> right after it waits for what that command causes.
+  std::optional<SentCommand> just_sent;
   std::unique_ptr<CurrentState> current;      // while it measures current
   std::vector<report::Measurement> measured;  // what it measured, for the report
   std::vector<report::StepTime> step_times;   // each block that ran, however it ended
@@ -90,6 +98,7 @@ struct Step {
   const std::filesystem::path& fixtures;  // where <send-file> paths point
   const SourcePos& pos;                   // the action's
   Clock::time_point waits_from;           // where a wait for the module counts from (see ScenarioState::timed_end)
+  std::optional<SentCommand> after_send;  // the action before this one was this <send>
 
   AtEngine& engine() const { return *device.engine; }
   Variables& vars() const { return state.vars; }
