@@ -235,10 +235,10 @@ void Executor::run_block(const scenario::Block& block, Deadline scenario_deadlin
 
 // Every action, waiting or not, starts within the bounds and unless the run is being stopped:
 // a loop that does no I/O ends by them too.
-void Executor::check_bounds(const scenario::Action& action) {
+void Executor::check_bounds(const scenario::Action& action, Clock::time_point now) {
   interrupt::check();
   const auto& bounds = state_->bounds;
-  if (Clock::now() < bounds.bound()) return;
+  if (now < bounds.bound()) return;
   std::string what = fmt::format("{} ran out", bounds.bound_name(bounds.bound()));
   throw FailureText(*device_.engine, bounds, action.pos).failure(what, "to go on", what);
 }
@@ -252,8 +252,14 @@ void Executor::run_actions(const std::vector<scenario::Action>& actions) {
     ~Restore() { forbids.resize(size); }
   } restore{forbids, forbids.size()};
   for (const auto& action : actions) {
-    check_bounds(action);
     auto now = Clock::now();
+    check_bounds(action, now);
+    // The pins are looked at now and then, so their events reach the timeline while the
+    // scenario runs, not all at its end.
+    if (now - pins_taken_ >= pin_look_interval) {
+      pins_taken_ = now;
+      take_pin_events();
+    }
     Step step{.device = device_,
               .scale = scale_,
               .state = *state_,
@@ -264,10 +270,6 @@ void Executor::run_actions(const std::vector<scenario::Action>& actions) {
               .waits_from = std::min(now, std::exchange(state_->timed_end, std::nullopt).value_or(now)),
               .after_send = std::exchange(state_->just_sent, std::nullopt)};
     std::visit([&](const auto& a) { perform(a, step); }, action.what);
-    if (now = Clock::now(); now - pins_taken_ >= pin_look_interval) {
-      pins_taken_ = now;
-      take_pin_events();
-    }
   }
 }
 

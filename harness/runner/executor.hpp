@@ -68,7 +68,7 @@ class Executor : private StepHost {
   Vars with(const Vars& script_vars) const;
   void run_block(const scenario::Block& block, Deadline scenario_deadline, Duration scenario_timeout);
   void run_actions(const std::vector<scenario::Action>& actions);
-  void check_bounds(const scenario::Action& action);
+  void check_bounds(const scenario::Action& action, Clock::time_point now);
   // Runs the scenario's part in `body`; what it throws becomes the outcome's verdict.
   template <class Body>
   void guarded(Outcome& out, Body&& body);

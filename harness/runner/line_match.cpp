@@ -25,7 +25,7 @@ LineMatchers::~LineMatchers() = default;
 LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& vars, const SourcePos& pos, std::vector<std::string>* groups) {
   if (!p.regex) {
     std::string text = vars.substitute(p.text, pos);
-    return {.test = [text](const std::string& line) { return line == text; }, .wanted = fmt::format("the line '{}'", text)};
+    return {.test = [text](const std::string& line) { return line == text; }, .text = std::move(text)};
   }
   std::string pattern = vars.substitute(*p.regex, pos);
   auto re = cache_->get(pattern);
@@ -38,8 +38,11 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
                 for (std::size_t i = 1; i < m.size(); ++i) groups->push_back(m[i].str());
                 return true;
               },
-          .wanted = fmt::format("a line matching /{}/", pattern)};
+          .text = std::move(pattern),
+          .regex = true};
 }
+
+std::string LineMatch::wanted() const { return regex ? fmt::format("a line matching /{}/", text) : fmt::format("the line '{}'", text); }
 
 void capture(const scenario::LinePattern& p, const std::vector<std::string>& groups, Variables& vars) {
   for (std::size_t i = 0; i < p.capture.size() && i < groups.size(); ++i) vars.capture(p.capture[i], groups[i]);

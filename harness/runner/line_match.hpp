@@ -13,7 +13,11 @@ namespace athil::runner {
 
 struct LineMatch {
   AtEngine::LineTest test;  // fills the groups it was made with when it matches
-  std::string wanted;       // "the line 'OK'", "a line matching /.../"
+  std::string text;         // the line or the regex, ${variables} filled in
+  bool regex = false;
+  // "the line 'OK'", "a line matching /.../": built only when a message needs it, which a
+  // passing exchange never does.
+  std::string wanted() const;
 };
 
 // Compiled patterns are kept: a scenario runs the same few again and again.

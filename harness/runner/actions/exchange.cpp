@@ -41,16 +41,17 @@ void perform(const scenario::Send& a, Step& step) {
 
 void perform(const scenario::Expect& a, Step& step) {
   std::vector<std::string> groups;
-  auto [test, wanted] = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
+  auto match = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
   auto allowed = step.allowed(a.timeout, default_expect_timeout);
   auto timeout = step.scale.timeout(allowed);
   auto since = Clock::now();
   auto dl = step.deadline(timeout);
-  auto r = step.engine().expect_response(test, dl);
+  auto r = step.engine().expect_response(match.test, dl);
   if (r.kind == Kind::matched) {
-    step.waited(allowed, since, wanted);
+    step.waited(allowed, since, [&] { return match.wanted(); });
     return capture(a.pattern, groups, step.vars());
   }
+  std::string wanted = match.wanted();
   std::string before = joined(r.passed_over);
   auto text = step.text();
   if (r.kind == Kind::other_final) {
@@ -64,7 +65,8 @@ void perform(const scenario::Expect& a, Step& step) {
 
 void perform(const scenario::Urc& a, Step& step) {
   std::vector<std::string> groups;
-  auto [test, wanted] = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
+  auto match = step.matchers.make(a.pattern, step.vars(), step.pos, &groups);
+  const auto& test = match.test;
   auto allowed = step.allowed(a.timeout, default_urc_timeout);
   auto timeout = step.scale.timeout(allowed);
   auto since = step.waits_from;
@@ -74,9 +76,10 @@ void perform(const scenario::Urc& a, Step& step) {
   int seen = 0;
   while (seen < a.count && step.engine().wait_urc(test, dl, from_us)) ++seen;
   if (seen == a.count) {
-    step.waited(allowed, since, "URC " + wanted);
+    step.waited(allowed, since, [&] { return "URC " + match.wanted(); });
     return capture(a.pattern, groups, step.vars());
   }
+  std::string wanted = match.wanted();
   if (a.count > 1) wanted = fmt::format("{} x {} ({} seen)", a.count, wanted, seen);
   auto text = step.text();
   std::string got = text.timed_out(timeout, dl) + earlier_match(test, step) + text.queued_urcs("other URCs");
@@ -91,7 +94,7 @@ void perform(const scenario::ExpectAny& a, Step& step) {
     const auto& alt = a.alternatives[i];
     auto match = step.matchers.make(alt.pattern, step.vars(), step.pos, &groups[i]);
     alternatives.push_back(AtEngine::Alternative{alt.urc, match.test});
-    wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", alt.urc ? "URC" : "response", alt.name, match.wanted);
+    wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", alt.urc ? "URC" : "response", alt.name, match.wanted());
   }
   bool optional = !a.otherwise.empty();
   auto allowed = step.allowed(a.timeout, default_urc_timeout);
@@ -105,7 +108,7 @@ void perform(const scenario::ExpectAny& a, Step& step) {
     if (!a.variable.empty()) step.vars().capture(a.variable, alt.name);
     timeline.record(Direction::note, fmt::format("expect-any: '{}' arrived", alt.name));
     // An optional wait has no deadline to miss: nothing in time is an answer too.
-    if (!optional) step.waited(allowed, since, fmt::format("'{}' of <expect-any>", alt.name));
+    if (!optional) step.waited(allowed, since, [&] { return fmt::format("'{}' of <expect-any>", alt.name); });
     return capture(alt.pattern, groups[*r.index], step.vars());
   }
   auto text = step.text();
@@ -122,7 +125,7 @@ void perform(const scenario::ExpectAny& a, Step& step) {
 
 void perform(const scenario::Forbid& a, Step& step) {
   auto match = step.matchers.make(a.pattern, step.vars(), step.pos, nullptr);
-  step.state.forbids.push_back(ActiveForbid{.test = match.test, .wanted = match.wanted, .pos = step.pos});
+  step.state.forbids.push_back(ActiveForbid{.test = match.test, .wanted = match.wanted(), .pos = step.pos});
 }
 
 void perform(const scenario::Sync& a, Step& step) {

@@ -124,7 +124,7 @@ void perform(const scenario::ExpectPin& a, Step& step) {
   auto timeout = step.scale.timeout(allowed);
   auto since = step.waits_from;
   if (step.host.power_control().wait_level(role, level, step.wait_deadline(timeout)))
-    return step.waited(allowed, since, fmt::format("{} {}", a.pin, rig::to_string(level)));
+    return step.waited(allowed, since, [&] { return fmt::format("{} {}", a.pin, rig::to_string(level)); });
   auto other = level == rig::Level::high ? rig::Level::low : rig::Level::high;
   std::string got = fmt::format("{} stayed {} for {}", a.pin, rig::to_string(other), format_duration(timeout));
   throw step.text().failure(fmt::format("expected {} {}: {}", a.pin, rig::to_string(level), got), a.pin + " " + rig::to_string(level), got);
@@ -144,7 +144,7 @@ void perform(const scenario::ExpectReboot& a, Step& step) {
                        "a restart (RDY)", got);
   }
   await_port_back(step, timeout, dl);
-  step.waited(allowed, since, "the restart");
+  step.waited(allowed, since, [] { return std::string("the restart"); });
 }
 
 }  // namespace athil::runner

@@ -16,10 +16,14 @@ Duration Step::duration(const scenario::DurationText& d) const {
   }
 }
 
-void Step::waited(Duration allowed, Clock::time_point since, const std::string& what) const {
-  if (scale.factor() >= 1.0) return;
+std::optional<Duration> Step::past_allowed(Duration allowed, Clock::time_point since) const {
+  if (scale.factor() >= 1.0) return std::nullopt;
   auto module_time = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(Clock::now() - since) / scale.factor());
-  if (module_time <= allowed) return;
+  if (module_time <= allowed) return std::nullopt;
+  return module_time;
+}
+
+void Step::note_compressed(Duration module_time, Duration allowed, const std::string& what) const {
   std::string note = fmt::format("{}: {} took {} of module time where the scenario allows {}: at real speed (time scale 1) it would fail", pos.str(), what,
                                  format_duration(module_time), format_duration(allowed));
   device.timeline.record(Direction::note, "compressed time: " + note);

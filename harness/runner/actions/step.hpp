@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,7 +117,14 @@ struct Step {
   // A wait that ended as it should, `allowed` as written (module time): at a compressed time
   // scale, one whose module time went past `allowed` would have failed at real speed. That is
   // noted (timeline, report), so the scenario is fixed before it reaches a real rack.
-  void waited(Duration allowed, Clock::time_point since, const std::string& what) const;
+  // `what` names the wait, built only then.
+  template <class Describe>
+  void waited(Duration allowed, Clock::time_point since, Describe&& what) const {
+    if (auto module_time = past_allowed(allowed, since)) note_compressed(*module_time, allowed, what());
+  }
+  // The module time since `since`, when it is more than `allowed` on a compressed rig.
+  std::optional<Duration> past_allowed(Duration allowed, Clock::time_point since) const;
+  void note_compressed(Duration module_time, Duration allowed, const std::string& what) const;
 };
 
 void perform(const scenario::Send& a, Step& step);
