@@ -1,5 +1,5 @@
 #pragma once
-// Small text helpers shared by the readers of scenario files and module logs.
+// Small text helpers shared by the readers of scenario files and module logs, and the results store.
 #include <algorithm>
 #include <cstdint>
 #include <string>

@@ -16,17 +16,23 @@ struct HistoryCommands::State {
   history::DiffOptions diff_options;
 };
 
+namespace {
+// The filters `athil run` takes, the same way.
+void add_filters(CLI::App& command, history::Filter& f) {
+  command.add_option("--filter,--scenario", f.filters, "only scenarios whose name or path matches this glob (repeatable)")->allow_extra_args(false);
+  command.add_option("--tag", f.tags, "only scenarios with this tag (repeatable, or comma-separated)")->delimiter(',')->allow_extra_args(false);
+  command.add_option("--model", f.models, "only slots of this model or model prefix (repeatable)")->delimiter(',')->allow_extra_args(false);
+  command.add_option("--slot", f.slots, "only slots whose name matches this glob (repeatable)")->delimiter(',')->allow_extra_args(false);
+}
+}  // namespace
+
 HistoryCommands::HistoryCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   auto& s = *state_;
   s.history = app.add_subcommand("history",
                                  "what the results store (REPORTS/athil.db) says across runs: pass rate, streak, flakiness per scenario and slot (or model)");
   auto& h = s.history_options;
   s.history->add_option("--reports", h.reports, "the report folder whose store to read")->capture_default_str();
-  // The filters `athil run` takes, the same way.
-  s.history->add_option("--filter,--scenario", h.filter.filters, "only scenarios whose name or path matches this glob (repeatable)")->allow_extra_args(false);
-  s.history->add_option("--tag", h.filter.tags, "only scenarios with this tag (repeatable, or comma-separated)")->delimiter(',')->allow_extra_args(false);
-  s.history->add_option("--model", h.filter.models, "only slots of this model or model prefix (repeatable)")->delimiter(',')->allow_extra_args(false);
-  s.history->add_option("--slot", h.filter.slots, "only slots whose name matches this glob (repeatable)")->delimiter(',')->allow_extra_args(false);
+  add_filters(*s.history, h.filter);
   s.history->add_option("--by", s.by, "a row per scenario and slot, or per scenario and model (its slots' worst outcome in each run)")
       ->check(CLI::IsMember({"slot", "model"}))
       ->capture_default_str();
@@ -43,6 +49,7 @@ HistoryCommands::HistoryCommands(CLI::App& app) : state_(std::make_unique<State>
   s.diff->add_option("--threshold", d.threshold, "how far a measurement (a time, a current, a charge) must move to be told, and to count as worse")
       ->capture_default_str();
   s.diff->add_option("--out", d.out, "also write the Markdown here");
+  add_filters(*s.diff, d.filter);
   s.diff->footer("Exit codes: 0 nothing regressed; 1 a new failure or a measurement worse by more than the threshold; 2 bad input; 3 infrastructure.");
 }
 

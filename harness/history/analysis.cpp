@@ -143,6 +143,16 @@ std::pair<Side, Side> last_two_runs(const Store& store) {
   return {side_of(store, a, a.record.run_id), side_of(store, b, b.record.run_id)};
 }
 
+Side filtered(Side side, const Filter& filter) {
+  Side kept{.label = std::move(side.label), .time_scale = side.time_scale};
+  for (std::size_t i = 0; i < side.cases.size(); ++i) {
+    if (!filter.matches(side.cases[i])) continue;
+    kept.cases.push_back(std::move(side.cases[i]));
+    kept.measurements.push_back(i < side.measurements.size() ? std::move(side.measurements[i]) : std::vector<StoredMeasurement>{});
+  }
+  return kept;
+}
+
 namespace {
 
 constexpr double min_time_move = 0.1;        // seconds of module time

@@ -49,6 +49,8 @@ Side side_of_run(const Store& store, const std::string& run_id);
 Side side_of_revision(const Store& store, const std::string& revision);
 // The last two runs in the store, older first. Throws InputError when it holds fewer.
 std::pair<Side, Side> last_two_runs(const Store& store);
+// Only the cases the filter matches (its `last` aside), with their measurements.
+Side filtered(Side side, const Filter& filter);
 
 struct DiffRow {
   std::string where;  // "s3" or "SIM7080G"

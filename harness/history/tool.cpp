@@ -83,7 +83,11 @@ int diff_tool(const DiffOptions& options) {
     auto sides = by_revision            ? std::pair{side_of_revision(store, options.revisions[0]), side_of_revision(store, options.revisions[1])}
                  : options.runs.empty() ? last_two_runs(store)
                                         : std::pair{side_of_run(store, options.runs[0]), side_of_run(store, options.runs[1])};
-    auto d = diff(sides.first, sides.second, by_revision, threshold);
+    auto before = filtered(std::move(sides.first), options.filter), after = filtered(std::move(sides.second), options.filter);
+    // A gate whose filters match nothing would pass whatever happened: a typo must not do that.
+    if (before.cases.empty() && after.cases.empty())
+      throw InputError(fmt::format("no testcase of {} or {} matches the filters given", before.label, after.label));
+    auto d = diff(before, after, by_revision, threshold);
     auto markdown = render_markdown(d, threshold);
     fmt::print("{}", markdown);
     if (!options.out.empty()) {

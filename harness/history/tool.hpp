@@ -24,6 +24,7 @@ struct DiffOptions {
   std::vector<std::string> revisions;  // none or two
   std::string threshold = "20%";
   std::filesystem::path out;  // the Markdown also goes here (a merge request's comment)
+  Filter filter;              // which scenarios and slots are compared (its `last` aside)
 };
 int diff_tool(const DiffOptions& options);
 

@@ -107,6 +107,19 @@ TEST_CASE("results store: a revision change with a fault in the second run shows
   CHECK(contains(d.out, "**Regressed**: 1 new failure(s)"));
   CHECK(std::regex_search(d.out, std::regex("\\| s1 \\| fota-http-upgrade \\| passed \\| failed \\| .*CFOTA: 7")));
   CHECK(read_file(dir.path() / "diff.md") == d.out);
+  // diff takes the same filters: without the update's scenario nothing regressed.
+  auto at_only = athil_cmd({"diff", "--reports", reports.string(), "--tag", "at,power", "--slot", "s*"});
+  INFO(at_only.out, at_only.err);
+  CHECK(at_only.exit_code == 0);
+  CHECK_FALSE(contains(at_only.out, "fota-http-upgrade"));
+  CHECK_FALSE(contains(at_only.out, "network-registration"));
+  auto fota_only = athil_cmd({"diff", "--reports", reports.string(), "--filter", "fota/*", "--model", "SIM7080"});
+  CHECK(fota_only.exit_code == 1);
+  CHECK(contains(fota_only.out, "**Regressed**: 1 new failure(s)"));
+  // Filters that match nothing are a mistake, not a pass: a gate with a typo must not open.
+  auto nothing = athil_cmd({"diff", "--reports", reports.string(), "--filter", "fota/*", "--model", "SIM7000"});
+  CHECK(nothing.exit_code == 2);
+  CHECK(contains(nothing.err, "matches the filters given"));
   auto by_revision = athil_cmd({"diff", "--reports", reports.string(), "--revision", "1951B02SIM7080G", "--revision", "1951B03SIM7080G"});
   INFO(by_revision.out, by_revision.err);
   CHECK(by_revision.exit_code == 1);
