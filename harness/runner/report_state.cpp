@@ -16,6 +16,9 @@ using report::Verdict;
 
 namespace {
 
+// The page reads every transcript: written as the run goes, it is written this seldom at most.
+constexpr auto html_refresh = std::chrono::seconds(30);
+
 // What a report written now says of a testcase that has not ended: if the run never writes
 // again (it was killed), this is what stays.
 TestCase as_if_ended_now(TestCase c, bool running) {
@@ -118,7 +121,7 @@ void ReportState::close_open_now(const std::string& why) {
   if (!lock) return;
   if (info_.stopped.empty()) info_.stopped = why;
   for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why, false);
-  publish_locked();
+  publish_locked(/*refresh_html=*/false);  // about to exit: the files that say what ended first
 }
 
 bool ReportState::publish() {
@@ -133,9 +136,13 @@ std::string ReportState::write_error() const {
 
 std::optional<std::string> ReportState::publish_html() {
   std::lock_guard lock(mutex_);
+  return write_html_locked(suites_);
+}
+
+std::optional<std::string> ReportState::write_html_locked(const std::vector<report::TestSuite>& suites) {
   auto run_dir = summary_.parent_path();
   try {
-    report::write_file_atomically(run_dir / "index.html", report::render_html(info_, suites_, run_dir));
+    report::write_file_atomically(run_dir / "index.html", report::render_html(info_, suites, run_dir));
     return std::nullopt;
   } catch (const InfraError& e) {
     return e.what();
@@ -147,12 +154,15 @@ std::vector<report::TestSuite> ReportState::suites() const {
   return suites_;
 }
 
-bool ReportState::publish_locked() {
+bool ReportState::publish_locked(bool refresh_html) {
   auto shown = suites_;
   for (std::size_t s = 0; s < shown.size(); ++s)
     for (std::size_t i = 0; i < shown[s].cases.size(); ++i)
       if (states_[s][i] != State::done) shown[s].cases[i] = as_if_ended_now(std::move(shown[s].cases[i]), states_[s][i] == State::running);
-  info_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  auto now = Clock::now();
+  info_.seconds = std::chrono::duration<double>(now - started_).count();
+  // Not a failed write: the page at the end says, if it still cannot be written.
+  if (refresh_html && now - html_written_ >= html_refresh && !write_html_locked(shown)) html_written_ = now;
   try {
     report::write_junit_atomically(junit_, shown, flavour_);
     report::write_file_atomically(summary_, report::render_summary(info_, shown));

@@ -50,15 +50,18 @@ class ReportState {
 
   // Writes both files now; false when a write failed (write_error() says which and why).
   bool publish();
-  // The run's page (index.html beside summary.md), once at its end: it reads every testcase's
-  // transcript. Returns why it could not be written, if it could not.
+  // The run's page (index.html beside summary.md), at its end: it reads every testcase's
+  // transcript. Returns why it could not be written, if it could not. While the run goes, the
+  // page is also written as the report is, at most every html_refresh: a run killed outright
+  // then leaves a page as stale as that at worst, listing every planned run.
   std::optional<std::string> publish_html();
   std::string write_error() const;
   std::vector<report::TestSuite> suites() const;
 
  private:
   enum class State { pending, running, done };
-  bool publish_locked();
+  bool publish_locked(bool refresh_html = true);
+  std::optional<std::string> write_html_locked(const std::vector<report::TestSuite>& suites);
   void close_locked(std::size_t suite, const std::string& why, bool tell);
 
   mutable std::mutex mutex_;
@@ -66,6 +69,7 @@ class ReportState {
   report::JunitFlavour flavour_;
   report::RunInfo info_;
   Deadline started_;
+  Deadline html_written_{};  // when the page was last written while the run went
   std::vector<report::TestSuite> suites_;
   std::vector<std::vector<State>> states_;  // per suite, per testcase
   std::string write_error_;                 // the first write that failed

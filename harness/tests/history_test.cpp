@@ -160,6 +160,11 @@ TEST_CASE("results store: a run killed outright keeps every testcase that ended,
   auto kept = store.cases(runs[0].id);
   CHECK(kept.size() >= 3);
   for (const auto& c : kept) CHECK(c.verdict == "passed");
+  // The run's page was written as the run went: it lists the planned runs, though none of it
+  // was written at an end that never came.
+  auto page = read_file(reports / "latest" / "index.html");
+  CHECK(contains(page, "</html>"));
+  CHECK(contains(page, "at-identity"));
   CHECK(athil_cmd({"history", "--reports", reports.string()}).exit_code == 0);
   std::this_thread::sleep_for(1100ms);
   auto again = smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
