@@ -46,8 +46,8 @@ namespace {
 void add_tcpip_toolkit(Dialect& d) {
   for (const char* line : {"CONNECT OK", "CONNECT FAIL", "ALREADY CONNECT", "CLOSED", "+PDP: DEACT"}) d.urcs.add_line(line);
   d.urcs.add_regex(R"(\d, (CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED))");
-  d.urcs.add_regex(R"(\+CIPRXGET: 1(,\d)?)");      // data waiting; "+CIPRXGET: 2,..." answers a read
-  d.payloads.push_back({"+CIPRXGET: 2,", false});  // the single-connection form: 2,<read>,<left>
+  d.urcs.add_regex(R"(\+CIPRXGET: 1(,\d)?)");                                      // data waiting; "+CIPRXGET: 2,..." answers a read
+  d.payloads.push_back({.prefix = "+CIPRXGET: 2,", .length_next_to_last = true});  // 2,[<id>,]<read>,<left>
   d.command_ends.push_back({"+CIPSHUT", std::regex("SHUT OK")});
   d.command_ends.push_back({"+CIPCLOSE", std::regex(R"((\d, )?CLOSE OK)")});
   d.command_ends.push_back({"+CIPSEND", std::regex(R"((\d, )?SEND (OK|FAIL)|DATA ACCEPT:[\d,]+)")});

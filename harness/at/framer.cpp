@@ -1,20 +1,47 @@
 #include "at/framer.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace athil {
 
 namespace {
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+
+// The numbers that lead `fields` ("1,100,0,..."), each ended by a comma or the end, at most
+// `most`; where the last one taken ends.
+struct LeadingNumbers {
+  std::size_t values[4] = {};
+  std::size_t count = 0;
+  const char* end = nullptr;
+};
+LeadingNumbers leading_numbers(std::string_view fields, std::size_t most) {
+  LeadingNumbers n{.end = fields.data()};
+  const char* p = fields.data();
+  const char* stop = fields.data() + fields.size();
+  while (n.count < std::min<std::size_t>(most, std::size(n.values))) {
+    auto [end, ec] = std::from_chars(p, stop, n.values[n.count]);
+    if (ec != std::errc() || end == p || (end != stop && *end != ',')) break;
+    n.end = end;
+    ++n.count;
+    if (end == stop) break;
+    p = end + 1;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::size_t LineFramer::announced(std::string_view line, bool inline_data) const {
   for (const auto& rule : rules_) {
     if (rule.inline_data != inline_data || line.substr(0, rule.prefix.size()) != rule.prefix) continue;
     std::string_view rest = line.substr(rule.prefix.size());
-    std::size_t length = 0;
-    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), length);
-    if (ec != std::errc() || end == rest.data() || length > (inline_data ? max_line_bytes : max_payload_bytes)) return 0;
+    auto numbers = leading_numbers(rest, rule.length_next_to_last ? 3 : 1);
+    if (numbers.count < (rule.length_next_to_last ? 2u : 1u)) return 0;
+    std::size_t length = rule.length_next_to_last ? numbers.values[numbers.count - 2] : numbers.values[0];
+    const char* end = numbers.end;
+    if (length > (inline_data ? max_line_bytes : max_payload_bytes)) return 0;
     std::string_view after(end, static_cast<std::size_t>(rest.data() + rest.size() - end));
     // Inline: the header is complete at the comma after the number. After a line end: the
     // number ends the line, or more fields follow it.

@@ -16,12 +16,15 @@ struct Frame {
   bool operator==(const Frame&) const = default;
 };
 
-// A response header that announces raw bytes. The length is the first number after `prefix`;
-// the bytes follow the header's line end, or, `inline_data`, the comma after the number and
+// A response header that announces raw bytes. The length is the first number after `prefix`,
+// or, `length_next_to_last`, the next to last of the numbers that lead its fields (the length,
+// then what is left: "+CIPRXGET: 2,<read>,<left>", or with AT+CIPMUX=1 "2,<id>,<read>,<left>").
+// The bytes follow the header's line end, or, `inline_data`, the comma after the number and
 // stay part of the line ("+CARECV: 5,hello").
 struct PayloadRule {
   std::string prefix;
   bool inline_data = false;
+  bool length_next_to_last = false;
 };
 
 class LineFramer {

@@ -5,6 +5,7 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -203,13 +204,27 @@ class Host {
   }
 
  private:
-  void open_control(const std::string& path) {
+  // A socket left by an earlier run goes; anything else there is refused, never replaced.
+  static void remove_stale_socket(const std::string& path) {
     struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0) {
-      if (!S_ISSOCK(st.st_mode)) throw InfraError(fmt::format("--control {} exists and is not a socket; refusing to replace it", path));
-      ::unlink(path.c_str());
+    if (::lstat(path.c_str(), &st) != 0) return;
+    if (!S_ISSOCK(st.st_mode)) throw InfraError(fmt::format("--control {} exists and is not a socket; refusing to replace it", path));
+    ::unlink(path.c_str());
+  }
+
+  void open_control(const std::string& path) {
+    remove_stale_socket(path);
+    // Bound under another name and renamed once it listens: a client that sees the path can
+    // connect (bind makes the file before listen would accept). A path too long for the
+    // other name is bound as it is.
+    std::string bound = path.size() + 1 < sizeof(sockaddr_un::sun_path) ? path + "~" : path;
+    if (bound != path) remove_stale_socket(bound);
+    acceptor_.emplace(io_, local::endpoint(bound));
+    if (bound != path && ::rename(bound.c_str(), path.c_str()) != 0) {
+      int error = errno;
+      ::unlink(bound.c_str());
+      throw InfraError(fmt::format("--control {}: cannot put the socket in place: {}", path, errno_text(error)));
     }
-    acceptor_.emplace(io_, local::endpoint(path));
     control_path_ = OwnedPath(path);
     accept();
   }

@@ -96,6 +96,17 @@ TEST_CASE("framer: payloads of AT+CFSRFILE, AT+FTPGET, AT+HTTPREAD (SIM7000) and
   check_every_split("\r\n+CARECV: 0,\r\nOK\r\n", {line("+CARECV: 0,"), line("OK")});
 }
 
+TEST_CASE("framer: AT+CIPRXGET=2 on a SIM7000 announces its bytes in both forms, with AT+CIPMUX=1 after the connection's number") {
+  // The length is the one before what is left: 2,<read>,<left>, or 2,<id>,<read>,<left>.
+  check_every_split("\r\n+CIPRXGET: 2,4,0\r\n\r\nOK\r\n\r\nOK\r\n", {line("+CIPRXGET: 2,4,0"), data("\r\nOK"), line("OK")});
+  check_every_split("\r\n+CIPRXGET: 2,1,5,3\r\nab\r\nc\r\nOK\r\n", {line("+CIPRXGET: 2,1,5,3"), data("ab\r\nc"), line("OK")});
+  // The peer's address after them (AT+CIPSRIP=1) changes nothing.
+  check_every_split("\r\n+CIPRXGET: 2,1,2,0,\"10.0.0.1:80\"\r\n\r\n\r\nOK\r\n", {line("+CIPRXGET: 2,1,2,0,\"10.0.0.1:80\""), data("\r\n"), line("OK")});
+  check_every_split("\r\n+CIPRXGET: 2,3,1,10.0.0.1:80\r\nxyz\r\nOK\r\n", {line("+CIPRXGET: 2,3,1,10.0.0.1:80"), data("xyz"), line("OK")});
+  // The data-waiting URC and a hex read announce nothing.
+  check_every_split("\r\n+CIPRXGET: 1,0\r\n+CIPRXGET: 3,2,0\r\n6162\r\n", {line("+CIPRXGET: 1,0"), line("+CIPRXGET: 3,2,0"), line("6162")});
+}
+
 TEST_CASE("framer: headers that announce nothing, or too much, stay ordinary lines") {
   check_every_split("\r\n+SHREAD: 0\r\nOK\r\n", {line("+SHREAD: 0"), line("OK")});
   check_every_split("\r\n+SHREAD: x\r\nOK\r\n", {line("+SHREAD: x"), line("OK")});
