@@ -161,8 +161,11 @@ bool ReportState::publish_locked(bool refresh_html) {
       if (states_[s][i] != State::done) shown[s].cases[i] = as_if_ended_now(std::move(shown[s].cases[i]), states_[s][i] == State::running);
   auto now = Clock::now();
   info_.seconds = std::chrono::duration<double>(now - started_).count();
-  // Not a failed write: the page at the end says, if it still cannot be written.
-  if (refresh_html && now - html_written_ >= html_refresh && !write_html_locked(shown)) html_written_ = now;
+  // A page that cannot be written is tried again no sooner either; the one at the end says why.
+  if (refresh_html && now - html_written_ >= html_refresh) {
+    write_html_locked(shown);
+    html_written_ = now;
+  }
   try {
     report::write_junit_atomically(junit_, shown, flavour_);
     report::write_file_atomically(summary_, report::render_summary(info_, shown));
