@@ -210,12 +210,13 @@ bool AtEngine::pump(Deadline deadline) {
   timeline_.record_at(last_received_us_, Direction::from_module, bytes);
   frames_.clear();
   framer_.feed(bytes, frames_);
-  std::vector<ReceivedLine> observed;  // the observer hears the chunk once all of it is sorted
+  // The observer hears the chunk once all of it is sorted (it may throw: nothing is left half-sorted).
+  observed_.clear();
   for (auto& frame : frames_) {
-    if (observer_) observed.push_back(ReceivedLine{frame.text, last_received_us_});
+    if (observer_) observed_.push_back(ReceivedLine{frame.text, last_received_us_});
     sort(std::move(frame), last_received_us_);
   }
-  for (const auto& line : observed) observer_(line);
+  for (const auto& line : observed_) observer_(line);
   return true;
 }
 

@@ -164,7 +164,8 @@ class AtEngine {
   std::optional<EndedCommand> last_ended_;
   std::deque<ReceivedLine> responses_;
   std::deque<ReceivedLine> urcs_;
-  std::vector<Frame> frames_;  // of the chunk being sorted; kept for its capacity
+  std::vector<Frame> frames_;           // of the chunk being sorted; kept for its capacity
+  std::vector<ReceivedLine> observed_;  // the chunk's lines for the observer; kept for its capacity
   struct Recent {
     const char* kind = "";
     std::string text;

@@ -8,23 +8,32 @@
 
 namespace athil {
 
-std::string escape_bytes(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  for (char c : bytes) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
+void append_escaped(std::string& out, std::string_view bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::size_t plain = 0;  // start of the printable run not yet appended: runs go in whole
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    auto u = static_cast<unsigned char>(bytes[i]);
+    if (u >= 0x20 && u < 0x7f && u != '\\') continue;
+    out.append(bytes.data() + plain, i - plain);
+    plain = i + 1;
+    switch (u) {
       case '\\': out += "\\\\"; break;
       case '\r': out += "\\r"; break;
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (u >= 0x20 && u < 0x7f)
-          out += c;
-        else
-          out += fmt::format("\\x{:02x}", u);
+      default: {
+        const char escaped[] = {'\\', 'x', hex[u >> 4], hex[u & 0xf]};
+        out.append(escaped, sizeof escaped);
+      }
     }
   }
+  out.append(bytes.data() + plain, bytes.size() - plain);
+}
+
+std::string escape_bytes(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  append_escaped(out, bytes);
   return out;
 }
 

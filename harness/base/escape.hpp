@@ -9,6 +9,8 @@ namespace athil {
 
 // Printable ASCII stays; backslash, CR, LF, TAB become \\ \r \n \t; every other byte \xHH.
 std::string escape_bytes(std::string_view bytes);
+// The same, appended to `out`: a transcript of many lines is built without a string per line.
+void append_escaped(std::string& out, std::string_view bytes);
 // The inverse of escape_bytes; also accepts \e (ESC) and \0. Throws InputError.
 std::string unescape_bytes(std::string_view text);
 

@@ -1,13 +1,24 @@
 #include "base/timeline.hpp"
 
 #include <algorithm>
-
-#include <fmt/format.h>
+#include <charconv>
 
 #include "base/duration.hpp"
 #include "base/escape.hpp"
 
 namespace athil {
+
+namespace {
+// "12.000345": seconds and six digits of microseconds (rel is never negative: events are sorted).
+void append_seconds(std::string& out, std::int64_t rel_us) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, rel_us / 1'000'000).ptr;
+  *end++ = '.';
+  auto micro = rel_us % 1'000'000;
+  for (int i = 5; i >= 0; --i, micro /= 10) end[i] = static_cast<char>('0' + micro % 10);
+  out.append(digits, static_cast<std::size_t>(end + 6 - digits));
+}
+}  // namespace
 
 void Timeline::record(Direction dir, std::string_view data) { record_at(to_us(Clock::now()), dir, data); }
 
@@ -26,10 +37,16 @@ std::string Timeline::render(std::size_t from, std::size_t to) const {
   if (order.empty()) return out;
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.front()->t_us;
+  // Appended in place, not a formatted string per event: a long run has hundreds of thousands.
   for (const auto* ev : order) {
     const auto& e = *ev;
     auto rel = e.t_us - origin;
-    out += fmt::format("{}.{:06d} {} {}\n", rel / 1'000'000, rel % 1'000'000, static_cast<char>(e.dir), escape_bytes(e.data));
+    append_seconds(out, rel);
+    out += ' ';
+    out += static_cast<char>(e.dir);
+    out += ' ';
+    append_escaped(out, e.data);
+    out += '\n';
   }
   return out;
 }

@@ -18,6 +18,10 @@ namespace {
 // Offset of the first byte that is not part of valid UTF-8, if any.
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, most of any scenario: no decoding
+      ++i;
+      continue;
+    }
     auto c = decode_utf8(s, i);
     if (!c) return i;
     i += c->length;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -122,22 +123,30 @@ class Waveform {
     out += "$upscope $end\n$comment\n  markers (microseconds, event):\n";
     for (const auto& m : markers_) out += "  " + m + "\n";
     out += "$end\n$enddefinitions $end\n#0\n$dumpvars\n";
-    for (std::size_t i = 0; i < signals_.size(); ++i) out += value_line(i, initial(i));
+    for (std::size_t i = 0; i < signals_.size(); ++i) append_value(out, i, initial(i));
     out += "$end\n";
     std::int64_t last = -1;
     for (const auto& c : changes_) {
-      if (c.t != last) out += fmt::format("#{}\n", c.t);
+      if (c.value.empty()) continue;  // a URC pulse's end that the next pulse moved
+      if (c.t != last) append_time(out, c.t);
       last = c.t;
       end = std::max(end, c.t);
-      out += value_line(c.signal, c.value);
+      append_value(out, c.signal, c.value);
     }
     // A last timestamp after every change, so that a reader shows the final levels too.
-    out += fmt::format("#{}\n", end + 1);
+    append_time(out, end + 1);
     return out;
   }
 
  private:
   void change(std::int64_t t, std::size_t signal, std::string value) { changes_.push_back({t, signal, std::move(value)}); }
+
+  static void append_time(std::string& out, std::int64_t t) {
+    char digits[24];
+    out += '#';
+    out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, t).ptr - digits));
+    out += '\n';
+  }
 
   static const char* declaration(Kind kind) {
     switch (kind) {
@@ -166,8 +175,9 @@ class Waveform {
     if (t > urc_until_)
       change(t, urc, "1");
     else
-      std::erase_if(changes_, [&](const Change& c) { return c.signal == urc && c.t == urc_until_; });
+      changes_[urc_end_].value.clear();  // marked, not erased: a log of many URCs stays linear
     urc_until_ = t + urc_pulse_us;
+    urc_end_ = changes_.size();
     change(urc_until_, urc, "0");
     change(t, urc_text, text_value(text));
     markers_.push_back(fmt::format("{} urc {}", t, header_safe(text)));
@@ -193,13 +203,16 @@ class Waveform {
     return "0";
   }
 
-  std::string value_line(std::size_t signal, const std::string& value) const {
+  void append_value(std::string& out, std::size_t signal, const std::string& value) const {
     switch (signals_[signal].kind) {
-      case Kind::text: return fmt::format("s{} {}\n", value, id(signal));
-      case Kind::real: return fmt::format("r{} {}\n", value, id(signal));
+      case Kind::text: out += 's'; break;
+      case Kind::real: out += 'r'; break;
       case Kind::wire: break;
     }
-    return fmt::format("{}{}\n", value, id(signal));
+    out += value;
+    if (signals_[signal].kind != Kind::wire) out += ' ';
+    out += id(signal);
+    out += '\n';
   }
 
   std::int64_t origin_;
@@ -209,6 +222,7 @@ class Waveform {
   std::vector<std::string> markers_;
   bool command_open_ = false;
   std::int64_t urc_until_ = -1;
+  std::size_t urc_end_ = 0;                   // the change that ends the last URC pulse
   std::optional<std::size_t> window_signal_;  // current_window, then current_name
 };
 

@@ -21,14 +21,15 @@ void collect_refs(std::string_view text, std::vector<std::string>& out) {
   }
 }
 
-std::string pattern_text(const LinePattern& p) { return p.regex ? *p.regex : p.text; }
+std::string_view pattern_text(const LinePattern& p) { return p.regex ? *p.regex : p.text; }
 
-std::string timeout_text(const std::optional<DurationText>& t) { return t ? t->text : ""; }
+std::string_view timeout_text(const std::optional<DurationText>& t) { return t ? std::string_view(t->text) : std::string_view(); }
 
-// Every text of an action that may hold ${variables}.
-std::vector<std::string> texts_of(const Action& a) {
+// Every text of an action that may hold ${variables}: views into the action, which outlives them
+// (no copies: a scaffolded log has tens of thousands of actions, each walked more than once).
+std::vector<std::string_view> texts_of(const Action& a) {
   return std::visit(
-      [](const auto& x) -> std::vector<std::string> {
+      [](const auto& x) -> std::vector<std::string_view> {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>)
           return {x.text};
@@ -53,13 +54,13 @@ std::vector<std::string> texts_of(const Action& a) {
         else if constexpr (std::is_same_v<T, Check>)
           return {x.expr.source(), x.message};
         else if constexpr (std::is_same_v<T, Repeat>)
-          return x.until ? std::vector<std::string>{x.until->source()} : std::vector<std::string>{};
+          return x.until ? std::vector<std::string_view>{x.until->source()} : std::vector<std::string_view>{};
         else if constexpr (std::is_same_v<T, ExpectAny>) {
-          std::vector<std::string> out = {timeout_text(x.timeout)};
+          std::vector<std::string_view> out = {timeout_text(x.timeout)};
           for (const auto& alt : x.alternatives) out.push_back(pattern_text(alt.pattern));
           return out;
         } else if constexpr (std::is_same_v<T, Scope>) {
-          std::vector<std::string> out;
+          std::vector<std::string_view> out;
           for (const auto& p : x.params) out.push_back(p.value);
           return out;
         } else {

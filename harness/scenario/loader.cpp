@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <regex>
@@ -74,6 +75,7 @@ class FileReader {
       src_.fail(parent, fmt::format("nested more than {} deep", max_depth));
     }
     std::vector<Action> out;
+    out.reserve(static_cast<std::size_t>(std::distance(parent.begin(), parent.end())));  // an Action is large to move
     for (auto node : parent.children()) {
       diagnostics_.attempt([&] {
         if (node.type() == pugi::node_pcdata && !trim(node.value()).empty())

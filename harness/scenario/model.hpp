@@ -60,8 +60,8 @@ struct PowerKey {
 // chunks, each after its own command ({mode} 0 for the first chunk and 1 after, {length},
 // {offset} filled in) and each answered by OK: AT+CFSWFILE's appended writes.
 struct SendFile {
-  std::string path;
-  std::string content_hash;  // of the file's bytes: a results store tells edited scenarios apart                     // relative to the fixtures folder; may hold ${variables}
+  std::string path;                     // relative to the fixtures folder; may hold ${variables}
+  std::string content_hash;             // of the file's bytes: a results store tells edited scenarios apart
   std::string prompt;                   // DOWNLOAD or "> "
   std::size_t chunk = 0;                // bytes per write (0: all at once)
   std::string command;                  // optional per-chunk command template
@@ -220,7 +220,7 @@ struct UrcDeclaration {
 struct Scenario {
   std::string name;
   std::string description;
-  std::string path;
+  std::string path;          // relative to the fixtures folder; may hold ${variables}
   std::string content_hash;  // of the file's bytes: a results store tells edited scenarios apart
   SourcePos pos;
   std::vector<std::string> models;  // entries match a slot's model exactly or as a prefix

@@ -3,6 +3,7 @@
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/timeline.hpp"
 #include "base/xml_source.hpp"
 
 using namespace athil;
@@ -40,6 +41,20 @@ TEST_CASE("escaped bytes survive the round trip, whatever they are") {
   CHECK(unescape_bytes("\\x1a") == "\x1a");
   CHECK_THROWS_AS(unescape_bytes("\\x1"), InputError);
   CHECK_THROWS_AS(unescape_bytes("\\q"), InputError);
+}
+
+TEST_CASE("a transcript lists its events in time order, seconds from the first, every byte escaped") {
+  Timeline t;
+  t.record_at(5'000'000, Direction::to_module, "AT+CGMR\r");
+  t.record_at(17'000'042, Direction::from_module, std::string("\r\nOK\r\n\x00\xff\\", 9));
+  t.record_at(4'999'999, Direction::pin, "status high");  // read late, stamped when it happened
+  t.record_at(6'000'000, Direction::pin, "netlight high", Shown::waveform_only);
+  CHECK(t.render(0, t.size()) ==
+        "# athil-transcript 1\n"
+        "0.000000 = status high\n"
+        "0.000001 > AT+CGMR\\r\n"
+        "12.000043 < \\r\\nOK\\r\\n\\x00\\xff\\\\\n");
+  CHECK(t.render(1, 2) == "# athil-transcript 1\n0.000000 < \\r\\nOK\\r\\n\\x00\\xff\\\\\n");
 }
 
 TEST_CASE("XML input refuses DOCTYPE and entity declarations") {

@@ -157,6 +157,23 @@ TEST_CASE("a waveform has a wire per pin seen, command and URC markers with thei
                  "#200000\n1\"\ns+CFOTA:_\"Updating\",10__end &\n#201000\n0\"\n#201001\n") != std::string::npos);
 }
 
+TEST_CASE("a waveform merges URCs less than a pulse apart into one pulse, and a run of 20,000 URCs renders") {
+  athil::Timeline t;
+  t.record_at(1'000'000, athil::Direction::note, "urc: +A");
+  t.record_at(1'000'400, athil::Direction::note, "urc: +B");  // inside the first pulse: it goes on
+  t.record_at(1'005'000, athil::Direction::note, "urc: +C");  // after it: a pulse of its own
+  auto vcd = render_vcd(t, 0, t.size(), "urcs");
+  CHECK(vcd.find("#0\n1\"\ns+A &\n#400\ns+B &\n#1400\n0\"\n#5000\n1\"\ns+C &\n#6000\n0\"\n#6001\n") != std::string::npos);
+  CHECK(vcd.find("#1000\n") == std::string::npos);  // the first pulse's own end was moved, not kept
+  // A chatty module (a URC every 0.1 ms, each extending the pulse) stays linear to render.
+  athil::Timeline many;
+  for (std::int64_t i = 0; i < 20'000; ++i) many.record_at(i * 100, athil::Direction::note, "urc: +CSQ: 20,99");
+  auto big = render_vcd(many, 0, many.size(), "many");
+  CHECK(big.find("#0\n1\"\n") != std::string::npos);
+  CHECK(big.find("#1000\n0\"") == std::string::npos);
+  CHECK(big.find("#2000900\n0\"\n") != std::string::npos);  // one pulse, ending a pulse after the last
+}
+
 TEST_CASE("a passing case keeps 16 KB of its output, a failing one 256 KB: the transcript file has the rest") {
   std::string out = "scenario file: x.xml\ntranscript file: /r/v1/x.log\n" + std::string(1'000'000, 'x') + "END";
   TestCase pass{"p", "c", 0, Verdict::passed, "", "", out, {}, "", ""};
