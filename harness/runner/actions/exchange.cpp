@@ -71,10 +71,8 @@ void perform(const scenario::Urc& a, Step& step) {
   auto timeout = step.scale.timeout(allowed);
   auto since = step.waits_from;
   auto dl = step.wait_deadline(timeout);
-  // Right after a <send>, only what came after the command was written can be its answer.
-  std::int64_t from_us = step.after_send ? step.after_send->written_us : 0;
   int seen = 0;
-  while (seen < a.count && step.engine().wait_urc(test, dl, from_us)) ++seen;
+  while (seen < a.count && step.engine().wait_urc(test, dl, step.urcs_from_us())) ++seen;
   if (seen == a.count) {
     step.waited(allowed, since, [&] { return "URC " + match.wanted(); });
     return capture(a.pattern, groups, step.vars());
@@ -89,19 +87,18 @@ void perform(const scenario::Urc& a, Step& step) {
 void perform(const scenario::ExpectAny& a, Step& step) {
   std::vector<std::vector<std::string>> groups(a.alternatives.size());
   std::vector<AtEngine::Alternative> alternatives;
-  std::string wanted;
+  std::vector<LineMatch> matches;  // their descriptions are built only if the wait fails
   for (std::size_t i = 0; i < a.alternatives.size(); ++i) {
     const auto& alt = a.alternatives[i];
-    auto match = step.matchers.make(alt.pattern, step.vars(), step.pos, &groups[i]);
-    alternatives.push_back(AtEngine::Alternative{alt.urc, match.test});
-    wanted += fmt::format("{}{} '{}': {}", wanted.empty() ? "" : ", ", alt.urc ? "URC" : "response", alt.name, match.wanted());
+    matches.push_back(step.matchers.make(alt.pattern, step.vars(), step.pos, &groups[i]));
+    alternatives.push_back(AtEngine::Alternative{alt.urc, matches.back().test});
   }
   bool optional = !a.otherwise.empty();
   auto allowed = step.allowed(a.timeout, default_urc_timeout);
   auto timeout = optional ? step.scale.optional_wait(allowed) : step.scale.timeout(allowed);
   auto since = step.waits_from;
   auto dl = step.wait_deadline(timeout);
-  auto r = step.engine().expect_any(alternatives, dl, step.after_send ? step.after_send->written_us : 0);
+  auto r = step.engine().expect_any(alternatives, dl, step.urcs_from_us());
   auto& timeline = step.device.timeline;
   if (r.index) {
     const auto& alt = a.alternatives[*r.index];
@@ -119,6 +116,11 @@ void perform(const scenario::ExpectAny& a, Step& step) {
     timeline.record(Direction::note, fmt::format("expect-any: nothing within {}: '{}'", format_duration(timeout), a.otherwise));
     step.engine().forget_unheard(unheard_after);
     return;
+  }
+  std::string wanted;
+  for (std::size_t i = 0; i < a.alternatives.size(); ++i) {
+    const auto& alt = a.alternatives[i];
+    wanted += fmt::format("{}{} '{}': {}", i == 0 ? "" : ", ", alt.urc ? "URC" : "response", alt.name, matches[i].wanted());
   }
   throw text.failure(fmt::format("expected one of {}: {}", wanted, got), "one of " + wanted, got);
 }

@@ -105,6 +105,8 @@ struct Step {
   Variables& vars() const { return state.vars; }
   FailureText text() const { return FailureText(*device.engine, state.bounds, pos); }
   std::string sub(const std::string& text) const { return state.vars.substitute(text, pos); }
+  // Where URCs that can count start: right after a <send>, only what came after it was written.
+  std::int64_t urcs_from_us() const { return after_send ? after_send->written_us : 0; }
   // A duration as written: fixed at load time, or read now from its ${variables}.
   Duration duration(const scenario::DurationText& d) const;
   // The action's timeout as written (module time), or the fallback.
