@@ -220,7 +220,7 @@ struct UrcDeclaration {
 struct Scenario {
   std::string name;
   std::string description;
-  std::string path;          // relative to the fixtures folder; may hold ${variables}
+  std::string path;
   std::string content_hash;  // of the file's bytes: a results store tells edited scenarios apart
   SourcePos pos;
   std::vector<std::string> models;  // entries match a slot's model exactly or as a prefix
