@@ -7,9 +7,26 @@
 
 namespace athil {
 
+namespace {
+// The first four bytes (fewer for a shorter text, zeros after them) as one number.
+std::uint32_t head_of(std::string_view text) {
+  std::uint32_t head = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(text.size(), 4); ++i) head |= std::uint32_t{static_cast<unsigned char>(text[i])} << (8 * i);
+  return head;
+}
+}  // namespace
+
+void UrcTable::add_prefix(std::string prefix) {
+  std::size_t n = std::min<std::size_t>(prefix.size(), 4);
+  std::uint32_t mask = n == 4 ? ~0u : (1u << (8 * n)) - 1;
+  prefixes_.push_back(Prefix{.head = head_of(prefix), .mask = mask, .text = std::move(prefix)});
+}
+
 bool UrcTable::matches(std::string_view line) const {
   if (std::find(lines_.begin(), lines_.end(), line) != lines_.end()) return true;
-  if (std::any_of(prefixes_.begin(), prefixes_.end(), [&](const std::string& p) { return line.substr(0, p.size()) == p; })) return true;
+  const std::uint32_t head = head_of(line);
+  for (const auto& p : prefixes_)
+    if ((head & p.mask) == p.head && line.starts_with(p.text)) return true;
   return std::any_of(regexes_.begin(), regexes_.end(), [&](const std::regex& re) { return std::regex_match(line.begin(), line.end(), re); });
 }
 

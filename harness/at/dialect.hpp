@@ -1,6 +1,7 @@
 #pragma once
 // What the engine must know of a model's AT dialect: the lines it sends unasked (URCs) and
 // the responses that carry raw bytes. Tables per model; a scenario may declare more URCs.
+#include <cstdint>
 #include <optional>
 #include <regex>
 #include <string>
@@ -14,15 +15,21 @@ namespace athil {
 class UrcTable {
  public:
   void add_line(std::string line) { lines_.push_back(std::move(line)); }
-  void add_prefix(std::string prefix) { prefixes_.push_back(std::move(prefix)); }
+  void add_prefix(std::string prefix);
   // Matched over the whole line. Throws std::regex_error for a pattern that does not compile.
   void add_regex(const std::string& pattern) { regexes_.emplace_back(pattern, std::regex::optimize); }
   bool matches(std::string_view line) const;
   bool empty() const { return lines_.empty() && prefixes_.empty() && regexes_.empty(); }
 
  private:
+  // A prefix with its first four bytes as a number: every line is tried against every prefix,
+  // and most differ there.
+  struct Prefix {
+    std::uint32_t head = 0, mask = 0;
+    std::string text;
+  };
   std::vector<std::string> lines_;
-  std::vector<std::string> prefixes_;
+  std::vector<Prefix> prefixes_;
   std::vector<std::regex> regexes_;
 };
 

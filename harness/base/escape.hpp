@@ -11,6 +11,20 @@ namespace athil {
 std::string escape_bytes(std::string_view bytes);
 // The same, appended to `out`: a transcript of many lines is built without a string per line.
 void append_escaped(std::string& out, std::string_view bytes);
+// Appends `text` with each byte for which `entity` gives a non-empty replacement replaced by
+// it (markup's entities); the bytes between go in as whole runs.
+template <class Entity>
+void append_replacing(std::string& out, std::string_view text, Entity entity) {
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string_view replacement = entity(text[i]);
+    if (replacement.empty()) continue;
+    out.append(text.data() + plain, i - plain);
+    out += replacement;
+    plain = i + 1;
+  }
+  out.append(text.data() + plain, text.size() - plain);
+}
 // The inverse of escape_bytes; also accepts \e (ESC) and \0. Throws InputError.
 std::string unescape_bytes(std::string_view text);
 

@@ -5,6 +5,7 @@
 
 #include "base/duration.hpp"
 #include "base/escape.hpp"
+#include "base/nearly_sorted.hpp"
 
 namespace athil {
 
@@ -35,7 +36,7 @@ std::string Timeline::render(std::size_t from, std::size_t to) const {
   for (std::size_t i = from; i < to; ++i)
     if (events_[i].shown == Shown::everywhere) order.push_back(&events_[i]);
   if (order.empty()) return out;
-  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->t_us < b->t_us; });
+  stable_sort_nearly_sorted(order, [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.front()->t_us;
   // Appended in place, not a formatted string per event: a long run has hundreds of thousands.
   for (const auto* ev : order) {

@@ -1,6 +1,7 @@
 #include "base/xml_source.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -18,7 +19,13 @@ namespace {
 // Offset of the first byte that is not part of valid UTF-8, if any.
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, most of any scenario: no decoding
+    // ASCII, most of any scenario, needs no decoding: eight bytes at a time.
+    std::uint64_t word;
+    if (i + sizeof word <= s.size() && (std::memcpy(&word, s.data() + i, sizeof word), (word & 0x8080808080808080u) == 0)) {
+      i += sizeof word;
+      continue;
+    }
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
     }
@@ -35,9 +42,9 @@ std::optional<pugi::xml_node> find_doctype(pugi::xml_node root) {
   while (!pending.empty()) {
     auto node = pending.back();
     pending.pop_back();
-    for (auto child : node.children()) {
+    for (auto child = node.first_child(); child; child = child.next_sibling()) {
       if (child.type() == pugi::node_doctype) return child;
-      pending.push_back(child);
+      if (child.type() == pugi::node_element) pending.push_back(child);  // text has no children
     }
   }
   return std::nullopt;
@@ -108,12 +115,11 @@ SourcePos XmlSource::pos(pugi::xml_node node, const char* attribute) const {
 }
 
 void XmlSource::only_attributes(pugi::xml_node node, std::initializer_list<const char*> allowed) const {
-  for (auto attr : node.attributes()) {
-    // Namespace declarations and xsi:noNamespaceSchemaLocation let editors find the schema.
+  for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
     std::string_view attr_name = attr.name();
-    bool ok = attr_name.rfind("xmlns", 0) == 0 || attr_name.rfind("xsi:", 0) == 0;
-    for (const char* name : allowed) ok = ok || std::strcmp(name, attr.name()) == 0;
-    if (!ok) {
+    if (std::any_of(allowed.begin(), allowed.end(), [&](const char* name) { return attr_name == name; })) continue;
+    // Namespace declarations and xsi:noNamespaceSchemaLocation let editors find the schema.
+    if (!attr_name.starts_with("xmlns") && !attr_name.starts_with("xsi:")) {
       std::vector<std::string> names(allowed.begin(), allowed.end());
       std::string list;
       for (const auto& name : names) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/escape.hpp"
+
 #include "report/html_timeline.hpp"
 
 namespace athil::report {
@@ -117,16 +119,16 @@ std::string slot_section(const TestSuite& s, std::size_t index, const std::files
 
 std::string html_text(std::string_view text) {
   std::string out;
-  for (char c : xml_safe_text(text)) {
+  append_replacing(out, xml_safe_text(text), [](char c) -> std::string_view {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&': return "&amp;";
+      case '<': return "&lt;";
+      case '>': return "&gt;";
+      case '"': return "&quot;";
+      case '\'': return "&#39;";
+      default: return "";
     }
-  }
+  });
   return out;
 }
 

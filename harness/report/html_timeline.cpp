@@ -19,8 +19,10 @@ constexpr std::size_t max_marks = 400;             // per lane: the page stays s
 constexpr double width = 1000, lane = 26, label = 90;
 
 std::string read_head(const std::filesystem::path& path, std::size_t max) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  std::string text(max, '\0');
+  std::string text(ec ? 0 : std::min<std::uintmax_t>(size, max), '\0');  // not `max` zeroes for a short file
   in.read(text.data(), static_cast<std::streamsize>(max));
   text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
   return text;
@@ -37,22 +39,28 @@ std::vector<std::string_view> lines_of(std::string_view text) {
   return out;
 }
 
+// A transcript line, its seconds read only when drawn: most lines of a long run are thinned out.
 struct Event {
-  double t = 0;
+  std::string_view seconds;
   char dir = '#';
   std::string_view text;
+  double t() const {
+    double t = 0;
+    std::from_chars(seconds.data(), seconds.data() + seconds.size(), t);
+    return t;
+  }
 };
+
+bool is_seconds(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
 
 std::vector<Event> events_of(std::string_view transcript) {
   std::vector<Event> out;
   for (auto line : lines_of(transcript)) {
     auto space = line.find(' ');
-    if (space == std::string_view::npos || space + 2 >= line.size()) continue;
-    Event e;
-    if (std::from_chars(line.data(), line.data() + space, e.t).ec != std::errc()) continue;
-    e.dir = line[space + 1];
-    e.text = line.substr(std::min(line.size(), space + 3));
-    out.push_back(e);
+    if (space == std::string_view::npos || space + 2 >= line.size() || !is_seconds(line.substr(0, space))) continue;
+    out.push_back(Event{.seconds = line.substr(0, space), .dir = line[space + 1], .text = line.substr(std::min(line.size(), space + 3))});
   }
   return out;
 }
@@ -71,12 +79,31 @@ struct Scale {
   double x(double t) const { return label + (width - label) * (span > 0 ? t / span : 0); }
 };
 
+// A number with `digits` decimals, as "{:.Nf}" formats it, appended: fmt's fixed precision is
+// slow, and a page has a thousand marks.
+void append_fixed(std::string& out, double value, int digits) {
+  char text[64];
+  auto end = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, digits).ptr;
+  out.append(text, static_cast<std::size_t>(end - text));
+}
+
 std::string marks(const std::vector<Event>& events, int row, const char* css, const Scale& s) {
   std::string out;
   double y = row * lane + 6;
-  for (const auto& e : thinned(events))
-    out += fmt::format(R"(<rect class="{}" x="{:.1f}" y="{:.1f}" width="3" height="14"><title>{:.6f} s {}</title></rect>)", css, s.x(e.t), y, e.t,
-                       html_text(e.text.substr(0, 160)));
+  for (const auto& e : thinned(events)) {
+    double t = e.t();
+    out += R"(<rect class=")";
+    out += css;
+    out += R"(" x=")";
+    append_fixed(out, s.x(t), 1);
+    out += R"(" y=")";
+    append_fixed(out, y, 1);
+    out += R"(" width="3" height="14"><title>)";
+    append_fixed(out, t, 6);
+    out += " s ";
+    out += html_text(e.text.substr(0, 160));
+    out += "</title></rect>";
+  }
   return out;
 }
 
@@ -87,7 +114,7 @@ std::string status_line(const std::vector<Event>& events, int row, const Scale& 
   points += fmt::format("{:.1f},{:.1f} ", label, level);
   for (const auto& e : thinned(events)) {
     double next = e.text.ends_with("high") ? high : low;
-    points += fmt::format("{:.1f},{:.1f} {:.1f},{:.1f} ", s.x(e.t), level, s.x(e.t), next);
+    points += fmt::format("{:.1f},{:.1f} {:.1f},{:.1f} ", s.x(e.t()), level, s.x(e.t()), next);
     level = next;
   }
   points += fmt::format("{:.1f},{:.1f}", width, level);
@@ -129,7 +156,7 @@ std::string timeline_svg(const std::filesystem::path& transcript, const std::fil
   std::string text = read_head(transcript, max_read);
   auto events = events_of(text);
   if (events.empty()) return "";
-  Scale s{.span = events.back().t};
+  Scale s{.span = events.back().t()};
   std::vector<Event> sent, received, urcs, status, blocks;
   for (const auto& e : events) {
     if (e.dir == '>') sent.push_back(e);
@@ -146,8 +173,8 @@ std::string timeline_svg(const std::filesystem::path& transcript, const std::fil
   const char* names[] = {"host", "module", "URC", "STATUS", "current"};
   for (int r = 0; r < rows; ++r) out += fmt::format(R"(<text class="lane" x="2" y="{:.1f}">{}</text>)", r * lane + 18, names[r]);
   for (const auto& b : thinned(blocks))
-    out +=
-        fmt::format(R"(<line class="block" x1="{0:.1f}" x2="{0:.1f}" y1="0" y2="{1:.1f}"><title>{2}</title></line>)", s.x(b.t), rows * lane, html_text(b.text));
+    out += fmt::format(R"(<line class="block" x1="{0:.1f}" x2="{0:.1f}" y1="0" y2="{1:.1f}"><title>{2}</title></line>)", s.x(b.t()), rows * lane,
+                       html_text(b.text));
   out += marks(sent, 0, "sent", s) + marks(received, 1, "received", s) + marks(urcs, 2, "urc", s) + status_line(status, 3, s);
   // The current's seconds count from its first sample: the capture starts with the scenario.
   if (has_current) out += current_line(current_csv, 4, s);

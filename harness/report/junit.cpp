@@ -23,6 +23,9 @@ constexpr std::size_t max_case_output = 256 * 1024;  // far below libxml2's 10 M
 // scenario.
 constexpr std::size_t max_passing_output = 16 * 1024;
 
+// Printable ASCII, tab and line breaks: XML takes them as they are, without decoding, in runs.
+bool plain_xml_byte(char c) { return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r'; }
+
 // Length of the UTF-8 sequence at s[i] when XML 1.0 allows its character, or 0.
 std::size_t xml_char_length(std::string_view s, std::size_t i) {
   auto c = decode_utf8(s, i);
@@ -36,18 +39,18 @@ std::string escape(std::string_view text, bool attribute) {
   std::string safe = xml_safe_text(text);
   std::string out;
   out.reserve(safe.size());
-  for (char c : safe) {
+  append_replacing(out, safe, [attribute](char c) -> std::string_view {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += attribute ? "&quot;" : "\""; break;
-      case '\n': out += attribute ? "&#10;" : "\n"; break;
-      case '\r': out += attribute ? "&#13;" : "\r"; break;
-      case '\t': out += attribute ? "&#9;" : "\t"; break;
-      default: out += c;
+      case '&': return "&amp;";
+      case '<': return "&lt;";
+      case '>': return "&gt;";
+      case '"': return attribute ? "&quot;" : "";
+      case '\n': return attribute ? "&#10;" : "";
+      case '\r': return attribute ? "&#13;" : "";
+      case '\t': return attribute ? "&#9;" : "";
+      default: return "";
     }
-  }
+  });
   return out;
 }
 
@@ -59,6 +62,10 @@ std::string xml_safe_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    std::size_t plain = i;
+    while (plain < text.size() && plain_xml_byte(text[plain])) ++plain;
+    out.append(text.data() + i, plain - i);
+    if ((i = plain) == text.size()) break;
     std::size_t len = xml_char_length(text, i);
     if (len == 0) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));

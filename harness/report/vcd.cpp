@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/escape.hpp"
+#include "base/nearly_sorted.hpp"
 
 namespace athil::report {
 
@@ -87,7 +88,7 @@ class Waveform {
       change(t, at_command, "1");
       change(t, at_text, text_value(without_line_end(e.data)));
       command_open_ = true;
-      markers_.push_back(fmt::format("{} > {}", t, header_safe(e.data)));
+      marker(t, "> ", e.data);
     } else if (e.dir == Direction::from_module && command_open_) {
       change(t, at_command, "0");
       command_open_ = false;
@@ -115,13 +116,14 @@ class Waveform {
   }
 
   std::string render(std::string_view title, std::int64_t end) {
-    std::stable_sort(changes_.begin(), changes_.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
+    // Only a URC pulse's end or a window's note lands out of order.
+    stable_sort_nearly_sorted(changes_, [](const Change& a, const Change& b) { return a.t < b.t; });
     std::string out = fmt::format("$version athil $end\n$comment {} $end\n$timescale 1us $end\n$scope module slot $end\n", header_safe(title));
     for (std::size_t i = 0; i < signals_.size(); ++i)
       out += fmt::format("$var {} {} $end\n", declaration(signals_[i].kind), fmt::format("{} {}", id(i), signals_[i].name));
     // The texts in the header too: PulseView and sigrok-cli skip string variables.
     out += "$upscope $end\n$comment\n  markers (microseconds, event):\n";
-    for (const auto& m : markers_) out += "  " + m + "\n";
+    out += markers_;
     out += "$end\n$enddefinitions $end\n#0\n$dumpvars\n";
     for (std::size_t i = 0; i < signals_.size(); ++i) append_value(out, i, initial(i));
     out += "$end\n";
@@ -141,11 +143,24 @@ class Waveform {
  private:
   void change(std::int64_t t, std::size_t signal, std::string value) { changes_.push_back({t, signal, std::move(value)}); }
 
-  static void append_time(std::string& out, std::int64_t t) {
+  static void append_number(std::string& out, std::int64_t t) {
     char digits[24];
-    out += '#';
     out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, t).ptr - digits));
+  }
+
+  static void append_time(std::string& out, std::int64_t t) {
+    out += '#';
+    append_number(out, t);
     out += '\n';
+  }
+
+  void marker(std::int64_t t, std::string_view kind, std::string_view text) {
+    markers_ += "  ";
+    append_number(markers_, t);
+    markers_ += ' ';
+    markers_ += kind;
+    markers_ += header_safe(text);
+    markers_ += '\n';
   }
 
   static const char* declaration(Kind kind) {
@@ -167,7 +182,7 @@ class Waveform {
     bool open = what.rfind("open ", 0) == 0;
     change(t, *window_signal_, open ? "1" : "0");
     if (open) change(t, *window_signal_ + 1, text_value(what.substr(5)));
-    markers_.push_back(fmt::format("{} current window {}", t, header_safe(what)));
+    marker(t, "current window ", what);
   }
 
   // A 1 ms pulse per URC; pulses that overlap merge into one.
@@ -180,7 +195,7 @@ class Waveform {
     urc_end_ = changes_.size();
     change(urc_until_, urc, "0");
     change(t, urc_text, text_value(text));
-    markers_.push_back(fmt::format("{} urc {}", t, header_safe(text)));
+    marker(t, "urc ", text);
   }
 
   std::size_t pin_signal(const std::string& name) {
@@ -219,7 +234,7 @@ class Waveform {
   std::vector<Signal> signals_ = {{"at_command", Kind::wire}, {"urc", Kind::wire}, {"at_text", Kind::text}, {"urc_text", Kind::text}};
   std::map<std::string, std::size_t> pins_;
   std::vector<Change> changes_;
-  std::vector<std::string> markers_;
+  std::string markers_;  // "  TIME KIND TEXT" lines, appended in place
   bool command_open_ = false;
   std::int64_t urc_until_ = -1;
   std::size_t urc_end_ = 0;                   // the change that ends the last URC pulse
@@ -232,8 +247,9 @@ std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t t
   const auto& events = timeline.events();
   to = std::min(to, events.size());
   std::vector<const TimelineEvent*> order;
+  order.reserve(to > from ? to - from : 0);
   for (std::size_t i = from; i < to; ++i) order.push_back(&events[i]);
-  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->t_us < b->t_us; });
+  stable_sort_nearly_sorted(order, [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.empty() ? 0 : order.front()->t_us;
   Waveform w(origin);
   for (const auto* e : order) w.add(*e);

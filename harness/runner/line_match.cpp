@@ -12,10 +12,12 @@ namespace athil::runner {
 struct LineMatchers::Cache {
   static constexpr std::size_t max_cached = 1000;
   std::map<std::string, std::shared_ptr<const std::regex>> compiled;
+  std::map<std::string, std::shared_ptr<const std::regex>>::const_iterator last = compiled.end();  // asked again, most often
   std::shared_ptr<const std::regex> get(const std::string& pattern) {
-    if (auto it = compiled.find(pattern); it != compiled.end()) return it->second;
+    if (last != compiled.end() && last->first == pattern) return last->second;
+    if (auto it = compiled.find(pattern); it != compiled.end()) return (last = it)->second;
     if (compiled.size() >= max_cached) compiled.clear();
-    return compiled.emplace(pattern, std::make_shared<const std::regex>(pattern)).first->second;
+    return (last = compiled.emplace(pattern, std::make_shared<const std::regex>(pattern)).first)->second;
   }
 };
 
@@ -28,9 +30,10 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
     return {.test = [text](const std::string& line) { return line == text; }, .text = std::move(text)};
   }
   std::string pattern = vars.substitute(*p.regex, pos);
-  auto re = cache_->get(pattern);
+  auto compiled = cache_->get(pattern);
+  // Two pointers: small enough for std::function to hold without allocating.
   return {.test =
-              [re, groups](const std::string& line) {
+              [re = compiled.get(), groups](const std::string& line) {
                 std::smatch m;
                 if (!std::regex_match(line, m, *re)) return false;
                 if (!groups) return true;
@@ -39,7 +42,8 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
                 return true;
               },
           .text = std::move(pattern),
-          .regex = true};
+          .regex = true,
+          .compiled = std::move(compiled)};
 }
 
 std::string LineMatch::wanted() const { return regex ? fmt::format("a line matching /{}/", text) : fmt::format("the line '{}'", text); }

@@ -15,6 +15,7 @@ struct LineMatch {
   AtEngine::LineTest test;  // fills the groups it was made with when it matches
   std::string text;         // the line or the regex, ${variables} filled in
   bool regex = false;
+  std::shared_ptr<const void> compiled;  // the regex `test` points to, kept alive with it
   // "the line 'OK'", "a line matching /.../": built only when a message needs it, which a
   // passing exchange never does.
   std::string wanted() const;

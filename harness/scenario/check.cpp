@@ -25,46 +25,42 @@ std::string_view pattern_text(const LinePattern& p) { return p.regex ? *p.regex 
 
 std::string_view timeout_text(const std::optional<DurationText>& t) { return t ? std::string_view(t->text) : std::string_view(); }
 
-// Every text of an action that may hold ${variables}: views into the action, which outlives them
-// (no copies: a scaffolded log has tens of thousands of actions, each walked more than once).
-std::vector<std::string_view> texts_of(const Action& a) {
-  return std::visit(
-      [](const auto& x) -> std::vector<std::string_view> {
+// Calls `each` with every text of an action that may hold ${variables}: views into the action,
+// no list built (a scaffolded log has tens of thousands of actions, each walked more than once).
+template <class F>
+void each_text(const Action& a, F&& each) {
+  std::visit(
+      [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>)
-          return {x.text};
-        else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>)
-          return {pattern_text(x.pattern), timeout_text(x.timeout)};
-        else if constexpr (std::is_same_v<T, Forbid>)
-          return {pattern_text(x.pattern)};
-        else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>)
-          return {x.hold.text};
-        else if constexpr (std::is_same_v<T, NetworkSms>)
-          return {x.from, x.text};
-        else if constexpr (std::is_same_v<T, SendFile>)
-          return {x.path, x.command, timeout_text(x.timeout)};
-        else if constexpr (std::is_same_v<T, Sleep>)
-          return {x.duration.text};
-        else if constexpr (std::is_same_v<T, Current>)
-          return {timeout_text(x.span)};
-        else if constexpr (std::is_same_v<T, Sync>)
-          return {x.each.text};
-        else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>)
-          return {timeout_text(x.timeout)};
-        else if constexpr (std::is_same_v<T, Check>)
-          return {x.expr.source(), x.message};
-        else if constexpr (std::is_same_v<T, Repeat>)
-          return x.until ? std::vector<std::string_view>{x.until->source()} : std::vector<std::string_view>{};
-        else if constexpr (std::is_same_v<T, ExpectAny>) {
-          std::vector<std::string_view> out = {timeout_text(x.timeout)};
-          for (const auto& alt : x.alternatives) out.push_back(pattern_text(alt.pattern));
-          return out;
+        if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>) {
+          each(x.text);
+        } else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>) {
+          each(pattern_text(x.pattern)), each(timeout_text(x.timeout));
+        } else if constexpr (std::is_same_v<T, Forbid>) {
+          each(pattern_text(x.pattern));
+        } else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>) {
+          each(x.hold.text);
+        } else if constexpr (std::is_same_v<T, NetworkSms>) {
+          each(x.from), each(x.text);
+        } else if constexpr (std::is_same_v<T, SendFile>) {
+          each(x.path), each(x.command), each(timeout_text(x.timeout));
+        } else if constexpr (std::is_same_v<T, Sleep>) {
+          each(x.duration.text);
+        } else if constexpr (std::is_same_v<T, Current>) {
+          each(timeout_text(x.span));
+        } else if constexpr (std::is_same_v<T, Sync>) {
+          each(x.each.text);
+        } else if constexpr (std::is_same_v<T, ExpectPin> || std::is_same_v<T, ExpectReboot>) {
+          each(timeout_text(x.timeout));
+        } else if constexpr (std::is_same_v<T, Check>) {
+          each(x.expr.source()), each(std::string_view(x.message));
+        } else if constexpr (std::is_same_v<T, Repeat>) {
+          if (x.until) each(x.until->source());
+        } else if constexpr (std::is_same_v<T, ExpectAny>) {
+          each(timeout_text(x.timeout));
+          for (const auto& alt : x.alternatives) each(pattern_text(alt.pattern));
         } else if constexpr (std::is_same_v<T, Scope>) {
-          std::vector<std::string_view> out;
-          for (const auto& p : x.params) out.push_back(p.value);
-          return out;
-        } else {
-          return {};
+          for (const auto& p : x.params) each(std::string_view(p.value));
         }
       },
       a.what);
@@ -102,7 +98,7 @@ std::set<std::string> referenced_variables(const std::vector<Action>& actions) {
   std::set<std::string> out;
   for_each_action(actions, [&](const Action& a) {
     std::vector<std::string> refs;
-    for (const auto& t : texts_of(a)) collect_refs(t, refs);
+    each_text(a, [&](std::string_view t) { collect_refs(t, refs); });
     for (const auto& r : refs) out.insert(r.substr(0, r.find(":-")));
   });
   return out;
@@ -165,7 +161,7 @@ class DefinedBeforeUse {
         walk(r->body);
         continue;
       }
-      for (const auto& t : texts_of(a)) require(t, a.pos);
+      each_text(a, [&](std::string_view t) { require(t, a.pos); });
       if (const auto* scope = std::get_if<Scope>(&a.what)) {
         for (const auto& p : scope->params) defined_.insert(p.name);
         walk(scope->body);

@@ -154,9 +154,7 @@ class FileReader {
         src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.regex->size(), max_regex_length));
       // Every AT response starts with '+', and no regex can: a leading '+' is taken literally.
       if (p.regex->rfind("+", 0) == 0) p.regex->insert(0, "\\");
-      // ${variables} are substituted at run time; check the rest of the pattern now.
-      std::string probe = substitute(*p.regex, [](std::string_view) { return std::string("x"); });
-      auto groups = regex_groups(probe);
+      const auto& groups = regex_groups(*p.regex);
       if (!groups.has_value()) src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), groups.error));
       if (p.capture.size() > *groups.count)
         src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), *groups.count));
@@ -168,13 +166,14 @@ class FileReader {
     return p;
   }
 
-  // The regex's group count, or why it does not compile; each distinct pattern is compiled once
+  // The regex's group count, or why it does not compile; each distinct pattern is checked once
   // (std::regex is slow to build, and a long scenario repeats a few patterns many times).
-  Expansion::RegexCheck regex_groups(const std::string& pattern) const {
+  const Expansion::RegexCheck& regex_groups(const std::string& pattern) const {
     auto [it, fresh] = expansion_.regexes.try_emplace(pattern);
     if (!fresh) return it->second;
     try {
-      it->second.count = std::regex(pattern).mark_count();
+      // ${variables} are substituted at run time; the rest of the pattern is checked now.
+      it->second.count = std::regex(substitute(pattern, [](std::string_view) { return std::string("x"); })).mark_count();
     } catch (const std::regex_error& e) {
       it->second.error = e.what();
     }
@@ -185,7 +184,8 @@ class FileReader {
     std::string_view name = node.name();
     SourcePos pos = src_.pos(node);
     ++expansion_.actions;
-    auto add = [&](ActionKind what) { out.push_back(Action{std::move(what), pos}); };
+    // Built in place: an Action is large to move, and scaffolded logs have many.
+    auto add = [&](auto&& what) { out.emplace_back(std::forward<decltype(what)>(what), pos); };
     if (name == "send") {
       src_.only_attributes(node, {"raw", "unanswered"});
       auto flag = [&](const char* attribute) {

@@ -3,6 +3,7 @@
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/nearly_sorted.hpp"
 #include "base/timeline.hpp"
 #include "base/xml_source.hpp"
 
@@ -41,6 +42,35 @@ TEST_CASE("escaped bytes survive the round trip, whatever they are") {
   CHECK(unescape_bytes("\\x1a") == "\x1a");
   CHECK_THROWS_AS(unescape_bytes("\\x1"), InputError);
   CHECK_THROWS_AS(unescape_bytes("\\q"), InputError);
+}
+
+TEST_CASE("a nearly sorted timeline sorts by time as a stable sort does, late events and equal times included") {
+  // (time, order recorded): the order must survive among equal times.
+  using Item = std::pair<int, int>;
+  auto earlier = [](const Item& a, const Item& b) { return a.first < b.first; };
+  std::vector<std::vector<int>> cases = {
+      {},
+      {5},
+      {1, 2, 3, 4},
+      {1, 3, 2, 3, 3, 1, 4},        // a late event whose time others share, before and after it
+      {10, 20, 30, 5, 40, 5, 50},   // an edge stamped long before it was read, twice
+      {9, 8, 7, 6, 5, 4, 3, 2, 1},  // all out of order: still sorted
+      {2, 2, 1, 2, 1, 1, 3, 0, 3},
+  };
+  unsigned seed = 7;
+  for (int n = 0; n < 50; ++n) {  // and mostly ordered runs with a few late ones, many equal
+    std::vector<int> times;
+    for (int i = 0; i < 200; ++i) times.push_back(i / 3 - static_cast<int>((seed = seed * 1103515245 + 12345) >> 28 == 0 ? (seed >> 8) % 40 : 0));
+    cases.push_back(times);
+  }
+  for (const auto& times : cases) {
+    std::vector<Item> items, expected;
+    for (std::size_t i = 0; i < times.size(); ++i) items.emplace_back(times[i], static_cast<int>(i));
+    expected = items;
+    std::stable_sort(expected.begin(), expected.end(), earlier);
+    stable_sort_nearly_sorted(items, earlier);
+    CHECK(items == expected);
+  }
 }
 
 TEST_CASE("a transcript lists its events in time order, seconds from the first, every byte escaped") {

@@ -209,6 +209,21 @@ TEST_CASE("engine: a URC the scenario declares is a URC even inside a response")
   CHECK(r.engine.wait_urc(equals("+MYAPP: 8"), Clock::now()).has_value());
 }
 
+TEST_CASE("a URC table matches a line by its whole text, by a prefix of any length, or by a regex") {
+  UrcTable t;
+  t.add_line("RDY");
+  for (const char* p : {"+", "DS", "+CE", "+CFUN:", "\xff\xfe", "*PS"}) t.add_prefix(p);
+  t.add_regex("\\d{3}");
+  for (const char* yes : {"RDY", "+", "+X", "DST: 1", "+CE", "+CEREG: 1", "+CFUN: 1", "\xff\xfe\x80", "*PSUTTZ", "123"}) CHECK_MESSAGE(t.matches(yes), yes);
+  for (const char* no : {"", "RDY ", "RD", "D", "OK", "CFUN:", "\xff", "\xfe\xff", "*P", "1234", "DT"}) CHECK_MESSAGE(!t.matches(no), no);
+  UrcTable words;  // no one-byte prefix: a line must share the prefix's first bytes
+  for (const char* p : {"+CEREG:", "+CFUN:"}) words.add_prefix(p);
+  CHECK(words.matches("+CEREG: 0,1"));
+  CHECK_FALSE(words.matches("+CEREG"));
+  CHECK_FALSE(words.matches("+CSQ: 20,99"));
+  CHECK_FALSE(words.matches("+CFUN"));
+}
+
 TEST_CASE("engine: a payload is one response frame, and the final OK after it ends the command") {
   Rig r;
   r.engine.send_command("AT+CFSRFILE=3,\"a.txt\",0,11,0", Clock::now() + 1s);

@@ -8,9 +8,11 @@
 #include <mutex>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "runner/executor.hpp"
 #include "runner/identity.hpp"
+#include "runner/line_match.hpp"
 #include "runner/recovery.hpp"
 #include "scenario/loader.hpp"
 #include "support.hpp"
@@ -537,4 +539,22 @@ TEST_CASE("executor: a line that reached the port before the deadline counts whe
   CHECK_PASSES(out);
   CHECK(contains(b.transcript(), "'RDY' was read "));
   CHECK(contains(b.transcript(), " ms past the wait's deadline, the host being late to look"));
+}
+
+TEST_CASE("a regex line test outlives the pattern cache: a forbid made early still matches after a thousand other patterns") {
+  LineMatchers matchers;
+  Variables vars({}, {});
+  const SourcePos pos{"t.xml", 3, 5};
+  auto forbid = matchers.make(scenario::LinePattern{.regex = "\\+CME ERROR: \\d+"}, vars, pos, nullptr);
+  // Kept as an active <forbid> keeps it: the test and what it points to, not the LineMatch.
+  AtEngine::LineTest test = forbid.test;
+  std::shared_ptr<const void> compiled = forbid.compiled;
+  forbid = LineMatch{};
+  for (int i = 0; i < 1100; ++i) {  // more than the cache holds: it is emptied on the way
+    auto other = matchers.make(scenario::LinePattern{.regex = fmt::format("\\+X{}: (\\d+)", i)}, vars, pos, nullptr);
+    CHECK(other.test(fmt::format("+X{}: 7", i)));
+  }
+  CHECK(test("+CME ERROR: 50"));
+  CHECK_FALSE(test("+CME ERROR: x"));
+  CHECK_FALSE(test("OK"));
 }

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "report/html_timeline.hpp"
 #include "report/junit.hpp"
 #include "report/summary.hpp"
 #include "report/vcd.hpp"
@@ -244,4 +247,31 @@ TEST_CASE("a testcase's properties with hostile text parse back the same in both
       CHECK(out == "[[PROPERTY|scenario=fota]]\n[[PROPERTY|tags=a&b]]\n[[PROPERTY|note=line break \\x1b[0m \"q\" ] ]>]]\ntranscript\n");
     }
   }
+}
+
+TEST_CASE("a timeline draws each lane's events where their seconds put them, skips lines that are not events, and escapes their text") {
+  athil::test::TempDir dir;
+  auto transcript = dir.path() / "t.txt";
+  std::ofstream(transcript) << "# athil-transcript 1\n0.000000 # step 'a'\n0.500000 > AT<b>\\r\nnot a line\n1x.5 > bad seconds\n1.000000 < OK\n"
+                               "0.750000 = status high\n1.000000 # urc: +CEREG: 1\n";
+  auto svg = timeline_svg(transcript, "");
+  // Over one second: x = 90 + 910 * t; the lanes are 26 apart, a mark 6 below its lane's top.
+  CHECK(svg.find(R"(<rect class="sent" x="545.0" y="6.0" width="3" height="14"><title>0.500000 s AT&lt;b&gt;\r</title></rect>)") != std::string::npos);
+  CHECK(svg.find(R"(<rect class="received" x="1000.0" y="32.0" width="3" height="14"><title>1.000000 s OK</title></rect>)") != std::string::npos);
+  CHECK(svg.find(R"(<rect class="urc" x="1000.0" y="58.0" width="3" height="14"><title>1.000000 s urc: +CEREG: 1</title></rect>)") != std::string::npos);
+  CHECK(svg.find(R"(points="90.0,98.0 772.5,98.0 772.5,84.0 1000.0,84.0")") != std::string::npos);  // STATUS low, then high at 0.75 s
+  CHECK(svg.find("1 commands, 1 answers, 1 URCs over 1.000 s") != std::string::npos);
+  CHECK(svg.find("bad seconds") == std::string::npos);
+
+  // Many events: at most 400 marks a lane, the last second still the span.
+  std::ofstream many(transcript);
+  for (int i = 0; i <= 5000; ++i) many << fmt::format("{:.6f} > AT+CSQ\\r\n", i / 1000.0);
+  many.close();
+  svg = timeline_svg(transcript, "");
+  std::size_t marks = 0;
+  for (auto at = svg.find("<rect class=\"sent\""); at != std::string::npos; at = svg.find("<rect class=\"sent\"", at + 1)) ++marks;
+  CHECK(marks > 300);
+  CHECK(marks <= 400);
+  CHECK(svg.find("5001 commands") != std::string::npos);
+  CHECK(svg.find("over 5.000 s") != std::string::npos);
 }

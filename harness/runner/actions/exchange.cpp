@@ -127,7 +127,7 @@ void perform(const scenario::ExpectAny& a, Step& step) {
 
 void perform(const scenario::Forbid& a, Step& step) {
   auto match = step.matchers.make(a.pattern, step.vars(), step.pos, nullptr);
-  step.state.forbids.push_back(ActiveForbid{.test = match.test, .wanted = match.wanted(), .pos = step.pos});
+  step.state.forbids.push_back(ActiveForbid{.test = match.test, .wanted = match.wanted(), .pos = step.pos, .compiled = match.compiled});
 }
 
 void perform(const scenario::Sync& a, Step& step) {

@@ -37,6 +37,7 @@ struct ActiveForbid {
   AtEngine::LineTest test;
   std::string wanted;
   SourcePos pos;
+  std::shared_ptr<const void> compiled;  // the regex `test` points to (LineMatch::compiled)
 };
 
 // The slot's current meter while a scenario measures (actions/current.cpp): opened and capturing
