@@ -7,11 +7,16 @@
 
 namespace athil {
 
+const std::string& FileName::str() const {
+  static const std::string none;
+  return name_ ? *name_ : none;
+}
+
 std::string SourcePos::str() const {
   if (file.empty()) return "";
   if (line <= 0) return file;
-  if (col <= 0) return fmt::format("{}:{}", file, line);
-  return fmt::format("{}:{}:{}", file, line, col);
+  if (col <= 0) return fmt::format("{}:{}", file.str(), line);
+  return fmt::format("{}:{}:{}", file.str(), line, col);
 }
 
 std::string Diagnostic::str() const { return pos.file.empty() ? fmt::format("error: {}", message) : fmt::format("{}: error: {}", pos.str(), message); }

@@ -1,6 +1,7 @@
 #pragma once
 // The two kinds of trouble the harness tells apart, besides a module that misbehaves:
 // bad input (exit code 2) and infrastructure that cannot be reached (exit code 3).
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -8,8 +9,24 @@
 
 namespace athil {
 
+// A file's name as positions carry it: shared, not copied, since a scenario's every action has a
+// position in the same file.
+class FileName {
+ public:
+  FileName() = default;
+  FileName(std::string name) : name_(name.empty() ? nullptr : std::make_shared<const std::string>(std::move(name))) {}
+  FileName(const char* name) : FileName(std::string(name)) {}
+  const std::string& str() const;
+  operator const std::string&() const { return str(); }
+  bool empty() const { return !name_; }
+  friend bool operator==(const FileName& a, const FileName& b) { return a.str() == b.str(); }
+
+ private:
+  std::shared_ptr<const std::string> name_;
+};
+
 struct SourcePos {
-  std::string file;
+  FileName file;
   int line = 0;
   int col = 0;
   std::string str() const;  // "file:line:col", or what of it is known

@@ -22,7 +22,7 @@ class XmlSource {
   static std::unique_ptr<XmlSource> parse(std::string text, std::string display_name, std::size_t max_bytes = max_file_bytes);
 
   const pugi::xml_document& doc() const { return doc_; }
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return name_.str(); }
   const std::string& text() const { return text_; }
   SourcePos pos(pugi::xml_node node) const;
   // Position of an attribute's value inside its element's start tag (the element's when not found).
@@ -38,7 +38,7 @@ class XmlSource {
 
  private:
   XmlSource() = default;
-  std::string name_;
+  FileName name_;  // shared by every position in the file
   std::string text_;
   std::vector<std::size_t> line_starts_;  // offset of each line's first byte
   pugi::xml_document doc_;

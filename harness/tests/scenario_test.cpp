@@ -75,7 +75,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   CHECK(use.fixture == "power-on");
   REQUIRE(use.body.size() == 2);
   CHECK(std::get<PowerKey>(use.body[0].what).hold.fixed == std::chrono::milliseconds(1200));
-  CHECK(use.body[0].pos.file.find("power-on.xml") != std::string::npos);  // positions point into the fixture
+  CHECK(use.body[0].pos.file.str().find("power-on.xml") != std::string::npos);  // positions point into the fixture
   REQUIRE(s.steps.size() == 1);
   const auto& a = s.steps[0].actions;
   REQUIRE(a.size() == 8);  // the <command> short form is send, expect, expect OK
