@@ -60,6 +60,17 @@ void LineFramer::end_line(std::vector<Frame>& out) {
   partial_.clear();
 }
 
+std::size_t LineFramer::ordinary_run(std::string_view bytes) const {
+  // Not while the line may still become the "> " prompt; the byte that fills the line to its
+  // bound goes the slow way too, which cuts it.
+  bool may_be_prompt = partial_.empty() || (partial_.size() == 1 && partial_[0] == '>');
+  if (may_be_prompt || partial_.size() + 1 >= max_line_bytes) return 0;
+  std::size_t most = std::min(bytes.size(), max_line_bytes - 1 - partial_.size());
+  std::size_t n = 0;
+  while (n < most && bytes[n] != '\r' && bytes[n] != '\n' && bytes[n] != ',') ++n;
+  return n;
+}
+
 void LineFramer::feed(std::string_view bytes, std::vector<Frame>& out) {
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     char c = bytes[i];
@@ -85,6 +96,11 @@ void LineFramer::feed(std::string_view bytes, std::vector<Frame>& out) {
     if (c == '\r' || c == '\n') {
       end_line(out);
       skip_lf_ = c == '\r' && payload_left_ > 0;
+      continue;
+    }
+    if (std::size_t run = ordinary_run(bytes.substr(i)); run > 0) {
+      partial_.append(bytes.substr(i, run));
+      i += run - 1;
       continue;
     }
     partial_ += c;

@@ -42,6 +42,9 @@ class LineFramer {
   void end_line(std::vector<Frame>& out);
   // The announced length when `line` is a payload header of this kind (inline or not), else 0.
   std::size_t announced(std::string_view line, bool inline_data) const;
+  // How many of `bytes` are ordinary (no line end, no ',' that may end a header): a run
+  // appended in one piece.
+  std::size_t ordinary_run(std::string_view bytes) const;
 
   std::vector<PayloadRule> rules_;
   std::string partial_;

@@ -38,6 +38,9 @@ std::string Timeline::render(std::size_t from, std::size_t to) const {
   if (order.empty()) return out;
   stable_sort_nearly_sorted(order, [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.front()->t_us;
+  std::size_t size = out.size();
+  for (const auto* e : order) size += e->data.size() + 20;  // seconds, direction, line end: grown once
+  out.reserve(size);
   // Appended in place, not a formatted string per event: a long run has hundreds of thousands.
   for (const auto* ev : order) {
     const auto& e = *ev;

@@ -50,10 +50,17 @@ std::optional<std::pair<std::string, char>> pin_change(const std::string& text) 
 }
 
 // Header text may not hold "$end"; a marker stays on one line.
+void append_header_safe(std::string& out, std::string_view text) {
+  const std::size_t start = out.size();
+  append_escaped(out, text);
+  std::replace(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), '$', '_');
+  if (out.size() - start > 120) out.replace(start + 117, std::string::npos, "...");
+}
+
 std::string header_safe(std::string_view text) {
-  std::string out = escape_bytes(text);
-  std::replace(out.begin(), out.end(), '$', '_');
-  return out.size() > 120 ? out.substr(0, 117) + "..." : out;
+  std::string out;
+  append_header_safe(out, text);
+  return out;
 }
 
 // A string value is one token: escaped, spaces as '_' (GTKWave shows it on the trace).
@@ -119,6 +126,7 @@ class Waveform {
     // Only a URC pulse's end or a window's note lands out of order.
     stable_sort_nearly_sorted(changes_, [](const Change& a, const Change& b) { return a.t < b.t; });
     std::string out = fmt::format("$version athil $end\n$comment {} $end\n$timescale 1us $end\n$scope module slot $end\n", header_safe(title));
+    out.reserve(out.size() + markers_.size() + 24 * changes_.size());  // about what follows: grown once, not copied as it doubles
     for (std::size_t i = 0; i < signals_.size(); ++i)
       out += fmt::format("$var {} {} $end\n", declaration(signals_[i].kind), fmt::format("{} {}", id(i), signals_[i].name));
     // The texts in the header too: PulseView and sigrok-cli skip string variables.
@@ -159,7 +167,7 @@ class Waveform {
     append_number(markers_, t);
     markers_ += ' ';
     markers_ += kind;
-    markers_ += header_safe(text);
+    append_header_safe(markers_, text);
     markers_ += '\n';
   }
 

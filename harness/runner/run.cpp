@@ -48,6 +48,7 @@ struct LoadedInput {
 // A -D that no loaded scenario reads (nor a model profile a scenario may read) is most likely a
 // misspelling: a typo in a FOTA target would otherwise run the old one without a word.
 std::vector<std::string> unused_defines(const LoadedInput& in, const RunOptions& o, const std::vector<std::string>& known) {
+  if (o.defines.empty()) return {};  // nothing to look for: no walk over every action
   std::set<std::string> used;
   for (const auto& s : in.scenarios) used.merge(scenario::used_variables(s));
   for (const auto& slot : in.rig.slots)

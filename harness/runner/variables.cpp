@@ -29,6 +29,7 @@ std::string Variables::lookup(std::string_view name) const {
 }
 
 std::string Variables::substitute(std::string_view text, const SourcePos& pos) const {
+  if (text.find("${") == std::string_view::npos) return std::string(text);  // most lines name none
   try {
     return scenario::substitute(text, [this](std::string_view n) { return lookup(n); });
   } catch (const scenario::UndefinedVariable& e) {

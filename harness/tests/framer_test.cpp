@@ -73,6 +73,8 @@ TEST_CASE("framer: real modules' lines, blank and single-space lines, prompts, a
   check_every_split(bytes::sim7070_echo_off, {line("AT"), line("OK"), line("ATE0"), line("OK"), line("SIMCOM_SIM7070"), line("OK")});
   // DOWNLOAD is a line (../shared/reference/sim70x0.md, corrected): one that goes on is one line.
   check_every_split("\r\nDOWNLOADING 40%\r\n", {line("DOWNLOADING 40%")});
+  // Only "> " at a line's start is the prompt: not ">" alone, ">>", or "> " later in a line.
+  check_every_split("\r\n>\r\n>> x\r\na> b\r\n> data\r\n", {line(">"), line(">> x"), line("a> b"), prompt("> "), line("data")});
 }
 
 TEST_CASE("framer: power-up garbage and bytes that are not UTF-8 are kept, byte for byte") {
