@@ -162,7 +162,28 @@ std::string testcase_output(const TestCase& c, JunitFlavour flavour) {
 
 }  // namespace
 
-std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flavour) {
+std::string render_testcase(const TestCase& c, JunitFlavour flavour) {
+  std::string out = testcase_open(c, flavour);
+  // GitLab shows the element text, Jenkins the message: both carry the failure.
+  const char* element = c.verdict == Verdict::failed ? "failure" : c.verdict == Verdict::error ? "error" : c.verdict == Verdict::skipped ? "skipped" : nullptr;
+  if (element) {
+    out += fmt::format("      <{}{}{}>{}</{}>\n", element, attr("message", c.message),
+                       attr("type", c.verdict == Verdict::failed  ? "ScenarioFailure"
+                                    : c.verdict == Verdict::error ? "HarnessError"
+                                                                  : "Skipped"),
+                       escape(cap_text(c.detail.empty() ? c.message : c.detail, max_case_output), false), element);
+  }
+  // Surefire's rerun elements: Jenkins shows a passed-on-retry case as flaky.
+  for (const auto& a : c.earlier_attempts)
+    out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message),
+                       attr("type", "HarnessError"), escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false),
+                       c.verdict == Verdict::passed ? "flakyError" : "rerunError");
+  out += testcase_output(c, flavour);
+  out += "    </testcase>\n";
+  return out;
+}
+
+std::string render_junit(const std::vector<TestSuite>& suites, const TestcaseElement& element) {
   double seconds = 0;
   for (const auto& s : suites) seconds += s.seconds;
   auto all = count_all(suites);
@@ -179,32 +200,17 @@ std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flav
       for (const auto& [k, v] : s.properties) out += fmt::format("      <property{}{}/>\n", attr("name", k), attr("value", v));
       out += "    </properties>\n";
     }
-    for (const auto& c : s.cases) {
-      out += testcase_open(c, flavour);
-      // GitLab shows the element text, Jenkins the message: both carry the failure.
-      const char* element = c.verdict == Verdict::failed    ? "failure"
-                            : c.verdict == Verdict::error   ? "error"
-                            : c.verdict == Verdict::skipped ? "skipped"
-                                                            : nullptr;
-      if (element) {
-        out += fmt::format("      <{}{}{}>{}</{}>\n", element, attr("message", c.message),
-                           attr("type", c.verdict == Verdict::failed  ? "ScenarioFailure"
-                                        : c.verdict == Verdict::error ? "HarnessError"
-                                                                      : "Skipped"),
-                           escape(cap_text(c.detail.empty() ? c.message : c.detail, max_case_output), false), element);
-      }
-      // Surefire's rerun elements: Jenkins shows a passed-on-retry case as flaky.
-      for (const auto& a : c.earlier_attempts)
-        out += fmt::format("      <{}{}{}>{}</{}>\n", c.verdict == Verdict::passed ? "flakyError" : "rerunError", attr("message", a.message),
-                           attr("type", "HarnessError"), escape(cap_text(a.detail.empty() ? a.message : a.detail, max_case_output / 4), false),
-                           c.verdict == Verdict::passed ? "flakyError" : "rerunError");
-      out += testcase_output(c, flavour);
-      out += "    </testcase>\n";
-    }
+    for (std::size_t i = 0; i < s.cases.size(); ++i) out += element(static_cast<std::size_t>(&s - suites.data()), i);
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";
   return out;
+}
+
+std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flavour) {
+  std::string scratch;
+  return render_junit(
+      suites, [&](std::size_t suite, std::size_t index) -> const std::string& { return scratch = render_testcase(suites[suite].cases[index], flavour); });
 }
 
 void write_junit_atomically(const std::filesystem::path& path, const std::vector<TestSuite>& suites, JunitFlavour flavour) {

@@ -2,6 +2,7 @@
 // JUnit XML as Jenkins (xunit junit-10.xsd), GitLab and junitparser read it; the pitfalls in
 // ../shared/reference/junit/README.md are handled here and nowhere else.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -119,6 +120,12 @@ std::string cap_text(std::string_view text, std::size_t max_bytes);
 // rounds and nights; the round goes into its classname (athil.RIG.SLOT.round-N), which keeps
 // (classname, name) unique as GitLab needs, and into its properties.
 std::string render_junit(const std::vector<TestSuite>& suites, JunitFlavour flavour = JunitFlavour::strict);
+// One testcase's element, as render_junit writes it.
+std::string render_testcase(const TestCase& c, JunitFlavour flavour);
+// The same report with each testcase's element from `element(suite, index)`: a report written
+// again after every scenario renders each finished testcase once, not once per scenario.
+using TestcaseElement = std::function<const std::string&(std::size_t suite, std::size_t index)>;
+std::string render_junit(const std::vector<TestSuite>& suites, const TestcaseElement& element);
 // Writes to a temporary file beside `path` and renames it over `path`: a reader (or a run
 // killed mid-write) only ever sees a complete file.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);

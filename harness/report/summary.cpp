@@ -113,7 +113,20 @@ std::string measurement_table(const std::vector<TestSuite>& suites) {
 
 }  // namespace
 
+std::string summary_row(const TestCase& c) {
+  std::string revision = markdown_cell(c.revision_at_start);
+  if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", markdown_cell(c.left_other_firmware));
+  return fmt::format("| {} | {} | {} | {} | {} | {} |\n", markdown_cell(c.name), word(c), format_seconds(c.seconds), revision, link(c.transcript),
+                     link(c.waveform));
+}
+
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites) {
+  std::string scratch;
+  return render_summary(run, suites,
+                        [&](std::size_t suite, std::size_t index) -> const std::string& { return scratch = summary_row(suites[suite].cases[index]); });
+}
+
+std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites, const TestcaseElement& row) {
   auto all = count_all(suites);
   std::string out = fmt::format("# athil run {}\n\nRig **{}** ({}), started {} UTC, {:.1f} s. JUnit report: `{}`.\n\n", run.id, markdown_cell(run.rig),
                                 markdown_cell(run.rig_file), run.started, run.seconds, run.junit);
@@ -163,12 +176,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     out +=
         fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | revision at start | transcript | waveform |\n|---|---|---|---|---|---|\n",
                     markdown_cell(property(s, "slot")), markdown_cell(property(s, "model")), markdown_cell(property(s, "port")));
-    for (const auto& c : s.cases) {
-      std::string revision = markdown_cell(c.revision_at_start);
-      if (!c.left_other_firmware.empty()) revision += fmt::format(" (left at {})", markdown_cell(c.left_other_firmware));
-      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", markdown_cell(c.name), word(c), format_seconds(c.seconds), revision, link(c.transcript),
-                         link(c.waveform));
-    }
+    for (std::size_t i = 0; i < s.cases.size(); ++i) out += row(static_cast<std::size_t>(&s - suites.data()), i);
     out += unmodelled_list(s);
   }
   return out;

@@ -19,6 +19,10 @@ struct RunInfo {
 };
 
 std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites);
+// A testcase's row in its slot's table, as render_summary writes it.
+std::string summary_row(const TestCase& c);
+// The same with each testcase's row from `row(suite, index)`: rendered once per finished testcase.
+std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& suites, const TestcaseElement& row);
 // Text from scenario files, rigs and modules as one table cell or line of Markdown, inert:
 // no link, emphasis, code span or HTML gets through.
 std::string markdown_cell(std::string_view text);

@@ -20,9 +20,11 @@ std::uintmax_t module_log_mark(const std::filesystem::path& log) {
 
 std::vector<std::string> unmodelled_since(const std::filesystem::path& log, std::uintmax_t mark) {
   std::vector<std::string> out;
+  std::error_code ec;
+  auto size = std::filesystem::file_size(log, ec);
   std::ifstream in(log, std::ios::binary);
-  if (!in || !in.seekg(static_cast<std::streamoff>(mark))) return out;
-  std::string text(max_read, '\0');
+  if (ec || size <= mark || !in || !in.seekg(static_cast<std::streamoff>(mark))) return out;
+  std::string text(std::min<std::uintmax_t>(size - mark, max_read), '\0');  // what is there, not max_read zeroes a scenario
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
   std::string_view rest = text;

@@ -29,6 +29,35 @@ TestCase as_if_ended_now(TestCase c, bool running) {
   return c;
 }
 
+// The testcases not yet ended, swapped for what a report written now says of them while one
+// report is written, then swapped back: the ended ones, most of a long run, are not copied.
+class ShownAsIfEndedNow {
+ public:
+  template <class Ended, class Running>
+  ShownAsIfEndedNow(std::vector<report::TestSuite>& suites, Ended ended, Running running) : suites_(suites) {
+    for (std::size_t s = 0; s < suites.size(); ++s)
+      for (std::size_t i = 0; i < suites[s].cases.size(); ++i) {
+        if (ended(s, i)) continue;
+        TestCase shown = as_if_ended_now(suites[s].cases[i], running(s, i));
+        std::swap(suites[s].cases[i], shown);
+        originals_.push_back({s, i, std::move(shown)});
+      }
+  }
+  ~ShownAsIfEndedNow() {
+    for (auto& o : originals_) std::swap(suites_[o.suite].cases[o.index], o.c);
+  }
+  ShownAsIfEndedNow(const ShownAsIfEndedNow&) = delete;
+  ShownAsIfEndedNow& operator=(const ShownAsIfEndedNow&) = delete;
+
+ private:
+  struct Original {
+    std::size_t suite, index;
+    TestCase c;
+  };
+  std::vector<report::TestSuite>& suites_;
+  std::vector<Original> originals_;
+};
+
 }  // namespace
 
 ReportState::ReportState(fs::path junit, report::JunitFlavour flavour, fs::path summary, report::RunInfo info)
@@ -38,6 +67,8 @@ std::size_t ReportState::add_suite(report::TestSuite suite) {
   std::lock_guard lock(mutex_);
   states_.emplace_back(suite.cases.size(), State::pending);
   suites_.push_back(std::move(suite));
+  junit_cases_.emplace_back(suites_.back().cases.size());
+  summary_rows_.emplace_back(suites_.back().cases.size());
   return suites_.size() - 1;
 }
 
@@ -45,12 +76,15 @@ std::size_t ReportState::add_planned(std::size_t suite, TestCase planned) {
   std::lock_guard lock(mutex_);
   suites_[suite].cases.push_back(std::move(planned));
   states_[suite].push_back(State::pending);
+  junit_cases_[suite].emplace_back();
+  summary_rows_[suite].emplace_back();
   return states_[suite].size() - 1;
 }
 
 void ReportState::start(std::size_t suite, std::size_t index) {
   std::lock_guard lock(mutex_);
   states_[suite][index] = State::running;
+  forget_rendered(suite, index);
   publish_locked();
 }
 
@@ -59,6 +93,7 @@ void ReportState::finish(std::size_t suite, std::size_t index, TestCase c, doubl
   suites_[suite].cases[index] = std::move(c);
   suites_[suite].seconds = suite_seconds;
   states_[suite][index] = State::done;
+  forget_rendered(suite, index);
   if (case_ended_) case_ended_(suites_[suite], suites_[suite].cases[index]);
   publish_locked();
 }
@@ -103,6 +138,7 @@ void ReportState::close_locked(std::size_t suite, const std::string& why, bool t
     c.message = running ? why : "not started: " + why;
     c.detail = c.message;
     states_[suite][i] = State::done;
+    forget_rendered(suite, i);
     if (tell && case_ended_) case_ended_(suites_[suite], c);
   }
 }
@@ -122,6 +158,11 @@ void ReportState::close_open_now(const std::string& why) {
   if (info_.stopped.empty()) info_.stopped = why;
   for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why, false);
   publish_locked(/*refresh_html=*/false);  // about to exit: the files that say what ended first
+}
+
+void ReportState::forget_rendered(std::size_t suite, std::size_t index) {
+  junit_cases_[suite][index].clear();
+  summary_rows_[suite][index].clear();
 }
 
 bool ReportState::publish() {
@@ -155,10 +196,16 @@ std::vector<report::TestSuite> ReportState::suites() const {
 }
 
 bool ReportState::publish_locked(bool refresh_html) {
-  auto shown = suites_;
-  for (std::size_t s = 0; s < shown.size(); ++s)
-    for (std::size_t i = 0; i < shown[s].cases.size(); ++i)
-      if (states_[s][i] != State::done) shown[s].cases[i] = as_if_ended_now(std::move(shown[s].cases[i]), states_[s][i] == State::running);
+  auto ended = [&](std::size_t s, std::size_t i) { return states_[s][i] == State::done; };
+  ShownAsIfEndedNow as_if(suites_, ended, [&](std::size_t s, std::size_t i) { return states_[s][i] == State::running; });
+  const auto& shown = suites_;
+  // A testcase's text is rendered once for each state it is shown in, and kept.
+  auto once = [&](std::vector<std::vector<std::string>>& kept, auto render) {
+    return [&, render](std::size_t s, std::size_t i) -> const std::string& {
+      if (kept[s][i].empty()) kept[s][i] = render(shown[s].cases[i]);
+      return kept[s][i];
+    };
+  };
   auto now = Clock::now();
   info_.seconds = std::chrono::duration<double>(now - started_).count();
   // A page that cannot be written is tried again no sooner either; the one at the end says why.
@@ -167,8 +214,9 @@ bool ReportState::publish_locked(bool refresh_html) {
     html_written_ = now;
   }
   try {
-    report::write_junit_atomically(junit_, shown, flavour_);
-    report::write_file_atomically(summary_, report::render_summary(info_, shown));
+    report::write_file_atomically(junit_,
+                                  report::render_junit(shown, once(junit_cases_, [this](const TestCase& c) { return report::render_testcase(c, flavour_); })));
+    report::write_file_atomically(summary_, report::render_summary(info_, shown, once(summary_rows_, report::summary_row)));
     return true;
   } catch (const InfraError& e) {
     // What runs from here on could not be reported: nothing more starts.

@@ -63,6 +63,7 @@ class ReportState {
   bool publish_locked(bool refresh_html = true);
   std::optional<std::string> write_html_locked(const std::vector<report::TestSuite>& suites);
   void close_locked(std::size_t suite, const std::string& why, bool tell);
+  void forget_rendered(std::size_t suite, std::size_t index);  // its state or content changed
 
   mutable std::mutex mutex_;
   std::filesystem::path junit_, summary_;
@@ -72,7 +73,10 @@ class ReportState {
   Deadline html_written_{};  // when the page was last written while the run went
   std::vector<report::TestSuite> suites_;
   std::vector<std::vector<State>> states_;  // per suite, per testcase
-  std::string write_error_;                 // the first write that failed
+  // Each testcase's JUnit element and summary row as last shown, rendered once per state: the
+  // report is written again after every scenario, and a night's run has thousands.
+  std::vector<std::vector<std::string>> junit_cases_, summary_rows_;
+  std::string write_error_;  // the first write that failed
   CaseEnded case_ended_;
 };
 

@@ -9,11 +9,13 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <pugixml.hpp>
 
 #include "runner/executor.hpp"
 #include "runner/identity.hpp"
 #include "runner/line_match.hpp"
 #include "runner/recovery.hpp"
+#include "runner/report_state.hpp"
 #include "scenario/loader.hpp"
 #include "support.hpp"
 
@@ -557,4 +559,42 @@ TEST_CASE("a regex line test outlives the pattern cache: a forbid made early sti
   CHECK(test("+CME ERROR: 50"));
   CHECK_FALSE(test("+CME ERROR: x"));
   CHECK_FALSE(test("OK"));
+}
+
+TEST_CASE("the report written after each change shows every testcase as it stands then: planned, running, ended, closed") {
+  TempDir dir;
+  ReportState state(dir.path() / "junit.xml", report::JunitFlavour::strict, dir.path() / "summary.md", report::RunInfo{.id = "r1"});
+  auto suite = state.add_suite(report::TestSuite{.name = "athil.lab.a"});
+  auto one = state.add_planned(suite, report::TestCase{.name = "one", .classname = "athil.lab.a"});
+  auto two = state.add_planned(suite, report::TestCase{.name = "two", .classname = "athil.lab.a"});
+  // What the file says of a testcase: its verdict's element and message, or "passed".
+  auto shown = [&](const char* name) {
+    pugi::xml_document doc;
+    REQUIRE(doc.load_file((dir.path() / "junit.xml").c_str()));
+    auto c = doc.select_node(fmt::format("//testcase[@name='{}']", name).c_str()).node();
+    REQUIRE(c);
+    for (const char* kind : {"failure", "error", "skipped"})
+      if (auto e = c.child(kind)) return fmt::format("{}: {}", kind, e.attribute("message").value());
+    return std::string("passed: ") + c.child("system-out").text().get();
+  };
+  auto summary = [&] { return athil::test::read_file(dir.path() / "summary.md"); };
+
+  REQUIRE(state.publish());
+  CHECK(shown("one") == "skipped: not run: the run ended before this scenario started");
+  state.start(suite, one);
+  CHECK(shown("one").starts_with("error: the run ended while this scenario was running"));
+  CHECK(shown("two") == "skipped: not run: the run ended before this scenario started");
+  state.finish(suite, one, report::TestCase{.name = "one", .classname = "athil.lab.a", .system_out = "AT\nOK\n"}, 1.0);
+  CHECK(shown("one") == "passed: AT\nOK\n");
+  CHECK(summary().find("| one | passed |") != std::string::npos);
+  state.start(suite, two);
+  CHECK(shown("two").starts_with("error: the run ended while this scenario was running"));
+  state.close_open("stopped by the test");
+  CHECK(shown("two") == "error: stopped by the test");
+  CHECK(shown("one") == "passed: AT\nOK\n");
+  CHECK(summary().find("| two | ERROR |") != std::string::npos);
+  // The same testcase again (a round of --until-fail reuses nothing, but a finish replaces).
+  state.finish(suite, one, report::TestCase{.name = "one", .classname = "athil.lab.a", .verdict = report::Verdict::failed, .message = "no OK"}, 2.0);
+  CHECK(shown("one") == "failure: no OK");
+  CHECK(summary().find("| one | FAILED |") != std::string::npos);
 }
