@@ -25,6 +25,18 @@ namespace {
 
 // A rack of eight virtual slots, two of each model, every one behind an adapter of `latency` and
 // measured by its virtual PPK2 (whose stream the adapter does not delay: it is a USB device of its own).
+// Under the sanitizers (two to three times slower, 2 cores) a rack of eight at time scale 0.02
+// stalls a slot's thread long enough to stretch a 100 ms PWRKEY press past the module's 1 s
+// hold (seen: 62 ms on the host, 18 ms allowed), which athil rightly reports as a host too slow:
+// there the rack is one slot of each model at 0.04, twice the room with half the load.
+#ifdef ATHIL_SANITIZED
+constexpr int slots_per_model = 1;
+constexpr const char* rack_time_scale = "0.04";
+#else
+constexpr int slots_per_model = 2;
+constexpr const char* rack_time_scale = "0.02";
+#endif
+
 std::string rack8_behind(const std::string& latency) {
   struct Model {
     const char *name, *firmware, *target;
@@ -33,10 +45,10 @@ std::string rack8_behind(const std::string& latency) {
                           {"SIM7000G", "1529B08SIM7000G", "1529B10SIM7000G"},
                           {"SIM7070G", "1951B05SIM7070", "1951B07SIM7070"},
                           {"SIM7090G", "2110B01SIM7090", "2110B03SIM7090"}};
-  std::string rig = "<rig name=\"lat\" time-scale=\"0.02\">\n";
+  std::string rig = std::string("<rig name=\"lat\" time-scale=\"") + rack_time_scale + "\">\n";
   int n = 0;
   for (const auto& m : models)
-    for (int k = 0; k < 2; ++k)
+    for (int k = 0; k < slots_per_model; ++k)
       rig += "  <slot name=\"s" + std::to_string(++n) + "\" model=\"" + m.name + "\" firmware=\"" + m.firmware + "\" fota-target=\"" + m.target +
              "\"><virtual latency=\"" + latency + "\"/><instrument spec=\"ppk2\"/></slot>\n";
   return rig + "</rig>\n";
@@ -49,7 +61,7 @@ void library_passes_behind(const std::string& latency) {
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--junit", junit.string()}, source_dir());
   CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
   auto report = read_report(junit);
-  REQUIRE(report.suites.size() == 8);
+  REQUIRE(report.suites.size() == 4 * slots_per_model);
   for (auto& [suite, cases] : report.suites) {
     CHECK_MESSAGE(cases.size() >= 15, suite);
     for (auto& [name, c] : cases) CHECK_MESSAGE(c.verdict == "passed", suite, " ", name, ": ", c.message);
