@@ -18,6 +18,8 @@ namespace {
 
 // The page reads every transcript: written as the run goes, it is written this seldom at most.
 constexpr auto html_refresh = std::chrono::seconds(30);
+// After a write that took w, the writer waits this many w: it writes 1 % of the time at most.
+constexpr int idle_per_write = 99;
 
 // What a report written now says of a testcase that has not ended: if the run never writes
 // again (it was killed), this is what stays.
@@ -61,7 +63,12 @@ class ShownAsIfEndedNow {
 }  // namespace
 
 ReportState::ReportState(fs::path junit, report::JunitFlavour flavour, fs::path summary, report::RunInfo info)
-    : junit_(std::move(junit)), summary_(std::move(summary)), flavour_(flavour), info_(std::move(info)), started_(Clock::now()) {}
+    : junit_(std::move(junit)),
+      summary_(std::move(summary)),
+      flavour_(flavour),
+      info_(std::move(info)),
+      started_(Clock::now()),
+      writer_([this](std::stop_token stop) { write_when_changed(stop); }) {}
 
 std::size_t ReportState::add_suite(report::TestSuite suite) {
   std::lock_guard lock(mutex_);
@@ -85,7 +92,7 @@ void ReportState::start(std::size_t suite, std::size_t index) {
   std::lock_guard lock(mutex_);
   states_[suite][index] = State::running;
   forget_rendered(suite, index);
-  publish_locked();
+  changed_locked();
 }
 
 void ReportState::finish(std::size_t suite, std::size_t index, TestCase c, double suite_seconds) {
@@ -95,7 +102,7 @@ void ReportState::finish(std::size_t suite, std::size_t index, TestCase c, doubl
   states_[suite][index] = State::done;
   forget_rendered(suite, index);
   if (case_ended_) case_ended_(suites_[suite], suites_[suite].cases[index]);
-  publish_locked();
+  changed_locked();
 }
 
 void ReportState::on_case_ended(CaseEnded told) {
@@ -115,13 +122,13 @@ void ReportState::set_properties(std::size_t suite, std::vector<std::pair<std::s
     else
       props.emplace_back(std::move(name), std::move(value));
   }
-  publish_locked();
+  changed_locked();
 }
 
 void ReportState::stopped(std::string why) {
   std::lock_guard lock(mutex_);
   if (info_.stopped.empty()) info_.stopped = std::move(why);
-  publish_locked();
+  changed_locked();
 }
 
 void ReportState::set_rounds(int rounds) {
@@ -149,15 +156,19 @@ void ReportState::close_open(const std::string& why, std::optional<std::size_t> 
     close_locked(*suite, why, true);
   else
     for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why, true);
-  publish_locked();
+  changed_locked();
 }
 
 void ReportState::close_open_now(const std::string& why) {
-  std::unique_lock lock(mutex_, std::try_to_lock);
-  if (!lock) return;
+  std::unique_lock writing(write_mutex_, std::try_to_lock);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!writing || !lock.try_lock()) return;
   if (info_.stopped.empty()) info_.stopped = why;
   for (std::size_t s = 0; s < suites_.size(); ++s) close_locked(s, why, false);
-  publish_locked(/*refresh_html=*/false);  // about to exit: the files that say what ended first
+  auto began = Clock::now();
+  auto rendered = render_locked(/*refresh_html=*/false);  // about to exit: the files that say what ended first
+  lock.unlock();
+  store(rendered, began);
 }
 
 void ReportState::forget_rendered(std::size_t suite, std::size_t index) {
@@ -165,9 +176,38 @@ void ReportState::forget_rendered(std::size_t suite, std::size_t index) {
   summary_rows_[suite][index].clear();
 }
 
-bool ReportState::publish() {
+bool ReportState::publish() { return write(/*refresh_html=*/true); }
+
+std::size_t ReportState::writes() const {
   std::lock_guard lock(mutex_);
-  return publish_locked();
+  return writes_;
+}
+
+void ReportState::changed_locked() {
+  changed_ = true;
+  wake_writer_.notify_one();
+}
+
+void ReportState::write_when_changed(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (wake_writer_.wait(lock, stop, [this] { return changed_; })) {
+    // A stop request ends the pause, not the write: what changed is written before the end.
+    wake_writer_.wait_until(lock, stop, last_write_ended_ + idle_per_write * last_write_took_, [] { return false; });
+    lock.unlock();
+    write(/*refresh_html=*/true);
+    lock.lock();
+  }  // stopped, with nothing changed since the last write
+}
+
+bool ReportState::write(bool refresh_html) {
+  std::lock_guard writing(write_mutex_);
+  auto began = Clock::now();
+  Rendered rendered;
+  {
+    std::lock_guard lock(mutex_);
+    rendered = render_locked(refresh_html);
+  }
+  return store(rendered, began);
 }
 
 std::string ReportState::write_error() const {
@@ -195,7 +235,8 @@ std::vector<report::TestSuite> ReportState::suites() const {
   return suites_;
 }
 
-bool ReportState::publish_locked(bool refresh_html) {
+ReportState::Rendered ReportState::render_locked(bool refresh_html) {
+  changed_ = false;
   auto ended = [&](std::size_t s, std::size_t i) { return states_[s][i] == State::done; };
   ShownAsIfEndedNow as_if(suites_, ended, [&](std::size_t s, std::size_t i) { return states_[s][i] == State::running; });
   const auto& shown = suites_;
@@ -213,19 +254,29 @@ bool ReportState::publish_locked(bool refresh_html) {
     write_html_locked(shown);
     html_written_ = now;
   }
+  return Rendered{.junit = report::render_junit(shown, once(junit_cases_, [this](const TestCase& c) { return report::render_testcase(c, flavour_); })),
+                  .summary = report::render_summary(info_, shown, once(summary_rows_, report::summary_row))};
+}
+
+bool ReportState::store(const Rendered& rendered, Deadline began) {
+  std::string error;
   try {
-    report::write_file_atomically(junit_,
-                                  report::render_junit(shown, once(junit_cases_, [this](const TestCase& c) { return report::render_testcase(c, flavour_); })));
-    report::write_file_atomically(summary_, report::render_summary(info_, shown, once(summary_rows_, report::summary_row)));
-    return true;
+    report::write_file_atomically(junit_, rendered.junit);
+    report::write_file_atomically(summary_, rendered.summary);
   } catch (const InfraError& e) {
-    // What runs from here on could not be reported: nothing more starts.
-    if (write_error_.empty()) {
-      write_error_ = e.what();
-      interrupt::request(fmt::format("a write error ({})", write_error_));
-    }
-    return false;
+    error = e.what();
   }
+  std::lock_guard lock(mutex_);
+  last_write_ended_ = Clock::now();
+  last_write_took_ = last_write_ended_ - began;
+  ++writes_;
+  if (error.empty()) return true;
+  // What runs from here on could not be reported: nothing more starts.
+  if (write_error_.empty()) {
+    write_error_ = error;
+    interrupt::request(fmt::format("a write error ({})", write_error_));
+  }
+  return false;
 }
 
 }  // namespace athil::runner

@@ -1,13 +1,22 @@
 #pragma once
 // The report as it stands during a run: the JUnit file and summary.md, rewritten whole
-// (atomically) whenever a testcase starts or ends. Every planned run is listed from the first
+// (atomically) after a testcase starts or ends. Every planned run is listed from the first
 // write on, so a run that ends at any point (a signal, a crash, a kill, a full disk) leaves a
 // report that accounts for all of them: the one running then as an error, the rest skipped.
+//
+// A writer thread of its own writes them, so that no slot waits for a disk. The files grow with
+// the run: written at every change, a night of thousands of scenarios would cost the square of
+// their number. After a write that took w, the next comes no sooner than 99 w later (writing
+// takes 1 % of the run at most; 2 MB of JUnit, a thousand scenarios, is written in a few ms).
+// A run killed outright loses at most that window of changes; publish() writes at once.
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/duration.hpp"
@@ -48,8 +57,11 @@ class ReportState {
   // under way then (that write's files stay, listing every planned run).
   void close_open_now(const std::string& why);
 
-  // Writes both files now; false when a write failed (write_error() says which and why).
+  // Writes both files now, whatever the writer thread's pace; false when a write failed
+  // (write_error() says which and why).
   bool publish();
+  // How many times the files were written: changes come faster than that on a long run.
+  std::size_t writes() const;
   // The run's page (index.html beside summary.md), at its end: it reads every testcase's
   // transcript. Returns why it could not be written, if it could not. While the run goes, the
   // page is also written as the report is, at most every html_refresh: a run killed outright
@@ -60,11 +72,21 @@ class ReportState {
 
  private:
   enum class State { pending, running, done };
-  bool publish_locked(bool refresh_html = true);
+  struct Rendered {
+    std::string junit, summary;
+  };
+  void changed_locked();  // the writer thread writes the files soon
+  void write_when_changed(std::stop_token stop);
+  // Both take write_mutex_ first, then mutex_: one write at a time, the files renamed in the
+  // order they were rendered.
+  bool write(bool refresh_html);
+  Rendered render_locked(bool refresh_html);
+  bool store(const Rendered& rendered, Deadline began);
   std::optional<std::string> write_html_locked(const std::vector<report::TestSuite>& suites);
   void close_locked(std::size_t suite, const std::string& why, bool tell);
   void forget_rendered(std::size_t suite, std::size_t index);  // its state or content changed
 
+  std::mutex write_mutex_;
   mutable std::mutex mutex_;
   std::filesystem::path junit_, summary_;
   report::JunitFlavour flavour_;
@@ -78,6 +100,12 @@ class ReportState {
   std::vector<std::vector<std::string>> junit_cases_, summary_rows_;
   std::string write_error_;  // the first write that failed
   CaseEnded case_ended_;
+  bool changed_ = false;  // since the last rendering
+  std::condition_variable_any wake_writer_;
+  Deadline last_write_ended_{};
+  Clock::duration last_write_took_{};
+  std::size_t writes_ = 0;
+  std::jthread writer_;  // last: stopped (after a last write of what changed) before the rest goes
 };
 
 }  // namespace athil::runner

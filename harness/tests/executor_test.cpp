@@ -579,22 +579,63 @@ TEST_CASE("the report written after each change shows every testcase as it stand
   };
   auto summary = [&] { return athil::test::read_file(dir.path() / "summary.md"); };
 
+  // Each change is written at once here (publish): the writer thread's pace is the next test's.
   REQUIRE(state.publish());
   CHECK(shown("one") == "skipped: not run: the run ended before this scenario started");
   state.start(suite, one);
+  REQUIRE(state.publish());
   CHECK(shown("one").starts_with("error: the run ended while this scenario was running"));
   CHECK(shown("two") == "skipped: not run: the run ended before this scenario started");
   state.finish(suite, one, report::TestCase{.name = "one", .classname = "athil.lab.a", .system_out = "AT\nOK\n"}, 1.0);
+  REQUIRE(state.publish());
   CHECK(shown("one") == "passed: AT\nOK\n");
   CHECK(summary().find("| one | passed |") != std::string::npos);
   state.start(suite, two);
+  REQUIRE(state.publish());
   CHECK(shown("two").starts_with("error: the run ended while this scenario was running"));
   state.close_open("stopped by the test");
+  REQUIRE(state.publish());
   CHECK(shown("two") == "error: stopped by the test");
   CHECK(shown("one") == "passed: AT\nOK\n");
   CHECK(summary().find("| two | ERROR |") != std::string::npos);
   // The same testcase again (a round of --until-fail reuses nothing, but a finish replaces).
   state.finish(suite, one, report::TestCase{.name = "one", .classname = "athil.lab.a", .verdict = report::Verdict::failed, .message = "no OK"}, 2.0);
+  REQUIRE(state.publish());
   CHECK(shown("one") == "failure: no OK");
   CHECK(summary().find("| one | FAILED |") != std::string::npos);
+}
+
+TEST_CASE("the report's own thread writes what changed, a night's burst of changes far fewer times than it has changes, and the last change before the end") {
+  TempDir dir;
+  auto junit = dir.path() / "junit.xml";
+  auto passed = [&](std::size_t n) {
+    pugi::xml_document doc;
+    if (!doc.load_file(junit.c_str())) return false;
+    auto cases = doc.select_nodes("//testcase");
+    std::size_t ok = 0;
+    for (const auto& c : cases) ok += !c.node().first_child();
+    return cases.size() == n && ok == n;
+  };
+  constexpr std::size_t night = 2000;
+  std::size_t writes = 0;
+  {
+    ReportState state(junit, report::JunitFlavour::strict, dir.path() / "summary.md", report::RunInfo{.id = "r1"});
+    auto suite = state.add_suite(report::TestSuite{.name = "athil.lab.a"});
+    for (std::size_t i = 0; i < night; ++i) state.add_planned(suite, report::TestCase{.name = fmt::format("c{}", i), .classname = "athil.lab.a"});
+    REQUIRE(state.publish());
+    for (std::size_t i = 0; i < night; ++i) {
+      state.start(suite, i);
+      state.finish(suite, i, report::TestCase{.name = fmt::format("c{}", i), .classname = "athil.lab.a"}, 1.0);
+    }
+    // No publish: the writer thread gets there by itself.
+    CHECK(athil::test::eventually([&] { return passed(night); }, 30s));
+    writes = state.writes();
+    // Written at every change, that would be 4,001 writes of a file of 2,000 testcases.
+    CHECK(writes < night / 10);
+    state.finish(suite, 0, report::TestCase{.name = "c0", .classname = "athil.lab.a", .verdict = report::Verdict::failed, .message = "late"}, 2.0);
+  }  // the end of the report: what changed last is written before it goes
+  pugi::xml_document doc;
+  REQUIRE(doc.load_file(junit.c_str()));
+  CHECK(std::string(doc.select_node("//testcase[@name='c0']/failure").node().attribute("message").value()) == "late");
+  MESSAGE(writes, " writes for ", 2 * night, " changes");
 }
