@@ -51,8 +51,10 @@ struct Event {
   }
 };
 
+// Digits with at most one point: "1.2.3" in a hand-edited transcript is no time.
 bool is_seconds(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) && std::count(s.begin(), s.end(), '.') <= 1 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
 std::vector<Event> events_of(std::string_view transcript) {

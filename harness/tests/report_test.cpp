@@ -252,8 +252,9 @@ TEST_CASE("a testcase's properties with hostile text parse back the same in both
 TEST_CASE("a timeline draws each lane's events where their seconds put them, skips lines that are not events, and escapes their text") {
   athil::test::TempDir dir;
   auto transcript = dir.path() / "t.txt";
-  std::ofstream(transcript) << "# athil-transcript 1\n0.000000 # step 'a'\n0.500000 > AT<b>\\r\nnot a line\n1x.5 > bad seconds\n1.000000 < OK\n"
-                               "0.750000 = status high\n1.000000 # urc: +CEREG: 1\n";
+  std::ofstream(transcript)
+      << "# athil-transcript 1\n0.000000 # step 'a'\n0.500000 > AT<b>\\r\nnot a line\n1x.5 > bad seconds\n0.2.5 > two points\n. > no digits\n1.000000 < OK\n"
+         "0.750000 = status high\n1.000000 # urc: +CEREG: 1\n";
   auto svg = timeline_svg(transcript, "");
   // Over one second: x = 90 + 910 * t; the lanes are 26 apart, a mark 6 below its lane's top.
   CHECK(svg.find(R"(<rect class="sent" x="545.0" y="6.0" width="3" height="14"><title>0.500000 s AT&lt;b&gt;\r</title></rect>)") != std::string::npos);
@@ -262,6 +263,8 @@ TEST_CASE("a timeline draws each lane's events where their seconds put them, ski
   CHECK(svg.find(R"(points="90.0,98.0 772.5,98.0 772.5,84.0 1000.0,84.0")") != std::string::npos);  // STATUS low, then high at 0.75 s
   CHECK(svg.find("1 commands, 1 answers, 1 URCs over 1.000 s") != std::string::npos);
   CHECK(svg.find("bad seconds") == std::string::npos);
+  CHECK(svg.find("two points") == std::string::npos);
+  CHECK(svg.find("no digits") == std::string::npos);
 
   // Many events: at most 400 marks a lane, the last second still the span.
   std::ofstream many(transcript);
