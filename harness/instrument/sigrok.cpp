@@ -18,14 +18,16 @@ namespace sr = sigrok;
 
 namespace {
 
-// One libsigrok context for the process: creating one loads every driver.
+// One libsigrok context for the process, made at first use and never torn down. Making one
+// loads every driver; and libsigrok 0.5's teardown (sr_exit) closes the socket of an SCPI
+// instrument that was closed already once more, when that number may be another thread's file
+// by then: a report being written, a slot's port. The system closes what it holds at exit.
 std::shared_ptr<sr::Context> shared_context() {
   static std::mutex mutex;
-  static std::weak_ptr<sr::Context> held;
+  static auto* held = new std::shared_ptr<sr::Context>();  // never deleted, for the reason above
   std::lock_guard lock(mutex);
-  auto context = held.lock();
-  if (!context) held = context = sr::Context::create();
-  return context;
+  if (!*held) *held = sr::Context::create();
+  return *held;
 }
 
 // libsigrok's last words, for an error's context: its log goes here, not to the terminal.

@@ -3,6 +3,7 @@
 // backend measuring the module through it and switching its supply.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 
 #include <fstream>
@@ -137,6 +138,21 @@ TEST_CASE("the bench supply is the module's supply: athil's backend turns its ou
   meter.power(true);
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::supply) == rig::Level::high; }, 10s));
   CHECK(read_for(meter, 300ms).average == doctest::Approx(sim::find_model("SIM7000G")->current.off).epsilon(0.05));  // supplied, not on
+}
+
+TEST_CASE("a libsigrok meter that goes closes its own connection and nothing else: no descriptor of another thread's is closed under it") {
+  SimWithSupply sim("SIM7080G");
+  auto spec = instrument::parse_spec("scpi-pps:conn=" + sim.conn);
+  auto first = std::make_unique<instrument::SigrokMeter>(spec);
+  auto last = std::make_unique<instrument::SigrokMeter>(spec);
+  first.reset();
+  // The lowest free number: the one the first meter's connection had. A report being written
+  // or a slot's port would get it the same way.
+  int mine = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  REQUIRE(mine >= 0);
+  last.reset();  // libsigrok 0.5's sr_exit would close the first connection's number again here
+  CHECK(::fcntl(mine, F_GETFD) != -1);
+  ::close(mine);
 }
 
 TEST_CASE("a libsigrok instrument that is absent, of a driver libsigrok lacks, or without conn is an error that says so") {
