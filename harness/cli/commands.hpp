@@ -1,7 +1,7 @@
 #pragma once
-// The subcommands, a group to a class, each with its own options, kept out of main.cpp. A
-// group registers its subcommands on the app when made; run() gives the exit code of the one
-// that was parsed, or nothing when none of its own was. (`history` and `diff`: history_commands.)
+// The subcommands, a group to a file, each with its own options, kept out of main.cpp. A group
+// registers its subcommands on the app when made; run() gives the exit code of the one that was
+// parsed, or nothing when none of its own was.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +13,12 @@ class App;
 
 namespace athil::cli {
 
+class CommandGroup {
+ public:
+  virtual ~CommandGroup() = default;
+  virtual std::optional<int> run() const = 0;
+};
+
 // How athil was started: what a run records, and what it starts virtual modules with.
 struct Invocation {
   std::filesystem::path executable;
@@ -20,51 +26,14 @@ struct Invocation {
 };
 
 // run, list, validate, and rig check.
-class RunCommands {
- public:
-  RunCommands(CLI::App& app, Invocation invocation);
-  ~RunCommands();
-  std::optional<int> run() const;
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
+std::unique_ptr<CommandGroup> run_commands(CLI::App& app, Invocation invocation);
 // sim, pin, delta make|show: a virtual module, by hand.
-class ModuleCommands {
- public:
-  explicit ModuleCommands(CLI::App& app);
-  ~ModuleCommands();
-  std::optional<int> run() const;
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
+std::unique_ptr<CommandGroup> module_commands(CLI::App& app);
 // import, scaffold, replay, record: the logs of modules in the field.
-class FieldCommands {
- public:
-  explicit FieldCommands(CLI::App& app);
-  ~FieldCommands();
-  std::optional<int> run() const;
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
+std::unique_ptr<CommandGroup> field_commands(CLI::App& app);
 // current: a current meter read for a while.
-class MeterCommands {
- public:
-  explicit MeterCommands(CLI::App& app);
-  ~MeterCommands();
-  std::optional<int> run() const;
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
+std::unique_ptr<CommandGroup> meter_commands(CLI::App& app);
+// history [import], diff: the results store across runs.
+std::unique_ptr<CommandGroup> history_commands(CLI::App& app);
 
 }  // namespace athil::cli

@@ -17,27 +17,6 @@ namespace athil::cli {
 
 namespace fs = std::filesystem;
 
-struct FieldCommands::State {
-  CLI::App* import = nullptr;
-  CLI::App* scaffold = nullptr;
-  std::string log, format = "auto", lines, import_out, scaffold_out, scaffold_name, scaffold_models;
-  bool scaffold_force = false;
-
-  CLI::App* replay = nullptr;
-  field::ReplayOptions replay_options;
-  std::string replay_format = "auto";
-
-  CLI::App* record = nullptr;
-  field::RecordOptions record_options;
-  std::string record_flow = "none";
-  bool record_force = false;
-
-  void add_import_and_scaffold(CLI::App& app);
-  void add_replay(CLI::App& app);
-  void add_record(CLI::App& app);
-  int run_record() const;
-};
-
 namespace {
 
 const char* const formats_help =
@@ -113,9 +92,34 @@ int field_tool(const std::string& log, const std::string& lines, const std::stri
   return 0;
 }
 
+// import, scaffold, replay, record.
+struct FieldGroup final : CommandGroup {
+  explicit FieldGroup(CLI::App& app);
+  std::optional<int> run() const override;
+
+  CLI::App* import = nullptr;
+  CLI::App* scaffold = nullptr;
+  std::string log, format = "auto", lines, import_out, scaffold_out, scaffold_name, scaffold_models;
+  bool scaffold_force = false;
+
+  CLI::App* replay = nullptr;
+  field::ReplayOptions replay_options;
+  std::string replay_format = "auto";
+
+  CLI::App* record = nullptr;
+  field::RecordOptions record_options;
+  std::string record_flow = "none";
+  bool record_force = false;
+
+  void add_import_and_scaffold(CLI::App& app);
+  void add_replay(CLI::App& app);
+  void add_record(CLI::App& app);
+  int run_record() const;
+};
+
 }  // namespace
 
-void FieldCommands::State::add_import_and_scaffold(CLI::App& app) {
+void FieldGroup::add_import_and_scaffold(CLI::App& app) {
   import = app.add_subcommand("import", "read a module log (any shape athil knows) and write it as an athil transcript");
   import->add_option("log", log, "the log")->required();
   import->add_option("--format", format, formats_help)->capture_default_str();
@@ -131,7 +135,7 @@ void FieldCommands::State::add_import_and_scaffold(CLI::App& app) {
   scaffold->add_flag("--force", scaffold_force, "replace an existing file");
 }
 
-void FieldCommands::State::add_replay(CLI::App& app) {
+void FieldGroup::add_replay(CLI::App& app) {
   auto& r = replay_options;
   replay = app.add_subcommand("replay", "serve a recorded session as a module on a pseudo-terminal, reporting every divergence");
   replay->add_option("log", r.log, "the log")->required();
@@ -144,7 +148,7 @@ void FieldCommands::State::add_replay(CLI::App& app) {
   replay->add_option("--exit-with-parent", r.parent_pid, "end when process PID (the runner that started it) ends");
 }
 
-void FieldCommands::State::add_record(CLI::App& app) {
+void FieldGroup::add_record(CLI::App& app) {
   auto& r = record_options;
   record = app.add_subcommand("record", "a transparent tap: a pty for a host program, the module's port behind it, every byte recorded with its time");
   record->add_option("--port", r.port, "the module's port: a device, socket://HOST:PORT, or a virtual module's link")->required();
@@ -159,7 +163,7 @@ void FieldCommands::State::add_record(CLI::App& app) {
   rig->excludes(control);
 }
 
-int FieldCommands::State::run_record() const {
+int FieldGroup::run_record() const {
   if (!record_force && fs::exists(record_options.out)) {
     fmt::print(stderr, "error: {} exists (--force replaces it)\n", terminal_text(record_options.out));
     return runner::bad_input;
@@ -169,26 +173,25 @@ int FieldCommands::State::run_record() const {
   return field::run_record(options);
 }
 
-FieldCommands::FieldCommands(CLI::App& app) : state_(std::make_unique<State>()) {
-  state_->add_import_and_scaffold(app);
-  state_->add_replay(app);
-  state_->add_record(app);
+FieldGroup::FieldGroup(CLI::App& app) {
+  add_import_and_scaffold(app);
+  add_replay(app);
+  add_record(app);
 }
 
-FieldCommands::~FieldCommands() = default;
-
-std::optional<int> FieldCommands::run() const {
-  const auto& s = *state_;
-  if (s.import->parsed() || s.scaffold->parsed())
-    return field_tool(s.log, s.lines, s.format, s.import->parsed() ? s.import_out : "", s.scaffold->parsed() ? s.scaffold_out : "", s.scaffold_name,
-                      s.scaffold_models, s.scaffold_force);
-  if (s.record->parsed()) return s.run_record();
-  if (s.replay->parsed()) {
-    auto options = s.replay_options;
-    options.format = field::parse_log_format(s.replay_format);
+std::optional<int> FieldGroup::run() const {
+  if (import->parsed() || scaffold->parsed())
+    return field_tool(log, lines, format, import->parsed() ? import_out : "", scaffold->parsed() ? scaffold_out : "", scaffold_name, scaffold_models,
+                      scaffold_force);
+  if (record->parsed()) return run_record();
+  if (replay->parsed()) {
+    auto options = replay_options;
+    options.format = field::parse_log_format(replay_format);
     return field::run_replay(options);
   }
   return std::nullopt;
 }
+
+std::unique_ptr<CommandGroup> field_commands(CLI::App& app) { return std::make_unique<FieldGroup>(app); }
 
 }  // namespace athil::cli

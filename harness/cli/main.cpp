@@ -1,5 +1,5 @@
 // athil: the command line. Each subcommand hands over to the component that does the work;
-// their options are in the command groups (commands.hpp, history_commands.hpp).
+// their options are in the command groups (commands.hpp).
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -7,7 +7,6 @@
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "cli/history_commands.hpp"
 #include "runner/run.hpp"
 
 namespace fs = std::filesystem;
@@ -36,11 +35,9 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 all passed; 1 a scenario failed (the module did not do what it says); 2 bad input (scenario, fixture, rig or command line, "
       "at file:line:col); 3 infrastructure (a port, pin, lock or module that cannot be reached; an interrupted run).");
-  athil::cli::RunCommands run_commands(app, invocation(argc, argv));
-  athil::cli::ModuleCommands module_commands(app);
-  athil::cli::FieldCommands field_commands(app);
-  athil::cli::MeterCommands meter_commands(app);
-  athil::cli::HistoryCommands history_commands(app);
+  namespace cli = athil::cli;
+  std::unique_ptr<cli::CommandGroup> groups[] = {cli::run_commands(app, invocation(argc, argv)), cli::module_commands(app), cli::field_commands(app),
+                                                 cli::meter_commands(app), cli::history_commands(app)};
 
   try {
     app.parse(argc, argv);
@@ -54,11 +51,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (auto code = run_commands.run()) return *code;
-    if (auto code = module_commands.run()) return *code;
-    if (auto code = field_commands.run()) return *code;
-    if (auto code = meter_commands.run()) return *code;
-    if (auto code = history_commands.run()) return *code;
+    for (const auto& group : groups)
+      if (auto code = group->run()) return *code;
   } catch (const CLI::ValidationError& e) {
     return reported(e.what(), athil::runner::bad_input);
   } catch (const athil::InputError& e) {

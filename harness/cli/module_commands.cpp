@@ -19,29 +19,6 @@
 
 namespace athil::cli {
 
-struct ModuleCommands::State {
-  CLI::App* sim = nullptr;
-  sim::HostOptions host{.model = "SIM7080G"};
-  std::string latency;
-  std::vector<std::string> faults;
-
-  CLI::App* pin = nullptr;
-  std::string pin_target, pin_action;
-  std::vector<std::string> pin_args;
-
-  CLI::App* delta_make = nullptr;
-  CLI::App* delta_show = nullptr;
-  std::string model = "SIM7080G", from, to, out, file;
-  std::size_t size = 64 * 1024;
-
-  void add_sim(CLI::App& app);
-  void add_pin(CLI::App& app);
-  void add_delta(CLI::App& app);
-  int run_sim() const;
-  int make_delta() const;
-  int show_delta() const;
-};
-
 namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
@@ -97,9 +74,36 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
   return 0;
 }
 
+// sim, pin, delta make|show.
+struct ModuleGroup final : CommandGroup {
+  explicit ModuleGroup(CLI::App& app);
+  std::optional<int> run() const override;
+
+  CLI::App* sim = nullptr;
+  sim::HostOptions host{.model = "SIM7080G"};
+  std::string latency;
+  std::vector<std::string> faults;
+
+  CLI::App* pin = nullptr;
+  std::string pin_target, pin_action;
+  std::vector<std::string> pin_args;
+
+  CLI::App* delta_make = nullptr;
+  CLI::App* delta_show = nullptr;
+  std::string model = "SIM7080G", from, to, out, file;
+  std::size_t size = 64 * 1024;
+
+  void add_sim(CLI::App& app);
+  void add_pin(CLI::App& app);
+  void add_delta(CLI::App& app);
+  int run_sim() const;
+  int make_delta() const;
+  int show_delta() const;
+};
+
 }  // namespace
 
-void ModuleCommands::State::add_sim(CLI::App& app) {
+void ModuleGroup::add_sim(CLI::App& app) {
   sim = app.add_subcommand("sim", "run a virtual module on a pseudo-terminal");
   sim->add_option("--model", host.model, "SIM7000G, SIM7070G, SIM7080G or SIM7090G")->capture_default_str();
   sim->add_option("--firmware", host.firmware, "revision to start at (default: the model's usual one)");
@@ -133,7 +137,7 @@ void ModuleCommands::State::add_sim(CLI::App& app) {
   sim->add_option("--fault", faults, fault_help)->allow_extra_args(false);
 }
 
-void ModuleCommands::State::add_pin(CLI::App& app) {
+void ModuleGroup::add_pin(CLI::App& app) {
   pin = app.add_subcommand("pin", "drive a virtual module's pins from another terminal");
   pin->footer(
       "  athil pin /tmp/tty-sim press pwrkey [1.2s]   hold PWRKEY low, then release (power on or off)\n"
@@ -145,7 +149,7 @@ void ModuleCommands::State::add_pin(CLI::App& app) {
   pin->add_option("args", pin_args, "pin, then a hold time or a level");
 }
 
-void ModuleCommands::State::add_delta(CLI::App& app) {
+void ModuleGroup::add_delta(CLI::App& app) {
   auto* delta = app.add_subcommand("delta", "make or inspect a virtual-module firmware delta");
   delta->require_subcommand(1);
   delta_make = delta->add_subcommand("make", "write a delta package");
@@ -158,7 +162,7 @@ void ModuleCommands::State::add_delta(CLI::App& app) {
   delta_show->add_option("file", file)->required();
 }
 
-int ModuleCommands::State::run_sim() const {
+int ModuleGroup::run_sim() const {
   const auto* model_facts = sim::find_model(host.model);
   if (!model_facts) {
     fmt::print(stderr, "error: unknown model '{}' (known: {})\n", host.model, fmt::join(sim::model_names(), ", "));
@@ -171,7 +175,7 @@ int ModuleCommands::State::run_sim() const {
   return sim::run_host(options);
 }
 
-int ModuleCommands::State::make_delta() const {
+int ModuleGroup::make_delta() const {
   std::ofstream file_out(out, std::ios::binary);
   file_out << sim::make_delta(model, from, to, size);
   if (!file_out.flush()) {
@@ -181,7 +185,7 @@ int ModuleCommands::State::make_delta() const {
   return 0;
 }
 
-int ModuleCommands::State::show_delta() const {
+int ModuleGroup::show_delta() const {
   auto text = read_file(file);
   if (!text) {
     fmt::print(stderr, "error: cannot read {}\n", file);
@@ -192,21 +196,20 @@ int ModuleCommands::State::show_delta() const {
   return 0;
 }
 
-ModuleCommands::ModuleCommands(CLI::App& app) : state_(std::make_unique<State>()) {
-  state_->add_sim(app);
-  state_->add_pin(app);
-  state_->add_delta(app);
+ModuleGroup::ModuleGroup(CLI::App& app) {
+  add_sim(app);
+  add_pin(app);
+  add_delta(app);
 }
 
-ModuleCommands::~ModuleCommands() = default;
-
-std::optional<int> ModuleCommands::run() const {
-  const auto& s = *state_;
-  if (s.sim->parsed()) return s.run_sim();
-  if (s.pin->parsed()) return pin_tool(s.pin_target, s.pin_action, s.pin_args);
-  if (s.delta_make->parsed()) return s.make_delta();
-  if (s.delta_show->parsed()) return s.show_delta();
+std::optional<int> ModuleGroup::run() const {
+  if (sim->parsed()) return run_sim();
+  if (pin->parsed()) return pin_tool(pin_target, pin_action, pin_args);
+  if (delta_make->parsed()) return make_delta();
+  if (delta_show->parsed()) return show_delta();
   return std::nullopt;
 }
+
+std::unique_ptr<CommandGroup> module_commands(CLI::App& app) { return std::make_unique<ModuleGroup>(app); }
 
 }  // namespace athil::cli

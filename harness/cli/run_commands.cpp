@@ -10,24 +10,6 @@ namespace athil::cli {
 
 namespace fs = std::filesystem;
 
-struct RunCommands::State {
-  Invocation invocation;
-  CLI::App* run = nullptr;
-  CLI::App* list = nullptr;
-  CLI::App* validate = nullptr;
-  CLI::App* rig_check = nullptr;
-  runner::RunOptions options;
-  std::vector<std::string> paths, defines;
-  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", junit_flavour = "strict", fixtures = "fixtures", shard, shard_by = "pair", run_timeout;
-  double time_scale = 0;  // 0: the rig's
-  std::string check_rig = "rigs/virtual.xml";
-
-  void add_options(CLI::App& cmd, bool running);
-  void add_plan_options(CLI::App& cmd);
-  void add_report_options(CLI::App& cmd);
-  runner::RunOptions parsed_options() const;
-};
-
 namespace {
 
 const char* const exit_codes =
@@ -40,9 +22,30 @@ std::pair<std::string, std::string> parse_define(const std::string& text) {
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
+struct RunGroup final : CommandGroup {
+  RunGroup(CLI::App& app, Invocation invocation);
+  std::optional<int> run() const override;
+
+  Invocation invocation;
+  CLI::App* run_cmd = nullptr;
+  CLI::App* list_cmd = nullptr;
+  CLI::App* validate_cmd = nullptr;
+  CLI::App* check_cmd = nullptr;
+  runner::RunOptions options;
+  std::vector<std::string> paths, defines;
+  std::string rig = "rigs/virtual.xml", junit = "reports/junit.xml", junit_flavour = "strict", fixtures = "fixtures", shard, shard_by = "pair", run_timeout;
+  double time_scale = 0;  // 0: the rig's
+  std::string check_rig = "rigs/virtual.xml";
+
+  void add_options(CLI::App& cmd, bool running);
+  void add_plan_options(CLI::App& cmd);
+  void add_report_options(CLI::App& cmd);
+  runner::RunOptions parsed_options() const;
+};
+
 }  // namespace
 
-void RunCommands::State::add_options(CLI::App& cmd, bool running) {
+void RunGroup::add_options(CLI::App& cmd, bool running) {
   cmd.footer(exit_codes);
   cmd.add_option("paths", paths, "scenario files or folders (default: scenarios/)");
   cmd.add_option("--rig", rig, "rig file")->capture_default_str();
@@ -56,7 +59,7 @@ void RunCommands::State::add_options(CLI::App& cmd, bool running) {
 }
 
 // Which scenarios run where: `list` prints what `run` with the same ones would do.
-void RunCommands::State::add_plan_options(CLI::App& cmd) {
+void RunGroup::add_plan_options(CLI::App& cmd) {
   auto& plan = options.plan;
   cmd.add_option("--filter", plan.filters, "only scenarios whose name or path matches this glob (repeatable)")->allow_extra_args(false);
   cmd.add_option("--tag", plan.tags, "only scenarios with this tag (repeatable, or comma-separated)")->delimiter(',')->allow_extra_args(false);
@@ -70,7 +73,7 @@ void RunCommands::State::add_plan_options(CLI::App& cmd) {
   cmd.add_option("--repeat", plan.repeat, "run the plan this many rounds, each run its own testcase")->check(CLI::PositiveNumber);
 }
 
-void RunCommands::State::add_report_options(CLI::App& cmd) {
+void RunGroup::add_report_options(CLI::App& cmd) {
   cmd.add_option("--junit-flavour", junit_flavour,
                  "strict: valid against the Jenkins xunit plugin's schema, a testcase's properties as [[PROPERTY]] lines in its output; extended: "
                  "also a file attribute and <properties> on each testcase (GitLab, junitparser, Jenkins' junit plugin)")
@@ -86,7 +89,7 @@ void RunCommands::State::add_report_options(CLI::App& cmd) {
   cmd.add_option("--run-timeout", run_timeout, "stop the whole run after this long (wall clock, such as 2h): running scenarios end as errors");
 }
 
-runner::RunOptions RunCommands::State::parsed_options() const {
+runner::RunOptions RunGroup::parsed_options() const {
   runner::RunOptions o = options;
   if (!shard.empty()) {
     o.plan.shard = runner::parse_shard(shard);
@@ -106,32 +109,29 @@ runner::RunOptions RunCommands::State::parsed_options() const {
   return o;
 }
 
-RunCommands::RunCommands(CLI::App& app, Invocation invocation) : state_(std::make_unique<State>()) {
-  auto& s = *state_;
-  s.invocation = std::move(invocation);
-  s.run = app.add_subcommand("run", "run scenarios on a rig and write a JUnit report");
-  s.add_options(*s.run, true);
-  s.list = app.add_subcommand("list", "print the plan: which scenario runs on which slot, as `run` with the same options would");
-  s.add_options(*s.list, true);
-  s.validate = app.add_subcommand("validate", "check scenarios, fixtures and the rig without running anything");
-  s.add_options(*s.validate, false);
+RunGroup::RunGroup(CLI::App& app, Invocation invoked) : invocation(std::move(invoked)) {
+  run_cmd = app.add_subcommand("run", "run scenarios on a rig and write a JUnit report");
+  add_options(*run_cmd, true);
+  list_cmd = app.add_subcommand("list", "print the plan: which scenario runs on which slot, as `run` with the same options would");
+  add_options(*list_cmd, true);
+  validate_cmd = app.add_subcommand("validate", "check scenarios, fixtures and the rig without running anything");
+  add_options(*validate_cmd, false);
 
-  auto* rig = app.add_subcommand("rig", "work with a rig file");
-  rig->require_subcommand(1);
-  s.rig_check = rig->add_subcommand("check", "try every slot without running a scenario: ports, GPIO lines, supply programs, ModemManager, virtual modules");
-  s.rig_check->add_option("rig", s.check_rig, "rig file")->capture_default_str();
-  s.rig_check->footer("Exit codes: 0 every slot reachable; 2 the rig file is wrong (at file:line:col); 3 a slot has a problem (the table says which).");
+  auto* rig_cmd = app.add_subcommand("rig", "work with a rig file");
+  rig_cmd->require_subcommand(1);
+  check_cmd = rig_cmd->add_subcommand("check", "try every slot without running a scenario: ports, GPIO lines, supply programs, ModemManager, virtual modules");
+  check_cmd->add_option("rig", check_rig, "rig file")->capture_default_str();
+  check_cmd->footer("Exit codes: 0 every slot reachable; 2 the rig file is wrong (at file:line:col); 3 a slot has a problem (the table says which).");
 }
 
-RunCommands::~RunCommands() = default;
-
-std::optional<int> RunCommands::run() const {
-  const auto& s = *state_;
-  if (s.rig_check->parsed()) return runner::rig_check(s.check_rig, s.invocation.executable);
-  if (!s.run->parsed() && !s.list->parsed() && !s.validate->parsed()) return std::nullopt;
-  auto options = s.parsed_options();
-  if (s.list->parsed()) return runner::list(options);
-  return s.run->parsed() ? runner::run(options) : runner::validate(options);
+std::optional<int> RunGroup::run() const {
+  if (check_cmd->parsed()) return runner::rig_check(check_rig, invocation.executable);
+  if (!run_cmd->parsed() && !list_cmd->parsed() && !validate_cmd->parsed()) return std::nullopt;
+  auto o = parsed_options();
+  if (list_cmd->parsed()) return runner::list(o);
+  return run_cmd->parsed() ? runner::run(o) : runner::validate(o);
 }
+
+std::unique_ptr<CommandGroup> run_commands(CLI::App& app, Invocation invocation) { return std::make_unique<RunGroup>(app, std::move(invocation)); }
 
 }  // namespace athil::cli
