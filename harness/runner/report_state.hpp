@@ -77,8 +77,8 @@ class ReportState {
   };
   void changed_locked();  // the writer thread writes the files soon
   void write_when_changed(std::stop_token stop);
-  // Both take write_mutex_ first, then mutex_: one write at a time, the files renamed in the
-  // order they were rendered.
+  // A write (this, close_open_now) holds write_mutex_, and mutex_ while it renders: one write
+  // at a time, the files renamed in the order they were rendered.
   bool write(bool refresh_html);
   Rendered render_locked(bool refresh_html);
   bool store(const Rendered& rendered, Deadline began);
