@@ -13,6 +13,9 @@ class App;
 
 namespace athil::cli {
 
+// What athil's exit codes mean, for the help of athil and of the commands that run scenarios.
+extern const char* const exit_codes;
+
 class CommandGroup {
  public:
   virtual ~CommandGroup() = default;

@@ -97,16 +97,16 @@ struct FieldGroup final : CommandGroup {
   explicit FieldGroup(CLI::App& app);
   std::optional<int> run() const override;
 
-  CLI::App* import = nullptr;
-  CLI::App* scaffold = nullptr;
+  CLI::App* import_cmd = nullptr;
+  CLI::App* scaffold_cmd = nullptr;
   std::string log, format = "auto", lines, import_out, scaffold_out, scaffold_name, scaffold_models;
   bool scaffold_force = false;
 
-  CLI::App* replay = nullptr;
+  CLI::App* replay_cmd = nullptr;
   field::ReplayOptions replay_options;
   std::string replay_format = "auto";
 
-  CLI::App* record = nullptr;
+  CLI::App* record_cmd = nullptr;
   field::RecordOptions record_options;
   std::string record_flow = "none";
   bool record_force = false;
@@ -120,46 +120,46 @@ struct FieldGroup final : CommandGroup {
 }  // namespace
 
 void FieldGroup::add_import_and_scaffold(CLI::App& app) {
-  import = app.add_subcommand("import", "read a module log (any shape athil knows) and write it as an athil transcript");
-  import->add_option("log", log, "the log")->required();
-  import->add_option("--format", format, formats_help)->capture_default_str();
-  import->add_option("--lines", lines, "only lines FIRST-LAST of the log (the part around the failure)");
-  import->add_option("-o,--output", import_out, "transcript file to write (default: standard output)");
-  scaffold = app.add_subcommand("scaffold", "write a scenario from a log that passes against `athil replay` of it");
-  scaffold->add_option("log", log, "the log")->required();
-  scaffold->add_option("--format", format, formats_help)->capture_default_str();
-  scaffold->add_option("--lines", lines, "only lines FIRST-LAST of the log (a long log's part around the failure; replay takes the same)");
-  scaffold->add_option("-o,--output", scaffold_out, "scenario file to write, such as scenarios/field/NAME.xml")->required();
-  scaffold->add_option("--name", scaffold_name, "the scenario's name (default: field- and the file's name)");
-  scaffold->add_option("--models", scaffold_models, "models the scenario lists (default: the model the log shows, else all four)");
-  scaffold->add_flag("--force", scaffold_force, "replace an existing file");
+  import_cmd = app.add_subcommand("import", "read a module log (any shape athil knows) and write it as an athil transcript");
+  import_cmd->add_option("log", log, "the log")->required();
+  import_cmd->add_option("--format", format, formats_help)->capture_default_str();
+  import_cmd->add_option("--lines", lines, "only lines FIRST-LAST of the log (the part around the failure)");
+  import_cmd->add_option("-o,--output", import_out, "transcript file to write (default: standard output)");
+  scaffold_cmd = app.add_subcommand("scaffold", "write a scenario from a log that passes against `athil replay` of it");
+  scaffold_cmd->add_option("log", log, "the log")->required();
+  scaffold_cmd->add_option("--format", format, formats_help)->capture_default_str();
+  scaffold_cmd->add_option("--lines", lines, "only lines FIRST-LAST of the log (a long log's part around the failure; replay takes the same)");
+  scaffold_cmd->add_option("-o,--output", scaffold_out, "scenario file to write, such as scenarios/field/NAME.xml")->required();
+  scaffold_cmd->add_option("--name", scaffold_name, "the scenario's name (default: field- and the file's name)");
+  scaffold_cmd->add_option("--models", scaffold_models, "models the scenario lists (default: the model the log shows, else all four)");
+  scaffold_cmd->add_flag("--force", scaffold_force, "replace an existing file");
 }
 
 void FieldGroup::add_replay(CLI::App& app) {
   auto& r = replay_options;
-  replay = app.add_subcommand("replay", "serve a recorded session as a module on a pseudo-terminal, reporting every divergence");
-  replay->add_option("log", r.log, "the log")->required();
-  replay->add_option("--format", replay_format, formats_help)->capture_default_str();
-  replay->add_option("--lines", r.lines, "only lines FIRST-LAST of the log, as scaffold --lines took them");
-  replay->add_option("--link", r.link, "symlink to create to the pty");
-  replay->add_option("--time-scale", r.time_scale, "factor on the recorded delays (1 = as recorded)")->capture_default_str();
-  replay->add_option("--vary", r.vary, "a regex for a part of a command that may differ from the log (repeatable)")->allow_extra_args(false);
-  replay->add_option("--report", r.report, "file to append the divergences to (they go to standard error too)");
-  replay->add_option("--exit-with-parent", r.parent_pid, "end when process PID (the runner that started it) ends");
+  replay_cmd = app.add_subcommand("replay", "serve a recorded session as a module on a pseudo-terminal, reporting every divergence");
+  replay_cmd->add_option("log", r.log, "the log")->required();
+  replay_cmd->add_option("--format", replay_format, formats_help)->capture_default_str();
+  replay_cmd->add_option("--lines", r.lines, "only lines FIRST-LAST of the log, as scaffold --lines took them");
+  replay_cmd->add_option("--link", r.link, "symlink to create to the pty");
+  replay_cmd->add_option("--time-scale", r.time_scale, "factor on the recorded delays (1 = as recorded)")->capture_default_str();
+  replay_cmd->add_option("--vary", r.vary, "a regex for a part of a command that may differ from the log (repeatable)")->allow_extra_args(false);
+  replay_cmd->add_option("--report", r.report, "file to append the divergences to (they go to standard error too)");
+  replay_cmd->add_option("--exit-with-parent", r.parent_pid, "end when process PID (the runner that started it) ends");
 }
 
 void FieldGroup::add_record(CLI::App& app) {
   auto& r = record_options;
-  record = app.add_subcommand("record", "a transparent tap: a pty for a host program, the module's port behind it, every byte recorded with its time");
-  record->add_option("--port", r.port, "the module's port: a device, socket://HOST:PORT, or a virtual module's link")->required();
-  record->add_option("--baud", r.baud, "line rate of a serial port")->capture_default_str();
-  record->add_option("--flow", record_flow, "none or rtscts")->check(CLI::IsMember({"none", "rtscts"}))->capture_default_str();
-  record->add_option("--link", r.link, "symlink to create to the pty the host program opens")->required();
-  record->add_option("--out", r.out, "the transcript to write")->required();
-  record->add_flag("--force", record_force, "replace an existing transcript");
-  auto* control = record->add_option("--control", r.control, "record STATUS and NETLIGHT edges from a virtual module's control channel (its LINK.ctl)");
-  auto* rig = record->add_option("--rig", r.rig, "record the pin edges of a real slot of this rig (with --slot)");
-  record->add_option("--slot", r.slot, "the rig slot whose GPIO lines to watch")->needs(rig);
+  record_cmd = app.add_subcommand("record", "a transparent tap: a pty for a host program, the module's port behind it, every byte recorded with its time");
+  record_cmd->add_option("--port", r.port, "the module's port: a device, socket://HOST:PORT, or a virtual module's link")->required();
+  record_cmd->add_option("--baud", r.baud, "line rate of a serial port")->capture_default_str();
+  record_cmd->add_option("--flow", record_flow, "none or rtscts")->check(CLI::IsMember({"none", "rtscts"}))->capture_default_str();
+  record_cmd->add_option("--link", r.link, "symlink to create to the pty the host program opens")->required();
+  record_cmd->add_option("--out", r.out, "the transcript to write")->required();
+  record_cmd->add_flag("--force", record_force, "replace an existing transcript");
+  auto* control = record_cmd->add_option("--control", r.control, "record STATUS and NETLIGHT edges from a virtual module's control channel (its LINK.ctl)");
+  auto* rig = record_cmd->add_option("--rig", r.rig, "record the pin edges of a real slot of this rig (with --slot)");
+  record_cmd->add_option("--slot", r.slot, "the rig slot whose GPIO lines to watch")->needs(rig);
   rig->excludes(control);
 }
 
@@ -180,11 +180,11 @@ FieldGroup::FieldGroup(CLI::App& app) {
 }
 
 std::optional<int> FieldGroup::run() const {
-  if (import->parsed() || scaffold->parsed())
-    return field_tool(log, lines, format, import->parsed() ? import_out : "", scaffold->parsed() ? scaffold_out : "", scaffold_name, scaffold_models,
+  if (import_cmd->parsed() || scaffold_cmd->parsed())
+    return field_tool(log, lines, format, import_cmd->parsed() ? import_out : "", scaffold_cmd->parsed() ? scaffold_out : "", scaffold_name, scaffold_models,
                       scaffold_force);
-  if (record->parsed()) return run_record();
-  if (replay->parsed()) {
+  if (record_cmd->parsed()) return run_record();
+  if (replay_cmd->parsed()) {
     auto options = replay_options;
     options.format = field::parse_log_format(replay_format);
     return field::run_replay(options);

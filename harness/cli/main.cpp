@@ -32,10 +32,8 @@ int reported(const char* what, int code) {
 int main(int argc, char** argv) {
   CLI::App app{"athil: hardware-in-the-loop tests for SIMCom SIM70x0 modules"};
   app.require_subcommand(1);
-  app.footer(
-      "Exit codes: 0 all passed; 1 a scenario failed (the module did not do what it says); 2 bad input (scenario, fixture, rig or command line, "
-      "at file:line:col); 3 infrastructure (a port, pin, lock or module that cannot be reached; an interrupted run).");
   namespace cli = athil::cli;
+  app.footer(cli::exit_codes);
   std::unique_ptr<cli::CommandGroup> groups[] = {cli::run_commands(app, invocation(argc, argv)), cli::module_commands(app), cli::field_commands(app),
                                                  cli::meter_commands(app), cli::history_commands(app)};
 

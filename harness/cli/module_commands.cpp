@@ -79,12 +79,12 @@ struct ModuleGroup final : CommandGroup {
   explicit ModuleGroup(CLI::App& app);
   std::optional<int> run() const override;
 
-  CLI::App* sim = nullptr;
+  CLI::App* sim_cmd = nullptr;
   sim::HostOptions host{.model = "SIM7080G"};
   std::string latency;
   std::vector<std::string> faults;
 
-  CLI::App* pin = nullptr;
+  CLI::App* pin_cmd = nullptr;
   std::string pin_target, pin_action;
   std::vector<std::string> pin_args;
 
@@ -104,49 +104,51 @@ struct ModuleGroup final : CommandGroup {
 }  // namespace
 
 void ModuleGroup::add_sim(CLI::App& app) {
-  sim = app.add_subcommand("sim", "run a virtual module on a pseudo-terminal");
-  sim->add_option("--model", host.model, "SIM7000G, SIM7070G, SIM7080G or SIM7090G")->capture_default_str();
-  sim->add_option("--firmware", host.firmware, "revision to start at (default: the model's usual one)");
-  sim->add_option("--link", host.link, "symlink to create to the pty");
-  sim->add_option("--control", host.control, "control channel socket (default: LINK.ctl)");
-  sim->add_option("--time-scale", host.time_scale, "factor on every internal delay (1 = real time)")->capture_default_str();
-  auto* power_on = sim->add_flag_callback(
+  sim_cmd = app.add_subcommand("sim", "run a virtual module on a pseudo-terminal");
+  sim_cmd->add_option("--model", host.model, "SIM7000G, SIM7070G, SIM7080G or SIM7090G")->capture_default_str();
+  sim_cmd->add_option("--firmware", host.firmware, "revision to start at (default: the model's usual one)");
+  sim_cmd->add_option("--link", host.link, "symlink to create to the pty");
+  sim_cmd->add_option("--control", host.control, "control channel socket (default: LINK.ctl)");
+  sim_cmd->add_option("--time-scale", host.time_scale, "factor on every internal delay (1 = real time)")->capture_default_str();
+  auto* power_on = sim_cmd->add_flag_callback(
       "--power-on", [this] { host.power_on = sim::PowerOn::at_first_open; }, "power on when a program first opens the port (a person at a terminal)");
-  sim->add_flag_callback(
-         "--powered", [this] { host.power_on = sim::PowerOn::now; }, "power on at once (a module that was on before its host came)")
+  sim_cmd
+      ->add_flag_callback(
+          "--powered", [this] { host.power_on = sim::PowerOn::now; }, "power on at once (a module that was on before its host came)")
       ->excludes(power_on);
-  sim->add_flag("--usb", host.usb, "behave as on USB: the port goes away while off and comes back new after boot");
-  sim->add_option("--exit-with-parent", host.parent_pid, "end when process PID (the runner that started it) ends");
-  sim->add_option("--ipr", host.ipr, "rate saved with AT+IPR at the start, 0 autobaud (default: SIM7000 0, others 115200)");
-  sim->add_option("--latency", latency,
-                  "deliver the module's bytes as a USB-serial adapter does: held until this latency timer fires "
-                  "or 62 bytes gather (FTDI: 16ms; ser2net over a LAN: more); real time, never scaled");
-  sim->add_option("--gnss-at", host.gnss_at, "where the GNSS receiver is: LAT,LON[,ALT] (default: 31.221345,121.354753,31.9)");
-  sim->add_option("--gnss-track", host.gnss_track, "a track the GNSS receiver plays: CSV rows SECONDS,LAT,LON[,ALT] from its first start")
+  sim_cmd->add_flag("--usb", host.usb, "behave as on USB: the port goes away while off and comes back new after boot");
+  sim_cmd->add_option("--exit-with-parent", host.parent_pid, "end when process PID (the runner that started it) ends");
+  sim_cmd->add_option("--ipr", host.ipr, "rate saved with AT+IPR at the start, 0 autobaud (default: SIM7000 0, others 115200)");
+  sim_cmd->add_option("--latency", latency,
+                      "deliver the module's bytes as a USB-serial adapter does: held until this latency timer fires "
+                      "or 62 bytes gather (FTDI: 16ms; ser2net over a LAN: more); real time, never scaled");
+  sim_cmd->add_option("--gnss-at", host.gnss_at, "where the GNSS receiver is: LAT,LON[,ALT] (default: 31.221345,121.354753,31.9)");
+  sim_cmd->add_option("--gnss-track", host.gnss_track, "a track the GNSS receiver plays: CSV rows SECONDS,LAT,LON[,ALT] from its first start")
       ->excludes("--gnss-at");
-  sim->add_option("--ppk2", host.ppk2,
-                  "also serve a virtual Power Profiler Kit II measuring the module, on a pty behind this symlink "
-                  "(ampere-meter mode in series with the supply, or source mode as its supply)");
-  sim->add_option("--scpi-supply", host.scpi_port,
-                  "also serve a virtual bench DC source (an HP 66332A) supplying and measuring the module, taking SCPI on this loopback "
-                  "TCP port (0: any free one; the banner names it as libsigrok does: tcp-raw/127.0.0.1/PORT)")
+  sim_cmd->add_option("--ppk2", host.ppk2,
+                      "also serve a virtual Power Profiler Kit II measuring the module, on a pty behind this symlink "
+                      "(ampere-meter mode in series with the supply, or source mode as its supply)");
+  sim_cmd
+      ->add_option("--scpi-supply", host.scpi_port,
+                   "also serve a virtual bench DC source (an HP 66332A) supplying and measuring the module, taking SCPI on this loopback "
+                   "TCP port (0: any free one; the banner names it as libsigrok does: tcp-raw/127.0.0.1/PORT)")
       ->check(CLI::Range(0, 65535));
   std::string fault_help = "a named fault, NAME[=ARG] (repeatable):";
   for (const auto& f : sim::fault_catalogue())
     fault_help += fmt::format("\n  {}{}: {}", f.name, f.argument.empty() ? "" : fmt::format("={}", f.argument), f.effect);
-  sim->add_option("--fault", faults, fault_help)->allow_extra_args(false);
+  sim_cmd->add_option("--fault", faults, fault_help)->allow_extra_args(false);
 }
 
 void ModuleGroup::add_pin(CLI::App& app) {
-  pin = app.add_subcommand("pin", "drive a virtual module's pins from another terminal");
-  pin->footer(
+  pin_cmd = app.add_subcommand("pin", "drive a virtual module's pins from another terminal");
+  pin_cmd->footer(
       "  athil pin /tmp/tty-sim press pwrkey [1.2s]   hold PWRKEY low, then release (power on or off)\n"
       "  athil pin /tmp/tty-sim set supply low|high   cut or restore the supply\n"
       "  athil pin /tmp/tty-sim get status            read STATUS (or netlight, pwrkey, ...)\n"
       "  athil pin /tmp/tty-sim watch                 print STATUS and NETLIGHT edges until Ctrl-C");
-  pin->add_option("link", pin_target, "the module's --link (or its control socket)")->required();
-  pin->add_option("action", pin_action, "press, set, get or watch")->required();
-  pin->add_option("args", pin_args, "pin, then a hold time or a level");
+  pin_cmd->add_option("link", pin_target, "the module's --link (or its control socket)")->required();
+  pin_cmd->add_option("action", pin_action, "press, set, get or watch")->required();
+  pin_cmd->add_option("args", pin_args, "pin, then a hold time or a level");
 }
 
 void ModuleGroup::add_delta(CLI::App& app) {
@@ -203,8 +205,8 @@ ModuleGroup::ModuleGroup(CLI::App& app) {
 }
 
 std::optional<int> ModuleGroup::run() const {
-  if (sim->parsed()) return run_sim();
-  if (pin->parsed()) return pin_tool(pin_target, pin_action, pin_args);
+  if (sim_cmd->parsed()) return run_sim();
+  if (pin_cmd->parsed()) return pin_tool(pin_target, pin_action, pin_args);
   if (delta_make->parsed()) return make_delta();
   if (delta_show->parsed()) return show_delta();
   return std::nullopt;

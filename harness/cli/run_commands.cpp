@@ -10,11 +10,11 @@ namespace athil::cli {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 const char* const exit_codes =
     "Exit codes: 0 all passed; 1 a scenario failed (the module did not do what it says); 2 bad input (scenario, fixture, rig or command line, "
     "at file:line:col); 3 infrastructure (a port, pin, lock or module that cannot be reached; an interrupted run).";
+
+namespace {
 
 std::pair<std::string, std::string> parse_define(const std::string& text) {
   auto eq = text.find('=');
