@@ -18,18 +18,6 @@ namespace sr = sigrok;
 
 namespace {
 
-// One libsigrok context for the process, made at first use and never torn down. Making one
-// loads every driver; and libsigrok 0.5's teardown (sr_exit) closes the socket of an SCPI
-// instrument that was closed already once more, when that number may be another thread's file
-// by then: a report being written, a slot's port. The system closes what it holds at exit.
-std::shared_ptr<sr::Context> shared_context() {
-  static std::mutex mutex;
-  static auto* held = new std::shared_ptr<sr::Context>();  // never deleted, for the reason above
-  std::lock_guard lock(mutex);
-  if (!*held) *held = sr::Context::create();
-  return *held;
-}
-
 // libsigrok's last words, for an error's context: its log goes here, not to the terminal.
 class LastWords {
  public:
@@ -50,6 +38,22 @@ class LastWords {
 LastWords& last_words() {
   static LastWords words;
   return words;
+}
+
+// One libsigrok context for the process, made at first use and never torn down. Making one
+// loads every driver; and libsigrok 0.5's teardown (sr_exit) closes the socket of an SCPI
+// instrument that was closed already once more, when that number may be another thread's file
+// by then: a report being written, a slot's port. The system closes what it holds at exit.
+std::shared_ptr<sr::Context> shared_context() {
+  static std::mutex mutex;
+  static auto* held = new std::shared_ptr<sr::Context>();  // never deleted, for the reason above
+  std::lock_guard lock(mutex);
+  if (!*held) {
+    *held = sr::Context::create();
+    (*held)->set_log_level(sr::LogLevel::INFO);
+    (*held)->set_log_callback([](const sr::LogLevel*, std::string message) { last_words().said(std::move(message)); });
+  }
+  return *held;
 }
 
 }  // namespace
@@ -114,8 +118,6 @@ SigrokMeter::SigrokMeter(const InstrumentSpec& spec) : impl_(std::make_shared<Im
   impl_->conn = *spec.option("conn");
   std::lock_guard lock(driver_lists());
   impl_->context = shared_context();
-  impl_->context->set_log_level(sr::LogLevel::INFO);
-  impl_->context->set_log_callback([](const sr::LogLevel*, std::string message) { last_words().said(std::move(message)); });
   auto drivers = impl_->context->drivers();
   auto driver = drivers.find(spec.driver);
   if (driver == drivers.end()) throw InputError(fmt::format("instrument driver '{}' is neither athil's (ppk2) nor libsigrok's", spec.driver));

@@ -23,8 +23,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A rack of eight virtual slots, two of each model, every one behind an adapter of `latency` and
-// measured by its virtual PPK2 (whose stream the adapter does not delay: it is a USB device of its own).
+// A rack of virtual slots, two of each model (one under the sanitizers, below), every one behind an
+// adapter of `latency` and measured by its virtual PPK2 (whose stream the adapter does not delay: it is a USB device of its own).
 // Under the sanitizers (two to three times slower, 2 cores) a rack of eight at time scale 0.02
 // stalls a slot's thread long enough to stretch a 100 ms PWRKEY press past the module's 1 s
 // hold (seen: 62 ms on the host, 18 ms allowed), which athil rightly reports as a host too slow:
@@ -37,7 +37,7 @@ constexpr int slots_per_model = 2;
 constexpr const char* rack_time_scale = "0.02";
 #endif
 
-std::string rack8_behind(const std::string& latency) {
+std::string rack_behind(const std::string& latency) {
   struct Model {
     const char *name, *firmware, *target;
   };
@@ -56,7 +56,7 @@ std::string rack8_behind(const std::string& latency) {
 
 void library_passes_behind(const std::string& latency) {
   TempDir dir;
-  auto rig = dir.write("rig.xml", rack8_behind(latency));
+  auto rig = dir.write("rig.xml", rack_behind(latency));
   auto junit = dir.path() / "out" / "junit.xml";
   auto r = run_process({athil_exe().string(), "run", "--rig", rig.string(), "--tag", "smoke,nightly", "--junit", junit.string()}, source_dir());
   CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
