@@ -1,23 +1,24 @@
 #include "runner/line_match.hpp"
 
 #include <map>
-#include <regex>
 
 #include <fmt/format.h>
 
+#include "base/line_regex.hpp"
+
 namespace athil::runner {
 
-// std::regex is slow to build; patterns with ${variables} are as many as the values they took,
+// A regex is slow to build; patterns with ${variables} are as many as the values they took,
 // so the cache is bounded.
 struct LineMatchers::Cache {
   static constexpr std::size_t max_cached = 1000;
-  std::map<std::string, std::shared_ptr<const std::regex>> compiled;
-  std::map<std::string, std::shared_ptr<const std::regex>>::const_iterator last = compiled.end();  // asked again, most often
-  std::shared_ptr<const std::regex> get(const std::string& pattern) {
+  std::map<std::string, std::shared_ptr<const LineRegex>> compiled;
+  std::map<std::string, std::shared_ptr<const LineRegex>>::const_iterator last = compiled.end();  // asked again, most often
+  std::shared_ptr<const LineRegex> get(const std::string& pattern) {
     if (last != compiled.end() && last->first == pattern) return last->second;
     if (auto it = compiled.find(pattern); it != compiled.end()) return (last = it)->second;
     if (compiled.size() >= max_cached) compiled.clear();
-    return (last = compiled.emplace(pattern, std::make_shared<const std::regex>(pattern)).first)->second;
+    return (last = compiled.emplace(pattern, std::make_shared<const LineRegex>(pattern)).first)->second;
   }
 };
 
@@ -32,15 +33,7 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
   std::string pattern = vars.substitute(*p.regex, pos);
   auto compiled = cache_->get(pattern);
   // Two pointers: small enough for std::function to hold without allocating.
-  return {.test =
-              [re = compiled.get(), groups](const std::string& line) {
-                std::smatch m;
-                if (!std::regex_match(line, m, *re)) return false;
-                if (!groups) return true;
-                groups->clear();
-                for (std::size_t i = 1; i < m.size(); ++i) groups->push_back(m[i].str());
-                return true;
-              },
+  return {.test = [re = compiled.get(), groups](const std::string& line) { return re->match(line, groups); },
           .text = std::move(pattern),
           .regex = true,
           .compiled = std::move(compiled)};

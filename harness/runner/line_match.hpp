@@ -1,6 +1,6 @@
 #pragma once
 // A scenario's line pattern made a test for the AT engine: the exact line, or a regex over the
-// whole line, with its ${variables} filled in now. std::regex stays in line_match.cpp.
+// whole line, with its ${variables} filled in now.
 #include <memory>
 #include <string>
 #include <vector>

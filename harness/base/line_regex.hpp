@@ -1,0 +1,35 @@
+#pragma once
+// A regex matched over a whole line, exactly as std::regex_match (ECMAScript) matches it.
+// The patterns scenarios hold are mostly characters, classes and quantifiers, with a few
+// groups to capture: those run on a small backtracking matcher, about a tenth of std::regex's
+// cost, which is most of an exchange's. Any other pattern (alternation, anchors, nested or
+// repeated groups, back-references, lookahead), and a match that backtracks too long, is
+// matched by std::regex itself.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace athil {
+
+class LineRegex {
+ public:
+  // Throws std::regex_error for a pattern std::regex refuses.
+  explicit LineRegex(const std::string& pattern);
+  ~LineRegex();
+  LineRegex(LineRegex&&) noexcept;
+  LineRegex& operator=(LineRegex&&) noexcept;
+
+  // Whether the whole line matches; when it does and `groups` is given, it holds the groups'
+  // texts (group 1 first).
+  bool match(std::string_view line, std::vector<std::string>* groups = nullptr) const;
+  std::size_t group_count() const;
+  // Whether the small matcher runs this pattern (for tests).
+  bool fast() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace athil

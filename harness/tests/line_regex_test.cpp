@@ -1,0 +1,156 @@
+#include <doctest/doctest.h>
+
+#include <random>
+#include <regex>
+
+#include "base/line_regex.hpp"
+
+using athil::LineRegex;
+
+namespace {
+
+// A random pattern of the kinds scenarios hold, and a line it should match (often mutated,
+// so that half the lines do not).
+struct Sample {
+  std::string pattern, line;
+};
+
+class Generator {
+ public:
+  explicit Generator(unsigned seed) : rng_(seed) {}
+
+  Sample next() {
+    Sample s;
+    int pieces = pick(1, 6);
+    bool in_group = false;
+    for (int i = 0; i < pieces; ++i) {
+      if (!in_group && pick(0, 5) == 0) s.pattern += '(', in_group = true;
+      piece(s);
+      if (in_group && pick(0, 2) == 0) s.pattern += ')', in_group = false;
+    }
+    if (in_group) s.pattern += ')';
+    if (pick(0, 9) == 0) s.pattern += odd();  // outside the small matcher's reach
+    if (pick(0, 1) == 0) mutate(s.line);
+    return s;
+  }
+
+ private:
+  int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  char from(std::string_view chars) { return chars[static_cast<std::size_t>(pick(0, static_cast<int>(chars.size()) - 1))]; }
+
+  // One atom with a quantifier, and text it matches.
+  void piece(Sample& s) {
+    struct Atom {
+      const char* pattern;
+      const char* draws;  // characters a line may take for it
+    };
+    static const Atom atoms[] = {{"a", "a"},      {"1", "1"},        {",", ","},        {" ", " "},         {"\\+", "+"},      {"\\.", "."},
+                                 {"\\d", "0129"}, {"\\w", "aZ_9"},   {"\\s", " \t"},    {"\\D", "a ,+"},    {"\\W", " ,+\""},  {"\\S", "a1,"},
+                                 {".", "a1 ,+"},  {"[ab]", "ab"},    {"[^a]", "b1 ,"},  {"[a-c1]", "abc1"}, {"[0-9,]", "09,"}, {"[-a]", "-a"},
+                                 {"[a-]", "a-"},  {"[\\d,]", "12,"}, {"[\\w ]", "a_ "}, {"[^\\d]", "a ,"},  {"\"", "\""},      {"[\\-.]", "-."}};
+    const Atom& a = atoms[pick(0, static_cast<int>(std::size(atoms)) - 1)];
+    s.pattern += a.pattern;
+    int lo = 1, hi = 1;
+    switch (pick(0, 7)) {
+      case 0: s.pattern += '*', lo = 0, hi = 3; break;
+      case 1: s.pattern += '+', lo = 1, hi = 3; break;
+      case 2: s.pattern += '?', lo = 0, hi = 1; break;
+      case 3: lo = hi = pick(0, 3), s.pattern += "{" + std::to_string(lo) + "}"; break;
+      case 4: lo = pick(0, 2), hi = lo + 2, s.pattern += "{" + std::to_string(lo) + ",}"; break;
+      case 5: lo = pick(0, 2), hi = lo + pick(0, 2), s.pattern += "{" + std::to_string(lo) + "," + std::to_string(hi) + "}"; break;
+      default: break;
+    }
+    for (int n = pick(lo, hi); n > 0; --n) s.line += from(a.draws);
+  }
+
+  std::string odd() {
+    static const char* odds[] = {"|a", "$", "(?:a)?", "(b)*", "a*?", "\\b", "((1))", "[[:digit:]]", "\\x41", "(a|1)"};
+    return odds[pick(0, static_cast<int>(std::size(odds)) - 1)];
+  }
+
+  void mutate(std::string& line) {
+    static const std::string alphabet = "ab12 ,+:-.\n";
+    int what = pick(0, 2);
+    auto at = static_cast<std::size_t>(pick(0, static_cast<int>(line.size())));
+    if (what == 0) line.insert(at, 1, from(alphabet));
+    if (what == 1 && !line.empty()) line.erase(std::min(at, line.size() - 1), 1);
+    if (what == 2 && !line.empty()) line[std::min(at, line.size() - 1)] = from(alphabet);
+  }
+
+  std::mt19937 rng_;
+};
+
+}  // namespace
+
+TEST_CASE("a line regex matches, and fills groups, exactly as std::regex_match does, on 40,000 random patterns and lines") {
+  Generator gen(20261130);
+  int compared = 0, matched = 0, fast = 0;
+  for (int i = 0; i < 40'000; ++i) {
+    auto s = gen.next();
+    std::regex theirs;
+    try {
+      theirs = std::regex(s.pattern);
+    } catch (const std::regex_error&) {
+      CHECK_THROWS_AS(LineRegex{s.pattern}, std::regex_error);
+      continue;
+    }
+    LineRegex ours(s.pattern);
+    std::smatch m;
+    bool expected = std::regex_match(s.line, m, theirs);
+    std::vector<std::string> groups;
+    INFO("pattern /", s.pattern, "/ line '", s.line, "'");
+    REQUIRE(ours.match(s.line, &groups) == expected);
+    CHECK(ours.group_count() == theirs.mark_count());
+    if (expected) {
+      REQUIRE(groups.size() + 1 == m.size());
+      for (std::size_t g = 0; g < groups.size(); ++g) CHECK(groups[g] == m[g + 1].str());
+    }
+    ++compared, matched += expected, fast += ours.fast();
+  }
+  // The comparison means something only if many lines match and most patterns are the fast kind.
+  CHECK(compared > 39'000);
+  CHECK(matched > compared / 5);
+  CHECK(fast > compared * 3 / 4);
+}
+
+TEST_CASE("a line regex the small matcher cannot read is std::regex's, and means the same") {
+  struct Case {
+    const char* pattern;
+    const char* line;
+    bool matches;
+  };
+  const Case cases[] = {{R"(OK|ERROR)", "ERROR", true},   {R"(^\+CSQ: \d+,\d+$)", "+CSQ: 20,0", true},
+                        {R"((\d+,)*\d+)", "1,2,3", true}, {R"(\+CPIN: (READY|SIM PIN))", "+CPIN: SIM PIN", true},
+                        {R"(a*?b)", "aab", true},         {R"((?:ab)+)", "abab", true},
+                        {R"(\bword\b)", "word", true},    {R"([[:digit:]]+)", "123", true},
+                        {R"((a)\1)", "aa", true},         {R"((a)\1)", "ab", false}};
+  for (const auto& c : cases) {
+    LineRegex re(c.pattern);
+    INFO(c.pattern);
+    CHECK_FALSE(re.fast());
+    CHECK(re.match(c.line) == c.matches);
+  }
+}
+
+TEST_CASE("the patterns scenarios hold most run on the small matcher, with their groups") {
+  LineRegex csq(R"(\+CSQ: (\d+),(\d+))");
+  CHECK(csq.fast());
+  std::vector<std::string> groups;
+  REQUIRE(csq.match("+CSQ: 20,99", &groups));
+  CHECK(groups == std::vector<std::string>{"20", "99"});
+  CHECK_FALSE(csq.match("+CSQ: 20,99 ", &groups));
+  for (const char* p : {R"(\+CFSGFIS: \d+)", R"(\+CREG: \d,[15])", R"(\+HTTPACTION: 0,200,\d+)", R"re(\+SMSUB: "([^"]*)","(.*)")re", R"(SIM70[0-9]{2}[A-Z]?)"})
+    CHECK_MESSAGE(LineRegex(p).fast(), p);
+}
+
+TEST_CASE("a pattern that backtracks past its budget on a line is matched by std::regex, with the same answer") {
+  // Four \d* before an x, on forty digits and a y: the small matcher would try every split of
+  // the digits (about 136,000), past its budget of a few thousand steps.
+  std::string pattern;
+  for (int i = 0; i < 4; ++i) pattern += "\\d*";
+  pattern += "x";
+  LineRegex re(pattern);
+  REQUIRE(re.fast());
+  CHECK_FALSE(re.match(std::string(40, '1') + "y"));
+  CHECK(re.match(std::string(40, '1') + "x"));
+}
