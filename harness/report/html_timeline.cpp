@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <optional>
 #include <vector>
@@ -81,27 +82,31 @@ struct Scale {
   double x(double t) const { return label + (width - label) * (span > 0 ? t / span : 0); }
 };
 
-// A number with `digits` decimals, as "{:.Nf}" formats it, appended: fmt's fixed precision is
-// slow, and a page has a thousand marks.
-void append_fixed(std::string& out, double value, int digits) {
-  char text[64];
-  auto end = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, digits).ptr;
+// A coordinate with one decimal, as "{:.1f}" formats it (for the page, a tenth rounded either
+// way at a tie is the same): fmt's fixed precision and std::to_chars's are slow, and a page has
+// a thousand marks.
+void append_tenths(std::string& out, double value) {
+  auto tenths = std::llround(value * 10);
+  char text[32];
+  auto end = std::to_chars(text, text + sizeof text, tenths / 10).ptr;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + std::abs(tenths % 10));
+  if (tenths < 0 && tenths > -10) out += '-';  // "-0.5": the whole part alone lost its sign
   out.append(text, static_cast<std::size_t>(end - text));
 }
 
 std::string marks(const std::vector<Event>& events, int row, const char* css, const Scale& s) {
-  std::string out;
-  double y = row * lane + 6;
+  std::string out, y;
+  append_tenths(y, row * lane + 6);
   for (const auto& e : thinned(events)) {
-    double t = e.t();
     out += R"(<rect class=")";
     out += css;
     out += R"(" x=")";
-    append_fixed(out, s.x(t), 1);
+    append_tenths(out, s.x(e.t()));
     out += R"(" y=")";
-    append_fixed(out, y, 1);
+    out += y;
     out += R"(" width="3" height="14"><title>)";
-    append_fixed(out, t, 6);
+    out += e.seconds;  // as the transcript has it
     out += " s ";
     out += html_text(e.text.substr(0, 160));
     out += "</title></rect>";

@@ -76,18 +76,19 @@ std::string_view without_line_end(std::string_view s) {
 }
 
 // Identifiers: printable ASCII from '!', without '#' and '$', which readers take for a time or
-// a keyword when a string value puts the identifier in a token of its own.
-std::string id(std::size_t i) {
-  std::string out;
+// a keyword when a string value puts the identifier in a token of its own. A waveform has at
+// most a dozen signals: one character each.
+char id(std::size_t i) {
   for (char c = '!';; ++c) {
     if (c == '#' || c == '$') continue;
-    if (i-- == 0) return std::string(1, c);
+    if (i-- == 0) return c;
   }
 }
 
 class Waveform {
  public:
-  explicit Waveform(std::int64_t origin) : origin_(origin) {}
+  // `events`: about how many will be added, so that the changes grow once.
+  Waveform(std::int64_t origin, std::size_t events) : origin_(origin) { changes_.reserve(2 * events); }
 
   void add(const TimelineEvent& e) {
     std::int64_t t = e.t_us - origin_;
@@ -259,7 +260,7 @@ std::string render_vcd(const Timeline& timeline, std::size_t from, std::size_t t
   for (std::size_t i = from; i < to; ++i) order.push_back(&events[i]);
   stable_sort_nearly_sorted(order, [](auto* a, auto* b) { return a->t_us < b->t_us; });
   std::int64_t origin = order.empty() ? 0 : order.front()->t_us;
-  Waveform w(origin);
+  Waveform w(origin, order.size());
   for (const auto* e : order) w.add(*e);
   w.current(current);
   return w.render(title, order.empty() ? 0 : order.back()->t_us - origin);
