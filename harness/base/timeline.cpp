@@ -27,6 +27,18 @@ void Timeline::record_at(std::int64_t t_us, Direction dir, std::string_view data
   events_.push_back(TimelineEvent{.t_us = t_us, .dir = dir, .data = std::string(data), .shown = shown});
 }
 
+std::optional<std::int64_t> Timeline::first_after(Direction dir, std::int64_t t_us, std::size_t look) const {
+  // Events of one direction are recorded in the order they happened; others land among them.
+  std::optional<std::int64_t> first;
+  for (std::size_t i = events_.size(); i > 0 && events_.size() - i < look; --i) {
+    const auto& e = events_[i - 1];
+    if (e.dir != dir) continue;
+    if (e.t_us <= t_us) break;
+    first = e.t_us;
+  }
+  return first;
+}
+
 std::string Timeline::render(std::size_t from, std::size_t to) const {
   std::string out = "# athil-transcript 1\n";
   to = std::min(to, events_.size());

@@ -2,6 +2,7 @@
 // One device's timeline: every byte written and read, every pin change and every harness
 // action, stamped on the monotonic clock in microseconds, whatever the matching does.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ class Timeline {
   void record_at(std::int64_t t_us, Direction dir, std::string_view data, Shown shown = Shown::everywhere);
   std::size_t size() const { return events_.size(); }
   const std::vector<TimelineEvent>& events() const { return events_; }
+  // When the first event of `dir` after `t_us` was recorded, if one was among the last `look`
+  // events (an edge is taken soon after the bytes around it: the recent end is enough).
+  std::optional<std::int64_t> first_after(Direction dir, std::int64_t t_us, std::size_t look = 256) const;
   // Once a scenario's events are in its files: a long run keeps one scenario's worth.
   void clear() { events_.clear(); }
 

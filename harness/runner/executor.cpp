@@ -30,6 +30,12 @@ rig::PowerControl& Executor::power_control() {
   return *power_;
 }
 
+namespace {
+// The longest a port may hold the module's bytes: a USB-serial adapter's latency timer goes up
+// to 255 ms (FTDI). Bytes read later than that after an edge left the module after it.
+constexpr std::int64_t port_latency_bound_us = 255'000;
+}  // namespace
+
 const RestartWindow& Executor::take_pin_events() {
   if (!device_.pins) return restart_window_;
   for (const auto& e : device_.pins->take_events()) {
@@ -40,13 +46,13 @@ const RestartWindow& Executor::take_pin_events() {
     }
     device_.timeline.record_at(e.t_us, Direction::pin, edge);
     if (e.role == rig::PinRole::status) restart_window_.status_edge(e.t_us, e.level == rig::Level::high);
-    // The transcript orders events by when they reached the host: say where the pins' channel
-    // got ahead of the port's, whose bytes come after its latency.
-    if (auto read = device_.engine->last_received_us(); e.t_us < read)
+    // The transcript orders events by when they reached the host: say where the port's bytes
+    // came so soon after an edge that its latency may have held them from before it.
+    if (auto read = device_.timeline.first_after(Direction::from_module, e.t_us); read && *read - e.t_us <= port_latency_bound_us)
       device_.timeline.record_at(e.t_us, Direction::note,
-                                 fmt::format("{} reached the host {:.1f} ms before bytes already read: the port delivers after its latency, so the module may "
+                                 fmt::format("{} reached the host {:.1f} ms before the bytes read next: a port delivers after its latency, so the module may "
                                              "have sent those bytes before this edge",
-                                             edge, static_cast<double>(read - e.t_us) / 1000.0));
+                                             edge, static_cast<double>(*read - e.t_us) / 1000.0));
   }
   return restart_window_;
 }

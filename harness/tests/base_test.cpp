@@ -87,6 +87,20 @@ TEST_CASE("a transcript lists its events in time order, seconds from the first, 
   CHECK(t.render(1, 2) == "# athil-transcript 1\n0.000000 < \\r\\nOK\\r\\n\\x00\\xff\\\\\n");
 }
 
+TEST_CASE("the timeline finds the first bytes read after an edge among its recent events, and none when the edge came after them") {
+  Timeline t;
+  t.record_at(1'000'000, Direction::from_module, "\r\nRDY\r\n");
+  t.record_at(1'000'700, Direction::from_module, "\r\n+CFUN: 1\r\n");
+  t.record_at(1'002'000, Direction::note, "urc: +CFUN: 1");
+  t.record_at(3'000'000, Direction::from_module, "\r\nSMS Ready\r\n");
+  CHECK(t.first_after(Direction::from_module, 999'000) == 1'000'000);  // an edge taken late: the bytes next after it, not the last
+  CHECK(t.first_after(Direction::from_module, 1'000'100) == 1'000'700);
+  CHECK(t.first_after(Direction::from_module, 2'000'000) == 3'000'000);
+  CHECK_FALSE(t.first_after(Direction::from_module, 3'000'000).has_value());
+  CHECK_FALSE(t.first_after(Direction::to_module, 0).has_value());
+  CHECK(t.first_after(Direction::from_module, 0, 2) == 3'000'000);  // looked back only so far
+}
+
 TEST_CASE("XML input refuses DOCTYPE and entity declarations") {
   std::string billion_laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">]>\n<scenario name=\"&lol;\"/>";
   CHECK_THROWS_WITH_AS(XmlSource::parse(billion_laughs, "evil.xml"), doctest::Contains("evil.xml:2:"), InputError);
