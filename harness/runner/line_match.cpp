@@ -27,6 +27,8 @@ LineMatchers::~LineMatchers() = default;
 
 LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& vars, const SourcePos& pos, std::vector<std::string>* groups) {
   if (!p.regex) {
+    // The scenario's own line, which outlives the test: held by reference, no copy to allocate.
+    if (p.text.find("${") == std::string::npos) return {.test = [&wanted = p.text](const std::string& line) { return line == wanted; }, .text = p.text};
     std::string text = vars.substitute(p.text, pos);
     return {.test = [text](const std::string& line) { return line == text; }, .text = std::move(text)};
   }

@@ -27,7 +27,8 @@ class LineMatchers {
   LineMatchers();
   ~LineMatchers();
   // A match replaces the contents of `groups` (which must outlive the test; null when not
-  // wanted) with the regex's groups.
+  // wanted) with the regex's groups. `pattern` must outlive the test too: it is the scenario's,
+  // which runs longer than any of its matches.
   LineMatch make(const scenario::LinePattern& pattern, const Variables& vars, const SourcePos& pos, std::vector<std::string>* groups);
 
  private:
