@@ -27,6 +27,12 @@ constexpr auto raw_period = std::chrono::nanoseconds(10'000);  // 100 kHz
 constexpr double adc_volts = 1.8 / 163840 * 4;                 // one count of the 14-bit reading
 constexpr std::size_t max_metadata = 4096;
 
+// What a stopped stream still had in flight, dropped: read until the port has been quiet for
+// `quiet`, for `most` at the longest (a device that does not stop).
+void drop_in_flight(SerialPort& port, Duration quiet, Duration most) {
+  for (auto until = Clock::now() + most; Clock::now() < until && !port.read_some(std::min(until, Clock::now() + quiet)).empty();) {}
+}
+
 std::string command(std::initializer_list<int> bytes) {
   std::string out;
   for (int b : bytes) out.push_back(static_cast<char>(b));
@@ -93,7 +99,8 @@ class Ppk2Capture final : public Capture {
     thread_.join();
     try {
       port_.write_all(command({average_stop}), Clock::now() + 1s);
-    } catch (const std::exception&) {  // the device went: nothing to stop
+      drop_in_flight(port_, 10ms, 100ms);  // not the next capture's first samples
+    } catch (const std::exception&) {      // the device went: nothing to stop
     }
   }
 
@@ -116,6 +123,7 @@ class Ppk2Capture final : public Capture {
 
   void decode(std::string_view bytes, Clock::time_point arrived) {
     partial_.append(bytes);
+    if (!aligned()) return;
     std::size_t words = partial_.size() / 4;
     // No sample can be stamped after it arrived: the start is at most this read's arrival less
     // the samples so far. The estimate only moves earlier, to the tightest bound seen.
@@ -132,6 +140,29 @@ class Ppk2Capture final : public Capture {
     }
     partial_.erase(0, words * 4);
     lost_ += queue_.push(out) * static_cast<std::size_t>(decimate_);
+  }
+
+  // The stream is read from where a whole word starts: a byte of an earlier stream still in
+  // flight, or a first read that began inside a word, would shift every word after it into
+  // nonsense. Words are told apart by their counters, which count up by one.
+  bool aligned() {
+    constexpr std::size_t run = 8;  // words whose counters must follow each other
+    auto counter_at = [&](std::size_t at) {
+      std::uint32_t word = 0;
+      for (int b = 0; b < 4; ++b) word |= static_cast<std::uint32_t>(static_cast<unsigned char>(partial_[at + b])) << (8 * b);
+      return (word >> 18) & 0x3f;
+    };
+    auto counts_up = [&](std::size_t offset) {
+      for (std::size_t w = 1; w < run; ++w)
+        if (counter_at(offset + 4 * w) != ((counter_at(offset + 4 * (w - 1)) + 1) & 0x3f)) return false;
+      return true;
+    };
+    while (!aligned_ && partial_.size() >= 4 * run + 3) {
+      for (std::size_t offset = 0; offset < 4 && !aligned_; ++offset)
+        if (counts_up(offset)) partial_.erase(0, offset), aligned_ = true;
+      if (!aligned_) partial_.erase(0, 4);  // no run of words here: stale bytes, or samples lost at once
+    }
+    return aligned_;
   }
 
   void skip(unsigned missing) {
@@ -155,6 +186,7 @@ class Ppk2Capture final : public Capture {
   double vdd_;
   int decimate_;
   std::string partial_;
+  bool aligned_ = false;
   std::uint64_t index_ = 0;  // raw samples since the start, lost ones included
   bool started_ = false;
   Clock::time_point start_{};
@@ -175,7 +207,7 @@ Ppk2::Ppk2(Settings settings) : settings_(std::move(settings)) {
   // A run that died while measuring left the stream going: stop it, and drop what is in flight
   // (for 100 ms at most: a device that goes on streaming then answers nonsense for its metadata).
   port_->write_all(command({average_stop}), Clock::now() + 1s);
-  for (auto until = Clock::now() + 100ms; Clock::now() < until && !port_->read_some(until).empty();) {}
+  drop_in_flight(*port_, 20ms, 100ms);
   port_->write_all(command({get_meta_data}), Clock::now() + 1s);
   std::string text;
   for (auto until = Clock::now() + 2s; text.find("END") == std::string::npos && text.size() < max_metadata && Clock::now() < until;)

@@ -42,30 +42,48 @@ struct Ppk2Port::State {
       if (!answer.empty()) send(answer);
       if (device.dut_supplied() != was_supplied && supply) supply(device.dut_supplied());
       if (device.measuring() && !was_measuring) stream();
+      if (!device.measuring() && was_measuring) send_words("");  // the last word whole
       read();
     });
   }
 
   void stream() {
     if (!device.measuring()) return;
-    send(device.samples_until(Draw::Time::clock::now(), log));
+    send_words(device.samples_until(Draw::Time::clock::now(), log));
     timer.expires_after(send_every);
     timer.async_wait([this](boost::system::error_code ec) {
       if (!ec) stream();
     });
   }
 
-  void send(const std::string& bytes) {
-    std::string_view rest = bytes;
-    while (!rest.empty()) {
-      ssize_t n = ::write(pty.master.get(), rest.data(), rest.size());
-      if (n <= 0) {
-        // The host reads too slowly: a real PPK2's buffer overflows the same way.
-        if (dropped++ == 0) std::fprintf(stderr, "ppk2: the host reads too slowly; %zu bytes lost (%s)\n", rest.size(), std::strerror(errno));
-        return;
-      }
-      rest.remove_prefix(static_cast<std::size_t>(n));
+  // Written as far as the pty takes them; what it does not is lost. Returns how much was.
+  std::size_t write_what_fits(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(pty.master.get(), bytes.data(), bytes.size());
+      if (n <= 0) return bytes.size();
+      bytes.remove_prefix(static_cast<std::size_t>(n));
     }
+    return 0;
+  }
+
+  void send(const std::string& bytes) {
+    if (auto lost = write_what_fits(bytes); lost > 0)
+      std::fprintf(stderr, "ppk2: an answer of %zu bytes lost %zu (%s)\n", bytes.size(), lost, std::strerror(errno));
+  }
+
+  // Samples, lost in whole words when the host reads too slowly, as a real PPK2's buffer
+  // overflows: a word the full pty cut is finished first next time, or the stream would be read
+  // shifted from there on.
+  void send_words(const std::string& words) {
+    const std::size_t carried = unfinished.size();  // words start at this offset of `out`
+    std::string out = std::move(unfinished) + words;
+    std::size_t lost = write_what_fits(out);
+    unfinished.clear();
+    if (lost == 0) return;
+    std::size_t written = out.size() - lost;
+    std::size_t left_of_word = written < carried ? carried - written : (4 - (written - carried) % 4) % 4;
+    unfinished = out.substr(written, left_of_word);
+    if (dropped++ == 0) std::fprintf(stderr, "ppk2: the host reads too slowly; %zu bytes lost (%s)\n", lost - left_of_word, std::strerror(errno));
   }
 
   Pty pty;
@@ -76,6 +94,7 @@ struct Ppk2Port::State {
   OwnedPath link_path;
   VirtualPpk2 device;
   std::array<char, 256> buffer{};
+  std::string unfinished;  // the rest of a sample word the pty took only part of
   std::size_t dropped = 0;
 };
 

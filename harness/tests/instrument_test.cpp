@@ -3,7 +3,9 @@
 // through its pseudo-terminal, the module's states and supply included.
 #include <doctest/doctest.h>
 
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <functional>
@@ -121,6 +123,41 @@ TEST_CASE("ppk2 wire: the virtual device's words read back through the harness's
     double read = calibration->amps(w & 0x3fff, (w >> 14) & 7, 3.8);
     CHECK(read == doctest::Approx(amps).epsilon(0.01));  // within a percent: 14 bits in a range that fits
   }
+}
+
+TEST_CASE("a PPK2 stream that reaches the host inside a word, behind bytes of an earlier stream in flight, is read from its first whole word") {
+  test::PtyPair port;
+  sim::VirtualPpk2 device;
+  const auto t0 = sim::Draw::Time(1000s);
+  sim::DrawLog log;
+  log.record(t0, sim::Draw{.floor = 11e-3});
+  // The device on the master side: its metadata when asked; when told to start, three bytes of a
+  // word an earlier stream left in flight, then 200 samples of 11 mA.
+  std::jthread device_side([&](std::stop_token stop) {
+    char buf[64];
+    while (!stop.stop_requested()) {
+      pollfd p{.fd = port.master.get(), .events = POLLIN, .revents = 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      ssize_t n = ::read(port.master.get(), buf, sizeof buf);
+      if (n <= 0) continue;
+      bool was_measuring = device.measuring();
+      std::string answer = device.input(std::string_view(buf, static_cast<std::size_t>(n)), t0);
+      if (device.measuring() && !was_measuring) answer += "\x12\x34\x56" + device.samples_until(t0 + 2ms, log);
+      if (!answer.empty() && ::write(port.master.get(), answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) return;
+    }
+  });
+  instrument::Ppk2 ppk2({.port = port.slave});
+  auto capture = ppk2.start({});
+  std::vector<instrument::Sample> samples;
+  CHECK(test::eventually(
+      [&] {
+        for (auto& s : capture->take()) samples.push_back(s);
+        return samples.size() >= 200;
+      },
+      10s));
+  CHECK(samples.size() == 200);
+  CHECK(capture->lost() == 0);
+  for (const auto& s : samples) CHECK(s.amps == doctest::Approx(11e-3).epsilon(0.01));
 }
 
 TEST_CASE("virtual PPK2 through its pty: off, booting and registered with paging peaks read at the model's figures, stamped at 100 kHz") {
