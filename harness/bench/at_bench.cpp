@@ -236,12 +236,13 @@ int main(int argc, char** argv) {
     expect(engine, fmt::format("+CFSGFIS: {}", payload.size()));
   }  // the port is closed: the rounds open it in turn
 
-  // The machine's speed drifts (a VM's by several times within minutes): athil, the floor and
-  // the peer take turns in rounds, so that each sees the same drift.
+  // The machine's speed drifts (a VM's by several times within minutes): athil, the floor, the
+  // peer and whole runs take turns in rounds, so that each sees the same drift.
   constexpr int rounds = 3;
   const int per_round = std::max(1, exchanges / rounds);
   LoopCost ours, bare, theirs;
   double peer_process_cpu = 0;
+  double run_empty = 0, run_full = 0;  // whole runs, empty and with exchanges: the difference is what the exchanges cost
   std::vector<Turnaround> ours_turnaround, their_turnaround;
   for (int round = 0; round < rounds; ++round) {
     turnaround(module.control_socket());  // forget what came before
@@ -253,14 +254,10 @@ int main(int argc, char** argv) {
     their_turnaround.push_back(turnaround(module.control_socket()));
     theirs += LoopCost{peer.loop_cpu, peer.loop_user, peer.loop_wall};
     peer_process_cpu += peer.process_cpu;
-  }
-  const double n = static_cast<double>(per_round) * rounds;
-  // Whole runs, in turns too: empty and with exchanges, the difference is what the exchanges cost.
-  double run_empty = 0, run_full = 0;
-  for (int round = 0; round < rounds; ++round) {
     run_empty += whole_run_cpu(athil, dir, scale, 0);
     run_full += whole_run_cpu(athil, dir, scale, per_round);
   }
+  const double n = static_cast<double>(per_round) * rounds;
   const double whole = (run_full - run_empty) / n;
 
   // Percentiles do not add up over rounds: the median round's p50, the worst round's p99 and max.
