@@ -7,8 +7,9 @@
 #                                             then the kernel lab (ctest -L kernel: QEMU, no KVM);
 #                                             --sanitize: ASan+UBSan build in build-sanitize/,
 #                                             without the kernel lab
-#   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader and the AT framer
-#                                             and engine, SECONDS each (ctest -L fuzz)
+#   harness/setup.sh fuzz [SECONDS]           install clang, fuzz the scenario loader, the AT framer and
+#                                             engine, the field-log importers and the line regex, SECONDS
+#                                             each (ctest -L fuzz)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

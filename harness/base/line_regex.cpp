@@ -83,7 +83,7 @@ class Parser {
     switch (c) {
       case '.': return any_but_line_end;
       case '[': return bracket();
-      case '\\': return escape(true);
+      case '\\': return escape();
       case '|':
       case '^':
       case '$':
@@ -99,23 +99,24 @@ class Parser {
     return s;
   }
 
-  // After a backslash: \d \w \s (and, outside brackets, their complements) or a punctuation
-  // character taken literally.
-  std::optional<CharSet> escape(bool complements) {
+  // After a backslash: \d \w \s, their complements \D \W \S, or a punctuation character
+  // taken literally.
+  std::optional<CharSet> escape() {
     if (at_ == p_.size()) return std::nullopt;
     auto c = static_cast<unsigned char>(p_[at_++]);
     switch (c) {
       case 'd': return digits;
       case 'w': return word;
       case 's': return space;
-      case 'D': return complements ? std::optional(~digits) : std::nullopt;
-      case 'W': return complements ? std::optional(~word) : std::nullopt;
-      case 'S': return complements ? std::optional(~space) : std::nullopt;
+      case 'D': return ~digits;
+      case 'W': return ~word;
+      case 'S': return ~space;
       default: return is_punct(c) ? std::optional(single(static_cast<char>(c))) : std::nullopt;
     }
   }
 
-  // [...]: characters, ranges of letters or digits, \d \w \s; '-' first or last.
+  // [...]: characters, ranges of letters or digits, \d \w \s and their complements ("[\s\S]":
+  // any byte); '-' first or last.
   std::optional<CharSet> bracket() {
     bool negated = peek() == '^';
     if (negated) ++at_;
@@ -126,7 +127,7 @@ class Parser {
       char c = p_[at_++];
       if (c == '[') return std::nullopt;  // [:alpha:] and the like
       if (c == '\\') {
-        auto s = escape(false);
+        auto s = escape();
         if (!s) return std::nullopt;
         set |= *s;
       } else if (c == '-' && !first && peek() != ']') {

@@ -184,8 +184,13 @@ class FileReader {
     std::string_view name = node.name();
     SourcePos pos = src_.pos(node);
     ++expansion_.actions;
-    // Built in place: an Action is large to move, and scaffolded logs have many.
-    auto add = [&](auto&& what) { out.emplace_back(std::forward<decltype(what)>(what), pos); };
+    // Built in place: an Action is large to move, and scaffolded logs have many. (Not by
+    // emplace_back(what, pos): clang before 16 cannot build an aggregate from parentheses.)
+    auto add = [&](auto&& what) {
+      Action& a = out.emplace_back();
+      a.what.emplace<std::decay_t<decltype(what)>>(std::forward<decltype(what)>(what));
+      a.pos = pos;
+    };
     if (name == "send") {
       src_.only_attributes(node, {"raw", "unanswered"});
       auto flag = [&](const char* attribute) {

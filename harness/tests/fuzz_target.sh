@@ -6,6 +6,8 @@
 #                                 ../shared/transcripts when present)
 #   fuzz_target.sh BUILD import   real field logs (harness/tests/field_logs, and
 #                                 ../shared/transcripts when present)
+#   fuzz_target.sh BUILD regex    the regexes scenarios hold, with lines they match
+#                                 (harness/fuzz/regex_seeds), against std::regex
 # Findings exit 1 (libFuzzer would say 77, which CTest reads as skipped). Exit 77 (skipped)
 # when clang or its fuzzer runtime is missing: harness/setup.sh fuzz installs them.
 set -u
@@ -37,7 +39,8 @@ case "$target" in
     cp harness/tests/field_logs/*.log "$corpus/"
     [ -d ../shared/transcripts ] && cp ../shared/transcripts/* "$corpus/"
     ;;
-  *) echo "unknown fuzz target '$target' (loader, framer, import)"; exit 2 ;;
+  regex) cp harness/fuzz/regex_seeds/* "$corpus/" ;;
+  *) echo "unknown fuzz target '$target' (loader, framer, import, regex)"; exit 2 ;;
 esac
 # Findings (crash-*, timeout-*, leak-*) land in $build/fuzz, beside the binary.
 cd "$build/fuzz" && "./${target}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
