@@ -27,7 +27,7 @@ bool UrcTable::matches(std::string_view line) const {
   const std::uint32_t head = head_of(line);
   for (const auto& p : prefixes_)
     if ((head & p.mask) == p.head && line.starts_with(p.text)) return true;
-  return std::any_of(regexes_.begin(), regexes_.end(), [&](const std::regex& re) { return std::regex_match(line.begin(), line.end(), re); });
+  return std::any_of(regexes_.begin(), regexes_.end(), [&](const LineRegex& re) { return re.match(line); });
 }
 
 namespace {
@@ -65,17 +65,17 @@ void add_tcpip_toolkit(Dialect& d) {
   d.urcs.add_regex(R"(\d, (CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED))");
   d.urcs.add_regex(R"(\+CIPRXGET: 1(,\d)?)");                                      // data waiting; "+CIPRXGET: 2,..." answers a read
   d.payloads.push_back({.prefix = "+CIPRXGET: 2,", .length_next_to_last = true});  // 2,[<id>,]<read>,<left>
-  d.command_ends.push_back({"+CIPSHUT", std::regex("SHUT OK")});
-  d.command_ends.push_back({"+CIPCLOSE", std::regex(R"((\d, )?CLOSE OK)")});
-  d.command_ends.push_back({"+CIPSEND", std::regex(R"((\d, )?SEND (OK|FAIL)|DATA ACCEPT:[\d,]+)")});
-  d.command_ends.push_back({"+CIFSR", std::regex(R"(\d{1,3}(\.\d{1,3}){3})")});  // the address alone
+  d.command_ends.push_back({"+CIPSHUT", LineRegex("SHUT OK")});
+  d.command_ends.push_back({"+CIPCLOSE", LineRegex(R"((\d, )?CLOSE OK)")});
+  d.command_ends.push_back({"+CIPSEND", LineRegex(R"((\d, )?SEND (OK|FAIL)|DATA ACCEPT:[\d,]+)")});
+  d.command_ends.push_back({"+CIFSR", LineRegex(R"(\d{1,3}(\.\d{1,3}){3})")});  // the address alone
 }
 
 }  // namespace
 
 bool Dialect::ends_command(std::string_view command, std::string_view line) const {
   for (const auto& e : command_ends)
-    if (e.command == command && std::regex_match(line.begin(), line.end(), e.line)) return true;
+    if (e.command == command && e.line.match(line)) return true;
   return false;
 }
 

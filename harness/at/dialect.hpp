@@ -3,12 +3,12 @@
 // the responses that carry raw bytes. Tables per model; a scenario may declare more URCs.
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "at/framer.hpp"
+#include "base/line_regex.hpp"
 
 namespace athil {
 
@@ -17,7 +17,7 @@ class UrcTable {
   void add_line(std::string line) { lines_.push_back(std::move(line)); }
   void add_prefix(std::string prefix);
   // Matched over the whole line. Throws std::regex_error for a pattern that does not compile.
-  void add_regex(const std::string& pattern) { regexes_.emplace_back(pattern, std::regex::optimize); }
+  void add_regex(const std::string& pattern) { regexes_.emplace_back(pattern); }
   bool matches(std::string_view line) const;
   bool empty() const { return lines_.empty() && prefixes_.empty() && regexes_.empty(); }
 
@@ -30,13 +30,13 @@ class UrcTable {
   };
   std::vector<std::string> lines_;
   std::vector<Prefix> prefixes_;
-  std::vector<std::regex> regexes_;
+  std::vector<LineRegex> regexes_;
 };
 
 // A command that ends with a line of its own instead of OK (SIM7000's AT+CIPSHUT: SHUT OK).
 struct CommandEnd {
   std::string command;  // its response prefix: "+CIPSHUT"
-  std::regex line;      // matched over the whole line
+  LineRegex line;       // matched over the whole line
 };
 
 struct Dialect {

@@ -48,6 +48,22 @@ class Parser {
  public:
   explicit Parser(std::string_view p) : p_(p) {}
 
+  // The classes every match starts with, a character each, as far as the pattern is that plain
+  // (the whole of it holds no alternation outside a group): a line that does not start so
+  // cannot match, whatever the rest of the pattern is.
+  std::vector<CharSet> lead() {
+    std::vector<CharSet> out;
+    if (alternates_outside_groups()) return out;
+    while (at_ < p_.size()) {
+      char c = p_[at_++];
+      if (c == '(' || c == ')' || c == '*' || c == '+' || c == '?' || c == '{') break;
+      auto set = atom(c);
+      if (!set || peek() == '*' || peek() == '+' || peek() == '?' || peek() == '{') break;
+      out.push_back(*set);
+    }
+    return out;
+  }
+
   std::optional<Program> parse() {
     constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
     std::size_t open = none;    // where the group being read began
@@ -78,6 +94,29 @@ class Parser {
 
  private:
   char peek() const { return at_ < p_.size() ? p_[at_] : '\0'; }
+
+  // A '|' outside every group and bracket; true too for a bracket that may be read more than
+  // one way ("[]" and "[^]"), where no lead is safe.
+  bool alternates_outside_groups() const {
+    int depth = 0;
+    for (std::size_t i = 0; i < p_.size(); ++i) {
+      char c = p_[i];
+      if (c == '\\') {
+        ++i;
+      } else if (c == '[') {
+        if (p_.substr(i).starts_with("[]") || p_.substr(i).starts_with("[^]")) return true;
+        for (++i; i < p_.size() && p_[i] != ']'; ++i)
+          if (p_[i] == '\\') ++i;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        --depth;
+      } else if (c == '|' && depth <= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   std::optional<CharSet> atom(char c) {
     switch (c) {
@@ -243,18 +282,21 @@ class Run {
 struct LineRegex::Impl {
   std::regex full;
   std::optional<Program> simple;
+  std::vector<CharSet> lead;  // what every matching line starts with, a character each
 };
 
-LineRegex::LineRegex(const std::string& pattern) : impl_(std::make_unique<Impl>(Impl{.full = std::regex(pattern), .simple = Parser(pattern).parse()})) {
+LineRegex::LineRegex(const std::string& pattern) {
+  auto impl = std::make_shared<Impl>(Impl{.full = std::regex(pattern), .simple = Parser(pattern).parse(), .lead = Parser(pattern).lead()});
   // A pattern std::regex reads with other groups than the small parser: std::regex decides.
-  if (impl_->simple && impl_->simple->groups.size() != impl_->full.mark_count()) impl_->simple.reset();
+  if (impl->simple && impl->simple->groups.size() != impl->full.mark_count()) impl->simple.reset();
+  impl_ = std::move(impl);
 }
 
-LineRegex::~LineRegex() = default;
-LineRegex::LineRegex(LineRegex&&) noexcept = default;
-LineRegex& LineRegex::operator=(LineRegex&&) noexcept = default;
-
 bool LineRegex::match(std::string_view line, std::vector<std::string>* groups) const {
+  // Most lines a URC regex is tried on differ in their first characters: no matcher for those.
+  if (line.size() < impl_->lead.size()) return false;
+  for (std::size_t i = 0; i < impl_->lead.size(); ++i)
+    if (!impl_->lead[i][static_cast<unsigned char>(line[i])]) return false;
   if (impl_->simple) {
     Run run(*impl_->simple, line);
     if (auto matched = run.match()) {

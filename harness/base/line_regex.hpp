@@ -4,7 +4,9 @@
 // groups to capture: those run on a small backtracking matcher, about a tenth of std::regex's
 // cost, which is most of an exchange's. Any other pattern (alternation, anchors, nested or
 // repeated groups, back-references, lookahead), and a match that backtracks too long, is
-// matched by std::regex itself.
+// matched by std::regex itself. Either way a line that does not start as every match must
+// (the pattern's plain first characters) is turned away first: a URC table tries its regexes
+// on every line the module sends.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,9 +18,6 @@ class LineRegex {
  public:
   // Throws std::regex_error for a pattern std::regex refuses.
   explicit LineRegex(const std::string& pattern);
-  ~LineRegex();
-  LineRegex(LineRegex&&) noexcept;
-  LineRegex& operator=(LineRegex&&) noexcept;
 
   // Whether the whole line matches; when it does and `groups` is given, it holds the groups'
   // texts (group 1 first).
@@ -29,7 +28,7 @@ class LineRegex {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const Impl> impl_;  // compiled once, never changed: copies share it
 };
 
 }  // namespace athil

@@ -30,6 +30,7 @@ class Generator {
     }
     if (in_group) s.pattern += ')';
     if (pick(0, 9) == 0) s.pattern += odd();  // outside the small matcher's reach
+    if (pick(0, 19) == 0) s.pattern = odd() + s.pattern;
     if (pick(0, 1) == 0) mutate(s.line);
     return s;
   }
@@ -66,7 +67,7 @@ class Generator {
   }
 
   std::string odd() {
-    static const char* odds[] = {"|a", "$", "(?:a)?", "(b)*", "a*?", "\\b", "((1))", "[[:digit:]]", "\\x41", "(a|1)"};
+    static const char* odds[] = {"|a", "$", "(?:a)?", "(b)*", "a*?", "\\b", "((1))", "[[:digit:]]", "\\x41", "(a|1)", "a|", "1,|a", "^"};
     return odds[pick(0, static_cast<int>(std::size(odds)) - 1)];
   }
 
