@@ -131,9 +131,8 @@ class Ppk2Capture final : public Capture {
     if (!started_ || bound < start_) start_ = bound, started_ = true;
     std::vector<Sample> out;
     for (std::size_t w = 0; w < words; ++w) {
-      std::uint32_t word = 0;
-      for (int b = 0; b < 4; ++b) word |= static_cast<std::uint32_t>(static_cast<unsigned char>(partial_[4 * w + b])) << (8 * b);
-      unsigned counter = (word >> 18) & 0x3f;
+      std::uint32_t word = word_at(4 * w);
+      unsigned counter = counter_of(word);
       if (expected_counter_ && counter != *expected_counter_) skip((counter - *expected_counter_) & 0x3f);
       expected_counter_ = (counter + 1) & 0x3f;
       add(calibration_.amps(word & 0x3fff, (word >> 14) & 0x7, vdd_), out);
@@ -142,16 +141,20 @@ class Ppk2Capture final : public Capture {
     lost_ += queue_.push(out) * static_cast<std::size_t>(decimate_);
   }
 
+  // The little-endian word that starts at byte `at` of what is not decoded yet.
+  std::uint32_t word_at(std::size_t at) const {
+    std::uint32_t word = 0;
+    for (int b = 0; b < 4; ++b) word |= static_cast<std::uint32_t>(static_cast<unsigned char>(partial_[at + b])) << (8 * b);
+    return word;
+  }
+  static unsigned counter_of(std::uint32_t word) { return (word >> 18) & 0x3f; }
+
   // The stream is read from where a whole word starts: a byte of an earlier stream still in
   // flight, or a first read that began inside a word, would shift every word after it into
   // nonsense. Words are told apart by their counters, which count up by one.
   bool aligned() {
     constexpr std::size_t run = 8;  // words whose counters must follow each other
-    auto counter_at = [&](std::size_t at) {
-      std::uint32_t word = 0;
-      for (int b = 0; b < 4; ++b) word |= static_cast<std::uint32_t>(static_cast<unsigned char>(partial_[at + b])) << (8 * b);
-      return (word >> 18) & 0x3f;
-    };
+    auto counter_at = [&](std::size_t at) { return counter_of(word_at(at)); };
     auto counts_up = [&](std::size_t offset) {
       for (std::size_t w = 1; w < run; ++w)
         if (counter_at(offset + 4 * w) != ((counter_at(offset + 4 * (w - 1)) + 1) & 0x3f)) return false;

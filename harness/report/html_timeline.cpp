@@ -82,9 +82,9 @@ struct Scale {
   double x(double t) const { return label + (width - label) * (span > 0 ? t / span : 0); }
 };
 
-// A coordinate with one decimal, as "{:.1f}" formats it (for the page, a tenth rounded either
-// way at a tie is the same): fmt's fixed precision and std::to_chars's are slow, and a page has
-// a thousand marks.
+// A coordinate with one decimal, as "{:.1f}" formats it but for a tie, rounded away from zero
+// (on a page the same): fmt's fixed precision and std::to_chars's are slow, and a page has a
+// thousand marks.
 void append_tenths(std::string& out, double value) {
   auto tenths = std::llround(value * 10);
   char text[32];
