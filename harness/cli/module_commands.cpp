@@ -50,9 +50,11 @@ int pin_tool(const std::string& target, const std::string& action, const std::ve
   if (action == "press") {
     PinRole role = args.empty() ? PinRole::pwrkey : role_arg(0);
     auto hold = args.size() > 1 ? parse_duration(args[1]) : Duration(std::chrono::milliseconds(1200));
-    pins->set(role, Level::low);
+    // Timed by the module, which the virtual pins offer; the tool returns when the press is over.
+    const bool timed = pins->pulse(role, Level::low, hold);
+    if (!timed) pins->set(role, Level::low);
     std::this_thread::sleep_for(hold);
-    pins->set(role, Level::high);
+    if (!timed) pins->set(role, Level::high);
     fmt::print("{} held low for {}\n", rig::to_string(role), format_duration(hold));
   } else if (action == "set") {
     // The supply is switched on and off; a logic pin is set low or high.

@@ -39,6 +39,10 @@ class DrainedPins final : public Pins {
     std::lock_guard lock(mutex_);
     inner_->set_within(role, level, bound);
   }
+  bool pulse(PinRole role, Level level, Duration hold) override {
+    std::lock_guard lock(mutex_);
+    return inner_->pulse(role, level, hold);
+  }
   Level get(PinRole role) override {
     std::lock_guard lock(mutex_);
     return inner_->get(role);

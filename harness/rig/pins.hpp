@@ -33,6 +33,15 @@ class Pins {
     (void)bound;
     set(role, level);
   }
+  // A pulse timed by what drives the line rather than by this host: the pin at `level` now and
+  // back after `hold`. True when the driver took it; false when the host must time it (set,
+  // wait, set), as for GPIO lines. A virtual module times both edges on its own clock, so that
+  // a harness stalled on a loaded machine cannot stretch a press that a small time scale has
+  // made a few milliseconds long.
+  virtual bool pulse(PinRole role, Level level, Duration hold) {
+    (void)role, (void)level, (void)hold;
+    return false;
+  }
   virtual Level get(PinRole role) = 0;
   // Changes of the module's output pins seen since the last call, stamped when they happened.
   virtual std::vector<PinEvent> take_events() = 0;
@@ -53,6 +62,9 @@ std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::s
 // One request on a virtual module's control channel, for tools and benchmarks that read what
 // the module measured (`turnaround`, `pulses pwrkey`). Throws InfraError.
 std::string ask_virtual_module(const std::string& slot, const std::string& socket_path, const std::string& request);
+// The same pins with every pulse timed by this host (set, wait, set), as GPIO lines are: what a
+// GPIO rig gets, measured on a virtual one (harness/bench/pulse_bench). `pins` outlives it.
+std::unique_ptr<Pins> timed_by_host(Pins& pins);
 // libgpiod lines, requested once for the run with consumer "athil:<slot>".
 std::unique_ptr<Pins> open_gpio_pins(const std::string& slot, const RealSlot& wiring);
 // For a preflight: the chip and each line, looked at without requesting any (a request would

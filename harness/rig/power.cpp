@@ -26,7 +26,9 @@ Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) 
     throw PowerSequenceCut(
         fmt::format("a {} press of {} does not fit in the {} left", to_string(role), format_duration(scale_.hold(d)), format_duration(left)));
   }
-  pins_.set(role, Level::low);
+  // Where the line's driver times the pulse (a virtual module), the host only waits it out.
+  const bool timed_by_driver = pins_.pulse(role, Level::low, scale_.hold(d));
+  if (!timed_by_driver) pins_.set(role, Level::low);
   note_(fmt::format("{} low", to_string(role)));
   struct Release {
     PowerControl& pc;
@@ -43,10 +45,10 @@ Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) 
   } release{*this, role};
   idle_(pressed + scale_.hold(d));
   const auto released = Clock::now();
-  pins_.set(role, Level::high);
+  if (!timed_by_driver) pins_.set(role, Level::high);
   release.done = true;
   note_(fmt::format("{} high", to_string(role)));
-  check_held(role, d, std::chrono::duration_cast<Duration>(released - pressed));
+  if (!timed_by_driver) check_held(role, d, std::chrono::duration_cast<Duration>(released - pressed));
   return pressed + scale_.hold(d);
 }
 

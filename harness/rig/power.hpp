@@ -51,7 +51,8 @@ class PowerControl {
   void hard_cycle(Deadline bound = Deadline::max());
   // The pin held low for `hold` (scaled) and released however the wait ends: a run stopped
   // in the middle of a press never leaves a key pressed. Throws PressOverrun, after the
-  // release, when the press as held crossed a documented PWRKEY hold that `hold` does not.
+  // release, when the press as held crossed a documented PWRKEY hold that `hold` does not
+  // (only where the host times the press: a virtual module times it itself).
   // Returns when the release was due: later waits count from there, not from a late host's release.
   Clock::time_point press(PinRole role, Duration hold, Deadline bound = Deadline::max());
   // Waits until the pin reads `level`; false at the deadline.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -44,6 +45,16 @@ class VirtualPins final : public Pins {
     auto reply = request(fmt::format("set {} {} {}", to_string(role), to_string(level), to_us(Clock::now())));
     if (reply != "ok")
       throw InfraError(fmt::format("slot {}: setting {} {}: the virtual module answered '{}'", slot_, to_string(role), to_string(level), reply));
+  }
+
+  bool pulse(PinRole role, Level level, Duration hold) override {
+    if (role != PinRole::pwrkey && role != PinRole::reset) return false;
+    auto hold_us = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(hold).count());
+    auto reply = request(fmt::format("pulse {} {} {} {}", to_string(role), to_string(level), hold_us, to_us(Clock::now())));
+    if (reply != "ok")
+      throw InfraError(fmt::format("slot {}: pulsing {} {} for {}: the virtual module answered '{}'", slot_, to_string(role), to_string(level),
+                                   format_duration(hold), reply));
+    return true;
   }
 
   Level get(PinRole role) override {
@@ -149,5 +160,24 @@ std::string ask_virtual_module(const std::string& slot, const std::string& socke
 std::unique_ptr<Pins> connect_virtual_pins(const std::string& slot, const std::string& socket_path, bool netlight_events) {
   return std::make_unique<VirtualPins>(slot, socket_path, netlight_events);
 }
+
+namespace {
+
+class HostTimedPins final : public Pins {
+ public:
+  explicit HostTimedPins(Pins& inner) : inner_(inner) {}
+  bool has(PinRole role) const override { return inner_.has(role); }
+  void set(PinRole role, Level level) override { inner_.set(role, level); }
+  Level get(PinRole role) override { return inner_.get(role); }
+  std::vector<PinEvent> take_events() override { return inner_.take_events(); }
+  std::string describe() const override { return inner_.describe(); }
+
+ private:
+  Pins& inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pins> timed_by_host(Pins& pins) { return std::make_unique<HostTimedPins>(pins); }
 
 }  // namespace athil::rig

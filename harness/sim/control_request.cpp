@@ -9,6 +9,9 @@ namespace athil::sim {
 
 namespace {
 
+// A minute: longer than any documented hold (the SIM7070's 12.6 s reset press) at time scale 1.
+constexpr std::int64_t max_pulse_us = 60'000'000;
+
 std::vector<std::string_view> words_of(std::string_view line) {
   std::vector<std::string_view> words;
   for (std::size_t at = line.find_first_not_of(" \t"); at != std::string_view::npos; at = line.find_first_not_of(" \t", at)) {
@@ -19,13 +22,32 @@ std::vector<std::string_view> words_of(std::string_view line) {
   return words;
 }
 
+// A whole word as a number: "5s" is not 5.
+bool number(std::string_view word, std::int64_t& out) {
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), out);
+  return ec == std::errc() && end == word.data() + word.size();
+}
+
 std::variant<ControlRequest, std::string> parse_set(const std::vector<std::string_view>& w) {
   auto p = pin_from(w[1]);
   if (!p || (*p != Pin::pwrkey && *p != Pin::reset && *p != Pin::supply && *p != Pin::dtr) || (w[2] != "low" && w[2] != "high"))
     return fmt::format("error cannot set '{} {}': inputs are pwrkey, reset, supply and dtr, levels low and high", w[1], w[2]);
   ControlRequest r{.verb = ControlRequest::Verb::set, .pin = *p, .level = w[2] == "low" ? Level::low : Level::high};
   std::int64_t t = 0;
-  if (w.size() >= 4 && std::from_chars(w[3].data(), w[3].data() + w[3].size(), t).ec == std::errc()) r.edge_us = t;
+  if (w.size() >= 4 && number(w[3], t)) r.edge_us = t;
+  return r;
+}
+
+// pulse <pwrkey|reset> <low|high> <HOLD_US> [T_US]: the pin at the level, and back HOLD_US later.
+std::variant<ControlRequest, std::string> parse_pulse(const std::vector<std::string_view>& w) {
+  auto p = pin_from(w[1]);
+  if (!p || (*p != Pin::pwrkey && *p != Pin::reset) || (w[2] != "low" && w[2] != "high"))
+    return fmt::format("error cannot pulse '{} {}': pulsed inputs are pwrkey and reset, levels low and high", w[1], w[2]);
+  ControlRequest r{.verb = ControlRequest::Verb::pulse, .pin = *p, .level = w[2] == "low" ? Level::low : Level::high};
+  if (!number(w[3], r.hold_us) || r.hold_us <= 0 || r.hold_us > max_pulse_us)
+    return fmt::format("error a pulse lasts 1 to {} microseconds, not '{}'", max_pulse_us, w[3]);
+  std::int64_t t = 0;
+  if (w.size() >= 5 && number(w[4], t)) r.edge_us = t;
   return r;
 }
 
@@ -75,6 +97,7 @@ std::variant<ControlRequest, std::string> parse_control(std::string_view line) {
   auto w = words_of(line);
   std::string_view verb = w.empty() ? "" : w[0];
   if (verb == "set" && w.size() >= 3) return parse_set(w);
+  if (verb == "pulse" && w.size() >= 4) return parse_pulse(w);
   if (verb == "get" && w.size() == 2) {
     if (auto p = pin_from(w[1])) return ControlRequest{.verb = Verb::get, .pin = *p};
     return fmt::format("error no pin '{}'", w[1]);
@@ -89,8 +112,10 @@ std::variant<ControlRequest, std::string> parse_control(std::string_view line) {
     auto p = pin_from(w[1]);
     if (p && (*p == Pin::pwrkey || *p == Pin::reset)) return ControlRequest{.verb = Verb::pulses, .pin = *p};
   }
-  return fmt::format("error unknown request '{}' (set PIN LEVEL [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses pwrkey|reset)",
-                     line);
+  return fmt::format(
+      "error unknown request '{}' (set PIN LEVEL [T_US], pulse PIN LEVEL HOLD_US [T_US], get PIN, pins, state, watch PIN..., reset-state, turnaround, pulses "
+      "pwrkey|reset)",
+      line);
 }
 
 }  // namespace athil::sim

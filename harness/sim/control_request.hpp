@@ -13,11 +13,12 @@
 namespace athil::sim {
 
 struct ControlRequest {
-  enum class Verb { set, get, watch, reset_state, pins, turnaround, pulses, state, sms };
+  enum class Verb { set, pulse, get, watch, reset_state, pins, turnaround, pulses, state, sms };
   Verb verb;
-  Pin pin = Pin::pwrkey;                // set, get, pulses
-  Level level = Level::high;            // set
-  std::optional<std::int64_t> edge_us;  // set: when the harness stamped the edge
+  Pin pin = Pin::pwrkey;                // set, pulse, get, pulses
+  Level level = Level::high;            // set, pulse
+  std::optional<std::int64_t> edge_us;  // set, pulse: when the harness stamped the edge
+  std::int64_t hold_us = 0;             // pulse: how long the pin stays at `level`
   std::set<Pin> watched;                // watch
   std::string from, text;               // sms: a message from the network
 };

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -165,6 +166,7 @@ class Host {
     using Verb = ControlRequest::Verb;
     switch (r.verb) {
       case Verb::set: return set_pin(session, r);
+      case Verb::pulse: return pulse_pin(session, r);
       case Verb::get: return session.send(fmt::format("level {} {}", pin_name(r.pin), level_name(module_.pin(r.pin))));
       case Verb::watch: session.watched = r.watched; return session.send("ok");
       case Verb::reset_state: return session.send(module_.reset_state() ? "ok" : "error the module is on: power it off or cut its supply first");
@@ -178,17 +180,40 @@ class Host {
 
   void set_pin(ControlSession& session, const ControlRequest& r) {
     auto now = SteadyClock::now();
-    // The edge happened when the harness stamped it, not when it was read here.
-    Time edge = r.edge_us ? Time(std::chrono::microseconds(*r.edge_us)) : now;
-    if (edge > now || now - edge > std::chrono::seconds(1)) edge = now;
-    if (r.pin == Pin::supply)
-      supply_from(control_supply_, r.level == Level::high, edge);
-    else
-      module_.pin_in(r.pin, r.level, edge, now);
-    probes_.pin_edge(r.pin, r.level == Level::low, now);
-    std::fprintf(stderr, "pin %s %s\n", pin_name(r.pin), level_name(r.level));
+    ++drives_[r.pin];  // a pulse still running on the pin ends here, not later
+    drive(r.pin, r.level, edge_of(r, now), now, now);
     session.send("ok");
     reschedule(now);
+  }
+
+  // The pin at the level, and back when the hold is over on the module's own clock: the rig
+  // times the pulse, so a harness that a loaded machine stalls cannot stretch the press.
+  void pulse_pin(ControlSession& session, const ControlRequest& r) {
+    auto now = SteadyClock::now();
+    const Time edge = edge_of(r, now), end = edge + std::chrono::microseconds(r.hold_us);
+    const auto pulse = ++drives_[r.pin];
+    drive(r.pin, r.level, edge, now, edge);
+    module_.on_clock(end, [this, pin = r.pin, back = r.level == Level::low ? Level::high : Level::low, end, pulse] {
+      if (drives_[pin] == pulse) drive(pin, back, end, end, end);
+    });
+    session.send("ok");
+    reschedule(now);
+  }
+
+  // The edge happened when the harness stamped it, not when it was read here.
+  static Time edge_of(const ControlRequest& r, Time now) {
+    Time edge = r.edge_us ? Time(std::chrono::microseconds(*r.edge_us)) : now;
+    return edge > now || now - edge > std::chrono::seconds(1) ? now : edge;
+  }
+
+  // `counted`: when the probes take the edge to be (its arrival, or a pulse's own times).
+  void drive(Pin pin, Level level, Time edge, Time now, Time counted) {
+    if (pin == Pin::supply)
+      supply_from(control_supply_, level == Level::high, edge);
+    else
+      module_.pin_in(pin, level, edge, now);
+    probes_.pin_edge(pin, level == Level::low, counted);
+    std::fprintf(stderr, "pin %s %s\n", pin_name(pin), level_name(level));
   }
 
   // The service centre stamps a message with its own time: the host's, in UTC.
@@ -433,7 +458,8 @@ class Host {
   std::optional<Time> scheduled_;
   std::optional<asio::posix::stream_descriptor> first_open_;  // inotify on the pty, until it fires
   std::array<char, 4096> uart_buffer_{};
-  Probes probes_;  // what the benchmarks read through the control channel
+  Probes probes_;                        // what the benchmarks read through the control channel
+  std::map<Pin, std::uint64_t> drives_;  // changes of each input pin: a pulse ends only if none came after it
   PacedUart uart_;
   UsbSerialAdapter adapter_;
   asio::steady_timer adapter_timer_;

@@ -91,6 +91,9 @@ class VirtualModule {
   void socket_in(const SocketEvent& event, Time now);
   // Runs every timer due at `now`.
   void advance(Time now);
+  // For the rig around the module: `fn` runs at `when`, in order with the module's own timers
+  // (an edge the rig times, such as a pulse's end, comes before what the module would do later).
+  void on_clock(Time when, std::function<void()> fn) { at(when, std::move(fn)); }
   std::optional<Time> next_deadline() const;
 
   // A text message from the network, stored on the SIM (`sms` on the control channel); `stamp`

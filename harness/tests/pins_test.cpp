@@ -7,10 +7,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
+#include <fmt/format.h>
+
 #include "at/engine.hpp"
 #include "base/error.hpp"
 #include "rig/model.hpp"
 #include "rig/pins.hpp"
+#include "rig/power.hpp"
 #include "rig/virtual_module.hpp"
 #include "runner/firmware_server.hpp"
 #include "tests/support.hpp"
@@ -47,6 +52,35 @@ TEST_CASE("virtual rack: PWRKEY through the control channel powers the module an
   CHECK(events[0].role == rig::PinRole::status);
   CHECK(events[0].level == rig::Level::high);
   CHECK_THROWS_WITH_AS(pins->set(rig::PinRole::status, rig::Level::low), doctest::Contains("answered 'error"), InfraError);
+}
+
+// At time scale 0.02 a 100 ms press is 2 ms on the host, and a loaded 2-core machine has
+// stalled a harness thread for 25 ms in the middle of one (the default run's power-psm-current):
+// a press the module takes for a 1.25 s one.
+TEST_CASE("virtual rack: a press the harness ends late is still the press asked for, timed by the module, and a host-timed one is reported") {
+  test::TempDir dir;
+  rig::Slot slot{"p3", "SIM7080G", "1951B02SIM7080G", {}, rig::VirtualSlot{}, {}};
+  const TimeScale scale(0.02);
+  rig::VirtualModuleProcess module(slot, scale.factor(), {test::athil_exe(), dir.path(), dir.path() / "sim.log"});
+  auto pins = rig::connect_virtual_pins("p3", module.control_socket());
+  auto ask = [&](const std::string& request) { return rig::ask_virtual_module("p3", module.control_socket(), request); };
+  // An injected stall: every wait of the harness ends 50 ms late, 2.5 s of module time.
+  auto stalled = [](Deadline until) { std::this_thread::sleep_until(until + 50ms); };
+  rig::PowerControl by_module(*pins, slot.model, scale, stalled, [](const std::string&) {});
+
+  // A 100 ms press stays one: the module, off, stays off, and measured the press asked for.
+  CHECK_NOTHROW(by_module.press(rig::PinRole::pwrkey, 100ms));
+  CHECK(ask("state").rfind("state off ", 0) == 0);
+  CHECK(ask("pulses pwrkey") == fmt::format("pulses pwrkey 1 {}", scale.hold(100ms).count()));
+  // The power-on hold still powers it on.
+  by_module.press(rig::PinRole::pwrkey, 1200ms);
+  CHECK(ask("state").rfind("state off ", 0) != 0);
+
+  // Timed by the host, as a GPIO line's press is, the stall stretches it, and athil says so.
+  auto host_timed = rig::timed_by_host(*pins);
+  rig::PowerControl by_host(*host_timed, slot.model, scale, stalled, [](const std::string&) {});
+  CHECK_THROWS_WITH_AS(by_host.press(rig::PinRole::pwrkey, 100ms), doctest::Contains("the host is too slow for this time scale"), rig::PressOverrun);
+  CHECK(pins->get(rig::PinRole::pwrkey) == rig::Level::high);  // released all the same
 }
 
 TEST_CASE("virtual rack: a module that cannot start is an infrastructure error with its log") {

@@ -340,6 +340,14 @@ TEST_CASE("sim: control channel requests parse into what the host does, and a ba
   CHECK(watch.watched.size() == 2);
   CHECK(std::get<ControlRequest>(athil::sim::parse_control("watch none")).watched.empty());
   CHECK(std::get<ControlRequest>(athil::sim::parse_control("pulses reset")).pin == athil::sim::Pin::reset);
+  auto pulse = std::get<ControlRequest>(athil::sim::parse_control("pulse reset low 2000 777"));
+  CHECK(pulse.verb == ControlRequest::Verb::pulse);
+  CHECK(pulse.pin == athil::sim::Pin::reset);
+  CHECK(pulse.hold_us == 2000);
+  CHECK(pulse.edge_us == 777);
+  CHECK(std::get<std::string>(athil::sim::parse_control("pulse supply low 2000")).find("pulsed inputs are pwrkey and reset") != std::string::npos);
+  CHECK(std::get<std::string>(athil::sim::parse_control("pulse pwrkey low 0")) == "error a pulse lasts 1 to 60000000 microseconds, not '0'");
+  CHECK(std::get<std::string>(athil::sim::parse_control("pulse pwrkey low 5s")).find("not '5s'") != std::string::npos);
   CHECK(std::get<std::string>(athil::sim::parse_control("set status low")).find("inputs are pwrkey, reset, supply and dtr") != std::string::npos);
   CHECK(std::get<std::string>(athil::sim::parse_control("watch pwrkey")).find("outputs are status and netlight") != std::string::npos);
   CHECK(std::get<std::string>(athil::sim::parse_control("get nothing")) == "error no pin 'nothing'");
