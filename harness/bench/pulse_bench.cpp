@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
   AtEngine engine(port, timeline, Dialect::sim70x0(slot.model));
   auto host_timed = rig::timed_by_host(*pins);
   auto idle = [&](Deadline dl) { engine.drain_until(dl); };
-  rig::PowerControl by_host(*host_timed, slot.model, TimeScale(1.0), idle, [](const std::string&) {});
-  rig::PowerControl by_module(*pins, slot.model, TimeScale(1.0), idle, [](const std::string&) {});
+  rig::PowerControl by_host(*host_timed, slot.model, TimeScale(1.0), idle, [](const std::string&, Clock::time_point) {});
+  rig::PowerControl by_module(*pins, slot.model, TimeScale(1.0), idle, [](const std::string&, Clock::time_point) {});
 
   fmt::print("PWRKEY and RESET pulse widths on a virtual SIM7000G, as the module sees them ({} pulses each)\n", pulses);
   fmt::print("{:<8} {:>8} {:<10} {:>12} {:>12} {:>12} {:>12}\n", "pin", "asked", "timed by", "p50 dev us", "p99 dev us", "max dev us", "mean width");

@@ -37,7 +37,8 @@ struct Device {
   std::unique_ptr<PowerControl> power_control(TimeScale scale) {
     if (!pins) throw InfraError(fmt::format("slot {}: the rig wires no pins for power control", slot));
     return std::make_unique<PowerControl>(
-        *pins, model, scale, [this](Deadline dl) { engine->drain_until(dl); }, [this](const std::string& text) { timeline.record(Direction::pin, text); });
+        *pins, model, scale, [this](Deadline dl) { engine->drain_until(dl); },
+        [this](const std::string& text, Clock::time_point when) { timeline.record_at(to_us(when), Direction::pin, text); });
   }
 };
 

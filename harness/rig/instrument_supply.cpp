@@ -32,8 +32,9 @@ class InstrumentSupplyPins final : public Pins {
     supply_ = level;
   }
 
-  // An instrument's output is as it was last switched: on from the start.
   bool pulse(PinRole role, Level level, Duration hold) override { return role != PinRole::supply && other(role).pulse(role, level, hold); }
+
+  // An instrument's output is as it was last switched: on from the start.
   Level get(PinRole role) override { return role == PinRole::supply ? supply_ : other(role).get(role); }
 
   std::vector<PinEvent> take_events() override { return lines_ ? lines_->take_events() : std::vector<PinEvent>{}; }

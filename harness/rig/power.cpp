@@ -13,7 +13,7 @@ Duration since(Clock::time_point start) { return std::chrono::round<std::chrono:
 
 const PowerTiming& power_timing(std::string_view model) { return model_or_default(model).power; }
 
-PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note)
+PowerControl::PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, Note note)
     : pins_(pins), model_(std::move(model)), scale_(scale), idle_(std::move(idle)), note_(std::move(note)) {}
 
 Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) {
@@ -29,7 +29,7 @@ Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) 
   // Where the line's driver times the pulse (a virtual module), the host only waits it out.
   const bool timed_by_driver = pins_.pulse(role, Level::low, scale_.hold(d));
   if (!timed_by_driver) pins_.set(role, Level::low);
-  note_(fmt::format("{} low", to_string(role)));
+  note(fmt::format("{} low", to_string(role)), timed_by_driver ? pressed : Clock::now());
   struct Release {
     PowerControl& pc;
     PinRole role;
@@ -38,7 +38,7 @@ Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) 
       if (done || std::uncaught_exceptions() == 0) return;
       try {
         pc.pins_.set(role, Level::high);
-        pc.note_(fmt::format("{} high (released as the sequence was cut short)", to_string(role)));
+        pc.note(fmt::format("{} high (released as the sequence was cut short)", to_string(role)));
       } catch (...) {  // the pins failed too: the first error is the one to report
       }
     }
@@ -47,7 +47,7 @@ Clock::time_point PowerControl::press(PinRole role, Duration d, Deadline bound) 
   const auto released = Clock::now();
   if (!timed_by_driver) pins_.set(role, Level::high);
   release.done = true;
-  note_(fmt::format("{} high", to_string(role)));
+  note(fmt::format("{} high", to_string(role)), timed_by_driver ? pressed + scale_.hold(d) : released);
   if (!timed_by_driver) check_held(role, d, std::chrono::duration_cast<Duration>(released - pressed));
   return pressed + scale_.hold(d);
 }
@@ -105,7 +105,7 @@ void PowerControl::rest(Duration rest, const char* what, Deadline bound) {
 void PowerControl::on(Deadline bound) {
   const auto& t = power_timing(model_);
   if (pins_.has(PinRole::status) && pins_.get(PinRole::status) == Level::high) {
-    note_("power on: STATUS already high");
+    note("power on: STATUS already high");
     return;
   }
   press(PinRole::pwrkey, t.on_hold, bound);
@@ -115,7 +115,7 @@ void PowerControl::on(Deadline bound) {
 void PowerControl::off(Deadline bound) {
   const auto& t = power_timing(model_);
   if (pins_.has(PinRole::status) && pins_.get(PinRole::status) == Level::low) {
-    note_("power off: STATUS already low");
+    note("power off: STATUS already low");
     return;
   }
   press(PinRole::pwrkey, t.off_hold, bound);
@@ -143,13 +143,13 @@ void PowerControl::hard_cycle(Deadline bound) {
   const auto& t = power_timing(model_);
   if (!pins_.has(PinRole::supply)) throw InfraError(fmt::format("the rig switches no supply for a {} supply cycle", model_));
   pins_.set_within(PinRole::supply, Level::low, bound);
-  note_("supply off");
+  note("supply off");
   rest(t.off_rest, "supply cycle", bound);  // cut short, the supply stays off: a rest too short is no rest
   pins_.set_within(PinRole::supply, Level::high, bound);
-  note_("supply on");
+  note("supply on");
   if (pins_.has(PinRole::pwrkey)) return on(bound);
   // A board with PWRKEY strapped low powers the module on with its supply.
-  note_("no PWRKEY line: the module starts with its supply");
+  note("no PWRKEY line: the module starts with its supply");
   expect_status(Level::high, t.ready_within, "power on with the supply", bound);
 }
 

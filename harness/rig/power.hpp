@@ -37,8 +37,10 @@ struct PressOverrun : InfraError {
 class PowerControl {
  public:
   // `idle(deadline)` keeps the rest of the device serviced (its port read and recorded)
-  // until the deadline; `note` records what the sequence does on the device's timeline.
-  PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, std::function<void(const std::string&)> note);
+  // until the deadline; `note` records what the sequence does on the device's timeline, at the
+  // time it happened (a press the module times ends when it was due, however late this host is).
+  using Note = std::function<void(const std::string& text, Clock::time_point when)>;
+  PowerControl(Pins& pins, std::string model, TimeScale scale, std::function<void(Deadline)> idle, Note note);
 
   // Each sequence ends by `bound` (the time a step or a scenario has left): a press that would
   // outlast it is not begun, and a wait it cuts short throws PowerSequenceCut.
@@ -67,7 +69,9 @@ class PowerControl {
   std::string model_;
   TimeScale scale_;
   std::function<void(Deadline)> idle_;
-  std::function<void(const std::string&)> note_;
+  void note(const std::string& text, Clock::time_point when = Clock::now()) const { note_(text, when); }
+
+  Note note_;
 };
 
 }  // namespace athil::rig

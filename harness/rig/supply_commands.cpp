@@ -51,8 +51,9 @@ class SupplyCommandPins final : public Pins {
     supply_ = level;
   }
 
-  // The commands cannot be asked: the level is the last one switched, on until then.
   bool pulse(PinRole role, Level level, Duration hold) override { return role != PinRole::supply && other(role).pulse(role, level, hold); }
+
+  // The commands cannot be asked: the level is the last one switched, on until then.
   Level get(PinRole role) override { return role == PinRole::supply ? supply_ : other(role).get(role); }
 
   std::vector<PinEvent> take_events() override { return lines_ ? lines_->take_events() : std::vector<PinEvent>{}; }

@@ -66,19 +66,25 @@ TEST_CASE("virtual rack: a press the harness ends late is still the press asked 
   auto ask = [&](const std::string& request) { return rig::ask_virtual_module("p3", module.control_socket(), request); };
   // An injected stall: every wait of the harness ends 50 ms late, 2.5 s of module time.
   auto stalled = [](Deadline until) { std::this_thread::sleep_until(until + 50ms); };
-  rig::PowerControl by_module(*pins, slot.model, scale, stalled, [](const std::string&) {});
+  std::vector<std::pair<std::string, Clock::time_point>> notes;
+  rig::PowerControl by_module(*pins, slot.model, scale, stalled, [&](const std::string& text, Clock::time_point when) { notes.emplace_back(text, when); });
 
-  // A 100 ms press stays one: the module, off, stays off, and measured the press asked for.
+  // A 100 ms press stays one: the module, off, stays off, and measured the press asked for; the
+  // timeline has the release when it happened, not when the stalled harness got round to it.
   CHECK_NOTHROW(by_module.press(rig::PinRole::pwrkey, 100ms));
   CHECK(ask("state").rfind("state off ", 0) == 0);
   CHECK(ask("pulses pwrkey") == fmt::format("pulses pwrkey 1 {}", scale.hold(100ms).count()));
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].first == "pwrkey low");
+  CHECK(notes[1].first == "pwrkey high");
+  CHECK(notes[1].second - notes[0].second == scale.hold(100ms));
   // The power-on hold still powers it on.
   by_module.press(rig::PinRole::pwrkey, 1200ms);
   CHECK(ask("state").rfind("state off ", 0) != 0);
 
   // Timed by the host, as a GPIO line's press is, the stall stretches it, and athil says so.
   auto host_timed = rig::timed_by_host(*pins);
-  rig::PowerControl by_host(*host_timed, slot.model, scale, stalled, [](const std::string&) {});
+  rig::PowerControl by_host(*host_timed, slot.model, scale, stalled, [](const std::string&, Clock::time_point) {});
   CHECK_THROWS_WITH_AS(by_host.press(rig::PinRole::pwrkey, 100ms), doctest::Contains("the host is too slow for this time scale"), rig::PressOverrun);
   CHECK(pins->get(rig::PinRole::pwrkey) == rig::Level::high);  // released all the same
 }
