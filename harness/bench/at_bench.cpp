@@ -279,8 +279,11 @@ int main(int argc, char** argv) {
              theirs.user / ours.user, theirs.cpu / bare.cpu);
   fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (ours.cpu - bare.cpu) / n * 1e6);
   fmt::print("   athil run        {:7.1f} us                the whole process, an exchange written out in the scenario, over an empty run\n", whole * 1e6);
-  fmt::print("   whole run / floor {:6.2f} x (goal: within 1.3 x)   pexpect / whole run {:.2f} x (goal: at least 3.5 x)\n", whole / (bare.cpu / n),
-             (theirs.cpu / n) / whole);
+  // Both goals are ratios to system calls whose cost is the machine's: where they are dear, pexpect's
+  // own ratio to the floor is the ceiling of the second.
+  fmt::print(
+      "   whole run / floor {:6.2f} x (goal: within 1.3 x)   pexpect / whole run {:.2f} x (goal: at least 3.5 x; at most {:.2f} x here, pexpect / floor)\n",
+      whole / (bare.cpu / n), (theirs.cpu / n) / whole, theirs.cpu / bare.cpu);
   fmt::print("   (totals are the scheduler's exact run time; the user/kernel split is sampled at its tick and only approximate)\n");
   double wire = static_cast<double>(payload_size) * 10 / baud * scale;
   fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);
