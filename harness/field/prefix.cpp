@@ -44,11 +44,11 @@ std::optional<unsigned> month_at(std::string_view s, std::size_t at) {
 
 // H:MM:SS or HH:MM:SS, an optional fraction ([.,:]digits, then ",digits" as Zephyr writes
 // microseconds), an optional AM/PM and zone. Seconds of the day, and the length read.
-struct Clock {
+struct TimeRead {
   double seconds = 0;
   std::size_t length = 0;
 };
-std::optional<Clock> clock_at(std::string_view s, std::size_t at) {
+std::optional<TimeRead> clock_at(std::string_view s, std::size_t at) {
   auto h = digits(s, at, 1, 2);
   if (!h || at + h->length >= s.size() || s[at + h->length] != ':') return std::nullopt;
   std::size_t i = at + h->length + 1;
@@ -89,7 +89,7 @@ std::optional<Clock> clock_at(std::string_view s, std::size_t at) {
     ++i;
   else if (i + 5 < s.size() + 1 && (s[i] == '+' || s[i] == '-') && digits(s, i + 1, 2, 2) && i + 3 < s.size() && s[i + 3] == ':' && digits(s, i + 4, 2, 2))
     i += 6;
-  return Clock{seconds, i - at};
+  return TimeRead{seconds, i - at};
 }
 
 // YYYY-MM-DD or YYYY/MM/DD, or D/M/YYYY as a spreadsheet writes it; days since 1970 and length.
@@ -120,12 +120,12 @@ std::optional<Date> date_at(std::string_view s, std::size_t at) {
 }
 
 // A date and a time (T or blanks between), or a time alone; seconds and length.
-std::optional<Clock> datetime_at(std::string_view s, std::size_t at) {
+std::optional<TimeRead> datetime_at(std::string_view s, std::size_t at) {
   if (auto d = date_at(s, at)) {
     std::size_t i = at + d->length;
     if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
       while (i < s.size() && (s[i] == 'T' || s[i] == ' ')) ++i;
-      if (auto c = clock_at(s, i)) return Clock{static_cast<double>(d->days) * 86400.0 + c->seconds, i + c->length - at};
+      if (auto c = clock_at(s, i)) return TimeRead{static_cast<double>(d->days) * 86400.0 + c->seconds, i + c->length - at};
     }
     return std::nullopt;
   }
@@ -133,7 +133,7 @@ std::optional<Clock> datetime_at(std::string_view s, std::size_t at) {
 }
 
 // "Nov 17 12:15:37", "Dec  1 11:57:24.254", with an optional year after: syslog's and others'.
-std::optional<Clock> month_day_time_at(std::string_view s, std::size_t at) {
+std::optional<TimeRead> month_day_time_at(std::string_view s, std::size_t at) {
   auto month = month_at(s, at);
   if (!month || at + 3 >= s.size() || s[at + 3] != ' ') return std::nullopt;
   std::size_t i = at + 4;
@@ -149,7 +149,7 @@ std::optional<Clock> month_day_time_at(std::string_view s, std::size_t at) {
     year = y->value;
     i += 5;
   }
-  return Clock{static_cast<double>(days_from_civil(year, *month, static_cast<unsigned>(day->value))) * 86400.0 + c->seconds, i - at};
+  return TimeRead{static_cast<double>(days_from_civil(year, *month, static_cast<unsigned>(day->value))) * 86400.0 + c->seconds, i - at};
 }
 
 struct Stripper {

@@ -26,9 +26,9 @@ namespace athil::field {
 namespace {
 
 // Events written as they happen (a tap killed outright keeps what it saw), from two threads.
-class TranscriptWriter {
+class LiveTranscript {
  public:
-  explicit TranscriptWriter(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc), start_(Clock::now()) {
+  explicit LiveTranscript(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc), start_(Clock::now()) {
     if (!out_) throw InfraError(fmt::format("cannot write {}", path));
     out_ << "# athil-transcript 1\n" << std::flush;
   }
@@ -64,7 +64,7 @@ int run_record(const RecordOptions& o) {
     if (!real) throw InputError(fmt::format("{}: slot {} is not wired to real pins (for a virtual module, use --control)", o.rig, o.slot));
     pins = rig::open_real_pins(slot->name, *real);
   }
-  TranscriptWriter transcript(o.out);
+  LiveTranscript transcript(o.out);
   Pty pty = open_pty();
   OwnedPath link = publish_link(o.link, pty.slave_path);
   fmt::print("record: {} <-> {} (link {}), transcript {}\n", module->describe(), pty.slave_path, o.link, o.out);

@@ -115,9 +115,7 @@ Imported import_junit(Store& into, const fs::path& file) {
   if (suites.empty()) source->fail(root, fmt::format("a JUnit report's root is <testsuites> or <testsuite>, not <{}>", root.name()));
   std::vector<report::TestSuite> read;
   for (auto s : suites) read.push_back(suite_from(s));
-  std::string rig;
-  for (const auto& [k, v] : read.front().properties)
-    if (k == "rig") rig = v;
+  const std::string rig = read.front().property("rig");
   // The file's own hash names the run: the same file imported twice is one run.
   RunRecord run{
       .run_id = "junit-" + content_hash(source->text()), .host = read.front().hostname, .rig = rig, .started = read.front().timestamp, .source = file.string()};

@@ -38,12 +38,6 @@ ALTER TABLE runs ADD COLUMN time_scale REAL NOT NULL DEFAULT 1;
 ALTER TABLE testcases ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 )sql"};
 
-std::string property(const report::TestSuite& suite, std::string_view name) {
-  for (const auto& [k, v] : suite.properties)
-    if (k == name) return v;
-  return {};
-}
-
 // Another host's store as an import reads it: itself when at this athil's schema, else a copy
 // brought up to date in `folder` (the other is left as it is), removed afterwards.
 class UpToDateCopy {
@@ -162,15 +156,15 @@ std::optional<std::int64_t> Store::begin_run(const RunRecord& run) {
 
 void Store::record_case(std::int64_t run, const report::TestSuite& suite, const report::TestCase& c) {
   Transaction t(*db_);
-  std::string slot = property(suite, "slot"), revision = known(property(suite, "revision"));
+  std::string slot = suite.property("slot"), revision = known(suite.property("revision"));
   auto slots = db_->prepare(
       "INSERT INTO slots(run, name, model, rig_firmware, revision_before, revision_after, imei) VALUES(?1,?2,?3,?4,?5,?6,?7) "
       "ON CONFLICT(run, name) DO UPDATE SET revision_before = COALESCE(NULLIF(revision_before, ''), excluded.revision_before), "
       "revision_after = COALESCE(NULLIF(excluded.revision_after, ''), revision_after), imei = COALESCE(NULLIF(excluded.imei, ''), imei)");
   std::string before = known(c.revision_at_start).empty() ? revision : known(c.revision_at_start);
   std::string after = c.left_other_firmware.empty() ? revision : c.left_other_firmware;
-  slots.bind(1, run).bind(2, slot).bind(3, property(suite, "model")).bind(4, property(suite, "firmware")).bind(5, before).bind(6, after);
-  slots.bind(7, property(suite, "imei")).step();
+  slots.bind(1, run).bind(2, slot).bind(3, suite.property("model")).bind(4, suite.property("firmware")).bind(5, before).bind(6, after);
+  slots.bind(7, suite.property("imei")).step();
   auto cases = db_->prepare(
       "INSERT INTO testcases(run, slot, scenario, file, content_hash, verdict, reason, seconds, round, attempts, revision, tags) "
       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");

@@ -31,12 +31,6 @@ svg .status { fill: none; stroke: var(--pass); stroke-width: 1.5; } svg .current
 svg .block { stroke: #8888; stroke-dasharray: 3 3; } svg .lane, svg .axis { fill: currentColor; } svg .end { text-anchor: end; }
 )css";
 
-std::string property(const TestSuite& s, std::string_view name) {
-  for (const auto& [k, v] : s.properties)
-    if (k == name) return v;
-  return "";
-}
-
 std::string case_id(std::size_t suite, std::size_t index) { return fmt::format("case-{}-{}", suite, index); }
 
 std::string header(const RunInfo& run, const std::vector<TestSuite>& suites) {
@@ -58,7 +52,7 @@ std::string not_passed(const std::vector<TestSuite>& suites) {
       const auto& c = suites[s].cases[i];
       if (c.verdict != Verdict::failed && c.verdict != Verdict::error) continue;
       items += fmt::format(R"(<li><a href="#{}">{} {} on {}</a>: {}</li>)", case_id(s, i), verdict_word(c), html_text(c.name),
-                           html_text(property(suites[s], "slot")), html_text(c.message.substr(0, 200)));
+                           html_text(suites[s].property("slot")), html_text(c.message.substr(0, 200)));
     }
   return items.empty() ? "" : fmt::format(R"(<nav id="problems" aria-label="failures and errors"><h2>Failures and errors</h2><ul>{}</ul></nav>)", items);
 }
@@ -108,9 +102,9 @@ std::string testcase(const TestCase& c, const std::string& id, const std::filesy
 }
 
 std::string slot_section(const TestSuite& s, std::size_t index, const std::filesystem::path& run_dir) {
-  std::string out = fmt::format(R"(<section class="slot" id="slot-{}"><h2>slot {}: {}, revision {}, IMEI {}</h2>)", index, html_text(property(s, "slot")),
-                                html_text(property(s, "model")), html_text(property(s, "revision").empty() ? "unknown" : property(s, "revision")),
-                                html_text(property(s, "imei").empty() ? "unknown" : property(s, "imei")));
+  std::string out = fmt::format(R"(<section class="slot" id="slot-{}"><h2>slot {}: {}, revision {}, IMEI {}</h2>)", index, html_text(s.property("slot")),
+                                html_text(s.property("model")), html_text(s.property("revision").empty() ? "unknown" : s.property("revision")),
+                                html_text(s.property("imei").empty() ? "unknown" : s.property("imei")));
   for (std::size_t i = 0; i < s.cases.size(); ++i) out += testcase(s.cases[i], case_id(index, i), run_dir);
   return out + "</section>";
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -96,6 +97,12 @@ struct TestSuite {
   std::vector<std::pair<std::string, std::string>> properties;
   std::vector<TestCase> cases;
 
+  // The value of the first property of that name, or "" when there is none.
+  std::string property(std::string_view key) const {
+    for (const auto& [k, v] : properties)
+      if (k == key) return v;
+    return "";
+  }
   Counts counts() const {
     Counts n;
     for (const auto& c : cases) n.add(c);

@@ -66,12 +66,6 @@ const char* word(const TestCase& c) {
 
 std::string link(const std::string& file) { return file.empty() ? "" : fmt::format("[{}]({})", markdown_cell(file.substr(file.rfind('/') + 1)), file); }
 
-std::string property(const TestSuite& s, std::string_view name) {
-  for (const auto& [k, v] : s.properties)
-    if (k == name) return v;
-  return "";
-}
-
 // The commands the slot's virtual module does not model, each with the scenarios that sent them.
 std::string unmodelled_list(const TestSuite& s) {
   std::vector<std::pair<std::string, std::vector<std::string>>> commands;
@@ -102,7 +96,7 @@ std::string measurement_table(const std::vector<TestSuite>& suites) {
   for (const auto& s : suites)
     for (const auto& c : s.cases)
       for (const auto& m : c.measurements)
-        rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(property(s, "slot")), markdown_cell(c.name),
+        rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(s.property("slot")), markdown_cell(c.name),
                             markdown_cell(m.name), value(m, "average"), value(m, "peak"), value(m, "lowest"), value(m, "charge"), value(m, "window"), m.verdict,
                             markdown_cell(m.limits));
   if (rows.empty()) return "";
@@ -137,9 +131,9 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   out += "| slot | model | revision | IMEI | passed | flaky | failed | errors | skipped | note |\n|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : suites) {
     auto n = s.counts();
-    std::string note = property(s, "quarantined").empty() ? "" : "quarantined";
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(property(s, "slot")), markdown_cell(property(s, "model")),
-                       markdown_cell(property(s, "revision")), markdown_cell(property(s, "imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
+    std::string note = s.property("quarantined").empty() ? "" : "quarantined";
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(s.property("slot")), markdown_cell(s.property("model")),
+                       markdown_cell(s.property("revision")), markdown_cell(s.property("imei")), n.passed, n.flaky, n.failed, n.errors, n.skipped, note);
   }
 
   auto section = [&](const std::string& title, auto&& wanted) {
@@ -147,7 +141,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
     for (const auto& s : suites)
       for (const auto& c : s.cases) {
         if (!wanted(c)) continue;
-        body += fmt::format("- **{}** {} {}: {}\n", markdown_cell(property(s, "slot")), markdown_cell(c.name), word(c), markdown_cell(c.message));
+        body += fmt::format("- **{}** {} {}: {}\n", markdown_cell(s.property("slot")), markdown_cell(c.name), word(c), markdown_cell(c.message));
         for (std::size_t i = 0; i < c.earlier_attempts.size(); ++i)
           body += fmt::format("  - attempt {}: error: {} {}\n", i + 1, markdown_cell(c.earlier_attempts[i].message), link(c.earlier_attempts[i].transcript));
         if (!c.transcript.empty()) body += fmt::format("  - transcript {}{}\n", link(c.transcript), c.waveform.empty() ? "" : ", waveform " + link(c.waveform));
@@ -161,7 +155,7 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
   for (const auto& s : suites)
     for (const auto& c : s.cases)
       for (const auto& w : c.compressed_waits)
-        compressed += fmt::format("- **{}** {}: {}\n", markdown_cell(property(s, "slot")), markdown_cell(c.name), markdown_cell(w));
+        compressed += fmt::format("- **{}** {}: {}\n", markdown_cell(s.property("slot")), markdown_cell(c.name), markdown_cell(w));
   if (!compressed.empty())
     out += fmt::format(
         "\n## Would not fit at real speed\n\nThese waits ended in time only because the rig's time is compressed (time-scale below 1): "
@@ -169,13 +163,13 @@ std::string render_summary(const RunInfo& run, const std::vector<TestSuite>& sui
         compressed);
   out += measurement_table(suites);
   for (const auto& s : suites)
-    if (auto q = property(s, "quarantined"); !q.empty())
-      out += fmt::format("\n**Slot {} quarantined:** {}\n", markdown_cell(property(s, "slot")), markdown_cell(q));
+    if (auto q = s.property("quarantined"); !q.empty())
+      out += fmt::format("\n**Slot {} quarantined:** {}\n", markdown_cell(s.property("slot")), markdown_cell(q));
 
   for (const auto& s : suites) {
     out +=
         fmt::format("\n## Slot {} ({}, port {})\n\n| scenario | result | time (s) | revision at start | transcript | waveform |\n|---|---|---|---|---|---|\n",
-                    markdown_cell(property(s, "slot")), markdown_cell(property(s, "model")), markdown_cell(property(s, "port")));
+                    markdown_cell(s.property("slot")), markdown_cell(s.property("model")), markdown_cell(s.property("port")));
     for (std::size_t i = 0; i < s.cases.size(); ++i) out += row(static_cast<std::size_t>(&s - suites.data()), i);
     out += unmodelled_list(s);
   }

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // A one-slot SIM7080G rig on `firmware`, with faults.
-fs::path rig(const TempDir& dir, const std::string& name, const std::string& firmware, const std::string& target, const std::string& faults = "") {
+fs::path one_slot_rig(const TempDir& dir, const std::string& name, const std::string& firmware, const std::string& target, const std::string& faults = "") {
   auto path = dir.path() / (name + ".xml");
   std::ofstream(path) << fmt::format(R"(<rig name="{}" time-scale="0.02">
   <slot name="s1" model="SIM7080G" firmware="{}" fota-target="{}"><virtual{}/></slot>
@@ -54,10 +54,10 @@ ProcessResult smoke(const fs::path& rig_file, const fs::path& reports) {
 TEST_CASE("results store: a revision change with a fault in the second run shows in history, and diff gates on it per run and per revision") {
   TempDir dir;
   auto reports = dir.path() / "reports";
-  auto first = smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
+  auto first = smoke(one_slot_rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
   REQUIRE_MESSAGE(first.exit_code == 0, first.out, first.err);
   std::this_thread::sleep_for(1100ms);  // run ids are to the second
-  auto second = smoke(rig(dir, "rack", "1951B03SIM7080G", "1951B02SIM7080G", "fota-fail"), reports);
+  auto second = smoke(one_slot_rig(dir, "rack", "1951B03SIM7080G", "1951B02SIM7080G", "fota-fail"), reports);
   REQUIRE_MESSAGE(second.exit_code == 1, second.out, second.err);
 
   history::Store store(reports / "athil.db", false);
@@ -136,7 +136,7 @@ TEST_CASE("results store: a revision change with a fault in the second run shows
 TEST_CASE("results store: a run killed outright keeps every testcase that ended, and the store still reads and records") {
   TempDir dir;
   auto reports = dir.path() / "reports";
-  int pid = spawn_process({athil_exe().string(), "run", "--rig", rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G").string(), "--junit",
+  int pid = spawn_process({athil_exe().string(), "run", "--rig", one_slot_rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G").string(), "--junit",
                            (reports / "junit.xml").string(), "--tag", "smoke", "--repeat", "20", "scenarios"},
                           source_dir(), dir.path() / "run.log", /*own_session=*/true);
   auto recorded = [&] {
@@ -167,7 +167,7 @@ TEST_CASE("results store: a run killed outright keeps every testcase that ended,
   CHECK(contains(page, "at-identity"));
   CHECK(athil_cmd({"history", "--reports", reports.string()}).exit_code == 0);
   std::this_thread::sleep_for(1100ms);
-  auto again = smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
+  auto again = smoke(one_slot_rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), reports);
   CHECK(again.exit_code == 0);
   CHECK(history::Store(reports / "athil.db", false).runs().size() == 2);
 }
@@ -175,9 +175,9 @@ TEST_CASE("results store: a run killed outright keeps every testcase that ended,
 TEST_CASE("results store: another host's report folder and a JUnit file are imported once each, and a bad one is refused with where") {
   TempDir dir;
   auto here = dir.path() / "here", there = dir.path() / "there";
-  REQUIRE(smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), here).exit_code == 0);
+  REQUIRE(smoke(one_slot_rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G"), here).exit_code == 0);
   std::this_thread::sleep_for(1100ms);
-  REQUIRE(smoke(rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G", "fota-fail"), there).exit_code == 1);
+  REQUIRE(smoke(one_slot_rig(dir, "rack", "1951B02SIM7080G", "1951B03SIM7080G", "fota-fail"), there).exit_code == 1);
 
   auto imported = athil_cmd({"history", "import", there.string(), "--reports", here.string()});
   INFO(imported.out, imported.err);

@@ -9,6 +9,7 @@
 
 #include <pugixml.hpp>
 
+#include "tests/rack_support.hpp"
 #include "tests/support.hpp"
 
 using namespace athil::test;
@@ -17,7 +18,7 @@ namespace {
 
 const char* header = "<?xml version=\"1.0\"?>\n";
 
-std::string scenario(const std::string& name, const std::string& body) {
+std::string sim7080(const std::string& name, const std::string& body) {
   return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7080G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
 }
 
@@ -25,9 +26,6 @@ std::string scenario(const std::string& name, const std::string& body) {
 std::string sim7000(const std::string& name, const std::string& body) {
   return std::string(header) + "<scenario name=\"" + name + "\" models=\"SIM7000G\" timeout=\"5m\">\n" + body + "\n</scenario>\n";
 }
-
-const std::string power = R"xml(<setup><use fixture="power-on"/></setup>
-  <teardown><use fixture="power-off"/></teardown>)xml";
 
 struct Outcome {
   std::string verdict;  // passed, failure, error
@@ -70,14 +68,14 @@ TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a 
   <expect>OK</expect>
   <urc timeout="10s" regex="\+APP PDP: (\d),ACTIVE" capture="active_pdp"/>
 </fixture>)xml");
-  dir.write("sc/forbid.xml", scenario("forbid-fails-at-once", power + R"xml(
+  dir.write("sc/forbid.xml", sim7080("forbid-fails-at-once", power + R"xml(
   <step name="radio off">
     <forbid>+CPIN: NOT READY</forbid>
     <send>AT+CFUN=0</send>
     <expect>OK</expect>
     <sleep duration="10m"/>  <!-- ended by the forbidden line, or the step would pass -->
   </step>)xml"));
-  dir.write("sc/forbid-scope.xml", scenario("forbid-ends-with-its-block", power + R"xml(
+  dir.write("sc/forbid-scope.xml", sim7080("forbid-ends-with-its-block", power + R"xml(
   <step name="watch"><forbid>+CPIN: NOT READY</forbid><command send="AT"/></step>
   <step name="radio off"><command send="AT+CFUN=0"/><urc>+CPIN: NOT READY</urc></step>)xml"));
   // A bearer comes up only once the module has registered, seconds after it answers AT.
@@ -86,7 +84,7 @@ TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a 
     <command send="AT+CEREG?" expect="\+CEREG: \d,(\d).*" capture="reg"/>
     <repeat until="${reg} == 1" max="50"><sleep duration="200ms"/><command send="AT+CEREG?" expect="\+CEREG: \d,(\d).*" capture="reg"/></repeat>
   </step>)xml";
-  dir.write("sc/any.xml", scenario("expect-any-branches", power + registered + R"xml(
+  dir.write("sc/any.xml", sim7080("expect-any-branches", power + registered + R"xml(
   <step name="bearer twice">
     <command send="AT+CNACT=0,1"/>
     <expect-any capture="first" timeout="10s">
@@ -100,10 +98,10 @@ TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a 
     </expect-any>
     <check expr="${first} == 'up' &amp;&amp; ${second} == 'refused'"/>
   </step>)xml"));
-  dir.write("sc/diag.xml", scenario("on-failure-diagnostics", power + R"xml(
+  dir.write("sc/diag.xml", sim7080("on-failure-diagnostics", power + R"xml(
   <step name="wrong expectation"><send>AT+GMR</send><expect timeout="3s">Revision:NOPE</expect></step>
   <on-failure><command send="AT+CFOTA?" expect="\+CFOTA: (\d+)" capture="fota"/><command send="AT+CSQ"/></on-failure>)xml"));
-  dir.write("sc/params.xml", scenario("fixture-parameters", power + registered + R"xml(
+  dir.write("sc/params.xml", sim7080("fixture-parameters", power + registered + R"xml(
   <step name="default"><use fixture="bearer"/><check expr="${active_pdp} == 0"/></step>
   <step name="param"><use fixture="bearer"><param name="pdp" value="1"/></use></step>
   <step name="param is scoped"><send>AT+CNACT=${pdp:-3},1</send><expect>OK</expect><urc>+APP PDP: 3,ACTIVE</urc></step>)xml"));
@@ -133,7 +131,7 @@ TEST_CASE("language: forbid, expect-any, on-failure and fixture parameters on a 
 TEST_CASE("language: -D outranks a fixture parameter") {
   TempDir dir;
   dir.write("fixtures/bearer.xml", "<fixture><send>AT+CNACT=${pdp},1</send><expect>OK</expect></fixture>");
-  dir.write("sc/p.xml", scenario("d-wins", power + R"xml(
+  dir.write("sc/p.xml", sim7080("d-wins", power + R"xml(
   <step name="param"><use fixture="bearer"><param name="pdp" value="1"/></use></step>)xml"));
   auto r = run_scenarios(dir, {"-D", "pdp=2"});
   CHECK(r["d-wins"].verdict == "passed");
@@ -143,7 +141,7 @@ TEST_CASE("language: -D outranks a fixture parameter") {
 TEST_CASE("language: a parameter the fixture never uses is a mistake, with a suggestion") {
   TempDir dir;
   dir.write("fixtures/bearer.xml", "<fixture><send>AT+CNACT=${pdp},1</send></fixture>");
-  auto file = dir.write("sc/p.xml", scenario("p", "<step name=\"s\">\n<use fixture=\"bearer\">\n  <param name=\"pdb\" value=\"1\"/>\n</use></step>"));
+  auto file = dir.write("sc/p.xml", sim7080("p", "<step name=\"s\">\n<use fixture=\"bearer\">\n  <param name=\"pdb\" value=\"1\"/>\n</use></step>"));
   auto r = run_process({athil_exe().string(), "validate", file.string(), "--fixtures", (dir.path() / "fixtures").string()}, source_dir());
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("p.xml:5:3: error: fixture 'bearer' does not use a parameter 'pdb' (did you mean 'pdp'?)") != std::string::npos);
@@ -151,7 +149,7 @@ TEST_CASE("language: a parameter the fixture never uses is a mistake, with a sug
 
 TEST_CASE("language: power sequences, pins and reboots on a virtual module, and requires skips what the rig cannot do") {
   TempDir dir;
-  dir.write("sc/power.xml", scenario("power-by-the-book", R"xml(
+  dir.write("sc/power.xml", sim7080("power-by-the-book", R"xml(
   <step name="on">
     <power action="on"/>
     <expect-pin name="status" level="high" timeout="1s"/>
@@ -172,9 +170,9 @@ TEST_CASE("language: power sequences, pins and reboots on a virtual module, and 
     <power action="off"/>
     <expect-pin name="status" level="low" timeout="1s"/>
   </step>)xml"));
-  dir.write("sc/status.xml", scenario("status-that-never-comes", R"xml(
+  dir.write("sc/status.xml", sim7080("status-that-never-comes", R"xml(
   <step name="on without power"><expect-pin name="status" level="high" timeout="3s"/></step>)xml"));  // 3 s scaled: the 2 s floor
-  auto skipped = scenario("needs-usb", "<step name=\"s\"><log>x</log></step>");
+  auto skipped = sim7080("needs-usb", "<step name=\"s\"><log>x</log></step>");
   skipped.replace(skipped.find("timeout=\"5m\""), 12, "timeout=\"5m\" requires=\"usb status\"");
   dir.write("sc/skip.xml", skipped);
   auto r = run_scenarios(dir);
@@ -190,8 +188,8 @@ TEST_CASE("language: power sequences, pins and reboots on a virtual module, and 
 TEST_CASE("language: durations from variables are read when the action runs") {
   TempDir dir;
   dir.write("fixtures/nap.xml", "<fixture><sleep duration=\"${nap:-1s}\"/><log>slept ${nap:-1s}</log></fixture>");
-  dir.write("sc/a.xml", scenario("param-duration", "<step name=\"s\"><use fixture=\"nap\"><param name=\"nap\" value=\"2s\"/></use></step>"));
-  dir.write("sc/b.xml", scenario("bad-duration", "<step name=\"s\"><sleep duration=\"${pause}\"/></step>"));
+  dir.write("sc/a.xml", sim7080("param-duration", "<step name=\"s\"><use fixture=\"nap\"><param name=\"nap\" value=\"2s\"/></use></step>"));
+  dir.write("sc/b.xml", sim7080("bad-duration", "<step name=\"s\"><sleep duration=\"${pause}\"/></step>"));
   auto r = run_scenarios(dir, {"-D", "pause=forever"});
   CHECK(r["param-duration"].verdict == "passed");
   CHECK(r["param-duration"].out.find("log: slept 2s") != std::string::npos);
@@ -203,12 +201,12 @@ TEST_CASE("language: durations from variables are read when the action runs") {
 
 TEST_CASE("language: a urc count waits for that many lines") {
   TempDir dir;
-  dir.write("sc/a.xml", scenario("four-boot-urcs", R"xml(<step name="s">
+  dir.write("sc/a.xml", sim7080("four-boot-urcs", R"xml(<step name="s">
     <power action="on"/>
     <urc count="4" timeout="15s" regex="RDY|\+CFUN: 1|\+CPIN: READY|SMS Ready"/>
   </step>
   <teardown><power action="off"/></teardown>)xml"));
-  dir.write("sc/b.xml", scenario("five-boot-urcs", R"xml(<step name="s">
+  dir.write("sc/b.xml", sim7080("five-boot-urcs", R"xml(<step name="s">
     <power action="on"/>
     <urc count="5" timeout="3s" regex="RDY|\+CFUN: 1|\+CPIN: READY|SMS Ready"/>
   </step>
@@ -226,7 +224,7 @@ TEST_CASE("language: a urc right after a send is what that command causes, never
   auto rig = dir.write("rig.xml", R"xml(<rig name="r" time-scale="0.02">
   <slot name="x" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="spontaneous-powerdown=15s"/></slot>
 </rig>)xml");
-  dir.write("sc/a.xml", scenario("powered-down-before-cpowd", R"xml(<setup><use fixture="power-on"/></setup>
+  dir.write("sc/a.xml", sim7080("powered-down-before-cpowd", R"xml(<setup><use fixture="power-on"/></setup>
   <step name="at"><command send="AT"/></step>
   <teardown><sleep duration="30s"/><use fixture="power-off"/></teardown>)xml"));
   auto r = run_scenarios(dir, {"--rig", rig.string()});
@@ -240,13 +238,13 @@ TEST_CASE("language: a line the scenario declares unsolicited is a URC for that 
   TempDir dir;
   // Declared a URC, the revision line is no longer AT+GMR's response: the scenario waits for it
   // as a URC. The next scenario, without the declaration, gets it as a response again.
-  dir.write("sc/a.xml", scenario("declared", power + R"xml(
+  dir.write("sc/a.xml", sim7080("declared", power + R"xml(
   <unsolicited prefix="Revision:"/>
   <step name="s"><send>AT+GMR</send><urc timeout="5s" regex="Revision:(.+)" capture="rev"/><expect>OK</expect></step>)xml"));
-  dir.write("sc/b.xml", scenario("declared-response", power + R"xml(
+  dir.write("sc/b.xml", sim7080("declared-response", power + R"xml(
   <unsolicited prefix="Revision:"/>
   <step name="s"><command send="AT+GMR" expect="Revision:(.+)" capture="rev"/></step>)xml"));
-  dir.write("sc/c.xml", scenario("undeclared", power + R"xml(
+  dir.write("sc/c.xml", sim7080("undeclared", power + R"xml(
   <step name="s"><command send="AT+GMR" expect="Revision:(.+)" capture="rev"/></step>)xml"));
   auto r = run_scenarios(dir);
   CHECK(r["declared"].verdict == "passed");
@@ -262,7 +260,7 @@ TEST_CASE("language: send-file writes a fixture file after DOWNLOAD, whole or in
   for (int i = 0; i < 25000; ++i) big += static_cast<char>(i * 7 % 256);  // every byte value, CR and LF included
   dir.write("fixtures/files/small.bin", small);
   dir.write("fixtures/files/big.bin", big);
-  dir.write("sc/a.xml", scenario("file-system-writes", power + R"xml(
+  dir.write("sc/a.xml", sim7080("file-system-writes", power + R"xml(
   <step name="one write">
     <command send="AT+CFSINIT"/>
     <send>AT+CFSWFILE=3,"small.bin",0,500,5000</send>
@@ -345,10 +343,10 @@ TEST_CASE("language: a press or a power sequence that does not fit in its step f
   dir.write("rig.xml", R"xml(<rig name="real" time-scale="1">
   <slot name="v" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/></slot>
 </rig>)xml");
-  dir.write("sc/a.xml", scenario("press-too-long", R"xml(<step name="hold" timeout="3s">
+  dir.write("sc/a.xml", sim7080("press-too-long", R"xml(<step name="hold" timeout="3s">
     <power-key hold="20s"/>
   </step>)xml"));
-  dir.write("sc/b.xml", scenario("off-too-slow", R"xml(<setup><power action="on"/></setup>
+  dir.write("sc/b.xml", sim7080("off-too-slow", R"xml(<setup><power action="on"/></setup>
   <step name="off" timeout="3s">
     <power action="off"/>
   </step>
@@ -430,8 +428,8 @@ TEST_CASE("language: expect-reboot takes STATUS low and high as the restart of a
 
 TEST_CASE("transcripts: each starts with its own scenario and ends with its verdict and reason, and no recovery cycles a module its teardown powered off") {
   TempDir dir;
-  dir.write("sc/1-fails.xml", scenario("fails", power + R"xml(<step name="ask"><command send="AT+GMR" expect="Revision:NOPE"/></step>)xml"));
-  dir.write("sc/2-next.xml", scenario("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
+  dir.write("sc/1-fails.xml", sim7080("fails", power + R"xml(<step name="ask"><command send="AT+GMR" expect="Revision:NOPE"/></step>)xml"));
+  dir.write("sc/2-next.xml", sim7080("next", power + R"xml(<step name="at"><command send="AT"/></step>)xml"));
   auto r = run_scenarios(dir);
   auto events = [&](const std::string& name) {
     const std::string& out = r[name].out;
@@ -462,7 +460,7 @@ TEST_CASE("real-speed timeouts: a wait that fits only because time is compressed
   const std::string body = power + R"xml(
   <step name="register"><command send="AT+CEREG=1"/><command send="AT+CFUN=0"/><command send="AT+CFUN=1"/><urc timeout="1s">+CEREG: 1</urc></step>)xml";
   TempDir compressed;
-  compressed.write("sc/register.xml", scenario("register-in-1s", body));
+  compressed.write("sc/register.xml", sim7080("register-in-1s", body));
   auto r = run_scenarios(compressed);
   CHECK(r["register-in-1s"].verdict == "passed");
   std::string summary = read_file(compressed.path() / "out" / "latest" / "summary.md");
@@ -473,7 +471,7 @@ TEST_CASE("real-speed timeouts: a wait that fits only because time is compressed
   CHECK(contains(r["register-in-1s"].out, "# compressed time: "));
 
   TempDir real;
-  real.write("sc/register.xml", scenario("register-in-1s", body));
+  real.write("sc/register.xml", sim7080("register-in-1s", body));
   auto at_real_speed = run_scenarios(real, {"--time-scale", "1", "-D", "power_off_settle=2s"});
   CHECK(at_real_speed["register-in-1s"].verdict == "failure");
   CHECK(contains(at_real_speed["register-in-1s"].message, "expected URC the line '+CEREG: 1'"));
@@ -507,11 +505,11 @@ TEST_CASE("a command the virtual module does not model is named: on the transcri
 
 TEST_CASE("language: current windows on a virtual module: a span, since a mark, a marginal band, a failing minimum, values as variables") {
   TempDir dir;
-  dir.write("sc/cur-marginal.xml", scenario("cur-marginal", power + R"xml(
+  dir.write("sc/cur-marginal.xml", sim7080("cur-marginal", power + R"xml(
   <step name="idle"><current name="idle" for="5s"><limit of="average" max="30mA" marginal="5mA"/></current></step>)xml"));
-  dir.write("sc/cur-min.xml", scenario("cur-min", power + R"xml(
+  dir.write("sc/cur-min.xml", sim7080("cur-min", power + R"xml(
   <step name="idle"><current name="idle" for="2s"><limit of="average" min="100mA"/></current></step>)xml"));
-  dir.write("sc/cur-since.xml", scenario("cur-since", power + R"xml(
+  dir.write("sc/cur-since.xml", sim7080("cur-since", power + R"xml(
   <step name="window"><mark name="m"/><sleep duration="3s"/><current name="w" since="m"><limit of="p50" max="30mA"/><limit of="charge" max="1C"/></current>
     <check expr="${w_average} &gt; 0.005 &amp;&amp; ${w_average} &lt; 0.06"/></step>)xml"));
   auto out = run_scenarios(dir);
@@ -527,7 +525,7 @@ TEST_CASE("language: current windows on a virtual module: a span, since a mark, 
 
 TEST_CASE("language: a window's resolution: at 10us its lowest is the floor between paging peaks, at 200ms each sample holds several peaks") {
   TempDir dir;
-  dir.write("sc/cur-resolution.xml", scenario("cur-resolution", power + R"xml(
+  dir.write("sc/cur-resolution.xml", sim7080("cur-resolution", power + R"xml(
   <step name="idle"><sleep duration="5s"/><mark name="m"/><sleep duration="10s"/>
     <current name="fine" since="m" resolution="10us"><limit of="average" max="30mA"/></current>
     <current name="coarse" since="m" resolution="200ms"><limit of="average" max="30mA"/></current></step>)xml"));
@@ -546,8 +544,8 @@ TEST_CASE("language: a window's resolution: at 10us its lowest is the floor betw
   CHECK(value("coarse.lowest") > 0.98 * value("coarse.average"));
   CHECK(value("fine.peak") > 2 * value("fine.average"));
 
-  auto file = dir.write("sc/bad.xml",
-                        scenario("bad", R"(<step name="s"><current name="a" for="1s" resolution="1us"><limit of="average" max="1mA"/></current></step>)"));
+  auto file =
+      dir.write("sc/bad.xml", sim7080("bad", R"(<step name="s"><current name="a" for="1s" resolution="1us"><limit of="average" max="1mA"/></current></step>)"));
   auto r = run_process({athil_exe().string(), "validate", file.string()}, source_dir());
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(contains(r.err, "resolution 1us is outside 10us (a PPK2's sample) to 1s"), r.err);
@@ -556,7 +554,7 @@ TEST_CASE("language: a window's resolution: at 10us its lowest is the floor betw
 TEST_CASE("language: current windows and limits are checked when the scenario loads, with file:line:col") {
   TempDir dir;
   auto check = [&](const std::string& body, const std::string& expected) {
-    auto file = dir.write("sc/bad.xml", scenario("bad", "<step name=\"s\">\n" + body + "\n</step>"));
+    auto file = dir.write("sc/bad.xml", sim7080("bad", "<step name=\"s\">\n" + body + "\n</step>"));
     auto r = run_process({athil_exe().string(), "validate", file.string()}, source_dir());
     CHECK_MESSAGE(r.exit_code == 2, r.err);
     CHECK_MESSAGE(contains(r.err, expected), r.err);

@@ -58,7 +58,7 @@ struct SimWithSupply {
   std::unique_ptr<rig::Pins> pins;
 };
 
-instrument::CurrentStats read_for(instrument::CurrentMeter& meter, Duration span) {
+instrument::CurrentStats binned_stats(instrument::CurrentMeter& meter, Duration span) {
   auto capture = meter.start({.bin = 1ms});
   std::this_thread::sleep_for(span);
   return instrument::summarize(capture->take());
@@ -119,7 +119,7 @@ TEST_CASE("sigrok-cli finds the virtual bench supply with libsigrok's own scpi-p
   CHECK(theirs == doctest::Approx(f.idle).epsilon(0.2));  // one 32 ms sweep: part of a DRX cycle
   instrument::SigrokMeter meter(instrument::parse_spec("scpi-pps:conn=" + sim.conn));
   CHECK(test::contains(meter.describe(), "HP 66332A A.03.01 on " + sim.conn + ", channel I1"));
-  auto ours = read_for(meter, 1300ms);  // one DRX cycle is 64 ms here: many of them
+  auto ours = binned_stats(meter, 1300ms);  // one DRX cycle is 64 ms here: many of them
   CHECK(ours.samples >= 10);
   CHECK(ours.average == doctest::Approx(f.idle).epsilon(0.05));
   CHECK(theirs == doctest::Approx(ours.average).epsilon(0.2));  // sigrok-cli's eight sweeps against athil's many
@@ -134,10 +134,10 @@ TEST_CASE("the bench supply is the module's supply: athil's backend turns its ou
   meter.power(false);
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::status) == rig::Level::low; }, 10s));
   CHECK(sim.pins->get(rig::PinRole::supply) == rig::Level::low);
-  CHECK(read_for(meter, 300ms).average == 0);
+  CHECK(binned_stats(meter, 300ms).average == 0);
   meter.power(true);
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::supply) == rig::Level::high; }, 10s));
-  CHECK(read_for(meter, 300ms).average == doctest::Approx(sim::find_model("SIM7000G")->current.off).epsilon(0.05));  // supplied, not on
+  CHECK(binned_stats(meter, 300ms).average == doctest::Approx(sim::find_model("SIM7000G")->current.off).epsilon(0.05));  // supplied, not on
 }
 
 TEST_CASE("a libsigrok meter that goes closes its own connection and nothing else: no descriptor of another thread's is closed under it") {
