@@ -39,8 +39,8 @@ install_missing() {
 build() {
   local dir=$1
   shift
-  # Of CMake's report, the line that says which libgpiod the GPIO code is built for.
   local start=$SECONDS
+  # Of CMake's report, the line that says which libgpiod the GPIO code is built for.
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" | sed -n 's/^-- athil: /setup: /p'
   cmake --build "$dir" -j"$(nproc)"
   echo "setup: $dir built in $((SECONDS - start)) s"
