@@ -10,8 +10,9 @@
 namespace athil {
 
 namespace {
-// "12.000345": seconds and six digits of microseconds (rel is never negative: events are sorted).
+// "12.000345": seconds and six digits of microseconds; a time before the start is the start.
 void append_seconds(std::string& out, std::int64_t rel_us) {
+  rel_us = std::max<std::int64_t>(rel_us, 0);
   char digits[24];
   auto end = std::to_chars(digits, digits + sizeof digits, rel_us / 1'000'000).ptr;
   *end++ = '.';
@@ -20,6 +21,15 @@ void append_seconds(std::string& out, std::int64_t rel_us) {
   out.append(digits, static_cast<std::size_t>(end + 6 - digits));
 }
 }  // namespace
+
+void append_transcript_line(std::string& out, std::int64_t t_us, Direction dir, std::string_view bytes) {
+  append_seconds(out, t_us);
+  out += ' ';
+  out += static_cast<char>(dir);
+  out += ' ';
+  append_escaped(out, bytes);
+  out += '\n';
+}
 
 void Timeline::record(Direction dir, std::string_view data) { record_at(to_us(Clock::now()), dir, data); }
 
@@ -40,7 +50,7 @@ std::optional<std::int64_t> Timeline::first_after(Direction dir, std::int64_t t_
 }
 
 std::string Timeline::render(std::size_t from, std::size_t to) const {
-  std::string out = "# athil-transcript 1\n";
+  std::string out(transcript_first_line);
   to = std::min(to, events_.size());
   if (from >= to) return out;
   // Pin events are stamped when the edge happened but recorded when read: order by time.
@@ -54,16 +64,7 @@ std::string Timeline::render(std::size_t from, std::size_t to) const {
   for (const auto* e : order) size += e->data.size() + 20;  // seconds, direction, line end: grown once
   out.reserve(size);
   // Appended in place, not a formatted string per event: a long run has hundreds of thousands.
-  for (const auto* ev : order) {
-    const auto& e = *ev;
-    auto rel = e.t_us - origin;
-    append_seconds(out, rel);
-    out += ' ';
-    out += static_cast<char>(e.dir);
-    out += ' ';
-    append_escaped(out, e.data);
-    out += '\n';
-  }
+  for (const auto* e : order) append_transcript_line(out, e->t_us - origin, e->dir, e->data);
   return out;
 }
 

@@ -15,6 +15,11 @@ enum class Direction : char { to_module = '>', from_module = '<', pin = '=', not
 // not in the transcript a person reads.
 enum class Shown { everywhere, waveform_only };
 
+// The transcript format, version 1 (Timeline::render shows it): its first line, and one event
+// as a line, `t_us` microseconds after the transcript's start. Every writer of the format uses these.
+inline constexpr std::string_view transcript_first_line = "# athil-transcript 1\n";
+void append_transcript_line(std::string& out, std::int64_t t_us, Direction dir, std::string_view bytes);
+
 struct TimelineEvent {
   std::int64_t t_us;  // CLOCK_MONOTONIC
   Direction dir;

@@ -3,6 +3,8 @@
 // report of what was recognised. Lines are read one at a time and bounded (log_text.hpp);
 // nothing here runs a regex over the log.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -261,14 +263,18 @@ std::string describe_detection(const Session& s) {
   return out;
 }
 
-TranscriptWriter::TranscriptWriter(std::ostream& out) : out_(out) { out_ << "# athil-transcript 1\n"; }
+TranscriptWriter::TranscriptWriter(std::ostream& out) : out_(out) { out_ << transcript_first_line; }
 
 void TranscriptWriter::operator()(const SessionEvent& e) {
   if (e.t && !t0_) t0_ = *e.t;
   // A log without times keeps its order; one with them is shown from its first time.
   double t = e.t && t0_ ? std::max(*e.t - *t0_, last_) : last_;
   last_ = t;
-  out_ << fmt::format("{:.6f} {} {}\n", t, static_cast<char>(e.dir), escape_bytes(e.bytes));
+  // In whole microseconds; a log's clock that runs past what 64 bits hold (292,000 years) stops there.
+  const std::int64_t us = t < 9.2e12 ? std::llround(t * 1e6) : std::numeric_limits<std::int64_t>::max();
+  line_.clear();
+  append_transcript_line(line_, us, e.dir, e.bytes);
+  out_ << line_;
 }
 
 std::string render_transcript(const Session& session) {

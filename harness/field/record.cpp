@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
@@ -14,9 +15,9 @@
 
 #include "base/duration.hpp"
 #include "base/error.hpp"
-#include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/pty.hpp"
+#include "base/timeline.hpp"
 #include "rig/model.hpp"
 #include "rig/pins.hpp"
 #include "transport/open_port.hpp"
@@ -30,15 +31,16 @@ class LiveTranscript {
  public:
   explicit LiveTranscript(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc), start_(Clock::now()) {
     if (!out_) throw InfraError(fmt::format("cannot write {}", path));
-    out_ << "# athil-transcript 1\n" << std::flush;
+    out_ << transcript_first_line << std::flush;
   }
-  void event(char dir, std::string_view bytes) { event_at(Clock::now(), dir, bytes); }
+  void event(Direction dir, std::string_view bytes) { event_at(Clock::now(), dir, bytes); }
   // A pin edge carries the time it happened, which may be a little before the bytes written
   // just ahead of it.
-  void event_at(Clock::time_point at, char dir, std::string_view text) {
+  void event_at(Clock::time_point at, Direction dir, std::string_view text) {
+    std::string line;
+    append_transcript_line(line, std::chrono::duration_cast<std::chrono::microseconds>(at - start_).count(), dir, text);
     std::lock_guard lock(mutex_);
-    double t = std::max(0.0, std::chrono::duration<double>(at - start_).count());
-    out_ << fmt::format("{:.6f} {} {}\n", t, dir, dir == '=' ? std::string(text) : escape_bytes(text)) << std::flush;
+    out_ << line << std::flush;
   }
 
  private:
@@ -79,9 +81,9 @@ int run_record(const RecordOptions& o) {
         std::string bytes = module->read_some(Clock::now() + std::chrono::milliseconds(50));
         if (pins)
           for (const auto& e : pins->take_events())
-            transcript.event_at(from_us(e.t_us), '=', fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
+            transcript.event_at(from_us(e.t_us), Direction::pin, fmt::format("{} {}", rig::to_string(e.role), rig::to_string(e.level)));
         if (bytes.empty()) continue;
-        transcript.event('<', bytes);
+        transcript.event(Direction::from_module, bytes);
         write_to_host(pty, bytes);
       }
     } catch (const std::exception& e) {
@@ -95,7 +97,7 @@ int run_record(const RecordOptions& o) {
       auto bytes = read_from_host(pty, signals.get(), 100);
       if (!bytes) break;
       if (bytes->empty()) continue;
-      transcript.event('>', *bytes);
+      transcript.event(Direction::to_module, *bytes);
       module->write_all(*bytes, Clock::now() + std::chrono::seconds(10));
     }
   } catch (...) {

@@ -101,6 +101,7 @@ class TranscriptWriter {
   std::ostream& out_;
   std::optional<double> t0_;
   double last_ = 0;
+  std::string line_;  // reused: a long log is many lines
 };
 // The session in the transcript format.
 std::string render_transcript(const Session& session);
