@@ -31,7 +31,7 @@ Duration parse_duration(std::string_view text) {
   else
     throw InputError(fmt::format("'{}' is not a duration: unit '{}' is not one of ms, s, m, h", text, unit));
   double us = value * us_per_unit;
-  if (!std::isfinite(us) || us > 1e15) throw InputError(fmt::format("'{}' is too long a duration", text));
+  if (!std::isfinite(us) || us > static_cast<double>(max_duration.count())) throw InputError(fmt::format("'{}' is too long a duration", text));
   return Duration(static_cast<std::int64_t>(std::llround(us)));
 }
 

@@ -10,7 +10,10 @@ using Duration = std::chrono::microseconds;
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC: shared by every process on the machine
 using Deadline = Clock::time_point;
 
-// Throws InputError with a reason when the text is not a duration.
+// The longest a file may write (about 31 years): what is longer is a mistake, not a wait.
+inline constexpr Duration max_duration{1'000'000'000'000'000};
+
+// Throws InputError with a reason when the text is not a duration, or is over max_duration.
 Duration parse_duration(std::string_view text);
 std::string format_duration(Duration d);
 

@@ -1,9 +1,11 @@
 #include "base/line_regex.hpp"
 
 #include <bitset>
+#include <cctype>
 #include <limits>
 #include <optional>
 #include <regex>
+#include <string>
 
 namespace athil {
 
@@ -11,6 +13,160 @@ namespace {
 
 using CharSet = std::bitset<256>;
 constexpr unsigned unbounded = std::numeric_limits<unsigned>::max();
+
+// A pattern refused before std::regex sees it, with the reason as its what().
+class RefusedPattern final : public std::regex_error {
+ public:
+  explicit RefusedPattern(std::string why) : std::regex_error(std::regex_constants::error_badrepeat), why_(std::move(why)) {}
+  const char* what() const noexcept override { return why_.c_str(); }
+
+ private:
+  std::string why_;
+};
+
+constexpr unsigned max_repeat_count = 10'000;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The length of the brace quantifier {n}, {n,} or {n,m} at p[at] (0 when there is none: then
+// the brace is a character), its counts checked: libstdc++ reads a count into an int that
+// overflows, and unrolls a repeat into that many states.
+std::size_t brace_quantifier(std::string_view p, std::size_t at) {
+  std::size_t i = at + 1;
+  for (int count = 0; count < 2; ++count) {
+    std::size_t start = i;
+    while (i < p.size() && is_digit(p[i])) ++i;
+    if (i == start && count == 0) return 0;
+    if (i - start > 5 || (i > start && std::stoul(std::string(p.substr(start, i - start))) > max_repeat_count))
+      throw RefusedPattern("a repeat count over " + std::to_string(max_repeat_count));
+    if (count == 0 && i < p.size() && p[i] == ',')
+      ++i;
+    else
+      break;
+  }
+  return i < p.size() && p[i] == '}' ? i + 1 - at : 0;
+}
+
+bool is_punctuation(char c) { return std::ispunct(static_cast<unsigned char>(c)) && c != '_'; }  // '\\w' matches '_'
+
+// The character a group's body starts or ends with, taken literally ("," or "\\."), where it is
+// punctuation and not quantified; 0 when there is none.
+char separator(std::string_view body) {
+  std::size_t next = body[0] == '\\' ? 2 : 1;
+  char first = body[next - 1];
+  bool special = std::string_view("^$.|?*+()[]{}").find(first) != std::string_view::npos;
+  if (next < body.size() && is_punctuation(first) && (next == 2 || !special) && std::string_view("*+?{").find(body[next]) == std::string_view::npos)
+    return first;
+  char last = body.back();
+  bool escaped = body[body.size() - 2] == '\\';
+  special = std::string_view("^$.|?*+()[]{}\\").find(last) != std::string_view::npos;
+  return is_punctuation(last) && (escaped || !special) ? last : 0;
+}
+
+// Whether a repeated group's body (what its parentheses hold) matches a text one way only, as
+// far as a quick look can tell: it holds no quantifier and no alternation, or it starts or
+// ends with a separator, a punctuation mark nothing else in it can match ("(,\\d+)*",
+// "(\\d+,)*", "(\\.\\d{1,3}){3}"). What fails this is how std::regex's backtracking goes
+// exponential: "(a+)+b" and "(a|a)*b" against a line of a's.
+bool one_way(std::string_view body) {
+  if (body.rfind("?:", 0) == 0) body.remove_prefix(2);
+  bool choices = false, alternation = false, in_class = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\\')
+      ++i;
+    else if (in_class)
+      in_class = body[i] != ']';
+    else if (body[i] == '[')
+      in_class = true;
+    else
+      choices |= std::string_view("*+?{|").find(body[i]) != std::string_view::npos, alternation |= body[i] == '|';
+  }
+  if (!choices) return true;
+  if (alternation || body.size() < 3) return false;
+  const char sep = separator(body);
+  if (sep == 0) return false;
+  // Nothing but the separator itself may match it: no wildcard, no negated set or class, no set
+  // that holds it (listed, escaped, in a range, or in a named class).
+  in_class = false;
+  for (std::size_t i = 0; i + 1 < body.size(); ++i) {
+    const char c = body[i], next = body[i + 1];
+    if (c == '\\') {
+      if (std::string_view("DWS").find(next) != std::string_view::npos || (in_class && next == sep)) return false;
+      ++i;
+    } else if (in_class) {
+      if (c == sep || (c == '[' && next == ':') || (c == '-' && body[i - 1] != '[' && next != ']' && body[i - 1] <= sep && sep <= next)) return false;
+      in_class = c != ']';
+    } else if (c == '[') {
+      if (next == '^') return false;
+      in_class = true;
+    } else if (c == '.') {
+      return false;
+    }
+  }
+  return body.back() != '.' || body[body.size() - 2] == '\\';
+}
+
+// Whether the quantifier at p[at] (of `length` characters) may repeat what it follows more than once.
+bool repeats(std::string_view p, std::size_t at, std::size_t length) {
+  if (p[at] == '?') return false;
+  if (p[at] != '{') return true;
+  const std::string counts(p.substr(at + 1, length - 2));  // "n", "n," or "n,m"
+  const auto comma = counts.find(',');
+  if (comma == std::string::npos) return std::stoul(counts) > 1;
+  return comma + 1 == counts.size() || std::stoul(counts.substr(comma + 1)) > 1;
+}
+
+// What std::regex must not be given, for the time its backtracking would take:
+// - a quantifier on a quantifier ("a**", "a+{2}"), an error in ECMAScript ("nothing to
+//   repeat") that libstdc++ lets through: a line of twenty characters takes a minute;
+// - a repeated group that can match the same text in more than one way (one_way);
+// - a repeat count over max_repeat_count (brace_quantifier), a brace that starts none, and a
+//   back-reference of three digits or more.
+// A lazy mark ("a*?") is allowed.
+void refuse_unsafe(std::string_view p) {
+  enum { none, quantified, lazy } last = none;
+  bool in_class = false;
+  std::vector<std::size_t> open;  // where each group not yet closed starts
+  std::string_view group;         // the body of the group that just closed
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      // libstdc++ reads a back-reference's number, as a repeat count, into an int that overflows.
+      std::size_t digits = 0;
+      while (i + 1 + digits < p.size() && is_digit(p[i + 1 + digits])) ++digits;
+      if (digits > 2 && p[i + 1] != '0') throw RefusedPattern("a back-reference past group 99 at character " + std::to_string(i + 1));
+      ++i, last = none, group = {};
+      continue;
+    }
+    if (in_class) {
+      in_class = c != ']';
+      continue;
+    }
+    std::size_t length = c == '*' || c == '+' || c == '?' ? 1 : c == '{' ? brace_quantifier(p, i) : 0;
+    // As ECMAScript in libstdc++ reads it, a brace always starts a repeat count (a byte past
+    // ASCII inside one is read as a digit, into the same overflowing int).
+    if (c == '{' && length == 0)
+      throw RefusedPattern("a '{' that starts no repeat count ({n}, {n,} or {n,m}) at character " + std::to_string(i + 1) + "; \\{ is the character");
+    if (length == 0) {
+      if (c == '(') open.push_back(i);
+      group = c == ')' && !open.empty() ? p.substr(open.back() + 1, i - open.back() - 1) : std::string_view();
+      if (c == ')' && !open.empty()) open.pop_back();
+      in_class = c == '[', last = none;
+      continue;
+    }
+    if (c == '?' && last == quantified) {
+      last = lazy;
+      continue;
+    }
+    if (last != none) throw RefusedPattern("nothing to repeat at character " + std::to_string(i + 1) + ": a quantifier on a quantifier");
+    if (group.data() && repeats(p, i, length) && !one_way(group))
+      throw RefusedPattern("the repeated group (" + std::string(group) +
+                           ") can match the same text in more than one way, which takes exponential time; "
+                           "start or end it with a separator, as in (,\\d+)*");
+    last = quantified, group = {};
+    i += length - 1;
+  }
+}
 
 // One character class repeated min to max times, greedily.
 struct Item {
@@ -286,6 +442,7 @@ struct LineRegex::Impl {
 };
 
 LineRegex::LineRegex(const std::string& pattern) {
+  refuse_unsafe(pattern);
   auto impl = std::make_shared<Impl>(Impl{.full = std::regex(pattern), .simple = Parser(pattern).parse(), .lead = Parser(pattern).lead()});
   // A pattern std::regex reads with other groups than the small parser: std::regex decides.
   if (impl->simple && impl->simple->groups.size() != impl->full.mark_count()) impl->simple.reset();

@@ -16,7 +16,9 @@ namespace athil {
 
 class LineRegex {
  public:
-  // Throws std::regex_error for a pattern std::regex refuses.
+  // Throws std::regex_error for a pattern std::regex refuses, and for two it must not be given:
+  // a quantifier on a quantifier ("a**"), which ECMAScript refuses and which backtracks
+  // exponentially, and a repeat count over 10,000.
   explicit LineRegex(const std::string& pattern);
 
   // Whether the whole line matches; when it does and `groups` is given, it holds the groups'

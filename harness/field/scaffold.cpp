@@ -1,6 +1,7 @@
 #include "field/scaffold.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "at/dialect.hpp"
 #include "at/engine.hpp"
+#include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/xml_source.hpp"
@@ -23,9 +25,15 @@ namespace {
 
 bool blank(const std::string& text) { return text.find_first_not_of(" \t") == std::string::npos; }
 
+// A gap of over a week between two lines of a log is its clock being set (an RTC set from the
+// network jumps from 1970 to today), not a wait.
+constexpr double clock_set_gap_s = 7 * 24 * 3600.0;
+bool clock_was_set(double after) { return std::isnan(after) || after > clock_set_gap_s; }
+
 // A wait long enough for what the log measured, plus a margin; nothing when the default (10 s
-// for a response, 60 s for a URC) covers it.
+// for a response, 60 s for a URC) covers it, or when the log's clock was set in between.
 std::string timeout_for(double after, double default_s) {
+  if (clock_was_set(after)) return "";
   double wanted = std::ceil(after * 1.5 + 5.0);
   return wanted > default_s ? fmt::format("{}s", static_cast<long long>(wanted)) : "";
 }
@@ -188,9 +196,30 @@ std::string guess_model(const Session& session) {
   return "";
 }
 
+namespace {
+
+// Where the scenario came from, and what of the log it does not wait for.
+std::string description(const std::string& source, LogFormat format, std::size_t commands, const std::vector<Output>& before_first, std::size_t clock_sets) {
+  std::size_t before = 0;
+  for (const auto& out : before_first) before += out.bytes.size();
+  return fmt::format(
+      "\n    Scaffolded by athil scaffold from {} ({} format, {} command{}): each command as the log\n"
+      "    has it, each line the module answered, each URC with a timeout from the measured time\n"
+      "    plus a margin. {}{}Edit it into the reproduction of the field failure: say\n"
+      "    here which failure it catches.\n  ",
+      escape_bytes(source), to_string(format), commands, commands == 1 ? "" : "s",
+      before_first.empty() ? "" : fmt::format("The {} bytes the module sent before the first command are not waited for. ", before),
+      clock_sets == 0 ? ""
+                      : fmt::format("The log's clock jumps by over a week before {} line(s): it was set, and they keep the default timeout. ", clock_sets));
+}
+
+}  // namespace
+
 std::string scaffold(Session session, const ScaffoldOptions& o) {
   std::string guessed = guess_model(session);
   Dialogue d = take_dialogue(session);
+  // A scenario needs a step: a log of the module's lines alone gives none.
+  if (d.exchanges.empty()) throw InputError("nothing to scaffold: the log shows no command sent to the module");
   std::string models = !o.models.empty() ? o.models : !guessed.empty() ? guessed : fmt::format("{}", fmt::join(family_names(), " "));
   Dialect dialect = Dialect::sim70x0(models.substr(0, models.find(' ')));
 
@@ -201,20 +230,17 @@ std::string scaffold(Session session, const ScaffoldOptions& o) {
   std::size_t commands = 0;
   for (const auto& e : d.exchanges) commands += is_command(e.command);
   double span = 0;
+  std::size_t clock_sets = 0;
   for (const auto& e : d.exchanges)
-    for (const auto& out : e.output) span += out.after;
-  draft.timeout = fmt::format("{}m", std::max<long long>(10, static_cast<long long>(std::ceil(span * 2 / 60.0)) + 5));
-  draft.description = fmt::format(
-      "\n    Scaffolded by athil scaffold from {} ({} format, {} command{}): each command as the log\n"
-      "    has it, each line the module answered, each URC with a timeout from the measured time\n"
-      "    plus a margin. {}Edit it into the reproduction of the field failure: say\n"
-      "    here which failure it catches.\n  ",
-      escape_bytes(o.source), to_string(session.format), commands, commands == 1 ? "" : "s",
-      d.before_first.empty() ? "" : fmt::format("The {} bytes the module sent before the first command are not waited for. ", [&] {
-        std::size_t n = 0;
-        for (const auto& out : d.before_first) n += out.bytes.size();
-        return n;
-      }()));
+    for (const auto& out : e.output) {
+      if (clock_was_set(out.after))
+        ++clock_sets;
+      else if (out.after > 0)
+        span += out.after;
+    }
+  const double longest_minutes = std::chrono::duration<double, std::ratio<60>>(max_duration).count();
+  draft.timeout = fmt::format("{}m", static_cast<long long>(std::clamp(std::ceil(span * 2 / 60.0) + 5, 10.0, longest_minutes)));
+  draft.description = description(o.source, session.format, commands, d.before_first, clock_sets);
 
   // Every answer line per command and position, to find the values that vary.
   AnswersSeen answers;

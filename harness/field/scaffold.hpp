@@ -16,7 +16,7 @@ struct ScaffoldOptions {
 };
 
 // The scenario as XML text. Throws InputError when the log makes a scenario larger than
-// a scenario file may be, saying which part of the log would fit.
+// a scenario file may be, saying which part of the log would fit, or when it shows no command.
 std::string scaffold(Session session, const ScaffoldOptions& options);
 
 // The model the log shows (SIMCOM_SIM7070, Revision:...SIM7000E): a model prefix such as

@@ -13,6 +13,7 @@
 
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/line_regex.hpp"
 #include "base/quantity.hpp"
 #include "base/text.hpp"
 #include "base/xml_source.hpp"
@@ -167,13 +168,14 @@ class FileReader {
   }
 
   // The regex's group count, or why it does not compile; each distinct pattern is checked once
-  // (std::regex is slow to build, and a long scenario repeats a few patterns many times).
+  // (a regex is slow to build, and a long scenario repeats a few patterns many times).
   const Expansion::RegexCheck& regex_groups(const std::string& pattern) const {
     auto [it, fresh] = expansion_.regexes.try_emplace(pattern);
     if (!fresh) return it->second;
     try {
-      // ${variables} are substituted at run time; the rest of the pattern is checked now.
-      it->second.count = std::regex(substitute(pattern, [](std::string_view) { return std::string("x"); })).mark_count();
+      // ${variables} are substituted at run time; the rest of the pattern is checked now, as the
+      // engine will compile it.
+      it->second.count = LineRegex(substitute(pattern, [](std::string_view) { return std::string("x"); })).group_count();
     } catch (const std::regex_error& e) {
       it->second.error = e.what();
     }

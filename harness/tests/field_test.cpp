@@ -166,6 +166,29 @@ TEST_CASE("field scaffold: a scenario that loads, sends what the log sent, expec
   CHECK(loaded.steps.size() == 4);
 }
 
+TEST_CASE("field scaffold: a log whose clock is set from the network (1970, then today) scaffolds a scenario that loads, the jump not taken for a wait") {
+  const std::string log =
+      "1970-01-01 00:00:06.000 AT+CLTS=1\r\n1970-01-01 00:00:06.050 OK\r\n2026-11-30 10:00:00.000 +CTZV: +04,0\r\n"
+      "2026-11-30 10:00:01.000 AT+CSQ\r\n2026-11-30 10:00:01.050 +CSQ: 21,99\r\n2026-11-30 10:00:01.051 OK\r\n";
+  auto xml = scaffold(import_log(log), {"field-clock", "clock.log", "SIM7080"});
+  CHECK(contains(xml, "<urc>+CTZV: +04,0</urc>"));  // the default timeout, not 56 years
+  CHECK(contains(xml, "timeout=\"10m\""));
+  CHECK(contains(xml, "The log's clock jumps by over a week before 1 line(s)"));
+  auto loaded = scenario::Loader(source_dir() / "fixtures").load_text(xml, "clock.xml");
+  CHECK(loaded.steps.size() == 2);
+}
+
+TEST_CASE("field scaffold: a log that shows no command is refused (exit 2, no file), not written as a scenario that does not load") {
+  TempDir dir;
+  auto log = dir.write("urcs.log", "RDY\r\n+CFUN: 1\r\n+CPIN: READY\r\n");
+  auto out = dir.path() / "sc" / "urcs.xml";
+  auto r = run_process({athil_exe().string(), "scaffold", log.string(), "-o", out.string()}, source_dir());
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "urcs.log: nothing to scaffold: the log shows no command sent to the module"));
+  CHECK_FALSE(std::filesystem::exists(out));
+}
+
 TEST_CASE("field record: a scenario run through the tap, and the recorded transcript holds what both ends saw, byte for byte, and the STATUS edges") {
   TempDir dir;
   auto link_of = [&](const char* name) { return (dir.path() / name).string(); };

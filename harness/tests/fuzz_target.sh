@@ -1,13 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs one for a bounded time (default 60 s,
-# ATHIL_FUZZ_SECONDS to change), seeded with what it reads in real use:
-#   fuzz_target.sh BUILD loader   the shipped scenarios and fixtures, and the malformed corpus
-#   fuzz_target.sh BUILD framer   real modules' byte streams (harness/fuzz/framer_seeds, and
-#                                 ../shared/transcripts when present)
-#   fuzz_target.sh BUILD import   real field logs (harness/tests/field_logs, and
-#                                 ../shared/transcripts when present)
-#   fuzz_target.sh BUILD regex    the regexes scenarios hold, with lines they match
-#                                 (harness/fuzz/regex_seeds), against std::regex
+# ATHIL_FUZZ_SECONDS to change), seeded with what it reads in real use (harness/fuzz/seeds.sh):
+#   fuzz_target.sh BUILD loader|framer|import|regex
 # Findings exit 1 (libFuzzer would say 77, which CTest reads as skipped). Exit 77 (skipped)
 # when clang or its fuzzer runtime is missing: harness/setup.sh fuzz installs them.
 set -u
@@ -26,22 +20,7 @@ clang++ -fsanitize=fuzzer "$build/probe.cpp" -o "$build/probe" 2>/dev/null ||
 ) 9>"$build/fuzz.lock" || exit 1
 corpus="$build/fuzz/corpus-$target"
 mkdir -p "$corpus"
-case "$target" in
-  loader) cp scenarios/*/*.xml fixtures/*.xml harness/tests/malformed/*.xml "$corpus/" ;;
-  framer)
-    cp harness/fuzz/framer_seeds/* "$corpus/"
-    # A transcript is many exchanges: seeded in pieces the fuzzer can work on.
-    if [ -d ../shared/transcripts ]; then
-      for t in ../shared/transcripts/*.txt; do split -b 2048 -d "$t" "$corpus/$(basename "$t" .txt)-"; done
-    fi
-    ;;
-  import)
-    cp harness/tests/field_logs/*.log "$corpus/"
-    [ -d ../shared/transcripts ] && cp ../shared/transcripts/* "$corpus/"
-    ;;
-  regex) cp harness/fuzz/regex_seeds/* "$corpus/" ;;
-  *) echo "unknown fuzz target '$target' (loader, framer, import, regex)"; exit 2 ;;
-esac
+harness/fuzz/seeds.sh "$target" "$corpus" || exit 2
 # Findings (crash-*, timeout-*, leak-*) land in $build/fuzz, beside the binary.
 cd "$build/fuzz" && "./${target}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -error_exitcode=1 -timeout_exitcode=1 "corpus-$target"
