@@ -9,10 +9,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
 #include <vector>
+
+#include "base/file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
@@ -46,15 +45,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: over %ju bytes, not a seed\n", path.c_str(), max_input_bytes);
         return 2;
       }
-      std::ifstream in(path, std::ios::binary);
-      const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-      if (!in.good() && !in.eof()) {
+      const auto bytes = athil::read_file(path);
+      if (!bytes) {
         std::fprintf(stderr, "%s: cannot read\n", path.c_str());
         return 2;
       }
       // Printed first, so that the input is named when the target aborts on it.
       std::fprintf(stderr, "replaying %s\n", path.c_str());
-      LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+      LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size());
       ++replayed;
     }
   }
