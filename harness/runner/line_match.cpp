@@ -32,7 +32,8 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
     std::string text = vars.substitute(p.text, pos);
     return {.test = [text](const std::string& line) { return line == text; }, .text = std::move(text)};
   }
-  std::string pattern = vars.substitute(*p.regex, pos);
+  // A captured "1.2" or "(x)" is text to match, not a pattern.
+  std::string pattern = vars.substitute(*p.regex, pos, regex_literal);
   auto compiled = cache_->get(pattern);
   // Two pointers: small enough for std::function to hold without allocating.
   return {.test = [re = compiled.get(), groups](const std::string& line) { return re->match(line, groups); },

@@ -28,10 +28,10 @@ std::string Variables::lookup(std::string_view name) const {
   return scenario::substitute(m->second, [this](std::string_view n) { return lookup(n); });
 }
 
-std::string Variables::substitute(std::string_view text, const SourcePos& pos) const {
+std::string Variables::substitute(std::string_view text, const SourcePos& pos, std::string (*quote)(std::string_view)) const {
   if (text.find("${") == std::string_view::npos) return std::string(text);  // most lines name none
   try {
-    return scenario::substitute(text, [this](std::string_view n) { return lookup(n); });
+    return scenario::substitute(text, [this, quote](std::string_view n) { return quote ? quote(lookup(n)) : lookup(n); });
   } catch (const scenario::UndefinedVariable& e) {
     throw InputError(pos, e.what());
   }

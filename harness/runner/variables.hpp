@@ -22,8 +22,9 @@ class Variables {
 
   // Throws scenario::UndefinedVariable.
   std::string lookup(std::string_view name) const;
-  // Every ${...} in text replaced; an undefined one is an InputError at `pos`.
-  std::string substitute(std::string_view text, const SourcePos& pos) const;
+  // Every ${...} in text replaced; an undefined one is an InputError at `pos`. `quote`, when
+  // given, writes each value as the text needs it (a default written in the text stays as it is).
+  std::string substitute(std::string_view text, const SourcePos& pos, std::string (*quote)(std::string_view) = nullptr) const;
   // A scenario's <var> defaults, in order: those a fixed value has already are left out.
   void set_defaults(const std::vector<scenario::Var>& defaults);
   // A value the module gave (a capture, the alternative <expect-any> took): it stands to the

@@ -5,7 +5,6 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,6 +14,7 @@
 #include "base/escape.hpp"
 #include "base/line_regex.hpp"
 #include "base/quantity.hpp"
+#include "base/regex_syntax.hpp"
 #include "base/text.hpp"
 #include "base/xml_source.hpp"
 #include "models/models.hpp"
@@ -150,12 +150,12 @@ class FileReader {
     if (regex) {
       if (!text_source.empty() && std::string_view(regex_attr) == "regex") src_.fail(node, "give either text or regex=\"...\", not both");
       p.regex = regex.value();
-      // std::regex compiles and matches recursively: a bounded pattern keeps the stack safe.
+      // A line of a module's answer is short: so is a pattern that matches it.
       if (p.regex->size() > max_regex_length)
         src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.regex->size(), max_regex_length));
       // Every AT response starts with '+', and no regex can: a leading '+' is taken literally.
       if (p.regex->rfind("+", 0) == 0) p.regex->insert(0, "\\");
-      const auto& groups = regex_groups(*p.regex);
+      const auto& groups = regex_groups(*p.regex, p.regex->size() - std::string_view(regex.value()).size());
       if (!groups.has_value()) src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), groups.error));
       if (p.capture.size() > *groups.count)
         src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), *groups.count));
@@ -167,17 +167,32 @@ class FileReader {
     return p;
   }
 
-  // The regex's group count, or why it does not compile; each distinct pattern is checked once
-  // (a regex is slow to build, and a long scenario repeats a few patterns many times).
-  const Expansion::RegexCheck& regex_groups(const std::string& pattern) const {
+  // The regex's group count, or why it does not compile, naming the character as the file has
+  // it (`added`: characters put before the file's pattern). Each distinct pattern is checked
+  // once: a long scenario repeats a few patterns many times.
+  const Expansion::RegexCheck& regex_groups(const std::string& pattern, std::size_t added) const {
     auto [it, fresh] = expansion_.regexes.try_emplace(pattern);
     if (!fresh) return it->second;
+    // ${variables} are substituted at run time (as text): checked as one character each, the
+    // rest of the pattern as the engine will compile it. `from` maps back to `pattern`.
+    std::string checked;
+    std::vector<std::size_t> from;
+    for (std::size_t i = 0; i < pattern.size();) {
+      const auto close = pattern.find('}', i);
+      const bool variable = pattern.compare(i, 2, "${") == 0 && close != std::string::npos;
+      checked += variable ? 'x' : pattern[i];
+      from.push_back(i);
+      i = variable ? close + 1 : i + 1;
+    }
     try {
-      // ${variables} are substituted at run time; the rest of the pattern is checked now, as the
-      // engine will compile it.
-      it->second.count = LineRegex(substitute(pattern, [](std::string_view) { return std::string("x"); })).group_count();
-    } catch (const std::regex_error& e) {
-      it->second.error = e.what();
+      it->second.count = LineRegex(checked).group_count();
+    } catch (const regex::RefusedPattern& e) {
+      if (e.at() == regex::RefusedPattern::nowhere) {
+        it->second.error = e.reason();
+      } else {
+        const std::size_t at = e.at() < from.size() ? from[e.at()] : pattern.size();
+        it->second.error = fmt::format("{} at character {}", e.reason(), std::max(at, added) - added + 1);
+      }
     }
     return it->second;
   }

@@ -187,6 +187,16 @@ TEST_CASE("executor: a command answered as expected passes and its capture is us
   CHECK(contains(b.transcript(), "log: rssi 21"));
 }
 
+TEST_CASE("executor: a captured value in a later regex is matched as the text it is, not read as a pattern") {
+  Bench b;
+  b.port->on("AT+CGDCONT?\r", "\r\n+CGDCONT: 1,\"IP\",\"net.v1(x)\"\r\n\r\nOK\r\n");
+  // Read as a pattern, net.v1(x) would take the first line: '.' for the X, a group for the x.
+  b.port->on("AT+CGNAPN\r", "\r\n+CGNAPN: 2,\"netXv1x\"\r\n+CGNAPN: 1,\"net.v1(x)\"\r\n\r\nOK\r\n");
+  CHECK_PASSES(
+      b.run(scenario_xml(R"x(<step name="apn"><send>AT+CGDCONT?</send><expect regex="\+CGDCONT: 1,&quot;IP&quot;,&quot;([^&quot;]*)&quot;" capture="apn"/>
+      <expect>OK</expect><send>AT+CGNAPN</send><expect regex="\+CGNAPN: (\d),&quot;${apn}&quot;" capture="cid"/><check expr="${cid} == 1"/></step>)x")));
+}
+
 TEST_CASE("executor: a command that ends with ERROR fails naming the line expected and the result") {
   Bench b;
   b.port->on("AT+CSQ\r", "\r\nERROR\r\n");

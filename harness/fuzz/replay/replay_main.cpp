@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
   }
   std::size_t replayed = 0;
   for (int i = 1; i < argc; ++i) {
+    std::error_code error;
+    if (!fs::exists(argv[i], error)) {
+      std::fprintf(stderr, "%s: no such file or directory\n", argv[i]);
+      return 2;
+    }
     for (const auto& path : inputs_of(argv[i])) {
       if (fs::file_size(path) > max_input_bytes) {
         std::fprintf(stderr, "%s: over %ju bytes, not a seed\n", path.c_str(), max_input_bytes);
