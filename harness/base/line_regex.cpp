@@ -34,6 +34,16 @@ constexpr std::size_t max_flat_items = 256;  // the backtracking recurses once a
 
 std::span<const Node> in_order(const Node& n) { return n.kind == Node::Kind::sequence ? std::span<const Node>(n.children) : std::span<const Node>(&n, 1); }
 
+// The pattern's top-level nodes, without a leading ^ or a trailing $: over a whole line, they
+// always hold.
+std::span<const Node> unanchored(const regex::Syntax& s) {
+  std::span<const Node> nodes = in_order(s.root);
+  const auto is = [](const Node& n, regex::Assertion a) { return n.kind == Node::Kind::assertion && n.assertion == a; };
+  if (!nodes.empty() && is(nodes.front(), regex::Assertion::line_start)) nodes = nodes.subspan(1);
+  if (!nodes.empty() && is(nodes.back(), regex::Assertion::line_end)) nodes = nodes.first(nodes.size() - 1);
+  return nodes;
+}
+
 bool add_item(const Node& n, Flat& out) {
   if (n.kind == Node::Kind::bytes) {
     out.items.push_back({.set = n.bytes});
@@ -47,7 +57,7 @@ bool add_item(const Node& n, Flat& out) {
 // The pattern as a Flat, when it is one.
 std::optional<Flat> flat(const regex::Syntax& s) {
   Flat out;
-  for (const Node& n : in_order(s.root)) {
+  for (const Node& n : unanchored(s)) {
     if (n.kind == Node::Kind::group && n.group > 0) {
       const std::size_t first = out.items.size();
       for (const Node& inner : in_order(n.children.front()))
@@ -64,7 +74,7 @@ std::optional<Flat> flat(const regex::Syntax& s) {
 // The byte sets every match starts with, one byte each: the pattern's plain beginning.
 std::vector<ByteSet> lead(const regex::Syntax& s) {
   std::vector<ByteSet> out;
-  for (const Node& n : in_order(s.root)) {
+  for (const Node& n : unanchored(s)) {
     if (n.kind != Node::Kind::bytes) break;
     out.push_back(n.bytes);
   }

@@ -81,24 +81,28 @@ void Program::emit_repeat(const Node& n) {
 // instruction that reads a byte (or the match) and the group slots it got there with.
 class Program::Run {
  public:
-  Run(const Program& program, std::string_view line) : p_(program), line_(line), added_at_(program.code_.size(), none), slots_(program.slots_, none) {}
+  Run(const Program& program, std::string_view line) : p_(program), line_(line), s_(scratch()) {
+    s_.added_at.assign(p_.code_.size(), none);
+    s_.slots.assign(p_.slots_, none);
+    s_.now.pcs.clear(), s_.now.slots.clear();
+  }
 
   bool match(std::vector<std::string>* groups) {
-    add(now_, 0, 0);
-    for (std::size_t at = 0; at < line_.size() && !now_.pcs.empty(); ++at) {
-      next_.pcs.clear(), next_.slots.clear();
+    add(s_.now, 0, 0);
+    for (std::size_t at = 0; at < line_.size() && !s_.now.pcs.empty(); ++at) {
+      s_.next.pcs.clear(), s_.next.slots.clear();
       const auto byte = static_cast<unsigned char>(line_[at]);
-      for (std::size_t t = 0; t < now_.pcs.size(); ++t) {
-        const Instruction& i = p_.code_[now_.pcs[t]];
+      for (std::size_t t = 0; t < s_.now.pcs.size(); ++t) {
+        const Instruction& i = p_.code_[s_.now.pcs[t]];
         if (i.op != Op::byte || !p_.sets_[i.x][byte]) continue;
-        std::copy_n(now_.slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_), p_.slots_, slots_.begin());
-        add(next_, now_.pcs[t] + 1, at + 1);
+        std::copy_n(s_.now.slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_), p_.slots_, s_.slots.begin());
+        add(s_.next, s_.now.pcs[t] + 1, at + 1);
       }
-      std::swap(now_, next_);
+      std::swap(s_.now, s_.next);
     }
-    for (std::size_t t = 0; t < now_.pcs.size(); ++t) {
-      if (p_.code_[now_.pcs[t]].op != Op::match) continue;
-      if (groups) fill(groups, now_.slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_));
+    for (std::size_t t = 0; t < s_.now.pcs.size(); ++t) {
+      if (p_.code_[s_.now.pcs[t]].op != Op::match) continue;
+      if (groups) fill(groups, s_.now.slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_));
       return true;
     }
     return false;
@@ -121,35 +125,35 @@ class Program::Run {
   // preference; an instruction reached a second time at this byte is dropped (a more
   // preferred thread is there already, and whatever it goes on to, this one would too).
   void add(Threads& to, std::uint32_t first, std::size_t at) {
-    stack_.push_back({.pc = first});
-    while (!stack_.empty()) {
-      const Step s = stack_.back();
-      stack_.pop_back();
+    s_.stack.push_back({.pc = first});
+    while (!s_.stack.empty()) {
+      const Step s = s_.stack.back();
+      s_.stack.pop_back();
       if (s.restore) {
-        slots_[s.slot] = s.value;
+        s_.slots[s.slot] = s.value;
         continue;
       }
-      if (added_at_[s.pc] == at) continue;
-      added_at_[s.pc] = at;
+      if (s_.added_at[s.pc] == at) continue;
+      s_.added_at[s.pc] = at;
       const Instruction& i = p_.code_[s.pc];
       switch (i.op) {
-        case Op::jump: stack_.push_back({.pc = i.x}); break;
+        case Op::jump: s_.stack.push_back({.pc = i.x}); break;
         case Op::split:
-          stack_.push_back({.pc = i.y});
-          stack_.push_back({.pc = i.x});
+          s_.stack.push_back({.pc = i.y});
+          s_.stack.push_back({.pc = i.x});
           break;
         case Op::save:
-          stack_.push_back({.restore = true, .slot = i.x, .value = slots_[i.x]});
-          slots_[i.x] = at;
-          stack_.push_back({.pc = s.pc + 1});
+          s_.stack.push_back({.restore = true, .slot = i.x, .value = s_.slots[i.x]});
+          s_.slots[i.x] = at;
+          s_.stack.push_back({.pc = s.pc + 1});
           break;
         case Op::assert:
-          if (holds(i.assertion, at)) stack_.push_back({.pc = s.pc + 1});
+          if (holds(i.assertion, at)) s_.stack.push_back({.pc = s.pc + 1});
           break;
         case Op::byte:
         case Op::match:
           to.pcs.push_back(s.pc);
-          to.slots.insert(to.slots.end(), slots_.begin(), slots_.end());
+          to.slots.insert(to.slots.end(), s_.slots.begin(), s_.slots.end());
           break;
       }
     }
@@ -175,12 +179,22 @@ class Program::Run {
     }
   }
 
+  // A match's memory, kept for the thread's next match: most lines are matched in a
+  // microsecond, which allocating it each time would double.
+  struct Scratch {
+    std::vector<std::size_t> added_at;  // per instruction: the byte it was last added at
+    std::vector<std::size_t> slots;     // the thread being followed
+    std::vector<Step> stack;
+    Threads now, next;
+  };
+  static Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+  }
+
   const Program& p_;
   std::string_view line_;
-  std::vector<std::size_t> added_at_;  // per instruction: the byte it was last added at
-  std::vector<std::size_t> slots_;     // the thread being followed
-  std::vector<Step> stack_;
-  Threads now_, next_;
+  Scratch& s_;
 };
 
 bool Program::match(std::string_view line, std::vector<std::string>* groups) const { return Run(*this, line).match(groups); }
