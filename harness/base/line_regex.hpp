@@ -5,8 +5,9 @@
 // pattern (and says what it refuses), base/regex_program matches it. The patterns scenarios
 // mostly hold (characters, classes and greedy quantifiers, with a few groups to capture) run
 // first on a small backtracking matcher within a budget of steps, a few times faster. Either
-// way a line that does not start as every match must (the pattern's plain first characters)
-// is turned away first: a URC table tries its regexes on every line the module sends.
+// way a line that does not start as every match must (the pattern's plain first characters,
+// or for the VM any byte a match can start with) is turned away first: a URC table tries its
+// regexes on every line the module sends.
 #include <memory>
 #include <string>
 #include <string_view>

@@ -10,6 +10,32 @@ namespace athil::regex {
 Program::Program(const Syntax& syntax) : slots_(2 * std::size_t{syntax.groups}) {
   emit(syntax.root);
   emit({.op = Op::match});
+  first_ = first_bytes();
+}
+
+// What the instructions reachable before a byte is read accept (an assertion counted as
+// holding). An alternation has no plain first characters for LineRegex's lead to check, yet most
+// lines a `<forbid regex="ERROR|...">` is tried on start with none of its first bytes.
+ByteSet Program::first_bytes() const {
+  ByteSet out;
+  std::vector<bool> seen(code_.size());
+  std::vector<std::uint32_t> todo{0};
+  while (!todo.empty()) {
+    const std::uint32_t pc = todo.back();
+    todo.pop_back();
+    if (seen[pc]) continue;
+    seen[pc] = true;
+    const Instruction& i = code_[pc];
+    switch (i.op) {
+      case Op::byte: out |= sets_[i.x]; break;
+      case Op::split: todo.push_back(i.y), todo.push_back(i.x); break;
+      case Op::jump: todo.push_back(i.x); break;
+      case Op::save:
+      case Op::assert: todo.push_back(pc + 1); break;
+      case Op::match: break;
+    }
+  }
+  return out;
 }
 
 std::uint32_t Program::emit(Instruction i) {
@@ -197,6 +223,9 @@ class Program::Run {
   Scratch& s_;
 };
 
-bool Program::match(std::string_view line, std::vector<std::string>* groups) const { return Run(*this, line).match(groups); }
+bool Program::match(std::string_view line, std::vector<std::string>* groups) const {
+  if (!line.empty() && !first_[static_cast<unsigned char>(line.front())]) return false;
+  return Run(*this, line).match(groups);
+}
 
 }  // namespace athil::regex

@@ -38,12 +38,14 @@ class Program {
   class Run;
 
   std::uint32_t emit(Instruction i);
+  ByteSet first_bytes() const;
   void emit(const Node& n);
   void emit_repeat(const Node& n);
 
   std::vector<Instruction> code_;
   std::vector<ByteSet> sets_;
   std::size_t slots_ = 0;  // two a group: where it starts, where it ends
+  ByteSet first_;          // the bytes a line that matches can start with, unless it is empty
 };
 
 }  // namespace athil::regex

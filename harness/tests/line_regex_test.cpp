@@ -133,7 +133,16 @@ TEST_CASE("a line regex the small matcher cannot read runs on the linear-time ma
                         {R"(\Bb)", "b", false},
                         {R"(a|[[:digit:]]+)", "123", true},
                         {R"(OK|ERROR)", "OKERROR", false},
-                        {R"((a|ab)(c|bcd))", "abcd", true}};
+                        {R"((a|ab)(c|bcd))", "abcd", true},
+                        // The first byte may come from past an optional group, an empty
+                        // branch or an assertion; a line no match starts as is turned away.
+                        {R"((\d, )?SEND OK|DATA ACCEPT:\d+)", "SEND OK", true},
+                        {R"((\d, )?SEND OK|DATA ACCEPT:\d+)", "DATA ACCEPT:10", true},
+                        {R"((\d, )?SEND OK|DATA ACCEPT:\d+)", "+CSQ: 20,99", false},
+                        {R"((|x)y|z)", "y", true},
+                        {R"(\b(a|b)*c)", "c", true},
+                        {R"((a|b)*)", "", true},
+                        {R"((a|b)*)", "c", false}};
   for (const auto& c : cases) {
     LineRegex re(c.pattern);
     INFO(std::string(c.pattern));
