@@ -6,20 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "scenario/expr.hpp"
+
 namespace athil::scenario {
 
 namespace {
-
-// The ${...} references in a text, defaults included ("name:-x").
-void collect_refs(std::string_view text, std::vector<std::string>& out) {
-  std::size_t i = 0;
-  while ((i = text.find("${", i)) != std::string_view::npos) {
-    auto close = text.find('}', i);
-    if (close == std::string_view::npos) return;
-    out.emplace_back(text.substr(i + 2, close - i - 2));
-    i = close + 1;
-  }
-}
 
 std::string_view pattern_text(const LinePattern& p) { return p.regex ? *p.regex : p.text; }
 
@@ -96,19 +87,14 @@ void for_each_action(const std::vector<Action>& actions, const std::function<voi
 
 std::set<std::string> referenced_variables(const std::vector<Action>& actions) {
   std::set<std::string> out;
-  for_each_action(actions, [&](const Action& a) {
-    std::vector<std::string> refs;
-    each_text(a, [&](std::string_view t) { collect_refs(t, refs); });
-    for (const auto& r : refs) out.insert(r.substr(0, r.find(":-")));
-  });
+  for_each_action(actions,
+                  [&](const Action& a) { each_text(a, [&](std::string_view t) { for_each_reference(t, [&](const Reference& r) { out.emplace(r.name); }); }); });
   return out;
 }
 
 std::set<std::string> variables_in(std::string_view text) {
-  std::vector<std::string> refs;
-  collect_refs(text, refs);
   std::set<std::string> out;
-  for (const auto& r : refs) out.insert(r.substr(0, r.find(":-")));
+  for_each_reference(text, [&](const Reference& r) { out.emplace(r.name); });
   return out;
 }
 
@@ -130,10 +116,9 @@ class DefinedBeforeUse {
   DefinedBeforeUse(std::set<std::string> defined, Diagnostics& diagnostics) : defined_(std::move(defined)), diagnostics_(diagnostics) {}
 
   void require(std::string_view text, const SourcePos& pos) {
-    std::vector<std::string> refs;
-    collect_refs(text, refs);
-    for (const auto& r : refs) {
-      if (r.find(":-") != std::string::npos || defined_.count(r)) continue;
+    for_each_reference(text, [&](const Reference& ref) {
+      const std::string r(ref.name);
+      if (ref.fallback || defined_.count(r)) return;
       std::vector<std::string> names(defined_.begin(), defined_.end());
       std::string later =
           set_later_.count(r)
@@ -141,7 +126,7 @@ class DefinedBeforeUse {
                             set_later_.at(r).str(), r, r)
               : fmt::format("{} (not a <var>, a capture, a rig variable or -D {}=...)", did_you_mean(r, names), r);
       diagnostics_.attempt([&] { throw InputError(pos, fmt::format("${{{}}} is not defined{}", r, later)); });
-    }
+    });
   }
 
   void define(const std::string& name) { defined_.insert(name); }

@@ -200,29 +200,34 @@ Expr Expr::parse(std::string_view source) {
 
 bool Expr::evaluate(const Lookup& lookup) const { return eval(*root_, lookup); }
 
-std::string resolve_reference(std::string_view reference, const Expr::Lookup& lookup) {
-  auto dash = reference.find(":-");
-  if (dash == std::string_view::npos) return lookup(reference);
+Reference Reference::parse(std::string_view inside) {
+  const auto dash = inside.find(":-");
+  if (dash == std::string_view::npos) return {.name = inside};
+  return {.name = inside.substr(0, dash), .fallback = inside.substr(dash + 2)};
+}
+
+namespace {
+std::string value_of(const Reference& r, const Expr::Lookup& lookup) {
+  if (!r.fallback) return lookup(r.name);
   try {
-    return lookup(reference.substr(0, dash));
+    return lookup(r.name);
   } catch (const UndefinedVariable&) {
-    return std::string(reference.substr(dash + 2));
+    return std::string(*r.fallback);
   }
 }
+}  // namespace
+
+std::string resolve_reference(std::string_view reference, const Expr::Lookup& lookup) { return value_of(Reference::parse(reference), lookup); }
 
 std::string substitute(std::string_view text, const Expr::Lookup& lookup) {
   std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto open = text.find("${", i);
-    if (open == std::string_view::npos) break;
-    auto close = text.find('}', open);
-    if (close == std::string_view::npos) break;
-    out.append(text.substr(i, open - i));
-    out += resolve_reference(text.substr(open + 2, close - open - 2), lookup);
-    i = close + 1;
-  }
-  out.append(text.substr(i));
+  std::size_t done = 0;
+  for_each_reference(text, [&](const Reference& r) {
+    out.append(text.substr(done, r.begin - done));
+    out += value_of(r, lookup);
+    done = r.end;
+  });
+  out.append(text.substr(done));
   return out;
 }
 

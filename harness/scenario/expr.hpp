@@ -6,6 +6,7 @@
 // read as numbers compare as numbers, otherwise as strings; ^= always compares text.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -37,6 +38,30 @@ struct ExprError : std::runtime_error {
 struct UndefinedVariable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// A ${name} or ${name:-default} in a text; the one reader of that syntax.
+struct Reference {
+  std::size_t begin = 0, end = 0;  // from its "${" to just past its "}"
+  std::string_view name;
+  std::optional<std::string_view> fallback;  // the default, when one is written
+
+  // "name" or "name:-default", as written between the braces.
+  static Reference parse(std::string_view inside);
+};
+
+// Calls `each` with every reference in `text`, in order. A default ends at the first '}'; a
+// "${" never closed is text.
+template <class F>
+void for_each_reference(std::string_view text, F&& each) {
+  for (std::size_t open = text.find("${"); open != std::string_view::npos; open = text.find("${", open)) {
+    const std::size_t close = text.find('}', open);
+    if (close == std::string_view::npos) return;
+    Reference r = Reference::parse(text.substr(open + 2, close - open - 2));
+    r.begin = open, r.end = close + 1;
+    each(r);
+    open = close + 1;
+  }
+}
 
 // Replaces every ${name} and ${name:-default} in text. Throws UndefinedVariable naming an
 // undefined variable that has no default.

@@ -19,6 +19,7 @@
 #include "base/xml_source.hpp"
 #include "models/models.hpp"
 #include "scenario/check.hpp"
+#include "scenario/expr.hpp"
 
 namespace athil::scenario {
 
@@ -60,6 +61,65 @@ struct Expansion {
   };
   std::map<std::string, RegexCheck> regexes;  // each pattern checked once
 };
+
+// A pattern as the engine will compile it: each ${variable} one character, or its default
+// written in; `from` maps each character back to the pattern.
+struct Written {
+  std::string text;
+  std::vector<std::size_t> from;
+};
+enum class Defaults { none, all, one };
+Written written(const std::string& pattern, Defaults defaults, std::size_t which = 0) {
+  Written w;
+  std::size_t done = 0, n = 0;
+  const auto copy = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) w.text += pattern[i], w.from.push_back(i);
+  };
+  for_each_reference(pattern, [&](const Reference& r) {
+    copy(done, r.begin);
+    const bool in = r.fallback && (defaults == Defaults::all || (defaults == Defaults::one && n == which));
+    n += r.fallback ? 1 : 0;
+    if (in) {
+      const auto at = static_cast<std::size_t>(r.fallback->data() - pattern.data());
+      copy(at, at + r.fallback->size());
+    } else {
+      w.text += 'x', w.from.push_back(r.begin);
+    }
+    done = r.end;
+  });
+  copy(done, pattern.size());
+  return w;
+}
+
+// The groups of a written pattern; or none, and why not in `error`.
+std::optional<std::size_t> group_count(const Written& w, const std::string& pattern, std::size_t added, std::string& error) {
+  try {
+    return LineRegex(w.text).group_count();
+  } catch (const regex::RefusedPattern& e) {
+    if (e.at() == regex::RefusedPattern::nowhere) {
+      error = e.reason();
+    } else {
+      const std::size_t at = e.at() < w.from.size() ? w.from[e.at()] : pattern.size();
+      error = fmt::format("{} at character {}", e.reason(), std::max(at, added) - added + 1);
+    }
+    return std::nullopt;
+  }
+}
+
+// Which default adds groups to a pattern that has `count` without them.
+std::string default_with_group(const std::string& pattern, std::size_t count, std::size_t added) {
+  std::string error;
+  std::size_t n = 0;
+  for_each_reference(pattern, [&](const Reference& r) {
+    if (!error.empty() || !r.fallback || group_count(written(pattern, Defaults::one, n++), pattern, added, error) == count) return;
+    if (error.empty())
+      error = fmt::format(
+          "a group in the default of ${{{}}} at character {}: it would count only while {} is undefined (put the group around the variable instead: "
+          "(${{{}:-...}}))",
+          r.name, std::max(r.begin, added) - added + 1, r.name, r.name);
+  });
+  return error.empty() ? "its defaults, written in, hold groups, which would count only while their variables are undefined" : error;
+}
 
 // Walks one file's elements into actions; <use> recurses into fixture files.
 class FileReader {
@@ -173,28 +233,17 @@ class FileReader {
   const Expansion::RegexCheck& regex_groups(const std::string& pattern, std::size_t added) const {
     auto [it, fresh] = expansion_.regexes.try_emplace(pattern);
     if (!fresh) return it->second;
-    // ${variables} are substituted at run time (as text): checked as one character each, the
-    // rest of the pattern as the engine will compile it. `from` maps back to `pattern`.
-    std::string checked;
-    std::vector<std::size_t> from;
-    for (std::size_t i = 0; i < pattern.size();) {
-      const auto close = pattern.find('}', i);
-      const bool variable = pattern.compare(i, 2, "${") == 0 && close != std::string::npos;
-      checked += variable ? 'x' : pattern[i];
-      from.push_back(i);
-      i = variable ? close + 1 : i + 1;
+    Expansion::RegexCheck& check = it->second;
+    // A variable's value is text at run time: one character here. A default is pattern text,
+    // and may hold no group, which would count only while its variable is undefined.
+    check.count = group_count(written(pattern, Defaults::none), pattern, added, check.error);
+    if (!check.count) return check;
+    const bool has_default = pattern.find(":-") != std::string::npos;  // else the same again
+    if (has_default && group_count(written(pattern, Defaults::all), pattern, added, check.error) != check.count) {
+      if (check.error.empty()) check.error = default_with_group(pattern, *check.count, added);
+      check.count.reset();
     }
-    try {
-      it->second.count = LineRegex(checked).group_count();
-    } catch (const regex::RefusedPattern& e) {
-      if (e.at() == regex::RefusedPattern::nowhere) {
-        it->second.error = e.reason();
-      } else {
-        const std::size_t at = e.at() < from.size() ? from[e.at()] : pattern.size();
-        it->second.error = fmt::format("{} at character {}", e.reason(), std::max(at, added) - added + 1);
-      }
-    }
-    return it->second;
+    return check;
   }
 
   void append(pugi::xml_node node, std::vector<Action>& out) const {

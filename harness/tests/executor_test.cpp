@@ -197,6 +197,13 @@ TEST_CASE("executor: a captured value in a later regex is matched as the text it
       <expect>OK</expect><send>AT+CGNAPN</send><expect regex="\+CGNAPN: (\d),&quot;${apn}&quot;" capture="cid"/><check expr="${cid} == 1"/></step>)x")));
 }
 
+TEST_CASE("executor: a default written in a regex is pattern text, as scenarios/README.md says") {
+  Bench b;
+  b.port->on("AT+CGACT?\r", "\r\n+CGACT: 7,1\r\n\r\nOK\r\n");
+  CHECK_PASSES(b.run(scenario_xml(R"x(<step name="s"><send>AT+CGACT?</send><expect regex="\+CGACT: (${cid:-\d+}),1" capture="got"/>
+      <expect>OK</expect><check expr="${got} == 7"/></step>)x")));
+}
+
 TEST_CASE("executor: a command that ends with ERROR fails naming the line expected and the result") {
   Bench b;
   b.port->on("AT+CSQ\r", "\r\nERROR\r\n");
