@@ -11,6 +11,7 @@ Program::Program(const Syntax& syntax) : slots_(2 * std::size_t{syntax.groups}) 
   emit(syntax.root);
   emit({.op = Op::match});
   first_ = first_bytes();
+  while (code_[prefix_].op == Op::byte) ++prefix_;  // ends at the match, if not before
 }
 
 // What the instructions reachable before a byte is read accept (an assertion counted as
@@ -110,25 +111,30 @@ class Program::Run {
   Run(const Program& program, std::string_view line) : p_(program), line_(line), s_(scratch()) {
     s_.added_at.assign(p_.code_.size(), none);
     s_.slots.assign(p_.slots_, none);
-    s_.now.pcs.clear(), s_.now.slots.clear();
+    now_->pcs.clear(), now_->slots.clear();
   }
 
   bool match(std::vector<std::string>* groups) {
-    add(s_.now, 0, 0);
-    for (std::size_t at = 0; at < line_.size() && !s_.now.pcs.empty(); ++at) {
-      s_.next.pcs.clear(), s_.next.slots.clear();
+    // The program's plain beginning ("\+CGACT: ") is checked at once, not a thread a byte.
+    const std::size_t start = p_.prefix_;
+    if (line_.size() < start) return false;
+    for (std::size_t at = 0; at < start; ++at)
+      if (!p_.sets_[p_.code_[at].x][static_cast<unsigned char>(line_[at])]) return false;
+    add(*now_, static_cast<std::uint32_t>(start), start);
+    for (std::size_t at = start; at < line_.size() && !now_->pcs.empty(); ++at) {
+      next_->pcs.clear(), next_->slots.clear();
       const auto byte = static_cast<unsigned char>(line_[at]);
-      for (std::size_t t = 0; t < s_.now.pcs.size(); ++t) {
-        const Instruction& i = p_.code_[s_.now.pcs[t]];
+      for (std::size_t t = 0; t < now_->pcs.size(); ++t) {
+        const Instruction& i = p_.code_[now_->pcs[t]];
         if (i.op != Op::byte || !p_.sets_[i.x][byte]) continue;
-        std::copy_n(s_.now.slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_), p_.slots_, s_.slots.begin());
-        add(s_.next, s_.now.pcs[t] + 1, at + 1);
+        std::copy_n(now_->slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_), p_.slots_, s_.slots.begin());
+        add(*next_, now_->pcs[t] + 1, at + 1);
       }
-      std::swap(s_.now, s_.next);
+      std::swap(now_, next_);  // the pointers: moving the vectors reads back what was just written
     }
-    for (std::size_t t = 0; t < s_.now.pcs.size(); ++t) {
-      if (p_.code_[s_.now.pcs[t]].op != Op::match) continue;
-      if (groups) fill(groups, s_.now.slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_));
+    for (std::size_t t = 0; t < now_->pcs.size(); ++t) {
+      if (p_.code_[now_->pcs[t]].op != Op::match) continue;
+      if (groups) fill(groups, now_->slots.begin() + static_cast<std::ptrdiff_t>(t * p_.slots_));
       return true;
     }
     return false;
@@ -151,36 +157,46 @@ class Program::Run {
   // preference; an instruction reached a second time at this byte is dropped (a more
   // preferred thread is there already, and whatever it goes on to, this one would too).
   void add(Threads& to, std::uint32_t first, std::size_t at) {
-    s_.stack.push_back({.pc = first});
-    while (!s_.stack.empty()) {
-      const Step s = s_.stack.back();
-      s_.stack.pop_back();
-      if (s.restore) {
+    // Each instruction is reached once at a byte and leaves at most one step behind: the
+    // stack's size is bounded, and set once.
+    if (s_.stack.size() < p_.code_.size()) s_.stack.resize(p_.code_.size());
+    follow(to, first, at);
+    while (top_ > 0) {
+      const Step s = s_.stack[--top_];
+      if (s.restore)
         s_.slots[s.slot] = s.value;
-        continue;
-      }
-      if (s_.added_at[s.pc] == at) continue;
-      s_.added_at[s.pc] = at;
-      const Instruction& i = p_.code_[s.pc];
+      else
+        follow(to, s.pc, at);
+    }
+  }
+
+  // From pc on to an instruction that reads a byte (or the match), leaving on the stack the
+  // branches not taken and the saves to undo. (Not a push and pop an instruction: reading back
+  // a step just written stalled the processor, half of a short match.)
+  void follow(Threads& to, std::uint32_t pc, std::size_t at) {
+    while (s_.added_at[pc] != at) {
+      s_.added_at[pc] = at;
+      const Instruction& i = p_.code_[pc];
       switch (i.op) {
-        case Op::jump: s_.stack.push_back({.pc = i.x}); break;
+        case Op::jump: pc = i.x; break;
         case Op::split:
-          s_.stack.push_back({.pc = i.y});
-          s_.stack.push_back({.pc = i.x});
+          s_.stack[top_++] = {.pc = i.y};
+          pc = i.x;
           break;
         case Op::save:
-          s_.stack.push_back({.restore = true, .slot = i.x, .value = s_.slots[i.x]});
+          s_.stack[top_++] = {.restore = true, .slot = i.x, .value = s_.slots[i.x]};
           s_.slots[i.x] = at;
-          s_.stack.push_back({.pc = s.pc + 1});
+          ++pc;
           break;
         case Op::assert:
-          if (holds(i.assertion, at)) s_.stack.push_back({.pc = s.pc + 1});
+          if (!holds(i.assertion, at)) return;
+          ++pc;
           break;
         case Op::byte:
         case Op::match:
-          to.pcs.push_back(s.pc);
+          to.pcs.push_back(pc);
           to.slots.insert(to.slots.end(), s_.slots.begin(), s_.slots.end());
-          break;
+          return;
       }
     }
   }
@@ -211,7 +227,7 @@ class Program::Run {
     std::vector<std::size_t> added_at;  // per instruction: the byte it was last added at
     std::vector<std::size_t> slots;     // the thread being followed
     std::vector<Step> stack;
-    Threads now, next;
+    Threads threads[2];
   };
   static Scratch& scratch() {
     thread_local Scratch s;
@@ -221,6 +237,9 @@ class Program::Run {
   const Program& p_;
   std::string_view line_;
   Scratch& s_;
+  std::size_t top_ = 0;  // steps on s_.stack
+  Threads* now_ = &s_.threads[0];
+  Threads* next_ = &s_.threads[1];
 };
 
 bool Program::match(std::string_view line, std::vector<std::string>* groups) const {

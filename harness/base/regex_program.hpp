@@ -44,8 +44,9 @@ class Program {
 
   std::vector<Instruction> code_;
   std::vector<ByteSet> sets_;
-  std::size_t slots_ = 0;  // two a group: where it starts, where it ends
-  ByteSet first_;          // the bytes a line that matches can start with, unless it is empty
+  std::size_t slots_ = 0;   // two a group: where it starts, where it ends
+  ByteSet first_;           // the bytes a line that matches can start with, unless it is empty
+  std::size_t prefix_ = 0;  // how many instructions, from the first, each read a byte: no choice among them
 };
 
 }  // namespace athil::regex
