@@ -7,11 +7,14 @@
 //     the least any process that talks to the port can spend.
 //     And what a user's run costs: `athil run` of a scenario with N exchanges written out (as a
 //     scaffolded field log has them), its own CPU (as it reports it) over an empty run's, per
-//     exchange: loading, executing, evidence and all.
+//     exchange: loading, executing, evidence and all. Twice: with the processes where the
+//     scheduler puts them, then all on one CPU, where the kernel's share stays the same from run
+//     to run and what each party adds to it shows.
 //  3. Transfer: 100 KB written through AT+CFSWFILE in 10,000-byte chunks at 115200 baud, as a
 //     share of the line rate.
 // usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -23,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -182,6 +186,82 @@ double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, i
   return std::stod(text.substr(at + 9));
 }
 
+// Where the processes run. An exchange's cost to the kernel depends on it, and by more than
+// athil's own work: waking a process on the other CPU costs an interrupt between them and often
+// an idle CPU's wake-up, and a free placement changes as the scheduler moves them. Every party on
+// one CPU is the same for each, run after run, and shows what each adds to the system calls.
+enum class Placement { one_cpu, free };
+
+const char* name_of(Placement p) { return p == Placement::one_cpu ? "every process on one CPU" : "where the scheduler puts them"; }
+
+// This thread, and every thread of the module, on `p`'s CPUs; processes started later inherit it.
+void place(Placement p, const cpu_set_t& all, int module_pid) {
+  cpu_set_t set = all;
+  if (p == Placement::one_cpu) {
+    int first = 0;
+    while (!CPU_ISSET(first, &all)) ++first;
+    CPU_ZERO(&set);
+    CPU_SET(first, &set);
+  }
+  if (::sched_setaffinity(0, sizeof set, &set) != 0) throw std::runtime_error("sched_setaffinity failed");
+  for (const auto& task : fs::directory_iterator(fmt::format("/proc/{}/task", module_pid)))
+    ::sched_setaffinity(std::stoi(task.path().filename().string()), sizeof set, &set);  // a thread that ended meanwhile: nothing to place
+}
+
+struct Parties {
+  const rig::VirtualModuleProcess& module;
+  std::string model;
+  unsigned baud;
+  double scale;
+  fs::path athil, dir;
+  std::string python, peer_script;
+};
+
+struct CpuFigures {
+  LoopCost ours, bare, theirs;
+  double peer_process_cpu = 0;
+  double run_empty = 0, run_full = 0;  // whole runs, empty and with exchanges: the difference is what the exchanges cost
+  std::vector<Turnaround> ours_turnaround, their_turnaround;
+};
+
+// The machine's speed drifts (a VM's by several times within minutes): athil, the floor, the
+// peer and whole runs take turns in rounds, so that each sees the same drift.
+CpuFigures rounds_of(const Parties& p, int rounds, int per_round) {
+  CpuFigures f;
+  for (int round = 0; round < rounds; ++round) {
+    turnaround(p.module.control_socket());  // forget what came before
+    f.ours += athil_exchanges(p.module.port_link(), p.model, p.baud, p.scale, per_round);
+    f.ours_turnaround.push_back(turnaround(p.module.control_socket()));
+    f.bare += bare_exchanges(p.module.port_link(), per_round);
+    turnaround(p.module.control_socket());
+    auto peer = run_peer({p.python, p.peer_script, p.module.port_link(), std::to_string(p.baud), std::to_string(per_round)}, p.dir / "peer.out");
+    f.their_turnaround.push_back(turnaround(p.module.control_socket()));
+    f.theirs += LoopCost{peer.loop_cpu, peer.loop_user, peer.loop_wall};
+    f.peer_process_cpu += peer.process_cpu;
+    f.run_empty += whole_run_cpu(p.athil, p.dir, p.scale, 0);
+    f.run_full += whole_run_cpu(p.athil, p.dir, p.scale, per_round);
+  }
+  return f;
+}
+
+void print_cpu(const CpuFigures& f, double n) {
+  const double whole = (f.run_full - f.run_empty) / n;
+  const auto& [ours, bare, theirs] = std::tie(f.ours, f.bare, f.theirs);
+  fmt::print("   athil            {:7.1f} us  {:7.1f} us   ({:.2f} s wall)\n", ours.cpu / n * 1e6, ours.user / n * 1e6, ours.wall);
+  fmt::print("   pexpect+pyserial {:7.1f} us  {:7.1f} us   ({:.2f} s wall; the whole processes with Python's start: {:.3f} s CPU)\n", theirs.cpu / n * 1e6,
+             theirs.user / n * 1e6, theirs.wall, f.peer_process_cpu);
+  fmt::print("   floor            {:7.1f} us  {:7.1f} us   (the same system calls and nothing else)\n", bare.cpu / n * 1e6, bare.user / n * 1e6);
+  fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil   (the floor: {:.1f} x, the most any harness could reach)\n", theirs.cpu / ours.cpu,
+             theirs.user / ours.user, theirs.cpu / bare.cpu);
+  fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (ours.cpu - bare.cpu) / n * 1e6);
+  fmt::print("   athil run        {:7.1f} us                the whole process, an exchange written out in the scenario, over an empty run\n", whole * 1e6);
+  // Both goals are ratios to system calls whose cost is the machine's: where they are dear, pexpect's
+  // own ratio to the floor is the ceiling of the second.
+  fmt::print(
+      "   whole run / floor {:6.2f} x (goal: within 1.3 x)   pexpect / whole run {:.2f} x (goal: at least 3.5 x; at most {:.2f} x here, pexpect / floor)\n",
+      whole / (bare.cpu / n), (theirs.cpu / n) / whole, theirs.cpu / bare.cpu);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -236,29 +316,19 @@ int main(int argc, char** argv) {
     expect(engine, fmt::format("+CFSGFIS: {}", payload.size()));
   }  // the port is closed: the rounds open it in turn
 
-  // The machine's speed drifts (a VM's by several times within minutes): athil, the floor, the
-  // peer and whole runs take turns in rounds, so that each sees the same drift.
   constexpr int rounds = 3;
   const int per_round = std::max(1, exchanges / rounds);
-  LoopCost ours, bare, theirs;
-  double peer_process_cpu = 0;
-  double run_empty = 0, run_full = 0;  // whole runs, empty and with exchanges: the difference is what the exchanges cost
-  std::vector<Turnaround> ours_turnaround, their_turnaround;
-  for (int round = 0; round < rounds; ++round) {
-    turnaround(module.control_socket());  // forget what came before
-    ours += athil_exchanges(module.port_link(), slot.model, baud, scale, per_round);
-    ours_turnaround.push_back(turnaround(module.control_socket()));
-    bare += bare_exchanges(module.port_link(), per_round);
-    turnaround(module.control_socket());
-    auto peer = run_peer({python, peer_script, module.port_link(), std::to_string(baud), std::to_string(per_round)}, dir / "peer.out");
-    their_turnaround.push_back(turnaround(module.control_socket()));
-    theirs += LoopCost{peer.loop_cpu, peer.loop_user, peer.loop_wall};
-    peer_process_cpu += peer.process_cpu;
-    run_empty += whole_run_cpu(athil, dir, scale, 0);
-    run_full += whole_run_cpu(athil, dir, scale, per_round);
-  }
   const double n = static_cast<double>(per_round) * rounds;
-  const double whole = (run_full - run_empty) / n;
+  cpu_set_t all;
+  if (::sched_getaffinity(0, sizeof all, &all) != 0) throw std::runtime_error("sched_getaffinity failed");
+  const Parties parties{
+      .module = module, .model = slot.model, .baud = baud, .scale = scale, .athil = athil, .dir = dir, .python = python, .peer_script = peer_script};
+  std::vector<std::pair<Placement, CpuFigures>> figures;
+  for (Placement p : {Placement::free, Placement::one_cpu}) {
+    place(p, all, module.pid());
+    figures.emplace_back(p, rounds_of(parties, rounds, per_round));
+  }
+  place(Placement::free, all, module.pid());
 
   // Percentiles do not add up over rounds: the median round's p50, the worst round's p99 and max.
   auto print_turnaround = [](const char* who, std::vector<Turnaround> t) {
@@ -267,23 +337,15 @@ int main(int argc, char** argv) {
     std::sort(t.begin(), t.end(), [](const Turnaround& a, const Turnaround& b) { return a.p50 < b.p50; });
     fmt::print("   {:16} p50 {:7.3f} ms   p99 {:7.3f} ms   max {:7.3f} ms   ({} samples)\n", who, t[t.size() / 2].p50 / 1e3, p99 / 1e3, max / 1e3, count);
   };
-  fmt::print("\n1. turnaround, measured by the module over {} exchanges of AT+CSQ in {} rounds (goal: athil p99 under 1 ms)\n", n, rounds);
-  print_turnaround("athil", ours_turnaround);
-  print_turnaround("pexpect+pyserial", their_turnaround);
+  fmt::print("\n1. turnaround, measured by the module over {} exchanges of AT+CSQ in {} rounds (goal: athil p99 under 1 ms), {}\n", n, rounds,
+             name_of(figures.front().first));
+  print_turnaround("athil", figures.front().second.ours_turnaround);
+  print_turnaround("pexpect+pyserial", figures.front().second.their_turnaround);
   fmt::print("\n2. CPU per exchange of the host process, all and in user space (goal: athil at least 10 times less)\n");
-  fmt::print("   athil            {:7.1f} us  {:7.1f} us   ({:.2f} s wall)\n", ours.cpu / n * 1e6, ours.user / n * 1e6, ours.wall);
-  fmt::print("   pexpect+pyserial {:7.1f} us  {:7.1f} us   ({:.2f} s wall; the whole processes with Python's start: {:.3f} s CPU)\n", theirs.cpu / n * 1e6,
-             theirs.user / n * 1e6, theirs.wall, peer_process_cpu);
-  fmt::print("   floor            {:7.1f} us  {:7.1f} us   (the same system calls and nothing else)\n", bare.cpu / n * 1e6, bare.user / n * 1e6);
-  fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil   (the floor: {:.1f} x, the most any harness could reach)\n", theirs.cpu / ours.cpu,
-             theirs.user / ours.user, theirs.cpu / bare.cpu);
-  fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (ours.cpu - bare.cpu) / n * 1e6);
-  fmt::print("   athil run        {:7.1f} us                the whole process, an exchange written out in the scenario, over an empty run\n", whole * 1e6);
-  // Both goals are ratios to system calls whose cost is the machine's: where they are dear, pexpect's
-  // own ratio to the floor is the ceiling of the second.
-  fmt::print(
-      "   whole run / floor {:6.2f} x (goal: within 1.3 x)   pexpect / whole run {:.2f} x (goal: at least 3.5 x; at most {:.2f} x here, pexpect / floor)\n",
-      whole / (bare.cpu / n), (theirs.cpu / n) / whole, theirs.cpu / bare.cpu);
+  for (const auto& [placement, f] : figures) {
+    fmt::print("  {}:\n", name_of(placement));
+    print_cpu(f, n);
+  }
   fmt::print("   (totals are the scheduler's exact run time; the user/kernel split is sampled at its tick and only approximate)\n");
   double wire = static_cast<double>(payload_size) * 10 / baud * scale;
   fmt::print("\n3. transfer of {} bytes through AT+CFSWFILE in 10,000-byte chunks (goal: at least 95 % of the line rate)\n", payload_size);

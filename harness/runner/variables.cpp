@@ -1,5 +1,7 @@
 #include "runner/variables.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "base/escape.hpp"
@@ -48,9 +50,11 @@ void Variables::capture(const std::string& name, std::string value) {
 }
 
 std::string Variables::shown_in(std::string_view text) const {
+  std::set<std::string_view> named;
+  scenario::for_each_reference(text, [&](const scenario::Reference& r) { named.insert(r.name); });
   std::string shown;
   for (const auto& [name, value] : values_)
-    if (text.find("${" + name + "}") != std::string_view::npos) shown += fmt::format("{}{}='{}'", shown.empty() ? "" : ", ", name, escape_bytes(value));
+    if (named.count(name)) shown += fmt::format("{}{}='{}'", shown.empty() ? "" : ", ", name, escape_bytes(value));
   return shown;
 }
 

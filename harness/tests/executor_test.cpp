@@ -319,6 +319,12 @@ TEST_CASE("executor: a false check shows the values it saw, and an undefined var
   CHECK(out.verdict == report::Verdict::failed);
   CHECK(contains(out.message, "weak signal: 7 (rssi='7')"));
   CHECK_FALSE(out.mistake);
+  // A variable read with a default is shown too, when it has a value.
+  out = b.run(scenario_xml(R"(<step name="c"><check expr="${rssi:-99} &gt;= 10 &amp;&amp; ${ber:-0} == 0"/></step>)"));
+  CHECK(contains(out.message, "check failed: ${rssi:-99} >= 10 && ${ber:-0} == 0 (rssi='7')"));
+  out = b.run(scenario_xml(R"(<step name="c"><check expr="${ber:-1} == 0"/></step>)"));
+  CHECK(contains(out.message, "check failed: ${ber:-1} == 0"));
+  CHECK_FALSE(contains(out.message, "()"));
 
   out = b.run(scenario_xml(R"(<step name="c"><log>${nowhere}</log></step>)"));
   CHECK(out.verdict == report::Verdict::error);

@@ -23,6 +23,8 @@ void perform(const scenario::Check& a, Step& step) {
   if (evaluate(a.expr, step)) return;
   std::string values = step.vars().shown_in(a.expr.source());
   std::string msg = a.message.empty() ? fmt::format("check failed: {}", a.expr.source()) : step.sub(a.message);
+  // Every variable may have taken its default: then there is no value to show.
+  if (values.empty()) throw step.text().failure(msg, a.expr.source(), "false");
   throw step.text().failure(fmt::format("{} ({})", msg, values), a.expr.source(), fmt::format("false with {}", values));
 }
 
