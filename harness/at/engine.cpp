@@ -246,7 +246,6 @@ AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternativ
       responses_.pop_front();
       result.index = first_passing(line.text, false);
       if (result.index || line.final) {
-        if (result.index) last_taken_us_ = line.t_us;
         if (looked_late) note_read_late(line, deadline);
         result.line = std::move(line);
         return result;
@@ -257,7 +256,7 @@ AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternativ
       if (urcs_[urcs_checked].t_us < urcs_from_us) continue;
       if (auto i = first_passing(urcs_[urcs_checked].text, true)) {
         result.index = i;
-        last_taken_us_ = urcs_[urcs_checked].t_us;
+        last_urc_taken_us_ = urcs_[urcs_checked].t_us;
         if (looked_late) note_read_late(urcs_[urcs_checked], deadline);
         result.line = std::move(urcs_[urcs_checked]);
         urcs_.erase(urcs_.begin() + static_cast<std::ptrdiff_t>(urcs_checked));

@@ -69,9 +69,11 @@ class AtEngine {
 
   // The time the module last sent a byte; 0 before any.
   std::int64_t last_received_us() const { return last_received_us_; }
-  // The time of the last line a wait took (expect_response, wait_urc, expect_any), as it was
-  // read; 0 before any. The module sent it earlier: up to the port's latency earlier.
-  std::int64_t last_taken_us() const { return last_taken_us_; }
+  // The time of the last unsolicited line a wait took (wait_urc, expect_any), as it was read;
+  // 0 before any. The module sent it earlier: up to the port's latency earlier. A response is
+  // left out: it answers a command, so the module sent it before any restart that command
+  // caused, however late the host read it.
+  std::int64_t last_urc_taken_us() const { return last_urc_taken_us_; }
   // When the last bytes to the module (a command and its CR, or raw bytes) were all written;
   // 0 before any. What the module does because of them comes after this, on every channel.
   std::int64_t last_sent_us() const { return last_sent_us_; }
@@ -158,7 +160,7 @@ class AtEngine {
   Sorted last_line_ = Sorted::urc;  // where a payload after its header goes
   int reattachments_seen_ = 0;
   bool answered_since_restart_ = false;
-  std::int64_t last_taken_us_ = 0;
+  std::int64_t last_urc_taken_us_ = 0;
   std::int64_t last_sent_us_ = 0;
   std::int64_t last_received_us_ = 0;
   std::optional<EndedCommand> last_ended_;

@@ -430,7 +430,7 @@ TEST_CASE("executor: power on presses PWRKEY and checks STATUS, and a module tha
   CHECK(contains(pin.message, "expected status high: status stayed low for 100ms"));
 }
 
-TEST_CASE("executor: expect-reboot takes a STATUS fall and rise after the command, even when the edge beats the OK") {
+TEST_CASE("executor: expect-reboot takes a STATUS fall and rise after the command, even when the edge beats the OK, or the whole restart does") {
   Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
   b.pins->module_drives(rig::PinRole::status, rig::Level::high);
   b.pins->take_events();
@@ -439,6 +439,17 @@ TEST_CASE("executor: expect-reboot takes a STATUS fall and rise after the comman
   b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n", [&] {
     b.pins->module_drives(rig::PinRole::status, rig::Level::low);
     b.pins->module_drives(rig::PinRole::status, rig::Level::high, 100ms);
+  });
+  CHECK_PASSES(b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="1s"/></step>)")));
+
+  // A host late to read (a loaded machine): the whole restart, fall and rise, is over before
+  // the OK that preceded it is read. The OK answers the command, so the module sent it before
+  // restarting: the rise before its reading is not a restart before it (seen on CI at 0.02).
+  b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n", [&] {
+    b.pins->module_drives(rig::PinRole::status, rig::Level::low);
+    std::this_thread::sleep_for(1ms);  // the module's restart, then the host's lateness: apart by more than a stamp's microsecond
+    b.pins->module_drives(rig::PinRole::status, rig::Level::high);
+    std::this_thread::sleep_for(1ms);
   });
   CHECK_PASSES(b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="1s"/></step>)")));
 

@@ -48,7 +48,7 @@ void await_status_restart(Step& step, Duration timeout, Deadline dl) {
   auto& engine = step.engine();
   auto fell = [&] {
     const auto& window = step.host.take_pin_events();
-    return window.fell_after(window.opens(step.state.block_start_us, engine.last_sent_us(), engine.last_taken_us()));
+    return window.fell_after(window.opens(step.state.block_start_us, engine.last_sent_us(), engine.last_urc_taken_us()));
   };
   while (!(fell() && step.device.pins->get(rig::PinRole::status) == rig::Level::high)) {
     if (Clock::now() >= dl) {
