@@ -154,7 +154,7 @@ AtEngine::Sorted AtEngine::classify(const Frame& frame) {
   return pending_ ? Sorted::response : Sorted::urc;
 }
 
-void AtEngine::sort(Frame&& frame, std::int64_t t_us) {
+void AtEngine::sort(Frame&& frame, std::int64_t t_us, std::int64_t absent_us) {
   Sorted sorted = classify(frame);
   if (frame.kind != Frame::Kind::data) last_line_ = sorted;
   // Kept raw and formatted only when a failure asks: the common path stays cheap.
@@ -162,7 +162,7 @@ void AtEngine::sort(Frame&& frame, std::int64_t t_us) {
   recent.kind = frame.kind == Frame::Kind::data ? "data" : name_of(sorted);
   recent.text.assign(frame.text);
   const bool rdy = frame.kind == Frame::Kind::line && frame.text == "RDY";
-  ReceivedLine line{std::move(frame.text), t_us};
+  ReceivedLine line{std::move(frame.text), t_us, absent_us};
   switch (sorted) {
     case Sorted::echo: break;
     case Sorted::response:
@@ -199,7 +199,11 @@ void AtEngine::sort(Frame&& frame, std::int64_t t_us) {
 }
 
 bool AtEngine::pump(Deadline deadline) {
+  const std::int64_t looking_us = to_us(Clock::now());
   std::string bytes = transport_.read_some(deadline);
+  // A line this read completes was not there when the last read that took all began.
+  const std::int64_t absent_us = looked_us_;
+  if (transport_.took_all()) looked_us_ = looking_us;
   if (transport_.reattachments() != reattachments_seen_) {
     reattachments_seen_ = transport_.reattachments();
     module_restarted("its port went away and came back");
@@ -213,8 +217,8 @@ bool AtEngine::pump(Deadline deadline) {
   // The observer hears the chunk once all of it is sorted (it may throw: nothing is left half-sorted).
   observed_.clear();
   for (auto& frame : frames_) {
-    if (observer_) observed_.push_back(ReceivedLine{frame.text, last_received_us_});
-    sort(std::move(frame), last_received_us_);
+    if (observer_) observed_.push_back(ReceivedLine{frame.text, last_received_us_, absent_us});
+    sort(std::move(frame), last_received_us_, absent_us);
   }
   for (const auto& line : observed_) observer_(line);
   return true;
@@ -256,7 +260,7 @@ AtEngine::AnyResult AtEngine::expect_any(std::span<const Alternative> alternativ
       if (urcs_[urcs_checked].t_us < urcs_from_us) continue;
       if (auto i = first_passing(urcs_[urcs_checked].text, true)) {
         result.index = i;
-        last_urc_taken_us_ = urcs_[urcs_checked].t_us;
+        last_urc_absent_us_ = urcs_[urcs_checked].absent_us;
         if (looked_late) note_read_late(urcs_[urcs_checked], deadline);
         result.line = std::move(urcs_[urcs_checked]);
         urcs_.erase(urcs_.begin() + static_cast<std::ptrdiff_t>(urcs_checked));

@@ -23,7 +23,11 @@ namespace athil {
 
 struct ReceivedLine {
   std::string text;
-  std::int64_t t_us = 0;
+  std::int64_t t_us = 0;  // when it was read
+  // When the host last looked at the port and found it without the line (0: not known): the
+  // module sent it after this, less the port's latency. Read late, a line may be older than
+  // what the pins did before its reading; it is never older than this.
+  std::int64_t absent_us = 0;
   bool final = false;  // ended the command: OK, ERROR and kin, or a command's own end (SHUT OK)
 };
 
@@ -69,11 +73,11 @@ class AtEngine {
 
   // The time the module last sent a byte; 0 before any.
   std::int64_t last_received_us() const { return last_received_us_; }
-  // The time of the last unsolicited line a wait took (wait_urc, expect_any), as it was read;
-  // 0 before any. The module sent it earlier: up to the port's latency earlier. A response is
+  // The `absent_us` of the last unsolicited line a wait took (wait_urc, expect_any): the module
+  // sent that line after it, less the port's latency. 0 before any, or not known. A response is
   // left out: it answers a command, so the module sent it before any restart that command
   // caused, however late the host read it.
-  std::int64_t last_urc_taken_us() const { return last_urc_taken_us_; }
+  std::int64_t last_urc_absent_us() const { return last_urc_absent_us_; }
   // When the last bytes to the module (a command and its CR, or raw bytes) were all written;
   // 0 before any. What the module does because of them comes after this, on every channel.
   std::int64_t last_sent_us() const { return last_sent_us_; }
@@ -145,7 +149,7 @@ class AtEngine {
   bool pump(Deadline deadline);  // reads once; true when something arrived
   // A line taken by the look past a wait's deadline says so, if it was read after the deadline.
   void note_read_late(const ReceivedLine& line, Deadline deadline);
-  void sort(Frame&& frame, std::int64_t t_us);
+  void sort(Frame&& frame, std::int64_t t_us, std::int64_t absent_us);
   Sorted classify(const Frame& frame);
   void record_late(ReceivedLine line, std::string_view why);
 
@@ -160,7 +164,8 @@ class AtEngine {
   Sorted last_line_ = Sorted::urc;  // where a payload after its header goes
   int reattachments_seen_ = 0;
   bool answered_since_restart_ = false;
-  std::int64_t last_urc_taken_us_ = 0;
+  std::int64_t last_urc_absent_us_ = 0;
+  std::int64_t looked_us_ = 0;  // when the last read that took all the port held began
   std::int64_t last_sent_us_ = 0;
   std::int64_t last_received_us_ = 0;
   std::optional<EndedCommand> last_ended_;

@@ -30,12 +30,6 @@ rig::PowerControl& Executor::power_control() {
   return *power_;
 }
 
-namespace {
-// The longest a port may hold the module's bytes: a USB-serial adapter's latency timer goes up
-// to 255 ms (FTDI). Bytes read later than that after an edge left the module after it.
-constexpr std::int64_t port_latency_bound_us = 255'000;
-}  // namespace
-
 const RestartWindow& Executor::take_pin_events() {
   if (!device_.pins) return restart_window_;
   for (const auto& e : device_.pins->take_events()) {

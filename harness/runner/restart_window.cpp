@@ -4,11 +4,11 @@
 
 namespace athil::runner {
 
-std::int64_t RestartWindow::opens(std::int64_t floor_us, std::int64_t sent_us, std::int64_t taken_us) const {
+std::int64_t RestartWindow::opens(std::int64_t floor_us, std::int64_t sent_us, std::int64_t urc_sent_after_us) const {
   std::int64_t open = std::max(floor_us, sent_us);
-  if (taken_us == 0) return open;
+  if (urc_sent_after_us == 0) return open;
   for (const auto& e : edges_)
-    if (e.high && e.t_us < taken_us) open = std::max(open, e.t_us);
+    if (e.high && e.t_us < urc_sent_after_us) open = std::max(open, e.t_us);
   return open;
 }
 

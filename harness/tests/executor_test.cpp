@@ -52,6 +52,7 @@ class ScriptedPort : public Transport {
     }
     return std::exchange(pending_, std::string());
   }
+  bool took_all() const override { return true; }
   void write_all(std::string_view bytes, Deadline) override {
     written.emplace_back(bytes);
     for (auto it = rules_.begin(); it != rules_.end(); ++it) {
@@ -455,6 +456,39 @@ TEST_CASE("executor: expect-reboot takes a STATUS fall and rise after the comman
 
   b.port->on("AT+CFUN=1,1\r", "\r\nOK\r\n");
   auto out = b.run(scenario_xml(R"(<step name="r"><command send="AT+CFUN=1,1"/><expect-reboot timeout="150ms"/></step>)"));
+  CHECK(out.verdict == report::Verdict::failed);
+  CHECK(contains(out.message, "STATUS never went low"));
+}
+
+TEST_CASE("executor: expect-reboot after a URC takes the restart that follows the URC, even when the host reads the URC after it, and not one before") {
+  Bench b({rig::PinRole::pwrkey, rig::PinRole::status});
+  b.pins->module_drives(rig::PinRole::status, rig::Level::high);
+  b.pins->take_events();
+  const std::string xml = scenario_xml(R"(<step name="update"><command send="AT+CFOTA=1"/>
+      <urc timeout="2s">+CFOTA: "Update successfully, please wait for reset"</urc><expect-reboot timeout="1s"/></step>)");
+  // AT+CFOTA=1 restarts the module into its updater (STATUS low, then high), which reports
+  // the outcome 600 ms later and restarts again. `late`: the port holds the outcome (a
+  // latency, a host late to read) until the second restart is over.
+  auto update = [&](bool restarts_after, bool late) {
+    b.port->on("AT+CFOTA=1\r", "\r\nOK\r\n", [&, restarts_after, late] {
+      b.pins->module_drives(rig::PinRole::status, rig::Level::low);
+      b.pins->module_drives(rig::PinRole::status, rig::Level::high, 20ms);
+      auto outcome = Clock::now() + 600ms;
+      if (restarts_after) {
+        b.pins->module_drives(rig::PinRole::status, rig::Level::low, 610ms);
+        b.pins->module_drives(rig::PinRole::status, rig::Level::high, 630ms);
+      }
+      b.port->push_at(late ? outcome + 50ms : outcome, "\r\n+CFOTA: \"Update successfully, please wait for reset\"\r\n");
+    });
+  };
+  update(true, false);
+  CHECK_PASSES(b.run(xml));
+  // Read 40 ms after the restart it preceded ended: failed with "STATUS never went low" before.
+  update(true, true);
+  CHECK_PASSES(b.run(xml));
+  // The updater's restart, before the outcome was sent, is not the one waited for.
+  update(false, true);
+  auto out = b.run(xml);
   CHECK(out.verdict == report::Verdict::failed);
   CHECK(contains(out.message, "STATUS never went low"));
 }

@@ -45,6 +45,8 @@ class FdReader {
   // PortGone at end of file and when the device or connection went (EIO, ENXIO, ECONNRESET),
   // InfraError otherwise.
   std::string read(Deadline deadline);
+  // Whether the last read took all there was (see Transport::took_all).
+  bool took_all() const { return !read_first_; }
 
  private:
   // Until the port reports or the deadline passes (false then). A stop request throws.

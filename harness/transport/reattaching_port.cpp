@@ -56,10 +56,13 @@ void ReattachingPort::wait_a_little(Deadline deadline) const {
 }
 
 std::string ReattachingPort::read_some(Deadline deadline) {
+  took_all_ = false;
   while (true) {
     if (try_open()) {
       try {
-        return port_->read_some(deadline);
+        std::string bytes = port_->read_some(deadline);
+        took_all_ = port_->took_all();
+        return bytes;
       } catch (const PortGone& e) {
         lost(e);
         continue;

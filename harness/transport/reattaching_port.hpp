@@ -20,6 +20,7 @@ class ReattachingPort final : public Transport {
   ReattachingPort(std::string name, Opener open, Duration reattach_limit, std::function<void(const std::string&)> note = {});
 
   std::string read_some(Deadline deadline) override;
+  bool took_all() const override { return took_all_; }
   void write_all(std::string_view bytes, Deadline deadline) override;
   std::string describe() const override;
   int reattachments() const override { return reattachments_; }
@@ -40,6 +41,7 @@ class ReattachingPort final : public Transport {
   std::optional<Clock::time_point> away_since_;
   std::string last_failure_;
   bool ever_open_ = false;
+  bool took_all_ = false;  // the open port's, for the last read; false while away
   int reattachments_ = 0;
 };
 

@@ -23,6 +23,7 @@ class SerialPort final : public Transport {
   SerialPort(std::filesystem::path path, Settings settings);
 
   std::string read_some(Deadline deadline) override;
+  bool took_all() const override { return reader_ && reader_->took_all(); }
   void write_all(std::string_view bytes, Deadline deadline) override;
   std::string describe() const override;
   const std::filesystem::path& path() const { return path_; }

@@ -19,6 +19,7 @@ class TcpPort final : public Transport {
   TcpPort(std::string address, double pace_baud, Duration connect_timeout);
 
   std::string read_some(Deadline deadline) override;
+  bool took_all() const override { return reader_ && reader_->took_all(); }
   void write_all(std::string_view bytes, Deadline deadline) override;
   std::string describe() const override { return address_; }
 

@@ -1,6 +1,7 @@
 #pragma once
 // A byte pipe to one module: a local serial port, the pseudo-terminal of a virtual module, or
 // a TCP port that ser2net exports. The AT engine knows only this interface.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,12 +10,19 @@
 
 namespace athil {
 
+// The longest a port may hold the module's bytes: a USB-serial adapter's latency timer goes up
+// to 255 ms (FTDI). Pin edges reach the host at once.
+inline constexpr std::int64_t port_latency_bound_us = 255'000;
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // Waits until bytes arrive or the deadline passes; returns them (empty at the deadline).
   // Throws InfraError when the port is gone.
   virtual std::string read_some(Deadline deadline) = 0;
+  // Whether the last read_some took all the port had when it last looked (a read that filled
+  // its buffer left bytes behind): bytes that come later were not there then. False: unknown.
+  virtual bool took_all() const { return false; }
   // Writes in chunks, at the line's pace where the port has no UART to keep it; a deadline
   // that passes between chunks stops the write. Throws InfraError when the port is gone or
   // the deadline passes before all is written.
