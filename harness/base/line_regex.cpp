@@ -149,11 +149,12 @@ LineRegex::LineRegex(const std::string& pattern) {
 }
 
 bool LineRegex::match(std::string_view line, std::vector<std::string>* groups) const {
-  // Most lines a URC regex is tried on differ in their first bytes: no matcher for those.
-  if (line.size() < impl_->lead.size()) return false;
-  for (std::size_t i = 0; i < impl_->lead.size(); ++i)
-    if (!impl_->lead[i][static_cast<unsigned char>(line[i])]) return false;
   if (impl_->flat) {
+    // Most lines a URC regex is tried on differ in their first bytes: no run for those. The
+    // program below turns them away itself (its first bytes, its plain beginning).
+    if (line.size() < impl_->lead.size()) return false;
+    for (std::size_t i = 0; i < impl_->lead.size(); ++i)
+      if (!impl_->lead[i][static_cast<unsigned char>(line[i])]) return false;
     Run run(*impl_->flat, line);
     if (auto matched = run.match()) {
       if (*matched && groups) run.groups(*groups);
