@@ -38,7 +38,7 @@ std::vector<Token> tokenize(std::string_view s) {
     }
     std::size_t start = i;
     if (c == '$' && i + 1 < s.size() && s[i + 1] == '{') {
-      auto close = s.find('}', i);
+      auto close = Reference::close_of(s, i);
       if (close == std::string_view::npos) throw ExprError(start, "'${' without a closing '}'");
       out.push_back({Token::Type::variable, std::string(s.substr(i + 2, close - i - 2)), start});
       i = close + 1;
@@ -204,6 +204,16 @@ Reference Reference::parse(std::string_view inside) {
   const auto dash = inside.find(":-");
   if (dash == std::string_view::npos) return {.name = inside};
   return {.name = inside.substr(0, dash), .fallback = inside.substr(dash + 2)};
+}
+
+std::size_t Reference::close_of(std::string_view text, std::size_t open) {
+  int depth = 0;
+  for (std::size_t i = open + 2; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') return std::string_view::npos;
+    if (text[i] == '{') ++depth;
+    if (text[i] == '}' && depth-- == 0) return i;
+  }
+  return std::string_view::npos;
 }
 
 namespace {

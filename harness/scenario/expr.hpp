@@ -47,15 +47,21 @@ struct Reference {
 
   // "name" or "name:-default", as written between the braces.
   static Reference parse(std::string_view inside);
+  // The '}' that closes the reference whose "${" is at `open`: braces in a default pair up
+  // (`${n:-\d{1,3}}`). npos when it is never closed, or before another "${" (no default holds
+  // one): a text of many "${" is read once, not once for each.
+  static std::size_t close_of(std::string_view text, std::size_t open);
 };
 
-// Calls `each` with every reference in `text`, in order. A default ends at the first '}'; a
-// "${" never closed is text.
+// Calls `each` with every reference in `text`, in order. A "${" never closed is text.
 template <class F>
 void for_each_reference(std::string_view text, F&& each) {
   for (std::size_t open = text.find("${"); open != std::string_view::npos; open = text.find("${", open)) {
-    const std::size_t close = text.find('}', open);
-    if (close == std::string_view::npos) return;
+    const std::size_t close = Reference::close_of(text, open);
+    if (close == std::string_view::npos) {
+      open += 2;
+      continue;
+    }
     Reference r = Reference::parse(text.substr(open + 2, close - open - 2));
     r.begin = open, r.end = close + 1;
     each(r);

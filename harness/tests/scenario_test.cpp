@@ -246,6 +246,13 @@ TEST_CASE("${name:-default} stands in for a variable that may be undefined") {
   };
   CHECK(substitute("AT+CNACT=1,\"${apn:-internet}\"", lookup) == "AT+CNACT=1,\"cmnet\"");
   CHECK(substitute("${idx:-0},${action:-1}", lookup) == "0,1");
+  // Braces in a default pair up: a regex's repeat count stays in it.
+  CHECK(substitute("+CSQ: ${rssi:-\\d{1,2}},99 ${apn:-{x}}", lookup) == "+CSQ: \\d{1,2},99 cmnet");
+  CHECK(substitute("${open:-{} and ${apn}", lookup) == "${open:-{} and cmnet");
+  // Read once however many "${" a text holds (each scan stops at the next).
+  std::string many;
+  for (int i = 0; i < 200'000; ++i) many += "${a:-{";
+  CHECK(substitute(many + "${apn}", lookup) == many + "cmnet");
   CHECK(Expr::parse("${retries:-3} == 3").evaluate(lookup));
   TempDir dir;
   auto s = load_text(dir, wrap("<step name=\"x\"><send>AT+CNACT=${pdp:-0},1</send></step>"));
