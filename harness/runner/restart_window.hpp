@@ -22,9 +22,9 @@ class RestartWindow {
   void status_edge(std::int64_t t_us, bool high) { edges_.push_back({t_us, high}); }
 
   // Where evidence of the restart may start: `floor_us` (the block's start), `sent_us` (the
-  // last bytes written) and `urc_sent_after_us` (the last unsolicited line a wait took was sent
-  // after it; 0 for none, or not known).
-  std::int64_t opens(std::int64_t floor_us, std::int64_t sent_us, std::int64_t urc_sent_after_us) const;
+  // last bytes written) and `urc_absent_us` (when the host last found the port without the last
+  // unsolicited line a wait took; 0 for none, or not known).
+  std::int64_t opens(std::int64_t floor_us, std::int64_t sent_us, std::int64_t urc_absent_us) const;
   // Whether STATUS went low after `t_us`.
   bool fell_after(std::int64_t t_us) const;
 

@@ -48,9 +48,7 @@ void await_status_restart(Step& step, Duration timeout, Deadline dl) {
   auto& engine = step.engine();
   auto fell = [&] {
     const auto& window = step.host.take_pin_events();
-    std::int64_t absent = engine.last_urc_absent_us();
-    std::int64_t urc_sent_after = absent > port_latency_bound_us ? absent - port_latency_bound_us : 0;
-    return window.fell_after(window.opens(step.state.block_start_us, engine.last_sent_us(), urc_sent_after));
+    return window.fell_after(window.opens(step.state.block_start_us, engine.last_sent_us(), engine.last_urc_absent_us()));
   };
   while (!(fell() && step.device.pins->get(rig::PinRole::status) == rig::Level::high)) {
     if (Clock::now() >= dl) {
