@@ -73,17 +73,20 @@ void AtEngine::send_command(std::string_view command, Deadline deadline, bool an
     pending_.reset();
   }
   std::string bytes = std::string(command) + "\r";
-  transport_.write_all(bytes, deadline);
-  last_sent_us_ = to_us(Clock::now());
-  timeline_.record_at(last_sent_us_, Direction::to_module, bytes);
+  write(bytes, deadline);
   pending_ = Command{
       .text = std::string(command), .prefix = response_prefix(command), .set_form = is_set_form(command), .answered = answered, .sent_us = last_sent_us_};
 }
 
-void AtEngine::send_raw(std::string_view bytes, Deadline deadline) {
+void AtEngine::send_raw(std::string_view bytes, Deadline deadline) { write(bytes, deadline); }
+
+void AtEngine::write(std::string_view bytes, Deadline deadline) {
+  // Stamped before the write: the module may read the bytes and act on them (answer, restart)
+  // before this thread sees its write return, on a loaded host long before.
+  const std::int64_t began_us = to_us(Clock::now());
   transport_.write_all(bytes, deadline);
-  last_sent_us_ = to_us(Clock::now());
-  timeline_.record_at(last_sent_us_, Direction::to_module, bytes);
+  last_sent_us_ = began_us;
+  timeline_.record_at(began_us, Direction::to_module, bytes);
 }
 
 void AtEngine::module_restarted(std::string_view why) {

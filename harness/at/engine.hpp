@@ -78,8 +78,9 @@ class AtEngine {
   // left out: it answers a command, so the module sent it before any restart that command
   // caused, however late the host read it.
   std::int64_t last_urc_absent_us() const { return last_urc_absent_us_; }
-  // When the last bytes to the module (a command and its CR, or raw bytes) were all written;
-  // 0 before any. What the module does because of them comes after this, on every channel.
+  // When the host began writing the last bytes to the module (a command and its CR, or raw
+  // bytes); 0 before any. What the module does because of them comes after this, on every
+  // channel, however late the host sees its write return.
   std::int64_t last_sent_us() const { return last_sent_us_; }
   // The last command that got its final result code, and whether the module echoed it.
   struct EndedCommand {
@@ -146,7 +147,8 @@ class AtEngine {
   enum class Sorted { echo, response, final, urc, late, prompt };
   static const char* name_of(Sorted sorted);
 
-  bool pump(Deadline deadline);  // reads once; true when something arrived
+  void write(std::string_view bytes, Deadline deadline);  // sets last_sent_us_, records the bytes
+  bool pump(Deadline deadline);                           // reads once; true when something arrived
   // A line taken by the look past a wait's deadline says so, if it was read after the deadline.
   void note_read_late(const ReceivedLine& line, Deadline deadline);
   void sort(Frame&& frame, std::int64_t t_us, std::int64_t absent_us);
