@@ -3,7 +3,8 @@
 // in their own time: a STATUS edge reaches the host at once, the module's bytes after the
 // port's latency (an FTDI adapter holds them up to 16 ms, ser2net adds a network). So the window
 // opens by what the host knows for sure, never by when a line happened to be read:
-//  - after the last bytes the host sent (what causes a restart comes after it is sent), and
+//  - after the host began writing its last bytes (what causes a restart comes after it is
+//    sent; not when the write returned, which a descheduled host may see late), and
 //  - after the last STATUS rise before the unsolicited line a wait last took was surely sent
 //    (the module was up when it sent that line, so a fall after that rise is later than the
 //    line). Not when it was read: a host late to read it, or a port holding it, may find the
@@ -21,9 +22,9 @@ class RestartWindow {
   void clear() { edges_.clear(); }
   void status_edge(std::int64_t t_us, bool high) { edges_.push_back({t_us, high}); }
 
-  // Where evidence of the restart may start: `floor_us` (the block's start), `sent_us` (the
-  // last bytes written) and `urc_absent_us` (when the host last found the port without the last
-  // unsolicited line a wait took; 0 for none, or not known).
+  // Where evidence of the restart may start: `floor_us` (the block's start), `sent_us` (when the
+  // host began writing its last bytes) and `urc_absent_us` (when the host last found the port
+  // without the last unsolicited line a wait took; 0 for none, or not known).
   std::int64_t opens(std::int64_t floor_us, std::int64_t sent_us, std::int64_t urc_absent_us) const;
   // Whether STATUS went low after `t_us`.
   bool fell_after(std::int64_t t_us) const;

@@ -56,13 +56,10 @@ void ReattachingPort::wait_a_little(Deadline deadline) const {
 }
 
 std::string ReattachingPort::read_some(Deadline deadline) {
-  took_all_ = false;
   while (true) {
     if (try_open()) {
       try {
-        std::string bytes = port_->read_some(deadline);
-        took_all_ = port_->took_all();
-        return bytes;
+        return port_->read_some(deadline);
       } catch (const PortGone& e) {
         lost(e);
         continue;

@@ -20,7 +20,8 @@ class ReattachingPort final : public Transport {
   ReattachingPort(std::string name, Opener open, Duration reattach_limit, std::function<void(const std::string&)> note = {});
 
   std::string read_some(Deadline deadline) override;
-  bool took_all() const override { return took_all_; }
+  // The open port's word for the last read; a read while away, or one that lost the port, is no look.
+  bool took_all() const override { return port_ && port_->took_all(); }
   void write_all(std::string_view bytes, Deadline deadline) override;
   std::string describe() const override;
   int reattachments() const override { return reattachments_; }
@@ -41,7 +42,6 @@ class ReattachingPort final : public Transport {
   std::optional<Clock::time_point> away_since_;
   std::string last_failure_;
   bool ever_open_ = false;
-  bool took_all_ = false;  // the open port's, for the last read; false while away
   int reattachments_ = 0;
 };
 
