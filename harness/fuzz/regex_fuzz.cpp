@@ -50,6 +50,23 @@ bool repeats_what_can_be_empty(std::string_view p) {
   return false;
 }
 
+// Whether a count in braces, its least or its most, is above 4 ("{5}", "{3,316}"): either
+// makes std::regex try that many passes of what it repeats.
+bool has_big_count(std::string_view pattern) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '{') continue;
+    std::size_t digits = 0;
+    for (std::size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
+      if (!std::isdigit(static_cast<unsigned char>(pattern[j]))) {
+        digits = 0;
+        continue;
+      }
+      if (++digits > 1 || pattern[j] > '4') return true;
+    }
+  }
+  return false;
+}
+
 // Whether std::regex, the oracle, could take long: it backtracks through every way a repeated
 // group can match, so such patterns get short lines, few alternatives and small counts.
 bool too_slow_for_std_regex(std::string_view pattern, std::string_view line) {
@@ -58,10 +75,7 @@ bool too_slow_for_std_regex(std::string_view pattern, std::string_view line) {
   for (std::size_t i = 1; i < pattern.size(); ++i)
     repeated_groups += pattern[i - 1] == ')' && std::string_view("*+?{").find(pattern[i]) != std::string_view::npos;
   if (repeated_groups == 0) return false;
-  bool big_count = false;
-  for (std::size_t i = 0; i + 1 < pattern.size(); ++i)
-    big_count |= pattern[i] == '{' && (pattern[i + 1] > '4' || (i + 2 < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[i + 2]))));
-  return line.size() > 8 || repeated_groups > 2 || big_count || std::count(pattern.begin(), pattern.end(), '|') > 3;
+  return line.size() > 8 || repeated_groups > 2 || has_big_count(pattern) || std::count(pattern.begin(), pattern.end(), '|') > 3;
 }
 
 }  // namespace
