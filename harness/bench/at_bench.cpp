@@ -221,6 +221,7 @@ struct CpuFigures {
   LoopCost ours, bare, theirs;
   double peer_process_cpu = 0;
   double run_empty = 0, run_full = 0;  // whole runs, empty and with exchanges: the difference is what the exchanges cost
+  std::vector<double> round_ratios;    // each round's whole run / floor: how far one run's verdict holds
   std::vector<Turnaround> ours_turnaround, their_turnaround;
 };
 
@@ -232,14 +233,17 @@ CpuFigures rounds_of(const Parties& p, int rounds, int per_round) {
     turnaround(p.module.control_socket());  // forget what came before
     f.ours += athil_exchanges(p.module.port_link(), p.model, p.baud, p.scale, per_round);
     f.ours_turnaround.push_back(turnaround(p.module.control_socket()));
-    f.bare += bare_exchanges(p.module.port_link(), per_round);
+    const LoopCost bare = bare_exchanges(p.module.port_link(), per_round);
+    f.bare += bare;
     turnaround(p.module.control_socket());
     auto peer = run_peer({p.python, p.peer_script, p.module.port_link(), std::to_string(p.baud), std::to_string(per_round)}, p.dir / "peer.out");
     f.their_turnaround.push_back(turnaround(p.module.control_socket()));
     f.theirs += LoopCost{peer.loop_cpu, peer.loop_user, peer.loop_wall};
     f.peer_process_cpu += peer.process_cpu;
-    f.run_empty += whole_run_cpu(p.athil, p.dir, p.scale, 0);
-    f.run_full += whole_run_cpu(p.athil, p.dir, p.scale, per_round);
+    const double empty = whole_run_cpu(p.athil, p.dir, p.scale, 0), full = whole_run_cpu(p.athil, p.dir, p.scale, per_round);
+    f.run_empty += empty;
+    f.run_full += full;
+    f.round_ratios.push_back((full - empty) / bare.cpu);
   }
   return f;
 }
@@ -260,6 +264,9 @@ void print_cpu(const CpuFigures& f, double n) {
   fmt::print(
       "   whole run / floor {:6.2f} x (goal: within 1.3 x)   pexpect / whole run {:.2f} x (goal: at least 3.5 x; at most {:.2f} x here, pexpect / floor)\n",
       whole / (bare.cpu / n), (theirs.cpu / n) / whole, theirs.cpu / bare.cpu);
+  // The machine's drift reaches the floor and the whole runs in turn, not at once: the spread of
+  // the rounds says whether the verdict above would hold in another run.
+  fmt::print("   whole run / floor by round: {:.2f} x\n", fmt::join(f.round_ratios, " x, "));
 }
 
 }  // namespace
