@@ -3,10 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -24,6 +23,11 @@ namespace {
 // How often samples go out while measuring: a real PPK2 fills 64-byte USB packets continuously;
 // a few milliseconds of samples per write keeps the stream smooth at a reasonable cost.
 constexpr auto send_every = 5ms;
+// What a USB serial port holds for a host that is late to read: Linux lets a tty's flip buffers
+// take 640 KiB (TTYB_DEFAULT_MEM_LIMIT) where a pty stops at about 17 KiB. The device holds the
+// difference, so samples go missing after a stall as long as on a real PPK2 (1.6 s at 100 kHz),
+// and its own lateness (a busy machine runs it late) loses none.
+constexpr std::size_t usb_port_holds = 640 * 1024;
 }  // namespace
 
 struct Ppk2Port::State {
@@ -37,53 +41,53 @@ struct Ppk2Port::State {
   void read() {
     input.async_read_some(asio::buffer(buffer), [this](boost::system::error_code ec, std::size_t n) {
       if (ec) return;
-      bool was_supplied = device.dut_supplied(), was_measuring = device.measuring();
+      bool was_supplied = device.dut_supplied();
       std::string answer = device.input(std::string_view(buffer.data(), n), Draw::Time::clock::now());
       if (!answer.empty()) send(answer);
       if (device.dut_supplied() != was_supplied && supply) supply(device.dut_supplied());
-      if (device.measuring() && !was_measuring) stream();
-      if (!device.measuring() && was_measuring) send_words("");  // the last word whole
+      if (!pumping && (device.measuring() || !held.empty())) pump();
       read();
     });
   }
 
-  void stream() {
-    if (!device.measuring()) return;
+  // Samples out while measuring, and what the port still holds after: it reaches the host after
+  // a stop as a real port's buffers do.
+  void pump() {
     send_words(device.samples_until(Draw::Time::clock::now(), log));
+    pumping = device.measuring() || !held.empty();
+    if (!pumping) return;
     timer.expires_after(send_every);
     timer.async_wait([this](boost::system::error_code ec) {
-      if (!ec) stream();
+      if (!ec) pump();
     });
   }
 
-  // Written as far as the pty takes them; what it does not is lost. Returns how much was.
-  std::size_t write_what_fits(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::write(pty.master.get(), bytes.data(), bytes.size());
-      if (n <= 0) return bytes.size();
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return 0;
+  // Answers and samples leave in the order made, as on the device's one USB pipe.
+  void send(const std::string& answer) {
+    held += answer;
+    flush();
   }
 
-  void send(const std::string& bytes) {
-    if (auto lost = write_what_fits(bytes); lost > 0)
-      std::fprintf(stderr, "ppk2: an answer of %zu bytes lost %zu (%s)\n", bytes.size(), lost, std::strerror(errno));
-  }
-
-  // Samples, lost in whole words when the host reads too slowly, as a real PPK2's buffer
-  // overflows: a word the full pty cut is finished first next time, or the stream would be read
-  // shifted from there on.
+  // Samples the port cannot hold are lost in whole words, the newest first, as a real PPK2's
+  // buffer overflows while its host's port is full. The pty may take part of a word: the rest
+  // stays first in line, so the stream is never read shifted.
   void send_words(const std::string& words) {
-    const std::size_t carried = unfinished.size();  // words start at this offset of `out`
-    std::string out = std::move(unfinished) + words;
-    std::size_t lost = write_what_fits(out);
-    unfinished.clear();
-    if (lost == 0) return;
-    std::size_t written = out.size() - lost;
-    std::size_t left_of_word = written < carried ? carried - written : (4 - (written - carried) % 4) % 4;
-    unfinished = out.substr(written, left_of_word);
-    if (dropped++ == 0) std::fprintf(stderr, "ppk2: the host reads too slowly; %zu bytes lost (%s)\n", lost - left_of_word, std::strerror(errno));
+    std::size_t room = usb_port_holds - std::min(held.size(), usb_port_holds);
+    std::size_t kept = std::min(words.size(), room / 4 * 4);
+    held.append(words, 0, kept);
+    if (kept < words.size() && dropped++ == 0) std::fprintf(stderr, "ppk2: the host reads too slowly; %zu bytes lost\n", words.size() - kept);
+    flush();
+  }
+
+  // As much as the pty takes now.
+  void flush() {
+    std::size_t taken = 0;
+    while (taken < held.size()) {
+      ssize_t n = ::write(pty.master.get(), held.data() + taken, held.size() - taken);
+      if (n <= 0) break;
+      taken += static_cast<std::size_t>(n);
+    }
+    held.erase(0, taken);
   }
 
   Pty pty;
@@ -94,7 +98,8 @@ struct Ppk2Port::State {
   OwnedPath link_path;
   VirtualPpk2 device;
   std::array<char, 256> buffer{};
-  std::string unfinished;  // the rest of a sample word the pty took only part of
+  std::string held;  // bytes made, not yet taken by the pty
+  bool pumping = false;
   std::size_t dropped = 0;
 };
 

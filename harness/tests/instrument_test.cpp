@@ -21,6 +21,7 @@
 #include "sim/ppk2.hpp"
 #include "tests/pty_pair.hpp"
 #include "tests/support.hpp"
+#include "transport/serial_port.hpp"
 
 using namespace athil;
 using namespace std::chrono_literals;
@@ -181,6 +182,42 @@ TEST_CASE("virtual PPK2 through its pty: off, booting and registered with paging
   CHECK(idle.average == doctest::Approx(f.idle).epsilon(0.1));
   CHECK(idle.peak == doctest::Approx(f.paging_peak).epsilon(0.02));  // the peaks survive decimation
   CHECK(idle.lowest < f.idle);
+}
+
+namespace {
+
+// Straight on the wire: start the stream, read nothing for `stall`, stop it, then read all the
+// port still holds. Returns how many words came and whether their counters follow each other.
+struct Stalled {
+  std::size_t words = 0;
+  bool in_order = true;
+};
+Stalled stall_reading(const std::filesystem::path& port_path, Duration stall) {
+  SerialPort port(port_path, SerialPort::Settings{});
+  port.write_all(std::string(1, '\x06'), Clock::now() + 1s);
+  std::this_thread::sleep_for(stall);
+  port.write_all(std::string(1, '\x07'), Clock::now() + 1s);
+  std::string bytes;
+  for (std::string got; !(got = port.read_some(Clock::now() + 300ms)).empty();) bytes += got;
+  Stalled seen{.words = bytes.size() / 4};
+  auto counter = [&](std::size_t w) { return static_cast<unsigned char>(bytes[4 * w + 2]) >> 2; };  // bits 18 to 23
+  for (std::size_t w = 1; w < seen.words; ++w) seen.in_order = seen.in_order && counter(w) == ((counter(w - 1) + 1) & 0x3f);
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("virtual PPK2: a host late to read loses no samples while a USB port would hold them, and after that the newest, in whole words") {
+  SimWithPpk2 sim("SIM7080G");
+  // 0.3 s of samples, 120 kB: far more than a pty holds, far less than a USB serial port does.
+  auto short_stall = stall_reading(sim.dir.path() / "ppk2", 300ms);
+  CHECK(short_stall.words >= 25'000);  // the sim may take the start late
+  CHECK(short_stall.in_order);
+  // 2.5 s, 1 MB: the port's 640 KiB arrive, the rest is lost, and what came is one unbroken run.
+  auto long_stall = stall_reading(sim.dir.path() / "ppk2", 2500ms);
+  CHECK(long_stall.words >= 640 * 1024 / 4);
+  CHECK(long_stall.words < 200'000);
+  CHECK(long_stall.in_order);
 }
 
 TEST_CASE("virtual PPK2 in source mode is the module's supply: its DUT switch cuts the module's power and restores it") {
