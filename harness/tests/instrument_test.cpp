@@ -197,8 +197,8 @@ Stalled stall_reading(const std::filesystem::path& port_path, Duration stall) {
   port.write_all(std::string(1, '\x06'), Clock::now() + 1s);
   std::this_thread::sleep_for(stall);
   port.write_all(std::string(1, '\x07'), Clock::now() + 1s);
-  std::string bytes;
-  for (std::string got; !(got = port.read_some(Clock::now() + 300ms)).empty();) bytes += got;
+  std::string bytes;  // until a second passes without a byte: the device drains what it holds every 5 ms
+  for (std::string got; !(got = port.read_some(Clock::now() + 1s)).empty();) bytes += got;
   Stalled seen{.words = bytes.size() / 4};
   auto counter = [&](std::size_t w) { return static_cast<unsigned char>(bytes[4 * w + 2]) >> 2; };  // bits 18 to 23
   for (std::size_t w = 1; w < seen.words; ++w) seen.in_order = seen.in_order && counter(w) == ((counter(w - 1) + 1) & 0x3f);
