@@ -23,11 +23,13 @@ namespace {
 // How often samples go out while measuring: a real PPK2 fills 64-byte USB packets continuously;
 // a few milliseconds of samples per write keeps the stream smooth at a reasonable cost.
 constexpr auto send_every = 5ms;
-// What a USB serial port holds for a host that is late to read: Linux lets a tty's flip buffers
-// take 640 KiB (TTYB_DEFAULT_MEM_LIMIT) where a pty stops at about 17 KiB. The device holds the
-// difference, so samples go missing after a stall as long as on a real PPK2 (1.6 s at 100 kHz),
-// and its own lateness (a busy machine runs it late) loses none.
-constexpr std::size_t usb_port_holds = 640 * 1024;
+// What the device holds that its host's port has not taken. Assumed: Nordic does not publish the
+// PPK2 firmware's buffer (its nRF52840 has 256 KiB of RAM). On the host side a pty takes
+// about 17 KiB, more than a USB serial port does once its line discipline throttles (4 KiB and a
+// few packets in flight), so a host that does not read loses samples after about 0.2 s. It also
+// keeps the simulator's own lateness (a busy machine runs it late, and it then makes a late
+// batch at once) from losing samples a device that is never late would have sent.
+constexpr std::size_t device_holds = 64 * 1024;
 }  // namespace
 
 struct Ppk2Port::State {
@@ -50,8 +52,8 @@ struct Ppk2Port::State {
     });
   }
 
-  // Samples out while measuring, and what the port still holds after: it reaches the host after
-  // a stop as a real port's buffers do.
+  // Samples out while measuring, and what the device still holds after: it reaches the host
+  // after a stop.
   void pump() {
     send_words(device.samples_until(Draw::Time::clock::now(), log));
     pumping = device.measuring() || !held.empty();
@@ -68,11 +70,11 @@ struct Ppk2Port::State {
     flush();
   }
 
-  // Samples the port cannot hold are lost in whole words, the newest first, as a real PPK2's
+  // Samples the device cannot hold are lost in whole words, the newest first, as a real PPK2's
   // buffer overflows while its host's port is full. The pty may take part of a word: the rest
   // stays first in line, so the stream is never read shifted.
   void send_words(const std::string& words) {
-    std::size_t room = usb_port_holds - std::min(held.size(), usb_port_holds);
+    std::size_t room = device_holds - std::min(held.size(), device_holds);
     std::size_t kept = std::min(words.size(), room / 4 * 4);
     held.append(words, 0, kept);
     if (kept < words.size() && dropped++ == 0) std::fprintf(stderr, "ppk2: the host reads too slowly; %zu bytes lost\n", words.size() - kept);
