@@ -9,7 +9,9 @@
 //     scaffolded field log has them), its own CPU (as it reports it) over an empty run's, per
 //     exchange: loading, executing, evidence and all. Twice: with the processes where the
 //     scheduler puts them, then all on one CPU, where the kernel's share stays the same from run
-//     to run and what each party adds to it shows.
+//     to run and what each party adds to it shows. Beside them, what the machine charges for a
+//     system call and for the first touch of a page, and the whole run's page faults an exchange:
+//     on a hypervisor that makes either dear, it, not the instructions, sets the ratios.
 //  3. Transfer: 100 KB written through AT+CFSWFILE in 10,000-byte chunks at 115200 baud, as a
 //     share of the line rate.
 // usage: at_bench ATHIL_EXE PEXPECT_SCRIPT PYTHON3 [EXCHANGES] [TIME_SCALE]
@@ -17,7 +19,9 @@
 #include <sched.h>
 #include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -138,7 +142,9 @@ LoopCost athil_exchanges(const fs::path& port_link, const std::string& model, un
 }
 
 // The floor: AT+CSQ written, the port waited for (epoll, as the engine does) and read until
-// "OK\r\n" arrives, nothing else. CPU seconds and user seconds of the loop.
+// "OK\r\n" arrives, nothing else. A read that did not fill the buffer took all the terminal
+// held, so the next look is the wait, as the engine's: reading on until EAGAIN would be a system
+// call more a wake-up than the least a process needs. CPU seconds and user seconds of the loop.
 LoopCost bare_exchanges(const fs::path& port, int exchanges) {
   UniqueFd fd(::open(port.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
   termios tio{};
@@ -160,15 +166,21 @@ LoopCost bare_exchanges(const fs::path& port, int exchanges) {
     std::string got;
     while (got.find("OK\r\n") == std::string::npos) {
       if (::epoll_wait(epoll.get(), &event, 1, 10'000) != 1) throw std::runtime_error("floor: no answer");
-      for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+      for (ssize_t n = sizeof buf; n == static_cast<ssize_t>(sizeof buf);)
+        if ((n = ::read(fd.get(), buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
     }
   }
   return {self_cpu() - cpu0, self_user_cpu() - user0, std::chrono::duration<double>(Clock::now() - wall0).count()};
 }
 
 // `athil run` of one scenario on a one-slot virtual rig: power on, sync, then `exchanges` times
-// AT+CSQ and its answer, each written out. Returns the run's own CPU seconds, as it reports them.
-double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, int exchanges) {
+// AT+CSQ and its answer, each written out. The run's own CPU seconds, as it reports them, and the
+// page faults of the run and its module (the module's do not grow with the exchanges).
+struct RunCost {
+  double cpu = 0;
+  long faults = 0;
+};
+RunCost whole_run_cost(const fs::path& athil, const fs::path& dir, double scale, int exchanges) {
   auto rig = dir / "run-rig.xml";
   std::ofstream(rig) << fmt::format(
       "<rig name=\"bench\" time-scale=\"{}\">\n  <slot name=\"b\" model=\"SIM7080G\" firmware=\"1951B02SIM7080G\"><virtual/></slot>\n</rig>\n", scale);
@@ -183,7 +195,30 @@ double whole_run_cpu(const fs::path& athil, const fs::path& dir, double scale, i
   auto at = text.find("its CPU: ");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos)
     throw std::runtime_error(fmt::format("athil run failed ({}): {}", status, text));
-  return std::stod(text.substr(at + 9));
+  return {std::stod(text.substr(at + 9)), usage.ru_minflt + usage.ru_majflt};
+}
+
+// What this machine charges for the two things a run cannot avoid: a system call, and the first
+// touch of a page of memory (a fault, and on some hypervisors a shadow page table's miss). Both
+// move with the machine, not with athil, and set how far any harness can be from the floor.
+struct MachinePrices {
+  double syscall_us = 0, fresh_page_us = 0;
+};
+MachinePrices machine_prices() {
+  constexpr int calls = 20'000;
+  constexpr std::size_t pages = 2'000, page = 4096;
+  MachinePrices m;
+  double t0 = self_cpu();
+  for (int i = 0; i < calls; ++i) ::syscall(SYS_getppid);
+  m.syscall_us = (self_cpu() - t0) / calls * 1e6;
+  void* mem = ::mmap(nullptr, pages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw std::runtime_error("mmap failed");
+  auto* bytes = static_cast<volatile char*>(mem);
+  t0 = self_cpu();
+  for (std::size_t i = 0; i < pages; ++i) bytes[i * page] = 1;
+  m.fresh_page_us = (self_cpu() - t0) / pages * 1e6;
+  ::munmap(mem, pages * page);
+  return m;
 }
 
 // Where the processes run. An exchange's cost to the kernel depends on it, and by more than
@@ -221,7 +256,8 @@ struct CpuFigures {
   LoopCost ours, bare, theirs;
   double peer_process_cpu = 0;
   double run_empty = 0, run_full = 0;  // whole runs, empty and with exchanges: the difference is what the exchanges cost
-  std::vector<double> round_ratios;    // each round's whole run / floor: how far one run's verdict holds
+  long faults_empty = 0, faults_full = 0;
+  std::vector<double> round_ratios;  // each round's whole run / floor: how far one run's verdict holds
   std::vector<Turnaround> ours_turnaround, their_turnaround;
 };
 
@@ -240,10 +276,12 @@ CpuFigures rounds_of(const Parties& p, int rounds, int per_round) {
     f.their_turnaround.push_back(turnaround(p.module.control_socket()));
     f.theirs += LoopCost{peer.loop_cpu, peer.loop_user, peer.loop_wall};
     f.peer_process_cpu += peer.process_cpu;
-    const double empty = whole_run_cpu(p.athil, p.dir, p.scale, 0), full = whole_run_cpu(p.athil, p.dir, p.scale, per_round);
-    f.run_empty += empty;
-    f.run_full += full;
-    f.round_ratios.push_back((full - empty) / bare.cpu);
+    const RunCost empty = whole_run_cost(p.athil, p.dir, p.scale, 0), full = whole_run_cost(p.athil, p.dir, p.scale, per_round);
+    f.run_empty += empty.cpu;
+    f.run_full += full.cpu;
+    f.faults_empty += empty.faults;
+    f.faults_full += full.faults;
+    f.round_ratios.push_back((full.cpu - empty.cpu) / bare.cpu);
   }
   return f;
 }
@@ -258,7 +296,9 @@ void print_cpu(const CpuFigures& f, double n) {
   fmt::print("   ratio            {:7.1f} x   {:7.1f} x less with athil   (the floor: {:.1f} x, the most any harness could reach)\n", theirs.cpu / ours.cpu,
              theirs.user / ours.user, theirs.cpu / bare.cpu);
   fmt::print("   athil above the floor: {:.1f} us an exchange (framing, sorting, the timeline)\n", (ours.cpu - bare.cpu) / n * 1e6);
-  fmt::print("   athil run        {:7.1f} us                the whole process, an exchange written out in the scenario, over an empty run\n", whole * 1e6);
+  fmt::print(
+      "   athil run        {:7.1f} us                the whole process, an exchange written out in the scenario, over an empty run; {:.2f} page faults\n",
+      whole * 1e6, static_cast<double>(f.faults_full - f.faults_empty) / n);
   // Both goals are ratios to system calls whose cost is the machine's: where they are dear, pexpect's
   // own ratio to the floor is the ceiling of the second.
   fmt::print(
@@ -349,6 +389,8 @@ int main(int argc, char** argv) {
   print_turnaround("athil", figures.front().second.ours_turnaround);
   print_turnaround("pexpect+pyserial", figures.front().second.their_turnaround);
   fmt::print("\n2. CPU per exchange of the host process, all and in user space (goal: athil at least 10 times less)\n");
+  const MachinePrices prices = machine_prices();
+  fmt::print("  this machine's prices: a system call {:.2f} us, the first touch of a page {:.2f} us\n", prices.syscall_us, prices.fresh_page_us);
   for (const auto& [placement, f] : figures) {
     fmt::print("  {}:\n", name_of(placement));
     print_cpu(f, n);
