@@ -3,9 +3,11 @@
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
+#include "base/file.hpp"
 #include "base/nearly_sorted.hpp"
 #include "base/timeline.hpp"
 #include "base/xml_source.hpp"
+#include "support.hpp"
 
 using namespace athil;
 using namespace std::chrono_literals;
@@ -120,4 +122,17 @@ TEST_CASE("oversized and non-UTF-8 input is refused with its position") {
   CHECK_THROWS_WITH_AS(XmlSource::parse(std::string(XmlSource::max_file_bytes + 1, ' '), "big.xml"), doctest::Contains("big.xml: more than"), InputError);
   CHECK_THROWS_WITH_AS(XmlSource::parse("<a>\n  caf\xe9\n</a>", "latin1.xml"), doctest::Contains("latin1.xml:2:6: not UTF-8: byte 0xe9"), InputError);
   CHECK_NOTHROW(XmlSource::parse("<a>caf\xc3\xa9 \xe2\x82\xac</a>", "utf8.xml"));
+}
+
+TEST_CASE("a file is read whole: every byte of one longer than a read, an empty one, one whose size the system does not know") {
+  test::TempDir dir;
+  std::string bytes;
+  for (std::size_t i = 0; i < 200'000; ++i) bytes += static_cast<char>((i * 131) & 0xff);
+  CHECK(read_file(dir.write("big.bin", bytes)) == bytes);
+  CHECK(read_file(dir.write("empty", "")) == std::string());
+  CHECK_FALSE(read_file(dir.path() / "missing").has_value());
+  // /proc files say they are empty and are not.
+  auto status = read_file("/proc/self/status");
+  REQUIRE(status.has_value());
+  CHECK(status->find("Name:") == 0);
 }
