@@ -237,7 +237,11 @@ class SlotRunner {
     auto module_log = session_->virtual_module_log();
     auto module_log_from = module_log ? rig::module_log_mark(*module_log) : 0;
     auto outcome = executor.run(s);
-    if (module_log) note_unmodelled(rig::unmodelled_since(*module_log, module_log_from), outcome);
+    if (module_log) {
+      auto news = rig::module_log_since(*module_log, module_log_from);
+      note_unmodelled(std::move(news.unmodelled), outcome);
+      note_uart_loss(news.uart_bytes_lost, outcome);
+    }
     if (auto reported = last_reported_revision(device().timeline)) known_revision_ = *reported;
     if (divergences) judge_divergences(field::DivergenceLog(*divergences), outcome, divergences_from);
     if (auto ended = session_->end_scenario(outcome.port_gone)) {
@@ -484,6 +488,19 @@ class SlotRunner {
     if (outcome.verdict == Verdict::failed && outcome.message.find("ERROR") != std::string::npos)
       outcome.message += fmt::format(" (the virtual module does not model {})", list);
     outcome.unmodelled = std::move(commands);
+  }
+
+  // Bytes the virtual module sent while its port was full are gone, as on a line without flow
+  // control. The harness reads the port all the time a scenario runs, so it was late: the host
+  // was too busy, and a compressed time scale runs the line 1/scale times as fast.
+  void note_uart_loss(std::uintmax_t lost, Outcome& outcome) {
+    if (lost == 0) return;
+    auto what = fmt::format("the virtual module lost {} bytes that the host did not read in time", lost);
+    if (scale_.factor() < 1)
+      what += fmt::format(" (at time scale {:g} its line runs {:g} times as fast as its baud rate: a larger time scale or fewer slots give the host time)",
+                          scale_.factor(), 1 / scale_.factor());
+    device().timeline.record(Direction::note, what);
+    if (outcome.verdict == Verdict::failed || outcome.verdict == Verdict::error) outcome.message += fmt::format(" ({})", what);
   }
 
   // The ladder, cut short only by a stop request (nothing more will run then).

@@ -21,6 +21,7 @@
 
 #include "base/error.hpp"
 #include "rig/model.hpp"
+#include "rig/module_log.hpp"
 #include "runner/plan.hpp"
 #include "scenario/loader.hpp"
 #include "tests/rack_support.hpp"
@@ -519,6 +520,49 @@ TEST_CASE("signals at random points: the report stays valid, teardowns ran, noth
     CHECK(interrupted + not_started > 0);
     CHECK(contains(read_file(out / "latest" / "summary.md"), "The run stopped early: interrupted by SIG"));
   }
+}
+
+TEST_CASE("a harness stopped while its module talks: the bytes the port could not hold are counted, on the transcript and beside the failure") {
+  TempDir dir;
+  auto rig = dir.write("rig.xml", R"xml(<rig name="late" time-scale="0.02">
+  <slot name="a" model="SIM7080G" firmware="1951B02SIM7080G"><virtual faults="urc-storm=50ms"/></slot>
+</rig>)xml");
+  // The unknown command, in the module's log, says the harness has reached the sleep; the
+  // storm's URCs then fill the port while the harness is stopped.
+  dir.write("sc/late.xml", scenario("late", power + R"xml(<step name="idle"><send>AT+XYZZY</send><expect>ERROR</expect>
+  <sleep duration="60s"/><expect timeout="2s">NEVER</expect></step>)xml"));
+  auto out = dir.path() / "run";
+  int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), (dir.path() / "sc").string(), "--junit", (out / "junit.xml").string()},
+                          source_dir(), dir.path() / "run.log");
+  fs::path module_log;
+  bool at_sleep = eventually([&] {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(out, ec); module_log.empty() && !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->path().filename() == "@virtual-module.log") module_log = it->path();
+    return !module_log.empty() && contains(read_file(module_log), "AT+XYZZY");
+  });
+  if (!at_sleep) ::kill(pid, SIGTERM);
+  INFO(read_file(dir.path() / "run.log"));
+  REQUIRE(at_sleep);
+  // Two seconds: at 0.02 the storm sends about 60 KB meanwhile, more than a pseudo-terminal holds.
+  ::kill(pid, SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ::kill(pid, SIGCONT);
+  CHECK(wait_process(pid) == 1);
+  CHECK(athil::rig::module_log_since(module_log, 0).uart_bytes_lost > 0);
+  auto report = read_report(out / "junit.xml");
+  REQUIRE(report.loaded);
+  int seen = 0;
+  for (auto& [suite, cases] : report.suites)
+    for (auto& [name, c] : cases) {
+      ++seen;
+      CHECK(c.verdict == "failure");
+      CHECK(contains(c.message, "NEVER"));
+      CHECK(contains(c.message, "(the virtual module lost "));
+      CHECK(contains(c.message, "bytes that the host did not read in time (at time scale 0.02 its line runs 50 times as fast as its baud rate"));
+      CHECK(contains(c.out, "the virtual module lost "));
+    }
+  CHECK(seen == 1);
 }
 
 namespace {

@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "base/error.hpp"
+#include "rig/module_log.hpp"
 #include "rig/slot_lock.hpp"
 #include "rig/slot_session.hpp"
 #include "tests/pty_pair.hpp"
@@ -93,4 +95,19 @@ TEST_CASE("slot session: a replay slot serves its session afresh for each scenar
   // The next scenario gets the session from its start, through the same link.
   session->begin_scenario();
   CHECK(ask(10s) == "SIMCOM_SIM7000G");
+}
+
+TEST_CASE("a virtual module's log tells, from a mark on, the commands it does not model and the bytes its port could not hold") {
+  test::TempDir dir;
+  auto log = dir.write("module.log", "uart: 500 bytes lost (Resource temporarily unavailable)\nnot modelled: AT+CMGS=\"1\" (answered ERROR)\n");
+  auto mark = rig::module_log_mark(log);
+  CHECK(mark > 0);
+  std::ofstream(log, std::ios::app)
+      << "pin pwrkey low\nnot modelled: AT+CMGS=\"2\" (answered ERROR)\nuart: 1200 bytes lost (Resource temporarily unavailable)\n"
+      << "not modelled: AT+CSCLK=2 (answered ERROR)\nuart: 34 bytes lost (short write)\nuart: many bytes lost\nuart: 99 bytes lo";
+  auto news = rig::module_log_since(log, mark);
+  CHECK(news.unmodelled == std::vector<std::string>{"AT+CMGS", "AT+CSCLK"});
+  CHECK(news.uart_bytes_lost == 1234);  // not the line before the mark, nor one the module is still writing
+  CHECK(rig::module_log_since(log, 0).uart_bytes_lost == 1734);
+  CHECK(rig::module_log_since(dir.path() / "none.log", 0).uart_bytes_lost == 0);
 }
