@@ -50,7 +50,7 @@ run() {
   }
   end=$(date +%s.%N)
   wall[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
-  peak[$name]=$(sed -n 's/^peak memory of the harness: \(.*\) MB$/\1/p' "$tmp/log-$name")
+  peak[$name]=$(sed -n 's/^peak memory of the harness: \([0-9.]*\) MB.*/\1/p' "$tmp/log-$name")
 }
 declare -A wall peak
 printf 'bench.rack (time-scale %s, 2 scenarios per slot)\n' "$scale"
