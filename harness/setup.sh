@@ -19,7 +19,7 @@ cd "$root"
 # consumers, then the kernel lab's (harness/kernel_lab: it fetches Debian's kernel itself,
 # without installing it).
 packages=(build-essential cmake pkg-config
-          doctest-dev libboost-dev libboost-filesystem-dev libpugixml-dev libfmt-dev libgpiod-dev libcli11-dev libsigrokcxx-dev libglibmm-2.4-dev libsqlite3-dev
+          doctest-dev libboost-dev libpugixml-dev libfmt-dev libgpiod-dev libcli11-dev libsigrokcxx-dev libglibmm-2.4-dev libsqlite3-dev
           python3 python3-junitparser python3-pexpect python3-serial libxml2-utils picocom ser2net sigrok-cli
           ca-certificates mosquitto qemu-system-x86 busybox-static kmod cpio xz-utils gpiod)
 

@@ -21,15 +21,21 @@ bool ended(int pid) {
   if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD;
   return info.si_pid == pid;
 }
+
+std::string describe_end(bool exited, int value) {
+  if (exited) return fmt::format("exited with status {}", value);
+  const char* name = sigabbrev_np(value);
+  return fmt::format("killed by signal {}{}", value, name ? fmt::format(" (SIG{})", name) : "");
+}
 }  // namespace
 
 std::optional<std::string> process_end(int pid) {
   siginfo_t info{};
   if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != pid) return std::nullopt;
-  if (info.si_code == CLD_EXITED) return fmt::format("exited with status {}", info.si_status);
-  const char* name = sigabbrev_np(info.si_status);
-  return fmt::format("killed by signal {}{}", info.si_status, name ? fmt::format(" (SIG{})", name) : "");
+  return describe_end(info.si_code == CLD_EXITED, info.si_status);
 }
+
+std::string describe_wait_status(int status) { return WIFEXITED(status) ? describe_end(true, WEXITSTATUS(status)) : describe_end(false, WTERMSIG(status)); }
 
 bool wait_until_ended(int pid, Deadline deadline) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));

@@ -14,5 +14,7 @@ bool wait_until_ended(int pid, Deadline deadline);
 // How child `pid` ended ("exited with status 1", "killed by signal 9 (SIGKILL)"), or nothing
 // while it runs. It is not reaped here.
 std::optional<std::string> process_end(int pid);
+// The same words for a status from waitpid.
+std::string describe_wait_status(int status);
 
 }  // namespace athil

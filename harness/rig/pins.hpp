@@ -83,8 +83,5 @@ using MeterOpener = std::function<std::shared_ptr<instrument::CurrentMeter>()>;
 // A slot whose instrument is its supply (a PPK2 in source mode, a bench supply): the supply role
 // switches the instrument's output, on at once; `lines` (maybe null) has the other pins.
 std::unique_ptr<Pins> supply_through_instrument(const std::string& slot, std::unique_ptr<Pins> lines, MeterOpener open);
-// Where a supply command's program runs from: itself when it names a path, else the first
-// match on PATH; empty when there is no executable file.
-std::string find_program(const std::string& program);
 
 }  // namespace athil::rig

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/child_process.hpp"
 #include "instrument/spec.hpp"
 #include "rig/pins.hpp"
 #include "rig/slot_lock.hpp"

@@ -1,6 +1,6 @@
 // A slot whose supply is switched by external programs (a USB hub's port power through
 // uhubctl, a networked PDU's command line) instead of a GPIO line. The programs run as
-// argument vectors, never through a shell. Boost.Process stays in this file.
+// argument vectors, never through a shell.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,24 +11,16 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-#include <boost/process/search_path.hpp>
 
+#include "base/child_process.hpp"
 #include "base/duration.hpp"
 #include "base/escape.hpp"
 #include "base/fd.hpp"
 #include "base/interrupt.hpp"
 #include "base/process_wait.hpp"
-#include "rig/own_process_group.hpp"
 #include "rig/pins.hpp"
 
 namespace athil::rig {
-
-namespace bp = boost::process;
 
 namespace {
 
@@ -78,36 +70,25 @@ class SupplyCommandPins final : public Pins {
     if (program.empty())
       throw InfraError(fmt::format("slot {}: supply {}: cannot run '{}': {}", slot_, which, argv[0],
                                    argv[0].find('/') == std::string::npos ? "not found on PATH" : "not an executable file"));
-    bp::pipe output;
-    bp::child child;
+    std::optional<ChildProcess> child;
     try {
-      child = bp::child(bp::exe = program, bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), (bp::std_out & bp::std_err) > output,
-                        bp::std_in < bp::null, OwnProcessGroup{});
+      child.emplace(ChildSpec{.program = program, .args = std::vector<std::string>(argv.begin() + 1, argv.end()), .output = ChildSpec::Output::pipe});
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("slot {}: supply {}: cannot start '{}': {}", slot_, which, shown, e.what()));
     }
-    const int group = child.id();
-    struct KillGroup {
-      int group;
-      ~KillGroup() { ::kill(-group, SIGKILL); }
-    } kill_group{group};
     auto own_limit = Clock::now() + command_timeout;
     auto deadline = std::min(bound, own_limit);
     std::string text;
-    auto end = watch(child.id(), output.native_source(), deadline, text);
-    std::error_code ec;
+    auto end = watch(child->pid(), child->output(), deadline, text);
+    const int status = child->end();  // killed, with its group, unless it had ended; what it left running goes either way
     if (end != End::exited) {
-      ::kill(-group, SIGKILL);
-      child.wait(ec);
       if (end == End::stopped)
         throw Interrupted(fmt::format("slot {}: supply {}: '{}' was killed: interrupted by {}", slot_, which, shown, interrupt::reason()));
       std::string limit = deadline == own_limit ? fmt::format("within {} s", command_timeout.count()) : "by the end of the step's or the scenario's time";
       throw InfraError(
           fmt::format("slot {}: supply {}: '{}' did not end {} (killed, with its process group); output: {}", slot_, which, shown, limit, tail(text)));
     }
-    child.wait(ec);
-    int status = child.exit_code();
-    if (status != 0) throw InfraError(fmt::format("slot {}: supply {}: '{}' exited with status {}; output: {}", slot_, which, shown, status, tail(text)));
+    if (status != 0) throw InfraError(fmt::format("slot {}: supply {}: '{}' {}; output: {}", slot_, which, shown, describe_wait_status(status), tail(text)));
   }
 
   enum class End { exited, deadline, stopped };
@@ -162,11 +143,6 @@ class SupplyCommandPins final : public Pins {
 };
 
 }  // namespace
-
-std::string find_program(const std::string& program) {
-  std::string path = program.find('/') == std::string::npos ? bp::search_path(program).string() : program;
-  return !path.empty() && ::access(path.c_str(), X_OK) == 0 ? path : "";
-}
 
 std::unique_ptr<Pins> open_real_pins(const std::string& slot, const RealSlot& wiring) {
   std::unique_ptr<Pins> lines;

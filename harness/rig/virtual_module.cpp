@@ -8,21 +8,14 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
 
+#include "base/child_process.hpp"
 #include "base/duration.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/process_wait.hpp"
-#include "rig/own_process_group.hpp"
 
 namespace athil::rig {
-
-namespace bp = boost::process;
 
 namespace {
 constexpr auto start_timeout = std::chrono::seconds(15);
@@ -45,11 +38,6 @@ std::string banner_value(const std::string& banner, std::string_view key) {
   return banner.substr(at, banner.find_first_of(" \n", at) - at);
 }
 }  // namespace
-
-struct VirtualModuleProcess::Child {
-  bp::pipe out;
-  bp::child process;
-};
 
 VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, const Paths& paths) {
   port_link_ = (paths.run_dir / (slot.name + ".tty")).string();
@@ -98,10 +86,9 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
       args.insert(args.end(), {"--ppk2", instrument_conn_});
     }
   }
-  child_ = std::make_unique<Child>();
   try {
-    child_->process = bp::child(bp::exe = paths.executable.string(), bp::args = args, bp::std_out > child_->out, bp::std_err > paths.log_file.string(),
-                                bp::std_in < bp::null, OwnProcessGroup{});
+    child_ = std::make_unique<ChildProcess>(
+        ChildSpec{.program = paths.executable.string(), .args = args, .output = ChildSpec::Output::pipe, .errors_to = paths.log_file.string()});
   } catch (const std::exception& e) {
     throw InfraError(fmt::format("slot {}: cannot start the module ({} {}): {}", slot.name, paths.executable.string(), args.front(), e.what()));
   }
@@ -109,7 +96,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   // The module prints its port and control socket, then "ready"; wait for that line.
   std::string seen;
   auto deadline = Clock::now() + start_timeout;
-  int fd = child_->out.native_source();
+  int fd = child_->output();
   while (seen.find("ready\n") == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     pollfd p{fd, POLLIN, 0};
@@ -126,7 +113,7 @@ VirtualModuleProcess::VirtualModuleProcess(const Slot& slot, double time_scale, 
   if (slot.instrument && serves_supply(*slot.instrument)) instrument_conn_ = banner_value(seen, "scpi-pps ");
 }
 
-int VirtualModuleProcess::pid() const { return child_->process.id(); }
+int VirtualModuleProcess::pid() const { return child_->pid(); }
 
 std::optional<std::string> VirtualModuleProcess::ended(Deadline by) const {
   if (by > Clock::now()) wait_until_ended(pid(), by);
@@ -134,13 +121,12 @@ std::optional<std::string> VirtualModuleProcess::ended(Deadline by) const {
 }
 
 VirtualModuleProcess::~VirtualModuleProcess() {
-  if (!child_ || !child_->process.valid()) return;
-  std::error_code ec;
-  if (!child_->process.running(ec)) return;
-  ::kill(child_->process.id(), SIGTERM);
-  wait_until_ended(child_->process.id(), Clock::now() + stop_timeout);
-  ::kill(-child_->process.id(), SIGKILL);                          // whatever of its group is left
-  if (child_->process.running(ec)) child_->process.terminate(ec);  // SIGKILL, and reaped
+  if (!child_) return;
+  if (!process_end(pid())) {
+    ::kill(pid(), SIGTERM);  // its own end first: it removes its links and sockets
+    wait_until_ended(pid(), Clock::now() + stop_timeout);
+  }
+  child_->end();  // whatever of its group is left
 }
 
 }  // namespace athil::rig

@@ -10,6 +10,10 @@
 #include "base/duration.hpp"
 #include "rig/model.hpp"
 
+namespace athil {
+class ChildProcess;
+}
+
 namespace athil::rig {
 
 class VirtualModuleProcess {
@@ -40,8 +44,7 @@ class VirtualModuleProcess {
   std::optional<std::string> ended(Deadline by = Deadline::min()) const;
 
  private:
-  struct Child;
-  std::unique_ptr<Child> child_;
+  std::unique_ptr<ChildProcess> child_;
   std::string port_link_;
   std::string control_socket_;
   std::string instrument_conn_;

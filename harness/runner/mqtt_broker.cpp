@@ -10,21 +10,16 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/io.hpp>
 
+#include "base/child_process.hpp"
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/fd.hpp"
 #include "base/file.hpp"
 #include "base/process_wait.hpp"
-#include "rig/own_process_group.hpp"
 
 namespace athil::runner {
 
-namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace {
@@ -59,41 +54,24 @@ bool accepts(unsigned short port) {
 
 }  // namespace
 
-fs::path find_mosquitto() {
-  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-  path += ":/usr/sbin:/usr/local/sbin";
-  for (std::size_t at = 0; at <= path.size();) {
-    auto end = std::min(path.find(':', at), path.size());
-    fs::path candidate = fs::path(path.substr(at, end - at)) / "mosquitto";
-    if (end > at && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    at = end + 1;
-  }
-  return {};
-}
-
-struct MqttBroker::Child {
-  bp::child process;
-};
-
 MqttBroker::MqttBroker(const fs::path& dir) {
-  auto exe = find_mosquitto();
+  fs::path exe = find_program("mosquitto", "/usr/sbin:/usr/local/sbin");  // Debian puts it in sbin, not on a user's PATH
   if (exe.empty()) throw InfraError("the run needs an MQTT broker and mosquitto is not installed (Debian: apt-get install mosquitto; harness/setup.sh does)");
   fs::path config = dir / "mosquitto.conf", log = dir / "mosquitto.log";
   for (int attempt = 1;; ++attempt) {
     port_ = free_port();
     // Anonymous clients on loopback only; nothing kept between runs.
     std::ofstream(config) << fmt::format("listener {} 127.0.0.1\nallow_anonymous true\npersistence false\n", port_);
-    child_ = std::make_unique<Child>();
     try {
-      child_->process = bp::child(bp::exe = exe.string(), bp::args = {"-c", config.string()}, (bp::std_out & bp::std_err) > log.string(), bp::std_in < bp::null,
-                                  rig::OwnProcessGroup{});
+      child_ = std::make_unique<ChildProcess>(
+          ChildSpec{.program = exe.string(), .args = {"-c", config.string()}, .output = ChildSpec::Output::file, .output_file = log.string()});
     } catch (const std::exception& e) {
       throw InfraError(fmt::format("cannot start the MQTT broker ({}): {}", exe.string(), e.what()));
     }
     auto deadline = Clock::now() + start_timeout;
-    while (!accepts(port_) && !process_end(child_->process.id()) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (!accepts(port_) && !process_end(child_->pid()) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (accepts(port_)) return;
-    auto ended = process_end(child_->process.id());
+    auto ended = process_end(child_->pid());
     child_.reset();  // stops it if it still runs
     if (!ended || attempt == attempts) {
       std::string text = read_file(log).value_or("");
@@ -104,13 +82,12 @@ MqttBroker::MqttBroker(const fs::path& dir) {
 }
 
 MqttBroker::~MqttBroker() {
-  if (!child_ || !child_->process.valid()) return;
-  std::error_code ec;
-  if (!child_->process.running(ec)) return;
-  ::kill(-child_->process.id(), SIGTERM);
-  wait_until_ended(child_->process.id(), Clock::now() + stop_timeout);
-  ::kill(-child_->process.id(), SIGKILL);
-  if (child_->process.running(ec)) child_->process.terminate(ec);
+  if (!child_) return;
+  if (!process_end(child_->pid())) {
+    ::kill(-child_->pid(), SIGTERM);
+    wait_until_ended(child_->pid(), Clock::now() + stop_timeout);
+  }
+  child_->end();
 }
 
 }  // namespace athil::runner

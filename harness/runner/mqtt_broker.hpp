@@ -6,6 +6,10 @@
 #include <memory>
 #include <string>
 
+namespace athil {
+class ChildProcess;
+}
+
 namespace athil::runner {
 
 class MqttBroker {
@@ -22,8 +26,7 @@ class MqttBroker {
   unsigned short port() const { return port_; }
 
  private:
-  struct Child;
-  std::unique_ptr<Child> child_;
+  std::unique_ptr<ChildProcess> child_;
   unsigned short port_ = 0;
 };
 

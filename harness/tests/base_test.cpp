@@ -1,10 +1,23 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "base/child_process.hpp"
 #include "base/duration.hpp"
 #include "base/error.hpp"
 #include "base/escape.hpp"
 #include "base/file.hpp"
 #include "base/nearly_sorted.hpp"
+#include "base/process_wait.hpp"
 #include "base/timeline.hpp"
 #include "base/xml_source.hpp"
 #include "support.hpp"
@@ -135,4 +148,110 @@ TEST_CASE("a file is read whole: every byte of one longer than a read, an empty 
   auto status = read_file("/proc/self/status");
   REQUIRE(status.has_value());
   CHECK(status->find("Name:") == 0);
+}
+
+namespace {
+long page_faults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt + u.ru_majflt;
+}
+// Page faults taken by writing once to every page of `memory`.
+long faults_to_write(char* memory, std::size_t size) {
+  long before = page_faults();
+  for (std::size_t at = 0; at < size; at += 4096) memory[at] = static_cast<char>(memory[at] + 1);
+  return page_faults() - before;
+}
+// Everything the child printed, until it closes its output.
+std::string output_of(ChildProcess& child) {
+  std::string text;
+  char buf[4096];
+  for (ssize_t got; (got = ::read(child.output(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(got));
+  return text;
+}
+}  // namespace
+
+TEST_CASE("a child process leaves the harness's memory its own: writing to pages it had costs no page fault after a start, as a fork's copy-on-write would") {
+  constexpr std::size_t size = 32 << 20, pages = size / 4096;
+  void* mapped = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(mapped != MAP_FAILED);
+  auto* memory = static_cast<char*>(mapped);
+  ::madvise(memory, size, MADV_NOHUGEPAGE);  // a fault a page, whatever the system's huge page policy
+  std::memset(memory, 1, size);
+  REQUIRE(faults_to_write(memory, size) < static_cast<long>(pages / 8));  // touched: writing again is free
+
+  ChildProcess child(ChildSpec{.program = "/bin/true"});
+  CHECK(describe_wait_status(child.wait()) == "exited with status 0");
+  CHECK(faults_to_write(memory, size) < static_cast<long>(pages / 8));
+
+  // What the measure would show after a fork: a fault for every page written.
+  pid_t forked = ::fork();
+  if (forked == 0) ::_exit(0);
+  REQUIRE(forked > 0);
+  ::waitpid(forked, nullptr, 0);
+  CHECK(faults_to_write(memory, size) >= static_cast<long>(pages - pages / 8));
+  ::munmap(memory, size);
+}
+
+TEST_CASE("a child process leads its own process group, inherits no descriptor, signal mask or ignored signal, and its output goes where asked") {
+  test::TempDir dir;
+  // A descriptor without close-on-exec (as a library might leave one), SIGUSR1 blocked in this
+  // thread, SIGUSR2 ignored: none of it may reach the child.
+  UniqueFd stray(::fcntl(::open("/dev/null", O_RDONLY | O_CLOEXEC), F_DUPFD, 60));
+  REQUIRE(stray.get() >= 60);
+  sigset_t usr1, old_mask;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  ::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask);
+  auto old_usr2 = ::signal(SIGUSR2, SIG_IGN);
+  struct Restore {
+    sigset_t mask;
+    sighandler_t usr2;
+    ~Restore() {
+      ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+      ::signal(SIGUSR2, usr2);
+    }
+  } restore{old_mask, old_usr2};
+
+  ChildProcess listing(ChildSpec{.program = "/bin/ls", .args = {"/proc/self/fd"}, .output = ChildSpec::Output::pipe});
+  std::string fds = output_of(listing);
+  CHECK(describe_wait_status(listing.wait()) == "exited with status 0");
+  CHECK(fds.find("0\n1\n2\n") == 0);
+  CHECK(fds.find(fmt::format("{}\n", stray.get())) == std::string::npos);
+
+  ChildProcess status(ChildSpec{.program = "/bin/cat", .args = {"/proc/self/status"}, .output = ChildSpec::Output::pipe});
+  std::string text = output_of(status);
+  auto mask = [&](const char* field) {
+    auto at = text.find(field);
+    return at == std::string::npos ? ~0ull : std::stoull(text.substr(at + std::strlen(field)), nullptr, 16);
+  };
+  CHECK(mask("SigBlk:\t") == 0);
+  CHECK((mask("SigIgn:\t") & (1ull << (SIGUSR2 - 1))) == 0);  // glibc's own two real-time signals stay ignored
+  status.end();
+
+  ChildProcess sleeper(ChildSpec{.program = "/bin/sleep", .args = {"30"}});
+  CHECK(::getpgid(sleeper.pid()) == sleeper.pid());
+  CHECK(describe_wait_status(sleeper.end()) == "killed by signal 9 (SIGKILL)");
+  CHECK(describe_wait_status(sleeper.end()) == "killed by signal 9 (SIGKILL)");  // the same again: reaped once
+
+  auto out = dir.path() / "out", err = dir.path() / "err";
+  ChildProcess failing(ChildSpec{.program = "/bin/ls", .args = {"/no-such-folder"}, .output = ChildSpec::Output::file, .output_file = out, .errors_to = err});
+  CHECK(describe_wait_status(failing.wait()) == "exited with status 2");
+  CHECK(read_file(out) == std::string());
+  CHECK(read_file(err).value_or("").find("/no-such-folder") != std::string::npos);
+
+  CHECK_THROWS_WITH(ChildProcess(ChildSpec{.program = (dir.path() / "missing").string()}), doctest::Contains("missing: No such file or directory"));
+}
+
+TEST_CASE("a program is found as a path, on PATH, then in the folders given, and only as an executable file") {
+  test::TempDir dir;
+  auto tool = dir.write("athil-test-tool", "#!/bin/sh\n"), plain = dir.write("athil-test-plain", "text\n");
+  ::chmod(tool.c_str(), 0755);
+  CHECK(find_program("sh").ends_with("/sh"));
+  CHECK(find_program("athil-test-tool") == "");
+  CHECK(find_program("athil-test-tool", "/nonexistent:" + dir.path().string()) == tool.string());
+  CHECK(find_program("athil-test-plain", dir.path().string()) == "");
+  CHECK(find_program(tool.string()) == tool.string());
+  CHECK(find_program(dir.path().string()) == "");  // a folder is searchable, not runnable
+  CHECK(find_program("") == "");
 }
