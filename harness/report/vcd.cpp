@@ -26,10 +26,13 @@ struct Signal {
   Kind kind = Kind::wire;
 };
 
+// A value: "0", "1", the text of a text signal, a reading. It is kept in the waveform's one
+// string of values: a string apiece would be most of a waveform's memory (a change or two an event).
 struct Change {
   std::int64_t t;
-  std::size_t signal;
-  std::string value;  // "0", "1"; the text of a text signal
+  std::uint32_t signal;
+  std::uint32_t size;  // of the value; 0: a URC pulse's end that the next pulse moved
+  std::size_t at;      // where the value starts among the values
 };
 
 // The fixed signals, then one wire per pin in the order the timeline first shows it.
@@ -103,7 +106,7 @@ class Waveform {
     } else if (e.dir == Direction::note && e.data.rfind("urc: ", 0) == 0) {
       urc_pulse(t, e.data.substr(5));
     } else if (e.dir == Direction::pin) {
-      if (auto c = pin_change(e.data)) change(t, pin_signal(c->first), std::string(1, c->second));
+      if (auto c = pin_change(e.data)) change(t, pin_signal(c->first), std::string_view(&c->second, 1));
     } else if (e.dir == Direction::note && e.data.rfind(current_window_note, 0) == 0) {
       window(t, e.data.substr(current_window_note.size()));
     }
@@ -138,11 +141,11 @@ class Waveform {
     out += "$end\n";
     std::int64_t last = -1;
     for (const auto& c : changes_) {
-      if (c.value.empty()) continue;  // a URC pulse's end that the next pulse moved
+      if (c.size == 0) continue;  // a URC pulse's end that the next pulse moved
       if (c.t != last) append_time(out, c.t);
       last = c.t;
       end = std::max(end, c.t);
-      append_value(out, c.signal, c.value);
+      append_value(out, c.signal, value(c));
     }
     // A last timestamp after every change, so that a reader shows the final levels too.
     append_time(out, end + 1);
@@ -150,7 +153,11 @@ class Waveform {
   }
 
  private:
-  void change(std::int64_t t, std::size_t signal, std::string value) { changes_.push_back({t, signal, std::move(value)}); }
+  void change(std::int64_t t, std::size_t signal, std::string_view value) {
+    changes_.push_back({.t = t, .signal = static_cast<std::uint32_t>(signal), .size = static_cast<std::uint32_t>(value.size()), .at = values_.size()});
+    values_ += value;
+  }
+  std::string_view value(const Change& c) const { return std::string_view(values_).substr(c.at, c.size); }
 
   static void append_number(std::string& out, std::int64_t t) {
     char digits[24];
@@ -199,7 +206,7 @@ class Waveform {
     if (t > urc_until_)
       change(t, urc, "1");
     else
-      changes_[urc_end_].value.clear();  // marked, not erased: a log of many URCs stays linear
+      changes_[urc_end_].size = 0;  // marked, not erased: a log of many URCs stays linear
     urc_until_ = t + urc_pulse_us;
     urc_end_ = changes_.size();
     change(urc_until_, urc, "0");
@@ -214,20 +221,20 @@ class Waveform {
   }
 
   // Before its first change a pin was at the other level: the timeline records transitions.
-  std::string initial(std::size_t signal) const {
+  std::string_view initial(std::size_t signal) const {
     if (signals_[signal].kind == Kind::text) return "-";
     if (signals_[signal].kind == Kind::real) {
       for (const auto& c : changes_)
-        if (c.signal == signal) return c.value;  // no reading before the first: its own value
+        if (c.signal == signal) return value(c);  // no reading before the first: its own value
     }
     if (window_signal_ && signal == *window_signal_) return "0";
     if (signal < fixed_count) return "0";
     for (const auto& c : changes_)
-      if (c.signal == signal) return c.value == "1" ? "0" : "1";
+      if (c.signal == signal) return value(c) == "1" ? "0" : "1";
     return "0";
   }
 
-  void append_value(std::string& out, std::size_t signal, const std::string& value) const {
+  void append_value(std::string& out, std::size_t signal, std::string_view value) const {
     switch (signals_[signal].kind) {
       case Kind::text: out += 's'; break;
       case Kind::real: out += 'r'; break;
@@ -243,6 +250,7 @@ class Waveform {
   std::vector<Signal> signals_ = {{"at_command", Kind::wire}, {"urc", Kind::wire}, {"at_text", Kind::text}, {"urc_text", Kind::text}};
   std::map<std::string, std::size_t> pins_;
   std::vector<Change> changes_;
+  std::string values_;
   std::string markers_;  // "  TIME KIND TEXT" lines, appended in place
   bool command_open_ = false;
   std::int64_t urc_until_ = -1;
