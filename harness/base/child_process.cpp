@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "base/process_wait.hpp"
+
 extern char** environ;
 
 namespace athil {
@@ -106,6 +108,14 @@ int ChildProcess::wait() {
   siginfo_t info{};
   // WNOWAIT: the child stays unreaped, and its group its own, until end() has killed what is left in it.
   while (!reaped_ && ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {}
+  return end();
+}
+
+int ChildProcess::stop(Duration grace) {
+  if (!reaped_ && !process_end(pid_)) {
+    ::kill(-pid_, SIGTERM);
+    wait_until_ended(pid_, Clock::now() + grace);
+  }
   return end();
 }
 

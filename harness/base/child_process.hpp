@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.hpp"
 #include "base/fd.hpp"
 
 namespace athil {
@@ -45,6 +46,9 @@ class ChildProcess {
   int output() const { return output_.get(); }
   // Waits for the child to end by itself, then end(): its wait status.
   int wait();
+  // Asks its group to end (SIGTERM: a program then cleans up after itself), waits for the
+  // child until `grace` has passed, then end().
+  int stop(Duration grace);
   // Kills the child's process group (SIGKILL: whatever it left running too; the group is
   // still its own while the child is unreaped) and reaps the child. Its wait status; a second
   // call returns the same.

@@ -1,7 +1,6 @@
 #include "rig/virtual_module.hpp"
 
 #include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -121,12 +120,7 @@ std::optional<std::string> VirtualModuleProcess::ended(Deadline by) const {
 }
 
 VirtualModuleProcess::~VirtualModuleProcess() {
-  if (!child_) return;
-  if (!process_end(pid())) {
-    ::kill(pid(), SIGTERM);  // its own end first: it removes its links and sockets
-    wait_until_ended(pid(), Clock::now() + stop_timeout);
-  }
-  child_->end();  // whatever of its group is left
+  if (child_) child_->stop(stop_timeout);  // SIGTERM first: it removes its links and sockets
 }
 
 }  // namespace athil::rig

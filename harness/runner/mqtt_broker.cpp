@@ -1,7 +1,6 @@
 #include "runner/mqtt_broker.hpp"
 
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,12 +81,7 @@ MqttBroker::MqttBroker(const fs::path& dir) {
 }
 
 MqttBroker::~MqttBroker() {
-  if (!child_) return;
-  if (!process_end(child_->pid())) {
-    ::kill(-child_->pid(), SIGTERM);
-    wait_until_ended(child_->pid(), Clock::now() + stop_timeout);
-  }
-  child_->end();
+  if (child_) child_->stop(stop_timeout);
 }
 
 }  // namespace athil::runner

@@ -162,6 +162,11 @@ long faults_to_write(char* memory, std::size_t size) {
   for (std::size_t at = 0; at < size; at += 4096) memory[at] = static_cast<char>(memory[at] + 1);
   return page_faults() - before;
 }
+// A signal set of a /proc/PID/status text ("SigIgn:\t"): bit N-1 for signal N.
+unsigned long long signal_set(const std::string& status, const char* field) {
+  auto at = status.find(field);
+  return at == std::string::npos ? ~0ull : std::stoull(status.substr(at + std::strlen(field)), nullptr, 16);
+}
 // Everything the child printed, until it closes its output.
 std::string output_of(ChildProcess& child) {
   std::string text;
@@ -221,18 +226,22 @@ TEST_CASE("a child process leads its own process group, inherits no descriptor, 
 
   ChildProcess status(ChildSpec{.program = "/bin/cat", .args = {"/proc/self/status"}, .output = ChildSpec::Output::pipe});
   std::string text = output_of(status);
-  auto mask = [&](const char* field) {
-    auto at = text.find(field);
-    return at == std::string::npos ? ~0ull : std::stoull(text.substr(at + std::strlen(field)), nullptr, 16);
-  };
-  CHECK(mask("SigBlk:\t") == 0);
-  CHECK((mask("SigIgn:\t") & (1ull << (SIGUSR2 - 1))) == 0);  // glibc's own two real-time signals stay ignored
+  CHECK(signal_set(text, "SigBlk:\t") == 0);
+  CHECK((signal_set(text, "SigIgn:\t") & (1ull << (SIGUSR2 - 1))) == 0);  // glibc's own two real-time signals stay ignored
   status.end();
 
   ChildProcess sleeper(ChildSpec{.program = "/bin/sleep", .args = {"30"}});
   CHECK(::getpgid(sleeper.pid()) == sleeper.pid());
   CHECK(describe_wait_status(sleeper.end()) == "killed by signal 9 (SIGKILL)");
   CHECK(describe_wait_status(sleeper.end()) == "killed by signal 9 (SIGKILL)");  // the same again: reaped once
+
+  ChildProcess polite(ChildSpec{.program = "/bin/sleep", .args = {"30"}});
+  CHECK(describe_wait_status(polite.stop(std::chrono::seconds(30))) == "killed by signal 15 (SIGTERM)");  // asked first
+  ChildProcess deaf(ChildSpec{.program = "/bin/sh", .args = {"-c", "trap '' TERM; while :; do sleep 1; done"}});
+  CHECK(athil::test::eventually(
+      [&] { return (signal_set(read_file(fmt::format("/proc/{}/status", deaf.pid())).value_or(""), "SigIgn:\t") >> (SIGTERM - 1)) & 1; },
+      std::chrono::seconds(10)));
+  CHECK(describe_wait_status(deaf.stop(std::chrono::milliseconds(200))) == "killed by signal 9 (SIGKILL)");  // then told
 
   auto out = dir.path() / "out", err = dir.path() / "err";
   ChildProcess failing(ChildSpec{.program = "/bin/ls", .args = {"/no-such-folder"}, .output = ChildSpec::Output::file, .output_file = out, .errors_to = err});
