@@ -101,11 +101,11 @@ std::string testcase(const TestCase& c, const std::string& id, const std::filesy
   return out + steps_table(c) + measurements_table(c) + evidence(c, run_dir) + "</details>";
 }
 
-std::string slot_section(const TestSuite& s, std::size_t index, const std::filesystem::path& run_dir) {
+std::string slot_section(const TestSuite& s, std::size_t index, const TestcaseSection& section) {
   std::string out = fmt::format(R"(<section class="slot" id="slot-{}"><h2>slot {}: {}, revision {}, IMEI {}</h2>)", index, html_text(s.property("slot")),
                                 html_text(s.property("model")), html_text(s.property("revision").empty() ? "unknown" : s.property("revision")),
                                 html_text(s.property("imei").empty() ? "unknown" : s.property("imei")));
-  for (std::size_t i = 0; i < s.cases.size(); ++i) out += testcase(s.cases[i], case_id(index, i), run_dir);
+  for (std::size_t i = 0; i < s.cases.size(); ++i) out += section(index, i);
   return out + "</section>";
 }
 
@@ -126,13 +126,25 @@ std::string html_text(std::string_view text) {
   return out;
 }
 
+std::string render_testcase_html(const TestCase& c, std::size_t suite, std::size_t index, const std::filesystem::path& run_dir) {
+  return testcase(c, case_id(suite, index), run_dir);
+}
+
 std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const std::filesystem::path& run_dir) {
+  std::string kept;
+  return render_html(run, suites, [&](std::size_t s, std::size_t i) -> const std::string& {
+    kept = render_testcase_html(suites[s].cases[i], s, i, run_dir);
+    return kept;
+  });
+}
+
+std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const TestcaseSection& section) {
   std::string out =
       fmt::format(R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">)"
                   R"(<title>athil run {}</title><style>{}</style></head><body>)",
                   html_text(run.id), style);
   out += header(run, suites) + "<main>" + not_passed(suites);
-  for (std::size_t s = 0; s < suites.size(); ++s) out += slot_section(suites[s], s, run_dir);
+  for (std::size_t s = 0; s < suites.size(); ++s) out += slot_section(suites[s], s, section);
   return out + "</main></body></html>\n";
 }
 

@@ -5,6 +5,7 @@
 // (collapsible, the whole transcript one click away) and a timeline drawn in SVG: AT commands
 // and answers, URCs, STATUS, and the current where it was measured.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@ namespace athil::report {
 
 // `run_dir`: where the testcases' transcript and current files are (read, bounded in size).
 std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const std::filesystem::path& run_dir);
+// One testcase's section, as render_html writes it: the `index`th of suite `suite`.
+std::string render_testcase_html(const TestCase& c, std::size_t suite, std::size_t index, const std::filesystem::path& run_dir);
+// The page with each testcase's section from `section` (a writer that keeps the sections of
+// ended testcases need not read their transcripts again).
+using TestcaseSection = std::function<const std::string&(std::size_t suite, std::size_t index)>;
+std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const TestcaseSection& section);
 
 // Text as HTML text or an attribute value: the five specials as entities, XML-hostile bytes as
 // \xHH text.

@@ -76,6 +76,7 @@ std::size_t ReportState::add_suite(report::TestSuite suite) {
   suites_.push_back(std::move(suite));
   junit_cases_.emplace_back(suites_.back().cases.size());
   summary_rows_.emplace_back(suites_.back().cases.size());
+  page_sections_.emplace_back(suites_.back().cases.size());
   return suites_.size() - 1;
 }
 
@@ -85,6 +86,7 @@ std::size_t ReportState::add_planned(std::size_t suite, TestCase planned) {
   states_[suite].push_back(State::pending);
   junit_cases_[suite].emplace_back();
   summary_rows_[suite].emplace_back();
+  page_sections_[suite].emplace_back();
   return states_[suite].size() - 1;
 }
 
@@ -174,6 +176,7 @@ void ReportState::close_open_now(const std::string& why) {
 void ReportState::forget_rendered(std::size_t suite, std::size_t index) {
   junit_cases_[suite][index].clear();
   summary_rows_[suite][index].clear();
+  page_sections_[suite][index].clear();
 }
 
 bool ReportState::publish() { return write(/*refresh_html=*/true); }
@@ -223,7 +226,12 @@ std::optional<std::string> ReportState::publish_html() {
 std::optional<std::string> ReportState::write_html_locked(const std::vector<report::TestSuite>& suites) {
   auto run_dir = summary_.parent_path();
   try {
-    report::write_file_atomically(run_dir / "index.html", report::render_html(info_, suites, run_dir));
+    auto section = [&](std::size_t s, std::size_t i) -> const std::string& {
+      auto& kept = page_sections_[s][i];
+      if (kept.empty()) kept = report::render_testcase_html(suites[s].cases[i], s, i, run_dir);
+      return kept;
+    };
+    report::write_file_atomically(run_dir / "index.html", report::render_html(info_, suites, section));
     return std::nullopt;
   } catch (const InfraError& e) {
     return e.what();

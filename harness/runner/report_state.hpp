@@ -95,9 +95,10 @@ class ReportState {
   Deadline html_written_{};  // when the page was last written while the run went
   std::vector<report::TestSuite> suites_;
   std::vector<std::vector<State>> states_;  // per suite, per testcase
-  // Each testcase's JUnit element and summary row as last shown, rendered once per state: the
-  // report is written again after every scenario, and a night's run has thousands.
-  std::vector<std::vector<std::string>> junit_cases_, summary_rows_;
+  // Each testcase's JUnit element, summary row and page section as last shown, rendered once
+  // per state: the report is written again after every scenario, and a night's run has
+  // thousands (a page section reads the testcase's transcript).
+  std::vector<std::vector<std::string>> junit_cases_, summary_rows_, page_sections_;
   std::string write_error_;  // the first write that failed
   CaseEnded case_ended_;
   bool changed_ = false;  // since the last rendering

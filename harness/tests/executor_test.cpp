@@ -689,6 +689,33 @@ TEST_CASE("the report written after each change shows every testcase as it stand
   CHECK(summary().find("| one | FAILED |") != std::string::npos);
 }
 
+TEST_CASE("the run's page keeps an ended testcase's section: its transcript is read when it ends, and again only when it runs again") {
+  TempDir dir;
+  ReportState state(dir.path() / "junit.xml", report::JunitFlavour::strict, dir.path() / "summary.md", report::RunInfo{.id = "r1"});
+  auto suite = state.add_suite(report::TestSuite{.name = "athil.lab.a"});
+  auto one = state.add_planned(suite, report::TestCase{.name = "one", .classname = "athil.lab.a"});
+  auto transcript = [&](const char* command) {
+    dir.write("one.log", fmt::format("# athil-transcript 1\n0.000000 > {}\\r\n0.010000 < \\r\\nOK\\r\\n\n", command));
+  };
+  auto page = [&] {
+    REQUIRE_FALSE(state.publish_html().has_value());
+    return athil::test::read_file(dir.path() / "index.html");
+  };
+  auto ended = report::TestCase{.name = "one", .classname = "athil.lab.a", .transcript = "one.log"};
+
+  transcript("AT+FIRST");
+  state.start(suite, one);
+  state.finish(suite, one, ended, 1.0);
+  CHECK(page().find("AT+FIRST") != std::string::npos);
+  transcript("AT+SECOND");  // as no ended testcase's transcript changes: the page is not read from it again
+  CHECK(page().find("AT+FIRST") != std::string::npos);
+  state.start(suite, one);
+  state.finish(suite, one, ended, 2.0);
+  auto again = page();
+  CHECK(again.find("AT+SECOND") != std::string::npos);
+  CHECK(again.find("AT+FIRST") == std::string::npos);
+}
+
 TEST_CASE("the report's own thread writes what changed, a night's burst of changes far fewer times than it has changes, and the last change before the end") {
   TempDir dir;
   auto junit = dir.path() / "junit.xml";
