@@ -242,11 +242,9 @@ TEST_CASE("field record: a scenario run through the tap, and the recorded transc
   CHECK(contains(recorded_text, " = status low\n"));
   CHECK(contains(recorded_text, " = status high\n"));
   auto recorded = by_direction(import_log(recorded_text));
-  std::filesystem::path harness_log;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "out"))
-    if (e.path().filename() == "through-the-tap.log") harness_log = e.path();
-  REQUIRE(!harness_log.empty());
-  auto seen = by_direction(import_log(read_file(harness_log)));
+  auto harness_logs = files_named(dir.path() / "out", "through-the-tap.log");
+  REQUIRE(harness_logs.size() == 1);
+  auto seen = by_direction(import_log(read_file(harness_logs.front())));
   CHECK(contains(recorded['>'], "AT+CGMM\r"));
   CHECK(recorded['>'] == seen['>']);
   CHECK(recorded['<'] == seen['<']);
@@ -295,8 +293,7 @@ TEST_CASE("field replay slot: a rig slot serves a recorded session, its scaffold
   CHECK(contains(s["out-of-order"].message, "the replayed session diverged: 'AT+CNACT?' sent out of order: the log has it at line 5"));
   // The replays' own report in the slot's folder names the divergence.
   std::string replay_log;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "out"))
-    if (e.path().filename() == "@replay-divergences.log") replay_log += read_file(e.path());
+  for (const auto& path : files_named(dir.path() / "out", "@replay-divergences.log")) replay_log += read_file(path);
   CHECK(contains(replay_log, "divergence: 'AT+CSQ' is not in the log"));
 
   auto bad = dir.write("bad.xml", "<rig name=\"b\">\n  <slot name=\"f1\" model=\"SIM7000G\"><replay log=\"logs/none.log\"/></slot>\n</rig>\n");

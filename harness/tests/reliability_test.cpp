@@ -59,16 +59,6 @@ int wait_bounded(int pid, std::chrono::seconds bound = std::chrono::seconds(90))
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::vector<fs::path> files_named(const fs::path& dir, const std::string& ending) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (name.size() >= ending.size() && name.compare(name.size() - ending.size(), ending.size(), ending) == 0) out.push_back(it->path());
-  }
-  return out;
-}
-
 // The transcript files a report's testcases name ("transcript file: PATH" in system-out).
 std::vector<std::string> transcript_files(const Report& report) {
   std::vector<std::string> out;

@@ -536,9 +536,7 @@ TEST_CASE("a harness stopped while its module talks: the bytes the port could no
                           source_dir(), dir.path() / "run.log");
   fs::path module_log;
   bool at_sleep = eventually([&] {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(out, ec); module_log.empty() && !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->path().filename() == "@virtual-module.log") module_log = it->path();
+    if (auto found = files_named(out, "@virtual-module.log"); !found.empty()) module_log = found.front();
     return !module_log.empty() && contains(read_file(module_log), "AT+XYZZY");
   });
   if (!at_sleep) ::kill(pid, SIGTERM);

@@ -205,8 +205,7 @@ TEST_CASE("a slot whose bench supply is its supply: supply cuts go through the i
   INFO(run.out, run.err);
   CHECK(run.exit_code == 0);
   std::string module_log;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "r"))
-    if (e.path().filename() == "@virtual-module.log") module_log = test::read_file(e.path());
+  for (const auto& path : test::files_named(dir.path() / "r", "@virtual-module.log")) module_log = test::read_file(path);
   CHECK(test::contains(module_log, "scpi-pps: output off"));
   CHECK(test::contains(module_log, "scpi-pps: output on"));
   CHECK_FALSE(test::contains(module_log, "pin supply"));  // the control channel's supply was never touched

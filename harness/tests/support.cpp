@@ -43,6 +43,14 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
+std::vector<std::filesystem::path> files_named(const std::filesystem::path& dir, const std::string& ending) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().ends_with(ending)) out.push_back(it->path());
+  return out;
+}
+
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 Report read_report(const std::filesystem::path& junit) {

@@ -40,6 +40,9 @@ int wait_process(int pid);
 std::vector<int> children_of(int parent);
 
 std::string read_file(const std::filesystem::path& path);
+// The files under `dir`, at any depth, whose names end with `ending` ("@virtual-module.log",
+// ".tmp"); none when `dir` is not there (yet).
+std::vector<std::filesystem::path> files_named(const std::filesystem::path& dir, const std::string& ending);
 bool contains(const std::string& text, const std::string& part);
 
 // A JUnit report as a test reads it back.
