@@ -276,7 +276,7 @@ class FileReader {
           src_.fail(node, fmt::format("raw text: {}", e.what()));
         }
       }
-      add(Send{.text = text, .raw = raw, .unanswered = unanswered});
+      add(Send{.text = std::move(text), .raw = raw, .unanswered = unanswered});
     } else if (name == "expect") {
       src_.only_attributes(node, {"regex", "capture", "timeout"});
       add(Expect{pattern(node, trim(node.child_value()), "regex", "capture"), optional_duration(node, "timeout")});
