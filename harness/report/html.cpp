@@ -130,14 +130,6 @@ std::string render_testcase_html(const TestCase& c, std::size_t suite, std::size
   return testcase(c, case_id(suite, index), run_dir);
 }
 
-std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const std::filesystem::path& run_dir) {
-  std::string kept;
-  return render_html(run, suites, [&](std::size_t s, std::size_t i) -> const std::string& {
-    kept = render_testcase_html(suites[s].cases[i], s, i, run_dir);
-    return kept;
-  });
-}
-
 std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const TestcaseSection& section) {
   std::string out =
       fmt::format(R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">)"

@@ -14,9 +14,8 @@
 
 namespace athil::report {
 
-// `run_dir`: where the testcases' transcript and current files are (read, bounded in size).
-std::string render_html(const RunInfo& run, const std::vector<TestSuite>& suites, const std::filesystem::path& run_dir);
-// One testcase's section, as render_html writes it: the `index`th of suite `suite`.
+// One testcase's section, as render_html writes it: the `index`th of suite `suite`. `run_dir`:
+// where the testcases' transcript and current files are (read, bounded in size).
 std::string render_testcase_html(const TestCase& c, std::size_t suite, std::size_t index, const std::filesystem::path& run_dir);
 // The page with each testcase's section from `section` (a writer that keeps the sections of
 // ended testcases need not read their transcripts again).
