@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "base/escape.hpp"
 #include "base/file.hpp"
+#include "base/text.hpp"
 
 namespace athil {
 
@@ -74,9 +73,13 @@ std::unique_ptr<XmlSource> XmlSource::parse(std::string text, std::string displa
   if (auto bad = first_invalid_utf8(src->text_))
     throw InputError(src->pos_at_offset(static_cast<std::ptrdiff_t>(*bad)),
                      fmt::format("not UTF-8: byte 0x{:02x} here (save the file as UTF-8)", static_cast<unsigned char>(src->text_[*bad])));
+  src->content_hash_ = athil::content_hash(src->text_);
   // parse_doctype keeps DOCTYPE as a node so that it can be refused; pugixml never expands
-  // entities other than the five predefined ones and character references.
-  auto result = src->doc_.load_buffer(src->text_.data(), src->text_.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+  // entities other than the five predefined ones and character references. In place, and the
+  // text of an element that holds only text kept in the element: a tree with no copy of the
+  // file and no node for each <send>'s text (a long scenario's largest cost while loading).
+  auto result = src->doc_.load_buffer_inplace(src->text_.data(), src->text_.size(), pugi::parse_default | pugi::parse_doctype | pugi::parse_embed_pcdata,
+                                              pugi::encoding_utf8);
   if (!result) throw InputError(src->pos_at_offset(result.offset), fmt::format("XML syntax error: {}", result.description()));
   if (auto doctype = find_doctype(src->doc_)) throw InputError(src->pos(*doctype), "DOCTYPE and entity declarations are not allowed");
   return src;
@@ -98,20 +101,26 @@ SourcePos XmlSource::pos(pugi::xml_node node) const {
 }
 
 SourcePos XmlSource::pos(pugi::xml_node node, const char* attribute) const {
-  auto start = node.offset_debug();
-  if (start < 0) return pos(node);
-  auto tag_end = text_.find('>', static_cast<std::size_t>(start));
-  std::size_t at = static_cast<std::size_t>(start);
-  std::size_t name_len = std::strlen(attribute);
-  while (true) {
-    at = text_.find(attribute, at);
-    if (at == std::string::npos || at > tag_end) return pos(node);
-    bool word_start = at > 0 && std::isspace(static_cast<unsigned char>(text_[at - 1]));
-    std::size_t after = at + name_len;
-    while (after < text_.size() && std::isspace(static_cast<unsigned char>(text_[after]))) ++after;
-    if (word_start && after < text_.size() && text_[after] == '=') return pos_at_offset(static_cast<std::ptrdiff_t>(at));
-    at += name_len;
-  }
+  auto attr = node.attribute(attribute);
+  return attr ? pos_of(attr.name()) : pos(node);
+}
+
+SourcePos XmlSource::pos_of(const char* in_text) const {
+  auto offset = in_text - text_.data();
+  if (offset < 0 || static_cast<std::size_t>(offset) > text_.size()) return SourcePos{name_};
+  return pos_at_offset(offset);
+}
+
+std::vector<XmlSource::LooseText> XmlSource::loose_text(pugi::xml_node element) const {
+  std::vector<LooseText> out;
+  auto add = [&](const char* value) {
+    std::string_view text = value;
+    if (auto start = text.find_first_not_of(" \t\r\n"); start != std::string_view::npos) out.push_back({pos_of(value + start), trim(text)});
+  };
+  add(element.value());  // text before an element's first child is kept in the element (parse_embed_pcdata)
+  for (auto child = element.first_child(); child; child = child.next_sibling())
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) add(child.value());
+  return out;
 }
 
 void XmlSource::only_attributes(pugi::xml_node node, std::initializer_list<const char*> allowed) const {

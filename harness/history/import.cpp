@@ -118,7 +118,7 @@ Imported import_junit(Store& into, const fs::path& file) {
   const std::string rig = read.front().property("rig");
   // The file's own hash names the run: the same file imported twice is one run.
   RunRecord run{
-      .run_id = "junit-" + content_hash(source->text()), .host = read.front().hostname, .rig = rig, .started = read.front().timestamp, .source = file.string()};
+      .run_id = "junit-" + source->content_hash(), .host = read.front().hostname, .rig = rig, .started = read.front().timestamp, .source = file.string()};
   Imported result{.what = file.filename().string()};
   auto whole = into.transaction();  // all of the file or nothing
   auto id = into.begin_run(run);

@@ -137,12 +137,11 @@ class FileReader {
     }
     std::vector<Action> out;
     out.reserve(static_cast<std::size_t>(std::distance(parent.begin(), parent.end())));  // an Action is large to move
+    for (const auto& loose : src_.loose_text(parent))
+      diagnostics_.attempt(
+          [&] { throw InputError(loose.pos, fmt::format("text '{}' outside an element: put it inside <send>, <expect> or <log>", loose.text)); });
     for (auto node : parent.children()) {
-      diagnostics_.attempt([&] {
-        if (node.type() == pugi::node_pcdata && !trim(node.value()).empty())
-          src_.fail(node, fmt::format("text '{}' outside an element: put it inside <send>, <expect> or <log>", trim(node.value())));
-        if (node.type() == pugi::node_element) append(node, out);
-      });
+      if (node.type() == pugi::node_element) diagnostics_.attempt([&] { append(node, out); });
       if (expansion_.exceeded) break;
     }
     --depth_;
@@ -546,8 +545,8 @@ class FileReader {
   std::vector<Var> params(pugi::xml_node use) const {
     std::vector<Var> out;
     std::set<std::string> seen;
+    if (auto loose = src_.loose_text(use); !loose.empty()) throw InputError(loose.front().pos, "text inside <use>: parameters are <param name value/>");
     for (auto p : use.children()) {
-      if (p.type() == pugi::node_pcdata && !trim(p.value()).empty()) src_.fail(p, "text inside <use>: parameters are <param name value/>");
       if (p.type() != pugi::node_element) continue;
       if (std::string_view(p.name()) != "param") src_.fail(p, fmt::format("<use> holds <param name value/>, not <{}>", p.name()));
       src_.only_attributes(p, {"name", "value"});
@@ -582,12 +581,10 @@ class FileReader {
     stack.push_back(fixture);
     std::vector<Action> result;
     FileReader inner(fsrc, fixtures_dir_, expansion_, diagnostics_);
+    for (const auto& loose : fsrc.loose_text(root)) diagnostics_.attempt([&] { throw InputError(loose.pos, "text outside an element"); });
     for (auto child : root.children()) {
-      if (child.type() == pugi::node_element && std::string_view(child.name()) == "description") continue;
-      diagnostics_.attempt([&] {
-        if (child.type() == pugi::node_pcdata && !trim(child.value()).empty()) fsrc.fail(child, "text outside an element");
-        if (child.type() == pugi::node_element) inner.append(child, result);
-      });
+      if (child.type() != pugi::node_element || std::string_view(child.name()) == "description") continue;
+      diagnostics_.attempt([&] { inner.append(child, result); });
       if (expansion_.exceeded) break;
     }
     stack.pop_back();
@@ -672,7 +669,7 @@ Scenario Loader::load_source(const XmlSource& source) const {
   FileReader reader(*src, fixtures_dir_, expansion, diagnostics);
   Scenario s;
   s.path = file.string();
-  s.content_hash = content_hash(src->text());
+  s.content_hash = src->content_hash();
   s.pos = src->pos(root);
   diagnostics.attempt([&] { src->only_attributes(root, {"name", "models", "tags", "timeout", "requires"}); });
   diagnostics.attempt([&] {
@@ -707,9 +704,9 @@ Scenario Loader::load_source(const XmlSource& source) const {
 
   std::set<std::string> step_names;
   bool seen_setup = false, seen_teardown = false, seen_on_failure = false;
+  for (const auto& loose : src->loose_text(root)) diagnostics.attempt([&] { throw InputError(loose.pos, "text outside an element"); });
   for (auto node : root.children()) {
     diagnostics.attempt([&] {
-      if (node.type() == pugi::node_pcdata && !trim(node.value()).empty()) src->fail(node, "text outside an element");
       if (node.type() != pugi::node_element) return;
       std::string_view name = node.name();
       if (name == "description") {

@@ -18,6 +18,7 @@
 #include "base/file.hpp"
 #include "base/nearly_sorted.hpp"
 #include "base/process_wait.hpp"
+#include "base/text.hpp"
 #include "base/timeline.hpp"
 #include "base/xml_source.hpp"
 #include "support.hpp"
@@ -129,6 +130,25 @@ TEST_CASE("XML syntax errors and attributes are located by line and column") {
   CHECK(src->pos(item).str() == "f.xml:2:3");
   CHECK(src->pos(item, "other").str() == "f.xml:2:19");
   CHECK_THROWS_WITH_AS(src->only_attributes(item, {"kind"}), doctest::Contains("f.xml:2:19: <item> has no attribute 'other'"), InputError);
+}
+
+TEST_CASE("text loose in an element is found where it starts, and the hash is of the file as written") {
+  std::string text = "<root>\n  first\n  <item>kept &amp; in</item> second <![CDATA[third]]>\n  <other/>\n</root>";
+  auto src = XmlSource::parse(text, "f.xml");
+  auto root = src->doc().document_element();
+  auto loose = src->loose_text(root);
+  REQUIRE(loose.size() == 3);
+  CHECK(loose[0].pos.str() == "f.xml:2:3");
+  CHECK(loose[0].text == "first");
+  CHECK(loose[1].pos.str() == "f.xml:3:30");
+  CHECK(loose[1].text == "second");
+  CHECK(loose[2].pos.str() == "f.xml:3:46");
+  CHECK(loose[2].text == "third");
+  CHECK(std::string(root.child("item").child_value()) == "kept & in");
+  CHECK(src->loose_text(root.child("other")).empty());
+  CHECK(src->pos(root.child("other")).str() == "f.xml:4:3");
+  // Parsing writes in the text it parses; the hash is the file's.
+  CHECK(src->content_hash() == content_hash(text));
 }
 
 TEST_CASE("oversized and non-UTF-8 input is refused with its position") {

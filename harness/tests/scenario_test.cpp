@@ -117,7 +117,13 @@ TEST_CASE("every scenario mistake is an error at file:line:col") {
   CHECK(load_error(wrap("<setup/>")).rfind("s.xml:2:1: a scenario needs at least one <step>", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"/><step name=\"a\"/>")).rfind("s.xml:3:23: a second step named 'a'", 0) == 0);
   CHECK(load_error(wrap("<step name=\"a\"/>", "name=\"s\"")).rfind("s.xml:2:1: <scenario> needs the attribute 'models'", 0) == 0);
-  CHECK(load_error(wrap("<step name=\"a\">AT+GMR</step>")).find("text 'AT+GMR' outside an element") != std::string::npos);
+  CHECK(load_error(wrap("<step name=\"a\">AT+GMR</step>")).rfind("s.xml:3:16: text 'AT+GMR' outside an element", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><log>x</log> AT+GMR\n</step>")).rfind("s.xml:3:29: text 'AT+GMR' outside an element", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"f\"> x=1</use></step>"), {{"f", "<fixture/>"}})
+            .rfind("s.xml:3:34: text inside <use>: parameters are <param name value/>", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"/>\n  oops")).rfind("s.xml:4:3: text outside an element", 0) == 0);
+  CHECK(load_error(wrap("<step name=\"a\"><use fixture=\"f\"/></step>"), {{"f", "<fixture>\n  AT\n</fixture>"}}).find("f.xml:2:3: text outside an element") !=
+        std::string::npos);
 }
 
 TEST_CASE("a fixture that uses itself is refused, naming the chain") {
