@@ -269,7 +269,7 @@ void Executor::run_actions(const std::vector<scenario::Action>& actions) {
               .pos = action.pos,
               .waits_from = std::min(now, std::exchange(state_->timed_end, std::nullopt).value_or(now)),
               .after_send = std::exchange(state_->just_sent, std::nullopt)};
-    std::visit([&](const auto& a) { perform(a, step); }, action.what);
+    std::visit([&](const auto& a) { perform(scenario::unboxed(a), step); }, action.what);
   }
 }
 

@@ -33,7 +33,7 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
     return {.test = [text](const std::string& line) { return line == text; }, .text = std::move(text)};
   }
   // A captured "1.2" or "(x)" is text to match, not a pattern.
-  std::string pattern = vars.substitute(*p.regex, pos, regex_literal);
+  std::string pattern = vars.substitute(p.text, pos, regex_literal);
   auto compiled = cache_->get(pattern);
   // Two pointers: small enough for std::function to hold without allocating.
   return {.test = [re = compiled.get(), groups](const std::string& line) { return re->match(line, groups); },

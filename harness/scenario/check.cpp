@@ -12,8 +12,6 @@ namespace athil::scenario {
 
 namespace {
 
-std::string_view pattern_text(const LinePattern& p) { return p.regex ? *p.regex : p.text; }
-
 std::string_view timeout_text(const std::optional<DurationText>& t) { return t ? std::string_view(t->text) : std::string_view(); }
 
 // Calls `each` with every text of an action that may hold ${variables}: views into the action,
@@ -21,14 +19,15 @@ std::string_view timeout_text(const std::optional<DurationText>& t) { return t ?
 template <class F>
 void each_text(const Action& a, F&& each) {
   std::visit(
-      [&](const auto& x) {
+      [&](const auto& held) {
+        const auto& x = unboxed(held);
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, Send> || std::is_same_v<T, Log>) {
           each(x.text);
         } else if constexpr (std::is_same_v<T, Expect> || std::is_same_v<T, Urc>) {
-          each(pattern_text(x.pattern)), each(timeout_text(x.timeout));
+          each(std::string_view(x.pattern.text)), each(timeout_text(x.timeout));
         } else if constexpr (std::is_same_v<T, Forbid>) {
-          each(pattern_text(x.pattern));
+          each(std::string_view(x.pattern.text));
         } else if constexpr (std::is_same_v<T, PowerKey> || std::is_same_v<T, ResetPulse>) {
           each(x.hold.text);
         } else if constexpr (std::is_same_v<T, NetworkSms>) {
@@ -49,7 +48,7 @@ void each_text(const Action& a, F&& each) {
           if (x.until) each(x.until->source());
         } else if constexpr (std::is_same_v<T, ExpectAny>) {
           each(timeout_text(x.timeout));
-          for (const auto& alt : x.alternatives) each(pattern_text(alt.pattern));
+          for (const auto& alt : x.alternatives) each(std::string_view(alt.pattern.text));
         } else if constexpr (std::is_same_v<T, Scope>) {
           for (const auto& p : x.params) each(std::string_view(p.value));
         }
@@ -63,14 +62,14 @@ std::vector<std::string> defines_of(const Action& a) {
   auto add = [&](const LinePattern& p) { out.insert(out.end(), p.capture.begin(), p.capture.end()); };
   if (auto x = std::get_if<Expect>(&a.what)) add(x->pattern);
   if (auto x = std::get_if<Urc>(&a.what)) add(x->pattern);
-  if (auto x = std::get_if<ExpectAny>(&a.what)) {
+  if (auto x = kind_if<ExpectAny>(a)) {
     if (!x->variable.empty()) out.push_back(x->variable);
     for (const auto& alt : x->alternatives) add(alt.pattern);
   }
   if (auto x = std::get_if<Scope>(&a.what))
     for (const auto& p : x->params) out.push_back(p.name);
-  if (std::get_if<SendFile>(&a.what)) out.push_back("sent");
-  if (auto x = std::get_if<Current>(&a.what))
+  if (kind_if<SendFile>(a)) out.push_back("sent");
+  if (auto x = kind_if<Current>(a))
     for (const char* stat : {"_average", "_peak", "_lowest", "_charge"}) out.push_back(x->name + stat);
   return out;
 }
@@ -188,7 +187,7 @@ void check_current(const Scenario& s) {
   auto walk = [&](const std::vector<Action>& actions) {
     for_each_action(actions, [&](const Action& a) {
       if (const auto* m = std::get_if<Mark>(&a.what)) marks.insert(m->name);
-      const auto* c = std::get_if<Current>(&a.what);
+      const auto* c = kind_if<Current>(a);
       if (!c) return;
       diagnostics.attempt([&] {
         if (!c->since.empty() && !marks.count(c->since)) throw InputError(a.pos, fmt::format("since=\"{}\" names no <mark> before this <current>", c->since));
@@ -207,7 +206,7 @@ void check_current(const Scenario& s) {
 
 bool measures_current(const Scenario& s) {
   bool any = false;
-  auto look = [&](const Action& a) { any = any || std::holds_alternative<Current>(a.what); };
+  auto look = [&](const Action& a) { any = any || kind_if<Current>(a); };
   for (const auto* b : {&s.setup, &s.teardown, &s.on_failure}) for_each_action(b->actions, look);
   for (const auto& st : s.steps) for_each_action(st.actions, look);
   return any;
@@ -216,7 +215,7 @@ bool measures_current(const Scenario& s) {
 std::chrono::nanoseconds current_resolution(const Scenario& s) {
   auto finest = Current::default_resolution;
   auto look = [&](const Action& a) {
-    if (const auto* c = std::get_if<Current>(&a.what)) finest = std::min(finest, c->resolution);
+    if (const auto* c = kind_if<Current>(a)) finest = std::min(finest, c->resolution);
   };
   for (const auto* b : {&s.setup, &s.teardown, &s.on_failure}) for_each_action(b->actions, look);
   for (const auto& st : s.steps) for_each_action(st.actions, look);

@@ -171,7 +171,7 @@ class FileReader {
       src_.fail(node, attribute, fmt::format("the {} may not hold ${{variables}}: URCs are declared before anything runs", attribute));
     if (has_prefix) return UrcDeclaration{value, std::nullopt, src_.pos(node)};
     LinePattern p = pattern(node, "", "regex", "capture");
-    return UrcDeclaration{"", p.regex, src_.pos(node)};
+    return UrcDeclaration{"", std::move(p.text), src_.pos(node)};
   }
 
   // An action's duration: checked now, or when it runs if it holds ${variables}.
@@ -208,13 +208,14 @@ class FileReader {
       if (!is_identifier(name)) src_.fail(node, capture_attr, fmt::format("capture name '{}' is not a valid variable name", name));
     if (regex) {
       if (!text_source.empty() && std::string_view(regex_attr) == "regex") src_.fail(node, "give either text or regex=\"...\", not both");
-      p.regex = regex.value();
+      p.regex = true;
+      p.text = regex.value();
       // A line of a module's answer is short: so is a pattern that matches it.
-      if (p.regex->size() > max_regex_length)
-        src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.regex->size(), max_regex_length));
+      if (p.text.size() > max_regex_length)
+        src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.text.size(), max_regex_length));
       // Every AT response starts with '+', and no regex can: a leading '+' is taken literally.
-      if (p.regex->rfind("+", 0) == 0) p.regex->insert(0, "\\");
-      const auto& groups = regex_groups(*p.regex, p.regex->size() - std::string_view(regex.value()).size());
+      if (p.text.starts_with('+')) p.text.insert(0, "\\");
+      const auto& groups = regex_groups(p.text, p.text.size() - std::string_view(regex.value()).size());
       if (!groups.has_value()) src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), groups.error));
       if (p.capture.size() > *groups.count)
         src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), *groups.count));
@@ -253,7 +254,11 @@ class FileReader {
     // emplace_back(what, pos): clang before 16 cannot build an aggregate from parentheses.)
     auto add = [&](auto&& what) {
       Action& a = out.emplace_back();
-      a.what.emplace<std::decay_t<decltype(what)>>(std::forward<decltype(what)>(what));
+      using Kind = std::decay_t<decltype(what)>;
+      if constexpr (boxed_kind<Kind>)
+        a.what.emplace<Boxed<Kind>>(std::forward<decltype(what)>(what));
+      else
+        a.what.emplace<Kind>(std::forward<decltype(what)>(what));
       a.pos = pos;
     };
     if (name == "send") {
@@ -640,7 +645,7 @@ void check_name(const XmlSource& src, pugi::xml_node node, const std::string& na
 
 }  // namespace
 
-std::string LinePattern::describe() const { return regex ? fmt::format("a line matching /{}/", *regex) : fmt::format("the line '{}'", text); }
+std::string LinePattern::describe() const { return regex ? fmt::format("a line matching /{}/", text) : fmt::format("the line '{}'", text); }
 
 std::string describe(const Block& block) { return block.kind == BlockKind::step ? fmt::format("step '{}'", block.name) : block.name; }
 

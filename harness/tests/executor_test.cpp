@@ -631,13 +631,13 @@ TEST_CASE("a regex line test outlives the pattern cache: a forbid made early sti
   LineMatchers matchers;
   Variables vars({}, {});
   const SourcePos pos{"t.xml", 3, 5};
-  auto forbid = matchers.make(scenario::LinePattern{.regex = "\\+CME ERROR: \\d+"}, vars, pos, nullptr);
+  auto forbid = matchers.make(scenario::LinePattern{.text = "\\+CME ERROR: \\d+", .regex = true}, vars, pos, nullptr);
   // Kept as an active <forbid> keeps it: the test and what it points to, not the LineMatch.
   AtEngine::LineTest test = forbid.test;
   std::shared_ptr<const void> compiled = forbid.compiled;
   forbid = LineMatch{};
   for (int i = 0; i < 1100; ++i) {  // more than the cache holds: it is emptied on the way
-    auto other = matchers.make(scenario::LinePattern{.regex = fmt::format("\\+X{}: (\\d+)", i)}, vars, pos, nullptr);
+    auto other = matchers.make(scenario::LinePattern{.text = fmt::format("\\+X{}: (\\d+)", i), .regex = true}, vars, pos, nullptr);
     CHECK(other.test(fmt::format("+X{}: 7", i)));
   }
   CHECK(test("+CME ERROR: 50"));
