@@ -190,6 +190,9 @@ RunCost whole_run_cost(const fs::path& athil, const fs::path& dir, double scale,
   std::ofstream(scenario) << "<scenario name=\"csq\" models=\"SIM7080G\" timeout=\"1h\">\n  <setup><use fixture=\"power-on\"/></setup>\n  <step name=\"csq\">\n"
                           << body << "    <log>done</log>\n  </step>\n</scenario>\n";
   auto out = dir / "run.out";
+  // A report folder of its own each run: runs kept beside it would make each history page longer
+  // than the last, a cost of the order of the runs, not of the exchanges.
+  fs::remove_all(dir / "run-report");
   std::vector<std::string> argv = {athil.string(), "run", "--rig", rig.string(), scenario.string(), "--junit", (dir / "run-report" / "junit.xml").string()};
   auto [status, usage, text] = run_to_file(argv, out);
   // athil's own figures, from its last line: wait4's would add the virtual module's (a child it reaps).
