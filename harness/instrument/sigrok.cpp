@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <libsigrokcxx/libsigrokcxx.hpp>
@@ -56,9 +57,23 @@ std::shared_ptr<sr::Context> shared_context() {
   return *held;
 }
 
-}  // namespace
+class SigrokMeter final : public CurrentMeter {
+ public:
+  explicit SigrokMeter(const InstrumentSpec& spec);
+  ~SigrokMeter() override;
 
-bool sigrok_drives(const std::string& driver) { return shared_context()->drivers().count(driver) > 0; }
+  std::unique_ptr<Capture> start(const CaptureOptions& options) override;
+  std::string describe() const override;
+  bool supplies() const override;
+  void power(bool on) override;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace
 
 // libsigrok's drivers keep their instances in lists of their own: one slot's thread at a time
 // scans, opens or closes.
@@ -287,5 +302,10 @@ class SigrokCapture final : public Capture {
 }  // namespace
 
 std::unique_ptr<Capture> SigrokMeter::start(const CaptureOptions& options) { return std::make_unique<SigrokCapture>(impl_, options); }
+
+// The module's entry points (sigrok.hpp's sigrok_module): the only names it exports.
+extern "C" __attribute__((visibility("default"))) bool athil_sigrok_drives(const std::string& driver) { return shared_context()->drivers().count(driver) > 0; }
+extern "C" __attribute__((visibility("default"))) CurrentMeter* athil_sigrok_open(const InstrumentSpec& spec) { return new SigrokMeter(spec); }
+static_assert(std::is_same_v<decltype(athil_sigrok_drives), sigrok_module::Drives> && std::is_same_v<decltype(athil_sigrok_open), sigrok_module::Open>);
 
 }  // namespace athil::instrument

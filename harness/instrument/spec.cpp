@@ -9,12 +9,6 @@
 
 namespace athil::instrument {
 
-std::optional<std::string> InstrumentSpec::option(std::string_view key) const {
-  for (const auto& [k, v] : options)
-    if (k == key) return v;
-  return std::nullopt;
-}
-
 InstrumentSpec parse_spec(std::string_view text) {
   InstrumentSpec spec;
   std::size_t at = text.find(':');
@@ -82,7 +76,7 @@ std::string with_conn(std::string_view text, const std::string& conn) { return f
 
 std::unique_ptr<CurrentMeter> open_meter(const InstrumentSpec& spec) {
   if (spec.driver == "ppk2") return std::make_unique<Ppk2>(ppk2_settings(spec));
-  return std::make_unique<SigrokMeter>(spec);
+  return open_sigrok_meter(spec);
 }
 
 }  // namespace athil::instrument

@@ -15,7 +15,11 @@ namespace athil::instrument {
 struct InstrumentSpec {
   std::string driver;
   std::vector<std::pair<std::string, std::string>> options;
-  std::optional<std::string> option(std::string_view key) const;
+  std::optional<std::string> option(std::string_view key) const {
+    for (const auto& [k, v] : options)
+      if (k == key) return v;
+    return std::nullopt;
+  }
 };
 
 // Throws InputError saying what is wrong with the text.

@@ -11,6 +11,8 @@
 #include <regex>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "base/error.hpp"
 #include "instrument/sigrok.hpp"
 #include "instrument/spec.hpp"
@@ -117,9 +119,9 @@ TEST_CASE("sigrok-cli finds the virtual bench supply with libsigrok's own scpi-p
   double theirs = std::stod(m[1]) / 1000;
   const auto& f = sim::find_model("SIM7080G")->current;
   CHECK(theirs == doctest::Approx(f.idle).epsilon(0.2));  // one 32 ms sweep: part of a DRX cycle
-  instrument::SigrokMeter meter(instrument::parse_spec("scpi-pps:conn=" + sim.conn));
-  CHECK(test::contains(meter.describe(), "HP 66332A A.03.01 on " + sim.conn + ", channel I1"));
-  auto ours = binned_stats(meter, 1300ms);  // one DRX cycle is 64 ms here: many of them
+  auto meter = instrument::open_sigrok_meter(instrument::parse_spec("scpi-pps:conn=" + sim.conn));
+  CHECK(test::contains(meter->describe(), "HP 66332A A.03.01 on " + sim.conn + ", channel I1"));
+  auto ours = binned_stats(*meter, 1300ms);  // one DRX cycle is 64 ms here: many of them
   CHECK(ours.samples >= 10);
   CHECK(ours.average == doctest::Approx(f.idle).epsilon(0.05));
   CHECK(theirs == doctest::Approx(ours.average).epsilon(0.2));  // sigrok-cli's eight sweeps against athil's many
@@ -128,23 +130,23 @@ TEST_CASE("sigrok-cli finds the virtual bench supply with libsigrok's own scpi-p
 
 TEST_CASE("the bench supply is the module's supply: athil's backend turns its output off and the module loses power, on and it is supplied again") {
   SimWithSupply sim("SIM7000G");
-  instrument::SigrokMeter meter(instrument::parse_spec("scpi-pps:conn=" + sim.conn));
-  CHECK(meter.supplies());
+  auto meter = instrument::open_sigrok_meter(instrument::parse_spec("scpi-pps:conn=" + sim.conn));
+  CHECK(meter->supplies());
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::status) == rig::Level::high; }, 20s));
-  meter.power(false);
+  meter->power(false);
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::status) == rig::Level::low; }, 10s));
   CHECK(sim.pins->get(rig::PinRole::supply) == rig::Level::low);
-  CHECK(binned_stats(meter, 300ms).average == 0);
-  meter.power(true);
+  CHECK(binned_stats(*meter, 300ms).average == 0);
+  meter->power(true);
   REQUIRE(test::eventually([&] { return sim.pins->get(rig::PinRole::supply) == rig::Level::high; }, 10s));
-  CHECK(binned_stats(meter, 300ms).average == doctest::Approx(sim::find_model("SIM7000G")->current.off).epsilon(0.05));  // supplied, not on
+  CHECK(binned_stats(*meter, 300ms).average == doctest::Approx(sim::find_model("SIM7000G")->current.off).epsilon(0.05));  // supplied, not on
 }
 
 TEST_CASE("a libsigrok meter that goes closes its own connection and nothing else: no descriptor of another thread's is closed under it") {
   SimWithSupply sim("SIM7080G");
   auto spec = instrument::parse_spec("scpi-pps:conn=" + sim.conn);
-  auto first = std::make_unique<instrument::SigrokMeter>(spec);
-  auto last = std::make_unique<instrument::SigrokMeter>(spec);
+  auto first = instrument::open_sigrok_meter(spec);
+  auto last = instrument::open_sigrok_meter(spec);
   first.reset();
   // The lowest free number: the one the first meter's connection had. A report being written
   // or a slot's port would get it the same way.
@@ -191,6 +193,32 @@ TEST_CASE("a virtual slot measured by a bench supply: rig check opens it, the bo
   CHECK(run.exit_code == 0);
   auto junit = test::read_file(dir.path() / "r/junit.xml");
   CHECK(std::regex_search(junit, std::regex("power-boot-energy/boot\\.charge\" value=\"[0-9.]+ m?C\"")));
+}
+
+TEST_CASE("libsigrok is loaded by a process that names one of its instruments, and by no other") {
+  test::TempDir dir;
+  for (const char* spec : {"ppk2", "scpi-pps"})
+    std::ofstream(dir.path() / fmt::format("{}.xml", spec)) << fmt::format(R"(<rig name="bench" time-scale="0.02">
+  <slot name="b1" model="SIM7080G" firmware="1951B02SIM7080G"><virtual/><instrument spec="{}"/></slot>
+</rig>
+)",
+                                                                           spec);
+  // The dynamic loader names every object it opens, in athil and in the virtual module it starts.
+  auto opened = [&](const char* spec) {
+    auto check =
+        test::run_process({"/usr/bin/env", "LD_DEBUG=files", test::athil_exe().string(), "rig", "check", (dir.path() / fmt::format("{}.xml", spec)).string()},
+                          test::source_dir());
+    INFO(check.out);
+    CHECK(check.exit_code == 0);
+    return check.err;
+  };
+  auto without = opened("ppk2");
+  CHECK(test::contains(without, "file=libfmt"));  // the loader's list is there to read
+  CHECK_FALSE(test::contains(without, "libsigrok"));
+  CHECK_FALSE(test::contains(without, "athil_sigrok.so"));
+  auto with = opened("scpi-pps");
+  CHECK(test::contains(with, "athil_sigrok.so"));
+  CHECK(test::contains(with, "file=libsigrokcxx"));
 }
 
 TEST_CASE("a slot whose bench supply is its supply: supply cuts go through the instrument's output, and a rig that also wires a supply line is refused") {
