@@ -7,9 +7,14 @@
 
 namespace athil {
 
+FileName::~FileName() {
+  // The last holder sees every other holder's writes before it frees the name.
+  if (held_ && held_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete held_;
+}
+
 const std::string& FileName::str() const {
   static const std::string none;
-  return name_ ? *name_ : none;
+  return held_ ? held_->name : none;
 }
 
 std::string SourcePos::str() const {

@@ -1,28 +1,43 @@
 #pragma once
 // The two kinds of trouble the harness tells apart, besides a module that misbehaves:
 // bad input (exit code 2) and infrastructure that cannot be reached (exit code 3).
-#include <memory>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace athil {
 
 // A file's name as positions carry it: shared, not copied, since a scenario's every action has a
-// position in the same file.
+// position in the same file. One pointer, counted in the name itself: a position is in every
+// action, and a long scenario holds tens of thousands of them for the whole run.
 class FileName {
  public:
   FileName() = default;
-  FileName(std::string name) : name_(name.empty() ? nullptr : std::make_shared<const std::string>(std::move(name))) {}
+  FileName(std::string name) : held_(name.empty() ? nullptr : new Held{.name = std::move(name)}) {}
   FileName(const char* name) : FileName(std::string(name)) {}
+  FileName(const FileName& other) noexcept : held_(other.held_) {
+    if (held_) held_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  FileName(FileName&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
+  FileName& operator=(FileName other) noexcept {
+    std::swap(held_, other.held_);
+    return *this;
+  }
+  ~FileName();
   const std::string& str() const;
   operator const std::string&() const { return str(); }
-  bool empty() const { return !name_; }
+  bool empty() const { return !held_; }
   friend bool operator==(const FileName& a, const FileName& b) { return a.str() == b.str(); }
 
  private:
-  std::shared_ptr<const std::string> name_;
+  struct Held {
+    std::atomic<long> refs = 1;
+    std::string name;
+  };
+  Held* held_ = nullptr;
 };
 
 struct SourcePos {

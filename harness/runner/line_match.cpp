@@ -45,7 +45,7 @@ LineMatch LineMatchers::make(const scenario::LinePattern& p, const Variables& va
 std::string LineMatch::wanted() const { return regex ? fmt::format("a line matching /{}/", text) : fmt::format("the line '{}'", text); }
 
 void capture(const scenario::LinePattern& p, const std::vector<std::string>& groups, Variables& vars) {
-  for (std::size_t i = 0; i < p.capture.size() && i < groups.size(); ++i) vars.capture(p.capture[i], groups[i]);
+  for (std::size_t i = 0; i < p.captures().size() && i < groups.size(); ++i) vars.capture(p.captures()[i], groups[i]);
 }
 
 }  // namespace athil::runner

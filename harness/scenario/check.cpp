@@ -12,7 +12,7 @@ namespace athil::scenario {
 
 namespace {
 
-std::string_view timeout_text(const std::optional<DurationText>& t) { return t ? std::string_view(t->text) : std::string_view(); }
+std::string_view timeout_text(const BoxedOptional<DurationText>& t) { return t ? std::string_view(t->text) : std::string_view(); }
 
 // Calls `each` with every text of an action that may hold ${variables}: views into the action,
 // no list built (a scaffolded log has tens of thousands of actions, each walked more than once).
@@ -59,14 +59,14 @@ void each_text(const Action& a, F&& each) {
 // The variables an action defines: captures, the expect-any variable, fixture parameters.
 std::vector<std::string> defines_of(const Action& a) {
   std::vector<std::string> out;
-  auto add = [&](const LinePattern& p) { out.insert(out.end(), p.capture.begin(), p.capture.end()); };
+  auto add = [&](const LinePattern& p) { out.insert(out.end(), p.captures().begin(), p.captures().end()); };
   if (auto x = std::get_if<Expect>(&a.what)) add(x->pattern);
   if (auto x = std::get_if<Urc>(&a.what)) add(x->pattern);
   if (auto x = kind_if<ExpectAny>(a)) {
     if (!x->variable.empty()) out.push_back(x->variable);
     for (const auto& alt : x->alternatives) add(alt.pattern);
   }
-  if (auto x = std::get_if<Scope>(&a.what))
+  if (auto x = kind_if<Scope>(a))
     for (const auto& p : x->params) out.push_back(p.name);
   if (kind_if<SendFile>(a)) out.push_back("sent");
   if (auto x = kind_if<Current>(a))
@@ -80,7 +80,7 @@ void for_each_action(const std::vector<Action>& actions, const std::function<voi
   for (const auto& a : actions) {
     fn(a);
     if (auto r = std::get_if<Repeat>(&a.what)) for_each_action(r->body, fn);
-    if (auto sc = std::get_if<Scope>(&a.what)) for_each_action(sc->body, fn);
+    if (auto sc = kind_if<Scope>(a)) for_each_action(sc->body, fn);
   }
 }
 
@@ -146,7 +146,7 @@ class DefinedBeforeUse {
         continue;
       }
       each_text(a, [&](std::string_view t) { require(t, a.pos); });
-      if (const auto* scope = std::get_if<Scope>(&a.what)) {
+      if (const auto* scope = kind_if<Scope>(a)) {
         for (const auto& p : scope->params) defined_.insert(p.name);
         walk(scope->body);
         continue;
@@ -239,7 +239,7 @@ void check_reachable(const Scenario& s) {
   for (const auto* b : blocks)
     for_each_action(b->actions, [&](const Action& a) {
       diagnostics.attempt([&] {
-        if (auto c = std::get_if<Check>(&a.what); c && constant(c->expr) == false)
+        if (auto c = kind_if<Check>(a); c && constant(c->expr) == false)
           throw InputError(a.pos, fmt::format("'{}' is always false: this check always fails and nothing after it is ever reached", c->expr.source()));
         if (auto r = std::get_if<Repeat>(&a.what); r && r->until) {
           auto value = constant(*r->until);

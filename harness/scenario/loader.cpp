@@ -203,8 +203,8 @@ class FileReader {
     LinePattern p;
     auto regex = node.attribute(regex_attr);
     auto capture = node.attribute(capture_attr);
-    p.capture = split_words(capture.value());
-    for (const auto& name : p.capture)
+    if (auto names = split_words(capture.value()); !names.empty()) p.capture = std::move(names);
+    for (const auto& name : p.captures())
       if (!is_identifier(name)) src_.fail(node, capture_attr, fmt::format("capture name '{}' is not a valid variable name", name));
     if (regex) {
       if (!text_source.empty() && std::string_view(regex_attr) == "regex") src_.fail(node, "give either text or regex=\"...\", not both");
@@ -217,10 +217,10 @@ class FileReader {
       if (p.text.starts_with('+')) p.text.insert(0, "\\");
       const auto& groups = regex_groups(p.text, p.text.size() - std::string_view(regex.value()).size());
       if (!groups.has_value()) src_.fail(node, regex_attr, fmt::format("invalid regex '{}': {}", regex.value(), groups.error));
-      if (p.capture.size() > *groups.count)
-        src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.capture.size(), *groups.count));
+      if (p.captures().size() > *groups.count)
+        src_.fail(node, capture_attr, fmt::format("{} capture names but the regex has {} group(s)", p.captures().size(), *groups.count));
     } else {
-      if (!p.capture.empty()) src_.fail(node, capture_attr, "capture needs a regex with groups");
+      if (p.capture) src_.fail(node, capture_attr, "capture needs a regex with groups");
       if (text_source.empty()) src_.fail(node, fmt::format("<{}> needs the line to wait for, as text or regex=\"...\"", node.name()));
       p.text = std::move(text_source);
     }
@@ -644,6 +644,11 @@ void check_name(const XmlSource& src, pugi::xml_node node, const std::string& na
 }
 
 }  // namespace
+
+const std::vector<std::string>& LinePattern::captures() const {
+  static const std::vector<std::string> none;
+  return capture ? *capture : none;
+}
 
 std::string LinePattern::describe() const { return regex ? fmt::format("a line matching /{}/", text) : fmt::format("the line '{}'", text); }
 

@@ -71,7 +71,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   CHECK(s.applies_to("SIM7070G"));
   CHECK_FALSE(s.applies_to("SIM7000G"));
   REQUIRE(s.setup.actions.size() == 1);
-  const auto& use = std::get<Scope>(s.setup.actions[0].what);  // the fixture's actions, in a scope of their own
+  const auto& use = *std::get<Boxed<Scope>>(s.setup.actions[0].what);  // the fixture's actions, in a scope of their own
   CHECK(use.fixture == "power-on");
   REQUIRE(use.body.size() == 2);
   CHECK(std::get<PowerKey>(use.body[0].what).hold.fixed == std::chrono::milliseconds(1200));
@@ -80,7 +80,7 @@ TEST_CASE("a scenario loads into plain data, fixtures inlined") {
   const auto& a = s.steps[0].actions;
   REQUIRE(a.size() == 8);  // the <command> short form is send, expect, expect OK
   CHECK(std::get<Send>(a[0].what).text == "AT+GMR");
-  CHECK(std::get<Urc>(a[2].what).pattern.capture == std::vector<std::string>{"code", "len"});
+  CHECK(std::get<Urc>(a[2].what).pattern.captures() == std::vector<std::string>{"code", "len"});
   CHECK(std::get<Send>(a[3].what).text == "AT+CSQ");
   CHECK(std::get<Expect>(a[4].what).pattern.regex);
   CHECK(std::get<Expect>(a[4].what).pattern.text == "\\+CSQ: (\\d+),(\\d+)");

@@ -131,7 +131,7 @@ void perform(const scenario::Forbid& a, Step& step) {
 }
 
 void perform(const scenario::Sync& a, Step& step) {
-  auto each = step.timeout_or(a.each, std::chrono::seconds(1));
+  auto each = step.scale.timeout(step.duration(a.each));
   auto& engine = step.engine();
   auto late_before = engine.late_replies().size();
   auto late_text = [&] {

@@ -111,9 +111,9 @@ struct Step {
   // A duration as written: fixed at load time, or read now from its ${variables}.
   Duration duration(const scenario::DurationText& d) const;
   // The action's timeout as written (module time), or the fallback.
-  Duration allowed(const std::optional<scenario::DurationText>& t, Duration fallback) const { return t ? duration(*t) : fallback; }
+  Duration allowed(const scenario::BoxedOptional<scenario::DurationText>& t, Duration fallback) const { return t ? duration(*t) : fallback; }
   // The same, scaled.
-  Duration timeout_or(const std::optional<scenario::DurationText>& t, Duration fallback) const { return scale.timeout(allowed(t, fallback)); }
+  Duration timeout_or(const scenario::BoxedOptional<scenario::DurationText>& t, Duration fallback) const { return scale.timeout(allowed(t, fallback)); }
   Deadline deadline(Duration timeout) const { return state.bounds.deadline(timeout); }
   // For what the module does by itself (a URC, a pin edge, a restart): counted from waits_from.
   Deadline wait_deadline(Duration timeout) const { return state.bounds.deadline_from(waits_from, timeout); }
