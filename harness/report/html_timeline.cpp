@@ -58,14 +58,26 @@ bool is_seconds(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
-std::vector<Event> events_of(std::string_view transcript) {
-  std::vector<Event> out;
+// The transcript's events by lane, in one pass and with no list of them all: a long run's
+// transcript has tens of thousands of lines.
+struct Lanes {
+  std::vector<Event> sent, received, urcs, status, blocks;
+  std::string_view last_seconds;  // of the last event of any lane: the timeline's span
+};
+Lanes lanes_of(std::string_view transcript) {
+  Lanes l;
   for (auto line : lines_of(transcript)) {
     auto space = line.find(' ');
     if (space == std::string_view::npos || space + 2 >= line.size() || !is_seconds(line.substr(0, space))) continue;
-    out.push_back(Event{.seconds = line.substr(0, space), .dir = line[space + 1], .text = line.substr(std::min(line.size(), space + 3))});
+    const Event e{.seconds = line.substr(0, space), .dir = line[space + 1], .text = line.substr(std::min(line.size(), space + 3))};
+    l.last_seconds = e.seconds;
+    if (e.dir == '>') l.sent.push_back(e);
+    if (e.dir == '<') l.received.push_back(e);
+    if (e.dir == '#' && e.text.starts_with("urc: ")) l.urcs.push_back(e);
+    if (e.dir == '=' && e.text.starts_with("status ")) l.status.push_back(e);
+    if (e.dir == '#' && (e.text.starts_with("step ") || e.text.starts_with("block "))) l.blocks.push_back(e);
   }
-  return out;
+  return l;
 }
 
 // Every k-th of many: a lane of thousands of marks is noise, and weight on the page.
@@ -161,17 +173,9 @@ std::string timeline_svg(const std::filesystem::path& transcript, const std::fil
   std::error_code ec;
   if (transcript.empty() || !std::filesystem::exists(transcript, ec)) return "";
   std::string text = read_head(transcript, max_read);
-  auto events = events_of(text);
-  if (events.empty()) return "";
-  Scale s{.span = events.back().t()};
-  std::vector<Event> sent, received, urcs, status, blocks;
-  for (const auto& e : events) {
-    if (e.dir == '>') sent.push_back(e);
-    if (e.dir == '<') received.push_back(e);
-    if (e.dir == '#' && e.text.starts_with("urc: ")) urcs.push_back(e);
-    if (e.dir == '=' && e.text.starts_with("status ")) status.push_back(e);
-    if (e.dir == '#' && (e.text.starts_with("step ") || e.text.starts_with("block "))) blocks.push_back(e);
-  }
+  const auto [sent, received, urcs, status, blocks, last_seconds] = lanes_of(text);
+  if (last_seconds.empty()) return "";
+  Scale s{.span = Event{.seconds = last_seconds}.t()};
   bool has_current = !current_csv.empty() && std::filesystem::exists(current_csv, ec);
   int rows = has_current ? 5 : 4;
   std::string out =
