@@ -650,8 +650,6 @@ const std::vector<std::string>& LinePattern::captures() const {
   return capture ? *capture : none;
 }
 
-std::string LinePattern::describe() const { return regex ? fmt::format("a line matching /{}/", text) : fmt::format("the line '{}'", text); }
-
 std::string describe(const Block& block) { return block.kind == BlockKind::step ? fmt::format("step '{}'", block.name) : block.name; }
 
 bool Scenario::applies_to(std::string_view model) const {

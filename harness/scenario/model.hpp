@@ -76,7 +76,6 @@ struct LinePattern {
   std::string text;
   BoxedOptional<std::vector<std::string>> capture;  // most patterns capture nothing
   bool regex = false;
-  std::string describe() const;
   const std::vector<std::string>& captures() const;
 };
 
