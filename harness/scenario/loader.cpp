@@ -203,7 +203,7 @@ class FileReader {
     LinePattern p;
     auto regex = node.attribute(regex_attr);
     auto capture = node.attribute(capture_attr);
-    if (auto names = split_words(capture.value()); !names.empty()) p.capture = std::move(names);
+    if (auto names = split_words(capture.value()); !names.empty()) p.capture = BoxedOptional(std::move(names));
     for (const auto& name : p.captures())
       if (!is_identifier(name)) src_.fail(node, capture_attr, fmt::format("capture name '{}' is not a valid variable name", name));
     if (regex) {
@@ -354,7 +354,7 @@ class FileReader {
       Repeat r;
       if (node.attribute("until")) {
         if (node.attribute("count")) src_.fail(node, "count", "give either count or until (with max), not both");
-        r.until = expression(node, "until");
+        r.until = BoxedOptional(expression(node, "until"));
         r.max = positive(node, "max", true);
       } else {
         if (node.attribute("max")) src_.fail(node, "max", "max goes with until");

@@ -47,7 +47,8 @@ template <class T>
 class BoxedOptional {
  public:
   BoxedOptional() = default;
-  BoxedOptional(T value) : held_(std::make_unique<T>(std::move(value))) {}
+  // Explicit: a value passed where an action's attribute is read would be boxed on each call.
+  explicit BoxedOptional(T value) : held_(std::make_unique<T>(std::move(value))) {}
   BoxedOptional(std::optional<T> value) : held_(value ? std::make_unique<T>(std::move(*value)) : nullptr) {}
   BoxedOptional(const BoxedOptional& other) : held_(other ? std::make_unique<T>(*other) : nullptr) {}
   BoxedOptional(BoxedOptional&&) noexcept = default;
