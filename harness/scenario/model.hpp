@@ -21,26 +21,10 @@ struct Var {
   SourcePos pos;
 };
 
-// A value held by pointer and copied as a value. A long scenario holds its actions for the whole
+// Values held by pointer and copied as values. A long scenario holds its actions for the whole
 // run, and every action is as large as the largest kind: the large, rare kinds (a file to send,
 // a current window, a check, a fixture's scope) are boxed, and so are the attributes most
 // actions leave out (BoxedOptional). 6,000 actions were 1.3 MB at 224 bytes each, now 528 KB.
-template <class T>
-class Boxed {
- public:
-  Boxed(T value) : held_(std::make_unique<T>(std::move(value))) {}
-  Boxed(const Boxed& other) : held_(std::make_unique<T>(*other)) {}
-  Boxed(Boxed&&) noexcept = default;
-  Boxed& operator=(Boxed other) noexcept {
-    held_ = std::move(other.held_);
-    return *this;
-  }
-  const T& operator*() const { return *held_; }
-  const T* operator->() const { return held_.get(); }
-
- private:
-  std::unique_ptr<T> held_;
-};
 
 // An optional value held by pointer: one pointer where std::optional takes the value's size.
 template <class T>
@@ -62,6 +46,18 @@ class BoxedOptional {
 
  private:
   std::unique_ptr<T> held_;
+};
+
+// A value held by pointer, never empty: a boxed action kind.
+template <class T>
+class Boxed {
+ public:
+  Boxed(T value) : held_(std::move(value)) {}
+  const T& operator*() const { return *held_; }
+  const T* operator->() const { return held_.operator->(); }
+
+ private:
+  BoxedOptional<T> held_;  // its copy is the value's
 };
 
 // A duration as written in an action. One that holds ${variables} (a fixture parameter,
