@@ -83,10 +83,6 @@ void expect(AtEngine& engine, const std::string& line, Duration timeout = 10s) {
   if (r.kind != AtEngine::ExpectResult::Kind::matched) throw std::runtime_error(fmt::format("expected '{}', got '{}'", line, r.line.text));
 }
 
-// Runs the pexpect peer; its own figures (CPU and wall of the loop) and the process's CPU.
-struct PeerRun {
-  double loop_cpu = 0, loop_user = 0, loop_wall = 0, process_cpu = 0;
-};
 // A program run to its end with its standard output in `out_file`: how it ended, its CPU, what it printed.
 struct Finished {
   int status = 0;
@@ -110,19 +106,20 @@ Finished run_to_file(const std::vector<std::string>& argv, const fs::path& out_f
   return f;
 }
 
-PeerRun run_peer(const std::vector<std::string>& argv, const fs::path& out_file) {
-  auto [status, usage, text] = run_to_file(argv, out_file);
-  PeerRun r;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || std::sscanf(text.c_str(), "cpu %lf user %lf wall %lf", &r.loop_cpu, &r.loop_user, &r.loop_wall) != 3)
-    throw std::runtime_error(fmt::format("the pexpect peer failed ({}): {}", status, text));
-  r.process_cpu = cpu_seconds(usage);
-  return r;
-}
-
 // CPU seconds (all and user) and wall seconds of a loop of exchanges.
 struct LoopCost {
   double cpu = 0, user = 0, wall = 0;
 };
+
+// Runs the pexpect peer: the CPU and wall seconds of its loop, as it measures them (not its
+// process's, which add Python's start).
+LoopCost run_peer(const std::vector<std::string>& argv, const fs::path& out_file) {
+  const Finished f = run_to_file(argv, out_file);
+  LoopCost r;
+  if (!WIFEXITED(f.status) || WEXITSTATUS(f.status) != 0 || std::sscanf(f.text.c_str(), "cpu %lf user %lf wall %lf", &r.cpu, &r.user, &r.wall) != 3)
+    throw std::runtime_error(fmt::format("the pexpect peer failed ({}): {}", f.status, f.text));
+  return r;
+}
 
 // The harness's exchanges: the engine on the port, as a scenario's <command> drives it.
 LoopCost athil_exchanges(const fs::path& port_link, const std::string& model, unsigned baud, double scale, int exchanges) {
@@ -255,7 +252,7 @@ struct Parties {
   std::string python, peer_script;
 };
 
-// One round's figures, each an exchange's CPU in microseconds.
+// One round's figures: each party's loop of `exchanges`, and a whole run's CPU and page faults an exchange.
 struct Round {
   int exchanges = 0;
   LoopCost ours, bare, theirs;  // whole loops, in seconds
@@ -269,8 +266,7 @@ Round round_of(const Parties& p, int exchanges) {
   Round r{.exchanges = exchanges};
   r.ours = athil_exchanges(p.module.port_link(), p.model, p.baud, p.scale, exchanges);
   r.bare = bare_exchanges(p.module.port_link(), exchanges);
-  auto peer = run_peer({p.python, p.peer_script, p.module.port_link(), std::to_string(p.baud), std::to_string(exchanges)}, p.dir / "peer.out");
-  r.theirs = LoopCost{peer.loop_cpu, peer.loop_user, peer.loop_wall};
+  r.theirs = run_peer({p.python, p.peer_script, p.module.port_link(), std::to_string(p.baud), std::to_string(exchanges)}, p.dir / "peer.out");
   const RunCost empty = whole_run_cost(p.athil, p.dir, p.scale, 0), full = whole_run_cost(p.athil, p.dir, p.scale, exchanges);
   r.whole_us = (full.cpu - empty.cpu) / exchanges * 1e6;
   r.faults = static_cast<double>(full.faults - empty.faults) / exchanges;
@@ -419,7 +415,7 @@ int main(int argc, char** argv) {
     rig::VirtualModuleProcess module(slot, scale, {athil, dir, dir / "sim.log"});
     power_on(slot, module, scale, baud);
     took = transfer_seconds(slot, module, scale, baud, payload_size);
-    fmt::print("\n1. turnaround, measured by the module over {} exchanges of AT+CSQ each in {} rounds (goal: athil p99 under 1 ms)\n",
+    fmt::print("\n1. turnaround, measured by the module over {} exchanges of AT+CSQ by each, taking turns in {} rounds (goal: athil p99 under 1 ms)\n",
                turnaround_exchanges * turnaround_rounds, turnaround_rounds);
     print_turnarounds(
         {.module = module, .model = slot.model, .baud = baud, .scale = scale, .athil = athil, .dir = dir, .python = python, .peer_script = peer_script},
