@@ -1,13 +1,12 @@
 // athil: the command line. Each subcommand hands over to the component that does the work;
 // their options are in the command groups (commands.hpp).
-#include <malloc.h>
-
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "base/error.hpp"
+#include "base/heap.hpp"
 #include "cli/commands.hpp"
 #include "runner/run.hpp"
 
@@ -32,14 +31,7 @@ int reported(const char* what, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Memory a phase frees (the scenario's XML tree once loaded, a report once written) is what
-  // the next grows into, rather than fresh pages: a fresh page is dear (12 us on some
-  // hypervisors, harness/bench prints the price). So one heap for every thread, large blocks
-  // from it too (not mapped and unmapped each time) and kept when freed. The few threads a run
-  // has take most blocks from their own caches, without the heap's lock.
-  ::mallopt(M_ARENA_MAX, 1);
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  athil::keep_one_heap();
   CLI::App app{"athil: hardware-in-the-loop tests for SIMCom SIM70x0 modules"};
   app.require_subcommand(1);
   namespace cli = athil::cli;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/duration.hpp"
+#include "base/heap.hpp"
 #include "cli/commands.hpp"
 #include "runner/rig_check.hpp"
 #include "runner/run.hpp"
@@ -129,6 +130,7 @@ std::optional<int> RunGroup::run() const {
   if (!run_cmd->parsed() && !list_cmd->parsed() && !validate_cmd->parsed()) return std::nullopt;
   auto o = parsed_options();
   if (list_cmd->parsed()) return runner::list(o);
+  heap_in_huge_pages();  // what loading and running grow with the scenarios
   return run_cmd->parsed() ? runner::run(o) : runner::validate(o);
 }
 
