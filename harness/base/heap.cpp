@@ -4,6 +4,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
@@ -25,20 +27,24 @@ void heap_in_huge_pages() {
   constexpr int growth = 16 << 20;
   ::mallopt(M_TOP_PAD, growth);
   // A block larger than the heap's free top makes it grow now, by `growth`; freed, it is the
-  // start of the free top again.
-  void* block = std::malloc(256 << 10);
+  // start of the free top again. A 2 MiB page comes on a fault only where no 4 KiB page of its
+  // range is mapped yet: the advice starts past the old end of the heap and past the page that
+  // the block's end had written (the header of the free top after it).
+  const auto old_end = reinterpret_cast<std::uintptr_t>(::sbrk(0));
+  const std::size_t size = ::mallinfo2().keepcost + (256 << 10);
+  void* block = std::malloc(size);
   if (block == nullptr) return;
   const auto start = reinterpret_cast<std::uintptr_t>(block);
-  const auto from = (start + huge_page - 1) & ~(huge_page - 1);
+  const auto from = (std::max(old_end, start + size + 4096) + huge_page - 1) & ~(huge_page - 1);
   const auto to = reinterpret_cast<std::uintptr_t>(::sbrk(0)) & ~(huge_page - 1);
   std::free(block);
-  if (to <= from || to - from > 2 * static_cast<std::uintptr_t>(growth)) return;  // not glibc's heap (a sanitizer's allocator maps its own)
+  // Not glibc's heap grown here (a sanitizer's allocator maps its own): nothing to advise.
+  if (start > old_end || to <= from || to - from > 2 * static_cast<std::uintptr_t>(growth)) return;
   // Refused where the kernel has no huge pages: the pages stay 4 KiB, nothing else changes.
   // Growth past this range is in 4 KiB pages again (a new mapping, without the advice).
   if (::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) != 0) return;
-  // The free top up to the first huge page's start is held for good, untouched but for its
-  // header: a page table already maps the part of its 2 MiB that the heap used, so memory
-  // taken from it would come in 4 KiB pages. (Address space only.)
+  // The free top up to the first huge page is held for good, untouched but for its header, so
+  // that what comes next is taken from huge pages. (Address space only.)
   constexpr std::uintptr_t chunk_overhead = 64;
   if (from - start > chunk_overhead) held_head = std::malloc(from - start - chunk_overhead);
 }

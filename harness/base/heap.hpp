@@ -11,7 +11,7 @@ namespace athil {
 // the heap's lock. For every command, first thing.
 void keep_one_heap();
 
-// The heap grows by tens of MiB at a time, and what it has grown by may come in 2 MiB pages
+// The heap grows by 16 MiB at a time, and what it has grown by may come in 2 MiB pages
 // (transparent huge pages, where the kernel has them in "madvise" or "always" mode): one page
 // fault where there were 512. Only address space until touched; what is touched is at most a
 // huge page more than 4 KiB pages would take. For the commands that load and run scenarios,
