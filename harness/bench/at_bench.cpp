@@ -83,10 +83,9 @@ void expect(AtEngine& engine, const std::string& line, Duration timeout = 10s) {
   if (r.kind != AtEngine::ExpectResult::Kind::matched) throw std::runtime_error(fmt::format("expected '{}', got '{}'", line, r.line.text));
 }
 
-// A program run to its end with its standard output in `out_file`: how it ended, its CPU, what it printed.
+// A program run to its end with its standard output in `out_file`: how it ended, what it printed.
 struct Finished {
   int status = 0;
-  rusage usage{};
   std::string text;
 };
 Finished run_to_file(const std::vector<std::string>& argv, const fs::path& out_file) {
@@ -100,23 +99,23 @@ Finished run_to_file(const std::vector<std::string>& argv, const fs::path& out_f
   if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("cannot start " + argv[0]);
   posix_spawn_file_actions_destroy(&actions);
   Finished f;
-  ::wait4(pid, &f.status, 0, &f.usage);
+  ::waitpid(pid, &f.status, 0);
   std::ifstream in(out_file);
   f.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return f;
 }
 
-// CPU seconds (all and user) and wall seconds of a loop of exchanges.
+// CPU seconds (all and user) of a loop of exchanges.
 struct LoopCost {
-  double cpu = 0, user = 0, wall = 0;
+  double cpu = 0, user = 0;
 };
 
-// Runs the pexpect peer: the CPU and wall seconds of its loop, as it measures them (not its
-// process's, which add Python's start).
+// Runs the pexpect peer: the CPU seconds of its loop, as it measures them (not its process's,
+// which add Python's start).
 LoopCost run_peer(const std::vector<std::string>& argv, const fs::path& out_file) {
   const Finished f = run_to_file(argv, out_file);
   LoopCost r;
-  if (!WIFEXITED(f.status) || WEXITSTATUS(f.status) != 0 || std::sscanf(f.text.c_str(), "cpu %lf user %lf wall %lf", &r.cpu, &r.user, &r.wall) != 3)
+  if (!WIFEXITED(f.status) || WEXITSTATUS(f.status) != 0 || std::sscanf(f.text.c_str(), "cpu %lf user %lf", &r.cpu, &r.user) != 2)
     throw std::runtime_error(fmt::format("the pexpect peer failed ({}): {}", f.status, f.text));
   return r;
 }
@@ -127,14 +126,13 @@ LoopCost athil_exchanges(const fs::path& port_link, const std::string& model, un
   SerialPort port(port_link, SerialPort::Settings{baud, false, baud / scale});
   AtEngine engine(port, timeline, Dialect::sim70x0(model));
   double cpu0 = self_cpu(), user0 = self_user_cpu();
-  auto wall0 = Clock::now();
   for (int i = 0; i < exchanges; ++i) {
     engine.send_command("AT+CSQ", Clock::now() + 1s);
     auto r = engine.expect_response([](const std::string& l) { return l.rfind("+CSQ: ", 0) == 0; }, Clock::now() + 10s);
     if (r.kind != AtEngine::ExpectResult::Kind::matched) throw std::runtime_error("no +CSQ");
     expect(engine, "OK");
   }
-  return {self_cpu() - cpu0, self_user_cpu() - user0, std::chrono::duration<double>(Clock::now() - wall0).count()};
+  return {self_cpu() - cpu0, self_user_cpu() - user0};
 }
 
 // The floor: AT+CSQ written, the port waited for (epoll, as the engine does) and read until
@@ -153,7 +151,6 @@ LoopCost bare_exchanges(const fs::path& port, int exchanges) {
   ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd.get(), &event);
   char buf[4096];
   double cpu0 = self_cpu(), user0 = self_user_cpu();
-  auto wall0 = Clock::now();
   for (int i = 0; i < exchanges; ++i) {
     // What came before the command, as the engine looks: a read takes in what the terminal's
     // driver holds, where an epoll look would not.
@@ -166,7 +163,7 @@ LoopCost bare_exchanges(const fs::path& port, int exchanges) {
         if ((n = ::read(fd.get(), buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
     }
   }
-  return {self_cpu() - cpu0, self_user_cpu() - user0, std::chrono::duration<double>(Clock::now() - wall0).count()};
+  return {self_cpu() - cpu0, self_user_cpu() - user0};
 }
 
 // `athil run` of one scenario on a one-slot virtual rig: power on, sync, then `exchanges` times
@@ -190,7 +187,7 @@ RunCost whole_run_cost(const fs::path& athil, const fs::path& dir, double scale,
   // than the last, a cost of the order of the runs, not of the exchanges.
   fs::remove_all(dir / "run-report");
   std::vector<std::string> argv = {athil.string(), "run", "--rig", rig.string(), scenario.string(), "--junit", (dir / "run-report" / "junit.xml").string()};
-  auto [status, usage, text] = run_to_file(argv, out);
+  auto [status, text] = run_to_file(argv, out);
   // athil's own figures, from its last line: wait4's would add the virtual module's (a child it reaps).
   auto cpu = text.find("its CPU: "), faults = text.find(" page faults)");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || cpu == std::string::npos || faults == std::string::npos)
