@@ -130,8 +130,8 @@ TEST_CASE("a virtual module killed mid-scenario: that scenario is an error namin
                           dir.path() / "run.log");
   std::vector<int> modules;
   REQUIRE(eventually([&] { return !(modules = children_of(pid)).empty(); }));
-  // The long scenario is under way once its transcript shows the module answering.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Killed once the long scenario (the first) has started: mid-scenario, whatever step it reached.
+  REQUIRE(eventually([&] { return contains(read_file(dir.path() / "run.log"), " start\n"); }));
   ::kill(modules.front(), SIGKILL);
   int code = wait_bounded(pid);
   INFO(read_file(dir.path() / "run.log"));
@@ -244,8 +244,8 @@ TEST_CASE("a loop that does no I/O ends by the scenario's timeout, and stops at 
     auto sc = dir.write("sc/loop.xml", scenario("loop", "<step name=\"spin\">" + loop + "</step>", " timeout=\"1h\""));
     int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), sc.string(), "--junit", (dir.path() / "out" / "junit.xml").string()},
                             source_dir(), dir.path() / "run.log");
-    REQUIRE(eventually([&] { return !children_of(pid).empty(); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Once the scenario has started (before it, a signal leaves it not started, skipped).
+    REQUIRE(eventually([&] { return contains(read_file(dir.path() / "run.log"), " start\n"); }));
     ::kill(pid, SIGTERM);
     CHECK(wait_bounded(pid, std::chrono::seconds(30)) == 3);
     auto c = read_report(dir.path() / "out" / "junit.xml").suites["one.a"]["loop"];
@@ -402,7 +402,10 @@ TEST_CASE("temporary folders: gone after a second signal, and one a crashed run 
   // Twice signalled: the run stops at once, and its folder goes with it.
   int pid = spawn_process({athil_exe().string(), "run", "--rig", rig.string(), stuck.string(), "--junit", (dir.path() / "o1" / "junit.xml").string()},
                           source_dir(), dir.path() / "o1.log");
-  REQUIRE(eventually([&] { return !children_of(pid).empty() && run_dirs() == 1; }));
+  // Signalled once the scenario has started: its teardown then holds the run for an hour. A
+  // signal before it (the module spawned, the scenario not yet begun) leaves nothing to wait for,
+  // and the run may end before the second signal comes.
+  REQUIRE(eventually([&] { return contains(read_file(dir.path() / "o1.log"), " start\n") && run_dirs() == 1; }));
   ::kill(pid, SIGINT);
   REQUIRE(eventually([&] { return contains(read_file(dir.path() / "o1.log"), "SIGINT: stopping"); }));
   ::kill(pid, SIGINT);
