@@ -431,7 +431,7 @@ int main(int argc, char** argv) {
   if (::sched_getaffinity(0, sizeof all, &all) != 0) throw std::runtime_error("sched_getaffinity failed");
   const Parties parties{
       .module = module, .model = slot.model, .baud = baud, .scale = cpu_scale, .athil = athil, .dir = dir, .python = python, .peer_script = peer_script};
-  fmt::print("\n2. CPU per exchange of the host process (goal: athil at least 10 times less than pexpect), time scale {} (the line at {:.0f} baud),\n",
+  fmt::print("\n2. CPU per exchange of the host process (the goals are ratios, in the rows that name them), time scale {} (the line at {:.0f} baud),\n",
              cpu_scale, baud / cpu_scale);
   fmt::print("   {} rounds of {} exchanges each placement: the median round, and in brackets the middle half of the rounds\n", rounds, per_round);
   const MachinePrices prices = machine_prices();

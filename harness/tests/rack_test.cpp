@@ -308,8 +308,9 @@ TEST_CASE("signals: a second SIGINT stops at once, kills the modules and leaves 
   <teardown timeout="1h"><sleep duration="1h"/></teardown>)xml",
                                                   " timeout=\"1h\""));
   auto run = start_run(dir, {stuck.string()});
-  std::string link;
-  REQUIRE(eventually([&] { return !(link = run.module_link()).empty(); }));
+  // Signalled once the scenario has started: before it, the module is up but the scenario not
+  // begun, a signal leaves it not started, and the run may end before the second signal.
+  REQUIRE(eventually([&] { return contains(read_file(run.log), " start\n"); }));
   auto children = children_of(run.pid);
   REQUIRE(children.size() == 1);
   ::kill(run.pid, SIGINT);
