@@ -220,11 +220,13 @@ class RawShape final : public Shape {
 // markers: a direction mark per line or per block, as host libraries and tools write them:
 // >> / <<, >>> / <<<, --> / <--, ---> / <--- (Adafruit FONA), -> / <-, > / < (Particle's ncp.at
 // trace), TX / RX, AT TX (n): / AT RX (n): (mbed), SEND: / RECEIVED:, ### AT: (TinyGSM's debug),
-// [Send->] / [Recv<-] blocks (SSCOM). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
+// [Send->] / [Recv<-] blocks (SSCOM), S: / R: with the component's state after " - " (ESPHome's
+// SIM800L, SIM7600 and A7672 components), Token: {...} (esp_modem's command library, verbose: each
+// line the module sent). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
 // Lines without a mark that look like the module's answer continue the last one.
 class MarkersShape final : public Shape {
  public:
-  const char* looks_for() const override { return "direction marks such as >> / <<, --> / <--, TX: / RX:, [Send->] / [Recv<-]"; }
+  const char* looks_for() const override { return "direction marks such as >> / <<, --> / <--, TX: / RX:, [Send->] / [Recv<-], S: / R: ... - n"; }
   bool marks(const Message& m) const override { return find_mark(m.text).has_value(); }
   bool take(const Message& m, int line, Builder& b) override {
     auto mark = find_mark(m.text);
@@ -278,6 +280,8 @@ class MarkersShape final : public Shape {
       bool block = false;
       bool fragment = false;
       std::string_view prefix = "";
+      std::string_view close = "";  // ends the line, and is not the payload's
+      bool state_after = false;     // " - 3" ends the line: a state number, not the payload's
     };
     static const Token tokens[] = {{"[Send->]", true, false, true},
                                    {"[Recv<-]", false, false, true},
@@ -302,11 +306,17 @@ class MarkersShape final : public Shape {
                                    {"TX:", true},
                                    {"RX:", false},
                                    {">", true, true},
-                                   {"<", false, true}};
+                                   {"<", false, true},
+                                   {"Token: {", false, false, false, false, "", "}"},
+                                   {"S:", true, true, false, false, "", "", true},
+                                   {"R:", false, true, false, false, "", "", true}};
     for (const auto& t : tokens) {
       if (!starts_with(text, t.text)) continue;
       std::string_view rest = text.substr(t.text.size());
       if (t.needs_space && (rest.empty() || rest.front() != ' ')) continue;
+      if (!rest.ends_with(t.close)) continue;
+      rest.remove_suffix(t.close.size());
+      if (t.state_after && !cut_state_number(rest)) continue;
       // "AT TX ( 7): ": the byte count mbed writes.
       if (!rest.empty() && rest.front() == ' ' && rest.size() > 2 && rest[1] == '(')
         if (auto close = rest.find("):"); close != std::string_view::npos && close < 10) rest = rest.substr(close + 2);
@@ -316,6 +326,14 @@ class MarkersShape final : public Shape {
       return Mark{t.to_module, rest, t.prefix, t.block, t.fragment};
     }
     return std::nullopt;
+  }
+
+  // "AT+CSQ - 3" -> "AT+CSQ": whether the line ended so.
+  static bool cut_state_number(std::string_view& rest) {
+    auto digits = rest.find_last_not_of("0123456789");
+    if (digits == std::string_view::npos || digits + 1 == rest.size() || digits < 2 || rest.substr(digits - 2, 3) != " - ") return false;
+    rest = rest.substr(0, digits - 2);
+    return true;
   }
 
   static std::optional<Mark> find_mark(std::string_view text) {

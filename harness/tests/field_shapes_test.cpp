@@ -186,6 +186,23 @@ TEST_CASE("direction marks: FONA's ---> / <---, Particle's > / <, mbed's AT TX /
   CHECK(bytes_of(tinygsm) == Bytes{{'>', "AT+CIPSHUT\r"}, {'>', "AT+CGATT=0\r"}});
 }
 
+TEST_CASE(
+    "ESPHome's S: / R: with the component's state, and esp_modem's Token: {...}: placed each way, the state left off, and prose with S: or R: is not a mark") {
+  auto esphome = import_log(
+      "[15:24:26][V][sim7600:044]: S: AT+CSQ - 3\n[15:24:26][V][sim7600:051]: R: AT+CSQ - 3\n[15:24:26][V][sim7600:051]: R: +CSQ: 17,99 - "
+      "3\n[15:24:26][V][sim7600:051]: R: OK - 3\n");
+  CHECK(esphome.format == LogFormat::markers);
+  CHECK(bytes_of(esphome) == Bytes{{'>', "AT+CSQ\r"}, {'<', "AT+CSQ\r\r\n+CSQ: 17,99\r\n\r\nOK\r\n"}});
+  // A log of what was read only: the echo token says what was sent.
+  auto tokens = import_log(
+      "V (4054) command_lib: Token: {AT+CGMM}\nV (4054) command_lib: Token: {SIMCOM_SIM7080G}\nV (4055) command_lib: Token: {OK}\nV (4285) command_lib: "
+      "sync\n");
+  CHECK(tokens.format == LogFormat::markers);
+  CHECK(bytes_of(tokens) == Bytes{{'>', "AT+CGMM\r"}, {'<', "AT+CGMM\r\r\nSIMCOM_SIM7080G\r\n"}, {'<', "\r\nOK\r\n"}});
+  auto prose = import_log("S: 1 of 2 done\nR: see the manual\nToken: {unclosed\n");
+  CHECK(bytes_of(prose).empty());
+}
+
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
   // StreamDebugger: the host's write, then the module's echo, until ATE0 turns the echo off.
   auto dump = import_log("AT\nAT\n\nOK\nATE0\nATE0\n\nOK\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n[7186] ### Modem: SIMCOM SIM7000G\n");
