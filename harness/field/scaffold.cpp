@@ -17,6 +17,7 @@
 #include "base/escape.hpp"
 #include "base/xml_source.hpp"
 #include "models/models.hpp"
+#include "scenario/model.hpp"
 #include "scenario/writer.hpp"
 
 namespace athil::field {
@@ -57,13 +58,29 @@ std::string regex_escape(std::string_view text) {
   return out;
 }
 
+// A regex for `text` within the loader's bound: past it, the line's start and then anything.
+std::string bounded_regex(std::string_view text) {
+  std::string whole = regex_escape(text);
+  if (whole.size() <= scenario::LinePattern::max_regex) return whole;
+  std::string start;
+  for (std::size_t i = 0; i < text.size();) {
+    auto cp = decode_utf8(text, i);
+    std::size_t n = cp ? cp->length : 1;
+    auto more = regex_escape(text.substr(i, n));
+    if (start.size() + more.size() + 2 > scenario::LinePattern::max_regex) break;
+    start += more;
+    i += n;
+  }
+  return start + ".*";
+}
+
 scenario::DraftAction line_action(const char* element, const std::string& text, double after, double default_s) {
   scenario::DraftAction a{element, {}, text, {}};
   // A scenario's line text is trimmed: a line with blanks at its ends (the "> " prompt) is
   // matched by a regex instead, and so is one with bytes an XML file cannot hold.
   if (text.front() == ' ' || text.back() == ' ' || text.front() == '\t' || text.back() == '\t' || has_control_characters(text)) {
     a.text.clear();
-    a.attributes.emplace_back("regex", regex_escape(text));
+    a.attributes.emplace_back("regex", bounded_regex(text));
   }
   if (auto t = timeout_for(after, default_s); !t.empty()) a.attributes.emplace_back("timeout", t);
   return a;
@@ -147,6 +164,7 @@ scenario::DraftAction varying_expect(const std::string& line, const std::set<std
     at = end;
   }
   regex += regex_escape(std::string_view(line).substr(at));
+  if (regex.size() > scenario::LinePattern::max_regex) return {};  // the line as it is, then
   return scenario::DraftAction{
       "expect", {{"regex", regex}, {"capture", names}}, "", fmt::format("varies in the log: also '{}'", escape_bytes(same_shape.front()))};
 }

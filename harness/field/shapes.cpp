@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "at/engine.hpp"
+#include "field/cmux.hpp"
 #include "field/log_text.hpp"
 #include "models/models.hpp"
 
@@ -495,15 +496,22 @@ class ZephyrHexShape final : public Shape {
 
 // ---------------------------------------------------------------------------------------------
 // esp-modem's byte dumps: "esp-modem: writing:" / "reading:" and a dump row on the next log line
-// (esp-idf v4), "TX: 0x... hex |..|" / "RX: ..." (modem_console), "pattern-detection: 0x...".
+// (esp-idf v4), "TX: 0x... hex |..|" / "RX: ..." (modem_console), "pattern-detection: 0x...",
+// "Send: 0x..." / "CMUX Received: 0x..." (esp_modem's DTE at verbose level). A direction whose
+// dump begins with 0xF9 speaks CMUX: its frames are taken apart, the AT channel's bytes placed,
+// the PPP channel's and the multiplexer's own frames noted.
 class EspModemShape final : public Shape {
  public:
-  const char* looks_for() const override { return "esp-modem: writing: / reading: with dump rows, or TX: / RX: dump rows"; }
+  const char* looks_for() const override { return "esp-modem: writing: / reading: with dump rows, or TX: / RX: / Send: / Received: dump rows"; }
   bool marks(const Message& m) const override {
     std::string_view t = m.text;
-    return t.find("esp-modem: writing:") != std::string_view::npos || t.find("esp-modem: reading:") != std::string_view::npos ||
-           t.find("esp-modem: Sending command:") != std::string_view::npos || t.find("esp-modem: pattern-detection: 0x") != std::string_view::npos ||
-           ((starts_with(t, "TX: 0x") || starts_with(t, "RX: 0x")) && hex_dump_bytes(t.substr(4)));
+    if (t.find("esp-modem: writing:") != std::string_view::npos || t.find("esp-modem: reading:") != std::string_view::npos ||
+        t.find("esp-modem: Sending command:") != std::string_view::npos || t.find("esp-modem: pattern-detection: 0x") != std::string_view::npos)
+      return true;
+    if ((starts_with(t, "TX: 0x") || starts_with(t, "RX: 0x")) && hex_dump_bytes(t.substr(4))) return true;
+    for (std::string_view mark : {"Send: ", "Received: "})
+      if (auto rest = after(t, mark); rest && starts_with(*rest, "0x") && hex_dump_bytes(*rest)) return true;
+    return false;
   }
   bool take(const Message& m, int line, Builder& b) override {
     std::string_view text = m.text;
@@ -515,31 +523,76 @@ class EspModemShape final : public Shape {
       expecting_ = text.find(": writing:") != std::string_view::npos ? Expecting::sent : Expecting::received;
       return true;
     }
-    for (auto [mark, sent] : {std::pair<std::string_view, bool>{"TX: ", true}, {"RX: ", false}, {"pattern-detection: ", false}})
+    for (auto [mark, sent] :
+         {std::pair<std::string_view, bool>{"TX: ", true}, {"RX: ", false}, {"pattern-detection: ", false}, {"Send: ", true}, {"Received: ", false}})
       if (auto rest = after(text, mark))
-        if (auto bytes = hex_dump_bytes(*rest)) return place(*bytes, sent, m.t, line, b);
+        if (auto bytes = hex_dump_bytes(*rest)) return place(*bytes, sent, Where{m.t, line}, b);
     // The dump row after "writing:" or "reading:", behind the tag its logger put ("esp-modem: ").
     if (expecting_ != Expecting::nothing) {
       auto colon = text.find(": ");
       auto row = colon == std::string_view::npos ? text : text.substr(colon + 2);
-      if (auto bytes = hex_dump_bytes(row)) return place(*bytes, expecting_ == Expecting::sent, m.t, line, b);
+      if (auto bytes = hex_dump_bytes(row)) return place(*bytes, expecting_ == Expecting::sent, Where{m.t, line}, b);
     }
     expecting_ = Expecting::nothing;
     b.note(text, m.t, line);
     return false;
   }
+  void finish(Builder& b) override { place_held(b); }
 
  private:
   enum class Expecting { nothing, sent, received };
-  bool place(const std::string& bytes, bool sent, std::optional<double> t, int line, Builder& b) {
-    if (sent)
-      b.send_bytes(bytes, t, line);
-    else
-      b.receive_bytes(bytes, t, line);
+  struct Where {
+    std::optional<double> t;
+    int line = 0;
+  };
+  struct Held {
+    CmuxFrame frame;
+    Where where;
+  };
+
+  bool place(const std::string& bytes, bool sent, Where where, Builder& b) {
     expecting_ = Expecting::nothing;
+    CmuxStream& mux = sent ? to_module_ : from_module_;
+    if (!mux.in_frame() && bytes.front() != CmuxStream::flag) return place_plain(bytes, sent, where, b), true;
+    if (sent && !to_module_.in_frame()) frame_start_ = where;
+    auto frames = mux.feed(bytes);
+    // esp_modem logs each piece of a frame after writing it: the module's answer to a frame can be
+    // logged before the frame's last piece. What came meanwhile waits for the frame.
+    if (!sent && to_module_.in_frame()) {
+      for (auto& f : frames) held_.push_back({std::move(f), where});
+      return true;
+    }
+    for (const auto& f : frames) place_frame(f, sent, sent ? frame_start_ : where, b);
+    if (sent && !to_module_.in_frame()) place_held(b);
     return true;
   }
+
+  void place_held(Builder& b) {
+    for (const auto& h : held_) place_frame(h.frame, false, h.where, b);
+    held_.clear();
+  }
+
+  static void place_plain(const std::string& bytes, bool sent, Where where, Builder& b) {
+    if (sent)
+      b.send_bytes(bytes, where.t, where.line);
+    else
+      b.receive_bytes(bytes, where.t, where.line);
+  }
+
+  static void place_frame(const CmuxFrame& f, bool sent, Where where, Builder& b) {
+    const char* way = sent ? "to the module" : "from the module";
+    if (!f.fcs_ok) b.problem(where.line, f.payload, fmt::format("a CMUX frame on DLCI {} {} whose check sequence does not match", f.dlci, way));
+    if (f.kind != CmuxFrame::Kind::data || f.dlci == 0)
+      return b.note(fmt::format("CMUX {} on DLCI {} {}", cmux_kind_name(f.kind), f.dlci, way), where.t, where.line);
+    if (!f.payload.empty() && f.payload.front() == '\x7e')
+      return b.note(fmt::format("CMUX: {} byte(s) of PPP on DLCI {} {}", f.payload.size(), f.dlci, way), where.t, where.line);
+    if (!f.payload.empty()) place_plain(f.payload, sent, where, b);
+  }
+
   Expecting expecting_ = Expecting::nothing;
+  CmuxStream to_module_, from_module_;
+  Where frame_start_;       // where the frame to the module now being logged began
+  std::vector<Held> held_;  // frames from the module logged while it was
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -210,9 +210,8 @@ class FileReader {
       if (!text_source.empty() && std::string_view(regex_attr) == "regex") src_.fail(node, "give either text or regex=\"...\", not both");
       p.regex = true;
       p.text = regex.value();
-      // A line of a module's answer is short: so is a pattern that matches it.
-      if (p.text.size() > max_regex_length)
-        src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.text.size(), max_regex_length));
+      if (p.text.size() > LinePattern::max_regex)
+        src_.fail(node, regex_attr, fmt::format("regex is {} characters long; the limit is {}", p.text.size(), LinePattern::max_regex));
       // Every AT response starts with '+', and no regex can: a leading '+' is taken literally.
       if (p.text.starts_with('+')) p.text.insert(0, "\\");
       const auto& groups = regex_groups(p.text, p.text.size() - std::string_view(regex.value()).size());
@@ -628,7 +627,6 @@ class FileReader {
   }
 
   static constexpr int max_depth = 16;
-  static constexpr std::size_t max_regex_length = 1000;
   const XmlSource& src_;
   const fs::path& fixtures_dir_;
   Expansion& expansion_;

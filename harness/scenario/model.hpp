@@ -70,6 +70,8 @@ struct DurationText {
 // A line to look for: equal to `text`, or with `regex`, matching `text` as a regex over the
 // whole line. It may hold ${variables}; `capture` names the regex groups, in order.
 struct LinePattern {
+  // A line of a module's answer is short: so is a pattern that matches it.
+  static constexpr std::size_t max_regex = 1000;
   std::string text;
   BoxedOptional<std::vector<std::string>> capture;  // most patterns capture nothing
   bool regex = false;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "base/error.hpp"
+#include "field/cmux.hpp"
 #include "field/log_text.hpp"
 #include "field/prefix.hpp"
 #include "field/scaffold.hpp"
@@ -203,6 +204,59 @@ TEST_CASE(
   CHECK(bytes_of(prose).empty());
 }
 
+TEST_CASE("CMUX frames: taken apart across the pieces a logger wrote, with their DLCI and kind, a two-byte length, and a wrong check sequence flagged") {
+  using Kind = CmuxFrame::Kind;
+  CmuxStream to_module;
+  // A SIM7070's frame as esp_modem logged it: header, payload and check sequence in three writes.
+  CHECK(to_module.feed("\xf9\x09\xef\x1f").empty());
+  CHECK(to_module.in_frame());
+  CHECK(to_module.feed("AT+SGNSCMD=1,0\r").empty());
+  auto frames = to_module.feed("\x27\xf9");
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].dlci == 2);
+  CHECK(frames[0].kind == Kind::data);
+  CHECK(frames[0].payload == "AT+SGNSCMD=1,0\r");
+  CHECK(frames[0].fcs_ok);
+  CHECK_FALSE(to_module.in_frame());
+  // Back to back, sharing a flag: the multiplexer's SABM on DLCI 0, then PPP on DLCI 1.
+  frames = to_module.feed(std::string("\xf9\x03\x3f\x01\x1c\xf9\x05\xef\x09~\xff}#\x58\xf9", 15));
+  REQUIRE(frames.size() == 2);
+  CHECK((frames[0].dlci == 0 && frames[0].kind == Kind::open && frames[0].payload.empty()));
+  CHECK((frames[1].dlci == 1 && frames[1].kind == Kind::data && frames[1].payload == "~\xff}#"));
+  // 128 bytes need the length's second byte.
+  CmuxStream from_module;
+  frames = from_module.feed("noise" + std::string("\xf9\x09\xef\x00\x01", 5) + std::string(128, 'x') + "\xd1\xf9");
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].payload.size() == 128);
+  CHECK(frames[0].fcs_ok);
+  CHECK(from_module.dropped() == 5);
+  frames = from_module.feed("\xf9\x09\xff\x0d\r\nOK\r\n\xce\xf9");  // the check sequence is 0xcd
+  REQUIRE(frames.size() == 1);
+  CHECK_FALSE(frames[0].fcs_ok);
+}
+
+TEST_CASE(
+    "esp_modem's Send: / CMUX Received: dumps: the AT channel's bytes placed each way, PPP and the multiplexer's frames noted, and an answer logged before the "
+    "end of its frame placed after it") {
+  auto s = import_log(
+      "V (100) Send: 0x3fcf5160   f9 03 3f 01 1c f9                                 |..?...|\n"
+      "V (110) CMUX Received: 0x3fce596c   f9 03 73 01 d7 f9                         |..s...|\n"
+      "V (11026) Send: 0x3fcf5180   f9 09 ef 07                                       |....|\n"
+      "V (11026) CMUX Received: 0x3fce596c   f9 09 ff 0d 0d 0a 4f 4b  0d 0a cd f9     |......OK....|\n"
+      "V (11036) Send: 0x3fcf5458   41 54 0d                                          |AT.|\n"
+      "V (11056) Send: 0x3fcf5184   35 f9                                             |5.|\n"
+      "V (12706) CMUX Received: 0x3fce596c   f9 05 ef 09 7e ff 7d 23  58 f9              |....~.}#X.|\n");
+  CHECK(s.format == LogFormat::esp_modem);
+  CHECK(bytes_of(s) == Bytes{{'>', "AT\r"}, {'<', "\r\nOK\r\n"}});
+  std::vector<std::string> notes;
+  for (const auto& e : s.events)
+    if (e.dir == Direction::note) notes.push_back(e.bytes);
+  CHECK(std::find(notes.begin(), notes.end(), "CMUX SABM on DLCI 0 to the module") != notes.end());
+  CHECK(std::find(notes.begin(), notes.end(), "CMUX UA on DLCI 0 from the module") != notes.end());
+  CHECK(std::find(notes.begin(), notes.end(), "CMUX: 4 byte(s) of PPP on DLCI 1 from the module") != notes.end());
+  CHECK(s.problems.empty());
+}
+
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
   // StreamDebugger: the host's write, then the module's echo, until ATE0 turns the echo off.
   auto dump = import_log("AT\nAT\n\nOK\nATE0\nATE0\n\nOK\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n[7186] ### Modem: SIMCOM SIM7000G\n");
@@ -263,6 +317,13 @@ TEST_CASE(
   CHECK(xml.find('\x01') == std::string::npos);
   athil::scenario::Loader loader(source_dir() / "fixtures");
   CHECK_NOTHROW(loader.load_text(xml, "noise.xml"));
+  // A line whose escapes outgrow a regex's bound (the fuzzer's find): its start, then anything.
+  std::string line = "\x01";
+  for (int i = 0; i < 400; ++i) line += "(x)";
+  xml = scaffold(import_log("AT+CGMI\r\n" + line + "\r\nOK\r\n"), {"field-long", "long.log", "SIM7080"});
+  CHECK_NOTHROW(loader.load_text(xml, "long.xml"));
+  CHECK(contains(xml, "regex=\"\\x01\\(x\\)\\(x\\)"));
+  CHECK(contains(xml, ".*\""));
 
   std::string big;
   for (int i = 0; i < 40000; ++i) big += "AT+CSQ\r\n+CSQ: " + std::to_string(i % 31) + ",99\r\n\r\nOK\r\n";
