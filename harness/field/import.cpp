@@ -93,14 +93,29 @@ std::string kinds_text(const std::vector<const char*>& kinds) {
   return out;
 }
 
-Survey survey(std::string_view text, const std::vector<std::unique_ptr<Shape>>& shapes) {
+// Whether most lines with a time go on with "> " and none with "< ": a monitor's mark before
+// every line it shows (PlatformIO's), not the direction of each.
+StripOptions strip_options(std::string_view text) {
+  LogLines lines(text);
+  int timed = 0, gt = 0, lt = 0;
+  while (auto l = lines.next()) {
+    Message m = strip_decorations(l->text);
+    if (std::find(m.kinds.begin(), m.kinds.end(), std::string_view("time")) == m.kinds.end()) continue;
+    ++timed;
+    gt += m.text.starts_with('>') && !m.text.starts_with(">>");
+    lt += m.text.starts_with('<');
+  }
+  return {.time_then_gt = gt >= 2 && lt == 0 && gt * 2 >= timed};
+}
+
+Survey survey(std::string_view text, const std::vector<std::unique_ptr<Shape>>& shapes, StripOptions options) {
   Survey s;
   LogLines lines(text);
   std::string last_command;
   while (auto l = lines.next()) {
     ++s.lines;
     if (l->text == "#" || l->text.rfind("# ", 0) == 0) continue;  // a comment: no shape's mark
-    Message m = strip_decorations(l->text);
+    Message m = strip_decorations(l->text, options);
     if (!m.kinds.empty()) {
       auto key = kinds_text(m.kinds);
       if (s.decorations[key]++ == 0) s.example[key] = std::string(l->text.substr(0, l->text.size() - std::min(l->text.size(), m.text.size())));
@@ -150,7 +165,7 @@ std::vector<std::string> candidates(const Survey& survey, const std::vector<std:
   return out;
 }
 
-void import_lines(std::string_view text, Session& s, bool host_lines_shown) {
+void import_lines(std::string_view text, Session& s, bool host_lines_shown, StripOptions options) {
   Builder b(s);
   auto shape = make_shape(s.format, host_lines_shown);
   LogLines lines(text);
@@ -160,7 +175,7 @@ void import_lines(std::string_view text, Session& s, bool host_lines_shown) {
       b.note(l->text, std::nullopt, l->number);
       continue;
     }
-    Message m = strip_decorations(l->text);
+    Message m = strip_decorations(l->text, options);
     if (l->cut)
       b.problem(l->number, l->text.substr(0, 60), fmt::format("a line over {} bytes: only its first {} were read", LogLines::max_line, LogLines::max_line));
     s.detection.placed += shape->take(m, l->number, b);
@@ -173,8 +188,9 @@ void import_lines(std::string_view text, Session& s, bool host_lines_shown) {
 }  // namespace
 
 bool is_command(std::string_view text) {
+  // "AT> ATE0" and "AT< OK" are a dialer's direction marks, not commands.
   return text.size() >= 2 && std::toupper(static_cast<unsigned char>(text[0])) == 'A' && std::toupper(static_cast<unsigned char>(text[1])) == 'T' &&
-         (text.size() == 2 || text[2] != ' ');
+         (text.size() == 2 || (text[2] != ' ' && text[2] != '>' && text[2] != '<'));
 }
 
 namespace {
@@ -222,7 +238,8 @@ Session import_log(std::string_view text, LogFormat format, ImportOptions option
   } else {
     std::vector<std::unique_ptr<Shape>> shapes;
     for (auto f : line_shapes()) shapes.push_back(make_shape(f));
-    Survey seen = survey(text, shapes);
+    auto stripping = strip_options(text);
+    Survey seen = survey(text, shapes, stripping);
     s.format = format == LogFormat::automatic ? choose(seen) : format;
     s.detection.lines = seen.lines;
     // The decorations most lines had, with the first line's as an example.
@@ -232,7 +249,7 @@ Session import_log(std::string_view text, LogFormat format, ImportOptions option
     // StreamDebugger-like: command lines come twice, the host's write then the echo (until ATE0
     // turns the echo off). A terminal shows a command twice only when it was typed twice unanswered.
     bool host_lines_shown = seen.doubled >= 2;
-    import_lines(text, s, host_lines_shown);
+    import_lines(text, s, host_lines_shown, stripping);
     if (s.detection.placed == 0) s.detection.candidates = candidates(seen, shapes);
   }
   if (s.commands == 0) s.problem(ImportProblem{0, "", "no command sent to the module anywhere in the log"});

@@ -155,6 +155,7 @@ std::optional<TimeRead> month_day_time_at(std::string_view s, std::size_t at) {
 struct Stripper {
   std::string_view rest;
   Message& m;
+  StripOptions options;
 
   void take(std::size_t n, const char* kind, std::optional<double> t = std::nullopt) {
     rest.remove_prefix(n);
@@ -233,6 +234,7 @@ struct Stripper {
       // The separators loggers put after a time.
       for (std::string_view sep : {"-> ", "- ", ": "})
         if (rest.substr(0, sep.size()) == sep) rest.remove_prefix(sep.size());
+      if (options.time_then_gt && (rest == ">" || rest.starts_with("> "))) rest.remove_prefix(std::min<std::size_t>(2, rest.size()));
       return true;
     }
     // Seconds since 1970, as journalctl -o short-unix and many tools write them (since 2001: a
@@ -350,7 +352,7 @@ std::string without_ansi(std::string_view line) {
 
 }  // namespace
 
-Message strip_decorations(std::string_view line) {
+Message strip_decorations(std::string_view line, StripOptions options) {
   Message m;
   std::string clean;
   if (line.find('\x1b') != std::string_view::npos) {
@@ -361,7 +363,7 @@ Message strip_decorations(std::string_view line) {
   // Blanks before the first decoration go with it; a line that has none keeps them (a dump's row).
   std::string_view unindented = line;
   while (!unindented.empty() && (unindented.front() == ' ' || unindented.front() == '\t')) unindented.remove_prefix(1);
-  Stripper s{unindented, m};
+  Stripper s{unindented, m, options};
   // A bounded number of rounds: each takes one decoration off the front.
   for (int round = 0; round < 12; ++round) {
     bool took = s.rtt_channel() || s.shell_prompt() || s.quoted_time() || s.syslog_priority() || s.weekday() || s.timestamp() || s.program_tag() ||

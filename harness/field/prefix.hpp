@@ -19,6 +19,12 @@ struct Message {
   bool indented = false;           // the text began with blanks (a continuation line, a dump's row)
 };
 
-Message strip_decorations(std::string_view line);
+struct StripOptions {
+  // PlatformIO's monitor (its "time" filter) writes "12:34:56.789 > " before every line it shows:
+  // the ">" goes with the time. Elsewhere a ">" after a time may be a direction mark.
+  bool time_then_gt = false;
+};
+
+Message strip_decorations(std::string_view line, StripOptions options = {});
 
 }  // namespace athil::field

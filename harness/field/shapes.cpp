@@ -221,7 +221,7 @@ class RawShape final : public Shape {
 // markers: a direction mark per line or per block, as host libraries and tools write them:
 // >> / <<, >>> / <<<, --> / <--, ---> / <--- (Adafruit FONA), -> / <-, > / < (Particle's ncp.at
 // trace), TX / RX, AT TX (n): / AT RX (n): (mbed), SEND: / RECEIVED:, ### AT: (TinyGSM's debug),
-// [Send->] / [Recv<-] blocks (SSCOM), S: / R: with the component's state after " - " (ESPHome's
+// [Send->] / [Recv<-] blocks (SSCOM), SEND>> / RECV<< and AT> / AT< (Linux dialers), S: / R: with the component's state after " - " (ESPHome's
 // SIM800L, SIM7600 and A7672 components), Token: {...} (esp_modem's command library, verbose: each
 // line the module sent). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
 // Lines without a mark that look like the module's answer continue the last one.
@@ -294,6 +294,10 @@ class MarkersShape final : public Shape {
                                    {"SEND:", true, false, false, true},
                                    {"SENT:", true},
                                    {"RECV:", false},
+                                   {"SEND>>", true},
+                                   {"RECV<<", false},
+                                   {"AT>", true, true},
+                                   {"AT<", false, true},
                                    {">>>", true},
                                    {"<<<", false},
                                    {"--->", true},

@@ -3,6 +3,7 @@
 // import says it recognised; and the bounds (cut lines, fragments, binary files, scaffold size).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -255,6 +256,29 @@ TEST_CASE(
   CHECK(std::find(notes.begin(), notes.end(), "CMUX UA on DLCI 0 from the module") != notes.end());
   CHECK(std::find(notes.begin(), notes.end(), "CMUX: 4 byte(s) of PPP on DLCI 1 from the module") != notes.end());
   CHECK(s.problems.empty());
+}
+
+TEST_CASE(
+    "Linux dialers' SEND>> / RECV<< and AT> / AT< are direction marks, and PlatformIO's time filter's '> ' before every line is the monitor's, not a "
+    "direction") {
+  auto dialer = import_log("polling is ready\nSEND>> AT+CPIN?\nRECV<< AT+CPIN?\nRECV<< +CPIN: READY\nRECV<< OK\n");
+  CHECK(dialer.format == LogFormat::markers);
+  CHECK(bytes_of(dialer) == Bytes{{'>', "AT+CPIN?\r"}, {'<', "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
+  // "AT> " is no command: the raw shape took each such line for one before.
+  auto short_marks = import_log("Opening tty device /dev/ttyUSB2\nAT> ATE0Q0V1\nAT< OK\nAT> AT+CPIN?\nAT< +CPIN: READY\nAT< OK\n");
+  CHECK(short_marks.format == LogFormat::markers);
+  CHECK(bytes_of(short_marks) == Bytes{{'>', "ATE0Q0V1\r"}, {'<', "\r\nOK\r\n"}, {'>', "AT+CPIN?\r"}, {'<', "\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
+  // PlatformIO's monitor with its time filter ("%H:%M:%S.mmm > " before each line it shows): a
+  // terminal capture, not a log of what was sent.
+  auto pio = import_log("12:34:56.789 > AT+CSQ\n12:34:56.801 > +CSQ: 17,99\n12:34:56.801 > \n12:34:56.802 > OK\n12:34:57.001 > Signal quality: 17\n");
+  CHECK(pio.format == LogFormat::raw);
+  CHECK(
+      placed(pio) ==
+      std::vector<Placed>{{'>', "AT+CSQ\r", 45296.789}, {'<', "AT+CSQ\r", 45296.789}, {'<', "\r\n+CSQ: 17,99\r\n", 45296.801}, {'<', "\r\nOK\r\n", 45296.802}});
+  // A few lines that begin "> " after a time (a prompt the module sent) are not the monitor's mark.
+  auto prompt = import_log("12:00:00.000 AT+CMGS=\"+15551234567\"\n12:00:00.100 > \n12:00:00.200 hello\n12:00:01.000 +CMGS: 12\n12:00:01.000 OK\n");
+  auto received = bytes_of(prompt);
+  CHECK(std::any_of(received.begin(), received.end(), [](const auto& e) { return e.first == '<' && contains(e.second, "\r\n> "); }));
 }
 
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
