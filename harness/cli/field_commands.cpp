@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const formats_help =
-    "the log's shape: auto (chosen from the text), athil, raw, markers, espidf, zephyr-chat, zephyr-hexdump, esp-modem, modemmanager, pppd or python";
+    "the log's shape: auto (chosen from the text), athil, raw, markers, espidf, zephyr-chat, zephyr-hexdump, esp-modem, modemmanager, pppd, python or "
+    "rt-thread-at";
 
 // What the import recognised, then its notes with line numbers (the first of them: a day's log
 // can have thousands).

@@ -208,7 +208,8 @@ constexpr FormatName format_names[] = {{LogFormat::automatic, "auto"},
                                        {LogFormat::esp_modem, "esp-modem"},
                                        {LogFormat::modemmanager, "modemmanager"},
                                        {LogFormat::pppd, "pppd"},
-                                       {LogFormat::python, "python"}};
+                                       {LogFormat::python, "python"},
+                                       {LogFormat::rtthread_at, "rt-thread-at"}};
 }  // namespace
 
 LogFormat parse_log_format(std::string_view name) {

@@ -133,6 +133,30 @@ std::optional<std::string> hex_dump_bytes(std::string_view line) {
   return bytes;
 }
 
+std::optional<OffsetHexRow> offset_hex_row(std::string_view line) {
+  auto hex4 = [&](std::size_t at) -> std::optional<std::size_t> {
+    std::size_t v = 0;
+    for (std::size_t k = at; k < at + 4; ++k) {
+      if (k >= line.size() || hex_value(line[k]) < 0) return std::nullopt;
+      v = v * 16 + static_cast<std::size_t>(hex_value(line[k]));
+    }
+    return v;
+  };
+  auto from = hex4(0), to = hex4(5);
+  if (!from || !to || line[4] != '-' || line.substr(9, 2) != ": " || *to <= *from) return std::nullopt;
+  OffsetHexRow row{.offset = *from, .bytes = {}};
+  std::size_t i = 11;
+  while (row.bytes.size() < *to - *from && i + 1 < line.size() && hex_value(line[i]) >= 0 && hex_value(line[i + 1]) >= 0 &&
+         (i + 2 == line.size() || line[i + 2] == ' ')) {
+    row.bytes += static_cast<char>(hex_value(line[i]) * 16 + hex_value(line[i + 1]));
+    std::size_t gap = 0;
+    for (i += 2; i < line.size() && line[i] == ' '; ++i) ++gap;
+    if (gap > 2) break;  // the padding before the ASCII column
+  }
+  if (row.bytes.empty()) return std::nullopt;
+  return row;
+}
+
 std::optional<PythonBytes> python_bytes(std::string_view text) {
   if (text.size() < 3 || (text[0] != 'b' && text[0] != 'B') || (text[1] != '\'' && text[1] != '"')) return std::nullopt;
   const char quote = text[1];

@@ -43,6 +43,15 @@ std::string decode_notation(std::string_view text);
 // when the line is no such dump.
 std::optional<std::string> hex_dump_bytes(std::string_view line);
 
+// A row of RT-Thread's AT raw print: "0020-0040: 30 22 0D 0A    0\"..": the row's offset range,
+// pairs of hex digits (a space between, two after every eighth), then three or more spaces and
+// the ASCII column. Nothing when `line` is no such row.
+struct OffsetHexRow {
+  std::size_t offset = 0;
+  std::string bytes;
+};
+std::optional<OffsetHexRow> offset_hex_row(std::string_view line);
+
 // A Python bytes literal at the start of `text` (b'...' or b"..."), decoded, and how many
 // characters it took; nothing when there is none or it is not closed.
 struct PythonBytes {

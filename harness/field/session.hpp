@@ -15,7 +15,7 @@
 
 namespace athil::field {
 
-enum class LogFormat { automatic, athil, raw, markers, espidf, zephyr_chat, zephyr_hexdump, esp_modem, modemmanager, pppd, python };
+enum class LogFormat { automatic, athil, raw, markers, espidf, zephyr_chat, zephyr_hexdump, esp_modem, modemmanager, pppd, python, rtthread_at };
 // "athil", "raw", ...; throws InputError for an unknown name, listing the known.
 LogFormat parse_log_format(std::string_view name);
 const char* to_string(LogFormat format);

@@ -450,6 +450,58 @@ class ZephyrChatShape final : public Shape {
 };
 
 // ---------------------------------------------------------------------------------------------
+// RT-Thread's AT component with its raw print on (AT_PRINT_RAW_CMD): what was written and each
+// line read, as rows of up to 32 bytes ("[D/AT] sendline: 0000-0020: 41 54 0D  AT.", "recvline:").
+// A command is printed without the CR LF the component writes after it.
+class RtThreadAtShape final : public Shape {
+ public:
+  const char* looks_for() const override { return "send: / sendline: / recvline: hex rows with their offsets (0000-0020: 41 54 ...)"; }
+  bool marks(const Message& m) const override { return row_of(m.text).has_value(); }
+  bool take(const Message& m, int line, Builder& b) override {
+    auto row = row_of(m.text);
+    if (!row) {
+      flush(b);
+      b.note(m.text, m.t, line);
+      return false;
+    }
+    if (!row->sent) {
+      flush(b);
+      b.receive_bytes(row->bytes, m.t, line);
+      return true;
+    }
+    if (row->offset == 0) flush(b);  // a new buffer; its later rows continue it
+    if (pending_.empty()) pending_t_ = m.t, pending_line_ = line;
+    pending_ += row->bytes;
+    return true;
+  }
+  void finish(Builder& b) override { flush(b); }
+
+ private:
+  struct Row {
+    bool sent;
+    std::size_t offset;
+    std::string bytes;
+  };
+  static std::optional<Row> row_of(std::string_view text) {
+    for (auto [name, sent] : {std::pair<std::string_view, bool>{"sendline: ", true}, {"send: ", true}, {"recvline: ", false}, {"recv: ", false}})
+      if (starts_with(text, name))
+        if (auto row = offset_hex_row(text.substr(name.size()))) return Row{sent, row->offset, std::move(row->bytes)};
+    return std::nullopt;
+  }
+  void flush(Builder& b) {
+    if (pending_.empty()) return;
+    if (pending_.find_first_of("\r\n") == std::string::npos)
+      b.send(pending_, pending_t_, pending_line_);
+    else
+      b.send_bytes(pending_, pending_t_, pending_line_);
+    pending_.clear();
+  }
+  std::string pending_;  // a buffer written, over its rows
+  std::optional<double> pending_t_;
+  int pending_line_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Zephyr's modem_cmd_handler at debug level: "SENT DATA" and "RECV" followed by hex dump rows.
 // The handler strips CR and LF from what it received before it logs it (said in the notes).
 class ZephyrHexShape final : public Shape {
@@ -768,9 +820,9 @@ class PythonShape final : public Shape {
 }  // namespace
 
 const std::vector<LogFormat>& line_shapes() {
-  static const std::vector<LogFormat> shapes = {LogFormat::zephyr_chat, LogFormat::zephyr_hexdump, LogFormat::esp_modem,
-                                                LogFormat::espidf,      LogFormat::modemmanager,   LogFormat::pppd,
-                                                LogFormat::python,      LogFormat::markers,        LogFormat::raw};
+  static const std::vector<LogFormat> shapes = {
+      LogFormat::zephyr_chat, LogFormat::zephyr_hexdump, LogFormat::esp_modem,   LogFormat::espidf,  LogFormat::modemmanager,
+      LogFormat::pppd,        LogFormat::python,         LogFormat::rtthread_at, LogFormat::markers, LogFormat::raw};
   return shapes;
 }
 
@@ -784,6 +836,7 @@ std::unique_ptr<Shape> make_shape(LogFormat format, bool host_lines_shown) {
     case LogFormat::modemmanager: return std::make_unique<ModemManagerShape>();
     case LogFormat::pppd: return std::make_unique<PppdShape>();
     case LogFormat::python: return std::make_unique<PythonShape>();
+    case LogFormat::rtthread_at: return std::make_unique<RtThreadAtShape>();
     case LogFormat::raw:
     case LogFormat::athil:
     case LogFormat::automatic: break;

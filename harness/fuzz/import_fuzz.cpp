@@ -44,7 +44,8 @@ std::vector<std::pair<athil::Direction, std::string>> exchanges(const Session& s
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const athil::scenario::Loader loader(ATHIL_FUZZ_FIXTURES, athil::scenario::run_variables());
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  for (auto format : {LogFormat::automatic, LogFormat::markers, LogFormat::python, LogFormat::pppd, LogFormat::zephyr_hexdump, LogFormat::esp_modem}) {
+  for (auto format : {LogFormat::automatic, LogFormat::markers, LogFormat::python, LogFormat::pppd, LogFormat::zephyr_hexdump, LogFormat::esp_modem,
+                      LogFormat::rtthread_at}) {
     Session s;
     try {
       s = import_log(text, format);

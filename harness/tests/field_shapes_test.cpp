@@ -2,6 +2,7 @@
 // times; what it leaves as the host program's notes; the decorations taken off lines; what the
 // import says it recognised; and the bounds (cut lines, fragments, binary files, scaffold size).
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -279,6 +280,31 @@ TEST_CASE(
   auto prompt = import_log("12:00:00.000 AT+CMGS=\"+15551234567\"\n12:00:00.100 > \n12:00:00.200 hello\n12:00:01.000 +CMGS: 12\n12:00:01.000 OK\n");
   auto received = bytes_of(prompt);
   CHECK(std::any_of(received.begin(), received.end(), [](const auto& e) { return e.first == '<' && contains(e.second, "\r\n> "); }));
+}
+
+TEST_CASE(
+    "RT-Thread's AT raw print: rows of up to 32 bytes with their offsets, a buffer over two rows, a command without its CR, and the ASCII column never read as "
+    "bytes") {
+  // A full row: 32 bytes, then the ASCII column after the padding; its second row goes on.
+  std::string command = "AT+CGDCONT=1,\"IP\",\"internet.example\"";
+  auto row = [](std::string_view name, std::size_t from, std::string_view bytes) {
+    std::string hex, ascii;
+    for (std::size_t j = 0; j < 32; ++j) {
+      hex += j < bytes.size() ? fmt::format("{:02X} ", static_cast<unsigned char>(bytes[j])) : "   ";
+      if ((j + 1) % 8 == 0) hex += ' ';
+      if (j < bytes.size()) ascii += (bytes[j] >= 0x20 && bytes[j] < 0x7f) ? bytes[j] : '.';
+    }
+    return fmt::format("[D/AT] {}: {:04X}-{:04X}: {}  {}\n", name, from, from + 32, hex, ascii);
+  };
+  auto s = import_log(row("sendline", 0, std::string_view(command).substr(0, 32)) + row("sendline", 32, std::string_view(command).substr(32)) +
+                      row("recvline", 0, "\r\n") + row("recvline", 0, "OK\r\n") + row("recvline", 0, "\r\n") + row("recvline", 0, "+CGEV: ME PDN ACT 1\r\n"));
+  CHECK(s.format == LogFormat::rtthread_at);
+  CHECK(bytes_of(s) == Bytes{{'>', command + "\r"}, {'<', "\r\nOK\r\n\r\n+CGEV: ME PDN ACT 1\r\n"}});
+  // "AB C" in the ASCII column looks like a pair: the padding before it says where the bytes end.
+  auto ab = offset_hex_row("0000-0020: 41 42 20 43" + std::string(88, ' ') + "AB C");
+  REQUIRE(ab);
+  CHECK(ab->bytes == "AB C");
+  CHECK_FALSE(offset_hex_row("0020-0000: 41"));  // a range that goes backwards is no row
 }
 
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
