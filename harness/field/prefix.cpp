@@ -300,6 +300,11 @@ struct Stripper {
           }
     return false;
   }
+  static bool serilog_level(std::string_view word) {
+    for (std::string_view level : {"VRB", "DBG", "INF", "WRN", "ERR", "FTL"})
+      if (word == level) return true;
+    return false;
+  }
   // "[13:19:36]", "[Dec  1 11:57:24.254]", "[1574489734.692440]", "[6737]", "[D]", "[ncp.at]",
   // "[ttyUSB2/at]": a bracket around a time, a counter, a level or a tag (never a direction
   // marker such as "[Send->]").
@@ -310,6 +315,12 @@ struct Stripper {
     auto inside = rest.substr(1, close - 1);
     if (auto c = month_day_time_at(inside, 0); c && c->length == inside.size()) return take(close + 1, "time", c->seconds), true;
     if (auto c = datetime_at(inside, 0); c && c->length == inside.size()) return take(close + 1, "time", c->seconds), true;
+    // Serilog's console template: "[10:43:26 VRB]", the time and the level's three letters.
+    if (auto c = datetime_at(inside, 0); c && c->length + 4 == inside.size() && inside[c->length] == ' ' && serilog_level(inside.substr(c->length + 1))) {
+      take(close + 1, "time", c->seconds);
+      m.kinds.push_back("level");
+      return true;
+    }
     if (auto n = digits(inside, 0, 1, 12); n && n->length == inside.size())
       return take(close + 1, "millisecond counter", static_cast<double>(n->value) / 1000.0), true;
     if (auto n = digits(inside, 0, 9, 10); n && inside.size() > n->length && inside[n->length] == '.') {

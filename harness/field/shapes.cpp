@@ -221,7 +221,8 @@ class RawShape final : public Shape {
 // markers: a direction mark per line or per block, as host libraries and tools write them:
 // >> / <<, >>> / <<<, --> / <--, ---> / <--- (Adafruit FONA), -> / <-, > / < (Particle's ncp.at
 // trace), TX / RX, AT TX (n): / AT RX (n): (mbed), SEND: / RECEIVED:, ### AT: (TinyGSM's debug),
-// [Send->] / [Recv<-] blocks (SSCOM), SEND>> / RECV<< and AT> / AT< (Linux dialers), S: / R: with the component's state after " - " (ESPHome's
+// [Send->] / [Recv<-] blocks (SSCOM), SEND>> / RECV<< and AT> / AT< (Linux dialers), Out: / In (line1):
+// (.NET's ATLib, whose "In" line may go on on the next: the module sent a bare LF), S: / R: with the component's state after " - " (ESPHome's
 // SIM800L, SIM7600 and A7672 components), Token: {...} (esp_modem's command library, verbose: each
 // line the module sent). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
 // Lines without a mark that look like the module's answer continue the last one.
@@ -294,6 +295,8 @@ class MarkersShape final : public Shape {
                                    {"SEND:", true, false, false, true},
                                    {"SENT:", true},
                                    {"RECV:", false},
+                                   {"Out: AT", true, false, false, false, "AT"},
+                                   {"In (line", false, false, true},
                                    {"SEND>>", true},
                                    {"RECV<<", false},
                                    {"AT>", true, true},
@@ -322,9 +325,14 @@ class MarkersShape final : public Shape {
       if (!rest.ends_with(t.close)) continue;
       rest.remove_suffix(t.close.size());
       if (t.state_after && !cut_state_number(rest)) continue;
-      // "AT TX ( 7): ": the byte count mbed writes.
+      // "AT TX ( 7): ": the byte count mbed writes; "In (line1): ": the line ATLib read it as.
       if (!rest.empty() && rest.front() == ' ' && rest.size() > 2 && rest[1] == '(')
         if (auto close = rest.find("):"); close != std::string_view::npos && close < 10) rest = rest.substr(close + 2);
+      if (t.text.ends_with("(line")) {
+        auto close = rest.find("):");
+        if (close == std::string_view::npos || close == 0 || close > 2) continue;
+        rest = rest.substr(close + 2);
+      }
       while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
       // ModemManager's quotes around what went each way.
       if (rest.size() >= 2 && rest.front() == '\'' && rest.back() == '\'') rest = rest.substr(1, rest.size() - 2);

@@ -61,6 +61,7 @@ TEST_CASE("log decorations: RTT channels, shell prompts, every common timestamp,
       {"1680000000.123456 --> 'AT<CR>'", "--> 'AT<CR>'", 1680000000.123456},
       {"Nov 28 12:00:01 host ModemManager[812]: <debug> [ttyUSB2/at] --> 'AT+CSQ<CR>'", "--> 'AT+CSQ<CR>'", std::nullopt},
       {"ModemManager[33505]: <dbg> [1767016030.303975] [wwan0at1/at] --> 'AT<CR>'", "--> 'AT<CR>'", 1767016030.303975},
+      {"[10:43:26 VRB] [ATLIB] Out: AT+CPIN?", "Out: AT+CPIN?", 10 * 3600 + 43 * 60 + 26},
       {"2017-10-03 08:16:58,154 : DEBUG -> Attempt 1, (b'AT\\r')", "Attempt 1, (b'AT\\r')", 17442 * 86400.0 + 8 * 3600 + 16 * 60 + 58.154},
       {"I (721) AT CMD: AT", "AT CMD: AT", 0.721},
       {"\"5/9/2023 1:38:59 PM\",D (12507) esp-modem: Sending command:AT", "esp-modem: Sending command:AT", std::nullopt},
@@ -305,6 +306,16 @@ TEST_CASE(
   REQUIRE(ab);
   CHECK(ab->bytes == "AB C");
   CHECK_FALSE(offset_hex_row("0020-0000: 41"));  // a range that goes backwards is no row
+}
+
+TEST_CASE("ATLib's Out: / In (lineN): marks, an In line going on on the next log line, and prose beginning 'In' or 'Out:' is no mark") {
+  auto s = import_log(
+      "[10:43:26 VRB] [ATLIB] Out: AT+CPIN?\n[10:43:27 VRB] [ATLIB] In (line1):\nAT+CPIN?\n[10:43:27 VRB] [ATLIB] In (line1): +CPIN: READY\n[10:43:27 VRB] "
+      "[ATLIB] In (line2):\nOK\n");
+  CHECK(s.format == LogFormat::markers);
+  CHECK(bytes_of(s) == Bytes{{'>', "AT+CPIN?\r"}, {'<', "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
+  auto prose = import_log("In (short): nothing\nOut: of range\nIn the meantime\n");
+  CHECK(bytes_of(prose).empty());
 }
 
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
