@@ -52,12 +52,16 @@ void Replayer::host_bytes(std::string_view bytes, ReplayClock::time_point now) {
     if (next_ < dialogue_.exchanges.size() && !is_command(dialogue_.exchanges[next_].command)) {
       const auto& data = dialogue_.exchanges[next_].command;
       if (!data.empty() && pending_.rfind(data, 0) == 0) {
+        // One line end after it (a scaffold writes one): more would be the next payload's.
         auto skip = data.size();
-        while (skip < pending_.size() && (pending_[skip] == '\r' || pending_[skip] == '\n')) ++skip;
+        if (skip < pending_.size() && pending_[skip] == '\r') ++skip;
+        if (skip < pending_.size() && pending_[skip] == '\n') ++skip;
         pending_.erase(0, skip);
         serve(next_, now);
         continue;
       }
+      // Its first bytes, written at the line's pace: a CR inside it is no line end yet.
+      if (data.size() > pending_.size() && data.rfind(pending_, 0) == 0) return;
     }
     auto end = pending_.find_first_of("\r\n");
     if (end == std::string::npos) return;

@@ -561,19 +561,22 @@ class ZephyrHexShape final : public Shape {
 // ---------------------------------------------------------------------------------------------
 // esp-modem's byte dumps: "esp-modem: writing:" / "reading:" and a dump row on the next log line
 // (esp-idf v4), "TX: 0x... hex |..|" / "RX: ..." (modem_console), "pattern-detection: 0x...",
-// "Send: 0x..." / "CMUX Received: 0x..." (esp_modem's DTE at verbose level). A direction whose
-// dump begins with 0xF9 speaks CMUX: its frames are taken apart, the AT channel's bytes placed,
-// the PPP channel's and the multiplexer's own frames noted.
+// "Send: 0x..." / "CMUX Received: 0x..." (esp_modem's DTE at verbose level), "uart-tx:" /
+// "uart-rx:". A direction whose dump begins with 0xF9 speaks CMUX: its frames are taken apart,
+// the AT channel's bytes placed, the PPP channel's and the multiplexer's own frames noted; a dump
+// that is one PPP frame (0x7E at both ends) is noted too.
 class EspModemShape final : public Shape {
  public:
-  const char* looks_for() const override { return "esp-modem: writing: / reading: with dump rows, or TX: / RX: / Send: / Received: dump rows"; }
+  const char* looks_for() const override {
+    return "esp-modem: writing: / reading: with dump rows, or TX: / RX: / Send: / Received: / uart-tx: / uart-rx: dump rows";
+  }
   bool marks(const Message& m) const override {
     std::string_view t = m.text;
     if (t.find("esp-modem: writing:") != std::string_view::npos || t.find("esp-modem: reading:") != std::string_view::npos ||
         t.find("esp-modem: Sending command:") != std::string_view::npos || t.find("esp-modem: pattern-detection: 0x") != std::string_view::npos)
       return true;
     if ((starts_with(t, "TX: 0x") || starts_with(t, "RX: 0x")) && hex_dump_bytes(t.substr(4))) return true;
-    for (std::string_view mark : {"Send: ", "Received: "})
+    for (std::string_view mark : {"Send: ", "Received: ", "uart-tx: ", "uart-rx: "})
       if (auto rest = after(t, mark); rest && starts_with(*rest, "0x") && hex_dump_bytes(*rest)) return true;
     return false;
   }
@@ -587,8 +590,13 @@ class EspModemShape final : public Shape {
       expecting_ = text.find(": writing:") != std::string_view::npos ? Expecting::sent : Expecting::received;
       return true;
     }
-    for (auto [mark, sent] :
-         {std::pair<std::string_view, bool>{"TX: ", true}, {"RX: ", false}, {"pattern-detection: ", false}, {"Send: ", true}, {"Received: ", false}})
+    for (auto [mark, sent] : {std::pair<std::string_view, bool>{"TX: ", true},
+                              {"RX: ", false},
+                              {"pattern-detection: ", false},
+                              {"Send: ", true},
+                              {"Received: ", false},
+                              {"uart-tx: ", true},
+                              {"uart-rx: ", false}})
       if (auto rest = after(text, mark))
         if (auto bytes = hex_dump_bytes(*rest)) return place(*bytes, sent, Where{m.t, line}, b);
     // The dump row after "writing:" or "reading:", behind the tag its logger put ("esp-modem: ").
@@ -617,7 +625,12 @@ class EspModemShape final : public Shape {
   bool place(const std::string& bytes, bool sent, Where where, Builder& b) {
     expecting_ = Expecting::nothing;
     CmuxStream& mux = sent ? to_module_ : from_module_;
-    if (!mux.in_frame() && bytes.front() != CmuxStream::flag) return place_plain(bytes, sent, where, b), true;
+    if (!mux.in_frame() && bytes.front() != CmuxStream::flag) {
+      // A PPP frame between AT commands (esp_modem trying each mode to sync): no AT bytes.
+      if (bytes.size() > 1 && bytes.front() == '\x7e' && bytes.back() == '\x7e')
+        return b.note(fmt::format("PPP: a frame of {} bytes {}", bytes.size(), sent ? "to the module" : "from the module"), where.t, where.line), true;
+      return place_plain(bytes, sent, where, b), true;
+    }
     if (sent && !to_module_.in_frame()) frame_start_ = where;
     auto frames = mux.feed(bytes);
     // esp_modem logs each piece of a frame after writing it: the module's answer to a frame can be

@@ -258,6 +258,12 @@ TEST_CASE(
   CHECK(std::find(notes.begin(), notes.end(), "CMUX UA on DLCI 0 from the module") != notes.end());
   CHECK(std::find(notes.begin(), notes.end(), "CMUX: 4 byte(s) of PPP on DLCI 1 from the module") != notes.end());
   CHECK(s.problems.empty());
+  // Outside CMUX, a dump that is one PPP frame (esp_modem trying PPP to sync) is noted, not sent.
+  auto ppp = import_log(
+      "D (38620) uart-tx: 0x3f419c28   7e ff 03 c0 21 09 01 00  08 99 d1 35 c1 8e 2c 7e  |~...!......5..,~|\n"
+      "D (38820) uart-tx: 0x3f419c18   41 54 0d                                          |AT.|\n");
+  CHECK(bytes_of(ppp) == Bytes{{'>', "AT\r"}});
+  CHECK(ppp.events.front().bytes == "PPP: a frame of 16 bytes to the module");
 }
 
 TEST_CASE(

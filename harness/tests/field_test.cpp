@@ -146,6 +146,25 @@ TEST_CASE("field replay: answers in the recorded order and timing, and reports a
   CHECK(out_of_order.due(t0 + 20ms) == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
 }
 
+TEST_CASE("field replay: a payload with line ends inside, taken whole when it comes in pieces, and the next payload's leading line end left to it") {
+  // esp_modem's sync: "\r\nAT\r\n\0" written three times while the module is off, then its boot URCs.
+  auto s = import_log(
+      "D (100) uart-tx: 0x3f419c18   0d 0a 41 54 0d 0a 00   |..AT...|\nD (200) uart-tx: 0x3f419c18   0d 0a 41 54 0d 0a 00   |..AT...|\n"
+      "D (300) uart-tx: 0x3f419c18   0d 0a 41 54 0d 0a 00   |..AT...|\nD (400) uart-rx: 0x3ffc962c   0d 0a 52 44 59 0d 0a   |..RDY..|\n");
+  REQUIRE(dialogue_of(s).exchanges.size() == 3);
+  std::vector<std::string> divergences;
+  Replayer r(dialogue_of(s), 1.0, {}, [&](const std::string& d) { divergences.push_back(d); });
+  auto t0 = ReplayClock::now();
+  r.start(t0);
+  // The first in two pieces, split after its first CR; the next two back to back, as a scaffold writes them.
+  r.host_bytes("\r", t0);
+  r.host_bytes(std::string("\nAT\r\n\0\r\n", 8), t0);
+  r.host_bytes(std::string("\r\nAT\r\n\0\r\n\r\nAT\r\n\0\r\n", 18), t0);
+  CHECK(divergences.empty());
+  CHECK(r.served() == 3);
+  CHECK(r.due(t0 + 1s) == "\r\nRDY\r\n");
+}
+
 TEST_CASE("field scaffold: a scenario that loads, sends what the log sent, expects what the module answered, captures what varies") {
   auto s =
       import_log("AT+CGMM\r\nSIMCOM_SIM7070\r\n\r\nOK\r\nAT+CASEND=0,5\r\n\r\n> \r\n\r\nOK\r\n\r\n+CASEND: 0,0,5\r\nAT+CSQ\r\n+CSQ: 23,99\r\nAT\r\nOK\r\n");
