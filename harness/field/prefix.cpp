@@ -259,6 +259,15 @@ struct Stripper {
       take(ms->length, "millisecond counter", static_cast<double>(ms->value) / 1000.0);
       return true;
     }
+    // Seconds since start to the millisecond or microsecond: "9306.349 [GSM]: ", "9306.350: ".
+    if (auto s = digits(rest, 0, 1, 7); s && rest.size() > s->length + 1 && rest[s->length] == '.')
+      if (auto f = digits(rest, s->length + 1, 3, 6); f && (f->length == 3 || f->length == 6)) {
+        std::size_t n = s->length + 1 + f->length;
+        if (n < rest.size() && (rest[n] == ' ' || rest[n] == ':')) {
+          take(rest[n] == ':' ? n + 1 : n, "seconds counter", static_cast<double>(s->value) + static_cast<double>(f->value) / (f->length == 3 ? 1e3 : 1e6));
+          return true;
+        }
+      }
     return false;
   }
   // "ModemManager[812]: ": a program's tag, as journal excerpts start.

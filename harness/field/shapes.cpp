@@ -221,7 +221,7 @@ class RawShape final : public Shape {
 // markers: a direction mark per line or per block, as host libraries and tools write them:
 // >> / <<, >>> / <<<, --> / <--, ---> / <--- (Adafruit FONA), -> / <-, > / < (Particle's ncp.at
 // trace), TX / RX, AT TX (n): / AT RX (n): (mbed), SEND: / RECEIVED:, ### AT: (TinyGSM's debug),
-// [Send->] / [Recv<-] blocks (SSCOM), SEND>> / RECV<< and AT> / AT< (Linux dialers), Out: / In (line1):
+// [Send->] / [Recv<-] blocks (SSCOM), => / <= (SimcomGsmLib), SEND>> / RECV<< and AT> / AT< (Linux dialers), Out: / In (line1):
 // (.NET's ATLib, whose "In" line may go on on the next: the module sent a bare LF), S: / R: with the component's state after " - " (ESPHome's
 // SIM800L, SIM7600 and A7672 components), Token: {...} (esp_modem's command library, verbose: each
 // line the module sent). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
@@ -297,6 +297,8 @@ class MarkersShape final : public Shape {
                                    {"RECV:", false},
                                    {"Out: AT", true, false, false, false, "AT"},
                                    {"In (line", false, false, true},
+                                   {"=>", true, true},
+                                   {"<=", false, true},
                                    {"SEND>>", true},
                                    {"RECV<<", false},
                                    {"AT>", true, true},

@@ -62,6 +62,9 @@ TEST_CASE("log decorations: RTT channels, shell prompts, every common timestamp,
       {"Nov 28 12:00:01 host ModemManager[812]: <debug> [ttyUSB2/at] --> 'AT+CSQ<CR>'", "--> 'AT+CSQ<CR>'", std::nullopt},
       {"ModemManager[33505]: <dbg> [1767016030.303975] [wwan0at1/at] --> 'AT<CR>'", "--> 'AT<CR>'", 1767016030.303975},
       {"[10:43:26 VRB] [ATLIB] Out: AT+CPIN?", "Out: AT+CPIN?", 10 * 3600 + 43 * 60 + 26},
+      {"9306.467 [GSM]:  => AT", "=> AT", 9306.467},
+      {"9306.350: [I] [Network] onMqttDisconnect", "onMqttDisconnect", 9306.350},
+      {"10.40.77.11", "10.40.77.11", std::nullopt},  // an address AT+CIFSR answers, not a time
       {"2017-10-03 08:16:58,154 : DEBUG -> Attempt 1, (b'AT\\r')", "Attempt 1, (b'AT\\r')", 17442 * 86400.0 + 8 * 3600 + 16 * 60 + 58.154},
       {"I (721) AT CMD: AT", "AT CMD: AT", 0.721},
       {"\"5/9/2023 1:38:59 PM\",D (12507) esp-modem: Sending command:AT", "esp-modem: Sending command:AT", std::nullopt},
@@ -322,6 +325,15 @@ TEST_CASE("ATLib's Out: / In (lineN): marks, an In line going on on the next log
   CHECK(bytes_of(s) == Bytes{{'>', "AT+CPIN?\r"}, {'<', "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n"}});
   auto prose = import_log("In (short): nothing\nOut: of range\nIn the meantime\n");
   CHECK(bytes_of(prose).empty());
+}
+
+TEST_CASE("SimcomGsmLib's => / <= marks behind its seconds counter: the echo, the answer and its OK placed, the library's own verdicts left as notes") {
+  auto s = import_log(
+      "9306.467 [GSM]:  => AT+CREG?\n9306.468 [GSM]:     <= AT+CREG?\n9306.469 [GSM]:     <= +CREG: 0,5\n9306.469 [GSM]:     <= OK\n9306.469 [GSM]:   SUCCESS  "
+      "-- 2 ms --\n");
+  CHECK(s.format == LogFormat::markers);
+  CHECK(placed(s) == std::vector<Placed>{{'>', "AT+CREG?\r", 9306.467}, {'<', "AT+CREG?\r", 9306.468}, {'<', "\r\n+CREG: 0,5\r\n\r\nOK\r\n", 9306.469}});
+  CHECK(s.events.back().dir == Direction::note);
 }
 
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
