@@ -221,10 +221,11 @@ class RawShape final : public Shape {
 // markers: a direction mark per line or per block, as host libraries and tools write them:
 // >> / <<, >>> / <<<, --> / <--, ---> / <--- (Adafruit FONA), -> / <-, > / < (Particle's ncp.at
 // trace), TX / RX, AT TX (n): / AT RX (n): (mbed), SEND: / RECEIVED:, ### AT: (TinyGSM's debug),
-// [Send->] / [Recv<-] blocks (SSCOM), => / <= (SimcomGsmLib), SEND>> / RECV<< and AT> / AT< (Linux dialers), Out: / In (line1):
-// (.NET's ATLib, whose "In" line may go on on the next: the module sent a bare LF), S: / R: with the component's state after " - " (ESPHome's
-// SIM800L, SIM7600 and A7672 components), Token: {...} (esp_modem's command library, verbose: each
-// line the module sent). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
+// [Send->] / [Recv<-] blocks (SSCOM), => / <= (SimcomGsmLib), SEND>> / RECV<< and AT> / AT<
+// (Linux dialers), Out: / In (line1): (.NET's ATLib; an In line may go on on the next, where the
+// module sent a bare LF), S: / R: with the component's state after " - " (ESPHome's SIM800L,
+// SIM7600 and A7672 components), Token: {...} (esp_modem's command library, verbose: each line
+// the module sent). A mark may follow one word ("mgos_pppos_at_cmd >> ATH").
 // Lines without a mark that look like the module's answer continue the last one.
 class MarkersShape final : public Shape {
  public:
@@ -284,42 +285,43 @@ class MarkersShape final : public Shape {
       std::string_view prefix = "";
       std::string_view close = "";  // ends the line, and is not the payload's
       bool state_after = false;     // " - 3" ends the line: a state number, not the payload's
+      bool line_number = false;     // "1): " follows: the line's number among the answer's
     };
-    static const Token tokens[] = {{"[Send->]", true, false, true},
-                                   {"[Recv<-]", false, false, true},
-                                   {"### AT:", true, false, false, false, "AT"},
-                                   {"Sending command:", true},
-                                   {"AT TX", true},
-                                   {"AT RX", false},
-                                   {"RECEIVED:", false, false, true},
-                                   {"SEND:", true, false, false, true},
-                                   {"SENT:", true},
-                                   {"RECV:", false},
-                                   {"Out: AT", true, false, false, false, "AT"},
-                                   {"In (line", false, false, true},
-                                   {"=>", true, true},
-                                   {"<=", false, true},
-                                   {"SEND>>", true},
-                                   {"RECV<<", false},
-                                   {"AT>", true, true},
-                                   {"AT<", false, true},
-                                   {">>>", true},
-                                   {"<<<", false},
-                                   {"--->", true},
-                                   {"<---", false},
-                                   {"-->", true},
-                                   {"<--", false},
-                                   {">>", true},
-                                   {"<<", false},
-                                   {"->", true, true},
-                                   {"<-", false, true},
-                                   {"TX:", true},
-                                   {"RX:", false},
-                                   {">", true, true},
-                                   {"<", false, true},
-                                   {"Token: {", false, false, false, false, "", "}"},
-                                   {"S:", true, true, false, false, "", "", true},
-                                   {"R:", false, true, false, false, "", "", true}};
+    static const Token tokens[] = {{.text = "[Send->]", .to_module = true, .block = true},
+                                   {.text = "[Recv<-]", .to_module = false, .block = true},
+                                   {.text = "### AT:", .to_module = true, .prefix = "AT"},
+                                   {.text = "Sending command:", .to_module = true},
+                                   {.text = "AT TX", .to_module = true},
+                                   {.text = "AT RX", .to_module = false},
+                                   {.text = "RECEIVED:", .to_module = false, .block = true},
+                                   {.text = "SEND:", .to_module = true, .fragment = true},
+                                   {.text = "SENT:", .to_module = true},
+                                   {.text = "RECV:", .to_module = false},
+                                   {.text = "Out: AT", .to_module = true, .prefix = "AT"},
+                                   {.text = "In (line", .to_module = false, .block = true, .line_number = true},
+                                   {.text = "=>", .to_module = true, .needs_space = true},
+                                   {.text = "<=", .to_module = false, .needs_space = true},
+                                   {.text = "SEND>>", .to_module = true},
+                                   {.text = "RECV<<", .to_module = false},
+                                   {.text = "AT>", .to_module = true, .needs_space = true},
+                                   {.text = "AT<", .to_module = false, .needs_space = true},
+                                   {.text = ">>>", .to_module = true},
+                                   {.text = "<<<", .to_module = false},
+                                   {.text = "--->", .to_module = true},
+                                   {.text = "<---", .to_module = false},
+                                   {.text = "-->", .to_module = true},
+                                   {.text = "<--", .to_module = false},
+                                   {.text = ">>", .to_module = true},
+                                   {.text = "<<", .to_module = false},
+                                   {.text = "->", .to_module = true, .needs_space = true},
+                                   {.text = "<-", .to_module = false, .needs_space = true},
+                                   {.text = "TX:", .to_module = true},
+                                   {.text = "RX:", .to_module = false},
+                                   {.text = ">", .to_module = true, .needs_space = true},
+                                   {.text = "<", .to_module = false, .needs_space = true},
+                                   {.text = "Token: {", .to_module = false, .close = "}"},
+                                   {.text = "S:", .to_module = true, .needs_space = true, .state_after = true},
+                                   {.text = "R:", .to_module = false, .needs_space = true, .state_after = true}};
     for (const auto& t : tokens) {
       if (!starts_with(text, t.text)) continue;
       std::string_view rest = text.substr(t.text.size());
@@ -330,7 +332,7 @@ class MarkersShape final : public Shape {
       // "AT TX ( 7): ": the byte count mbed writes; "In (line1): ": the line ATLib read it as.
       if (!rest.empty() && rest.front() == ' ' && rest.size() > 2 && rest[1] == '(')
         if (auto close = rest.find("):"); close != std::string_view::npos && close < 10) rest = rest.substr(close + 2);
-      if (t.text.ends_with("(line")) {
+      if (t.line_number) {
         auto close = rest.find("):");
         if (close == std::string_view::npos || close == 0 || close > 2) continue;
         rest = rest.substr(close + 2);
@@ -480,7 +482,10 @@ class RtThreadAtShape final : public Shape {
       return true;
     }
     if (row->offset == 0) flush(b);  // a new buffer; its later rows continue it
-    if (pending_.empty()) pending_t_ = m.t, pending_line_ = line;
+    if (pending_.empty()) {
+      pending_t_ = m.t;
+      pending_line_ = line;
+    }
     pending_ += row->bytes;
     return true;
   }
