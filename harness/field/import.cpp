@@ -82,6 +82,11 @@ struct Survey {
   std::map<std::string, std::string> example;
   int lines = 0;
   int commands = 0, doubled = 0;
+  int timed = 0, timed_gt = 0, timed_lt = 0;  // lines with a time, and of them those that go on with ">" or "<"
+
+  // Whether most lines with a time go on with "> " and none with "<": a monitor's mark before
+  // every line it shows (PlatformIO's), not the direction of each.
+  bool monitor_marks() const { return timed_gt >= 2 && timed_lt == 0 && timed_gt * 2 >= timed; }
 };
 
 std::string kinds_text(const std::vector<const char*>& kinds) {
@@ -93,21 +98,6 @@ std::string kinds_text(const std::vector<const char*>& kinds) {
   return out;
 }
 
-// Whether most lines with a time go on with "> " and none with "< ": a monitor's mark before
-// every line it shows (PlatformIO's), not the direction of each.
-StripOptions strip_options(std::string_view text) {
-  LogLines lines(text);
-  int timed = 0, gt = 0, lt = 0;
-  while (auto l = lines.next()) {
-    Message m = strip_decorations(l->text);
-    if (std::find(m.kinds.begin(), m.kinds.end(), std::string_view("time")) == m.kinds.end()) continue;
-    ++timed;
-    gt += m.text.starts_with('>') && !m.text.starts_with(">>");
-    lt += m.text.starts_with('<');
-  }
-  return {.time_then_gt = gt >= 2 && lt == 0 && gt * 2 >= timed};
-}
-
 Survey survey(std::string_view text, const std::vector<std::unique_ptr<Shape>>& shapes, StripOptions options) {
   Survey s;
   LogLines lines(text);
@@ -116,6 +106,11 @@ Survey survey(std::string_view text, const std::vector<std::unique_ptr<Shape>>& 
     ++s.lines;
     if (l->text == "#" || l->text.rfind("# ", 0) == 0) continue;  // a comment: no shape's mark
     Message m = strip_decorations(l->text, options);
+    if (std::find(m.kinds.begin(), m.kinds.end(), std::string_view("time")) != m.kinds.end()) {
+      ++s.timed;
+      s.timed_gt += m.text.starts_with('>') && !m.text.starts_with(">>");
+      s.timed_lt += m.text.starts_with('<');
+    }
     if (!m.kinds.empty()) {
       auto key = kinds_text(m.kinds);
       if (s.decorations[key]++ == 0) s.example[key] = std::string(l->text.substr(0, l->text.size() - std::min(l->text.size(), m.text.size())));
@@ -239,8 +234,12 @@ Session import_log(std::string_view text, LogFormat format, ImportOptions option
   } else {
     std::vector<std::unique_ptr<Shape>> shapes;
     for (auto f : line_shapes()) shapes.push_back(make_shape(f));
-    auto stripping = strip_options(text);
+    StripOptions stripping;
     Survey seen = survey(text, shapes, stripping);
+    if (seen.monitor_marks()) {
+      stripping.time_then_gt = true;
+      seen = survey(text, shapes, stripping);
+    }
     s.format = format == LogFormat::automatic ? choose(seen) : format;
     s.detection.lines = seen.lines;
     // The decorations most lines had, with the first line's as an example.
