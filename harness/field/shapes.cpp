@@ -665,7 +665,7 @@ class EspModemShape final : public Shape {
 
   static void place_frame(const CmuxFrame& f, bool sent, Where where, Builder& b) {
     const char* way = sent ? "to the module" : "from the module";
-    if (!f.fcs_ok) b.problem(where.line, f.payload, fmt::format("a CMUX frame on DLCI {} {} whose check sequence does not match", f.dlci, way));
+    if (!f.fcs_ok) b.problem(where.line, f.payload.substr(0, 60), fmt::format("a CMUX frame on DLCI {} {} whose check sequence does not match", f.dlci, way));
     if (f.kind != CmuxFrame::Kind::data || f.dlci == 0)
       return b.note(fmt::format("CMUX {} on DLCI {} {}", cmux_kind_name(f.kind), f.dlci, way), where.t, where.line);
     if (!f.payload.empty() && f.payload.front() == '\x7e')
