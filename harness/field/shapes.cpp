@@ -177,7 +177,8 @@ namespace {
 // raw: the module's stream as a terminal shows it (picocom, minicom, screen, an Arduino serial
 // monitor), or a host library's own stream dump (TinyGSM's StreamDebugger: the host's writes and
 // the module's echo one after another). Lines that are neither a command, nor the module's answer
-// to one, nor a URC are the host program's own log: notes.
+// to one, nor a URC are the host program's own log: notes. Waveshare's demo scripts show a
+// command that failed them as their verdict and what came back (see waveshare_back).
 class RawShape final : public Shape {
  public:
   explicit RawShape(bool host_lines_shown) : host_lines_shown_(host_lines_shown) {}
@@ -194,7 +195,18 @@ class RawShape final : public Shape {
       b.note(text, m.t, line);
       return false;
     }
+    if (auto back = waveshare_back(text)) {
+      b.send(back->command, m.t, line);
+      if (!back->came.empty()) b.receive(back->came, m.t, line);
+      after_back_ = true;
+      return true;
+    }
+    if (is_command(text) && text.ends_with(" ERROR") && is_command(text.substr(0, text.size() - 6))) {
+      b.note(text, m.t, line);  // a script's verdict on the command, not the module's answer
+      return false;
+    }
     if (is_command(text)) {
+      after_back_ = false;
       // The module's echo of the host's line just above, where the log shows both.
       if (host_lines_shown_ && b.unechoed(text)) {
         b.receive(text, m.t, line);
@@ -205,7 +217,9 @@ class RawShape final : public Shape {
       if (!host_lines_shown_) b.receive(text, m.t, line);
       return true;
     }
-    if (b.command_open() || looks_like_module_output(text, b.dialect())) {
+    // After a script's "back:", what came back is all shown: a line that does not look like the
+    // module's is the script's own, though the command never got its result code.
+    if ((b.command_open() && !after_back_) || looks_like_module_output(text, b.dialect())) {
       b.receive(text, m.t, line);
       return true;
     }
@@ -214,7 +228,20 @@ class RawShape final : public Shape {
   }
 
  private:
+  // Waveshare's demo scripts for their SIM7600X, SIM7070G and SIM7080G HATs print a command whose
+  // answer lacked what they waited for as "AT+CMGF=1 ERROR" (their verdict) and then
+  // "AT+CMGF=1 back:\t" and what came back, its lines going on below.
+  struct Back {
+    std::string command, came;
+  };
+  static std::optional<Back> waveshare_back(std::string_view text) {
+    auto at = text.find(" back:");
+    if (at == std::string_view::npos || !is_command(text.substr(0, at))) return std::nullopt;
+    return Back{.command = std::string(text.substr(0, at)), .came = std::string(trim_view(text.substr(at + 6)))};
+  }
+
   bool host_lines_shown_;
+  bool after_back_ = false;  // the last command came from a "back:" line
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -52,6 +52,13 @@ run() {  # run RATE SCENARIO...
 set +e
 run 115200 scenarios/at >run-115200.txt 2>&1 &
 runner=\$!
+# The probes start once the run holds the port (its first scenario has started): a probe before
+# that would hold the port itself while the run opens its slot.
+for i in \$(seq 300); do
+  grep -q " start\$" run-115200.txt 2>/dev/null && break
+  kill -0 \$runner 2>/dev/null || break
+  sleep 0.1
+done
 # While the run holds the slot: the port is kept from others, each refusal naming the holder.
 for i in \$(seq 300); do
   "$athil" rig check other-rig.xml >held.txt 2>&1

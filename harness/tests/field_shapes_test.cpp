@@ -336,6 +336,19 @@ TEST_CASE("SimcomGsmLib's => / <= marks behind its seconds counter: the echo, th
   CHECK(s.events.back().dir == Direction::note);
 }
 
+TEST_CASE("Waveshare's demo scripts: a command that failed them is their verdict and then what came back, and the verdict is not the module's ERROR") {
+  // A success printed as it came (echo, answer), then a failure: the verdict, then "back:" and the
+  // bytes that came, the echo first.
+  auto s = import_log(
+      "AT+CPIN?\n+CPIN: READY\n\nOK\n\nAT+CNACT=0,1 ERROR\nAT+CNACT=0,1 back:\tAT+CNACT=0,1\n\nERROR\n\nAT+CMGF=1 ERROR\nAT+CMGF=1 back:\t\nerror0\n");
+  CHECK(s.format == LogFormat::raw);
+  CHECK(bytes_of(s) == Bytes{{'>', "AT+CPIN?\r"},
+                             {'<', "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n"},
+                             {'>', "AT+CNACT=0,1\r"},
+                             {'<', "AT+CNACT=0,1\r\r\nERROR\r\n"},
+                             {'>', "AT+CMGF=1\r"}});
+}
+
 TEST_CASE("raw streams: a terminal capture's echoed commands, and a host library's dump that shows its writes and the echo, are told apart") {
   // StreamDebugger: the host's write, then the module's echo, until ATE0 turns the echo off.
   auto dump = import_log("AT\nAT\n\nOK\nATE0\nATE0\n\nOK\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n[7186] ### Modem: SIMCOM SIM7000G\n");
